@@ -1,0 +1,26 @@
+"""User-facing errors: every failure a user can cause ends as one of these, never a traceback."""
+
+from __future__ import annotations
+
+
+class LiftcompError(Exception):
+    """An error caused by the input or the environment, reported as `location: error: message`."""
+
+    def __init__(self, message: str, location: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location:
+            return f"{self.location}: error: {self.message}"
+        return f"error: {self.message}"
+
+
+def op_location(op: object) -> str:
+    """A readable location for an xDSL operation: its `loc` if it has one, else its name."""
+    name = getattr(op, "name", type(op).__name__)
+    loc = getattr(op, "location", None)
+    if loc is not None:
+        return f"{loc} ({name})"
+    return f"'{name}'"

@@ -1,0 +1,1 @@
+"""Talking to upstream MLIR 22 tools through the generic textual form."""

@@ -1,0 +1,38 @@
+"""xDSL plugin registration: `xdsl-opt -p liftcomp-raise` works once the package is installed.
+
+Factories import lazily so that `xdsl-opt --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+
+
+def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:
+    def gemmini() -> Dialect:
+        from liftcomp.targets.gemmini.dialect import Gemmini
+
+        return Gemmini
+
+    return {"gemmini": gemmini}
+
+
+def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    def raise_pass() -> type[ModulePass]:
+        from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+
+        return LiftcompRaisePass
+
+    def lower_gemmini() -> type[ModulePass]:
+        from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
+
+        return LiftcompLowerGemminiPass
+
+    return {"liftcomp-raise": raise_pass, "liftcomp-lower-gemmini": lower_gemmini}
+
+
+LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes())
