@@ -11,6 +11,10 @@ from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 
+from liftcomp.interop import xdsl_compat
+
+xdsl_compat.apply()
+
 
 def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:
     def gemmini() -> Dialect:

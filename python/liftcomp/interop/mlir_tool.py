@@ -7,7 +7,6 @@ Text crosses the boundary in the generic form, the only one both sides read the 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from functools import cache
@@ -27,9 +26,6 @@ _TOOL_NAMES = {
     "FileCheck": ("FileCheck-22", "/usr/lib/llvm-22/bin/FileCheck"),
 }
 
-# LLVM 22 prints an overflowFlags property on arith.trunci that xDSL 0.74 does not accept;
-# `none` is the default, so dropping it changes nothing.
-_TRUNCI_FLAGS = re.compile(r"<\{overflowFlags = #arith\.overflow<none>\}>\s*")
 
 
 @cache
@@ -77,7 +73,6 @@ def print_custom(module: ModuleOp) -> str:
 
 def parse_xdsl(text: str, source_name: str = "<input>") -> ModuleOp:
     """Parse MLIR text with xDSL (any form it reads); errors become LiftcompError with a location."""
-    text = _TRUNCI_FLAGS.sub("", text)
     try:
         module = Parser(default_context(), text, source_name).parse_module()
     except ParseError as e:

@@ -1,0 +1,48 @@
+"""Make xDSL 0.74 read what MLIR 22 prints.
+
+LLVM 22 gave `arith.trunci` an `overflowFlags` property; xDSL 0.74's TruncIOp rejects it, so
+`mlir-opt-22 --mlir-print-op-generic | xdsl-opt` fails on any kernel that truncates. We swap in
+a TruncIOp that accepts the property (and keeps it when printing) in xDSL's arith dialect.
+Applied once, when the liftcomp universe is loaded (xdsl-opt, liftcomp, tests).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith
+from xdsl.ir import Operation
+from xdsl.dialects.builtin import IntegerType
+from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_prop_def, result_def, traits_def
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+_PATCHED = False
+
+
+@irdl_op_definition
+class TruncIOp(IRDLOperation):
+    """arith.trunci with MLIR 22's optional overflow flags (otherwise as xDSL's own)."""
+
+    name = "arith.trunci"
+
+    input = operand_def(IntegerType)
+    result = result_def(IntegerType)
+    overflowFlags = opt_prop_def(arith.IntegerOverflowAttr)  # noqa: N815 (upstream name)
+
+    assembly_format = "$input attr-dict `:` type($input) `to` type($result)"
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def verify_(self) -> None:
+        assert isinstance(self.input.type, IntegerType)
+        assert isinstance(self.result.type, IntegerType)
+        if not self.result.type.width.data < self.input.type.width.data:
+            raise VerifyException("Destination bit-width must be smaller than the input bit-width")
+
+
+def apply() -> None:
+    global _PATCHED
+    if _PATCHED:
+        return
+    ops: list[type[Operation]] = arith.Arith._operations  # pyright: ignore[reportPrivateUsage]
+    arith.Arith._operations = [TruncIOp if op is arith.TruncIOp else op for op in ops]  # pyright: ignore[reportPrivateUsage]
+    _PATCHED = True

@@ -1,0 +1,39 @@
+"""Sum lit's and pytest's outcome counts into the one line CI reads: `N passed, N failed`."""
+
+import re
+import sys
+from pathlib import Path
+
+LIT_PASS = ("Passed", "Expectedly Failed", "Unsupported")
+LIT_FAIL = ("Failed", "Unexpectedly Passed", "Unresolved", "Timed Out")
+
+
+def lit_counts(text: str) -> tuple[int, int]:
+    passed = failed = 0
+    for label, n in re.findall(r"^\s+([A-Z][A-Za-z ]+?)\s*:\s*(\d+)\b", text, re.M):
+        if label in LIT_PASS:
+            passed += int(n)
+        elif label in LIT_FAIL:
+            failed += int(n)
+    return passed, failed
+
+
+def pytest_counts(text: str) -> tuple[int, int]:
+    lines = [ln for ln in text.splitlines() if re.search(r"\b(passed|failed|error|no tests ran)\b", ln)]
+    if not lines:
+        return 0, 1  # pytest did not report: count it as a failure
+    last = lines[-1]
+    passed = sum(int(n) for n in re.findall(r"(\d+) passed", last))
+    failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|errors?)", last))
+    return passed, failed
+
+
+def main() -> None:
+    lp, lf = lit_counts(Path(sys.argv[1]).read_text())
+    pp, pf = pytest_counts(Path(sys.argv[2]).read_text())
+    print(f"lit: {lp} passed, {lf} failed; pytest: {pp} passed, {pf} failed")
+    print(f"{lp + pp} passed, {lf + pf} failed")
+
+
+if __name__ == "__main__":
+    main()
