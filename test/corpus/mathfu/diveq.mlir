@@ -1,0 +1,12 @@
+// mathfu vector /= vector: a[i] /= b[i], in place.
+func.func @diveq(%a: memref<?xf32>, %b: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %a[%i] : memref<?xf32>
+    %y = memref.load %b[%i] : memref<?xf32>
+    %q = arith.divf %x, %y : f32
+    memref.store %q, %a[%i] : memref<?xf32>
+  }
+  return
+}
