@@ -1,7 +1,6 @@
 """Image blend modes on 8-bit pixels (Tenspiler's blend suite), with the real 255 constants."""
 
 import numpy as np
-
 from liftcomp.corpus import kernel
 
 
