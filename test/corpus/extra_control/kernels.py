@@ -2,7 +2,6 @@
 clamps and ReLU, loops with several outputs, and a 3-deep reduction to a scalar."""
 
 import numpy as np
-
 from liftcomp.corpus import kernel
 
 F32 = np.float32

@@ -2,7 +2,6 @@
 and saturation (Gemmini resadd), i32 overflow, signed vs unsigned division and shifts, int <-> float."""
 
 import numpy as np
-
 from liftcomp.corpus import kernel
 
 F32 = np.float32

@@ -2,7 +2,6 @@
 batched matmul, outer products, fills, transposes, flattened 2-D indexing and epilogues."""
 
 import numpy as np
-
 from liftcomp.corpus import kernel
 
 F32 = np.float32

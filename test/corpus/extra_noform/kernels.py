@@ -2,7 +2,6 @@
 data-dependent loop exits and loop-carried recurrences. Later stages must leave them untouched."""
 
 import numpy as np
-
 from liftcomp.corpus import kernel
 
 F32 = np.float32

@@ -2,9 +2,8 @@
 copies of the iteration space (tensor form: slices with offsets and steps)."""
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-
 from liftcomp.corpus import kernel
+from numpy.lib.stride_tricks import sliding_window_view
 
 F32 = np.float32
 ORIGIN = "liftcomp:extra"
