@@ -36,7 +36,16 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LiftcompLowerGemminiPass
 
-    return {"liftcomp-raise": raise_pass, "liftcomp-lower-gemmini": lower_gemmini}
+    def test_bridge() -> type[ModulePass]:
+        from liftcomp.interop.liftcomp_test_bridge import LiftcompTestBridgePass
+
+        return LiftcompTestBridgePass
+
+    return {
+        "liftcomp-raise": raise_pass,
+        "liftcomp-lower-gemmini": lower_gemmini,
+        "liftcomp-test-bridge": test_bridge,
+    }
 
 
 LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes())

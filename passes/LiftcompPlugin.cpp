@@ -1,0 +1,183 @@
+//===- LiftcompPlugin.cpp - liftcomp's passes inside mlir-opt -------------===//
+//
+// mlir-opt-22 --load-pass-plugin=build/passes/LiftcompPlugin.so \
+//   --pass-pipeline='builtin.module(canonicalize, liftcomp-raise{opt=v})'
+//
+// One mlir-opt pass per pass of liftcomp's xDSL universe (names asked from
+// Python when the plugin loads). Each runs on a builtin.module: the module is
+// printed in generic form, handed to liftcomp.interop.bridge.run_pass in the
+// embedded interpreter, and the returned module (generic form) is parsed,
+// verified and swapped in. Options are kept as text and parsed by xDSL, so they
+// are exactly the Python pass's options. Any failure (bad options, a Python
+// error, IR that does not parse back) is an error diagnostic on the module and
+// a pass failure, with the module left untouched.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PythonBridge.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Tools/Plugins/PassPlugin.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <deque>
+
+using namespace mlir;
+
+namespace {
+
+/// What distinguishes one bridged pass from another. Lives as long as the
+/// process (passes keep a reference).
+struct BridgedPassInfo {
+  std::string argument;    // e.g. "liftcomp-raise", the xDSL pass name
+  std::string className;   // for timing/statistics output
+  std::string description;
+  TypeID typeID;
+};
+
+class BridgePass : public OperationPass<ModuleOp> {
+public:
+  explicit BridgePass(const BridgedPassInfo &info)
+      : OperationPass<ModuleOp>(info.typeID), info(info) {}
+  BridgePass(const BridgePass &other)
+      : OperationPass<ModuleOp>(other), info(other.info),
+        optionsText(other.optionsText) {}
+
+  StringRef getName() const override { return info.className; }
+  StringRef getArgument() const override { return info.argument; }
+  StringRef getDescription() const override { return info.description; }
+
+  /// Keep the option text for xDSL; ask Python now so that a bad option fails
+  /// when the pipeline is parsed, before anything runs.
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    optionsText = options.trim().str();
+    liftcomp::BridgeResult check =
+        liftcomp::bridgeCheckOptions(info.argument, optionsText);
+    if (!check.ok)
+      return errorHandler(check.text);
+    return success();
+  }
+
+  /// Everything liftcomp's passes may create must be loaded before the pass
+  /// manager goes multi-threaded.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<affine::AffineDialect, arith::ArithDialect,
+                    bufferization::BufferizationDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    memref::MemRefDialect, scf::SCFDialect,
+                    tensor::TensorDialect>();
+  }
+
+  std::unique_ptr<Pass> clonePass() const override {
+    return std::make_unique<BridgePass>(*this);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::string input;
+    {
+      llvm::raw_string_ostream os(input);
+      module->print(os, OpPrintingFlags()
+                            .printGenericOpForm()
+                            .useLocalScope()
+                            .enableDebugInfo(/*enable=*/true,
+                                             /*prettyForm=*/false));
+    }
+    liftcomp::BridgeResult result =
+        liftcomp::bridgeRunPass(info.argument, optionsText, input);
+    if (!result.ok) {
+      module.emitError() << info.argument << ": " << result.text;
+      return signalPassFailure();
+    }
+
+    // Parse (and verify) the result in our context before touching the module.
+    std::string parseErrors;
+    OwningOpRef<ModuleOp> output;
+    {
+      ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
+        llvm::raw_string_ostream os(parseErrors);
+        os << "\n" << diag.getLocation() << ": " << diag;
+        for (Diagnostic &note : diag.getNotes())
+          os << "\n  note: " << note;
+        return success();
+      });
+      ParserConfig config(&getContext());
+      output = parseSourceString<ModuleOp>(result.text, config,
+                                           info.argument + "-output");
+    }
+    if (!output) {
+      module.emitError()
+          << info.argument
+          << ": mlir-opt cannot read back the module the Python pass returned "
+             "(for liftcomp's own dialects, load dialects/*.irdl.mlir with "
+             "--irdl-file):"
+          << parseErrors;
+      return signalPassFailure();
+    }
+    module->setAttrs(output->getOperation()->getAttrDictionary());
+    module.getBodyRegion().takeBody(output->getBodyRegion());
+  }
+
+private:
+  const BridgedPassInfo &info;
+  std::string optionsText;
+};
+
+std::string classNameFor(StringRef argument) {
+  // liftcomp-lower-gemmini -> LiftcompLowerGemmini (as --mlir-timing prints)
+  std::string name;
+  bool upper = true;
+  for (char c : argument) {
+    if (c == '-' || c == '_') {
+      upper = true;
+      continue;
+    }
+    name += upper ? static_cast<char>(toupper(c)) : c;
+    upper = false;
+  }
+  return name;
+}
+
+void registerBridgedPasses() {
+  static TypeIDAllocator typeIDs;
+  static std::deque<BridgedPassInfo> infos; // stable addresses
+  std::string error;
+  std::vector<std::string> names = liftcomp::bridgePassNames(error);
+  if (!error.empty()) {
+    llvm::errs() << "LiftcompPlugin: no liftcomp pass is available: " << error
+                 << "\n";
+    return;
+  }
+  for (const std::string &name : names) {
+    infos.push_back({name, classNameFor(name),
+                     "liftcomp pass '" + name +
+                         "' (xDSL, run in the embedded Python of the venv "
+                         "the plugin was built for)",
+                     typeIDs.allocate()});
+    const BridgedPassInfo &info = infos.back();
+    registerPass([&info] { return std::make_unique<BridgePass>(info); });
+  }
+}
+
+} // namespace
+
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo mlirGetPassPluginInfo() {
+  return {MLIR_PLUGIN_API_VERSION, "LiftcompPlugin", LLVM_VERSION_STRING,
+          registerBridgedPasses};
+}

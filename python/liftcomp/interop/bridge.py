@@ -1,0 +1,109 @@
+"""The Python side of the mlir-opt pass plugin (passes/LiftcompPlugin.cpp).
+
+The plugin embeds this venv's interpreter and calls the functions below with plain strings.
+Each returns `(ok, text)` and never raises: on success `text` is the result, otherwise it is
+the message mlir-opt reports as an error on the module. Modules cross in the generic form,
+with locations, the only form both sides read the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Callable
+from functools import cache
+from io import StringIO
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.printer import Printer
+from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.exceptions import ArgSpecParseError
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.interop.mlir_tool import default_context, parse_xdsl
+
+
+def pass_names_text() -> tuple[bool, str]:
+    """The names of liftcomp's passes, one a line: the plugin registers one mlir-opt pass each."""
+    from liftcomp.universe import liftcomp_passes
+
+    return True, "\n".join(sorted(liftcomp_passes()))
+
+
+def check_options(pass_name: str, options: str) -> tuple[bool, str]:
+    """Whether `options` (the text between the braces of `name{...}`) suit the pass."""
+
+    def check() -> str:
+        make_pass(pass_name, options)
+        return ""
+
+    return _guarded(pass_name, check)
+
+
+def run_pass(pass_name: str, options: str, module_text: str) -> tuple[bool, str]:
+    """Run one liftcomp pass on a generic-form module; return the new module in generic form."""
+    return _guarded(pass_name, lambda: _run(pass_name, options, module_text))
+
+
+@cache
+def _pass_class(pass_name: str) -> type[ModulePass]:
+    from liftcomp.universe import liftcomp_passes
+
+    factories = liftcomp_passes()
+    if pass_name not in factories:
+        known = ", ".join(sorted(factories))
+        raise LiftcompError(f"unknown liftcomp pass '{pass_name}'; known: {known}")
+    try:
+        return factories[pass_name]()
+    except ImportError as e:
+        raise LiftcompError(f"liftcomp pass '{pass_name}' is not available: {e}") from None
+
+
+def make_pass(pass_name: str, options: str) -> ModulePass:
+    """The configured pass, with xDSL's own option parsing (`key=value key2=v1,v2`)."""
+    pass_cls = _pass_class(pass_name)
+    spec_text = f"{pass_name}{{{options}}}" if options.strip() else pass_name
+    try:
+        return pass_cls.from_pass_spec(parse_spec(spec_text))
+    except ArgSpecParseError as e:  # a BaseException in xDSL 0.74
+        raise LiftcompError(f"invalid options '{options}':\n{e}") from None
+    except (ValueError, TypeError) as e:
+        raise LiftcompError(f"invalid options '{options}': {e}") from None
+
+
+def print_for_mlir(module: ModuleOp) -> str:
+    """Generic form with locations; properties as attributes, which mlir-opt accepts for every
+    op and which its IRDL-defined dialects (ours) require."""
+    out = StringIO()
+    Printer(
+        stream=out,
+        print_generic_format=True,
+        print_properties_as_attributes=True,
+        print_debuginfo=True,
+    ).print_op(module)
+    return out.getvalue() + "\n"
+
+
+def _run(pass_name: str, options: str, module_text: str) -> str:
+    the_pass = make_pass(pass_name, options)
+    module = parse_xdsl(module_text, "<mlir-opt>")
+    the_pass.apply(default_context(), module)
+    try:
+        module.verify()
+    except Exception as e:
+        raise LiftcompError(f"the pass produced invalid IR: {e}") from None
+    return print_for_mlir(module)
+
+
+def _guarded(pass_name: str, work: Callable[[], str]) -> tuple[bool, str]:
+    # mlir-opt writes its output to stdout: whatever Python prints goes to stderr instead.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            return True, work()
+        except LiftcompError as e:
+            return False, f"{e.location}: {e.message}" if e.location else e.message
+        except Exception:
+            trace = traceback.format_exc().rstrip()
+            return False, f"internal error in liftcomp pass '{pass_name}':\n{trace}"
