@@ -1,0 +1,16 @@
+"""Shared pytest fixtures. Keep each small; add yours below."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from liftcomp.llm.testing import LoopbackLLMServer
+
+
+@pytest.fixture
+def llm_server() -> Iterator[LoopbackLLMServer]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (see liftcomp.llm.testing), stopped after."""
+    with LoopbackLLMServer() as server:
+        yield server
