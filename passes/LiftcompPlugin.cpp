@@ -70,7 +70,7 @@ public:
     liftcomp::BridgeResult check =
         liftcomp::bridgeCheckOptions(info.argument, optionsText);
     if (!check.ok)
-      return errorHandler(check.text);
+      return errorHandler(info.argument + ": " + check.text);
     return success();
   }
 
@@ -102,7 +102,11 @@ public:
     liftcomp::BridgeResult result =
         liftcomp::bridgeRunPass(info.argument, optionsText, input);
     if (!result.ok) {
-      module.emitError() << info.argument << ": " << result.text;
+      Location where = module.getLoc();
+      if (!result.file.empty())
+        where = FileLineColLoc::get(&getContext(), result.file, result.line,
+                                    result.column);
+      emitError(where) << info.argument << ": " << result.text;
       return signalPassFailure();
     }
 

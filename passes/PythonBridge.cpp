@@ -107,7 +107,8 @@ void initialize() {
 }
 
 /// Calls bridge.<function>(*args) on string arguments; the function returns
-/// (ok: bool, text: str).
+/// (ok: bool, text: str) or, for an error at a source location,
+/// (False, message: str, file: str, line: int, column: int).
 BridgeResult callBridge(const char *function,
                         std::initializer_list<llvm::StringRef> args) {
   std::call_once(initOnce, initialize);
@@ -127,20 +128,20 @@ BridgeResult callBridge(const char *function,
   PyObject *fn = PyErr_Occurred() ? nullptr
                                   : PyObject_GetAttrString(bridge, function);
   PyObject *ret = fn ? PyObject_CallObject(fn, tuple) : nullptr;
+  const char *text = nullptr, *file = nullptr;
+  Py_ssize_t textSize = 0;
+  int ok = 0;
+  unsigned line = 0, column = 0;
   if (!ret) {
     result = {false, takePythonError()};
-  } else if (!PyTuple_Check(ret) || PyTuple_Size(ret) != 2 ||
-             !PyUnicode_Check(PyTuple_GetItem(ret, 1))) {
+  } else if (!PyArg_ParseTuple(ret, "ps#|sII", &ok, &text, &textSize, &file,
+                               &line, &column)) {
+    PyErr_Clear();
     result = {false, std::string(kBridgeModule) + "." + function +
-                         " must return (bool, str)"};
+                         " must return (bool, str[, str, int, int])"};
   } else {
-    Py_ssize_t size = 0;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(ret, 1), &size);
-    if (!utf8)
-      result = {false, takePythonError()};
-    else
-      result = {PyObject_IsTrue(PyTuple_GetItem(ret, 0)) == 1,
-                std::string(utf8, static_cast<size_t>(size))};
+    result = {ok != 0, std::string(text, static_cast<size_t>(textSize)),
+              file ? file : "", line, column};
   }
   Py_XDECREF(ret);
   Py_XDECREF(fn);

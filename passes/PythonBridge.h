@@ -16,10 +16,13 @@
 
 namespace liftcomp {
 
-/// Either the value a Python call returned (ok) or a readable error message.
+/// Either the value a Python call returned (ok) or a readable error message,
+/// with the source location it names when it names one (file is then set).
 struct BridgeResult {
   bool ok = false;
   std::string text;
+  std::string file;
+  unsigned line = 0, column = 0;
 };
 
 /// Names of liftcomp's passes, from liftcomp.interop.bridge.pass_names().

@@ -2,13 +2,15 @@
 
 The plugin embeds this venv's interpreter and calls the functions below with plain strings.
 Each returns `(ok, text)` and never raises: on success `text` is the result, otherwise it is
-the message mlir-opt reports as an error on the module. Modules cross in the generic form,
+the message mlir-opt reports as an error, on the module or, when the error names a source
+location, there: then the tuple is `(False, message, file, line, column)`. Modules cross in the generic form,
 with locations, the only form both sides read the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,6 +26,11 @@ from xdsl.utils.exceptions import ArgSpecParseError
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import default_context, parse_xdsl
 
+BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
+
+# What `op_location` makes of an xDSL FileLineColLoc: loc("file":line:col) (op.name)
+_FILE_LINE_COL = re.compile(r'loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)')
+
 
 def pass_names_text() -> tuple[bool, str]:
     """The names of liftcomp's passes, one a line: the plugin registers one mlir-opt pass each."""
@@ -32,7 +39,7 @@ def pass_names_text() -> tuple[bool, str]:
     return True, "\n".join(sorted(liftcomp_passes()))
 
 
-def check_options(pass_name: str, options: str) -> tuple[bool, str]:
+def check_options(pass_name: str, options: str) -> BridgeReply:
     """Whether `options` (the text between the braces of `name{...}`) suit the pass."""
 
     def check() -> str:
@@ -42,7 +49,7 @@ def check_options(pass_name: str, options: str) -> tuple[bool, str]:
     return _guarded(pass_name, check)
 
 
-def run_pass(pass_name: str, options: str, module_text: str) -> tuple[bool, str]:
+def run_pass(pass_name: str, options: str, module_text: str) -> BridgeReply:
     """Run one liftcomp pass on a generic-form module; return the new module in generic form."""
     return _guarded(pass_name, lambda: _run(pass_name, options, module_text))
 
@@ -97,13 +104,22 @@ def _run(pass_name: str, options: str, module_text: str) -> str:
     return print_for_mlir(module)
 
 
-def _guarded(pass_name: str, work: Callable[[], str]) -> tuple[bool, str]:
+def _error_reply(e: LiftcompError) -> BridgeReply:
+    if not e.location:
+        return False, e.message
+    match = _FILE_LINE_COL.match(e.location)
+    if match is None:
+        return False, f"{e.location}: {e.message}"
+    return False, e.message, match[1], int(match[2]), int(match[3])
+
+
+def _guarded(pass_name: str, work: Callable[[], str]) -> BridgeReply:
     # mlir-opt writes its output to stdout: whatever Python prints goes to stderr instead.
     with contextlib.redirect_stdout(sys.stderr):
         try:
             return True, work()
         except LiftcompError as e:
-            return False, f"{e.location}: {e.message}" if e.location else e.message
+            return _error_reply(e)
         except Exception:
             trace = traceback.format_exc().rstrip()
             return False, f"internal error in liftcomp pass '{pass_name}':\n{trace}"
