@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import openai
+
 from liftcomp.llm.cache import CachedResponse, ResponseCache, request_key
 from liftcomp.llm.config import LLMConfig, ModelSpec
 from liftcomp.llm.errors import BudgetExhausted, LLMError, LLMRequestError

@@ -107,8 +107,9 @@ class LoopbackLLMServer:
         httpd.daemon_threads = True
         self._httpd = httpd
         self._port = httpd.server_address[1]
+        # A short poll interval keeps stop() fast (shutdown waits for the next poll).
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name="loopback-llm", daemon=True
+            target=httpd.serve_forever, args=(0.02,), name="loopback-llm", daemon=True
         )
         self._thread.start()
         return self
@@ -251,7 +252,9 @@ def _make_handler(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
                 body: Any = json.loads(raw)
             except json.JSONDecodeError:
                 body = raw
-            request = RecordedRequest(self.path, dict(self.headers.items()), body)
+            request = RecordedRequest(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, body
+            )
             item = server._record(request)
             if item is None:
                 self._error(400, "loopback server: script exhausted (unscripted request)")
