@@ -1,0 +1,921 @@
+"""Loop-nest analysis: symbolic execution of a function with symbolic sizes.
+
+The whole function body (its loop nests in order) is executed once symbolically: a loop body is
+run with a fresh index variable standing for every iteration, and then summarised:
+- stores become write records `for d in D: buf[f(d)] = v(d)` (f must be injective over D);
+- iter_args and in-memory accumulators (`C[i,j] = C[i,j] + ...` at an address that does not move
+  with the loop) become folds `acc = op(acc, body(k))`;
+- anything else (loop-carried dependences through memory, recurrences, data-dependent addresses
+  or bounds, calls, unknown ops) is refused with the reason and the op's location.
+Reads of a buffer written earlier in the function are resolved against the earlier records, so
+every summary is a function of the argument values at entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AffineMapAttr,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineExpr, AffineSymExpr
+
+from liftcomp.lift import terms as T
+from liftcomp.lift.terms import EType, Poly
+
+
+class Refusal(Exception):
+    """The nest cannot be summarised; `reason` says why, `location` where."""
+
+    def __init__(self, reason: str, op: Operation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.location = _loc(op) if op is not None else None
+
+
+def _loc(op: Operation) -> str:
+    loc = getattr(op, "location", None)
+    return f"'{op.name}'" + (f" at {loc}" if loc is not None else "")
+
+
+def etype_of(t: Attribute) -> EType:
+    if isinstance(t, IntegerType):
+        return EType("i", t.width.data)
+    if isinstance(t, IndexType):
+        return T.INDEX
+    name = getattr(t, "name", "")
+    widths = {"f16": 16, "f32": 32, "f64": 64}
+    if name in widths:
+        return EType("f", widths[name])
+    raise Refusal(f"unsupported element type {t}")
+
+
+@dataclass(frozen=True)
+class LoopVar:
+    name: str
+    lb: Poly
+    ub: Poly
+    step: int
+
+    def count(self) -> Poly | None:
+        if self.step == 1:
+            return self.ub - self.lb
+        return None
+
+
+@dataclass
+class Record:
+    buf: str
+    domain: list[LoopVar]
+    idx: tuple[Poly, ...]
+    value: T.Term
+    location: str = ""
+
+
+@dataclass
+class ArgInfo:
+    name: str
+    type: Attribute
+    kind: str  # buffer | size | scalar
+    etype: EType | None = None
+    shape: tuple[Poly, ...] | None = None
+    read: bool = False
+    written: bool = False
+    unsigned_hint: bool = False
+
+
+@dataclass
+class Summary:
+    func_name: str
+    args: list[ArgInfo]
+    records: list[Record]
+    results: list[T.Term]
+    size_symbols: list[str]
+    assumptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _LoopRead:
+    """Placeholder for a read of a buffer that the enclosing loop also writes."""
+
+    buf: str
+    idx: tuple[Poly, ...]
+    name: str
+    level: int  # index in the loop stack of the loop whose earlier iterations may have written it
+
+
+# Unsigned uses of a loaded value: they make us present the buffer as unsigned to proposers.
+_UNSIGNED_USERS = {"arith.extui", "arith.uitofp", "arith.divui", "arith.remui", "arith.shrui", "arith.maxui", "arith.minui"}
+
+
+class Analyzer:
+    def __init__(self, fn: func.FuncOp, arg_names: list[str] | None = None):
+        self.fn = fn
+        self.env: dict[SSAValue, Any] = {}
+        self.scopes: list[list[Record]] = [[]]  # function level, then one per active loop body
+        self.constraints: list[z3.BoolRef] = []
+        self.args: list[ArgInfo] = []
+        self.buffers: dict[str, ArgInfo] = {}
+        self.local_bufs: set[str] = set()
+        self.loop_reads: dict[str, _LoopRead] = {}
+        self.guards: list[T.Term] = []
+        self.loop_stack: list[tuple[LoopVar, set[str]]] = []
+        self.arg_names = arg_names
+        self.size_symbols: list[str] = []
+        self.pending_records: list[Record] = []
+
+    # ---------------------------------------------------------------- entry
+    def run(self) -> Summary:
+        fn = self.fn
+        if fn.is_declaration:
+            raise Refusal("function has no body", fn)
+        block = fn.body.block
+        names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
+        seen: set[str] = set()
+        for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
+            if name in seen or not name.isidentifier() or name == "np":
+                name = f"arg{i}"
+            seen.add(name)
+            t = arg.type
+            if isinstance(t, MemRefType):
+                shape = tuple(Poly.var(f"{name}.shape[{k}]") if s == DYNAMIC_INDEX else Poly.const(s) for k, s in enumerate(t.get_shape()))
+                if not _identity_layout(t):
+                    raise Refusal(f"argument '{name}' has a non-identity layout {t.layout}")
+                info = ArgInfo(name, t, "buffer", etype_of(t.element_type), shape)
+                for k, s in enumerate(t.get_shape()):
+                    if s == DYNAMIC_INDEX:
+                        self._add_size_symbol(f"{name}.shape[{k}]")
+                self.buffers[name] = info
+                self.env[arg] = ("buffer", name)
+            elif isinstance(t, IndexType):
+                info = ArgInfo(name, t, "size", T.INDEX)
+                self.env[arg] = Poly.var(name)
+                self._add_size_symbol(name)
+            elif isinstance(t, IntegerType):
+                info = ArgInfo(name, t, "scalar", etype_of(t))
+                self.env[arg] = T.Scalar(name, etype_of(t))
+            else:
+                info = ArgInfo(name, t, "scalar", etype_of(t))
+                self.env[arg] = T.Scalar(name, info.etype)  # type: ignore[arg-type]
+            self.args.append(info)
+        results = self.block(block, terminator="func.return")
+        self._mark_unsigned()
+        records = self._drop_overwritten([r for r in self.scopes[0] if r.buf not in self.local_bufs])
+        for r in records:
+            self.buffers[r.buf].written = True
+        return Summary(fn.sym_name.data, self.args, records, results, self.size_symbols)
+
+    def _drop_overwritten(self, records: list[Record]) -> list[Record]:
+        """Drop records whose every write a later record of the same buffer overwrites."""
+        kept: list[Record] = []
+        for i, r in enumerate(records):
+            later = [w for w in records[i + 1 :] if w.buf == r.buf]
+            if any(self._covers(w, r) for w in later):
+                continue
+            kept.append(r)
+        return kept
+
+    def _covers(self, w: Record, r: Record) -> bool:
+        sol = solve_index(w, r.idx)
+        if sol is None:
+            return False
+        extra = _domain_constraints(r.domain)
+        self.constraints.extend(extra)
+        try:
+            return self.provable(_in_domain(w.domain, sol))
+        finally:
+            self.constraints.pop()
+
+    def _add_size_symbol(self, name: str) -> None:
+        if name not in self.size_symbols:
+            self.size_symbols.append(name)
+            self.constraints.append(z3.Int(name) >= 0)
+
+    def _mark_unsigned(self) -> None:
+        for op in self.fn.walk():
+            if op.name in ("memref.load", "affine.load"):
+                src = self.env.get(op.operands[0])
+                if isinstance(src, tuple) and src[1] in self.buffers:
+                    users = {u.operation.name for u in op.results[0].uses}
+                    preds = {_cmp_pred(u.operation) for u in op.results[0].uses if u.operation.name == "arith.cmpi"}
+                    if users & _UNSIGNED_USERS or preds & {6, 7, 8, 9}:
+                        self.buffers[src[1]].unsigned_hint = True
+
+    # ---------------------------------------------------------------- blocks
+    def block(self, block: Block, terminator: str) -> list[Any]:
+        for op in block.ops:
+            if op.name in ("scf.yield", "affine.yield", "func.return"):
+                return [self.env[o] for o in op.operands]
+            self.op(op)
+        return []
+
+    def op(self, op: Operation) -> None:
+        name = op.name
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            out = handler(self, op)
+            for r, v in zip(op.results, out, strict=True):
+                self.env[r] = v
+            return
+        if name in _ARITH:
+            self.env[op.results[0]] = self.arith(op)
+            return
+        raise Refusal(f"unsupported operation '{name}'", op)
+
+    # ---------------------------------------------------------------- values
+    def index(self, v: SSAValue, op: Operation) -> Poly:
+        x = self.env[v]
+        if isinstance(x, Poly):
+            return x
+        raise Refusal("data-dependent index or bound (computed from loaded data)", op)
+
+    def term(self, v: SSAValue, op: Operation) -> T.Term:
+        x = self.env[v]
+        if isinstance(x, Poly):
+            return T.IndexValue(x, T.INDEX)
+        if isinstance(x, tuple):
+            raise Refusal("a buffer is used as a value", op)
+        return x
+
+    def term_of(self, y: Any, op: Operation) -> T.Term:
+        if isinstance(y, Poly):
+            return T.IndexValue(y, T.INDEX)
+        if isinstance(y, tuple):
+            raise Refusal("a buffer is yielded", op)
+        return y
+
+    def arith(self, op: Operation) -> Any:
+        name = op.name.split(".", 1)[1]
+        rt = op.results[0].type
+        vals = [self.env[o] for o in op.operands]
+        # Index arithmetic stays symbolic (polynomials) as long as it is + - *.
+        if isinstance(rt, IndexType) and all(isinstance(v, Poly) for v in vals):
+            if name == "addi":
+                return vals[0] + vals[1]
+            if name == "subi":
+                return vals[0] - vals[1]
+            if name == "muli":
+                return vals[0] * vals[1]
+            if name in ("index_cast", "index_castui"):
+                return vals[0]
+            raise Refusal(f"non-polynomial index arithmetic '{op.name}'", op)
+        if name in ("index_cast", "index_castui") and isinstance(rt, IndexType):
+            src = self.env[op.operands[0]]
+            if isinstance(src, T.Scalar):
+                # An integer argument used as a size: a size symbol (assumed >= 0).
+                self._add_size_symbol(src.name)
+                for a in self.args:
+                    if a.name == src.name:
+                        a.kind = "size"
+                return Poly.var(src.name)
+            raise Refusal("data-dependent index (index_cast of a computed value)", op)
+        args = tuple(self.term(o, op) for o in op.operands)
+        et = etype_of(rt)
+        if name == "cmpi":
+            return T.Op(_CMPI_NAMES[_cmp_pred(op)], args, T.I1)
+        if name == "cmpf":
+            return T.Op(_CMPF_NAMES[_cmp_pred(op)], args, T.I1)
+        if name in ("index_cast", "index_castui"):
+            # index -> integer data
+            a = args[0]
+            if isinstance(a, T.IndexValue):
+                return T.IndexValue(a.idx, et)
+            return T.Op("trunci" if et.width < 64 else "extsi", (a,), et)
+        if name == "maxnumf":
+            name = "maximumf"
+        if name == "minnumf":
+            name = "minimumf"
+        if name == "rsqrt":
+            return T.Op("divf", (T.Const(1.0, et), T.Op("sqrt", args, et)), et)
+        return T.Op(name, args, et)
+
+    # ---------------------------------------------------------------- memory
+    def buffer(self, v: SSAValue, op: Operation) -> str:
+        x = self.env.get(v)
+        if isinstance(x, tuple) and x[0] == "buffer":
+            return x[1]
+        raise Refusal("memory access through a view or unknown buffer", op)
+
+    def load(self, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation) -> T.Term:
+        if buf in self.buffers:
+            self.buffers[buf].read = True
+        return self.resolve_from(len(self.scopes) - 1, buf, idx, et, op)
+
+    def resolve_from(self, scope: int, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation | None) -> T.Term:
+        """The value of buf[idx] as seen from scopes[scope]: a record's value, a placeholder for a
+        loop whose earlier iterations may have written it, or the argument's value at entry."""
+        for sc in range(scope, -1, -1):
+            hit = self._resolve_in(self.scopes[sc], buf, idx, op)
+            if hit is not None:
+                return hit
+            if sc >= 1 and buf in self.loop_stack[sc - 1][1]:
+                name = T.fresh("__mem")
+                self.loop_reads[name] = _LoopRead(buf, idx, name, sc - 1)
+                return T.Scalar(name, et)
+        if buf in self.local_bufs:
+            raise Refusal(f"read of uninitialised local buffer '{buf}'", op)
+        return T.Read(buf, idx, et)
+
+    def _resolve_in(self, records: list[Record], buf: str, idx: tuple[Poly, ...], op: Operation | None) -> T.Term | None:
+        for rec in reversed(records):
+            if rec.buf != buf:
+                continue
+            sol = solve_index(rec, idx)
+            if sol is not None and self.provable(_in_domain(rec.domain, sol)):
+                return T.subst_index(rec.value, sol)
+            if self.provable(z3.Not(_may_hit(rec, idx))):
+                continue
+            raise Refusal(f"cannot tell which earlier write of '{buf}' a read sees", op)
+        return None
+
+    def provable(self, claim: z3.BoolRef) -> bool:
+        s = z3.Solver()
+        s.set("timeout", 2000)
+        s.add(*self.constraints)
+        s.add(z3.Not(claim))
+        return s.check() == z3.unsat
+
+    def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
+        if buf in self.buffers:
+            self.buffers[buf].written = True
+        guard = self.guards[-1] if self.guards else None
+        if guard is not None:
+            old = self.load(buf, idx, _etype_of_term(value), op)
+            value = T.Op("select", (guard, value, old), _etype_of_term(value))
+        self.scopes[-1].append(Record(buf, [], idx, value, _loc(op)))
+
+
+def _etype_of_term(t: T.Term) -> EType:
+    return t.type
+
+
+def _identity_layout(t: MemRefType) -> bool:
+    layout = t.layout
+    return layout is None or type(layout).__name__ in ("NoneAttr",) or str(layout) in ("#none", "")
+
+
+def _cmp_pred(op: Operation) -> int:
+    p = op.properties.get("predicate")
+    assert isinstance(p, IntegerAttr)
+    return p.value.data
+
+
+_CMPI_NAMES = {0: "eq", 1: "ne", 2: "slt", 3: "sle", 4: "sgt", 5: "sge", 6: "ult", 7: "ule", 8: "ugt", 9: "uge"}
+_CMPF_NAMES = {1: "oeq", 2: "ogt", 3: "oge", 4: "olt", 5: "ole", 6: "one", 8: "ueq", 9: "ugt_f", 10: "uge_f", 11: "ult_f", 12: "ule_f", 13: "une"}
+
+_ARITH = {
+    f"arith.{n}" for n in (
+        "addi", "subi", "muli", "divsi", "divui", "remsi", "remui", "floordivsi", "andi", "ori", "xori", "shli", "shrsi", "shrui",
+        "maxsi", "minsi", "maxui", "minui", "addf", "subf", "mulf", "divf", "maximumf", "minimumf", "maxnumf", "minnumf", "negf",
+        "cmpi", "cmpf", "select", "extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "extf", "truncf",
+        "index_cast", "index_castui",
+    )
+} | {f"math.{n}" for n in ("exp", "log", "sqrt", "rsqrt", "tanh", "absf", "absi", "exp2", "log2", "log10", "sin", "cos", "erf", "floor", "ceil", "powf", "roundeven", "round", "trunc")}
+
+
+# ---------------------------------------------------------------- index solving
+
+
+def solve_index(rec: Record, idx: tuple[Poly, ...]) -> dict[str, Poly] | None:
+    """Find domain values d with rec.idx(d) == idx (polynomially), or None."""
+    if len(idx) != len(rec.idx):
+        return None
+    sol: dict[str, Poly] = {}
+    dom_vars = [lv.name for lv in rec.domain]
+    for f, t in zip(rec.idx, idx, strict=True):
+        vs = [v for v in dom_vars if v in f.vars() and v not in sol]
+        rem = t - f.subst(sol).subst({v: Poly.const(0) for v in vs})
+        try:
+            coeffs = {v: f.subst(sol).coeff(v) for v in vs}
+        except ValueError:
+            return None
+        # Largest coefficients first: a flattened i*n + j gives i = (terms with n)/n, j = the rest.
+        order = sorted(vs, key=lambda v: (-max((len(m) for m, _ in coeffs[v].terms), default=0), -abs(coeffs[v].const_value)))
+        for v in order:
+            c = coeffs[v]
+            if c.is_const:
+                cv = c.const_value
+                if cv == 0:
+                    return None
+                d = rem.as_dict()
+                if any(x % cv for x in d.values()):
+                    return None
+                part = Poly._make({m: x // cv for m, x in d.items()})  # pyright: ignore[reportPrivateUsage]
+                sol[v] = part
+                rem = rem - c * part
+            else:
+                mono = _single_monomial(c)
+                if mono is None:
+                    return None
+                mvars, mc = mono
+                picked: dict[tuple[str, ...], int] = {}
+                for m, x in rem.terms:
+                    if _contains(m, mvars) and x % mc == 0:
+                        rest = list(m)
+                        for u in mvars:
+                            rest.remove(u)
+                        key = tuple(sorted(rest))
+                        picked[key] = picked.get(key, 0) + x // mc
+                part = Poly._make(picked)  # pyright: ignore[reportPrivateUsage]
+                sol[v] = part
+                rem = rem - c * part
+        if rem != Poly.const(0):
+            return None
+    for v in dom_vars:
+        if v not in sol:
+            return None
+    for f, t in zip(rec.idx, idx, strict=True):
+        if f.subst(sol) != t:
+            return None
+    return sol
+
+
+def _single_monomial(p: Poly) -> tuple[tuple[str, ...], int] | None:
+    if len(p.terms) != 1:
+        return None
+    m, c = p.terms[0]
+    return m, c
+
+
+def _contains(m: tuple[str, ...], sub: tuple[str, ...]) -> bool:
+    rest = list(m)
+    for u in sub:
+        if u not in rest:
+            return False
+        rest.remove(u)
+    return True
+
+
+def zpoly(p: Poly) -> z3.ArithRef:
+    total: z3.ArithRef = z3.IntVal(0)
+    for m, c in p.terms:
+        term: z3.ArithRef = z3.IntVal(c)
+        for v in m:
+            term = term * z3.Int(v)
+        total = total + term
+    return total
+
+
+def _in_domain(domain: list[LoopVar], sol: dict[str, Poly]) -> z3.BoolRef:
+    conds: list[z3.BoolRef] = []
+    for lv in domain:
+        x = zpoly(sol[lv.name])
+        conds.append(zpoly(lv.lb) <= x)
+        conds.append(x < zpoly(lv.ub))
+        if lv.step != 1:
+            conds.append((x - zpoly(lv.lb)) % lv.step == 0)
+    return z3.And(*conds) if conds else z3.BoolVal(True)
+
+
+def _may_hit(rec: Record, idx: tuple[Poly, ...]) -> z3.BoolRef:
+    """Some domain point of rec writes idx (existential over fresh copies of the domain vars)."""
+    ren = {lv.name: Poly.var(T.fresh(lv.name + "_")) for lv in rec.domain}
+    dom = [LoopVar(ren[lv.name].terms[0][0][0], lv.lb.subst(ren), lv.ub.subst(ren), lv.step) for lv in rec.domain]
+    eqs = [zpoly(f.subst(ren)) == zpoly(t) for f, t in zip(rec.idx, idx, strict=True)]
+    return z3.And(_in_domain(dom, {d.name: Poly.var(d.name) for d in dom}), *eqs)
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _h_constant(a: Analyzer, op: Operation) -> list[Any]:
+    v = op.properties.get("value")
+    t = op.results[0].type
+    if isinstance(v, IntegerAttr):
+        if isinstance(t, IndexType):
+            return [Poly.const(v.value.data)]
+        et = etype_of(t)
+        return [T.Const(v.value.data & ((1 << et.width) - 1), et)]
+    if isinstance(v, FloatAttr):
+        return [T.Const(float(v.value.data), etype_of(t))]
+    raise Refusal("unsupported constant (vector/tensor)", op)
+
+
+def _h_dim(a: Analyzer, op: Operation) -> list[Any]:
+    buf = a.buffer(op.operands[0], op)
+    k = a.index(op.operands[1], op)
+    info = a.buffers.get(buf)
+    if info is None or info.shape is None or not k.is_const:
+        raise Refusal("memref.dim of an unknown buffer or dimension", op)
+    return [info.shape[k.const_value]]
+
+
+def _h_load(a: Analyzer, op: Operation) -> list[Any]:
+    buf = a.buffer(op.operands[0], op)
+    idx = tuple(a.index(o, op) for o in op.operands[1:])
+    return [a.load(buf, idx, etype_of(op.results[0].type), op)]
+
+
+def _h_store(a: Analyzer, op: Operation) -> list[Any]:
+    buf = a.buffer(op.operands[1], op)
+    idx = tuple(a.index(o, op) for o in op.operands[2:])
+    a.store(buf, idx, a.term(op.operands[0], op), op)
+    return []
+
+
+def _affine_eval(e: AffineExpr, dims: list[Poly], syms: list[Poly], op: Operation) -> Poly:
+    if isinstance(e, AffineConstantExpr):
+        return Poly.const(e.value)
+    if isinstance(e, AffineDimExpr):
+        return dims[e.position]
+    if isinstance(e, AffineSymExpr):
+        return syms[e.position]
+    if isinstance(e, AffineBinaryOpExpr):
+        lhs = _affine_eval(e.lhs, dims, syms, op)
+        rhs = _affine_eval(e.rhs, dims, syms, op)
+        if e.kind == AffineBinaryOpKind.Add:
+            return lhs + rhs
+        if e.kind == AffineBinaryOpKind.Mul:
+            return lhs * rhs
+        raise Refusal(f"affine {e.kind.name} in an index is not supported", op)
+    raise Refusal("unsupported affine expression", op)
+
+
+def _affine_map(a: Analyzer, op: Operation, m: AffineMapAttr, operands: list[SSAValue]) -> list[Poly]:
+    vals = [a.index(o, op) for o in operands]
+    nd = m.data.num_dims
+    return [_affine_eval(r, vals[:nd], vals[nd:], op) for r in m.data.results]
+
+
+def _h_affine_load(a: Analyzer, op: Operation) -> list[Any]:
+    buf = a.buffer(op.operands[0], op)
+    m = op.properties["map"]
+    assert isinstance(m, AffineMapAttr)
+    idx = tuple(_affine_map(a, op, m, list(op.operands[1:])))
+    return [a.load(buf, idx, etype_of(op.results[0].type), op)]
+
+
+def _h_affine_store(a: Analyzer, op: Operation) -> list[Any]:
+    buf = a.buffer(op.operands[1], op)
+    m = op.properties["map"]
+    assert isinstance(m, AffineMapAttr)
+    idx = tuple(_affine_map(a, op, m, list(op.operands[2:])))
+    a.store(buf, idx, a.term(op.operands[0], op), op)
+    return []
+
+
+def _h_apply(a: Analyzer, op: Operation) -> list[Any]:
+    m = op.properties["map"]
+    assert isinstance(m, AffineMapAttr)
+    res = _affine_map(a, op, m, list(op.operands))
+    return [res[0]]
+
+
+def _h_alloc(a: Analyzer, op: Operation) -> list[Any]:
+    name = T.fresh("__local")
+    t = op.results[0].type
+    assert isinstance(t, MemRefType)
+    dyn = iter(op.operands)
+    shape = tuple(a.index(next(dyn), op) if s == DYNAMIC_INDEX else Poly.const(s) for s in t.get_shape())
+    a.buffers[name] = ArgInfo(name, t, "buffer", etype_of(t.element_type), shape)
+    a.local_bufs.add(name)
+    return [("buffer", name)]
+
+
+def _h_dealloc(a: Analyzer, op: Operation) -> list[Any]:
+    return []
+
+
+def _written_buffers(a: Analyzer, body: Block) -> set[str]:
+    out: set[str] = set()
+    for inner in body.walk():
+        if inner.name in ("memref.store", "affine.store"):
+            x = a.env.get(inner.operands[1])
+            if isinstance(x, tuple):
+                out.add(x[1])
+            else:
+                out.add("?")
+    return out
+
+
+def _h_for(a: Analyzer, op: Operation) -> list[Any]:
+    if op.name == "scf.for":
+        lb = a.index(op.operands[0], op)
+        ub = a.index(op.operands[1], op)
+        step_p = a.index(op.operands[2], op)
+        inits = list(op.operands[3:])
+    else:
+        lbm, ubm = op.properties["lowerBoundMap"], op.properties["upperBoundMap"]
+        assert isinstance(lbm, AffineMapAttr) and isinstance(ubm, AffineMapAttr)
+        seg = op.properties.get("operandSegmentSizes")
+        sizes = list(seg.get_values()) if seg is not None else None  # type: ignore[attr-defined]
+        assert sizes is not None
+        lbs = _affine_map(a, op, lbm, list(op.operands[: sizes[0]]))
+        ubs = _affine_map(a, op, ubm, list(op.operands[sizes[0] : sizes[0] + sizes[1]]))
+        if len(lbs) != 1 or len(ubs) != 1:
+            raise Refusal("affine.for with max/min bounds is not supported", op)
+        lb, ub = lbs[0], ubs[0]
+        st = op.properties["step"]
+        assert isinstance(st, IntegerAttr)
+        step_p = Poly.const(st.value.data)
+        inits = list(op.operands[sizes[0] + sizes[1] :])
+    if not step_p.is_const or step_p.const_value <= 0:
+        raise Refusal("loop step must be a positive constant", op)
+    step = step_p.const_value
+    body = op.regions[0].block
+    var = T.fresh("i")
+    lv = LoopVar(var, lb, ub, step)
+    written = _written_buffers(a, body)
+    if "?" in written:
+        raise Refusal("store through a view or unknown buffer", op)
+    init_vals = [a.term(v, op) if not isinstance(a.env[v], Poly) else a.env[v] for v in inits]
+    accs: list[T.Term] = []
+    for bv, iv in zip(body.args[1:], init_vals, strict=True):
+        if isinstance(iv, Poly):
+            raise Refusal("index-typed iter_args are not supported", op)
+        acc = T.Scalar(T.fresh("__acc"), iv.type)
+        accs.append(acc)
+        a.env[bv] = acc
+    a.env[body.args[0]] = Poly.var(var)
+    # Execute the body once for a symbolic iteration.
+    a.loop_stack.append((lv, written))
+    a.scopes.append([])
+    n_cons = 3 if step != 1 else 2
+    a.constraints.append(zpoly(lb) <= z3.Int(var))
+    a.constraints.append(z3.Int(var) < zpoly(ub))
+    if step != 1:
+        a.constraints.append((z3.Int(var) - zpoly(lb)) % step == 0)
+    try:
+        ys = a.block(body, "yield")
+        level = len(a.loop_stack) - 1
+        body_records = a.scopes[-1]
+        ys_terms = [a.term_of(y, op) for y in ys]
+        # Summaries need the iteration's constraints while checking dependences.
+        out = summarise_loop(a, op, lv, level, accs, init_vals, ys_terms, body_records)
+    finally:
+        a.loop_stack.pop()
+        a.scopes.pop()
+        del a.constraints[-n_cons:]
+    a.scopes[-1].extend(a.pending_records)
+    a.pending_records = []
+    return out
+
+
+
+def _h_if(a: Analyzer, op: Operation) -> list[Any]:
+    cond = a.term(op.operands[0], op)
+    then_b = op.regions[0].block
+    else_b = op.regions[1].blocks[0] if op.regions[1].blocks else None
+    a.guards.append(cond if not a.guards else T.Op("andi", (a.guards[-1], cond), T.I1))
+    try:
+        tv = a.block(then_b, "yield")
+    finally:
+        a.guards.pop()
+    ev: list[Any] = []
+    if else_b is not None:
+        neg = T.Op("xori", (cond, T.Const(1, T.I1)), T.I1)
+        a.guards.append(neg if not a.guards else T.Op("andi", (a.guards[-1], neg), T.I1))
+        try:
+            ev = a.block(else_b, "yield")
+        finally:
+            a.guards.pop()
+    out: list[Any] = []
+    for t, e in zip(tv, ev, strict=False):
+        tt, et_ = a.term_of(t, op), a.term_of(e, op)
+        out.append(T.Op("select", (cond, tt, et_), tt.type))
+    return out
+
+
+_HANDLERS = {
+    "arith.constant": _h_constant,
+    "memref.dim": _h_dim,
+    "memref.load": _h_load,
+    "memref.store": _h_store,
+    "affine.load": _h_affine_load,
+    "affine.store": _h_affine_store,
+    "affine.apply": _h_apply,
+    "memref.alloc": _h_alloc,
+    "memref.alloca": _h_alloc,
+    "memref.dealloc": _h_dealloc,
+    "scf.for": _h_for,
+    "affine.for": _h_for,
+    "scf.if": _h_if,
+}
+
+
+# ---------------------------------------------------------------- loop summaries
+
+
+def _mentions(t: T.Term, names: set[str]) -> bool:
+    return any(isinstance(x, T.Scalar) and x.name in names for x in T.walk(t))
+
+
+def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
+    """Match y = op(acc, e) (or op(e, acc) for commutative ops) -> (op, e)."""
+    if isinstance(y, T.Op) and y.op in T.ASSOCIATIVE and len(y.args) == 2:
+        l, r = y.args
+        if l == acc:
+            return y.op, r
+        if r == acc:
+            return y.op, l
+    if isinstance(y, T.Op) and y.op in ("subi", "subf") and y.args[0] == acc:
+        neg = T.Op("negf", (y.args[1],), y.type) if y.op == "subf" else T.Op("subi", (T.Const(0, y.type), y.args[1]), y.type)
+        return ("addf" if y.op == "subf" else "addi"), neg
+    if isinstance(y, T.Op) and y.op == "select":
+        c, tv, fv = y.args
+        # select(c, op(acc, e), acc) -> op(acc, select(c, e, identity))
+        if fv == acc:
+            inner = _split_combine(tv, acc)
+            ident = identity(inner[0], y.type) if inner else None
+            if inner and ident is not None:
+                return inner[0], T.Op("select", (c, inner[1], ident), y.type)
+            # select(e > acc, e, acc) == max(acc, e) (real model; NaN-free)
+            if isinstance(c, T.Op) and len(c.args) == 2 and c.args[0] == tv and c.args[1] == acc:
+                mx = _max_of(c.op, y.type)
+                if mx:
+                    return mx, tv
+        if tv == acc and isinstance(c, T.Op) and len(c.args) == 2 and c.args[0] == fv and c.args[1] == acc:
+            # select(e <= acc, acc, e) == max(acc, e)
+            mx = _max_of(_negate_pred(c.op), y.type)
+            if mx:
+                return mx, fv
+        if isinstance(c, T.Op) and len(c.args) == 2 and c.args[0] == acc and c.args[1] == fv and tv == acc:
+            mx = _max_of(c.op, y.type)  # select(acc > e, acc, e) == max
+            if mx:
+                return mx, fv
+        if isinstance(c, T.Op) and len(c.args) == 2 and c.args[0] == acc and c.args[1] == tv and fv == acc:
+            mn = _max_of(_swap_pred(c.op), y.type)  # select(acc < e, e, acc) == max
+            if mn:
+                return mn, tv
+    if isinstance(y, T.Fold) and y.init == acc:
+        ident = identity(y.op, y.type)
+        if ident is not None:
+            return y.op, T.Fold(y.op, ident, y.var, y.lb, y.ub, y.step, y.body, y.type)
+    return None
+
+
+def identity(op: str, t: EType) -> T.Const | None:
+    """The identity element of a fold's combiner at type t (None for float max/min)."""
+    if op in T.IDENTITY:
+        return T.Const(T.IDENTITY[op], t)
+    w = t.width
+    table = {"maxsi": 1 << (w - 1), "minsi": (1 << (w - 1)) - 1, "maxui": 0, "minui": (1 << w) - 1, "andi": (1 << w) - 1}
+    if op in table:
+        return T.Const(table[op], t)
+    return None
+
+
+def _max_of(pred: str, t: EType) -> str | None:
+    if pred in ("ogt", "oge"):
+        return "maximumf"
+    if pred in ("olt", "ole"):
+        return "minimumf"
+    if pred in ("sgt", "sge"):
+        return "maxsi"
+    if pred in ("slt", "sle"):
+        return "minsi"
+    if pred in ("ugt", "uge"):
+        return "maxui"
+    if pred in ("ult", "ule"):
+        return "minui"
+    return None
+
+
+def _swap_pred(p: str) -> str:
+    return {"olt": "ogt", "ole": "oge", "ogt": "olt", "oge": "ole", "slt": "sgt", "sle": "sge", "sgt": "slt", "sge": "sle",
+            "ult": "ugt", "ule": "uge", "ugt": "ult", "uge": "ule"}.get(p, p)
+
+
+def _negate_pred(p: str) -> str:
+    return {"ole": "ogt", "olt": "oge", "sle": "sgt", "slt": "sge", "ule": "ugt", "ult": "uge"}.get(p, "")
+
+
+def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record]) -> list[Any]:
+    acc_names = {x.name for x in accs if isinstance(x, T.Scalar)}
+    results: list[Any] = []
+    for acc, init, y in zip(accs, inits, ys, strict=True):
+        if y == acc:
+            results.append(init)
+            continue
+        m = _split_combine(y, acc)
+        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):
+            raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
+        results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
+    # Memory: every placeholder read must be either loop-independent or an accumulator.
+    new_records: list[Record] = []
+    handled_reads: set[str] = set()
+    for rec in body_records:
+        reads_here = {x.name for x in T.walk(rec.value) if isinstance(x, T.Scalar) and x.name in a.loop_reads}
+        if lv.name not in set().union(*(p.vars() for p in rec.idx)):
+            # Address fixed across iterations: must be an accumulator `buf[x] = op(buf[x], e)`.
+            same = [n for n in reads_here if a.loop_reads[n].buf == rec.buf and a.loop_reads[n].idx == rec.idx and a.loop_reads[n].level == level]
+            if len(same) != 1:
+                raise Refusal(f"every iteration overwrites the same element of '{rec.buf}'", op)
+            accv = T.Scalar(same[0], rec.value.type)
+            m = _split_combine(rec.value, accv)
+            if m is None or _mentions(m[1], {same[0]}) or _mentions(m[1], acc_names):
+                raise Refusal(f"in-memory update of '{rec.buf}' is not a reduction", op)
+            extra = _domain_constraints(rec.domain)
+            a.constraints.extend(extra)
+            try:
+                init = a.resolve_from(level, rec.buf, rec.idx, rec.value.type, op)
+            finally:
+                a.constraints.pop()
+            fold = T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], rec.value.type)
+            handled_reads.add(same[0])
+            new_records.append(Record(rec.buf, rec.domain, rec.idx, fold, rec.location))
+            continue
+        dom = [lv, *rec.domain]
+        new_records.append(Record(rec.buf, dom, rec.idx, rec.value, rec.location))
+    # Remaining placeholders: the read must not see writes of earlier iterations.
+    for rec in new_records:
+        for x in list(T.walk(rec.value)):
+            if isinstance(x, T.Scalar) and x.name in a.loop_reads and x.name not in handled_reads and a.loop_reads[x.name].level == level:
+                lr = a.loop_reads[x.name]
+                for w in new_records:
+                    if w.buf == lr.buf and w.domain and w.domain[0].name == lv.name and _earlier_iteration_may_write(a, w, lr.idx, lv):
+                        raise Refusal(f"loop-carried dependence through memory on '{lr.buf}' (e.g. a scan or recurrence)", op)
+    resolved: list[Record] = []
+    for rec in new_records:
+        val = _resolve_placeholders(a, rec.value, handled_reads, level, op, rec.domain)
+        resolved.append(Record(rec.buf, rec.domain, rec.idx, val, rec.location))
+    for i, rec in enumerate(resolved):
+        if rec.domain and not _injective(a, rec):
+            raise Refusal(f"different iterations write the same element of '{rec.buf}'", op)
+        del i
+    a.pending_records = resolved
+    # Placeholders in iter results (reads of buffers written in the loop) must resolve too.
+    for r in results:
+        if not isinstance(r, Poly):
+            for x in T.walk(r):
+                if isinstance(x, T.Scalar) and x.name in a.loop_reads and a.loop_reads[x.name].level == level:
+                    raise Refusal("a reduction reads a buffer the same loop writes", op)
+    return results
+
+
+def _domain_constraints(domain: list[LoopVar]) -> list[z3.BoolRef]:
+    return [_in_domain(domain, {lv.name: Poly.var(lv.name) for lv in domain})]
+
+
+def _resolve_placeholders(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operation, domain: list[LoopVar] | None = None) -> T.Term:
+    """Replace this loop's placeholders by the values seen before the loop, under the ranges of
+    the record's domain and of the enclosing folds (reads are resolved where they happen)."""
+    extra = _domain_constraints(domain or [])
+    a.constraints.extend(extra)
+    try:
+        return _resolve_rec(a, t, skip, level, op)
+    finally:
+        del a.constraints[len(a.constraints) - len(extra) :]
+
+
+def _resolve_rec(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operation) -> T.Term:
+    if isinstance(t, T.Scalar) and t.name in a.loop_reads and t.name not in skip and a.loop_reads[t.name].level == level:
+        lr = a.loop_reads[t.name]
+        return a.resolve_from(level, lr.buf, lr.idx, t.type, op)
+    if isinstance(t, T.Op):
+        return T.Op(t.op, tuple(_resolve_rec(a, x, skip, level, op) for x in t.args), t.type)
+    if isinstance(t, T.Fold):
+        init = _resolve_rec(a, t.init, skip, level, op)
+        c = _domain_constraints([LoopVar(t.var, t.lb, t.ub, t.step)])
+        a.constraints.extend(c)
+        try:
+            body = _resolve_rec(a, t.body, skip, level, op)
+        finally:
+            a.constraints.pop()
+        return T.Fold(t.op, init, t.var, t.lb, t.ub, t.step, body, t.type)
+    return t
+
+
+def _earlier_iteration_may_write(a: Analyzer, w: Record, idx: tuple[Poly, ...], lv: LoopVar) -> bool:
+    ren = {d.name: Poly.var(T.fresh(d.name + "_")) for d in w.domain}
+    dom = [LoopVar(ren[d.name].terms[0][0][0], d.lb.subst(ren), d.ub.subst(ren), d.step) for d in w.domain]
+    s = z3.Solver()
+    s.set("timeout", 2000)
+    s.add(*a.constraints)
+    s.add(zpoly(lv.lb) <= z3.Int(lv.name), z3.Int(lv.name) < zpoly(lv.ub))
+    s.add(_in_domain(dom, {d.name: Poly.var(d.name) for d in dom}))
+    s.add(z3.Int(dom[0].name) < z3.Int(lv.name))
+    for f, t in zip(w.idx, idx, strict=True):
+        s.add(zpoly(f.subst(ren)) == zpoly(t))
+    return s.check() != z3.unsat
+
+
+def _injective(a: Analyzer, rec: Record) -> bool:
+    r1 = {d.name: Poly.var(T.fresh(d.name + "_")) for d in rec.domain}
+    r2 = {d.name: Poly.var(T.fresh(d.name + "_")) for d in rec.domain}
+    d1 = [LoopVar(r1[d.name].terms[0][0][0], d.lb.subst(r1), d.ub.subst(r1), d.step) for d in rec.domain]
+    d2 = [LoopVar(r2[d.name].terms[0][0][0], d.lb.subst(r2), d.ub.subst(r2), d.step) for d in rec.domain]
+    s = z3.Solver()
+    s.set("timeout", 3000)
+    s.add(*a.constraints)
+    s.add(_in_domain(d1, {d.name: Poly.var(d.name) for d in d1}))
+    s.add(_in_domain(d2, {d.name: Poly.var(d.name) for d in d2}))
+    s.add(z3.Or(*[z3.Int(x.name) != z3.Int(y.name) for x, y in zip(d1, d2, strict=True)]))
+    for f in rec.idx:
+        s.add(zpoly(f.subst(r1)) == zpoly(f.subst(r2)))
+    return s.check() == z3.unsat
+
+
+def analyse(fn: func.FuncOp, arg_names: list[str] | None = None) -> Summary:
+    """Summarise a function or raise Refusal."""
+    return Analyzer(fn, arg_names).run()

@@ -1,0 +1,964 @@
+"""TensorSpec: the numpy-like language tensor programs are proposed in.
+
+A program is a few Python statements over the kernel's arguments:
+
+    out[0:n] = np.where(base[0:n] > active[0:n], active[0:n], base[0:n])
+    return np.sum(a[0:n] * b[0:n])
+
+It is parsed with `ast` into the `Node` tree below and never executed. Each op has one
+definition here, from which come its type and shape rules, its element semantics (`elem`: the
+value at a symbolic position, as a `terms.Term`, used by the verifier) and its numpy evaluation
+(`evaluate`, used by differential tests). The linalg lowering (to_linalg.py) walks the same tree.
+
+Types follow numpy: integer dtypes carry a signedness (u8 vs i8) that picks the signless arith op
+(ult vs slt, divui vs divsi, extui vs extsi); arithmetic wraps at the dtype's width; Python
+literals are "weak" (take the other operand's dtype); `a / b` on integers is float64 like numpy.
+Statements: `t = expr` (a temporary), `buf[view] = expr` (write into an output buffer; each view
+is slices / `None`-free / `.reshape(...)` of the buffer), `return expr` or `return (e1, e2)`.
+Every read of an argument sees its value at function entry.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.lift import terms as T
+from liftcomp.lift.terms import EType, Poly
+
+
+class SpecError(LiftcompError):
+    """A proposal that is not valid TensorSpec (syntax, names, types or shapes)."""
+
+
+# ---------------------------------------------------------------- dtypes
+
+
+@dataclass(frozen=True)
+class DType:
+    name: str  # bool, i8..i64, u8..u64, f16, f32, f64
+
+    @property
+    def etype(self) -> EType:
+        if self.name == "bool":
+            return T.I1
+        if self.name[0] in "iu":
+            return EType("i", int(self.name[1:]))
+        return EType("f", int(self.name[1:]))
+
+    @property
+    def is_float(self) -> bool:
+        return self.name[0] == "f"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.name[0] == "u" or self.name == "bool"
+
+    @property
+    def np(self) -> np.dtype[Any]:
+        if self.name == "bool":
+            return np.dtype(np.bool_)
+        kind = {"i": "int", "u": "uint", "f": "float"}[self.name[0]]
+        return np.dtype(f"{kind}{self.name[1:]}")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def dtype_of_np(d: np.dtype[Any]) -> DType:
+    if d.kind == "b":
+        return DType("bool")
+    return DType(f"{ {'i': 'i', 'u': 'u', 'f': 'f'}[d.kind] }{d.itemsize * 8}".replace(" ", ""))
+
+
+NP_DTYPE_NAMES = {
+    "bool_": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+    "float16": "f16", "float32": "f32", "float64": "f64",
+}
+
+
+def promote(a: DType, b: DType) -> DType:
+    """numpy's promotion of two array dtypes."""
+    return dtype_of_np(np.result_type(a.np, b.np))
+
+
+# ---------------------------------------------------------------- nodes
+
+Shape = tuple[Poly, ...]
+
+
+@dataclass
+class Node:
+    dtype: DType
+    shape: Shape
+    weak: bool = field(default=False, kw_only=True)  # a Python literal: adopts the other operand's dtype
+
+
+@dataclass
+class Arg(Node):
+    name: str = ""
+    is_scalar: bool = False
+
+
+@dataclass
+class Lit(Node):
+    value: int | float = 0
+
+
+@dataclass
+class SizeVal(Node):
+    """An index-valued expression such as `n` or `x.shape[0]` used as data."""
+
+    poly: Poly = field(default_factory=lambda: Poly.const(0))
+
+
+@dataclass
+class SliceSpec:
+    start: Poly
+    step: int
+    length: Poly  # number of elements selected
+
+
+@dataclass
+class View(Node):
+    """x[...] with slices, integer indices and None; dims: one entry per result dim of x."""
+
+    src: Node = None  # type: ignore[assignment]
+    # For each dim of src: a SliceSpec (kept dim) or a Poly (integer index, dim dropped).
+    per_dim: list[SliceSpec | Poly] = field(default_factory=list)
+    newaxes: list[int] = field(default_factory=list)  # result positions of None
+
+
+@dataclass
+class Reshape(Node):
+    src: Node = None  # type: ignore[assignment]
+
+
+@dataclass
+class Transpose(Node):
+    src: Node = None  # type: ignore[assignment]
+    perm: tuple[int, ...] = ()
+
+
+@dataclass
+class Cast(Node):
+    src: Node = None  # type: ignore[assignment]
+
+
+@dataclass
+class Elementwise(Node):
+    """Broadcasting element-wise op; `op` is a TensorSpec op name (see _ELEMENTWISE)."""
+
+    op: str = ""
+    args: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Reduce(Node):
+    op: str = ""  # sum | prod | max | min
+    src: Node = None  # type: ignore[assignment]
+    axis: int | None = None  # None: all axes
+
+
+@dataclass
+class MatMul(Node):
+    """numpy matmul / dot for 1-D and 2-D operands (a @ b)."""
+
+    lhs: Node = None  # type: ignore[assignment]
+    rhs: Node = None  # type: ignore[assignment]
+
+
+@dataclass
+class Outer(Node):
+    lhs: Node = None  # type: ignore[assignment]
+    rhs: Node = None  # type: ignore[assignment]
+
+
+@dataclass
+class Full(Node):
+    value: Node = None  # type: ignore[assignment]
+
+
+@dataclass
+class Assign:
+    buf: str
+    view: Node  # a View/Reshape chain rooted at Arg(buf)
+    value: Node
+
+
+@dataclass
+class Program:
+    assigns: list[Assign]
+    returns: list[Node]
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# ---------------------------------------------------------------- signature of the problem
+
+
+@dataclass(frozen=True)
+class ArgDecl:
+    """What a proposal may refer to: a buffer (shape, dtype) or a scalar."""
+
+    name: str
+    dtype: DType
+    shape: Shape | None  # None: scalar
+    is_size: bool = False  # an index/int scalar that sizes loops (usable in slices)
+    output: bool = False
+
+
+# ---------------------------------------------------------------- parsing
+
+_ELEMENTWISE_BIN = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.FloorDiv: "floordiv",
+    ast.Mod: "mod", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "shr",
+}
+_CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
+_NP_UNARY = {"exp", "log", "sqrt", "tanh", "abs", "negative", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absolute"}
+_NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow"}
+_NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
+
+
+class _Parser:
+    def __init__(self, decls: list[ArgDecl]):
+        self.decls = {d.name: d for d in decls}
+        self.temps: dict[str, Node] = {}
+
+    def fail(self, node: ast.AST, msg: str) -> SpecError:
+        return SpecError(f"line {getattr(node, 'lineno', '?')}, col {getattr(node, 'col_offset', 0) + 1}: {msg}")
+
+    # --- statements
+    def program(self, text: str) -> Program:
+        try:
+            mod = ast.parse(text.strip() + "\n")
+        except SyntaxError as e:
+            raise SpecError(f"syntax error at line {e.lineno}: {e.msg}") from None
+        assigns: list[Assign] = []
+        returns: list[Node] = []
+        for st in mod.body:
+            if returns:
+                raise self.fail(st, "statements after `return`")
+            if isinstance(st, ast.Return):
+                if st.value is None:
+                    raise self.fail(st, "`return` needs a value")
+                elts = st.value.elts if isinstance(st.value, ast.Tuple) else [st.value]
+                returns = [self.expr(e) for e in elts]
+                for r in returns:
+                    if r.shape:
+                        raise self.fail(st, "returned values must be scalars (reduce them)")
+            elif isinstance(st, ast.Assign) and len(st.targets) == 1:
+                tgt = st.targets[0]
+                if isinstance(tgt, ast.Name):
+                    if tgt.id in self.decls:
+                        raise self.fail(st, f"cannot rebind argument '{tgt.id}'; write `{tgt.id}[...] = ...`")
+                    self.temps[tgt.id] = self.expr(st.value)
+                else:
+                    assigns.append(self.assign(tgt, st.value))
+            else:
+                raise self.fail(st, "only `name = expr`, `buf[view] = expr` and `return expr` are allowed")
+        if not assigns and not returns:
+            raise SpecError("the program writes nothing: assign an output buffer or return a value")
+        return Program(assigns, returns, text.strip())
+
+    def assign(self, tgt: ast.expr, value: ast.expr) -> Assign:
+        root = tgt
+        while isinstance(root, ast.Subscript | ast.Call | ast.Attribute):
+            root = root.value if isinstance(root, ast.Subscript | ast.Attribute) else root.func  # type: ignore[assignment]
+        if not isinstance(root, ast.Name) or root.id not in self.decls:
+            raise self.fail(tgt, "assignment target must be a view of an argument buffer")
+        decl = self.decls[root.id]
+        if decl.shape is None:
+            raise self.fail(tgt, f"'{root.id}' is a scalar; return it instead")
+        view = self.expr(tgt) if not isinstance(tgt, ast.Name) else self.expr(tgt)
+        if not _is_view_chain(view, root.id):
+            raise self.fail(tgt, "assignment target may only use slices, integer indices and reshape")
+        rhs = self.expr(value)
+        rhs = _broadcast_to(rhs, view.shape, lambda m: self.fail(value, m))
+        return Assign(root.id, view, rhs)
+
+    # --- expressions
+    def expr(self, e: ast.expr) -> Node:
+        if isinstance(e, ast.Constant):
+            if isinstance(e.value, bool):
+                return Lit(DType("bool"), (), value=int(e.value), weak=True)
+            if isinstance(e.value, int):
+                return Lit(DType("i64"), (), value=e.value, weak=True)
+            if isinstance(e.value, float):
+                return Lit(DType("f64"), (), value=e.value, weak=True)
+            raise self.fail(e, f"unsupported constant {e.value!r}")
+        if isinstance(e, ast.Name):
+            if e.id in self.temps:
+                return self.temps[e.id]
+            d = self.decls.get(e.id)
+            if d is None:
+                raise self.fail(e, f"unknown name '{e.id}' (arguments: {', '.join(self.decls)})")
+            if d.shape is None:
+                if d.is_size:
+                    return SizeVal(DType("i64"), (), poly=Poly.var(d.name))
+                return Arg(d.dtype, (), name=d.name, is_scalar=True)
+            return Arg(d.dtype, d.shape, name=d.name)
+        if isinstance(e, ast.UnaryOp):
+            x = self.expr(e.operand)
+            if isinstance(e.op, ast.USub):
+                if isinstance(x, Lit):
+                    return Lit(x.dtype, (), value=-x.value, weak=True)
+                return self.elementwise("neg", [x], e)
+            if isinstance(e.op, ast.Invert):
+                return self.elementwise("not", [x], e)
+            if isinstance(e.op, ast.UAdd):
+                return x
+            raise self.fail(e, "unsupported unary operator")
+        if isinstance(e, ast.BinOp):
+            if isinstance(e.op, ast.MatMult):
+                return self.matmul(self.expr(e.left), self.expr(e.right), e)
+            op = _ELEMENTWISE_BIN.get(type(e.op))
+            if op is None:
+                raise self.fail(e, "unsupported binary operator")
+            left, right = self.expr(e.left), self.expr(e.right)
+            if isinstance(left, SizeVal) and isinstance(right, SizeVal) and op in ("add", "sub", "mul"):
+                p = {"add": left.poly + right.poly, "sub": left.poly - right.poly, "mul": left.poly * right.poly}[op]
+                return SizeVal(DType("i64"), (), poly=p)
+            return self.elementwise(op, [left, right], e)
+        if isinstance(e, ast.Compare):
+            if len(e.ops) != 1:
+                raise self.fail(e, "chained comparisons are not allowed")
+            return self.elementwise(_CMP[type(e.ops[0])], [self.expr(e.left), self.expr(e.comparators[0])], e)
+        if isinstance(e, ast.Subscript):
+            return self.subscript(e)
+        if isinstance(e, ast.Attribute):
+            return self.attribute(e)
+        if isinstance(e, ast.Call):
+            return self.call(e)
+        raise self.fail(e, f"unsupported expression ({type(e).__name__})")
+
+    def size(self, e: ast.expr) -> Poly:
+        """An index expression: integer literals, size arguments, x.shape[k], + - *."""
+        n = self.expr(e)
+        if isinstance(n, Lit) and isinstance(n.value, int) and not n.dtype.is_float:
+            return Poly.const(int(n.value))
+        if isinstance(n, SizeVal):
+            return n.poly
+        raise self.fail(e, "expected an index expression (literal, size argument or x.shape[k])")
+
+    def attribute(self, e: ast.Attribute) -> Node:
+        if e.attr == "T":
+            x = self.expr(e.value)
+            perm = tuple(reversed(range(len(x.shape))))
+            return Transpose(x.dtype, tuple(x.shape[p] for p in perm), src=x, perm=perm)
+        raise self.fail(e, f"attribute '.{e.attr}' is not allowed")
+
+    def subscript(self, e: ast.Subscript) -> Node:
+        # x.shape[k]
+        if isinstance(e.value, ast.Attribute) and e.value.attr == "shape":
+            x = self.expr(e.value.value)
+            k = self.size(e.slice)
+            if not k.is_const or not 0 <= k.const_value < len(x.shape):
+                raise self.fail(e, "shape index out of range")
+            return SizeVal(DType("i64"), (), poly=x.shape[k.const_value])
+        x = self.expr(e.value)
+        items = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        per_dim: list[SliceSpec | Poly] = []
+        newaxes: list[int] = []
+        out_shape: list[Poly] = []
+        d = 0
+        for it in items:
+            if isinstance(it, ast.Constant) and it.value is None:
+                newaxes.append(len(out_shape))
+                out_shape.append(Poly.const(1))
+                continue
+            if d >= len(x.shape):
+                raise self.fail(e, "too many indices")
+            extent = x.shape[d]
+            if isinstance(it, ast.Slice):
+                start = self.size(it.lower) if it.lower is not None else Poly.const(0)
+                stop = self.size(it.upper) if it.upper is not None else extent
+                step = self.size(it.step) if it.step is not None else Poly.const(1)
+                if not step.is_const or step.const_value <= 0:
+                    raise self.fail(e, "slice steps must be positive integer literals")
+                if _negative_literal(start) or _negative_literal(stop):
+                    raise self.fail(e, "negative slice bounds are not allowed (write the length explicitly)")
+                s = step.const_value
+                length = stop - start if s == 1 else _ceil_div(stop - start, s, lambda m: self.fail(e, m))
+                per_dim.append(SliceSpec(start, s, length))
+                out_shape.append(length)
+            else:
+                idx = self.size(it)
+                if _negative_literal(idx):
+                    raise self.fail(e, "negative indices are not allowed")
+                per_dim.append(idx)
+            d += 1
+        while d < len(x.shape):
+            per_dim.append(SliceSpec(Poly.const(0), 1, x.shape[d]))
+            out_shape.append(x.shape[d])
+            d += 1
+        return View(x.dtype, tuple(out_shape), src=x, per_dim=per_dim, newaxes=newaxes)
+
+    def call(self, e: ast.Call) -> Node:
+        kwargs = {k.arg: k.value for k in e.keywords}
+        if None in kwargs:
+            raise self.fail(e, "**kwargs are not allowed")
+        f = e.func
+        # Methods: x.astype(dt), x.reshape(...), x.sum(...), x.transpose(), x.max()...
+        if isinstance(f, ast.Attribute) and not (isinstance(f.value, ast.Name) and f.value.id == "np"):
+            x = self.expr(f.value)
+            if f.attr == "astype":
+                return self.cast(x, self.dtype_arg(e.args[0] if e.args else None, e))
+            if f.attr == "reshape":
+                dims = e.args[0].elts if len(e.args) == 1 and isinstance(e.args[0], ast.Tuple) else e.args
+                return self.reshape(x, [self.size(a) for a in dims], e)
+            if f.attr in ("transpose",):
+                return self.transpose(x, None, e)
+            if f.attr in _NP_REDUCE:
+                return self.reduce(_NP_REDUCE[f.attr], x, kwargs, e)
+            if f.attr == "dot":
+                return self.matmul(x, self.expr(e.args[0]), e)
+            raise self.fail(e, f"method '.{f.attr}()' is not allowed")
+        if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np"):
+            raise self.fail(e, "only numpy functions (np.<name>) may be called")
+        name = f.attr
+        args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum") else []
+        if name in NP_DTYPE_NAMES:  # np.float32(1.5): a typed scalar
+            if len(args) != 1 or args[0].shape:
+                raise self.fail(e, f"np.{name}() takes one scalar")
+            return self.cast(args[0], DType(NP_DTYPE_NAMES[name]))
+        if name in _NP_UNARY:
+            self.arity(e, args, 1)
+            op = {"negative": "neg", "absolute": "abs"}.get(name, name)
+            return self.elementwise(op, args, e)
+        if name in _NP_BINARY:
+            self.arity(e, args, 2)
+            return self.elementwise(_NP_BINARY[name], args, e)
+        if name == "where":
+            self.arity(e, args, 3)
+            return self.elementwise("where", args, e)
+        if name == "clip":
+            self.arity(e, args, 3)
+            return self.elementwise("min", [self.elementwise("max", [args[0], args[1]], e), args[2]], e)
+        if name in _NP_REDUCE:
+            self.arity(e, args, 1)
+            return self.reduce(_NP_REDUCE[name], args[0], kwargs, e)
+        if name in ("matmul", "dot"):
+            self.arity(e, args, 2)
+            return self.matmul(args[0], args[1], e)
+        if name == "outer":
+            self.arity(e, args, 2)
+            a, b = args
+            if len(a.shape) != 1 or len(b.shape) != 1:
+                raise self.fail(e, "np.outer takes two 1-D arrays")
+            return Outer(promote_nodes(a, b), (a.shape[0], b.shape[0]), lhs=a, rhs=b)
+        if name == "transpose":
+            return self.transpose(args[0], None, e)
+        if name in ("full", "zeros", "ones"):
+            shape_e = e.args[0] if e.args else kwargs.get("shape")
+            if shape_e is None:
+                raise self.fail(e, f"np.{name} needs a shape")
+            dims = shape_e.elts if isinstance(shape_e, ast.Tuple) else [shape_e]
+            shape = tuple(self.size(d) for d in dims)
+            if name == "full":
+                if len(e.args) < 2:
+                    raise self.fail(e, "np.full(shape, value, dtype=...)")
+                val = self.expr(e.args[1])
+            else:
+                val = Lit(DType("f64"), (), value=0.0 if name == "zeros" else 1.0, weak=False)
+            dt = self.dtype_arg(kwargs["dtype"], e) if "dtype" in kwargs else (val.dtype if not val.weak else (DType("f64") if isinstance(val, Lit) and isinstance(val.value, float) else DType("i64")))
+            return Full(dt, shape, value=self.cast(val, dt))
+        raise self.fail(e, f"np.{name} is not part of TensorSpec")
+
+    def arity(self, e: ast.Call, args: list[Node], n: int) -> None:
+        if len(args) != n:
+            raise self.fail(e, f"{ast.unparse(e.func)} takes {n} arguments, got {len(args)}")
+
+    def dtype_arg(self, a: ast.expr | None, e: ast.AST) -> DType:
+        if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name) and a.value.id == "np" and a.attr in NP_DTYPE_NAMES:
+            return DType(NP_DTYPE_NAMES[a.attr])
+        raise self.fail(e, "expected a numpy dtype such as np.int32 or np.float32")
+
+    # --- node builders
+    def cast(self, x: Node, dt: DType) -> Node:
+        if isinstance(x, Lit):
+            v = x.value
+            if dt.is_float:
+                return Lit(dt, (), value=float(v))
+            if isinstance(v, float):
+                v = int(v)
+            return Lit(dt, (), value=int(np.array(v).astype(np.int64).astype(dt.np)) if dt.name != "bool" else int(bool(v)))
+        if x.dtype == dt and not isinstance(x, SizeVal):
+            return x
+        return Cast(dt, x.shape, src=x)
+
+    def elementwise(self, op: str, args: list[Node], e: ast.AST) -> Node:
+        for a in args:
+            if isinstance(a, SizeVal):
+                continue
+        shape = _broadcast_shapes([a.shape for a in args], lambda m: self.fail(e, m))
+        vals = args[1:] if op == "where" else args
+        dt = _result_dtype(vals, lambda m: self.fail(e, m))
+        if op in ("truediv",) and not dt.is_float:
+            dt = promote(dt, DType("f64"))
+        if op in ("exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "pow") and not dt.is_float:
+            dt = promote(dt, DType("f64")) if op != "pow" else dt
+        if op in ("floor", "ceil") and not dt.is_float:
+            raise self.fail(e, f"np.{op} of an integer array")
+        cast_args = []
+        for i, a in enumerate(args):
+            if op == "where" and i == 0:
+                if a.dtype.name != "bool":
+                    raise self.fail(e, "np.where's condition must be a comparison (bool)")
+                cast_args.append(a)
+            else:
+                cast_args.append(self.cast(a, dt))
+        out_dt = DType("bool") if op in _CMP.values() else dt
+        if op == "not" and dt.is_float:
+            raise self.fail(e, "~ of a float array")
+        return Elementwise(out_dt, shape, op=op, args=cast_args, weak=all(a.weak for a in args))
+
+    def reduce(self, op: str, x: Node, kwargs: dict[str | None, ast.expr], e: ast.AST) -> Node:
+        axis: int | None = None
+        if "axis" in kwargs:
+            ax = self.size(kwargs["axis"])
+            if not ax.is_const:
+                raise self.fail(e, "axis must be a literal")
+            axis = ax.const_value
+            if axis < 0:
+                axis += len(x.shape)
+            if not 0 <= axis < len(x.shape):
+                raise self.fail(e, "axis out of range")
+        dt = x.dtype
+        if op in ("sum", "prod") and not dt.is_float and dt.np.itemsize < 8:
+            dt = DType("u64" if dt.is_unsigned else "i64")  # numpy sums small ints in the default int
+        if "dtype" in kwargs:
+            dt = self.dtype_arg(kwargs["dtype"], e)
+        src = self.cast(x, dt)
+        shape = () if axis is None else tuple(s for i, s in enumerate(x.shape) if i != axis)
+        if not x.shape:
+            raise self.fail(e, "reduction of a scalar")
+        return Reduce(dt, shape, op=op, src=src, axis=axis)
+
+    def matmul(self, a: Node, b: Node, e: ast.AST) -> Node:
+        if not a.shape or not b.shape or len(a.shape) > 2 or len(b.shape) > 2:
+            raise self.fail(e, "matmul/dot take 1-D or 2-D operands")
+        ka = a.shape[-1]
+        kb = b.shape[0]
+        if ka != kb:
+            raise self.fail(e, f"matmul inner dimensions differ: {ka} vs {kb}")
+        dt = _result_dtype([a, b], lambda m: self.fail(e, m))
+        shape = a.shape[:-1] + b.shape[1:]
+        return MatMul(dt, shape, lhs=self.cast(a, dt), rhs=self.cast(b, dt))
+
+    def reshape(self, x: Node, dims: list[Poly], e: ast.AST) -> Node:
+        if len(x.shape) != 1 and len(dims) != 1:
+            raise self.fail(e, "reshape goes between 1-D and N-D only")
+        if any(_negative_literal(d) for d in dims):
+            raise self.fail(e, "write reshape's sizes explicitly (no -1)")
+        total = Poly.const(1)
+        for d in dims:
+            total = total * d
+        src_total = Poly.const(1)
+        for d in x.shape:
+            src_total = src_total * d
+        if total != src_total:
+            raise self.fail(e, f"reshape from {len(x.shape)}-D size {src_total} to size {total}")
+        return Reshape(x.dtype, tuple(dims), src=x)
+
+    def transpose(self, x: Node, perm: tuple[int, ...] | None, e: ast.AST) -> Node:
+        p = perm or tuple(reversed(range(len(x.shape))))
+        return Transpose(x.dtype, tuple(x.shape[i] for i in p), src=x, perm=p)
+
+
+def promote_nodes(a: Node, b: Node) -> DType:
+    return _result_dtype([a, b], lambda m: SpecError(m))
+
+
+def _negative_literal(p: Poly) -> bool:
+    return p.is_const and p.const_value < 0
+
+
+def _ceil_div(p: Poly, s: int, fail: Any) -> Poly:
+    # (stop - start + s - 1) // s is not polynomial; allow it only when it divides exactly.
+    d = p.as_dict()
+    if all(c % s == 0 for c in d.values()):
+        return Poly._make({m: c // s for m, c in d.items()})  # pyright: ignore[reportPrivateUsage]
+    raise fail(f"cannot tell the length of a slice of {p} elements with step {s}: make it a multiple of the step")
+
+
+def _is_view_chain(n: Node, root: str) -> bool:
+    while isinstance(n, View | Reshape):
+        if isinstance(n, View) and n.newaxes:
+            return False
+        n = n.src
+    return isinstance(n, Arg) and n.name == root and not n.is_scalar
+
+
+def _broadcast_shapes(shapes: list[Shape], fail: Any) -> Shape:
+    rank = max((len(s) for s in shapes), default=0)
+    out: list[Poly] = []
+    one = Poly.const(1)
+    for k in range(rank):
+        dim = one
+        for s in shapes:
+            j = k - (rank - len(s))
+            if j < 0:
+                continue
+            d = s[j]
+            if d == one:
+                continue
+            if dim != one and d != dim:
+                raise fail(f"shapes {[tuple(map(str, s)) for s in shapes]} do not broadcast ({d} vs {dim})")
+            dim = d
+        out.append(dim)
+    return tuple(out)
+
+
+def _broadcast_to(x: Node, shape: Shape, fail: Any) -> Node:
+    b = _broadcast_shapes([x.shape, shape], fail)
+    if b != shape:
+        raise fail(f"value of shape {tuple(map(str, x.shape))} does not fit target of shape {tuple(map(str, shape))}")
+    return x
+
+
+def _result_dtype(args: list[Node], fail: Any) -> DType:
+    strong = [a for a in args if not a.weak]
+    if not strong:
+        # All literals: numpy default types.
+        if any(a.dtype.is_float for a in args):
+            return DType("f64")
+        return DType("i64")
+    dt = strong[0].dtype
+    for a in strong[1:]:
+        dt = promote(dt, a.dtype)
+    for a in args:
+        if a.weak and a.dtype.is_float and not dt.is_float:
+            dt = DType("f64")
+        if a.weak and isinstance(a, Lit) and not dt.is_float and not isinstance(a.value, float):
+            info = np.iinfo(dt.np) if dt.name != "bool" else None
+            if info is not None and not info.min <= int(a.value) <= info.max:
+                raise fail(f"literal {a.value} does not fit {dt} (numpy 2 rejects it too)")
+    return dt
+
+
+def parse_program(text: str, decls: list[ArgDecl]) -> Program:
+    """Parse TensorSpec text against the problem's arguments; raises SpecError with a reason."""
+    return _Parser(decls).program(text)
+
+
+# ---------------------------------------------------------------- element semantics
+
+
+def _tmap_cmp(op: str, dt: DType) -> str:
+    if dt.is_float:
+        return {"lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge", "eq": "oeq", "ne": "une"}[op]
+    if dt.is_unsigned:
+        return {"lt": "ult", "le": "ule", "gt": "ugt", "ge": "uge", "eq": "eq", "ne": "ne"}[op]
+    return {"lt": "slt", "le": "sle", "gt": "sgt", "ge": "sge", "eq": "eq", "ne": "ne"}[op]
+
+
+def _convert(t: T.Term, src: DType, dst: DType) -> T.Term:
+    """numpy astype semantics as arith casts."""
+    s, d = src.etype, dst.etype
+    if src == dst:
+        return t
+    if src.is_float and dst.is_float:
+        if s.width == d.width:
+            return t
+        return T.Op("extf" if d.width > s.width else "truncf", (t,), d)
+    if not src.is_float and not dst.is_float:
+        if dst.name == "bool":
+            return T.Op("ne", (t, T.Const(0, s)), d)
+        if d.width == s.width:
+            return t
+        if d.width < s.width:
+            return T.Op("trunci", (t,), d)
+        return T.Op("extui" if src.is_unsigned else "extsi", (t,), d)
+    if dst.is_float:
+        return T.Op("uitofp" if src.is_unsigned else "sitofp", (t,), d)
+    return T.Op("fptoui" if dst.is_unsigned else "fptosi", (t,), d)
+
+
+def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
+    """The value of node n at position idx (len(idx) == rank)."""
+    et = n.dtype.etype
+    if isinstance(n, Lit):
+        return T.Const(n.value if n.dtype.is_float else int(n.value) & ((1 << et.width) - 1), et)
+    if isinstance(n, SizeVal):
+        return T.IndexValue(n.poly, et)
+    if isinstance(n, Arg):
+        if n.is_scalar:
+            return T.Scalar(n.name, et)
+        return T.Read(n.name, idx, et)
+    if isinstance(n, View):
+        it = iter(idx)
+        src_idx: list[Poly] = []
+        kept = [i for i in range(len(idx)) if i not in n.newaxes]
+        kept_idx = [idx[i] for i in kept]
+        it = iter(kept_idx)
+        for spec in n.per_dim:
+            if isinstance(spec, SliceSpec):
+                src_idx.append(spec.start + next(it) * spec.step)
+            else:
+                src_idx.append(spec)
+        return elem(n.src, tuple(src_idx))
+    if isinstance(n, Reshape):
+        if len(n.src.shape) == 1:
+            flat = Poly.const(0)
+            for k, p in enumerate(idx):
+                stride = Poly.const(1)
+                for d in n.shape[k + 1 :]:
+                    stride = stride * d
+                flat = flat + p * stride
+            return elem(n.src, (flat,))
+        raise SpecError("reshape of an N-D array to 1-D cannot be used inside an expression yet")
+    if isinstance(n, Transpose):
+        src_idx_l: list[Poly] = [Poly.const(0)] * len(idx)
+        for out_pos, src_pos in enumerate(n.perm):
+            src_idx_l[src_pos] = idx[out_pos]
+        return elem(n.src, tuple(src_idx_l))
+    if isinstance(n, Cast):
+        return _convert(elem(n.src, idx), n.src.dtype, n.dtype)
+    if isinstance(n, Full):
+        return elem(n.value, ())
+    if isinstance(n, Elementwise):
+        args = [elem(a, _bcast_idx(idx, a.shape, n.shape)) for a in n.args]
+        return _elementwise_term(n, args)
+    if isinstance(n, Reduce):
+        return _reduce_term(n, idx)
+    if isinstance(n, MatMul):
+        k = T.fresh("k")
+        kv = Poly.var(k)
+        a_idx = (idx[0], kv) if len(n.lhs.shape) == 2 else (kv,)
+        if len(n.rhs.shape) == 2:
+            b_idx = (kv, idx[-1])
+        else:
+            b_idx = (kv,)
+        prod = _elementwise_term(Elementwise(n.dtype, (), op="mul", args=[]), [elem(n.lhs, a_idx), elem(n.rhs, b_idx)])
+        add = "addf" if n.dtype.is_float else "addi"
+        zero = T.Const(0.0 if n.dtype.is_float else 0, et)
+        return T.Fold(add, zero, k, Poly.const(0), n.lhs.shape[-1], 1, prod, et)
+    if isinstance(n, Outer):
+        return _elementwise_term(Elementwise(n.dtype, (), op="mul", args=[]), [elem(n.lhs, (idx[0],)), elem(n.rhs, (idx[1],))])
+    raise SpecError(f"no semantics for {type(n).__name__}")
+
+
+def _bcast_idx(idx: tuple[Poly, ...], shape: Shape, out_shape: Shape) -> tuple[Poly, ...]:
+    off = len(out_shape) - len(shape)
+    one = Poly.const(1)
+    return tuple(Poly.const(0) if (shape[j] == one and out_shape[j + off] != one) else idx[j + off] for j in range(len(shape)))
+
+
+def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
+    dt = n.dtype
+    op = n.op
+    if op in ("lt", "le", "gt", "ge", "eq", "ne"):
+        src_dt = n.args[0].dtype
+        return T.Op(_tmap_cmp(op, src_dt), tuple(args), T.I1)
+    et = dt.etype
+    f = dt.is_float
+    if op == "where":
+        return T.Op("select", tuple(args), et)
+    if op == "neg":
+        return T.Op("negf", (args[0],), et) if f else T.Op("subi", (T.Const(0, et), args[0]), et)
+    if op == "not":
+        return T.Op("xori", (args[0], T.Const((1 << et.width) - 1, et)), et)
+    if op == "abs":
+        return T.Op("absf", (args[0],), et) if f else (args[0] if dt.is_unsigned else T.Op("absi", (args[0],), et))
+    simple_f = {"add": "addf", "sub": "subf", "mul": "mulf", "truediv": "divf", "max": "maximumf", "min": "minimumf", "pow": "powf"}
+    simple_i = {"add": "addi", "sub": "subi", "mul": "muli", "and": "andi", "or": "ori", "xor": "xori", "shl": "shli"}
+    if f and op in simple_f:
+        return T.Op(simple_f[op], tuple(args), et)
+    if f and op in ("exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil"):
+        return T.Op(op, (args[0],), et)
+    if not f and op in simple_i:
+        return T.Op(simple_i[op], tuple(args), et)
+    u = dt.is_unsigned
+    if not f:
+        table = {
+            "max": "maxui" if u else "maxsi", "min": "minui" if u else "minsi",
+            "floordiv": "divui" if u else "floordivsi", "mod": "remui" if u else "modsi",
+            "shr": "shrui" if u else "shrsi",
+        }
+        if op in table:
+            return T.Op(table[op], tuple(args), et)
+    raise SpecError(f"operator '{op}' is not defined for {dt}")
+
+
+def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
+    src = n.src
+    et = n.dtype.etype
+    f = n.dtype.is_float
+    u = n.dtype.is_unsigned
+    comb = {
+        "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
+        "max": "maximumf" if f else ("maxui" if u else "maxsi"), "min": "minimumf" if f else ("minui" if u else "minsi"),
+    }[n.op]
+    axes = list(range(len(src.shape))) if n.axis is None else [n.axis]
+    # Left fold in row-major order over the reduced axes; max/min start from the first element.
+    names = {a: T.fresh("r") for a in axes}
+
+    def src_index(fixed: dict[int, Poly]) -> tuple[Poly, ...]:
+        out: list[Poly] = []
+        it = iter(idx)
+        for d in range(len(src.shape)):
+            out.append(fixed[d] if d in fixed else next(it))
+        return tuple(out)
+
+    def build(level: int, fixed: dict[int, Poly], acc_init: T.Term | None) -> T.Term:
+        a = axes[level]
+        var = names[a]
+        inner_fixed = dict(fixed)
+        inner_fixed[a] = Poly.var(var)
+        if level == len(axes) - 1:
+            body = elem(src, src_index(inner_fixed))
+        else:
+            body = build(level + 1, inner_fixed, None)
+        return T.Fold(comb, acc_init if acc_init is not None else _identity_or(comb, et), var, Poly.const(0), src.shape[a], 1, body, et)
+
+    if n.op in ("sum", "prod"):
+        return build(0, {}, None)
+    # max/min: init = first element, fold from 1 (only single-axis or 1-D for now).
+    if len(axes) != 1:
+        raise SpecError("max/min over several axes: reduce one axis at a time")
+    a = axes[0]
+    var = names[a]
+    first = elem(src, src_index({a: Poly.const(0)}))
+    body = elem(src, src_index({a: Poly.var(var)}))
+    return T.Fold(comb, first, var, Poly.const(1), src.shape[a], 1, body, et)
+
+
+def _identity_or(comb: str, et: EType) -> T.Term:
+    v = T.IDENTITY.get(comb)
+    if v is None:
+        raise SpecError(f"no identity for {comb}")
+    return T.Const(v, et)
+
+
+# ---------------------------------------------------------------- numpy evaluation
+
+
+def evaluate(prog: Program, args: dict[str, Any]) -> tuple[dict[str, np.ndarray[Any, Any]], list[Any]]:
+    """Run the program with numpy on concrete arguments (arrays viewed with the declared dtypes).
+
+    Returns the final contents of assigned buffers (copies) and the returned values.
+    """
+    env: dict[str, Any] = dict(args)
+    outs: dict[str, np.ndarray[Any, Any]] = {}
+    with np.errstate(all="ignore"):
+        pending = [(a, _eval(a.value, env)) for a in prog.assigns]
+        for a, val in pending:
+            buf = outs.setdefault(a.buf, np.array(args[a.buf], copy=True))
+            _assign(buf, a.view, val)
+        rets = [_eval(r, env) for r in prog.returns]
+    return outs, rets
+
+
+def _assign(buf: np.ndarray[Any, Any], view: Node, val: Any) -> None:
+    target = _eval_view(buf, view)
+    target[...] = np.asarray(val).astype(buf.dtype)
+
+
+def _eval_view(buf: np.ndarray[Any, Any], n: Node) -> np.ndarray[Any, Any]:
+    if isinstance(n, Arg):
+        return buf
+    if isinstance(n, View):
+        base = _eval_view(buf, n.src)
+        return base[_np_index(n, {})]
+    if isinstance(n, Reshape):
+        base = _eval_view(buf, n.src)
+        shape = tuple(_size(p, {}) for p in n.shape)
+        v = base.reshape(shape)
+        if not np.shares_memory(v, base):
+            raise SpecError("reshape of a non-contiguous view cannot be assigned")
+        return v
+    raise SpecError("bad assignment target")
+
+
+_SIZES: dict[str, int] = {}
+
+
+def _size(p: Poly, _unused: dict[str, int]) -> int:
+    return p.eval(_SIZES)
+
+
+def _np_index(n: View, _unused: dict[str, int]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for spec in n.per_dim:
+        if isinstance(spec, SliceSpec):
+            start = _size(spec.start, {})
+            out.append(slice(start, start + _size(spec.length, {}) * spec.step, spec.step))
+        else:
+            out.append(_size(spec, {}))
+    return tuple(out)
+
+
+def _eval(n: Node, env: dict[str, Any]) -> Any:
+    if isinstance(n, Lit):
+        return n.dtype.np.type(n.value)
+    if isinstance(n, SizeVal):
+        return np.int64(_size(n.poly, {}))
+    if isinstance(n, Arg):
+        v = env[n.name]
+        if n.is_scalar:
+            return n.dtype.np.type(v)
+        return np.asarray(v).view(n.dtype.np)
+    if isinstance(n, View):
+        src = _eval(n.src, env)
+        out = src[_np_index(n, {})]
+        for pos in n.newaxes:
+            out = np.expand_dims(out, pos)
+        return out
+    if isinstance(n, Reshape):
+        return np.asarray(_eval(n.src, env)).reshape(tuple(_size(p, {}) for p in n.shape))
+    if isinstance(n, Transpose):
+        return np.transpose(_eval(n.src, env), n.perm)
+    if isinstance(n, Cast):
+        return np.asarray(_eval(n.src, env)).astype(n.dtype.np)
+    if isinstance(n, Full):
+        return np.full(tuple(_size(p, {}) for p in n.shape), _eval(n.value, env), dtype=n.dtype.np)
+    if isinstance(n, Elementwise):
+        a = [_eval(x, env) for x in n.args]
+        return _np_elementwise(n, a)
+    if isinstance(n, Reduce):
+        x = _eval(n.src, env)
+        if n.op == "sum":
+            return np.sum(x, axis=n.axis, dtype=n.dtype.np)
+        if n.op == "prod":
+            return np.prod(x, axis=n.axis, dtype=n.dtype.np)
+        if n.op == "max":
+            return np.max(x, axis=n.axis)
+        return np.min(x, axis=n.axis)
+    if isinstance(n, MatMul):
+        return np.matmul(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
+    if isinstance(n, Outer):
+        return np.outer(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
+    raise SpecError(f"cannot evaluate {type(n).__name__}")
+
+
+def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
+    dt = n.dtype.np
+    op = n.op
+    if op == "where":
+        return np.where(a[0], a[1], a[2]).astype(dt)
+    unary = {"neg": np.negative, "not": np.invert, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+             "tanh": np.tanh, "exp2": np.exp2, "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos,
+             "floor": np.floor, "ceil": np.ceil}
+    if op in unary:
+        return np.asarray(unary[op](a[0])).astype(dt)
+    binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
+              "floordiv": np.floor_divide, "mod": np.mod, "and": np.bitwise_and, "or": np.bitwise_or,
+              "xor": np.bitwise_xor, "shl": np.left_shift, "shr": np.right_shift, "max": np.maximum,
+              "min": np.minimum, "pow": np.power, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+              "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
+    r = binary[op](a[0], a[1])
+    return np.asarray(r).astype(dt)
+
+
+def set_sizes(sizes: dict[str, int]) -> None:
+    """Bind size symbols (argument names, `x.shape[k]`) for evaluation."""
+    _SIZES.clear()
+    _SIZES.update(sizes)

@@ -1,0 +1,309 @@
+"""Element-level terms: the common language of loop summaries and TensorSpec semantics.
+
+Both sides of every equivalence check become terms: the loop-nest analysis summarises what a
+nest stores at a symbolic position, and each TensorSpec op defines the value of its result at a
+symbolic position. Folds keep reductions in loop order (`acc = op(acc, body(k))` for
+k = lb, lb+step, ... < ub), so they can be compared structurally for all sizes.
+
+Integers are signless bit-vectors of their MLIR width (ops say how to read them, as in arith);
+index arithmetic is exact (mathematical integers) and lives in `Poly`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Union
+
+# ---------------------------------------------------------------- element types
+
+
+@dataclass(frozen=True)
+class EType:
+    """Element type: ('i', width) signless integer, ('f', width) float, ('index', 64)."""
+
+    kind: str
+    width: int
+
+    def __str__(self) -> str:
+        return "index" if self.kind == "index" else f"{self.kind}{self.width}"
+
+    @property
+    def is_int(self) -> bool:
+        return self.kind in ("i", "index")
+
+    @property
+    def is_float(self) -> bool:
+        return self.kind == "f"
+
+
+I1 = EType("i", 1)
+INDEX = EType("index", 64)
+
+
+# ---------------------------------------------------------------- index polynomials
+
+Monomial = tuple[str, ...]  # sorted variable names (with repetition)
+
+
+@dataclass(frozen=True)
+class Poly:
+    """An integer polynomial over index variables in a canonical form (equal iff same)."""
+
+    terms: tuple[tuple[Monomial, int], ...]  # sorted, no zero coefficients
+
+    @staticmethod
+    def _make(d: Mapping[Monomial, int]) -> Poly:
+        return Poly(tuple(sorted((m, c) for m, c in d.items() if c != 0)))
+
+    @staticmethod
+    def const(c: int) -> Poly:
+        return Poly._make({(): c})
+
+    @staticmethod
+    def var(name: str) -> Poly:
+        return Poly._make({(name,): 1})
+
+    def as_dict(self) -> dict[Monomial, int]:
+        return dict(self.terms)
+
+    def __add__(self, other: Poly | int) -> Poly:
+        o = other if isinstance(other, Poly) else Poly.const(other)
+        d = self.as_dict()
+        for m, c in o.terms:
+            d[m] = d.get(m, 0) + c
+        return Poly._make(d)
+
+    def __neg__(self) -> Poly:
+        return Poly._make({m: -c for m, c in self.terms})
+
+    def __sub__(self, other: Poly | int) -> Poly:
+        o = other if isinstance(other, Poly) else Poly.const(other)
+        return self + (-o)
+
+    def __mul__(self, other: Poly | int) -> Poly:
+        o = other if isinstance(other, Poly) else Poly.const(other)
+        d: dict[Monomial, int] = {}
+        for m1, c1 in self.terms:
+            for m2, c2 in o.terms:
+                m = tuple(sorted(m1 + m2))
+                d[m] = d.get(m, 0) + c1 * c2
+        return Poly._make(d)
+
+    @property
+    def is_const(self) -> bool:
+        return all(m == () for m, _ in self.terms)
+
+    @property
+    def const_value(self) -> int:
+        return self.as_dict().get((), 0)
+
+    def vars(self) -> set[str]:
+        return {v for m, _ in self.terms for v in m}
+
+    def coeff(self, var: str) -> Poly:
+        """Coefficient of `var` if the polynomial is linear in it (else raises ValueError)."""
+        out: dict[Monomial, int] = {}
+        for m, c in self.terms:
+            k = m.count(var)
+            if k > 1:
+                raise ValueError(f"{self} is not linear in {var}")
+            if k == 1:
+                rest = list(m)
+                rest.remove(var)
+                out[tuple(rest)] = out.get(tuple(rest), 0) + c
+        return Poly._make(out)
+
+    def without(self, var: str) -> Poly:
+        return Poly._make({m: c for m, c in self.terms if var not in m})
+
+    def subst(self, env: Mapping[str, Poly]) -> Poly:
+        if not (self.vars() & env.keys()):
+            return self
+        out = Poly.const(0)
+        for m, c in self.terms:
+            term = Poly.const(c)
+            for v in m:
+                term = term * (env[v] if v in env else Poly.var(v))
+            out = out + term
+        return out
+
+    def eval(self, env: Mapping[str, int]) -> int:
+        total = 0
+        for m, c in self.terms:
+            prod = c
+            for v in m:
+                prod *= env[v]
+            total += prod
+        return total
+
+    def __str__(self) -> str:
+        if not self.terms:
+            return "0"
+        parts: list[str] = []
+        for m, c in self.terms:
+            body = "*".join(m)
+            if not body:
+                parts.append(str(c))
+            elif c == 1:
+                parts.append(body)
+            elif c == -1:
+                parts.append(f"-{body}")
+            else:
+                parts.append(f"{c}*{body}")
+        return " + ".join(parts).replace("+ -", "- ")
+
+
+ZERO = Poly.const(0)
+
+# ---------------------------------------------------------------- terms
+
+
+@dataclass(frozen=True)
+class Const:
+    value: int | float
+    type: EType
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar function argument."""
+
+    name: str
+    type: EType
+
+
+@dataclass(frozen=True)
+class Read:
+    """The initial content of an argument buffer at a position."""
+
+    buf: str
+    idx: tuple[Poly, ...]
+    type: EType
+
+
+@dataclass(frozen=True)
+class IndexValue:
+    """An index expression used as data (arith.index_cast and friends)."""
+
+    idx: Poly
+    type: EType
+
+
+@dataclass(frozen=True)
+class Op:
+    """An arith/math operation with MLIR semantics (see OPS)."""
+
+    op: str
+    args: tuple[Term, ...]
+    type: EType
+
+
+@dataclass(frozen=True)
+class Fold:
+    """acc = init; for var in range(lb, ub, step): acc = op(acc, body)."""
+
+    op: str
+    init: Term
+    var: str
+    lb: Poly
+    ub: Poly
+    step: int
+    body: Term
+    type: EType
+
+
+Term = Union[Const, Scalar, Read, IndexValue, Op, Fold]
+
+# Ops and their arity; the semantics live in smt.py (z3) and numeric.py (numpy). Names follow arith.
+BINARY_INT = {
+    "addi", "subi", "muli", "divsi", "divui", "remsi", "remui", "andi", "ori", "xori",
+    "shli", "shrsi", "shrui", "maxsi", "minsi", "maxui", "minui",
+}
+BINARY_FLOAT = {"addf", "subf", "mulf", "divf", "maximumf", "minimumf", "powf"}
+CMPI = {"eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"}
+CMPF = {"oeq", "one", "olt", "ole", "ogt", "oge", "ueq", "une", "ult_f", "ule_f", "ugt_f", "uge_f"}
+UNARY_FLOAT = {"negf", "exp", "log", "sqrt", "tanh", "absf", "exp2", "log2", "log10", "sin", "cos", "erf", "floor", "ceil"}
+UNARY_INT = {"absi"}
+CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "extf", "truncf"}
+ASSOCIATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf"}
+# Identity elements of the folds whose init may be split off: op(init, fold(op, identity, ...)).
+IDENTITY: dict[str, int | float] = {"addi": 0, "muli": 1, "ori": 0, "xori": 0, "addf": 0.0, "mulf": 1.0}
+
+
+def children(t: Term) -> Iterator[Term]:
+    if isinstance(t, Op):
+        yield from t.args
+    elif isinstance(t, Fold):
+        yield t.init
+        yield t.body
+
+
+def walk(t: Term) -> Iterator[Term]:
+    yield t
+    for c in children(t):
+        yield from walk(c)
+
+
+def free_index_vars(t: Term) -> set[str]:
+    if isinstance(t, Read):
+        return set().union(*(p.vars() for p in t.idx)) if t.idx else set()
+    if isinstance(t, IndexValue):
+        return t.idx.vars()
+    if isinstance(t, Op):
+        return set().union(*(free_index_vars(a) for a in t.args)) if t.args else set()
+    if isinstance(t, Fold):
+        inner = free_index_vars(t.body) - {t.var}
+        return inner | free_index_vars(t.init) | t.lb.vars() | t.ub.vars()
+    return set()
+
+
+def subst_index(t: Term, env: Mapping[str, Poly]) -> Term:
+    """Substitute index variables (capture-avoiding: fold variables are unique by construction)."""
+    if not env:
+        return t
+    if isinstance(t, Read):
+        return Read(t.buf, tuple(p.subst(env) for p in t.idx), t.type)
+    if isinstance(t, IndexValue):
+        return IndexValue(t.idx.subst(env), t.type)
+    if isinstance(t, Op):
+        return Op(t.op, tuple(subst_index(a, env) for a in t.args), t.type)
+    if isinstance(t, Fold):
+        inner = {k: v for k, v in env.items() if k != t.var}
+        return Fold(t.op, subst_index(t.init, env), t.var, t.lb.subst(env), t.ub.subst(env), t.step, subst_index(t.body, inner), t.type)
+    return t
+
+
+def map_terms(t: Term, f: Callable[[Term], Term | None]) -> Term:
+    """Rebuild bottom-up; f may return a replacement for a node (or None to keep it)."""
+    if isinstance(t, Op):
+        t = Op(t.op, tuple(map_terms(a, f) for a in t.args), t.type)
+    elif isinstance(t, Fold):
+        t = Fold(t.op, map_terms(t.init, f), t.var, t.lb, t.ub, t.step, map_terms(t.body, f), t.type)
+    r = f(t)
+    return t if r is None else r
+
+
+def show(t: Term) -> str:
+    """Readable one-line rendering (for reports, prompts and debugging)."""
+    if isinstance(t, Const):
+        return str(t.value)
+    if isinstance(t, Scalar):
+        return t.name
+    if isinstance(t, Read):
+        return f"{t.buf}[{', '.join(str(p) for p in t.idx)}]"
+    if isinstance(t, IndexValue):
+        return f"({t.idx})"
+    if isinstance(t, Op):
+        return f"{t.op}({', '.join(show(a) for a in t.args)})"
+    return f"fold_{t.op}({show(t.init)}, {t.var} in {t.lb}..{t.ub} step {t.step}: {show(t.body)})"
+
+
+_counter = 0
+
+
+def fresh(prefix: str) -> str:
+    """A globally fresh variable name (fold variables must never clash)."""
+    global _counter
+    _counter += 1
+    return f"{prefix}{_counter}"
