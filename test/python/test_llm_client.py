@@ -328,3 +328,60 @@ def test_bad_config_file(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(LiftcompError, match=message):
         load_config(config_file=path, env={})
+
+
+def test_clients_sharing_usage_share_the_budget(llm_server: LoopbackLLMServer) -> None:
+    from liftcomp.llm import Usage
+
+    llm_server.script(Reply(["lift"]), Reply(["plan"]), Reply(["never"]))
+    shared = Usage()
+    config = llm_server.config(max_calls=2)
+    lifter, planner = LLMClient(config, usage=shared), LLMClient(config, usage=shared)
+    assert lifter.complete(PROMPT) == ["lift"]
+    assert planner.complete(PROMPT) == ["plan"]
+    with pytest.raises(BudgetExhausted):
+        lifter.complete(PROMPT)
+    assert shared.to_dict()["calls"] == 2 and shared.to_dict()["total_tokens"] == 36
+
+
+def test_retry_after_header_forms() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from liftcomp.llm.client import _retry_after
+
+    assert _retry_after({"retry-after": "2"}) == 2.0
+    assert _retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert _retry_after({}) is None
+    assert _retry_after({"retry-after": "soon"}) is None
+    date = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    asked = _retry_after({"retry-after": date})
+    assert asked is not None and 25 < asked <= 30
+
+
+def test_cli_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from liftcomp.llm.options import add_llm_arguments, config_from_args
+
+    monkeypatch.setenv("LIFTCOMP_MODEL", "env-model")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("LIFTCOMP_LLM_CONFIG", raising=False)
+    monkeypatch.delenv("LIFTCOMP_LLM_CACHE", raising=False)
+    parser = argparse.ArgumentParser()
+    add_llm_arguments(parser)
+
+    config = config_from_args(parser.parse_args([]))
+    assert config.model_names == ("env-model",)
+    assert config.cache_mode == "use"
+
+    ns = parser.parse_args(
+        ["--llm-model", "a,b", "--llm-cache", "replay", "--llm-cache-dir", str(tmp_path)]
+        + ["--llm-max-calls", "5", "--llm-timeout", "3"]
+    )
+    config = config_from_args(ns)
+    assert config.model_names == ("a", "b")
+    assert (config.cache_mode, config.cache_dir) == ("replay", tmp_path)
+    assert (config.max_calls, config.timeout_s) == (5, 3.0)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--llm-cache", "sometimes"])

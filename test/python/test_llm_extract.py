@@ -12,6 +12,7 @@ from liftcomp.llm import (
     RejectedCode,
     extract_code,
     extract_expression,
+    extract_program,
 )
 from liftcomp.llm.testing import LoopbackLLMServer, Reply
 
@@ -66,7 +67,7 @@ def test_accepted(reply: str, expected: str) -> None:
         ("for i in range(3):\n    A", "loops are not allowed"),
         ("while True: pass", "loops are not allowed"),
         ("C = matmul(A, B)", "assignments are not allowed"),
-        ("A\nB", "expected exactly one expression, got 2 statements"),
+        ("A\nB", "expected exactly one expression, the code has 2 statements"),
         ("open('/etc/passwd')", "call to unknown function 'open'"),
         ("np.linalg.inv(A)", "call to unknown function 'np.linalg.inv'"),
         ("getattr(A, 'T')", "call to unknown function 'getattr'"),
@@ -86,7 +87,7 @@ def test_accepted(reply: str, expected: str) -> None:
         ("def f(A, B=1):\n    return A", "plain positional parameters"),
         ("@d\ndef f(A):\n    return A", "decorators are not allowed"),
         ("def f(A):\n    import os\n    return A", "imports are not allowed"),
-        ("def f(A):\n    C = A\n    return C", "assignments are not allowed"),
+        ("def f(A):\n    C = A\n    return C", "the function body has 2 statements"),
         ("class K: pass", "class definitions are not allowed"),
         ("matmul(A, B", "not valid Python"),
         ("The answer is matmul of A and B.", "not valid Python"),
@@ -157,3 +158,64 @@ def test_side_effect_reply_is_rejected_and_never_runs(
     assert not marker.exists()
     (tmp_path / "writable").touch()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["writable"]
+
+
+# -- programs (TensorSpec-style straight-line code) ---------------------------------------------
+
+PROGRAM_POLICY = ExpressionPolicy.of(
+    calls={"np.where", "np.sum"},
+    attrs={"reshape", "shape", "T"},
+    names={"a", "b", "out", "n"},
+    keywords={"axis"},
+)
+
+
+def _program(reply: str) -> str:
+    return ast.unparse(extract_program(reply, PROGRAM_POLICY))
+
+
+def test_program_accepted() -> None:
+    reply = (
+        "```python\n"
+        "t = a[0:n] * b[0:n]\n"
+        "out[0:n] = np.where(t > 0, t, 0)\n"
+        "out.reshape(n, 1)[0:n, 0] = t\n"
+        "return np.sum(t), t[0]\n"
+        "```"
+    )
+    assert _program(reply) == (
+        "t = a[0:n] * b[0:n]\n"
+        "out[0:n] = np.where(t > 0, t, 0)\n"
+        "out.reshape(n, 1)[0:n, 0] = t\n"
+        "return (np.sum(t), t[0])"
+    )
+
+
+def test_program_in_a_function_is_unwrapped() -> None:
+    reply = 'def kernel(a, b, out, n):\n    """Doc."""\n    out[0:n] = a[0:n] + b[0:n]'
+    assert _program(reply) == "out[0:n] = a[0:n] + b[0:n]"
+
+
+@pytest.mark.parametrize(
+    "reply, reason",
+    [
+        ("t = t + a", "unknown name 't'"),
+        ("u = a\nreturn v", "unknown name 'v'"),
+        ("a = b", "cannot rebind input 'a'"),
+        ("t = a\nt[0] = b", "target 't' is not an input buffer"),
+        ("x, y = a, b", "assignment target must be a name or a view"),
+        ("out[0] = a[0] = b", "chained assignments"),
+        ("out[0:n] += a", "augmented assignments"),
+        ("np.sum(a)", "a bare expression has no effect"),
+        ("return a\nout[0] = b", "statements after 'return'"),
+        ("out[0:n] = a\nimport os", "imports are not allowed"),
+        ("out[0:n] = [x for x in a]", "comprehensions are not allowed"),
+        ("out.__class__ = b", "dunder name '__class__'"),
+        ("for i in range(n):\n    out[i] = a[i]", "loops are not allowed"),
+        ("\n".join(f"t{i} = a" for i in range(40)), "too many statements"),
+        ("return", "'return' needs a value"),
+    ],
+)
+def test_program_rejected(reply: str, reason: str) -> None:
+    with pytest.raises(RejectedCode, match=reason):
+        extract_program(reply, PROGRAM_POLICY)

@@ -4,7 +4,8 @@
 - `client`: LLMClient.complete(messages, n=, temperature=, max_tokens=) -> list[str]; retries,
   per-run budget (BudgetExhausted), usage accounting.
 - `cache`: ResponseCache, content-addressed JSON entries; modes use / record / replay / off.
-- `extract`: extract_expression(reply, ExpressionPolicy) -> ast.expr, never executing anything.
+- `extract`: extract_expression / extract_program(reply, ExpressionPolicy) -> ast.expr / ast.Module,
+  whitelisted, never executing anything.
 - `testing`: LoopbackLLMServer, a scripted OpenAI-compatible server on 127.0.0.1 for tests.
 
 Nothing here knows about lifting; prompts live with their users.
@@ -24,7 +25,9 @@ from liftcomp.llm.extract import (
     ExpressionPolicy,
     extract_code,
     extract_expression,
+    extract_program,
     validate_expression,
+    validate_program,
 )
 
 __all__ = [
@@ -46,7 +49,9 @@ __all__ = [
     "default_cache_dir",
     "extract_code",
     "extract_expression",
+    "extract_program",
     "load_config",
     "request_key",
     "validate_expression",
+    "validate_program",
 ]

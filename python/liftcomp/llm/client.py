@@ -94,6 +94,7 @@ class LLMClient:
         config: LLMConfig,
         *,
         cache: ResponseCache | None = None,
+        usage: Usage | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -103,7 +104,8 @@ class LLMClient:
             )
         self.config = config
         self.cache = cache or ResponseCache(config.resolved_cache_dir(), config.cache_mode)
-        self.usage = Usage()
+        # Pass the same Usage to several clients (lifting, planning) to share one run's budget.
+        self.usage = usage if usage is not None else Usage()
         self._sleep = sleep
         self._clock = clock
         self._next_model = 0

@@ -11,7 +11,10 @@ imported or given to a shell. What is accepted is decided by an ExpressionPolicy
     )
     expr = extract_expression(reply_text, policy)   # -> ast.expr, or raises RejectedCode(reason)
 
-Accepted code forms (after taking the code out of the reply, see `extract_code`):
+`extract_program(reply_text, policy) -> ast.Module` accepts straight-line programs instead
+(temporaries, writes into views of inputs, a final return); see `validate_program`.
+
+Accepted code forms for an expression (after taking the code out of the reply, see `extract_code`):
 - one expression statement:            `matmul(A, B).T`
 - one return statement:                `return matmul(A, B)`
 - one function returning one expression: `def spec(A, B):  ["docstring"]  return matmul(A, B)`
@@ -57,8 +60,9 @@ class ExpressionPolicy:
     operators: frozenset[type[ast.AST]] = DEFAULT_OPERATORS
     allow_strings: bool = False
     allow_function: bool = True
-    max_chars: int = 20_000  # of the reply
+    max_chars: int = 20_000  # of the reply and of its code
     max_nodes: int = 2_000
+    max_statements: int = 32  # programs only
     max_depth: int = 64  # keeps recursive consumers of the AST (and this checker) safe
 
     @staticmethod
@@ -117,6 +121,12 @@ def extract_expression(reply_text: str, policy: ExpressionPolicy) -> ast.expr:
 
 def validate_expression(code: str, policy: ExpressionPolicy) -> ast.expr:
     """Parse `code` (no fences) and return its expression if the policy allows it."""
+    expr = _single_expression(_parse(code, policy), policy)
+    _Checker(policy).check(expr)
+    return expr
+
+
+def _parse(code: str, policy: ExpressionPolicy) -> ast.Module:
     if not code:
         raise RejectedCode("the reply contains no code")
     if len(code) > policy.max_chars:
@@ -130,9 +140,7 @@ def validate_expression(code: str, policy: ExpressionPolicy) -> ast.expr:
     except (RecursionError, MemoryError):
         raise RejectedCode("expression too large or nested too deeply to parse") from None
     _check_size_and_dunders(module, policy)
-    expr = _single_expression(module, policy)
-    _Checker(policy).check(expr)
-    return expr
+    return module
 
 
 def _check_size_and_dunders(tree: ast.AST, policy: ExpressionPolicy) -> None:
@@ -181,24 +189,21 @@ def _statement_reason(stmt: ast.stmt) -> str:
     )
 
 
-def _single_expression(module: ast.Module, policy: ExpressionPolicy) -> ast.expr:
-    body = module.body
+def _statements(module: ast.Module, policy: ExpressionPolicy) -> tuple[list[ast.stmt], bool]:
+    """The top-level statements, or the body of the single function (docstring dropped).
+
+    The flag says whether they came from a function (whose value must be `return`ed).
+    """
+    body = list(module.body)
     for stmt in body:  # the most telling reason first (an import beside the answer, a loop)
         if isinstance(stmt, ast.Import | ast.ImportFrom | ast.For | ast.While | ast.AsyncFor):
             raise RejectedCode(_statement_reason(stmt))
-    if len(body) != 1:
-        raise RejectedCode(f"expected exactly one expression, got {len(body)} statements")
-    stmt = body[0]
-    if isinstance(stmt, ast.Expr):
-        return stmt.value
-    if isinstance(stmt, ast.Return) and stmt.value is not None:
-        return stmt.value
-    if isinstance(stmt, ast.FunctionDef) and policy.allow_function:
-        return _function_expression(stmt, policy)
-    raise RejectedCode(_statement_reason(stmt))
+    if len(body) == 1 and isinstance(body[0], ast.FunctionDef) and policy.allow_function:
+        return _function_body(body[0], policy), True
+    return body, False
 
 
-def _function_expression(fn: ast.FunctionDef, policy: ExpressionPolicy) -> ast.expr:
+def _function_body(fn: ast.FunctionDef, policy: ExpressionPolicy) -> list[ast.stmt]:
     if fn.decorator_list:
         raise RejectedCode("decorators are not allowed")
     if getattr(fn, "type_params", None):
@@ -219,12 +224,81 @@ def _function_expression(fn: ast.FunctionDef, policy: ExpressionPolicy) -> ast.e
         and isinstance(body[0].value.value, str)
     ):
         body = body[1:]  # docstring
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
-        for stmt in body:
-            if not isinstance(stmt, ast.Return):
-                raise RejectedCode(f"in the function body: {_statement_reason(stmt)}")
+    for stmt in body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom | ast.For | ast.While | ast.AsyncFor):
+            raise RejectedCode(f"in the function body: {_statement_reason(stmt)}")
+    return body
+
+
+def _single_expression(module: ast.Module, policy: ExpressionPolicy) -> ast.expr:
+    body, in_function = _statements(module, policy)
+    if len(body) != 1:
+        where = "the function body" if in_function else "the code"
+        raise RejectedCode(f"expected exactly one expression, {where} has {len(body)} statements")
+    stmt = body[0]
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        return stmt.value
+    if isinstance(stmt, ast.Expr) and not in_function:
+        return stmt.value
+    if in_function:
         raise RejectedCode("the function body must be a single 'return <expression>'")
-    return body[0].value
+    raise RejectedCode(_statement_reason(stmt))
+
+
+def extract_program(reply_text: str, policy: ExpressionPolicy) -> ast.Module:
+    """The whitelisted straight-line program in an LLM reply; raises RejectedCode(reason).
+
+    See `validate_program`.
+    """
+    if len(reply_text) > policy.max_chars:
+        raise RejectedCode(
+            f"reply too long ({len(reply_text)} characters, at most {policy.max_chars})"
+        )
+    return validate_program(extract_code(reply_text), policy)
+
+
+def validate_program(code: str, policy: ExpressionPolicy) -> ast.Module:
+    """Parse `code` as a straight-line program and return it if the policy allows it.
+
+    Statements, in order (top level, or the body of one function as in `validate_expression`):
+    - `t = expr`: a temporary, usable by later statements; inputs (`policy.names`) cannot be rebound;
+    - `buf[view] = expr` (or `buf.reshape(...)[...] = expr`, ...): the target is checked like an
+      expression and must be rooted at an input name;
+    - `return expr` or `return e1, e2`: last statement only.
+    Every expression is checked as in `validate_expression`. The result is a new Module holding just
+    these statements (function and docstring unwrapped): `ast.unparse` of it is canonical text for a
+    text-based parser such as TensorSpec's.
+    """
+    module = _parse(code, policy)
+    body, _ = _statements(module, policy)
+    if not body:
+        raise RejectedCode("the code has no statements")
+    if len(body) > policy.max_statements:
+        raise RejectedCode(f"too many statements ({len(body)}, at most {policy.max_statements})")
+    checker = _Checker(policy)
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                raise RejectedCode("'return' needs a value")
+            if i != len(body) - 1:
+                raise RejectedCode("statements after 'return' are not allowed")
+            checker.check(stmt.value)
+        elif isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1:
+                raise RejectedCode("chained assignments (a = b = ...) are not allowed")
+            checker.check(stmt.value)  # before binding: `t = t + 1` uses an unknown name
+            checker.bind(stmt.targets[0])
+        elif isinstance(stmt, ast.Expr):
+            raise RejectedCode(
+                "a bare expression has no effect: write 'return <expr>' or assign an output"
+            )
+        elif isinstance(stmt, ast.AugAssign):
+            raise RejectedCode(
+                "augmented assignments (+=, ...) are not allowed: write 'x = x + ...'"
+            )
+        else:
+            raise RejectedCode(_statement_reason(stmt))
+    return ast.Module(body=body, type_ignores=[])
 
 
 def _is_dunder(name: str) -> bool:
@@ -268,6 +342,27 @@ _EXPRESSION_REASONS: dict[type[ast.AST], str] = {
 class _Checker:
     def __init__(self, policy: ExpressionPolicy):
         self.policy = policy
+        self.temps: set[str] = set()  # names bound by earlier statements of a program
+
+    def bind(self, target: ast.expr) -> None:
+        """Check an assignment target and, for a temporary, make its name known."""
+        if isinstance(target, ast.Name):
+            if target.id in self.policy.names:
+                raise RejectedCode(
+                    f"cannot rebind input '{target.id}': write '{target.id}[...] = ...'"
+                )
+            self.temps.add(target.id)
+            return
+        root = target
+        while isinstance(root, ast.Subscript | ast.Attribute | ast.Call):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not isinstance(target, ast.Subscript | ast.Attribute) or not isinstance(root, ast.Name):
+            raise RejectedCode(
+                "assignment target must be a name or a view of an input (e.g. out[0:n])"
+            )
+        if root.id not in self.policy.names:
+            raise RejectedCode(f"assignment target '{root.id}' is not an input buffer")
+        self.check(target)
 
     def check(self, node: ast.expr) -> None:
         match node:
@@ -317,8 +412,9 @@ class _Checker:
     def _name(self, name: str) -> None:
         if _is_dunder(name):
             raise RejectedCode(f"dunder name '{name}' is not allowed")
-        if name not in self.policy.names:
-            raise RejectedCode(f"unknown name '{name}' (allowed: {_listing(self.policy.names)})")
+        if name not in self.policy.names and name not in self.temps:
+            known = _listing(self.policy.names | self.temps)
+            raise RejectedCode(f"unknown name '{name}' (allowed: {known})")
 
     def _constant(self, value: object) -> None:
         if value is None or value is Ellipsis or isinstance(value, bool | int | float):

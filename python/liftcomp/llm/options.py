@@ -1,0 +1,51 @@
+"""Command-line options of the LLM layer, shared by every subcommand that asks a model.
+
+    add_llm_arguments(parser)             # --llm-model, --llm-cache, --llm-max-calls, ...
+    config = config_from_args(namespace)  # file < environment < flags
+
+Flags left unset do not override the environment or the config file.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from liftcomp.llm.config import CACHE_MODES, LLMConfig, load_config
+
+
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "LLM",
+        "OpenAI-compatible endpoint from OPENAI_API_KEY / OPENAI_BASE_URL; "
+        "model from LIFTCOMP_MODEL or --llm-model",
+    )
+    group.add_argument(
+        "--llm-model",
+        help="model name(s), comma-separated; several share the requests round-robin",
+    )
+    group.add_argument("--llm-config", metavar="FILE", help="TOML config file ([llm] table)")
+    group.add_argument(
+        "--llm-cache",
+        choices=CACHE_MODES,
+        help="response cache: use (default), record, replay (never contacts the network), off",
+    )
+    group.add_argument("--llm-cache-dir", metavar="DIR", help="cache directory")
+    group.add_argument("--llm-timeout", type=float, metavar="S", help="seconds per request")
+    group.add_argument("--llm-max-calls", type=int, metavar="N", help="budget: HTTP requests")
+    group.add_argument("--llm-max-tokens", type=int, metavar="N", help="budget: tokens")
+    group.add_argument(
+        "--llm-max-seconds", type=float, metavar="S", help="budget: seconds spent waiting on LLMs"
+    )
+
+
+def config_from_args(ns: argparse.Namespace) -> LLMConfig:
+    return load_config(
+        config_file=ns.llm_config,
+        models=ns.llm_model,
+        cache_mode=ns.llm_cache,
+        cache_dir=ns.llm_cache_dir,
+        timeout_s=ns.llm_timeout,
+        max_calls=ns.llm_max_calls,
+        max_tokens=ns.llm_max_tokens,
+        max_seconds=ns.llm_max_seconds,
+    )
