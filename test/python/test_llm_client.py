@@ -385,3 +385,13 @@ def test_cli_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (config.max_calls, config.timeout_s) == (5, 3.0)
     with pytest.raises(SystemExit):
         parser.parse_args(["--llm-cache", "sometimes"])
+
+
+def test_import_is_cheap() -> None:
+    # CLIs import the LLM options on every run; the openai package (~1 s) only loads when used.
+    import subprocess
+    import sys
+
+    code = "import sys, liftcomp.llm, liftcomp.llm.options; print('openai' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

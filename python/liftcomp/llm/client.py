@@ -34,13 +34,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from liftcomp.llm.cache import CachedResponse, ResponseCache, request_key
 from liftcomp.llm.config import LLMConfig, ModelSpec
 from liftcomp.llm.errors import BudgetExhausted, LLMError, LLMRequestError
+
+if TYPE_CHECKING:
+    import openai
 
 Message = Mapping[str, str]
 
@@ -198,6 +199,8 @@ class LLMClient:
                 f"no endpoint for model '{spec.name}': set OPENAI_API_KEY (OpenAI) or "
                 "OPENAI_BASE_URL (a local OpenAI-compatible server)"
             )
+        import openai  # here, not at the top: it takes a second to import, and replay needs none
+
         # Local servers usually ignore the key, but the openai package insists on one.
         client = openai.OpenAI(
             api_key=api_key or "unused",
@@ -229,6 +232,8 @@ class LLMClient:
         return self.config.max_seconds - self.usage.seconds
 
     def _call_with_retries(self, spec: ModelSpec, request: dict[str, Any], n: int) -> _Reply:
+        import openai
+
         attempt = 0
         while True:
             self._check_budget()
@@ -273,6 +278,8 @@ class LLMClient:
             attempt += 1
 
     def _retry_delay(self, error: Exception, attempt: int) -> float:
+        import openai
+
         if isinstance(error, openai.APIStatusError):
             asked = _retry_after(error.response.headers)
             if asked is not None:
@@ -384,6 +391,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _describe(error: Exception) -> str:
+    import openai
+
     if isinstance(error, openai.APITimeoutError):
         return "timed out"
     if isinstance(error, openai.APIStatusError):
