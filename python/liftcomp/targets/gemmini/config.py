@@ -1,0 +1,85 @@
+"""Gemmini hardware and timing-model parameters, in one place.
+
+Everything the dialect verifiers, the lowering and the simulator assume about the hardware is a
+field of `GemminiConfig`. Defaults describe Gemmini's default configuration (ucb-bar/gemmini
+`GemminiConfigs.defaultConfig`, the one Autocomp optimises for); fields marked *model* are
+assumptions of our timing model, not measured from RTL. docs/GEMMINI.md explains each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class GemminiConfig:
+    # --- Array and memories (defaultConfig) ---
+    dim: int = 16
+    """Systolic array is dim x dim PEs; a scratchpad row holds dim int8, an accumulator row dim int32."""
+    sp_banks: int = 4
+    sp_bank_rows: int = 4096
+    """Scratchpad: 4 banks x 4096 rows of dim int8 (256 KiB)."""
+    acc_banks: int = 2
+    acc_bank_rows: int = 512
+    """Accumulator: 2 banks x 512 rows of dim int32 (64 KiB)."""
+    max_block_len: int = 4
+    """mvin/mvout to the scratchpad move at most 4 dim-wide blocks (64 B of int8) per row."""
+    max_block_len_acc: int = 1
+    """mvin/mvout to the accumulator move at most 1 dim-wide block (64 B of int32) per row."""
+
+    # --- DMA (defaultConfig: dma_buswidth 128, dma_maxbytes 64, max_in_flight_mem_reqs 16) ---
+    dma_beat_bytes: int = 16
+    dma_request_bytes: int = 64
+    dma_max_inflight: int = 16
+    dram_latency: int = 64
+    """*model*: cycles from a DMA request to its response (FireSim-like DDR at Gemmini's clock)."""
+
+    # --- Pipeline latencies (defaultConfig: spad_read_delay 4, acc latency 2) ---
+    spad_read_delay: int = 4
+    acc_latency: int = 2
+
+    # --- Queues between the host and the three units (defaultConfig) ---
+    rs_entries_ld: int = 8
+    rs_entries_ex: int = 16
+    rs_entries_st: int = 4
+    """Reservation-station entries per unit: an instruction holds one from dispatch to completion."""
+
+    # --- Costs of the timing model (*model*) ---
+    host_issue_cycles: int = 4
+    """*model*: host (Rocket) cycles to issue one RoCC instruction, operands already in registers."""
+    host_op_cycles: int = 1
+    """*model*: host cycles per scalar operation (index arithmetic, loads/stores of host loops)."""
+    host_loop_cycles: int = 2
+    """*model*: host cycles per loop iteration (increment, compare, branch)."""
+    fsm_issue_cycles: int = 1
+    """*model*: cycles per instruction the loop_ws FSM generates."""
+    config_cycles: int = 2
+    """*model*: unit busy time of a config instruction."""
+    preload_cycles: int = 1
+    """*model*: execute-unit cycles of a preload (the weight shift-in overlaps the next compute)."""
+
+    @property
+    def sp_rows(self) -> int:
+        return self.sp_banks * self.sp_bank_rows
+
+    @property
+    def acc_rows(self) -> int:
+        return self.acc_banks * self.acc_bank_rows
+
+    @property
+    def fill_latency(self) -> int:
+        """Cycles from the last row of A entering the array to its results in the accumulator."""
+        return 2 * self.dim + self.spad_read_delay + self.acc_latency
+
+    def dma_bytes_per_cycle(self) -> float:
+        """Sustained DMA rate with full 64 B requests: bus-bound or latency-bound, whichever is lower."""
+        return min(
+            float(self.dma_beat_bytes),
+            self.dma_max_inflight * self.dma_request_bytes / max(1, self.dram_latency),
+        )
+
+    def with_(self, **changes: object) -> GemminiConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+DEFAULT_CONFIG = GemminiConfig()

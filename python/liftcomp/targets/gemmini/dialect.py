@@ -1,0 +1,526 @@
+"""The `gemmini` dialect: one op per RoCC instruction of Gemmini, plus the loop_ws FSM.
+
+Operands that change from one loop iteration to the next (DRAM offsets, local addresses, rows,
+cols, strides) are `index` SSA values, so schedules are ordinary scf loops around these ops.
+What is fixed per instruction (which memory a local address names, accumulate/full flags, the
+mvin variant, dataflow, activation, scales) is a property.
+
+Conventions (mirroring gemmini.h, see docs/GEMMINI.md):
+- A DRAM operand is a memref plus an element offset into its row-major storage; the row stride
+  (in elements) comes from the last `config_ld` of the same `id` (mvin) or `config_st` (mvout).
+- A local address is a row number in `space` ("spad": scratchpad rows of DIM int8, "acc":
+  accumulator rows of DIM int32). An absent optional address is Gemmini's GARBAGE_ADDR: as a
+  source it reads a zero matrix (or, for preload's B in WS, leaves the weights alone), as a
+  destination it writes nothing.
+- mvin/mvout move `rows` x `cols` elements; cols wider than DIM go to consecutive DIM-row
+  blocks (block b of an mvin at `addr` lands at `addr + b*DIM`).
+- preload/compute sizes are those of the operands as the array sees them: A is a_rows x a_cols
+  (I x K), B is b_rows x b_cols (K x J), C is c_rows x c_cols (I x J); the rest is zero.
+
+Verifiers check the limits that are visible statically (constant operands): rows <= DIM, block
+lengths, address ranges, dataflow/transposition rules, element types.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
+from xdsl.dialects.arith import ConstantOp
+from xdsl.dialects.builtin import (
+    Float32Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    StringAttr,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+)
+from xdsl.utils.exceptions import VerifyException
+
+SPACES = ("spad", "acc")
+DATAFLOWS = ("WS", "OS")
+ACTIVATIONS = ("none", "relu")
+
+
+def const_int(value: SSAValue | None) -> int | None:
+    """The integer of an operand defined by arith.constant, else None (not known statically)."""
+    if value is None:
+        return None
+    owner = value.owner
+    if isinstance(owner, ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _check_range(op: Operation, what: str, value: SSAValue | None, lo: int, hi: int) -> None:
+    v = const_int(value)
+    if v is not None and not lo <= v <= hi:
+        raise VerifyException(f"'{op.name}': {what} = {v} is outside [{lo}, {hi}]")
+
+
+def _check_addr(op: Operation, what: str, addr: SSAValue | None, space: str, span_rows: int) -> None:
+    """A constant local address must leave room for `span_rows` rows in its memory."""
+    a = const_int(addr)
+    if a is None:
+        return
+    cap = DEFAULT_CONFIG.sp_rows if space == "spad" else DEFAULT_CONFIG.acc_rows
+    if a < 0 or a + span_rows > cap:
+        raise VerifyException(
+            f"'{op.name}': {what} {space} rows [{a}, {a + span_rows}) exceed the {space} ({cap} rows)"
+        )
+
+
+def _space(op: Operation, prop: StringAttr) -> str:
+    if prop.data not in SPACES:
+        raise VerifyException(f"'{op.name}': space must be one of {SPACES}, got '{prop.data}'")
+    return prop.data
+
+
+def _element_width(op: Operation, memref: SSAValue) -> int:
+    t = memref.type
+    if not isinstance(t, MemRefType) or not isinstance(t.element_type, IntegerType):
+        raise VerifyException(f"'{op.name}': DRAM operand must be a memref of integers, got {t}")
+    return t.element_type.width.data
+
+
+def _f32(value: float) -> FloatAttr:
+    return FloatAttr(value, Float32Type())
+
+
+class _DmaOp(IRDLOperation):
+    """Common shape of mvin and mvout."""
+
+    dram = operand_def(MemRefType)
+    offset = operand_def(IndexType)
+    addr = operand_def(IndexType)
+    rows = operand_def(IndexType)
+    cols = operand_def(IndexType)
+    space = prop_def(StringAttr)
+
+    def _verify_common(self, elem_bits: tuple[int, ...]) -> str:
+        space = _space(self, self.space)
+        width = _element_width(self, self.dram)
+        if width not in elem_bits:
+            raise VerifyException(
+                f"'{self.name}': {space} transfers need a memref of i{' or i'.join(map(str, elem_bits))}, got i{width}"
+            )
+        dim = DEFAULT_CONFIG.dim
+        max_blocks = DEFAULT_CONFIG.max_block_len if space == "spad" else DEFAULT_CONFIG.max_block_len_acc
+        _check_range(self, "rows", self.rows, 1, dim)
+        _check_range(self, "cols", self.cols, 1, max_blocks * dim)
+        cols = const_int(self.cols)
+        blocks = 1 if cols is None else -(-cols // dim)
+        _check_addr(self, "address", self.addr, space, (blocks - 1) * dim + dim)
+        return space
+
+
+@irdl_op_definition
+class MvinOp(_DmaOp):
+    """DRAM -> scratchpad or accumulator. `id` 0/1/2 = mvin/mvin2/mvin3 (each its own config_ld)."""
+
+    name = "gemmini.mvin"
+    id = prop_def(IntegerAttr, default_value=IntegerAttr(0, i64))
+    accumulate = opt_prop_def(UnitAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$dram `[` $offset `]` `to` $addr `rows` $rows `cols` $cols attr-dict `:` type($dram)"
+
+    def __init__(
+        self,
+        dram: SSAValue,
+        offset: SSAValue,
+        addr: SSAValue,
+        rows: SSAValue,
+        cols: SSAValue,
+        *,
+        space: str = "spad",
+        id: int = 0,
+        accumulate: bool = False,
+    ):
+        props: dict[str, Attribute] = {"space": StringAttr(space), "id": IntegerAttr(id, i64)}
+        if accumulate:
+            props["accumulate"] = UnitAttr()
+        super().__init__(operands=[dram, offset, addr, rows, cols], properties=props)
+
+    def verify_(self) -> None:
+        space = self._verify_common((8,) if self.space.data == "spad" else (8, 32))
+        if self.id.value.data not in (0, 1, 2):
+            raise VerifyException(f"'{self.name}': id must be 0, 1 or 2, got {self.id.value.data}")
+        if self.accumulate is not None and space != "acc":
+            raise VerifyException(f"'{self.name}': accumulate needs an accumulator address")
+
+
+@irdl_op_definition
+class MvoutOp(_DmaOp):
+    """Scratchpad or accumulator -> DRAM. From the accumulator: int8 after scale/activation/
+    saturation (config_st), or the raw int32 row when `full` is set."""
+
+    name = "gemmini.mvout"
+    full = opt_prop_def(UnitAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$addr `to` $dram `[` $offset `]` `rows` $rows `cols` $cols attr-dict `:` type($dram)"
+
+    def __init__(
+        self,
+        dram: SSAValue,
+        offset: SSAValue,
+        addr: SSAValue,
+        rows: SSAValue,
+        cols: SSAValue,
+        *,
+        space: str = "acc",
+        full: bool = False,
+    ):
+        props: dict[str, Attribute] = {"space": StringAttr(space)}
+        if full:
+            props["full"] = UnitAttr()
+        super().__init__(operands=[dram, offset, addr, rows, cols], properties=props)
+
+    def verify_(self) -> None:
+        space = _space(self, self.space)
+        if self.full is not None and space != "acc":
+            raise VerifyException(f"'{self.name}': full (int32) reads need an accumulator address")
+        self._verify_common((32,) if self.full is not None else (8,))
+        _check_range(self, "cols", self.cols, 1, DEFAULT_CONFIG.dim)
+
+
+@irdl_op_definition
+class ConfigExOp(IRDLOperation):
+    """Execute-unit configuration: dataflow and operand transposition."""
+
+    name = "gemmini.config_ex"
+    dataflow = prop_def(StringAttr, default_value=StringAttr("WS"))
+    a_transpose = opt_prop_def(UnitAttr)
+    b_transpose = opt_prop_def(UnitAttr)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict"
+
+    def __init__(self, dataflow: str = "WS", a_transpose: bool = False, b_transpose: bool = False):
+        props: dict[str, Attribute] = {"dataflow": StringAttr(dataflow)}
+        if a_transpose:
+            props["a_transpose"] = UnitAttr()
+        if b_transpose:
+            props["b_transpose"] = UnitAttr()
+        super().__init__(properties=props)
+
+    def verify_(self) -> None:
+        df = self.dataflow.data
+        if df not in DATAFLOWS:
+            raise VerifyException(f"'{self.name}': dataflow must be WS or OS, got '{df}'")
+        a_t, b_t = self.a_transpose is not None, self.b_transpose is not None
+        if df == "OS" and b_t and not a_t:
+            raise VerifyException(f"'{self.name}': OS dataflow cannot transpose B alone")
+        if df == "WS" and a_t and b_t:
+            raise VerifyException(f"'{self.name}': WS dataflow cannot transpose both A and B")
+
+
+@irdl_op_definition
+class ConfigLdOp(IRDLOperation):
+    """Load configuration of mvin variant `id`: DRAM row stride (elements) and mvin scale."""
+
+    name = "gemmini.config_ld"
+    stride = operand_def(IndexType)
+    id = prop_def(IntegerAttr, default_value=IntegerAttr(0, i64))
+    scale = prop_def(FloatAttr, default_value=_f32(1.0))
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$stride attr-dict"
+
+    def __init__(self, stride: SSAValue, id: int = 0, scale: float = 1.0):
+        super().__init__(
+            operands=[stride], properties={"id": IntegerAttr(id, i64), "scale": _f32(scale)}
+        )
+
+    def verify_(self) -> None:
+        if self.id.value.data not in (0, 1, 2):
+            raise VerifyException(f"'{self.name}': id must be 0, 1 or 2, got {self.id.value.data}")
+        _check_range(self, "stride", self.stride, 0, 2**40)
+        if not isinstance(self.scale.type, Float32Type):
+            raise VerifyException(f"'{self.name}': scale must be f32")
+
+
+@irdl_op_definition
+class ConfigStOp(IRDLOperation):
+    """Store configuration: DRAM row stride (elements), accumulator scale and activation."""
+
+    name = "gemmini.config_st"
+    stride = operand_def(IndexType)
+    activation = prop_def(StringAttr, default_value=StringAttr("none"))
+    scale = prop_def(FloatAttr, default_value=_f32(1.0))
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$stride attr-dict"
+
+    def __init__(self, stride: SSAValue, activation: str = "none", scale: float = 1.0):
+        super().__init__(
+            operands=[stride],
+            properties={"activation": StringAttr(activation), "scale": _f32(scale)},
+        )
+
+    def verify_(self) -> None:
+        if self.activation.data not in ACTIVATIONS:
+            raise VerifyException(f"'{self.name}': activation must be one of {ACTIVATIONS}")
+        _check_range(self, "stride", self.stride, 0, 2**40)
+        if not isinstance(self.scale.type, Float32Type):
+            raise VerifyException(f"'{self.name}': scale must be f32")
+
+
+@irdl_op_definition
+class PreloadOp(IRDLOperation):
+    """Preload B (WS: weights into the array) and name where the next compute's C goes.
+
+    Without `b_addr` (GARBAGE) the weights of the array are kept for compute_accumulated (WS).
+    Without `c_addr` the results are dropped."""
+
+    name = "gemmini.preload"
+    b_addr = opt_operand_def(IndexType)
+    c_addr = opt_operand_def(IndexType)
+    b_rows = operand_def(IndexType)
+    b_cols = operand_def(IndexType)
+    c_rows = operand_def(IndexType)
+    c_cols = operand_def(IndexType)
+    c_space = prop_def(StringAttr, default_value=StringAttr("acc"))
+    c_accumulate = opt_prop_def(UnitAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(
+        self,
+        b_addr: SSAValue | None,
+        c_addr: SSAValue | None,
+        b_rows: SSAValue,
+        b_cols: SSAValue,
+        c_rows: SSAValue,
+        c_cols: SSAValue,
+        *,
+        c_space: str = "acc",
+        c_accumulate: bool = False,
+    ):
+        props: dict[str, Attribute] = {"c_space": StringAttr(c_space)}
+        if c_accumulate:
+            props["c_accumulate"] = UnitAttr()
+        super().__init__(
+            operands=[
+                [b_addr] if b_addr is not None else [],
+                [c_addr] if c_addr is not None else [],
+                b_rows,
+                b_cols,
+                c_rows,
+                c_cols,
+            ],
+            properties=props,
+        )
+
+    def verify_(self) -> None:
+        dim = DEFAULT_CONFIG.dim
+        c_space = _space(self, self.c_space)
+        for what, v in (("b_rows", self.b_rows), ("b_cols", self.b_cols), ("c_rows", self.c_rows), ("c_cols", self.c_cols)):
+            _check_range(self, what, v, 1, dim)
+        _check_addr(self, "B", self.b_addr, "spad", dim)
+        _check_addr(self, "C", self.c_addr, c_space, dim)
+        if self.c_accumulate is not None and c_space != "acc":
+            raise VerifyException(f"'{self.name}': c_accumulate needs an accumulator address")
+
+
+class _ComputeOp(IRDLOperation):
+    a_addr = opt_operand_def(IndexType)
+    bd_addr = opt_operand_def(IndexType)
+    a_rows = operand_def(IndexType)
+    a_cols = operand_def(IndexType)
+    bd_rows = operand_def(IndexType)
+    bd_cols = operand_def(IndexType)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(
+        self,
+        a_addr: SSAValue | None,
+        bd_addr: SSAValue | None,
+        a_rows: SSAValue,
+        a_cols: SSAValue,
+        bd_rows: SSAValue,
+        bd_cols: SSAValue,
+    ):
+        super().__init__(
+            operands=[
+                [a_addr] if a_addr is not None else [],
+                [bd_addr] if bd_addr is not None else [],
+                a_rows,
+                a_cols,
+                bd_rows,
+                bd_cols,
+            ]
+        )
+
+    def verify_(self) -> None:
+        dim = DEFAULT_CONFIG.dim
+        for what, v in (("a_rows", self.a_rows), ("a_cols", self.a_cols), ("bd_rows", self.bd_rows), ("bd_cols", self.bd_cols)):
+            _check_range(self, what, v, 1, dim)
+        _check_addr(self, "A", self.a_addr, "spad", dim)
+        _check_addr(self, "BD", self.bd_addr, "spad", dim)
+
+
+@irdl_op_definition
+class ComputePreloadedOp(_ComputeOp):
+    """Stream A through the array using the weights of the last preload (WS)."""
+
+    name = "gemmini.compute_preloaded"
+
+
+@irdl_op_definition
+class ComputeAccumulatedOp(_ComputeOp):
+    """Stream A through the array reusing the weights already there (WS)."""
+
+    name = "gemmini.compute_accumulated"
+
+
+@irdl_op_definition
+class LoopWsOp(IRDLOperation):
+    """The loop_ws hardware FSM: C = A @ B (+ D) over i_blocks x j_blocks x k_blocks DIM-blocks.
+
+    Mirrors gemmini.h's `gemmini_loop_ws`: pad_* are the elements missing from the last block of
+    each dimension; without `c` the partial sums stay in the accumulator for the next loop_ws
+    (which must set `ex_accumulate`); without `d` and `ex_accumulate` the first k-block
+    overwrites the accumulator. Each loop uses one half of the scratchpad and accumulator
+    (the FSM double-buffers), so i_blocks*k_blocks + k_blocks*j_blocks blocks must fit in half the
+    scratchpad and i_blocks*j_blocks blocks in half the accumulator."""
+
+    name = "gemmini.loop_ws"
+    i_blocks = operand_def(IndexType)
+    j_blocks = operand_def(IndexType)
+    k_blocks = operand_def(IndexType)
+    pad_i = operand_def(IndexType)
+    pad_j = operand_def(IndexType)
+    pad_k = operand_def(IndexType)
+    a = operand_def(MemRefType)
+    a_offset = operand_def(IndexType)
+    a_stride = operand_def(IndexType)
+    b = operand_def(MemRefType)
+    b_offset = operand_def(IndexType)
+    b_stride = operand_def(IndexType)
+    d = opt_operand_def(MemRefType)
+    d_offset = opt_operand_def(IndexType)
+    d_stride = opt_operand_def(IndexType)
+    c = opt_operand_def(MemRefType)
+    c_offset = opt_operand_def(IndexType)
+    c_stride = opt_operand_def(IndexType)
+    ex_accumulate = opt_prop_def(UnitAttr)
+    full_c = opt_prop_def(UnitAttr)
+    a_transpose = opt_prop_def(UnitAttr)
+    b_transpose = opt_prop_def(UnitAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    SIZE_FIELDS: ClassVar[tuple[str, ...]] = ("i_blocks", "j_blocks", "k_blocks", "pad_i", "pad_j", "pad_k")
+
+    def __init__(
+        self,
+        sizes: tuple[SSAValue, SSAValue, SSAValue, SSAValue, SSAValue, SSAValue],
+        a: tuple[SSAValue, SSAValue, SSAValue],
+        b: tuple[SSAValue, SSAValue, SSAValue],
+        d: tuple[SSAValue, SSAValue, SSAValue] | None,
+        c: tuple[SSAValue, SSAValue, SSAValue] | None,
+        *,
+        ex_accumulate: bool = False,
+        full_c: bool = False,
+    ):
+        props: dict[str, Attribute] = {}
+        if ex_accumulate:
+            props["ex_accumulate"] = UnitAttr()
+        if full_c:
+            props["full_c"] = UnitAttr()
+        d_ops = [[x] for x in d] if d is not None else [[], [], []]
+        c_ops = [[x] for x in c] if c is not None else [[], [], []]
+        super().__init__(operands=[*sizes, *a, *b, *d_ops, *c_ops], properties=props)
+
+    def verify_(self) -> None:
+        cfg = DEFAULT_CONFIG
+        dim = cfg.dim
+        if (self.d is None) != (self.d_offset is None) or (self.d is None) != (self.d_stride is None):
+            raise VerifyException(f"'{self.name}': d, d_offset and d_stride go together")
+        if (self.c is None) != (self.c_offset is None) or (self.c is None) != (self.c_stride is None):
+            raise VerifyException(f"'{self.name}': c, c_offset and c_stride go together")
+        if self.a_transpose is not None or self.b_transpose is not None:
+            raise VerifyException(f"'{self.name}': transposed operands are not supported yet")
+        for what in ("a", "b"):
+            w = _element_width(self, getattr(self, what))
+            if w != 8:
+                raise VerifyException(f"'{self.name}': {what} must be a memref of i8, got i{w}")
+        if self.d is not None and _element_width(self, self.d) != 32:
+            raise VerifyException(f"'{self.name}': d must be a memref of i32")
+        if self.c is not None:
+            want = 32 if self.full_c is not None else 8
+            if _element_width(self, self.c) != want:
+                raise VerifyException(f"'{self.name}': c must be a memref of i{want}")
+        i, j, k = (const_int(v) for v in (self.i_blocks, self.j_blocks, self.k_blocks))
+        for what, v in (("i_blocks", i), ("j_blocks", j), ("k_blocks", k)):
+            if v is not None and v < 1:
+                raise VerifyException(f"'{self.name}': {what} = {v} must be >= 1")
+        for what, v in (("pad_i", self.pad_i), ("pad_j", self.pad_j), ("pad_k", self.pad_k)):
+            _check_range(self, what, v, 0, dim - 1)
+        if i is not None and j is not None and k is not None:
+            if (i * k + k * j) * dim > cfg.sp_rows // 2:
+                raise VerifyException(
+                    f"'{self.name}': A and B tiles ({i}x{k} + {k}x{j} blocks) exceed half the scratchpad"
+                )
+            if i * j * dim > cfg.acc_rows // 2:
+                raise VerifyException(
+                    f"'{self.name}': C tile ({i}x{j} blocks) exceeds half the accumulator"
+                )
+
+
+@irdl_op_definition
+class FlushOp(IRDLOperation):
+    """Flush the TLB / drain pending state (gemmini_flush)."""
+
+    name = "gemmini.flush"
+    assembly_format = "attr-dict"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+@irdl_op_definition
+class FenceOp(IRDLOperation):
+    """Host waits until every issued Gemmini instruction has completed (gemmini_fence)."""
+
+    name = "gemmini.fence"
+    assembly_format = "attr-dict"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+Gemmini = Dialect(
+    "gemmini",
+    [
+        ConfigExOp,
+        ConfigLdOp,
+        ConfigStOp,
+        MvinOp,
+        MvoutOp,
+        PreloadOp,
+        ComputePreloadedOp,
+        ComputeAccumulatedOp,
+        LoopWsOp,
+        FlushOp,
+        FenceOp,
+    ],
+    [],
+)

@@ -1,0 +1,556 @@
+"""Lower tensor-level kernels (the raising pass's output) to the gemmini dialect.
+
+Input (per function): `bufferization.to_tensor` of memref arguments, linalg ops on tensors, and
+`bufferization.materialize_in_destination` into memref arguments. Each linalg op whose result is
+materialized is recognised by its indexing maps and body, never by name alone:
+
+- contraction C[i,j] += sext(A[i,k]) * sext(B[k,j]) with i8 inputs and an i32 accumulator
+  (linalg.matmul or linalg.generic): a tiled matmul, `loop_ws` per tile or explicit instructions
+  in scf loops, with the tile choice of a `MatmulSchedule` (default: tiled_matmul_auto's);
+- mat-vec y[i] += sext(A[i,k]) * sext(x[k]): the same, with x as a K x 1 matrix;
+- element-wise add of two tensors whose body Gemmini's accumulator computes exactly (i32 + i32,
+  sext(i8) + sext(i8) into i32, or an int8 saturating add): resadd through the accumulator;
+- anything else stays on the host as scf loops, with a remark saying why.
+
+Tensors map back to memrefs (to_tensor source, materialize destination), so no bufferization
+runs. `lower_module` is the entry point; the `liftcomp-lower-gemmini` pass wraps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.irbuild import IRBuilder
+from liftcomp.targets.gemmini.schedule import Form, MatmulSchedule, MatmulShape, library_schedule
+from xdsl.dialects import arith, bufferization, func, linalg, tensor
+from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir.affine import AffineDimExpr, AffineMap
+
+ScheduleChoice = MatmulSchedule | Callable[[MatmulShape], MatmulSchedule] | None
+
+
+@dataclass
+class LowerOptions:
+    """form: the form of the default (library) schedule; schedule: a fixed schedule, or a function
+    from shape to schedule (search plugs in here); None = tiled_matmul_auto's choice."""
+
+    form: Form = "loop_ws"
+    schedule: ScheduleChoice = None
+    config: GemminiConfig = DEFAULT_CONFIG
+
+    def schedule_for(self, shape: MatmulShape) -> MatmulSchedule:
+        s = self.schedule
+        if s is None:
+            return library_schedule(shape, self.config, self.form)
+        if isinstance(s, MatmulSchedule):
+            return s
+        return s(shape)
+
+
+@dataclass
+class KernelRecord:
+    """One lowered tensor op: what it became and with which schedule."""
+
+    func: str
+    kind: str  # matmul | matvec | resadd | host
+    shape: MatmulShape | None = None
+    schedule: MatmulSchedule | None = None
+    remark: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "func": self.func,
+            "kind": self.kind,
+            "shape": None if self.shape is None else [self.shape.m, self.shape.k, self.shape.n],
+            "schedule": None if self.schedule is None else self.schedule.to_json(),
+            "remark": self.remark,
+        }
+
+
+@dataclass
+class LoweringReport:
+    kernels: list[KernelRecord] = field(default_factory=list)
+
+    @property
+    def remarks(self) -> list[str]:
+        return [f"{k.func}: {k.remark}" for k in self.kernels if k.remark]
+
+
+def lower_module(module: ModuleOp, options: LowerOptions | None = None) -> ModuleOp:
+    """A lowered copy of `module` (the input is left alone)."""
+    return lower_module_with_report(module, options)[0]
+
+
+def lower_module_with_report(module: ModuleOp, options: LowerOptions | None = None) -> tuple[ModuleOp, LoweringReport]:
+    out = module.clone()
+    report = lower_in_place(out, options or LowerOptions())
+    return out, report
+
+
+def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
+    report = LoweringReport()
+    for fn in [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
+        _FuncLowering(fn, options, report).run()
+    return report
+
+
+# ---------------------------------------------------------------------------------- analysis --
+@dataclass
+class Mat:
+    """A DRAM operand seen as a row-major matrix: rows x cols elements, row stride in elements."""
+
+    mem: SSAValue
+    rows: SSAValue
+    cols: SSAValue
+    stride: SSAValue
+
+
+def _map_dims(m: AffineMap) -> tuple[int, ...] | None:
+    out: list[int] = []
+    for e in m.results:
+        if not isinstance(e, AffineDimExpr):
+            return None
+        out.append(e.position)
+    return tuple(out)
+
+
+def _int_width(t: Any) -> int | None:
+    return t.width.data if isinstance(t, IntegerType) else None
+
+
+def _is_mac_body(block: Block) -> bool:
+    """yield addi(acc, muli(extsi(a), extsi(b))) with a, b: i8 and acc: i32 (any operand order)."""
+    last = block.last_op
+    if not isinstance(last, linalg.YieldOp) or len(last.operands) != 1 or len(block.args) != 3:
+        return False
+    a, b, acc = block.args
+    if _int_width(a.type) != 8 or _int_width(b.type) != 8 or _int_width(acc.type) != 32:
+        return False
+    add = last.operands[0].owner
+    if not isinstance(add, arith.AddiOp):
+        return False
+    ops = list(add.operands)
+    if acc not in ops:
+        return False
+    mul = ops[1].owner if ops[0] is acc else ops[0].owner
+    if not isinstance(mul, arith.MuliOp):
+        return False
+    srcs = []
+    for v in mul.operands:
+        ext = v.owner
+        if not isinstance(ext, arith.ExtSIOp):
+            return False
+        srcs.append(ext.input)
+    return sorted(map(id, srcs)) == sorted(map(id, (a, b)))
+
+
+def _iterators(op: linalg.GenericOp | linalg.MatmulOp) -> list[str]:
+    return [str(it.data) for it in op.get_iterator_types().data]
+
+
+def _contraction_kind(op: Operation) -> str | None:
+    """'matmul' / 'matvec' when op is C[i,j] += A[i,k]*B[k,j] / y[i] += A[i,k]*x[k] on i8 -> i32."""
+    if not isinstance(op, (linalg.GenericOp, linalg.MatmulOp)):
+        return None
+    if len(op.inputs) != 2 or len(op.outputs) != 1 or not _is_mac_body(op.body.block):
+        return None
+    maps = [_map_dims(m.data) for m in op.get_indexing_maps().data]
+    if any(m is None for m in maps):
+        return None
+    ma, mb, mc = maps
+    assert ma is not None and mb is not None and mc is not None
+    iters = _iterators(op)
+    if len(iters) == 3 and len(mc) == 2:
+        i, j = mc
+        red = [d for d in range(3) if iters[d] == "reduction"]
+        if len(red) != 1 or iters[i] != "parallel" or iters[j] != "parallel":
+            return None
+        k = red[0]
+        if ma == (i, k) and mb == (k, j):
+            return "matmul"
+        return None
+    if len(iters) == 2 and len(mc) == 1:
+        (i,) = mc
+        red = [d for d in range(2) if iters[d] == "reduction"]
+        if len(red) != 1 or iters[i] != "parallel":
+            return None
+        k = red[0]
+        if ma == (i, k) and mb == (k,):
+            return "matvec"
+    return None
+
+
+def _fill_value(v: SSAValue) -> int | None:
+    """The integer a linalg.fill of a tensor.empty writes, else None."""
+    op = v.owner
+    if not isinstance(op, linalg.FillOp):
+        return None
+    if not isinstance(op.outputs[0].owner, tensor.EmptyOp):
+        return None
+    c = op.inputs[0].owner
+    if isinstance(c, arith.ConstantOp):
+        val = c.value
+        from xdsl.dialects.builtin import IntegerAttr
+
+        if isinstance(val, IntegerAttr):
+            return val.value.data
+    return None
+
+
+# ---------------------------------------------------------------------------------- lowering --
+class _FuncLowering:
+    def __init__(self, fn: func.FuncOp, options: LowerOptions, report: LoweringReport):
+        self.fn = fn
+        self.opts = options
+        self.cfg = options.config
+        self.report = report
+        self.name = fn.sym_name.data
+        self.first_op = fn.body.block.first_op
+        assert self.first_op is not None
+
+    def run(self) -> None:
+        block = self.fn.body.block
+        for mat in [op for op in block.ops if isinstance(op, bufferization.MaterializeInDestinationOp)]:
+            self._lower_materialize(mat)
+        self._erase_dead_tensor_ops()
+        leftovers = [op for op in block.walk() if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp,
+                                                                  linalg.TransposeOp, bufferization.ToTensorOp,
+                                                                  bufferization.MaterializeInDestinationOp))]
+        if leftovers:
+            raise LiftcompError(
+                f"the Gemmini lowering left tensor ops behind in @{self.name}: {leftovers[0].name}",
+                op_location(leftovers[0]),
+            )
+
+    def _memref_of(self, v: SSAValue) -> SSAValue | None:
+        op = v.owner
+        if isinstance(op, bufferization.ToTensorOp):
+            return op.memref
+        return None
+
+    def _mat(self, b: IRBuilder, v: SSAValue, column: bool = False) -> Mat | None:
+        """The memref behind tensor/memref `v` as a matrix (a 1-D one as a column)."""
+        mem = v if isinstance(v.type, MemRefType) else self._memref_of(v)
+        if mem is None:
+            return None
+        t = mem.type
+        assert isinstance(t, MemRefType)
+        if t.layout is not None and not _is_identity_layout(t):
+            return None
+        rank = len(t.shape.data)
+        if rank == 2:
+            return Mat(mem, b.dim(mem, 0), b.dim(mem, 1), b.dim(mem, 1))
+        if rank == 1 and column:
+            return Mat(mem, b.dim(mem, 0), b.c(1), b.c(1))
+        return None
+
+    def _lower_materialize(self, mat: bufferization.MaterializeInDestinationOp) -> None:
+        src = mat.source
+        dest = mat.dest
+        op = src.owner
+        b = IRBuilder(mat, self.first_op)
+        if not isinstance(dest.type, MemRefType):
+            raise LiftcompError("materialize_in_destination into a tensor is not supported", op_location(mat))
+        reason = "not a contraction or element-wise add Gemmini runs exactly"
+        if isinstance(op, Operation):
+            kind = _contraction_kind(op)
+            if kind is not None:
+                reason = self._try_contraction(b, op, kind, dest)
+                if not reason:
+                    mat.detach()
+                    mat.erase()
+                    return
+        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+
+        lower_to_host_loops(b, src, dest, self._memref_of)
+        self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}"))
+        mat.detach()
+        mat.erase()
+
+    # ------------------------------------------------------------------------------ matmul --
+    def _try_contraction(self, b: IRBuilder, op: Operation, kind: str, dest: SSAValue) -> str:
+        """Emit the Gemmini code; return '' on success or the reason it cannot."""
+        assert isinstance(op, (linalg.GenericOp, linalg.MatmulOp))
+        column = kind == "matvec"
+        a = self._mat(b, op.inputs[0])
+        bm = self._mat(b, op.inputs[1], column=column)
+        c = self._mat(b, dest, column=column)
+        if a is None or bm is None or c is None:
+            return "operands are not plain row-major buffers"
+        init = op.outputs[0]
+        d: Mat | None = None
+        fill = _fill_value(init)
+        if fill is None:
+            d = self._mat(b, init, column=column)
+            if d is None:
+                return "the accumulator's initial value is neither zero nor a buffer"
+        elif fill != 0:
+            return f"the accumulator starts at {fill}, not 0"
+        shape = MatmulShape(*(_static(x) for x in (a.rows, a.cols, bm.cols)))
+        # Unknown (dynamic) sizes: schedule as if they were large.
+        hint = MatmulShape(*(x if x >= 0 else 1 << 16 for x in (shape.m, shape.k, shape.n)))
+        sched = self.opts.schedule_for(hint)
+        sched.check(hint, self.cfg)
+        emit_matmul(b, a, bm, c, d, sched, self.cfg)
+        self.report.kernels.append(KernelRecord(self.name, kind, shape, sched))
+        return ""
+
+    def _erase_dead_tensor_ops(self) -> None:
+        removable = (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp, linalg.TransposeOp,
+                     bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp)
+        changed = True
+        while changed:
+            changed = False
+            for op in reversed(list(self.fn.body.block.ops)):
+                if isinstance(op, removable) and all(not r.uses for r in op.results):
+                    op.detach()
+                    op.erase()
+                    changed = True
+
+
+def _static(v: SSAValue) -> int:
+    c = g.const_int(v)
+    return -1 if c is None else c
+
+
+def _is_identity_layout(t: MemRefType) -> bool:
+    from xdsl.dialects.builtin import NoneAttr
+
+    return isinstance(t.layout, NoneAttr)
+
+
+# ---------------------------------------------------------------------------------- codegen --
+def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule, cfg: GemminiConfig) -> None:
+    """C = A @ B (+ D), int8 x int8 -> int32 written in full to C (an i32 buffer)."""
+    dim = cfg.dim
+    M, K, N = a.rows, a.cols, bm.cols
+    b.insert(g.ConfigExOp("WS"))
+    b.insert(g.ConfigStOp(c.stride, "none", 1.0))
+    if s.form == "explicit":
+        b.insert(g.ConfigLdOp(a.stride, 0))
+        b.insert(g.ConfigLdOp(bm.stride, 1))
+        if d is not None:
+            b.insert(g.ConfigLdOp(d.stride, 2))
+    ti, tj, tk = s.tile_i, s.tile_j, s.tile_k
+    n_tiles = {
+        "i": b.ceildiv(M, b.c(ti * dim)),
+        "j": b.ceildiv(N, b.c(tj * dim)),
+        "k": b.ceildiv(K, b.c(tk * dim)),
+    }
+    nk0 = n_tiles["k"]
+    ivs: dict[str, SSAValue] = {}
+    ctx_stack = []
+    hoisted_a: dict[str, SSAValue] = {}
+    for letter in s.loop_order:
+        cm = b.for_(b.c(0), n_tiles[letter], b.c(1))
+        ivs[letter] = cm.__enter__()
+        ctx_stack.append(cm)
+        if s.hoist_a and letter == "i":
+            hoisted_a = _emit_hoisted_a(b, a, ivs["i"], s, cfg, M, K)
+    i0, j0, k0 = ivs["i"], ivs["j"], ivs["k"]
+    row0 = b.mul(i0, b.c(ti * dim))
+    col0 = b.mul(j0, b.c(tj * dim))
+    kk0 = b.mul(k0, b.c(tk * dim))
+    rows_left = b.min(b.sub(M, row0), b.c(ti * dim))
+    cols_left = b.min(b.sub(N, col0), b.c(tj * dim))
+    k_left = b.min(b.sub(K, kk0), b.c(tk * dim))
+    tile = _Tile(
+        i_blocks=b.ceildiv(rows_left, b.c(dim)),
+        j_blocks=b.ceildiv(cols_left, b.c(dim)),
+        k_blocks=b.ceildiv(k_left, b.c(dim)),
+        rows_left=rows_left,
+        cols_left=cols_left,
+        k_left=k_left,
+        a_off=b.add(b.mul(row0, a.stride), kk0),
+        b_off=b.add(b.mul(kk0, bm.stride), col0),
+        c_off=b.add(b.mul(row0, c.stride), col0),
+        d_off=None if d is None else b.add(b.mul(row0, d.stride), col0),
+    )
+    if s.form == "explicit":
+        tile.set_layout(b, s, cfg, i0, j0, k0, n_tiles, hoisted_a)
+
+    def body(first: bool | None, last: bool | None) -> None:
+        if s.form == "loop_ws":
+            _emit_loop_ws(b, tile, a, bm, c, d, first, last, dim)
+        else:
+            _emit_explicit_tile(b, tile, a, bm, c, d, s, cfg, first, last)
+
+    if g.const_int(nk0) == 1:
+        body(True, True)
+    else:
+        is_first = b.eq(k0, b.c(0))
+        is_last = b.eq(k0, b.sub(nk0, b.c(1)))
+        with b.if_(is_last) as otherwise:
+            with b.if_(is_first) as otherwise2:
+                body(True, True)
+                otherwise2()
+                body(False, True)
+            otherwise()
+            with b.if_(is_first) as otherwise3:
+                body(True, False)
+                otherwise3()
+                body(False, False)
+    for cm in reversed(ctx_stack):
+        cm.__exit__(None, None, None)
+    b.insert(g.FenceOp())
+
+
+@dataclass
+class _Tile:
+    i_blocks: SSAValue
+    j_blocks: SSAValue
+    k_blocks: SSAValue
+    rows_left: SSAValue
+    cols_left: SSAValue
+    k_left: SSAValue
+    a_off: SSAValue
+    b_off: SSAValue
+    c_off: SSAValue
+    d_off: SSAValue | None
+    a_start: SSAValue | None = None
+    b_start: SSAValue | None = None
+    c_start: SSAValue | None = None
+    a_hoisted: bool = False
+
+    def set_layout(self, b: IRBuilder, s: MatmulSchedule, cfg: GemminiConfig, i0: SSAValue, j0: SSAValue,
+                   k0: SSAValue, n_tiles: dict[str, SSAValue], hoisted_a: dict[str, SSAValue]) -> None:
+        dim = cfg.dim
+        b_size = s.tile_k * s.tile_j * dim
+        if not s.double_buffer:
+            self.a_start = b.c(0)
+            self.b_start = b.c(cfg.sp_rows - b_size)
+            self.c_start = b.c(0)
+        else:
+            half_sp, half_acc = cfg.sp_rows // 2, cfg.acc_rows // 2
+            # Linear tile counters in loop order: their parity picks the half.
+            order = s.loop_order
+            t = b.c(0)
+            for letter in order:
+                iv = {"i": i0, "j": j0, "k": k0}[letter]
+                t = b.add(b.mul(t, n_tiles[letter]), iv)
+            ct = b.c(0)
+            for letter in order[:-1]:
+                iv = {"i": i0, "j": j0}[letter]
+                ct = b.add(b.mul(ct, n_tiles[letter]), iv)
+            par = b.insert(arith.RemSIOp(t, b.c(2))).results[0]
+            cpar = b.insert(arith.RemSIOp(ct, b.c(2))).results[0]
+            base = b.mul(par, b.c(half_sp))
+            self.a_start = base
+            self.b_start = b.add(base, b.c(half_sp - b_size))
+            self.c_start = b.mul(cpar, b.c(half_acc))
+        if hoisted_a:
+            self.a_start = hoisted_a["a_start"]
+            self.a_hoisted = True
+
+
+def _emit_loop_ws(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None,
+                  first: bool | None, last: bool | None, dim: int) -> None:
+    pad = [b.sub(b.mul(blocks, b.c(dim)), left) for blocks, left in
+           ((t.i_blocks, t.rows_left), (t.j_blocks, t.cols_left), (t.k_blocks, t.k_left))]
+    sizes = (t.i_blocks, t.j_blocks, t.k_blocks, pad[0], pad[1], pad[2])
+    d3 = (d.mem, t.d_off, d.stride) if (d is not None and first and t.d_off is not None) else None
+    c3 = (c.mem, t.c_off, c.stride) if last else None
+    b.insert(g.LoopWsOp(sizes, (a.mem, t.a_off, a.stride), (bm.mem, t.b_off, bm.stride), d3, c3,
+                        ex_accumulate=not first, full_c=True))
+
+
+def _emit_hoisted_a(b: IRBuilder, a: Mat, i0: SSAValue, s: MatmulSchedule, cfg: GemminiConfig,
+                    M: SSAValue, K: SSAValue) -> dict[str, SSAValue]:
+    """Load the whole A row-tile (all of K: hoist_a requires one k-tile) once per i-tile."""
+    dim = cfg.dim
+    row0 = b.mul(i0, b.c(s.tile_i * dim))
+    rows_left = b.min(b.sub(M, row0), b.c(s.tile_i * dim))
+    if s.double_buffer:
+        par = b.insert(arith.RemSIOp(i0, b.c(2))).results[0]
+        a_start = b.mul(par, b.c(cfg.sp_rows // 2))
+    else:
+        a_start = b.c(0)
+    _emit_a_mvins(b, a, b.mul(row0, a.stride), a_start, rows_left, K, s, dim)
+    return {"a_start": a_start}
+
+
+def _emit_a_mvins(b: IRBuilder, a: Mat, a_off: SSAValue, a_start: SSAValue, rows_left: SSAValue,
+                  k_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
+    i_blocks = b.ceildiv(rows_left, b.c(dim))
+    k_blocks = b.ceildiv(k_left, b.c(dim))
+    abl = s.a_block_len
+    with b.for_(b.c(0), i_blocks, b.c(1)) as i:
+        rows = b.min(b.c(dim), b.sub(rows_left, b.mul(i, b.c(dim))))
+        off_i = b.add(a_off, b.mul(i, b.mul(b.c(dim), a.stride)))
+        addr_i = b.add(a_start, b.mul(i, b.c(s.tile_k * dim)))
+        with b.for_(b.c(0), k_blocks, b.c(abl)) as k:
+            kd = b.mul(k, b.c(dim))
+            cols = b.min(b.c(abl * dim), b.sub(k_left, kd))
+            b.insert(g.MvinOp(a.mem, b.add(off_i, kd), b.add(addr_i, kd), rows, cols, space="spad", id=0))
+
+
+def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,
+                        cfg: GemminiConfig, first: bool | None, last: bool | None) -> None:
+    """One tile as gemmini.h's sp_tiled_matmul_ws issues it: mvin D, B, A; compute; mvout C."""
+    dim = cfg.dim
+    assert t.a_start is not None and t.b_start is not None and t.c_start is not None
+    tj_rows = b.c(s.tile_j * dim)
+    tk_rows = b.c(s.tile_k * dim)
+    D = b.c(dim)
+    if d is not None and first:
+        assert t.d_off is not None
+        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+                jd = b.mul(j, D)
+                cols = b.min(D, b.sub(t.cols_left, jd))
+                off = b.add(b.add(t.d_off, b.mul(b.mul(i, D), d.stride)), jd)
+                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
+                b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
+    bbl = s.b_block_len
+    with b.for_(b.c(0), t.j_blocks, b.c(bbl)) as j:
+        jd = b.mul(j, D)
+        cols = b.min(b.c(bbl * dim), b.sub(t.cols_left, jd))
+        with b.for_(b.c(0), t.k_blocks, b.c(1)) as k:
+            rows = b.min(D, b.sub(t.k_left, b.mul(k, D)))
+            off = b.add(b.add(t.b_off, b.mul(b.mul(k, D), bm.stride)), jd)
+            addr = b.add(t.b_start, b.add(b.mul(k, tj_rows), jd))
+            b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
+    if not t.a_hoisted:
+        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
+    # Compute: k, j, i; the weights B(k, j) are preloaded once and reused down the i blocks.
+    rows_i0 = b.min(D, t.rows_left)
+
+    def compute_k(k: SSAValue, accumulate: bool) -> None:
+        kd = b.mul(k, D)
+        rows_k = b.min(D, b.sub(t.k_left, kd))
+        a_k = b.add(t.a_start, kd)
+        with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+            jd = b.mul(j, D)
+            cols_j = b.min(D, b.sub(t.cols_left, jd))
+            c_j = b.add(t.c_start, jd)
+            b.insert(g.PreloadOp(b.add(t.b_start, b.add(b.mul(k, tj_rows), jd)), c_j, rows_k, cols_j, rows_i0,
+                                 cols_j, c_accumulate=accumulate))
+            b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
+            with b.for_(b.c(1), t.i_blocks, b.c(1)) as i:
+                rows_i = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+                b.insert(g.PreloadOp(None, b.add(c_j, b.mul(i, tj_rows)), rows_k, cols_j, rows_i, cols_j,
+                                     c_accumulate=accumulate))
+                b.insert(g.ComputeAccumulatedOp(b.add(a_k, b.mul(i, tk_rows)), None, rows_i, rows_k, D, D))
+
+    # The very first k-block of a product without bias overwrites the accumulator.
+    first_overwrites = bool(first) and d is None
+    with b.for_(b.c(0), b.c(1), b.c(1)) as k_first:
+        compute_k(k_first, accumulate=not first_overwrites)
+    with b.for_(b.c(1), t.k_blocks, b.c(1)) as k:
+        compute_k(k, accumulate=True)
+    if last:
+        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+                jd = b.mul(j, D)
+                cols = b.min(D, b.sub(t.cols_left, jd))
+                off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
+                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
+                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=True))

@@ -1,0 +1,142 @@
+"""Schedules: every choice the lowering makes for one matmul, as data.
+
+The lowering consumes a `MatmulSchedule`; schedule search (issue 6) varies its fields and
+re-lowers, so each field is one knob of the rewrite menu. `library_schedule` is exactly the
+choice of gemmini.h's `tiled_matmul_auto` (WS, double-buffered tile limits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+
+Form = Literal["loop_ws", "explicit"]
+
+
+@dataclass(frozen=True)
+class MatmulShape:
+    """C[M x N] (+)= A[M x K] @ B[K x N], in elements (int8 inputs, int32 accumulation)."""
+
+    m: int
+    k: int
+    n: int
+
+    @property
+    def macs(self) -> int:
+        return self.m * self.k * self.n
+
+
+@dataclass(frozen=True)
+class MatmulSchedule:
+    """How one matmul runs on Gemmini.
+
+    tile_i/j/k: tile sizes in DIM-blocks (the loop_ws unit of work; also the explicit form's).
+    form: one `loop_ws` per tile (hardware FSM), or explicit mvin/preload/compute/mvout in scf loops.
+    loop_order: order of the tile loops, outermost first; k must be innermost (partial sums stay
+        in the accumulator across k-tiles).
+    double_buffer: explicit form only: alternate scratchpad/accumulator halves between tiles so
+        the loads of the next tile overlap the computes of this one (loop_ws always does).
+    hoist_a: explicit form, order "ijk" with one k-tile: load the A tile once per i-tile (reuse
+        across j-tiles) instead of once per tile.
+    a_block_len / b_block_len: DIM-blocks per mvin row for A and B (1..max_block_len): larger
+        mvins use 64-byte DMA requests.
+    """
+
+    tile_i: int
+    tile_j: int
+    tile_k: int
+    form: Form = "loop_ws"
+    loop_order: str = "ijk"
+    double_buffer: bool = False
+    hoist_a: bool = False
+    a_block_len: int = 4
+    b_block_len: int = 4
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        return d
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> MatmulSchedule:
+        d = dict(d)
+        d["notes"] = tuple(d.get("notes", ()))
+        return MatmulSchedule(**d)
+
+    def with_(self, **changes: Any) -> MatmulSchedule:
+        return replace(self, **changes)
+
+    def check(self, shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> None:
+        """Raise LiftcompError saying why this schedule is illegal for the shape."""
+        dim = cfg.dim
+        if min(self.tile_i, self.tile_j, self.tile_k) < 1:
+            raise LiftcompError(f"tile sizes must be >= 1 block, got {self.tile_i}x{self.tile_j}x{self.tile_k}")
+        if sorted(self.loop_order) != ["i", "j", "k"] or self.loop_order[-1] != "k":
+            raise LiftcompError(f"loop_order must be a permutation of ijk ending in k, got '{self.loop_order}'")
+        if not (1 <= self.a_block_len <= cfg.max_block_len and 1 <= self.b_block_len <= cfg.max_block_len):
+            raise LiftcompError(f"block lengths must be in [1, {cfg.max_block_len}]")
+        halve = self.form == "loop_ws" or self.double_buffer
+        sp = cfg.sp_rows // 2 if halve else cfg.sp_rows
+        acc = cfg.acc_rows // 2 if halve else cfg.acc_rows
+        ti, tj, tk = self.tile_i, self.tile_j, self.tile_k
+        if (ti * tk + tk * tj) * dim > sp:
+            raise LiftcompError(
+                f"A and B tiles ({ti}x{tk} + {tk}x{tj} blocks = {(ti * tk + tk * tj) * dim} rows) exceed "
+                f"{'half ' if halve else ''}the scratchpad ({sp} rows)"
+            )
+        if ti * tj * dim > acc:
+            raise LiftcompError(
+                f"C tile ({ti}x{tj} blocks = {ti * tj * dim} rows) exceeds "
+                f"{'half ' if halve else ''}the accumulator ({acc} rows)"
+            )
+        if self.form == "loop_ws" and (self.hoist_a or self.double_buffer or self.loop_order != "ijk"
+                                       or (self.a_block_len, self.b_block_len) != (cfg.max_block_len,) * 2):
+            raise LiftcompError("loop_ws fixes its own order, buffering and mvin sizes: use the explicit form")
+        if self.hoist_a:
+            if self.loop_order != "ijk":
+                raise LiftcompError("hoist_a needs loop order ijk")
+            if shape.k > tk * dim:
+                raise LiftcompError("hoist_a needs a single k-tile (tile_k covers K)")
+
+
+def library_schedule(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, form: Form = "loop_ws") -> MatmulSchedule:
+    """tiled_matmul_auto's tile choice (gemmini.h), WS, double-buffered limits."""
+    dim = cfg.dim
+    i_blocks = -(-shape.m // dim)
+    j_blocks = -(-shape.n // dim)
+    k_blocks = -(-shape.k // dim)
+    max_spad_rows = cfg.sp_rows // 2
+    max_acc_rows = cfg.acc_rows // 2
+    db_mats_in_partition = (cfg.sp_rows // 2 // 2) // dim
+    db_mats_in_acc = (cfg.acc_rows // 2) // dim
+    db_max_tile_i_j = math.isqrt(db_mats_in_acc)
+    db_max_tile_k = db_mats_in_partition // db_max_tile_i_j
+    ti = min(i_blocks, db_max_tile_i_j)
+    tj = min(j_blocks, db_max_tile_i_j)
+    tk = min(k_blocks, db_max_tile_k)
+
+    def spad_rows(i: int, j: int, k: int) -> int:
+        return (i * k + k * j) * dim
+
+    def acc_rows(i: int, j: int) -> int:
+        return i * j * dim
+
+    while True:
+        increased = False
+        if spad_rows(ti, tj + 1, tk) <= max_spad_rows and acc_rows(ti, tj + 1) <= max_acc_rows and tj + 1 <= j_blocks:
+            tj += 1
+            increased = True
+        if spad_rows(ti + 1, tj, tk) <= max_spad_rows and acc_rows(ti + 1, tj) <= max_acc_rows and ti + 1 <= i_blocks:
+            ti += 1
+            increased = True
+        if spad_rows(ti, tj, tk + 1) <= max_spad_rows and tk + 1 <= k_blocks:
+            tk += 1
+            increased = True
+        if not increased:
+            break
+    return MatmulSchedule(ti, tj, tk, form=form, notes=("tiled_matmul_auto",))

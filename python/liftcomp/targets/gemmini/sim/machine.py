@@ -1,0 +1,427 @@
+"""Gemmini's architectural state and the semantics of each instruction (functional + timing).
+
+Functional semantics (bit-exact with include/gemmini_host.h, which the emitted C uses):
+- The array multiplies int8 by int8 exactly; the accumulator adds in int32 with wrap-around.
+- mvin scale (config_ld) and accumulator scale (config_st) follow gemmini.h's MVIN_SCALE /
+  ACC_SCALE: `nearbyintf((float)x * scale)` in f32 (round to nearest even), then saturation.
+- mvout from the accumulator without `full`: scale, activation (ReLU), saturate to int8; with
+  `full`: the raw int32.
+- GARBAGE addresses: as a source a zero matrix (WS preload: keep the array's weights for
+  compute_accumulated), as a destination no write.
+- Elements of a local block outside an instruction's rows x cols keep their old contents;
+  compute reads only a_rows x a_cols of A and b_rows x b_cols of B (the rest is zero).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.targets.gemmini.config import GemminiConfig
+from liftcomp.targets.gemmini.sim.timing import ACC, EX, LD, SPAD, ST, Timing
+from numpy.lib.stride_tricks import as_strided
+
+Array = np.ndarray[Any, Any]
+
+
+class SimError(LiftcompError):
+    """The Gemmini program did something the hardware forbids or leaves undefined."""
+
+
+def scale_round(x: Array, scale: float) -> Array:
+    """f32(x) * f32(scale), rounded to nearest even, as float64 (exact for f32 values)."""
+    y = x.astype(np.float32) * np.float32(scale)
+    return np.rint(y).astype(np.float64)
+
+
+def saturate(x: Array, dtype: type[np.integer[Any]]) -> Array:
+    info = np.iinfo(dtype)
+    return np.clip(x, info.min, info.max).astype(dtype)
+
+
+class Machine:
+    def __init__(self, cfg: GemminiConfig, functional: bool = True):
+        self.cfg = cfg
+        self.functional = functional
+        dim = cfg.dim
+        self.spad = np.zeros((cfg.sp_rows, dim), dtype=np.int8)
+        self.acc = np.zeros((cfg.acc_rows, dim), dtype=np.int32)
+        self.timing = Timing(cfg)
+        # Configuration state.
+        self.dataflow = "WS"
+        self.a_transpose = False
+        self.b_transpose = False
+        self.ld_stride = [0, 0, 0]
+        self.ld_scale = [1.0, 1.0, 1.0]
+        self.st_stride = 0
+        self.st_scale = 1.0
+        self.st_relu = False
+        # Array state.
+        self.weights: Array | None = None
+        self.pending: tuple[int | None, int, int, int | None, int, int, int, bool] | None = None
+        self.macs = 0
+        # loop_ws FSM state: which half each loop uses, and when each sub-FSM is next free.
+        self.fsm_sp_half = 0
+        self.fsm_acc_half = 0
+        self.fsm_cursor = {"ldD": 0, "ldA": 0, "ldB": 0, "ex": 0, "stC": 0}
+        self.fsm_loop_ends: list[int] = []
+        self.counts: dict[str, int] = {}
+
+    def _count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    # ------------------------------------------------------------------------------- config --
+    def config_ex(self, dataflow: str, a_transpose: bool, b_transpose: bool, issuer: str = "host") -> None:
+        if dataflow != "WS":
+            raise SimError("the simulator supports the WS dataflow only")
+        self.dataflow, self.a_transpose, self.b_transpose = dataflow, a_transpose, b_transpose
+        t = self.timing
+        # A dataflow change drains the array first.
+        self._issue(EX, self.cfg.config_cycles, 0, issuer, after=t.ex_last_done)
+        self._count("config_ex")
+
+    def config_ld(self, stride: int, id: int, scale: float, issuer: str = "host") -> None:
+        self.ld_stride[id] = stride
+        self.ld_scale[id] = scale
+        self._issue(LD, self.cfg.config_cycles, 0, issuer)
+        self._count("config_ld")
+
+    def config_st(self, stride: int, relu: bool, scale: float, issuer: str = "host") -> None:
+        self.st_stride, self.st_relu, self.st_scale = stride, relu, scale
+        self._issue(ST, self.cfg.config_cycles, 0, issuer)
+        self._count("config_st")
+
+    # ------------------------------------------------------------------------------- issue --
+    def _issue(
+        self,
+        unit: int,
+        busy: int,
+        latency: int,
+        issuer: str,
+        reads: tuple[tuple[int, int, int], ...] = (),
+        writes: tuple[tuple[int, int, int], ...] = (),
+        after: int = 0,
+    ) -> None:
+        t = self.timing
+        if issuer == "host":
+            dispatch, _ = t.run(unit, t.host_t, busy, latency, reads, writes, after)
+            t.host_t = dispatch + self.cfg.host_issue_cycles
+            t.stats.host_busy += self.cfg.host_issue_cycles
+        else:
+            cur = self.fsm_cursor
+            dispatch, _ = t.run(unit, cur[issuer], busy, latency, reads, writes, after)
+            cur[issuer] = dispatch + self.cfg.fsm_issue_cycles
+
+    # ------------------------------------------------------------------------------- DMA --
+    @staticmethod
+    def _dram_view(arr: Array, offset: int, stride: int, rows: int, cols: int) -> Array:
+        flat = arr.reshape(-1)
+        last = offset + (rows - 1) * stride + cols
+        if offset < 0 or stride < 0 or last > flat.size:
+            raise SimError(
+                f"DRAM access of {rows}x{cols} elements at offset {offset} with stride {stride} "
+                f"is outside its buffer of {flat.size} elements"
+            )
+        isz = flat.itemsize
+        return as_strided(flat[offset:], shape=(rows, cols), strides=(stride * isz, isz))
+
+    def _check_local(self, space: str, addr: int, rows: int, cols: int, max_blocks: int) -> int:
+        dim = self.cfg.dim
+        if not 1 <= rows <= dim:
+            raise SimError(f"rows = {rows} outside [1, {dim}]")
+        if not 1 <= cols <= max_blocks * dim:
+            raise SimError(f"cols = {cols} outside [1, {max_blocks * dim}] for the {space}")
+        blocks = -(-cols // dim)
+        cap = self.cfg.sp_rows if space == "spad" else self.cfg.acc_rows
+        if addr < 0 or addr + (blocks - 1) * dim + rows > cap:
+            raise SimError(f"{space} rows [{addr}, {addr + (blocks - 1) * dim + rows}) outside the {space} ({cap} rows)")
+        return blocks
+
+    def mvin(
+        self,
+        arr: Array,
+        offset: int,
+        addr: int,
+        rows: int,
+        cols: int,
+        space: str,
+        id: int,
+        accumulate: bool,
+        issuer: str = "host",
+        stride: int | None = None,
+    ) -> None:
+        cfg = self.cfg
+        dim = cfg.dim
+        stride = self.ld_stride[id] if stride is None else stride
+        scale = self.ld_scale[id]
+        max_blocks = cfg.max_block_len if space == "spad" else cfg.max_block_len_acc
+        blocks = self._check_local(space, addr, rows, cols, max_blocks)
+        if self.functional:
+            src = self._dram_view(arr, offset, stride, rows, cols)
+            if space == "spad":
+                data = src if scale == 1.0 else saturate(scale_round(src, scale), np.int8)
+                for b in range(blocks):
+                    c0 = b * dim
+                    cw = min(dim, cols - c0)
+                    self.spad[addr + b * dim : addr + b * dim + rows, :cw] = data[:, c0 : c0 + cw]
+            else:
+                data32 = src.astype(np.int32) if scale == 1.0 else saturate(scale_round(src, scale), np.int32)
+                dst = self.acc[addr : addr + rows, :cols]
+                if accumulate:
+                    dst += data32
+                else:
+                    dst[...] = data32
+        else:
+            self._dram_view(arr, offset, stride, rows, cols)  # bounds check only
+        t = self.timing
+        row_bytes = cols * arr.itemsize
+        t.stats.dma_bytes_in += rows * row_bytes
+        busy = t.dma_cycles(rows, row_bytes)
+        mem = SPAD if space == "spad" else ACC
+        span = (blocks - 1) * dim + rows
+        self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),))
+        self._count("mvin")
+
+    def mvout(
+        self,
+        arr: Array,
+        offset: int,
+        addr: int,
+        rows: int,
+        cols: int,
+        space: str,
+        full: bool,
+        issuer: str = "host",
+        stride: int | None = None,
+    ) -> None:
+        cfg = self.cfg
+        stride = self.st_stride if stride is None else stride
+        self._check_local(space, addr, rows, cols, 1)
+        want = np.int32 if full else np.int8
+        if arr.dtype != want:
+            raise SimError(f"mvout {'full ' if full else ''}needs an {np.dtype(want).name} buffer, got {arr.dtype}")
+        if self.functional:
+            dst = self._dram_view(arr, offset, stride, rows, cols)
+            if space == "spad":
+                dst[...] = self.spad[addr : addr + rows, :cols]
+            elif full:
+                dst[...] = self.acc[addr : addr + rows, :cols]
+            else:
+                y = self.acc[addr : addr + rows, :cols]
+                if self.st_scale != 1.0:
+                    y = saturate(scale_round(y, self.st_scale), np.int32)
+                if self.st_relu:
+                    y = np.maximum(y, 0)
+                dst[...] = saturate(y, np.int8)
+        else:
+            self._dram_view(arr, offset, stride, rows, cols)
+        t = self.timing
+        row_bytes = cols * arr.itemsize
+        t.stats.dma_bytes_out += rows * row_bytes
+        busy = max(rows + cfg.acc_latency, t.dma_cycles(rows, row_bytes))
+        mem = SPAD if space == "spad" else ACC
+        self._issue(ST, busy, cfg.dram_latency, issuer, reads=(t.block_range(mem, addr, rows),))
+        self._count("mvout")
+
+    # ------------------------------------------------------------------------------- execute --
+    def preload(
+        self,
+        b_addr: int | None,
+        c_addr: int | None,
+        b_rows: int,
+        b_cols: int,
+        c_rows: int,
+        c_cols: int,
+        c_space: str,
+        c_accumulate: bool,
+        issuer: str = "host",
+    ) -> None:
+        dim = self.cfg.dim
+        for what, v in (("b_rows", b_rows), ("b_cols", b_cols), ("c_rows", c_rows), ("c_cols", c_cols)):
+            if not 1 <= v <= dim:
+                raise SimError(f"preload {what} = {v} outside [1, {dim}]")
+        if b_addr is not None:
+            self._check_local("spad", b_addr, dim, dim, 1)
+        if c_addr is not None:
+            self._check_local(c_space, c_addr, c_rows, c_cols, 1)
+        c_mem = SPAD if c_space == "spad" else ACC
+        self.pending = (b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_accumulate)
+        t = self.timing
+        reads = (t.block_range(SPAD, b_addr, b_rows if not self.b_transpose else b_cols),) if b_addr is not None else ()
+        self._issue(EX, self.cfg.preload_cycles, 0, issuer, reads=reads)
+        self._count("preload")
+
+    def compute(
+        self,
+        preloaded: bool,
+        a_addr: int | None,
+        bd_addr: int | None,
+        a_rows: int,
+        a_cols: int,
+        issuer: str = "host",
+    ) -> None:
+        cfg = self.cfg
+        dim = cfg.dim
+        if self.pending is None:
+            raise SimError("compute without a preceding preload")
+        if bd_addr is not None:
+            raise SimError("in WS the compute's BD address must be GARBAGE (absent)")
+        if not (1 <= a_rows <= dim and 1 <= a_cols <= dim):
+            raise SimError(f"compute A of {a_rows}x{a_cols} outside [1, {dim}]")
+        b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_acc = self.pending
+        self.pending = None
+        if self.functional:
+            if preloaded:
+                w = np.zeros((dim, dim), dtype=np.float64)
+                if b_addr is not None:
+                    if self.b_transpose:
+                        w[:b_rows, :b_cols] = self.spad[b_addr : b_addr + b_cols, :b_rows].T
+                    else:
+                        w[:b_rows, :b_cols] = self.spad[b_addr : b_addr + b_rows, :b_cols]
+                self.weights = w
+            elif self.weights is None:
+                raise SimError("compute_accumulated before any compute_preloaded: no weights in the array")
+            weights = self.weights
+            assert weights is not None
+            if a_addr is None:
+                res = np.zeros((dim, dim), dtype=np.float64)
+            else:
+                if self.a_transpose:
+                    a = self.spad[a_addr : a_addr + a_cols, :a_rows].T
+                else:
+                    a = self.spad[a_addr : a_addr + a_rows, :a_cols]
+                res = np.zeros((dim, dim), dtype=np.float64)
+                # Exact: |sum| <= 16 * 2^14 fits a float64 mantissa.
+                res[:a_rows] = a.astype(np.float64) @ weights[:a_cols]
+            if c_addr is not None:
+                out = res[:c_rows, :c_cols].astype(np.int32)
+                if c_mem == ACC:
+                    dst = self.acc[c_addr : c_addr + c_rows, :c_cols]
+                    if c_acc:
+                        dst += out
+                    else:
+                        dst[...] = out
+                else:
+                    self.spad[c_addr : c_addr + c_rows, :c_cols] = saturate(out, np.int8)
+        elif preloaded:
+            self.weights = np.zeros((1, 1))  # timing only: weights exist, values unused
+        elif self.weights is None:
+            raise SimError("compute_accumulated before any compute_preloaded: no weights in the array")
+        if c_addr is not None and a_addr is not None:
+            self.macs += a_rows * a_cols * c_cols
+        t = self.timing
+        busy = max(a_rows, b_rows if (preloaded and b_addr is not None) else 0)
+        reads = (t.block_range(SPAD, a_addr, a_rows if not self.a_transpose else a_cols),) if a_addr is not None else ()
+        writes = (t.block_range(c_mem, c_addr, c_rows),) if c_addr is not None else ()
+        self._issue(EX, busy, cfg.fill_latency, issuer, reads=reads, writes=writes)
+        self._count("compute_preloaded" if preloaded else "compute_accumulated")
+
+    # ------------------------------------------------------------------------------- loop_ws --
+    def loop_ws(
+        self,
+        sizes: tuple[int, int, int, int, int, int],
+        a: tuple[Array, int, int],
+        b: tuple[Array, int, int],
+        d: tuple[Array, int, int] | None,
+        c: tuple[Array, int, int] | None,
+        ex_accumulate: bool,
+        full_c: bool,
+    ) -> None:
+        """The loop_ws FSM, instruction for instruction as gemmini.h's sp_tiled_matmul_ws."""
+        cfg = self.cfg
+        dim = cfg.dim
+        I, J, K, pad_I, pad_J, pad_K = sizes  # noqa: E741 (gemmini.h names)
+        if min(I, J, K) < 1 or not all(0 <= p < dim for p in (pad_I, pad_J, pad_K)):
+            raise SimError(f"loop_ws sizes {sizes} invalid")
+        half_sp = cfg.sp_rows // 2
+        half_acc = cfg.acc_rows // 2
+        if (I * K + K * J) * dim > half_sp or I * J * dim > half_acc:
+            raise SimError(f"loop_ws tile {I}x{J}x{K} blocks exceeds half the scratchpad or accumulator")
+        if self.a_transpose or self.b_transpose:
+            raise SimError("loop_ws with transposed operands is not modelled")
+        t = self.timing
+        # The FSM holds two loops at once: the host waits for the loop before last to be issued.
+        if len(self.fsm_loop_ends) >= 2:
+            t.host_t = max(t.host_t, self.fsm_loop_ends[-2])
+        # The host issues the loop's configuration (gemmini_loop_ws = 6 RoCC instructions).
+        start = t.host_t
+        t.host(6 * cfg.host_issue_cycles)
+        cur = self.fsm_cursor
+        for k_ in cur:
+            cur[k_] = max(cur[k_], start + 6 * cfg.host_issue_cycles)
+        sp_base = self.fsm_sp_half * half_sp
+        a_start = sp_base
+        b_start = sp_base + half_sp - K * J * dim
+        c_start = self.fsm_acc_half * half_acc
+        self.fsm_sp_half ^= 1
+        if c is not None:
+            self.fsm_acc_half ^= 1
+        mbl = cfg.max_block_len
+
+        def rows_i(i: int) -> int:
+            return dim - (pad_I if i == I - 1 else 0)
+
+        def rows_k(k: int) -> int:
+            return dim - (pad_K if k == K - 1 else 0)
+
+        def cols_j(j: int) -> int:
+            return dim - (pad_J if j == J - 1 else 0)
+
+        if d is not None:
+            d_arr, d_off, d_stride = d
+            for i in range(I):
+                for j in range(J):
+                    self.mvin(d_arr, d_off + i * dim * d_stride + j * dim, c_start + (i * J + j) * dim,
+                              rows_i(i), cols_j(j), "acc", 2, False, issuer="ldD", stride=d_stride)
+        a_arr, a_off, a_stride = a
+        b_arr, b_off, b_stride = b
+        a_list = []
+        for i in range(I):
+            for k in range(0, K, mbl):
+                blocks = min(mbl, K - k)
+                cols = blocks * dim - (pad_K if k + blocks >= K else 0)
+                a_list.append((a_off + i * dim * a_stride + k * dim, a_start + (i * K + k) * dim, rows_i(i), cols))
+        b_list = []
+        for j in range(0, J, mbl):
+            for k in range(K):
+                blocks = min(mbl, J - j)
+                cols = blocks * dim - (pad_J if j + blocks >= J else 0)
+                # B blocks of one k-row lie side by side: block (k, j+b) at (k*J + j + b)*DIM.
+                b_list.append((b_off + k * dim * b_stride + j * dim, b_start + (k * J + j) * dim, rows_k(k), cols))
+        # The A and B sub-machines run side by side; the load unit takes them alternately.
+        for n in range(max(len(a_list), len(b_list))):
+            if n < len(a_list):
+                off, addr, rows, cols = a_list[n]
+                self.mvin(a_arr, off, addr, rows, cols, "spad", 0, False, issuer="ldA", stride=a_stride)
+            if n < len(b_list):
+                off, addr, rows, cols = b_list[n]
+                self.mvin(b_arr, off, addr, rows, cols, "spad", 1, False, issuer="ldB", stride=b_stride)
+        accumulate_always = d is not None or ex_accumulate
+        for k in range(K):
+            for j in range(J):
+                for i in range(I):
+                    a_addr = a_start + (i * K + k) * dim
+                    b_addr = b_start + (k * J + j) * dim
+                    c_addr = c_start + (i * J + j) * dim
+                    self.preload(b_addr if i == 0 else None, c_addr, rows_k(k), cols_j(j), rows_i(i), cols_j(j),
+                                 "acc", accumulate_always or k > 0, issuer="ex")
+                    self.compute(i == 0, a_addr, None, rows_i(i), rows_k(k), issuer="ex")
+        if c is not None:
+            c_arr, c_off, c_stride = c
+            for i in range(I):
+                for j in range(J):
+                    self.mvout(c_arr, c_off + i * dim * c_stride + j * dim, c_start + (i * J + j) * dim,
+                               rows_i(i), cols_j(j), "acc", full_c, issuer="stC", stride=c_stride)
+        self.fsm_loop_ends.append(max(cur.values()))
+        self._count("loop_ws")
+
+    # ------------------------------------------------------------------------------- misc --
+    def fence(self) -> None:
+        self.timing.host(self.cfg.host_issue_cycles)
+        self.timing.fence()
+        self._count("fence")
+
+    def flush(self) -> None:
+        self.timing.host(self.cfg.host_issue_cycles)
+        self._count("flush")

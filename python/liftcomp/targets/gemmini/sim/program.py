@@ -1,0 +1,472 @@
+"""Compile a lowered function (host scf/arith/memref code + gemmini ops) into Python closures.
+
+Each op becomes a closure over a register list, so the host part of a schedule (loops and
+address arithmetic) costs well under a microsecond per op. Host work is charged to the timing
+model per executed op (`host_op_cycles`) and per loop iteration (`host_loop_cycles`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
+from xdsl.ir import Block, Operation, SSAValue
+
+Regs = list[Any]
+Step = Callable[[Regs], None]
+
+
+class _Return(Exception):
+    def __init__(self, values: list[Any]):
+        self.values = values
+
+
+def _width(t: Any) -> int | None:
+    if isinstance(t, IntegerType):
+        return t.width.data
+    return None
+
+
+def _wrap(w: int | None) -> Callable[[int], Any]:
+    if w is None:
+        return lambda x: x
+    if w == 1:
+        return lambda x: x & 1
+    half = 1 << (w - 1)
+    mask = (1 << w) - 1
+    return lambda x: ((x + half) & mask) - half
+
+
+def _unsigned(w: int | None) -> Callable[[int], int]:
+    if w is None:
+        return lambda x: x
+    mask = (1 << w) - 1
+    return lambda x: x & mask
+
+
+def _div_trunc(a: int, b: int) -> int:
+    if b == 0:
+        raise SimError("integer division by zero on the host")
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+_BIN_INT: dict[type[Operation], Callable[[int, int], int]] = {
+    arith.AddiOp: lambda a, b: a + b,
+    arith.SubiOp: lambda a, b: a - b,
+    arith.MuliOp: lambda a, b: a * b,
+    arith.DivSIOp: _div_trunc,
+    arith.RemSIOp: lambda a, b: a - _div_trunc(a, b) * b,
+    arith.MinSIOp: min,
+    arith.MaxSIOp: max,
+    arith.AndIOp: lambda a, b: a & b,
+    arith.OrIOp: lambda a, b: a | b,
+    arith.XOrIOp: lambda a, b: a ^ b,
+    arith.ShLIOp: lambda a, b: a << b,
+    arith.ShRSIOp: lambda a, b: a >> b,
+    arith.FloorDivSIOp: lambda a, b: a // b if b else _div_trunc(a, b),
+    arith.CeilDivSIOp: lambda a, b: -((-a) // b) if b else _div_trunc(a, b),
+}
+_BIN_UINT: dict[type[Operation], Callable[[int, int], int]] = {
+    arith.DivUIOp: lambda a, b: a // b if b else _div_trunc(a, b),
+    arith.RemUIOp: lambda a, b: a % b if b else _div_trunc(a, b),
+    arith.MinUIOp: min,
+    arith.MaxUIOp: max,
+    arith.ShRUIOp: lambda a, b: a >> b,
+}
+_BIN_FLOAT: dict[type[Operation], Callable[[Any, Any], Any]] = {
+    arith.AddfOp: lambda a, b: a + b,
+    arith.SubfOp: lambda a, b: a - b,
+    arith.MulfOp: lambda a, b: a * b,
+    arith.DivfOp: lambda a, b: a / b,
+}
+_CMP = {
+    0: lambda a, b: a == b,
+    1: lambda a, b: a != b,
+    2: lambda a, b: a < b,
+    3: lambda a, b: a <= b,
+    4: lambda a, b: a > b,
+    5: lambda a, b: a >= b,
+}
+_CMP_UNSIGNED = {6: 2, 7: 3, 8: 4, 9: 5}
+
+
+class CompiledFunction:
+    """A func.func ready to run on a Machine; `cost` counts host cycles of straight-line code."""
+
+    def __init__(self, fn: func.FuncOp, machine: Machine):
+        self.fn = fn
+        self.m = machine
+        self.slots: dict[SSAValue, int] = {}
+        block = fn.body.block
+        for a in block.args:
+            self._slot(a)
+        self.body = self._block(block)
+        self.n_regs = len(self.slots)
+
+    def _slot(self, v: SSAValue) -> int:
+        s = self.slots.get(v)
+        if s is None:
+            s = len(self.slots)
+            self.slots[v] = s
+        return s
+
+    def run(self, args: list[Any]) -> list[Any]:
+        regs: Regs = [None] * max(len(self.slots), 1)
+        regs[: len(args)] = args
+        try:
+            self.body(regs)
+        except _Return as r:
+            return r.values
+        return []
+
+    # ------------------------------------------------------------------------------- blocks --
+    def _block(self, block: Block) -> Step:
+        steps: list[Step] = []
+        host_ops = 0
+        for op in block.ops:
+            if isinstance(op, scf.YieldOp):
+                continue
+            steps.append(self._op(op))
+            if not isinstance(op, (arith.ConstantOp, scf.ForOp, scf.IfOp)) and not op.name.startswith("gemmini."):
+                host_ops += 1
+        cost = host_ops * self.m.cfg.host_op_cycles
+        timing = self.m.timing
+        steps_t = tuple(steps)
+
+        def run_block(regs: Regs) -> None:
+            if cost:
+                timing.host_t += cost
+                timing.stats.host_busy += cost
+            for s in steps_t:
+                s(regs)
+
+        return run_block
+
+    def _yield_slots(self, block: Block) -> list[int]:
+        last = block.last_op
+        if isinstance(last, scf.YieldOp):
+            return [self._slot(v) for v in last.operands]
+        return []
+
+    # ------------------------------------------------------------------------------- ops --
+    def _op(self, op: Operation) -> Step:  # noqa: C901 (one dispatch table)
+        S = self._slot
+        if isinstance(op, arith.ConstantOp):
+            o = S(op.result)
+            attr = op.value
+            if isinstance(attr, IntegerAttr):
+                val: Any = _wrap(_width(op.result.type))(attr.value.data)
+            elif isinstance(attr, FloatAttr):
+                val = np.float32(attr.value.data) if _fbits(op.result.type) == 32 else np.float64(attr.value.data)
+            else:
+                raise SimError(f"the simulator cannot run constant {attr}")
+
+            def const(regs: Regs) -> None:
+                regs[o] = val
+
+            return const
+        t = type(op)
+        if t in _BIN_INT or t in _BIN_UINT:
+            a, b, o = S(op.operands[0]), S(op.operands[1]), S(op.results[0])
+            w = _width(op.results[0].type)
+            wrap = _wrap(w)
+            if t in _BIN_INT:
+                f = _BIN_INT[t]
+                if w is None:
+
+                    def bin_index(regs: Regs) -> None:
+                        regs[o] = f(regs[a], regs[b])
+
+                    return bin_index
+
+                def bin_int(regs: Regs) -> None:
+                    regs[o] = wrap(f(regs[a], regs[b]))
+
+                return bin_int
+            fu = _BIN_UINT[t]
+            uns = _unsigned(w)
+
+            def bin_uint(regs: Regs) -> None:
+                regs[o] = wrap(fu(uns(regs[a]), uns(regs[b])))
+
+            return bin_uint
+        if t in _BIN_FLOAT:
+            a, b, o = S(op.operands[0]), S(op.operands[1]), S(op.results[0])
+            ff = _BIN_FLOAT[t]
+
+            def bin_float(regs: Regs) -> None:
+                regs[o] = ff(regs[a], regs[b])
+
+            return bin_float
+        if isinstance(op, arith.CmpiOp):
+            a, b, o = S(op.lhs), S(op.rhs), S(op.result)
+            pred = op.predicate.value.data
+            w = _width(op.lhs.type)
+            if pred in _CMP_UNSIGNED:
+                cmp = _CMP[_CMP_UNSIGNED[pred]]
+                uns = _unsigned(w)
+
+                def cmpu(regs: Regs) -> None:
+                    regs[o] = int(cmp(uns(regs[a]), uns(regs[b])))
+
+                return cmpu
+            cmp = _CMP[pred]
+
+            def cmps(regs: Regs) -> None:
+                regs[o] = int(cmp(regs[a], regs[b]))
+
+            return cmps
+        if isinstance(op, arith.SelectOp):
+            c, a, b, o = S(op.cond), S(op.lhs), S(op.rhs), S(op.result)
+
+            def select(regs: Regs) -> None:
+                regs[o] = regs[a] if regs[c] else regs[b]
+
+            return select
+        if isinstance(op, (arith.IndexCastOp, arith.ExtSIOp, arith.TruncIOp)) or op.name == "arith.trunci":
+            a, o = S(op.operands[0]), S(op.results[0])
+            wrap = _wrap(_width(op.results[0].type))
+
+            def cast(regs: Regs) -> None:
+                regs[o] = wrap(regs[a])
+
+            return cast
+        if isinstance(op, arith.ExtUIOp) or op.name == "arith.index_castui":
+            a, o = S(op.operands[0]), S(op.results[0])
+            uns = _unsigned(_width(op.operands[0].type))
+            wrap = _wrap(_width(op.results[0].type))
+
+            def castu(regs: Regs) -> None:
+                regs[o] = wrap(uns(regs[a]))
+
+            return castu
+        if isinstance(op, scf.ForOp):
+            return self._for(op)
+        if isinstance(op, scf.IfOp):
+            return self._if(op)
+        if isinstance(op, memref.LoadOp):
+            mem, o = S(op.memref), S(op.res)
+            idx = [S(v) for v in op.indices]
+            is_int = isinstance(op.res.type, (IntegerType, IndexType))
+
+            def load(regs: Regs) -> None:
+                v = regs[mem][tuple(regs[i] for i in idx)]
+                regs[o] = int(v) if is_int else v
+
+            return load
+        if isinstance(op, memref.StoreOp):
+            mem, val = S(op.memref), S(op.value)
+            idx = [S(v) for v in op.indices]
+
+            def store(regs: Regs) -> None:
+                regs[mem][tuple(regs[i] for i in idx)] = regs[val]
+
+            return store
+        if isinstance(op, memref.DimOp):
+            mem, d, o = S(op.source), S(op.index), S(op.result)
+
+            def dim(regs: Regs) -> None:
+                regs[o] = regs[mem].shape[regs[d]]
+
+            return dim
+        if isinstance(op, (memref.AllocOp, memref.AllocaOp)):
+            o = S(op.results[0])
+            mt = op.results[0].type
+            assert isinstance(mt, MemRefType)
+            from liftcomp.targets.gemmini.sim.simulate import dtype_of
+
+            dt = dtype_of(mt.element_type)
+            dyn = [S(v) for v in op.operands]
+            shape_spec = [d.data for d in mt.shape]
+
+            def alloc(regs: Regs) -> None:
+                it = iter(dyn)
+                shape = tuple(regs[next(it)] if s < 0 else s for s in shape_spec)
+                regs[o] = np.zeros(shape, dtype=dt)
+
+            return alloc
+        if isinstance(op, memref.DeallocOp):
+            return lambda regs: None
+        if isinstance(op, func.ReturnOp):
+            rs = [S(v) for v in op.operands]
+
+            def ret(regs: Regs) -> None:
+                raise _Return([regs[r] for r in rs])
+
+            return ret
+        if op.name.startswith("gemmini."):
+            return self._gemmini(op)
+        raise SimError(f"the Gemmini simulator cannot run '{op.name}' (lower it first)")
+
+    def _for(self, op: scf.ForOp) -> Step:
+        S = self._slot
+        lb, ub, st = S(op.lb), S(op.ub), S(op.step)
+        body = op.body.block
+        iv = S(body.args[0])
+        carried = [S(a) for a in body.args[1:]]
+        inits = [S(v) for v in op.iter_args]
+        results = [S(r) for r in op.results]
+        run_body = self._block(body)
+        yields = self._yield_slots(body)
+        timing = self.m.timing
+        loop_cost = self.m.cfg.host_loop_cycles
+
+        if not carried:
+
+            def for_simple(regs: Regs) -> None:
+                lo, hi, step = regs[lb], regs[ub], regs[st]
+                if step <= 0:
+                    raise SimError("scf.for with a non-positive step")
+                n = 0
+                for i in range(lo, hi, step):
+                    regs[iv] = i
+                    run_body(regs)
+                    n += 1
+                timing.host_t += n * loop_cost
+                timing.stats.host_busy += n * loop_cost
+
+            return for_simple
+
+        def for_carried(regs: Regs) -> None:
+            lo, hi, step = regs[lb], regs[ub], regs[st]
+            if step <= 0:
+                raise SimError("scf.for with a non-positive step")
+            vals = [regs[s] for s in inits]
+            n = 0
+            for i in range(lo, hi, step):
+                regs[iv] = i
+                for s, v in zip(carried, vals, strict=True):
+                    regs[s] = v
+                run_body(regs)
+                vals = [regs[s] for s in yields]
+                n += 1
+            for s, v in zip(results, vals, strict=True):
+                regs[s] = v
+            timing.host_t += n * loop_cost
+            timing.stats.host_busy += n * loop_cost
+
+        return for_carried
+
+    def _if(self, op: scf.IfOp) -> Step:
+        S = self._slot
+        c = S(op.cond)
+        then_b = self._block(op.true_region.block)
+        then_y = self._yield_slots(op.true_region.block)
+        has_else = bool(op.false_region.blocks)
+        else_b = self._block(op.false_region.block) if has_else else None
+        else_y = self._yield_slots(op.false_region.block) if has_else else []
+        results = [S(r) for r in op.results]
+
+        def if_(regs: Regs) -> None:
+            if regs[c]:
+                then_b(regs)
+                ys = then_y
+            elif else_b is not None:
+                else_b(regs)
+                ys = else_y
+            else:
+                return
+            vals = [regs[y] for y in ys]
+            for r, v in zip(results, vals, strict=True):
+                regs[r] = v
+
+        return if_
+
+    # ------------------------------------------------------------------------------- gemmini --
+    def _gemmini(self, op: Operation) -> Step:  # noqa: C901
+        S = self._slot
+        m = self.m
+
+        def opt(v: SSAValue | None) -> int | None:
+            return None if v is None else S(v)
+
+        if isinstance(op, g.ConfigExOp):
+            df, at, bt = op.dataflow.data, op.a_transpose is not None, op.b_transpose is not None
+            return lambda regs: m.config_ex(df, at, bt)
+        if isinstance(op, g.ConfigLdOp):
+            s, i, sc = S(op.stride), op.id.value.data, op.scale.value.data
+            return lambda regs: m.config_ld(regs[s], i, sc)
+        if isinstance(op, g.ConfigStOp):
+            s, relu, sc = S(op.stride), op.activation.data == "relu", op.scale.value.data
+            return lambda regs: m.config_st(regs[s], relu, sc)
+        if isinstance(op, g.MvinOp):
+            d, off, ad, r, c = (S(v) for v in op.operands)
+            space, i, accf = op.space.data, op.id.value.data, op.accumulate is not None
+
+            def mvin(regs: Regs) -> None:
+                m.mvin(regs[d], regs[off], regs[ad], regs[r], regs[c], space, i, accf)
+
+            return mvin
+        if isinstance(op, g.MvoutOp):
+            d, off, ad, r, c = (S(v) for v in op.operands)
+            space, full = op.space.data, op.full is not None
+
+            def mvout(regs: Regs) -> None:
+                m.mvout(regs[d], regs[off], regs[ad], regs[r], regs[c], space, full)
+
+            return mvout
+        if isinstance(op, g.PreloadOp):
+            b, c = opt(op.b_addr), opt(op.c_addr)
+            br, bc, cr, cc = S(op.b_rows), S(op.b_cols), S(op.c_rows), S(op.c_cols)
+            cs, cacc = op.c_space.data, op.c_accumulate is not None
+
+            def preload(regs: Regs) -> None:
+                m.preload(
+                    None if b is None else regs[b],
+                    None if c is None else regs[c],
+                    regs[br], regs[bc], regs[cr], regs[cc], cs, cacc,
+                )
+
+            return preload
+        if isinstance(op, (g.ComputePreloadedOp, g.ComputeAccumulatedOp)):
+            pre = isinstance(op, g.ComputePreloadedOp)
+            a, bd = opt(op.a_addr), opt(op.bd_addr)
+            ar, ac = S(op.a_rows), S(op.a_cols)
+
+            def compute(regs: Regs) -> None:
+                m.compute(pre, None if a is None else regs[a], None if bd is None else regs[bd], regs[ar], regs[ac])
+
+            return compute
+        if isinstance(op, g.LoopWsOp):
+            sizes = [S(v) for v in (op.i_blocks, op.j_blocks, op.k_blocks, op.pad_i, op.pad_j, op.pad_k)]
+            a3 = (S(op.a), S(op.a_offset), S(op.a_stride))
+            b3 = (S(op.b), S(op.b_offset), S(op.b_stride))
+            d3 = None if op.d is None else (S(op.d), opt(op.d_offset), opt(op.d_stride))
+            c3 = None if op.c is None else (S(op.c), opt(op.c_offset), opt(op.c_stride))
+            exa, full = op.ex_accumulate is not None, op.full_c is not None
+
+            def trip(regs: Regs, x: tuple[int, int | None, int | None] | None) -> Any:
+                return None if x is None else tuple(regs[s] for s in x if s is not None)
+
+            def loop_ws(regs: Regs) -> None:
+                sz = tuple(regs[s] for s in sizes)
+                m.loop_ws(sz, trip(regs, a3), trip(regs, b3), trip(regs, d3), trip(regs, c3), exa, full)  # type: ignore[arg-type]
+
+            return loop_ws
+        if isinstance(op, g.FenceOp):
+            return lambda regs: m.fence()
+        if isinstance(op, g.FlushOp):
+            return lambda regs: m.flush()
+        raise SimError(f"the simulator does not know '{op.name}'")
+
+
+def _fbits(t: Any) -> int:
+    from xdsl.dialects.builtin import Float32Type, Float64Type
+
+    if isinstance(t, Float32Type):
+        return 32
+    if isinstance(t, Float64Type):
+        return 64
+    raise SimError(f"the simulator supports f32 and f64 floats only, got {t}")

@@ -1,0 +1,170 @@
+"""`simulate`: run a lowered Gemmini program functionally and/or for timing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError
+from liftcomp.targets.gemmini.sim.program import CompiledFunction
+from liftcomp.targets.gemmini.sim.timing import UNIT_NAMES
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+)
+from xdsl.ir import Attribute
+
+
+@dataclass
+class SimResult:
+    """What one simulated run of a function produced.
+
+    `cycles` ends when the host and every unit are done. `utilization` = MACs / (DIM^2 * cycles),
+    with MACs counted from the compute instructions (useful rows x K x cols, no padding).
+    `busy` is per unit (load, execute, store, host) in cycles; occupancy is the footprint: the
+    scratchpad / accumulator rows (whole DIM-row blocks) the program ever wrote."""
+
+    name: str
+    cycles: int
+    macs: int
+    utilization: float
+    busy: dict[str, int]
+    spad_rows_used: int
+    acc_rows_used: int
+    spad_occupancy: float
+    acc_occupancy: float
+    dma_bytes_in: int
+    dma_bytes_out: int
+    instructions: dict[str, int]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    returns: list[Any] = field(default_factory=list)
+    sim_seconds: float = 0.0
+
+    @property
+    def dma_bytes(self) -> int:
+        return self.dma_bytes_in + self.dma_bytes_out
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready numbers (no arrays)."""
+        return {
+            "cycles": self.cycles,
+            "macs": self.macs,
+            "utilization": round(self.utilization, 6),
+            "busy": dict(self.busy),
+            "spad_rows_used": self.spad_rows_used,
+            "acc_rows_used": self.acc_rows_used,
+            "spad_occupancy": round(self.spad_occupancy, 6),
+            "acc_occupancy": round(self.acc_occupancy, 6),
+            "dma_bytes_in": self.dma_bytes_in,
+            "dma_bytes_out": self.dma_bytes_out,
+            "instructions": dict(self.instructions),
+            "sim_seconds": round(self.sim_seconds, 4),
+        }
+
+
+def dtype_of(t: Attribute) -> np.dtype[Any]:
+    if isinstance(t, IntegerType):
+        w = t.width.data
+        if w not in (8, 16, 32, 64):
+            raise SimError(f"unsupported element type i{w}")
+        return np.dtype(f"i{w // 8}")
+    if isinstance(t, IndexType):
+        return np.dtype(np.int64)
+    if isinstance(t, Float32Type):
+        return np.dtype(np.float32)
+    if isinstance(t, Float64Type):
+        return np.dtype(np.float64)
+    raise SimError(f"unsupported element type {t}")
+
+
+def find_func(module_or_func: ModuleOp | func.FuncOp, name: str | None = None) -> func.FuncOp:
+    if isinstance(module_or_func, func.FuncOp):
+        return module_or_func
+    funcs = [op for op in module_or_func.ops if isinstance(op, func.FuncOp) and op.body.blocks]
+    if name is not None:
+        funcs = [f for f in funcs if f.sym_name.data == name]
+    if len(funcs) != 1:
+        raise SimError(
+            f"expected exactly one function{f' named {name}' if name else ''} to simulate, found {len(funcs)}"
+        )
+    return funcs[0]
+
+
+def arg_names(fn: func.FuncOp) -> list[str]:
+    return [a.name_hint or f"arg{i}" for i, a in enumerate(fn.body.block.args)]
+
+
+def simulate(
+    module_or_func: ModuleOp | func.FuncOp,
+    inputs: Mapping[str, Any] | Sequence[Any],
+    config: GemminiConfig = DEFAULT_CONFIG,
+    functional: bool = True,
+    func_name: str | None = None,
+) -> SimResult:
+    """Run one lowered function. `inputs` gives each argument (by name or position): numpy arrays
+    for memrefs (copied; results come back in `outputs`), Python ints for scalars. With
+    `functional=False` only timing is modelled (arrays are needed for their shapes only)."""
+    fn = find_func(module_or_func, func_name)
+    names = arg_names(fn)
+    args = fn.body.block.args
+    if isinstance(inputs, Mapping):
+        missing = [n for n in names if n not in inputs]
+        if missing:
+            raise SimError(f"missing inputs for {missing} (arguments are {names})")
+        values = [inputs[n] for n in names]
+    else:
+        if len(inputs) != len(names):
+            raise SimError(f"{fn.sym_name.data} takes {len(names)} arguments, got {len(inputs)}")
+        values = list(inputs)
+    prepared: list[Any] = []
+    for a, v, n in zip(args, values, names, strict=True):
+        if isinstance(a.type, MemRefType):
+            want = dtype_of(a.type.element_type)
+            arr = np.asarray(v)
+            if arr.dtype != want:
+                raise SimError(f"argument {n}: expected {want} elements, got {arr.dtype}")
+            shape = tuple(d.data for d in a.type.shape)
+            if len(shape) != arr.ndim or any(s >= 0 and s != x for s, x in zip(shape, arr.shape, strict=True)):
+                raise SimError(f"argument {n}: shape {arr.shape} does not match {a.type}")
+            prepared.append(np.ascontiguousarray(arr).copy() if functional else np.ascontiguousarray(arr))
+        else:
+            prepared.append(v)
+    machine = Machine(config, functional=functional)
+    t0 = time.perf_counter()
+    compiled = CompiledFunction(fn, machine)
+    returns = compiled.run(prepared)
+    elapsed = time.perf_counter() - t0
+    t = machine.timing
+    cycles = max(1, t.cycles)
+    dim = config.dim
+    busy = {UNIT_NAMES[u]: t.stats.busy[u] for u in range(3)}
+    busy["host"] = t.stats.host_busy
+    spad_used = t.touched_count[0] * dim
+    acc_used = t.touched_count[1] * dim
+    outputs = {n: v for n, v, a in zip(names, prepared, args, strict=True) if isinstance(a.type, MemRefType)}
+    return SimResult(
+        name=fn.sym_name.data,
+        cycles=cycles,
+        macs=machine.macs,
+        utilization=machine.macs / (dim * dim * cycles),
+        busy=busy,
+        spad_rows_used=spad_used,
+        acc_rows_used=acc_used,
+        spad_occupancy=spad_used / config.sp_rows,
+        acc_occupancy=acc_used / config.acc_rows,
+        dma_bytes_in=t.stats.dma_bytes_in,
+        dma_bytes_out=t.stats.dma_bytes_out,
+        instructions=dict(machine.counts),
+        outputs=outputs if functional else {},
+        returns=returns,
+        sim_seconds=elapsed,
+    )
