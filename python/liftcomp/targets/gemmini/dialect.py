@@ -238,14 +238,19 @@ class ConfigLdOp(IRDLOperation):
     stride = operand_def(IndexType)
     id = prop_def(IntegerAttr, default_value=IntegerAttr(0, i64))
     scale = prop_def(FloatAttr, default_value=_f32(1.0))
+    elem_bits = prop_def(IntegerAttr, default_value=IntegerAttr(8, i64))
+    """Width of the DRAM elements the mvins of this id read (8, or 32 for accumulator data)."""
+    shrunk = opt_prop_def(UnitAttr)
+    """The mvins of this id move int8 data into the accumulator (gemmini.h's `shrunk`)."""
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$stride attr-dict"
 
-    def __init__(self, stride: SSAValue, id: int = 0, scale: float = 1.0):
-        super().__init__(
-            operands=[stride], properties={"id": IntegerAttr(id, i64), "scale": _f32(scale)}
-        )
+    def __init__(self, stride: SSAValue, id: int = 0, scale: float = 1.0, elem_bits: int = 8, shrunk: bool = False):
+        props: dict[str, Attribute] = {"id": IntegerAttr(id, i64), "scale": _f32(scale), "elem_bits": IntegerAttr(elem_bits, i64)}
+        if shrunk:
+            props["shrunk"] = UnitAttr()
+        super().__init__(operands=[stride], properties=props)
 
     def verify_(self) -> None:
         if self.id.value.data not in (0, 1, 2):
@@ -253,6 +258,10 @@ class ConfigLdOp(IRDLOperation):
         _check_range(self, "stride", self.stride, 0, 2**40)
         if not isinstance(self.scale.type, Float32Type):
             raise VerifyException(f"'{self.name}': scale must be f32")
+        if self.elem_bits.value.data not in (8, 32):
+            raise VerifyException(f"'{self.name}': elem_bits must be 8 or 32")
+        if self.shrunk is not None and self.elem_bits.value.data != 8:
+            raise VerifyException(f"'{self.name}': shrunk needs elem_bits = 8")
 
 
 @irdl_op_definition
@@ -263,19 +272,27 @@ class ConfigStOp(IRDLOperation):
     stride = operand_def(IndexType)
     activation = prop_def(StringAttr, default_value=StringAttr("none"))
     scale = prop_def(FloatAttr, default_value=_f32(1.0))
+    elem_bits = prop_def(IntegerAttr, default_value=IntegerAttr(8, i64))
+    """Width of the DRAM elements the following mvouts write (8, or 32 for full rows)."""
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$stride attr-dict"
 
-    def __init__(self, stride: SSAValue, activation: str = "none", scale: float = 1.0):
+    def __init__(self, stride: SSAValue, activation: str = "none", scale: float = 1.0, elem_bits: int = 8):
         super().__init__(
             operands=[stride],
-            properties={"activation": StringAttr(activation), "scale": _f32(scale)},
+            properties={
+                "activation": StringAttr(activation),
+                "scale": _f32(scale),
+                "elem_bits": IntegerAttr(elem_bits, i64),
+            },
         )
 
     def verify_(self) -> None:
         if self.activation.data not in ACTIVATIONS:
             raise VerifyException(f"'{self.name}': activation must be one of {ACTIVATIONS}")
+        if self.elem_bits.value.data not in (8, 32):
+            raise VerifyException(f"'{self.name}': elem_bits must be 8 or 32")
         _check_range(self, "stride", self.stride, 0, 2**40)
         if not isinstance(self.scale.type, Float32Type):
             raise VerifyException(f"'{self.name}': scale must be f32")

@@ -12,11 +12,11 @@ from xdsl.passes import ModulePass
 
 @dataclass(frozen=True)
 class LiftcompLowerGemminiPass(ModulePass):
-    """Options: form = "loop_ws" (default) or "explicit": the form of the library schedule."""
+    """Options: form = "explicit" (default) or "loop_ws": the form of the library schedule."""
 
     name = "liftcomp-lower-gemmini"
 
-    form: str = "loop_ws"
+    form: str = "explicit"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.form not in ("loop_ws", "explicit"):

@@ -40,7 +40,7 @@ class LowerOptions:
     """form: the form of the default (library) schedule; schedule: a fixed schedule, or a function
     from shape to schedule (search plugs in here); None = tiled_matmul_auto's choice."""
 
-    form: Form = "loop_ws"
+    form: Form = "explicit"
     schedule: ScheduleChoice = None
     config: GemminiConfig = DEFAULT_CONFIG
 
@@ -331,12 +331,12 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
     dim = cfg.dim
     M, K, N = a.rows, a.cols, bm.cols
     b.insert(g.ConfigExOp("WS"))
-    b.insert(g.ConfigStOp(c.stride, "none", 1.0))
+    b.insert(g.ConfigStOp(c.stride, "none", 1.0, elem_bits=32))
     if s.form == "explicit":
         b.insert(g.ConfigLdOp(a.stride, 0))
         b.insert(g.ConfigLdOp(bm.stride, 1))
         if d is not None:
-            b.insert(g.ConfigLdOp(d.stride, 2))
+            b.insert(g.ConfigLdOp(d.stride, 2, elem_bits=32))
     ti, tj, tk = s.tile_i, s.tile_j, s.tile_k
     n_tiles = {
         "i": b.ceildiv(M, b.c(ti * dim)),

@@ -49,7 +49,7 @@ class MatmulSchedule:
     tile_i: int
     tile_j: int
     tile_k: int
-    form: Form = "loop_ws"
+    form: Form = "explicit"
     loop_order: str = "ijk"
     double_buffer: bool = False
     hoist_a: bool = False
@@ -104,7 +104,7 @@ class MatmulSchedule:
                 raise LiftcompError("hoist_a needs a single k-tile (tile_k covers K)")
 
 
-def library_schedule(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, form: Form = "loop_ws") -> MatmulSchedule:
+def library_schedule(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, form: Form = "explicit") -> MatmulSchedule:
     """tiled_matmul_auto's tile choice (gemmini.h), WS, double-buffered limits."""
     dim = cfg.dim
     i_blocks = -(-shape.m // dim)

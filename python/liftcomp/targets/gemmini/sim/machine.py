@@ -54,9 +54,11 @@ class Machine:
         self.b_transpose = False
         self.ld_stride = [0, 0, 0]
         self.ld_scale = [1.0, 1.0, 1.0]
+        self.ld_bits = [8, 8, 8]
         self.st_stride = 0
         self.st_scale = 1.0
         self.st_relu = False
+        self.st_bits = 8
         # Array state.
         self.weights: Array | None = None
         self.pending: tuple[int | None, int, int, int | None, int, int, int, bool] | None = None
@@ -81,14 +83,15 @@ class Machine:
         self._issue(EX, self.cfg.config_cycles, 0, issuer, after=t.ex_last_done)
         self._count("config_ex")
 
-    def config_ld(self, stride: int, id: int, scale: float, issuer: str = "host") -> None:
+    def config_ld(self, stride: int, id: int, scale: float, elem_bits: int = 8, issuer: str = "host") -> None:
         self.ld_stride[id] = stride
         self.ld_scale[id] = scale
+        self.ld_bits[id] = elem_bits
         self._issue(LD, self.cfg.config_cycles, 0, issuer)
         self._count("config_ld")
 
-    def config_st(self, stride: int, relu: bool, scale: float, issuer: str = "host") -> None:
-        self.st_stride, self.st_relu, self.st_scale = stride, relu, scale
+    def config_st(self, stride: int, relu: bool, scale: float, elem_bits: int = 8, issuer: str = "host") -> None:
+        self.st_stride, self.st_relu, self.st_scale, self.st_bits = stride, relu, scale, elem_bits
         self._issue(ST, self.cfg.config_cycles, 0, issuer)
         self._count("config_st")
 
@@ -153,7 +156,10 @@ class Machine:
     ) -> None:
         cfg = self.cfg
         dim = cfg.dim
-        stride = self.ld_stride[id] if stride is None else stride
+        if stride is None:
+            stride = self.ld_stride[id]
+            if arr.itemsize * 8 != self.ld_bits[id]:
+                raise SimError(f"mvin of i{arr.itemsize * 8} data after config_ld for i{self.ld_bits[id]} (id {id})")
         scale = self.ld_scale[id]
         max_blocks = cfg.max_block_len if space == "spad" else cfg.max_block_len_acc
         blocks = self._check_local(space, addr, rows, cols, max_blocks)
@@ -196,7 +202,10 @@ class Machine:
         stride: int | None = None,
     ) -> None:
         cfg = self.cfg
-        stride = self.st_stride if stride is None else stride
+        if stride is None:
+            stride = self.st_stride
+            if arr.itemsize * 8 != self.st_bits:
+                raise SimError(f"mvout of i{arr.itemsize * 8} data after config_st for i{self.st_bits}")
         self._check_local(space, addr, rows, cols, 1)
         want = np.int32 if full else np.int8
         if arr.dtype != want:

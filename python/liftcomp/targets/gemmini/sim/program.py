@@ -396,11 +396,12 @@ class CompiledFunction:
             df, at, bt = op.dataflow.data, op.a_transpose is not None, op.b_transpose is not None
             return lambda regs: m.config_ex(df, at, bt)
         if isinstance(op, g.ConfigLdOp):
-            s, i, sc = S(op.stride), op.id.value.data, op.scale.value.data
-            return lambda regs: m.config_ld(regs[s], i, sc)
+            s, i, sc, eb = S(op.stride), op.id.value.data, op.scale.value.data, op.elem_bits.value.data
+            return lambda regs: m.config_ld(regs[s], i, sc, eb)
         if isinstance(op, g.ConfigStOp):
             s, relu, sc = S(op.stride), op.activation.data == "relu", op.scale.value.data
-            return lambda regs: m.config_st(regs[s], relu, sc)
+            eb = op.elem_bits.value.data
+            return lambda regs: m.config_st(regs[s], relu, sc, eb)
         if isinstance(op, g.MvinOp):
             d, off, ad, r, c = (S(v) for v in op.operands)
             space, i, accf = op.space.data, op.id.value.data, op.accumulate is not None

@@ -1,0 +1,298 @@
+/* gemmini_host.h: gemmini.h's instruction API implemented on the host CPU.
+ *
+ * liftcomp's emitted C calls the names of Gemmini's gemmini.h (gemmini_extended_mvin, ...,
+ * gemmini_loop_ws). On a Gemmini SoC it includes the real gemmini.h; with
+ * -DLIFTCOMP_GEMMINI_HOST it includes this file instead, which executes every instruction on the
+ * CPU with the functional semantics of liftcomp's simulator (targets/gemmini/sim/machine.py),
+ * so tests can compile the emitted C with gcc, run it, and compare with numpy.
+ *
+ * Default configuration: DIM 16, int8 inputs, int32 accumulator, 16384 scratchpad rows,
+ * 1024 accumulator rows. Strides given to config_ld/config_st are in bytes, as in gemmini.h;
+ * loop_ws strides are in elements. Errors (out-of-range rows, cols or addresses) abort.
+ */
+#ifndef LIFTCOMP_GEMMINI_HOST_H
+#define LIFTCOMP_GEMMINI_HOST_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIM 16
+#define BANK_NUM 4
+#define BANK_ROWS 4096
+#define ACC_ROWS 1024
+#define MAX_BLOCK_LEN 4
+#define MAX_BLOCK_LEN_ACC 1
+#define ADDR_LEN 32
+#define GARBAGE_ADDR ((uint32_t)(-1))
+#define WEIGHT_STATIONARY 1
+#define OUTPUT_STATIONARY 0
+#define NO_ACTIVATION 0
+#define RELU 1
+
+typedef int8_t elem_t;
+typedef int32_t acc_t;
+typedef float scale_t;
+typedef float acc_scale_t;
+
+static elem_t gh_spad[BANK_NUM * BANK_ROWS][DIM];
+static acc_t gh_acc[ACC_ROWS][DIM];
+static size_t gh_ld_stride[3];
+static scale_t gh_ld_scale[3] = {1.0f, 1.0f, 1.0f};
+static inline bool gh_ld_shrunk[3];
+static size_t gh_st_stride;
+static int gh_st_act;
+static acc_scale_t gh_st_scale = 1.0f;
+static inline bool gh_a_transpose, gh_b_transpose;
+static inline int64_t gh_weights[DIM][DIM];
+static inline bool gh_has_weights;
+static inline bool gh_pending;
+static inline uint32_t gh_pre_b, gh_pre_c;
+static size_t gh_pre_b_rows, gh_pre_b_cols, gh_pre_c_rows, gh_pre_c_cols;
+static int gh_fsm_sp_half, gh_fsm_acc_half;
+
+static inline void gh_fail(const char *what) {
+  fprintf(stderr, "gemmini_host: %s\n", what);
+  abort();
+}
+
+static inline int64_t gh_rint_sat(float y, int64_t lo, int64_t hi) {
+  float r = nearbyintf(y);
+  if (r >= (float)hi) return hi; /* (float)INT32_MAX rounds up: >= keeps the clamp exact */
+  if (r <= (float)lo) return lo;
+  return (int64_t)r;
+}
+
+static inline bool gh_is_acc(uint32_t addr) { return (addr >> 31) & 1; }
+static inline uint32_t gh_row(uint32_t addr) { return addr & 0x1FFFFFFF; }
+
+static inline void gh_check(uint32_t row, size_t rows, size_t cols, size_t max_blocks, bool acc) {
+  size_t blocks = (cols + DIM - 1) / DIM;
+  size_t cap = acc ? ACC_ROWS : BANK_NUM * BANK_ROWS;
+  if (rows < 1 || rows > DIM) gh_fail("rows outside [1, DIM]");
+  if (cols < 1 || cols > max_blocks * DIM) gh_fail("cols too wide");
+  if ((size_t)row + (blocks - 1) * DIM + rows > cap) gh_fail("local address out of range");
+}
+
+/* ------------------------------------------------------------------------ configuration -- */
+#define gemmini_extended_config_ex(dataflow, sys_act, sys_shift, A_stride, A_transpose, B_transpose) \
+  gh_config_ex((dataflow), (A_transpose), (B_transpose))
+static inline void gh_config_ex(int dataflow, bool a_t, bool b_t) {
+  if (dataflow != WEIGHT_STATIONARY) gh_fail("only the WS dataflow is implemented");
+  gh_a_transpose = a_t;
+  gh_b_transpose = b_t;
+}
+
+#define gemmini_extended3_config_ld(stride, scale, shrunk, id) gh_config_ld((stride), (scale), (shrunk), (id))
+#define gemmini_extended_config_ld(stride, scale) gh_config_ld((stride), (scale), false, 0)
+static inline void gh_config_ld(size_t stride, scale_t scale, bool shrunk, int id) {
+  gh_ld_stride[id] = stride;
+  gh_ld_scale[id] = scale;
+  gh_ld_shrunk[id] = shrunk;
+}
+
+#define gemmini_extended_config_st(stride, acc_act, acc_scale) gh_config_st((stride), (acc_act), (acc_scale))
+static inline void gh_config_st(size_t stride, int act, acc_scale_t scale) {
+  gh_st_stride = stride;
+  gh_st_act = act;
+  gh_st_scale = scale;
+}
+
+/* ------------------------------------------------------------------------ data movement -- */
+/* Element (r, c) of a DRAM matrix with a row stride in bytes. */
+static inline const void *gh_at(const void *base, size_t stride, size_t r, size_t c, size_t esz) {
+  return (const char *)base + r * stride + c * esz;
+}
+
+static inline void gh_mvin_id(const void *dram, uint32_t addr, size_t cols, size_t rows, int id, size_t stride_override,
+                       bool use_override) {
+  size_t stride = use_override ? stride_override : gh_ld_stride[id];
+  scale_t scale = gh_ld_scale[id];
+  uint32_t row = gh_row(addr);
+  if (!gh_is_acc(addr)) {
+    gh_check(row, rows, cols, MAX_BLOCK_LEN, false);
+    for (size_t r = 0; r < rows; r++)
+      for (size_t c = 0; c < cols; c++) {
+        int64_t x = *(const elem_t *)gh_at(dram, stride, r, c, sizeof(elem_t));
+        if (scale != 1.0f) x = gh_rint_sat((float)x * scale, -128, 127);
+        gh_spad[row + (c / DIM) * DIM + r][c % DIM] = (elem_t)x;
+      }
+    return;
+  }
+  bool accumulate = (addr >> 30) & 1;
+  bool shrunk = gh_ld_shrunk[id];
+  gh_check(row, rows, cols, MAX_BLOCK_LEN_ACC, true);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++) {
+      int64_t x = shrunk ? *(const elem_t *)gh_at(dram, stride, r, c, 1)
+                         : *(const acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t));
+      if (scale != 1.0f) x = gh_rint_sat((float)x * scale, INT32_MIN, INT32_MAX);
+      acc_t *dst = &gh_acc[row + r][c];
+      *dst = accumulate ? (acc_t)((uint32_t)*dst + (uint32_t)x) : (acc_t)x;
+    }
+}
+
+#define gemmini_extended_mvin(dram, addr, cols, rows) gh_mvin_id((dram), (addr), (cols), (rows), 0, 0, false)
+#define gemmini_extended_mvin2(dram, addr, cols, rows) gh_mvin_id((dram), (addr), (cols), (rows), 1, 0, false)
+#define gemmini_extended_mvin3(dram, addr, cols, rows) gh_mvin_id((dram), (addr), (cols), (rows), 2, 0, false)
+
+static inline void gh_mvout(void *dram, uint32_t addr, size_t cols, size_t rows, size_t stride) {
+  uint32_t row = gh_row(addr);
+  if (!gh_is_acc(addr)) {
+    gh_check(row, rows, cols, 1, false);
+    for (size_t r = 0; r < rows; r++)
+      for (size_t c = 0; c < cols; c++) *(elem_t *)gh_at(dram, stride, r, c, 1) = gh_spad[row + r][c];
+    return;
+  }
+  bool full = (addr >> 29) & 1;
+  gh_check(row, rows, cols, 1, true);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++) {
+      int64_t x = gh_acc[row + r][c];
+      if (full) {
+        *(acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t)) = (acc_t)x;
+        continue;
+      }
+      if (gh_st_scale != 1.0f) x = gh_rint_sat((float)x * gh_st_scale, INT32_MIN, INT32_MAX);
+      if (gh_st_act == RELU && x < 0) x = 0;
+      *(elem_t *)gh_at(dram, stride, r, c, 1) = (elem_t)(x > 127 ? 127 : (x < -128 ? -128 : x));
+    }
+}
+#define gemmini_extended_mvout(dram, addr, cols, rows) gh_mvout((void *)(dram), (addr), (cols), (rows), gh_st_stride)
+
+/* ------------------------------------------------------------------------ execute -- */
+static inline void gh_preload(uint32_t b, uint32_t c, size_t b_cols, size_t b_rows, size_t c_cols, size_t c_rows) {
+  if (b_rows < 1 || b_rows > DIM || b_cols < 1 || b_cols > DIM || c_rows < 1 || c_rows > DIM || c_cols < 1 ||
+      c_cols > DIM)
+    gh_fail("preload sizes outside [1, DIM]");
+  gh_pre_b = b;
+  gh_pre_c = c;
+  gh_pre_b_rows = b_rows;
+  gh_pre_b_cols = b_cols;
+  gh_pre_c_rows = c_rows;
+  gh_pre_c_cols = c_cols;
+  gh_pending = true;
+}
+#define gemmini_extended_preload(BD, C, BD_cols, BD_rows, C_cols, C_rows) \
+  gh_preload((BD), (C), (BD_cols), (BD_rows), (C_cols), (C_rows))
+
+static inline void gh_compute(bool preloaded, uint32_t a, uint32_t bd, size_t a_cols, size_t a_rows) {
+  if (!gh_pending) gh_fail("compute without a preceding preload");
+  if (bd != GARBAGE_ADDR) gh_fail("in WS the compute's BD address must be GARBAGE");
+  if (a_rows < 1 || a_rows > DIM || a_cols < 1 || a_cols > DIM) gh_fail("compute A sizes outside [1, DIM]");
+  gh_pending = false;
+  if (preloaded) {
+    memset(gh_weights, 0, sizeof gh_weights);
+    if (gh_pre_b != GARBAGE_ADDR) {
+      uint32_t br = gh_row(gh_pre_b);
+      for (size_t k = 0; k < gh_pre_b_rows; k++)
+        for (size_t j = 0; j < gh_pre_b_cols; j++)
+          gh_weights[k][j] = gh_b_transpose ? gh_spad[br + j][k] : gh_spad[br + k][j];
+    }
+    gh_has_weights = true;
+  } else if (!gh_has_weights) {
+    gh_fail("compute_accumulated before any compute_preloaded");
+  }
+  if (gh_pre_c == GARBAGE_ADDR) return;
+  int64_t res[DIM][DIM];
+  memset(res, 0, sizeof res);
+  if (a != GARBAGE_ADDR) {
+    uint32_t ar = gh_row(a);
+    for (size_t i = 0; i < a_rows; i++)
+      for (size_t j = 0; j < DIM; j++) {
+        int64_t s = 0;
+        for (size_t k = 0; k < a_cols; k++)
+          s += (int64_t)(gh_a_transpose ? gh_spad[ar + k][i] : gh_spad[ar + i][k]) * gh_weights[k][j];
+        res[i][j] = s;
+      }
+  }
+  uint32_t cr = gh_row(gh_pre_c);
+  bool acc = gh_is_acc(gh_pre_c);
+  bool accumulate = (gh_pre_c >> 30) & 1;
+  for (size_t i = 0; i < gh_pre_c_rows; i++)
+    for (size_t j = 0; j < gh_pre_c_cols; j++) {
+      if (acc) {
+        acc_t *dst = &gh_acc[cr + i][j];
+        *dst = accumulate ? (acc_t)((uint32_t)*dst + (uint32_t)res[i][j]) : (acc_t)res[i][j];
+      } else {
+        int64_t x = res[i][j];
+        gh_spad[cr + i][j] = (elem_t)(x > 127 ? 127 : (x < -128 ? -128 : x));
+      }
+    }
+}
+#define gemmini_extended_compute_preloaded(A, BD, A_cols, A_rows, BD_cols, BD_rows) \
+  gh_compute(true, (A), (BD), (A_cols), (A_rows))
+#define gemmini_extended_compute_accumulated(A, BD, A_cols, A_rows, BD_cols, BD_rows) \
+  gh_compute(false, (A), (BD), (A_cols), (A_rows))
+
+/* ------------------------------------------------------------------------ loop_ws FSM -- */
+/* As gemmini.h's sp_tiled_matmul_ws, on the half of the scratchpad/accumulator the FSM owns. */
+static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, size_t pad_J, size_t pad_K,
+                            const elem_t *A, const elem_t *B, const acc_t *D, void *C, size_t A_stride,
+                            size_t B_stride, size_t D_stride, size_t C_stride, bool A_transpose,
+                            bool B_transpose, bool full_C, bool low_D, bool ex_accumulate, int act,
+                            int a_spad_id, int b_spad_id, bool is_resadd) {
+  (void)low_D; (void)act; (void)a_spad_id; (void)b_spad_id;
+  if (A_transpose || B_transpose || is_resadd) gh_fail("loop_ws: transposes and resadd are not implemented");
+  const size_t half_sp = BANK_NUM * BANK_ROWS / 2, half_acc = ACC_ROWS / 2;
+  if ((I * K + K * J) * DIM > half_sp || I * J * DIM > half_acc) gh_fail("loop_ws tile too large");
+  const uint32_t a_start = gh_fsm_sp_half * half_sp;
+  const uint32_t b_start = a_start + half_sp - K * J * DIM;
+  const uint32_t c_start = gh_fsm_acc_half * half_acc;
+  gh_fsm_sp_half ^= 1;
+  if (C != NULL) gh_fsm_acc_half ^= 1;
+  const uint32_t ACC = 1u << 31, ACCUM = 1u << 30, FULL = 1u << 29;
+#define GH_ROWS_I(i) (DIM - ((i) == I - 1 ? pad_I : 0))
+#define GH_ROWS_K(k) (DIM - ((k) == K - 1 ? pad_K : 0))
+#define GH_COLS_J(j) (DIM - ((j) == J - 1 ? pad_J : 0))
+  if (D != NULL)
+    for (size_t i = 0; i < I; i++)
+      for (size_t j = 0; j < J; j++) {
+        bool saved = gh_ld_shrunk[2];
+        gh_ld_shrunk[2] = false;
+        gh_mvin_id(D + i * DIM * D_stride + j * DIM, ACC | (c_start + (i * J + j) * DIM), GH_COLS_J(j), GH_ROWS_I(i),
+                   2, D_stride * sizeof(acc_t), true);
+        gh_ld_shrunk[2] = saved;
+      }
+  for (size_t i = 0; i < I; i++)
+    for (size_t k = 0; k < K; k += MAX_BLOCK_LEN) {
+      size_t blocks = K - k < MAX_BLOCK_LEN ? K - k : MAX_BLOCK_LEN;
+      size_t cols = blocks * DIM - (k + blocks >= K ? pad_K : 0);
+      gh_mvin_id(A + i * DIM * A_stride + k * DIM, a_start + (i * K + k) * DIM, cols, GH_ROWS_I(i), 0, A_stride,
+                 true);
+    }
+  for (size_t j = 0; j < J; j += MAX_BLOCK_LEN)
+    for (size_t k = 0; k < K; k++) {
+      size_t blocks = J - j < MAX_BLOCK_LEN ? J - j : MAX_BLOCK_LEN;
+      size_t cols = blocks * DIM - (j + blocks >= J ? pad_J : 0);
+      gh_mvin_id(B + k * DIM * B_stride + j * DIM, b_start + (k * J + j) * DIM, cols, GH_ROWS_K(k), 1, B_stride,
+                 true);
+    }
+  bool accumulate_always = D != NULL || ex_accumulate;
+  for (size_t k = 0; k < K; k++)
+    for (size_t j = 0; j < J; j++)
+      for (size_t i = 0; i < I; i++) {
+        uint32_t c_addr = ACC | ((accumulate_always || k > 0) ? ACCUM : 0) | (c_start + (i * J + j) * DIM);
+        gh_preload(i == 0 ? b_start + (k * J + j) * DIM : GARBAGE_ADDR, c_addr, GH_COLS_J(j), GH_ROWS_K(k),
+                   GH_COLS_J(j), GH_ROWS_I(i));
+        gh_compute(i == 0, a_start + (i * K + k) * DIM, GARBAGE_ADDR, GH_ROWS_K(k), GH_ROWS_I(i));
+      }
+  if (C != NULL)
+    for (size_t i = 0; i < I; i++)
+      for (size_t j = 0; j < J; j++) {
+        size_t esz = full_C ? sizeof(acc_t) : sizeof(elem_t);
+        gh_mvout((char *)C + (i * DIM * C_stride + j * DIM) * esz, ACC | (full_C ? FULL : 0) | (c_start + (i * J + j) * DIM),
+                 GH_COLS_J(j), GH_ROWS_I(i), C_stride * esz);
+      }
+#undef GH_ROWS_I
+#undef GH_ROWS_K
+#undef GH_COLS_J
+}
+
+#define gemmini_fence() ((void)0)
+#define gemmini_flush(skip) ((void)(skip))
+
+#endif /* LIFTCOMP_GEMMINI_HOST_H */
