@@ -10,8 +10,10 @@ with locations, the only form both sides read the same way.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from functools import cache
@@ -27,6 +29,8 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import default_context, parse_xdsl
 
 BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
+
+_REPORT_TIME = os.environ.get("LIFTCOMP_BRIDGE_TIMES") == "1"
 
 # What `op_location` makes of an xDSL FileLineColLoc: loc("file":line:col) (op.name)
 _FILE_LINE_COL = re.compile(r'loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)')
@@ -51,7 +55,11 @@ def check_options(pass_name: str, options: str) -> BridgeReply:
 
 def run_pass(pass_name: str, options: str, module_text: str) -> BridgeReply:
     """Run one liftcomp pass on a generic-form module; return the new module in generic form."""
-    return _guarded(pass_name, lambda: _run(pass_name, options, module_text))
+    start = time.perf_counter()
+    reply = _guarded(pass_name, lambda: _run(pass_name, options, module_text))
+    if _REPORT_TIME:  # for tools/bench_bridge.py: Python's share of each bridged pass
+        print(f"liftcomp-bridge: {pass_name} python_s={time.perf_counter() - start:.6f}", file=sys.stderr)
+    return reply
 
 
 @cache
