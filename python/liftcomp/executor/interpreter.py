@@ -41,6 +41,14 @@ class ExecutionError(LiftcompError):
     """The program did something with no defined result (UB) or that the executor cannot run."""
 
 
+class OutOfBounds(ExecutionError):
+    """A load or store outside its buffer; `array` is the buffer (to grow test inputs)."""
+
+    def __init__(self, message: str, array: np.ndarray[Any, Any]):
+        super().__init__(message)
+        self.array = array
+
+
 def numpy_dtype(t: Attribute, unsigned: bool = False) -> np.dtype[Any]:
     """The numpy dtype that holds elements of an MLIR scalar type."""
     if isinstance(t, IntegerType):
@@ -328,7 +336,7 @@ def _affine_max(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> lis
 # ------------------------------------------------------------------- memory
 def _check_index(arr: np.ndarray[Any, Any], idx: tuple[int, ...], what: str) -> None:
     if len(idx) != arr.ndim or any(not (0 <= i < s) for i, s in zip(idx, arr.shape, strict=True)):
-        raise ExecutionError(f"{what}: index {list(idx)} out of bounds for shape {list(arr.shape)}")
+        raise OutOfBounds(f"{what}: index {list(idx)} out of bounds for shape {list(arr.shape)}", arr)
 
 
 def _read(arr: np.ndarray[Any, Any], idx: tuple[int, ...], t: Attribute) -> Any:

@@ -13,6 +13,7 @@ every summary is a function of the argument values at entry.
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,8 @@ class Analyzer:
         names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
         seen: set[str] = set()
         for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
+            if keyword.iskeyword(name):
+                name = f"{name}_"
             if name in seen or not name.isidentifier() or name == "np":
                 name = f"arg{i}"
             seen.add(name)

@@ -163,6 +163,7 @@ class Reduce(Node):
     op: str = ""  # sum | prod | max | min
     src: Node = None  # type: ignore[assignment]
     axis: int | None = None  # None: all axes
+    initial: Node | None = None  # numpy's `initial=`: the fold starts from it (a scalar)
 
 
 @dataclass
@@ -222,8 +223,8 @@ _ELEMENTWISE_BIN = {
     ast.Mod: "mod", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "shr",
 }
 _CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
-_NP_UNARY = {"exp", "log", "sqrt", "tanh", "abs", "negative", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absolute"}
-_NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow"}
+_NP_UNARY = {"rint", "exp", "log", "sqrt", "tanh", "abs", "negative", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absolute"}
+_NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow", "fmod": "fmod"}
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -323,8 +324,9 @@ class _Parser:
             if op is None:
                 raise self.fail(e, "unsupported binary operator")
             left, right = self.expr(e.left), self.expr(e.right)
-            if isinstance(left, SizeVal) and isinstance(right, SizeVal) and op in ("add", "sub", "mul"):
-                p = {"add": left.poly + right.poly, "sub": left.poly - right.poly, "mul": left.poly * right.poly}[op]
+            lp, rp = _as_poly(left), _as_poly(right)
+            if lp is not None and rp is not None and op in ("add", "sub", "mul") and (isinstance(left, SizeVal) or isinstance(right, SizeVal)):
+                p = {"add": lp + rp, "sub": lp - rp, "mul": lp * rp}[op]
                 return SizeVal(DType("i64"), (), poly=p)
             return self.elementwise(op, [left, right], e)
         if isinstance(e, ast.Compare):
@@ -334,6 +336,8 @@ class _Parser:
         if isinstance(e, ast.Subscript):
             return self.subscript(e)
         if isinstance(e, ast.Attribute):
+            if isinstance(e.value, ast.Name) and e.value.id == "np" and e.attr == "inf":
+                return Lit(DType("f64"), (), value=float("inf"), weak=True)
             return self.attribute(e)
         if isinstance(e, ast.Call):
             return self.call(e)
@@ -415,7 +419,7 @@ class _Parser:
                 dims = e.args[0].elts if len(e.args) == 1 and isinstance(e.args[0], ast.Tuple) else e.args
                 return self.reshape(x, [self.size(a) for a in dims], e)
             if f.attr in ("transpose",):
-                return self.transpose(x, None, e)
+                return self.transpose(x, self.perm_arg(e.args, len(x.shape), e), e)
             if f.attr in _NP_REDUCE:
                 return self.reduce(_NP_REDUCE[f.attr], x, kwargs, e)
             if f.attr == "dot":
@@ -424,7 +428,7 @@ class _Parser:
         if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np"):
             raise self.fail(e, "only numpy functions (np.<name>) may be called")
         name = f.attr
-        args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum") else []
+        args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum", "transpose") else []
         if name in NP_DTYPE_NAMES:  # np.float32(1.5): a typed scalar
             if len(args) != 1 or args[0].shape:
                 raise self.fail(e, f"np.{name}() takes one scalar")
@@ -455,7 +459,7 @@ class _Parser:
                 raise self.fail(e, "np.outer takes two 1-D arrays")
             return Outer(promote_nodes(a, b), (a.shape[0], b.shape[0]), lhs=a, rhs=b)
         if name == "transpose":
-            return self.transpose(args[0], None, e)
+            return self.transpose(self.expr(e.args[0]), self.perm_arg(e.args[1:], len(self.expr(e.args[0]).shape), e), e)
         if name in ("full", "zeros", "ones"):
             shape_e = e.args[0] if e.args else kwargs.get("shape")
             if shape_e is None:
@@ -471,6 +475,20 @@ class _Parser:
             dt = self.dtype_arg(kwargs["dtype"], e) if "dtype" in kwargs else (val.dtype if not val.weak else (DType("f64") if isinstance(val, Lit) and isinstance(val.value, float) else DType("i64")))
             return Full(dt, shape, value=self.cast(val, dt))
         raise self.fail(e, f"np.{name} is not part of TensorSpec")
+
+    def perm_arg(self, args: list[ast.expr], rank: int, e: ast.AST) -> tuple[int, ...] | None:
+        if not args:
+            return None
+        items = args[0].elts if len(args) == 1 and isinstance(args[0], ast.Tuple) else args
+        perm: list[int] = []
+        for it in items:
+            p = self.size(it)
+            if not p.is_const:
+                raise self.fail(e, "transpose axes must be literals")
+            perm.append(p.const_value)
+        if sorted(perm) != list(range(rank)):
+            raise self.fail(e, f"transpose axes {perm} are not a permutation of {rank} axes")
+        return tuple(perm)
 
     def arity(self, e: ast.Call, args: list[Node], n: int) -> None:
         if len(args) != n:
@@ -505,7 +523,7 @@ class _Parser:
             dt = promote(dt, DType("f64"))
         if op in ("exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "pow") and not dt.is_float:
             dt = promote(dt, DType("f64")) if op != "pow" else dt
-        if op in ("floor", "ceil") and not dt.is_float:
+        if op in ("floor", "ceil", "rint") and not dt.is_float:
             raise self.fail(e, f"np.{op} of an integer array")
         cast_args = []
         for i, a in enumerate(args):
@@ -540,7 +558,13 @@ class _Parser:
         shape = () if axis is None else tuple(s for i, s in enumerate(x.shape) if i != axis)
         if not x.shape:
             raise self.fail(e, "reduction of a scalar")
-        return Reduce(dt, shape, op=op, src=src, axis=axis)
+        initial = None
+        if "initial" in kwargs:
+            iv = self.expr(kwargs["initial"])
+            if iv.shape:
+                raise self.fail(e, "initial= must be a scalar")
+            initial = self.cast(iv, dt)
+        return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial)
 
     def matmul(self, a: Node, b: Node, e: ast.AST) -> Node:
         if not a.shape or not b.shape or len(a.shape) > 2 or len(b.shape) > 2:
@@ -573,6 +597,14 @@ class _Parser:
         return Transpose(x.dtype, tuple(x.shape[i] for i in p), src=x, perm=p)
 
 
+def _as_poly(n: Node) -> Poly | None:
+    if isinstance(n, SizeVal):
+        return n.poly
+    if isinstance(n, Lit) and isinstance(n.value, int) and not n.dtype.is_float:
+        return Poly.const(int(n.value))
+    return None
+
+
 def promote_nodes(a: Node, b: Node) -> DType:
     return _result_dtype([a, b], lambda m: SpecError(m))
 
@@ -583,6 +615,8 @@ def _negative_literal(p: Poly) -> bool:
 
 def _ceil_div(p: Poly, s: int, fail: Any) -> Poly:
     # (stop - start + s - 1) // s is not polynomial; allow it only when it divides exactly.
+    if p.is_const:
+        return Poly.const(max(0, -(-p.const_value // s)))
     d = p.as_dict()
     if all(c % s == 0 for c in d.values()):
         return Poly._make({m: c // s for m, c in d.items()})  # pyright: ignore[reportPrivateUsage]
@@ -772,8 +806,12 @@ def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
     simple_i = {"add": "addi", "sub": "subi", "mul": "muli", "and": "andi", "or": "ori", "xor": "xori", "shl": "shli"}
     if f and op in simple_f:
         return T.Op(simple_f[op], tuple(args), et)
+    if f and op == "fmod":
+        return T.Op("remf", tuple(args), et)
     if f and op in ("exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil"):
         return T.Op(op, (args[0],), et)
+    if f and op == "rint":
+        return T.Op("roundeven", (args[0],), et)
     if not f and op in simple_i:
         return T.Op(simple_i[op], tuple(args), et)
     u = dt.is_unsigned
@@ -781,7 +819,7 @@ def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
         table = {
             "max": "maxui" if u else "maxsi", "min": "minui" if u else "minsi",
             "floordiv": "divui" if u else "floordivsi", "mod": "remui" if u else "modsi",
-            "shr": "shrui" if u else "shrsi",
+            "shr": "shrui" if u else "shrsi", "fmod": "remui" if u else "remsi",
         }
         if op in table:
             return T.Op(table[op], tuple(args), et)
@@ -819,6 +857,10 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
             body = build(level + 1, inner_fixed, None)
         return T.Fold(comb, acc_init if acc_init is not None else _identity_or(comb, et), var, Poly.const(0), src.shape[a], 1, body, et)
 
+    if n.initial is not None:
+        if len(axes) != 1:
+            raise SpecError("initial= with a reduction over several axes")
+        return build(0, {}, elem(n.initial, ()))
     if n.op in ("sum", "prod"):
         return build(0, {}, None)
     # max/min: init = first element, fold from 1 (only single-axis or 1-D for now).
@@ -858,8 +900,34 @@ def evaluate(prog: Program, args: dict[str, Any]) -> tuple[dict[str, np.ndarray[
 
 
 def _assign(buf: np.ndarray[Any, Any], view: Node, val: Any) -> None:
-    target = _eval_view(buf, view)
-    target[...] = np.asarray(val).astype(buf.dtype)
+    idx = _view_indices(view)
+    shape = tuple(max(0, _size(p, {})) for p in view.shape)
+    buf[idx] = np.broadcast_to(np.asarray(val).astype(buf.dtype), shape)
+
+
+def _view_indices(view: Node) -> tuple[Any, ...]:
+    """Integer index arrays of a slice/reshape/transpose chain over an argument, computed from
+    the same polynomial index semantics as `elem` (so evaluation and proofs agree exactly)."""
+    shape = tuple(max(0, _size(p, {})) for p in view.shape)
+    qs = [f"__q{k}" for k in range(len(shape))]
+    target = elem(view, tuple(Poly.var(q) for q in qs))
+    if not isinstance(target, T.Read):
+        raise SpecError("not a view of an argument")
+    grids = np.indices(shape, dtype=np.int64) if shape else []
+    env: dict[str, Any] = dict(_SIZES)
+    for q, g in zip(qs, grids, strict=False):
+        env[q] = g
+    out: list[Any] = []
+    for p in target.idx:
+        v = p.eval(env)
+        out.append(np.broadcast_to(np.asarray(v, dtype=np.int64), shape))
+    return tuple(out)
+
+
+def _is_argument_view(n: Node) -> bool:
+    while isinstance(n, View | Reshape | Transpose):
+        n = n.src
+    return isinstance(n, Arg) and not n.is_scalar
 
 
 def _eval_view(buf: np.ndarray[Any, Any], n: Node) -> np.ndarray[Any, Any]:
@@ -890,7 +958,8 @@ def _np_index(n: View, _unused: dict[str, int]) -> tuple[Any, ...]:
     for spec in n.per_dim:
         if isinstance(spec, SliceSpec):
             start = _size(spec.start, {})
-            out.append(slice(start, start + _size(spec.length, {}) * spec.step, spec.step))
+            # A negative symbolic length is an empty range (a loop that runs zero times).
+            out.append(slice(start, start + max(0, _size(spec.length, {})) * spec.step, spec.step))
         else:
             out.append(_size(spec, {}))
     return tuple(out)
@@ -906,6 +975,16 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         if n.is_scalar:
             return n.dtype.np.type(v)
         return np.asarray(v).view(n.dtype.np)
+    if isinstance(n, View | Reshape) and _is_argument_view(n):
+        root = n
+        while not isinstance(root, Arg):
+            root = root.src  # type: ignore[attr-defined]
+        arr = np.asarray(env[root.name]).view(root.dtype.np)
+        idx = _view_indices(n)
+        for k, ix in enumerate(idx):
+            if ix.size and (ix.min() < 0 or ix.max() >= arr.shape[k]):
+                raise SpecError(f"view of '{root.name}' reads outside the buffer")
+        return arr[idx]
     if isinstance(n, View):
         src = _eval(n.src, env)
         out = src[_np_index(n, {})]
@@ -925,13 +1004,14 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return _np_elementwise(n, a)
     if isinstance(n, Reduce):
         x = _eval(n.src, env)
+        kw: dict[str, Any] = {} if n.initial is None else {"initial": _eval(n.initial, env)}
         if n.op == "sum":
-            return np.sum(x, axis=n.axis, dtype=n.dtype.np)
+            return np.sum(x, axis=n.axis, dtype=n.dtype.np, **kw)
         if n.op == "prod":
-            return np.prod(x, axis=n.axis, dtype=n.dtype.np)
+            return np.prod(x, axis=n.axis, dtype=n.dtype.np, **kw)
         if n.op == "max":
-            return np.max(x, axis=n.axis)
-        return np.min(x, axis=n.axis)
+            return np.max(x, axis=n.axis, **kw)
+        return np.min(x, axis=n.axis, **kw)
     if isinstance(n, MatMul):
         return np.matmul(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
     if isinstance(n, Outer):
@@ -946,13 +1026,13 @@ def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
         return np.where(a[0], a[1], a[2]).astype(dt)
     unary = {"neg": np.negative, "not": np.invert, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
              "tanh": np.tanh, "exp2": np.exp2, "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos,
-             "floor": np.floor, "ceil": np.ceil}
+             "floor": np.floor, "ceil": np.ceil, "rint": np.rint}
     if op in unary:
         return np.asarray(unary[op](a[0])).astype(dt)
     binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
               "floordiv": np.floor_divide, "mod": np.mod, "and": np.bitwise_and, "or": np.bitwise_or,
               "xor": np.bitwise_xor, "shl": np.left_shift, "shr": np.right_shift, "max": np.maximum,
-              "min": np.minimum, "pow": np.power, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+              "min": np.minimum, "pow": np.power, "fmod": np.fmod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
               "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
     r = binary[op](a[0], a[1])
     return np.asarray(r).astype(dt)

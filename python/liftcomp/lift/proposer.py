@@ -1,0 +1,418 @@
+"""Proposers: `propose(problem, feedback) -> candidates` (TensorSpec texts).
+
+The built-in symbolic proposer translates the analysed nest syntax-directedly: each write record
+becomes `buf[view] = expr`, where reads become views of their buffers (slices, transposes,
+`None` for broadcasting, `reshape` for flattened `w[i*n + j]` indexing), folds become reductions
+(a product of two reads summed over the fold variable becomes `@`), selects become `np.where`,
+and integer ops carry their signedness through `.astype` reinterpretations. A few alternative
+spellings are enumerated for the cases where the first one may not be provable (reductions with
+a peeled init, max/min with an explicit init); counterexamples prune alternatives that already
+failed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from liftcomp.lift import terms as T
+from liftcomp.lift.analysis import Record, Summary, identity
+from liftcomp.lift.terms import EType, Poly
+from liftcomp.lift.verify import dtype_for
+
+
+@dataclass
+class Problem:
+    """What a proposer sees: the function, its summary and a readable rendering of the nest."""
+
+    name: str
+    summary: Summary
+    source: str  # the loop nest as MLIR text (for LLM prompts)
+    signature: str  # arguments with dtypes and shapes, as TensorSpec sees them
+
+
+@dataclass
+class Feedback:
+    """Why earlier candidates failed (parse errors, verifier reasons, counterexamples)."""
+
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (candidate text, reason)
+
+
+class Proposer(Protocol):
+    name: str
+
+    def propose(self, problem: Problem, feedback: Feedback) -> list[str]: ...
+
+
+class CannotTranslate(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Dim:
+    var: str
+    lb: Poly
+    count: Poly
+    step: int
+
+
+def _np(dt_name: str) -> str:
+    return {"bool": "np.bool_", "f16": "np.float16", "f32": "np.float32", "f64": "np.float64"}.get(
+        dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
+    )
+
+
+def _count(lb: Poly, ub: Poly, step: int) -> Poly:
+    if step == 1:
+        return ub - lb
+    d = (ub - lb).as_dict()
+    if all(c % step == 0 for c in d.values()):
+        return Poly._make({m: c // step for m, c in d.items()})  # pyright: ignore[reportPrivateUsage]
+    if (ub - lb).is_const:
+        return Poly.const(-(-(ub - lb).const_value // step))
+    raise CannotTranslate(f"trip count of a step-{step} loop over {ub - lb} elements")
+
+
+def _p(p: Poly) -> str:
+    s = str(p)
+    return f"({s})" if (" " in s) else s
+
+
+class _Tx:
+    """Term -> TensorSpec text with its dtype name (signedness tracked for integers)."""
+
+    def __init__(self, summary: Summary, variant: int):
+        self.summary = summary
+        self.variant = variant
+        self.unsigned = {a.name: a.unsigned_hint for a in summary.args}
+        self.shapes = {a.name: a.shape for a in summary.args if a.shape is not None}
+
+    # ------------------------------------------------------------ views
+    def view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]]:
+        """A view of buf whose axes are a subset of dims (returned in the view's axis order)."""
+        dvars = {d.var: d for d in dims}
+        used = [v for p in idx for v in p.vars() if v in dvars]
+        if len(used) != len(set(used)) or any(len([v for v in p.vars() if v in dvars]) > 1 for p in idx):
+            flat = self.flat_view(buf, idx, dims)
+            if flat is not None:
+                return flat
+            raise CannotTranslate(f"access {buf}{[str(p) for p in idx]} uses a loop variable twice")
+        parts: list[str] = []
+        order: list[str] = []
+        for p in idx:
+            vs = [v for v in p.vars() if v in dvars]
+            if not vs:
+                parts.append(str(p))
+                continue
+            v = vs[0]
+            try:
+                c = p.coeff(v)
+            except ValueError:
+                raise CannotTranslate(f"non-linear index {p}") from None
+            if not c.is_const or c.const_value <= 0:
+                flat = self.flat_view(buf, idx, dims)
+                if flat is not None:
+                    return flat
+                raise CannotTranslate(f"index {p} is not an increasing affine function of {v}")
+            d = dvars[v]
+            off = p.without(v)
+            start = off + d.lb * c.const_value
+            step = c.const_value * d.step
+            stop = start + d.count * step
+            parts.append(f"{start}:{stop}" + (f":{step}" if step != 1 else ""))
+            order.append(v)
+        return f"{buf}[{', '.join(parts)}]", order
+
+    def flat_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
+        """w[x*S + y + off] on a 1-D buffer: w[start:start+cx*S].reshape(cx, S)[:, y-range]."""
+        if len(idx) != 1:
+            return None
+        p = idx[0]
+        dvars = {d.var: d for d in dims}
+        vs = [v for v in p.vars() if v in dvars]
+        if len(vs) != 2:
+            return None
+        try:
+            coeffs = {v: p.coeff(v) for v in vs}
+        except ValueError:
+            return None
+        unit = [v for v in vs if coeffs[v] == Poly.const(1)]
+        if len(unit) != 1:
+            return None
+        y = unit[0]
+        x = next(v for v in vs if v != y)
+        stride = coeffs[x]
+        dx, dy = dvars[x], dvars[y]
+        if dx.step != 1 or dy.step != 1:
+            return None
+        off = p.without(x).without(y)
+        start = off + stride * dx.lb
+        text = (f"{buf}[{start}:{start + dx.count * stride}].reshape({dx.count}, {stride})"
+                f"[0:{dx.count}, {dy.lb}:{dy.lb + dy.count}]")
+        return text, [x, y]
+
+    def arrange(self, text: str, order: list[str], dims: Sequence[Dim]) -> str:
+        """Transpose/broadcast a view whose axes are `order` to the axes of dims."""
+        target = [d.var for d in dims if d.var in order]
+        if order != target:
+            if len(order) == 2:
+                text = f"{text}.T"
+            else:
+                perm = tuple(order.index(v) for v in target)
+                text = f"np.transpose({text}, {perm})"
+        if len(target) == len(dims):
+            return text
+        parts = [":" if d.var in order else "None" for d in dims]
+        return f"{text}[{', '.join(parts)}]"
+
+    # ------------------------------------------------------------ terms
+    def tx(self, t: T.Term, dims: Sequence[Dim]) -> tuple[str, str]:
+        if isinstance(t, T.Const):
+            dn = self.dt(t.type, False)
+            if t.type.kind == "f":
+                v = float(t.value)
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise CannotTranslate("non-finite constant")
+                return f"{_np(dn)}({v!r})", dn
+            v = int(t.value)
+            if v >> (t.type.width - 1) and t.type.width > 1:
+                v -= 1 << t.type.width
+            return f"{_np(dn)}({v})", dn
+        if isinstance(t, T.Scalar):
+            if t.name.startswith("__"):
+                raise CannotTranslate("unresolved placeholder")
+            return t.name, self.dt(t.type, False)
+        if isinstance(t, T.Read):
+            text, order = self.view(t.buf, t.idx, dims)
+            return self.arrange(text, order, dims), self.dt(t.type, self.unsigned.get(t.buf, False))
+        if isinstance(t, T.IndexValue):
+            if any(v in {d.var for d in dims} for v in t.idx.vars()):
+                raise CannotTranslate("loop index used as data")
+            dn = self.dt(t.type, False)
+            return f"{_np(dn)}({t.idx})", dn
+        if isinstance(t, T.Fold):
+            return self.fold(t, dims)
+        return self.op(t, dims)
+
+    def dt(self, et: EType, unsigned: bool) -> str:
+        return dtype_for(et, unsigned).name
+
+    def as_dt(self, x: tuple[str, str], dn: str) -> str:
+        text, have = x
+        if have == dn:
+            return text
+        return f"({text}).astype({_np(dn)})"
+
+    def op(self, t: T.Op, dims: Sequence[Dim]) -> tuple[str, str]:
+        op = t.op
+        args = [self.tx(a, dims) for a in t.args]
+        w = t.type.width
+        sname = f"i{w}"
+        uname = f"u{w}"
+        if op == "select":
+            dn = args[1][1]
+            return f"np.where({args[0][0]}, {args[1][0]}, {self.as_dt(args[2], dn)})", dn
+        if op in ("extsi", "extui"):
+            iw = t.args[0].type.width
+            src = self.as_dt(args[0], f"{'u' if op == 'extui' else 'i'}{iw}") if iw > 1 else args[0][0]
+            dn = ("u" if op == "extui" else "i") + str(w)
+            return f"({src}).astype({_np(dn)})", dn
+        if op == "trunci":
+            dn = ("u" if args[0][1].startswith("u") else "i") + str(w)
+            return f"({args[0][0]}).astype({_np(dn)})", dn
+        if op in ("sitofp", "uitofp"):
+            iw = t.args[0].type.width
+            src = self.as_dt(args[0], f"{'u' if op == 'uitofp' else 'i'}{iw}")
+            dn = f"f{w}"
+            return f"({src}).astype({_np(dn)})", dn
+        if op in ("fptosi", "fptoui"):
+            dn = ("u" if op == "fptoui" else "i") + str(w)
+            return f"({args[0][0]}).astype({_np(dn)})", dn
+        if op in ("extf", "truncf"):
+            return f"({args[0][0]}).astype({_np(f'f{w}')})", f"f{w}"
+        cmp = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=", "ult": "<", "ule": "<=", "ugt": ">", "uge": ">=",
+               "oeq": "==", "une": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}
+        if op in cmp:
+            a0 = t.args[0].type
+            if a0.kind == "f":
+                dn = args[0][1]
+            else:
+                dn = (("u" if op[0] == "u" else "i") if op not in ("eq", "ne") else args[0][1][0]) + str(a0.width)
+                if dn[0] not in "iu":
+                    dn = "i" + str(a0.width)
+            return f"({self.as_dt(args[0], dn)} {cmp[op]} {self.as_dt(args[1], dn)})", "bool"
+        if t.type.kind == "f":
+            fdn = f"f{w}"
+            binf = {"addf": "+", "subf": "-", "mulf": "*", "divf": "/"}
+            if op in binf:
+                return f"({self.as_dt(args[0], fdn)} {binf[op]} {self.as_dt(args[1], fdn)})", fdn
+            fn2 = {"maximumf": "np.maximum", "minimumf": "np.minimum", "powf": "np.power"}
+            if op in fn2:
+                return f"{fn2[op]}({self.as_dt(args[0], fdn)}, {self.as_dt(args[1], fdn)})", fdn
+            if op == "negf":
+                return f"(-{args[0][0]})", fdn
+            fn1 = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt", "tanh": "np.tanh", "absf": "np.abs", "exp2": "np.exp2",
+                   "log2": "np.log2", "log10": "np.log10", "sin": "np.sin", "cos": "np.cos", "floor": "np.floor", "ceil": "np.ceil",
+                   "roundeven": "np.rint"}
+            if op in fn1:
+                return f"{fn1[op]}({self.as_dt(args[0], fdn)})", fdn
+            raise CannotTranslate(f"no TensorSpec form for {op}")
+        if t.type.width == 1 and op in ("andi", "ori", "xori"):
+            sym = {"andi": "&", "ori": "|", "xori": "^"}[op]
+            return f"({args[0][0]} {sym} {args[1][0]})", "bool"
+        signed_ops = {"divsi", "remsi", "shrsi", "maxsi", "minsi", "floordivsi", "modsi", "absi"}
+        unsigned_ops = {"divui", "remui", "shrui", "maxui", "minui"}
+        if op in signed_ops:
+            dn = sname
+        elif op in unsigned_ops:
+            dn = uname
+        else:
+            dn = args[0][1] if args[0][1][0] in "iu" else sname
+        a = [self.as_dt(x, dn) for x in args]
+        binop = {"addi": "+", "subi": "-", "muli": "*", "andi": "&", "ori": "|", "xori": "^", "shli": "<<", "shrsi": ">>", "shrui": ">>",
+                 "divui": "//", "remui": "%", "floordivsi": "//", "modsi": "%"}
+        if op in binop:
+            return f"({a[0]} {binop[op]} {a[1]})", dn
+        if op in ("maxsi", "maxui"):
+            return f"np.maximum({a[0]}, {a[1]})", dn
+        if op in ("minsi", "minui"):
+            return f"np.minimum({a[0]}, {a[1]})", dn
+        if op == "remsi":
+            return f"np.fmod({a[0]}, {a[1]})", dn
+        if op == "divsi":
+            return f"(({a[0]} - np.fmod({a[0]}, {a[1]})) // {a[1]})", dn
+        if op == "absi":
+            return f"np.abs({a[0]})", dn
+        raise CannotTranslate(f"no TensorSpec form for {op}")
+
+    def fold(self, f: T.Fold, dims: Sequence[Dim]) -> tuple[str, str]:
+        if any(v in {d.var for d in dims} for v in f.lb.vars() | f.ub.vars()):
+            raise CannotTranslate("reduction bounds depend on an outer loop (triangular nest)")
+        fdt = self.dt(f.type, f.op in ("maxui", "minui"))
+        lb = f.lb
+        init = f.init
+        # A peeled init (m = x[lb-step]; fold from lb) becomes a reduction over the longer range.
+        before = T.subst_index(f.body, {f.var: f.lb - f.step})
+        peeled = init == before and f.op in ("maximumf", "minimumf", "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
+        if peeled:
+            lb = f.lb - f.step
+        k = Dim(f.var, lb, _count(lb, f.ub, f.step), f.step)
+        inner = [*dims, k]
+        axis = len(dims)
+        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") else None
+        if red is None:
+            try:
+                body = self.as_dt(self.tx(f.body, inner), fdt)
+            except CannotTranslate:
+                unrolled = self._unrolled(f, dims, fdt)
+                if unrolled is None:
+                    raise
+                return unrolled
+            if f.op in ("addf", "addi", "mulf", "muli"):
+                name = "sum" if f.op in ("addf", "addi") else "prod"
+                red = f"np.{name}({body}, axis={axis}, dtype={_np(fdt)})"
+            elif f.op in ("maximumf", "maxsi", "maxui"):
+                red = f"np.max({body}, axis={axis})"
+            elif f.op in ("minimumf", "minsi", "minui"):
+                red = f"np.min({body}, axis={axis})"
+            else:
+                raise CannotTranslate(f"no reduction for {f.op}")
+        if peeled:
+            return red, fdt
+        ident = identity(f.op, f.type) if f.type.kind != "f" else (T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None)
+        if ident is not None and init == ident:
+            return red, fdt
+        if isinstance(init, T.Const) and red.startswith(("np.max(", "np.min(")):
+            # numpy's initial= is exactly a fold that starts from init (also over empty ranges).
+            c = init.value
+            lit = ("np.inf" if c > 0 else "-np.inf") if isinstance(c, float) and c in (float("inf"), float("-inf")) else self.tx(init, dims)[0]
+            return f"{red[:-1]}, initial={lit})", fdt
+        init_t = self.as_dt(self.tx(init, dims), fdt)
+        comb = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}
+        if f.op in comb:
+            return f"({init_t} {comb[f.op]} {red})", fdt
+        fn = "np.maximum" if f.op.startswith("max") else "np.minimum"
+        return f"{fn}({init_t}, {red})", fdt
+
+    def _unrolled(self, f: T.Fold, dims: Sequence[Dim], fdt: str) -> tuple[str, str] | None:
+        """A short constant-trip fold (a convolution window) as an explicit chain of combines."""
+        if not (f.lb.is_const and f.ub.is_const) or len(range(f.lb.const_value, f.ub.const_value, f.step)) > 16:
+            return None
+        sym = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}.get(f.op)
+        fn = {"maximumf": "np.maximum", "maxsi": "np.maximum", "maxui": "np.maximum",
+              "minimumf": "np.minimum", "minsi": "np.minimum", "minui": "np.minimum"}.get(f.op)
+        acc = self.as_dt(self.tx(f.init, dims), fdt)
+        for kv in range(f.lb.const_value, f.ub.const_value, f.step):
+            b = self.as_dt(self.tx(T.subst_index(f.body, {f.var: Poly.const(kv)}), dims), fdt)
+            acc = f"({acc} {sym} {b})" if sym else f"{fn}({acc}, {b})"
+        return acc, fdt
+
+    def _matmul(self, f: T.Fold, dims: Sequence[Dim], k: Dim) -> str | None:
+        body = f.body
+        if not (isinstance(body, T.Op) and body.op in ("mulf", "muli") and len(dims) <= 2):
+            return None
+        x, y = body.args
+        dv = [d.var for d in dims]
+        vx = T.free_index_vars(x) & (set(dv) | {k.var})
+        vy = T.free_index_vars(y) & (set(dv) | {k.var})
+        fdt = self.dt(f.type, False)
+        try:
+            if len(dims) == 2 and vx == {dv[0], k.var} and vy == {k.var, dv[1]}:
+                a = self.as_dt(self.tx(x, [dims[0], k]), fdt)
+                b = self.as_dt(self.tx(y, [k, dims[1]]), fdt)
+                return f"({a} @ {b})"
+            if len(dims) == 1 and vx == {dv[0], k.var} and vy == {k.var}:
+                return f"({self.as_dt(self.tx(x, [dims[0], k]), fdt)} @ {self.as_dt(self.tx(y, [k]), fdt)})"
+            if len(dims) == 1 and vx == {k.var} and vy == {k.var, dv[0]}:
+                return f"({self.as_dt(self.tx(x, [k]), fdt)} @ {self.as_dt(self.tx(y, [k, dims[0]]), fdt)})"
+            if not dims and vx == {k.var} and vy == {k.var}:
+                return f"np.dot({self.as_dt(self.tx(x, [k]), fdt)}, {self.as_dt(self.tx(y, [k]), fdt)})"
+        except CannotTranslate:
+            return None
+        return None
+
+    # ------------------------------------------------------------ statements
+    def record(self, r: Record) -> str:
+        dims = [Dim(lv.name, lv.lb, _count(lv.lb, lv.ub, lv.step), lv.step) for lv in r.domain]
+        text, order = self.view(r.buf, r.idx, dims)
+        if sorted(order) != sorted(d.var for d in dims):
+            raise CannotTranslate(f"the write to '{r.buf}' does not use every loop variable")
+        view_dims = [next(d for d in dims if d.var == v) for v in order]
+        value = self.tx(r.value, view_dims)
+        return f"{text} = {value[0]}"
+
+
+def symbolic_candidates(summary: Summary) -> list[str] | str:
+    """Candidate programs (best first), or the reason none can be written."""
+    lines: list[str] = []
+    tx = _Tx(summary, 0)
+    try:
+        for r in summary.records:
+            lines.append(tx.record(r))
+        if summary.results:
+            rets = [tx.tx(t, [])[0] for t in summary.results]
+            lines.append("return " + ", ".join(rets))
+    except CannotTranslate as e:
+        return str(e)
+    if not lines:
+        return "the function writes nothing and returns nothing"
+    return ["\n".join(lines)]
+
+
+class SymbolicProposer:
+    """The built-in proposer: syntax-directed translation of the analysed nest."""
+
+    name = "symbolic"
+
+    def propose(self, problem: Problem, feedback: Feedback) -> list[str]:
+        cands = symbolic_candidates(problem.summary)
+        if isinstance(cands, str):
+            return []
+        tried = {t for t, _ in feedback.failures}
+        return [c for c in cands if c not in tried]
+
+    @staticmethod
+    def why_not(problem: Problem) -> str:
+        cands = symbolic_candidates(problem.summary)
+        return cands if isinstance(cands, str) else ""

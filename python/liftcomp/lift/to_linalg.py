@@ -1,0 +1,743 @@
+"""Lower a TensorSpec program to tensor-level IR: the body of a raised function.
+
+`emit_program(func, prog, decls)` replaces the body of `func` (its signature stays: memref
+arguments, scalar arguments, results) with linalg/tensor ops computing `prog`:
+
+- every buffer the program reads becomes `bufferization.to_tensor %arg restrict`; a buffer that
+  is also written is copied first (memref.alloc + memref.copy), because every read in a program
+  sees the values at entry;
+- each node becomes one op (tensor.extract_slice, tensor.expand_shape/collapse_shape,
+  linalg.transpose, linalg.fill, linalg.matmul, linalg.generic ...); rank-0 values are plain
+  SSA scalars, captured by the generic bodies that use them;
+- element ops are derived from the element semantics in tensorspec.py (`_elementwise_term`,
+  `_convert`), so the lowering computes what the verifier proved; integer division and
+  remainder by zero give 0 (numpy's value) instead of MLIR's undefined behaviour;
+- `buf[view] = value` writes through memref.subview / memref.expand_shape of the argument with
+  `bufferization.materialize_in_destination ... restrict writable` (memref.store for a rank-0
+  view); returned values are converted to the function's result types.
+
+Size symbols (`Poly` variables) are scalar arguments (index, or integers through
+arith.index_cast) or `"<buf>.shape[<k>]"` (memref.dim of that argument).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import arith, bufferization, func, linalg, memref, tensor
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AffineMapAttr,
+    AnyFloat,
+    ArrayAttr,
+    DenseArrayBase,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    NoneAttr,
+    StridedLayoutAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineExpr, AffineMap
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.lift import terms as T
+from liftcomp.lift.tensorspec import (
+    Arg,
+    ArgDecl,
+    Assign,
+    Cast,
+    DType,
+    Elementwise,
+    Full,
+    Lit,
+    MatMul,
+    Node,
+    Outer,
+    Program,
+    Reduce,
+    Reshape,
+    SizeVal,
+    SliceSpec,
+    Transpose,
+    View,
+    _convert,  # pyright: ignore[reportPrivateUsage]
+    _elementwise_term,  # pyright: ignore[reportPrivateUsage]
+)
+from liftcomp.lift.terms import Poly
+
+
+class LoweringError(LiftcompError):
+    """A TensorSpec program (or function) this lowering cannot express."""
+
+
+def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
+    """Replace the body of `fn` with tensor-level IR computing `prog` (see the module docstring)."""
+    _Emitter(fn, prog, decls).run()
+
+
+# ---------------------------------------------------------------- types
+
+
+def elem_type(dt: DType) -> Attribute:
+    et = dt.etype
+    if et.kind == "f":
+        return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
+    return IntegerType(et.width)
+
+
+def _etype_attr(et: T.EType) -> Attribute:
+    if et.kind == "index":
+        return IndexType()
+    if et.kind == "f":
+        return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
+    return IntegerType(et.width)
+
+
+def _static(p: Poly) -> int:
+    return p.const_value if p.is_const else DYNAMIC_INDEX
+
+
+def tensor_type(shape: Sequence[Poly], dt: DType) -> TensorType[Attribute]:
+    return TensorType(elem_type(dt), [_static(p) for p in shape])
+
+
+def _map(num_dims: int, results: Sequence[int | None]) -> AffineMapAttr:
+    """An affine map (d0..dn-1) -> results, None standing for the constant 0."""
+    exprs = tuple(AffineExpr.constant(0) if r is None else AffineExpr.dimension(r) for r in results)
+    return AffineMapAttr(AffineMap(num_dims, 0, exprs))
+
+
+_PARALLEL = IteratorTypeAttr.parallel()
+_REDUCTION = IteratorTypeAttr.reduction()
+
+_CMPI = {"eq": 0, "ne": 1, "slt": 2, "sle": 3, "sgt": 4, "sge": 5, "ult": 6, "ule": 7, "ugt": 8, "uge": 9}
+_CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ueq": 8, "ugt_f": 9, "uge_f": 10,
+         "ult_f": 11, "ule_f": 12, "une": 13}
+_MATH = {"exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absf", "absi",
+         "powf", "erf"}
+_SHAPE_SYM = re.compile(r"^(\w+)\.shape\[(\d+)\]$")
+
+
+def _children(n: Node) -> Iterator[Node]:
+    for name in ("src", "lhs", "rhs", "value"):
+        c = getattr(n, name, None)
+        if isinstance(c, Node):
+            yield c
+    if isinstance(n, Elementwise):
+        yield from n.args
+
+
+# ---------------------------------------------------------------- the emitter
+
+
+class _Emitter:
+    def __init__(self, fn: func.FuncOp, prog: Program, decls: list[ArgDecl]):
+        if fn.is_declaration:
+            raise LoweringError(f"function '{fn.sym_name.data}' has no body")
+        self.fn = fn
+        self.prog = prog
+        self.top = fn.body.block
+        if len(decls) != len(self.top.args):
+            raise LoweringError(f"{len(decls)} argument declarations for {len(self.top.args)} arguments")
+        self.decls = {d.name: d for d in decls}
+        self.args: dict[str, SSAValue] = {d.name: a for d, a in zip(decls, self.top.args, strict=True)}
+        self.cur: Block = self.top
+        self.consts: dict[tuple[Any, Attribute], SSAValue] = {}
+        self.indices: dict[Poly, SSAValue] = {}
+        self.inputs: dict[str, SSAValue] = {}
+        self.values: dict[int, tuple[Node, SSAValue]] = {}  # id(node) -> value (temporaries are shared nodes)
+        self.written = {a.buf for a in prog.assigns}
+
+    # --- insertion
+    def emit(self, op: Operation) -> SSAValue:
+        self.cur.add_op(op)
+        return op.results[0] if op.results else None  # type: ignore[return-value]
+
+    def emit_top(self, op: Operation) -> SSAValue:
+        """Loop-invariant values (constants, sizes, casts of arguments) go to the function block."""
+        self.top.add_op(op)
+        return op.results[0]
+
+    def const(self, value: int | float, t: Attribute) -> SSAValue:
+        key = (value, t)
+        if key in self.consts:
+            return self.consts[key]
+        if isinstance(t, IndexType):
+            attr: Attribute = IntegerAttr(int(value), t)
+        elif isinstance(t, IntegerType):
+            w = t.width.data
+            v = int(value) & ((1 << w) - 1)
+            attr = IntegerAttr(v - (1 << w) if w > 1 and v >> (w - 1) else v, t)
+        else:
+            assert isinstance(t, AnyFloat)
+            attr = FloatAttr(float(value), t)
+        v = self.emit_top(arith.ConstantOp(attr, t))
+        self.consts[key] = v
+        return v
+
+    # --- index arithmetic
+    def symbol(self, name: str) -> SSAValue:
+        m = _SHAPE_SYM.match(name)
+        if m:
+            buf, k = m.group(1), int(m.group(2))
+            if buf not in self.args or not isinstance(self.args[buf].type, MemRefType):
+                raise LoweringError(f"size symbol '{name}' names no memref argument")
+            return self.emit_top(memref.DimOp.from_source_and_index(self.args[buf], self.const(k, IndexType())))
+        if name not in self.args:
+            raise LoweringError(f"size symbol '{name}' is not an argument")
+        a = self.args[name]
+        if isinstance(a.type, IndexType):
+            return a
+        if isinstance(a.type, IntegerType):
+            return self.emit_top(arith.IndexCastOp(a, IndexType()))
+        raise LoweringError(f"size symbol '{name}' has type {a.type}, not index or integer")
+
+    def index(self, p: Poly) -> SSAValue:
+        if p in self.indices:
+            return self.indices[p]
+        idx = IndexType()
+        total: SSAValue | None = None
+        for mono, c in p.terms:
+            if not mono:
+                term = self.const(c, idx)
+            else:
+                term = self.symbol(mono[0])
+                for v in mono[1:]:
+                    term = self.emit_top(arith.MuliOp(term, self.symbol(v)))
+                if c != 1:
+                    term = self.emit_top(arith.MuliOp(term, self.const(c, idx)))
+            total = term if total is None else self.emit_top(arith.AddiOp(total, term))
+        out = total if total is not None else self.const(0, idx)
+        self.indices[p] = out
+        return out
+
+    def mixed(self, p: Poly) -> int | SSAValue:
+        """A static int for constants, an SSA index otherwise (the operands of slice-like ops)."""
+        return p.const_value if p.is_const else self.index(p)
+
+    def dyn_sizes(self, shape: Sequence[Poly]) -> list[SSAValue]:
+        return [self.index(p) for p in shape if not p.is_const]
+
+    def empty(self, shape: Sequence[Poly], dt: DType) -> SSAValue:
+        return self.emit(tensor.EmptyOp(self.dyn_sizes(shape), tensor_type(shape, dt)))
+
+    # --- whole program
+    def run(self) -> None:
+        for op in reversed(list(self.top.ops)):
+            op.erase(safe_erase=False)
+        for a in self.prog.assigns:
+            self.assign(a)
+        outputs = self.fn.function_type.outputs.data
+        if len(outputs) != len(self.prog.returns):
+            raise LoweringError(
+                f"the program returns {len(self.prog.returns)} values, the function {len(outputs)}"
+            )
+        results = [self.to_type(self.value(r), r.dtype, t) for r, t in zip(self.prog.returns, outputs, strict=True)]
+        self.emit(func.ReturnOp(*results))
+
+    def to_type(self, v: SSAValue, dt: DType, t: Attribute) -> SSAValue:
+        """Convert a returned scalar to the function's result type (numpy astype semantics)."""
+        if v.type == t:
+            return v
+        if isinstance(t, IndexType):
+            return self.emit(arith.IndexCastOp(v, t))
+        if isinstance(t, IntegerType):
+            dst = DType(f"{'u' if dt.is_unsigned else 'i'}{t.width.data}") if t.width.data > 1 else DType("bool")
+        elif isinstance(t, AnyFloat):
+            dst = DType(f"f{t.bitwidth}")
+        else:
+            raise LoweringError(f"cannot return a value as {t}")
+        return self.term(_convert(T.Scalar("$0", dt.etype), dt, dst), {"$0": v})
+
+    # --- inputs
+    def input_tensor(self, name: str) -> SSAValue:
+        if name in self.inputs:
+            return self.inputs[name]
+        buf = self.args[name]
+        t = buf.type
+        if not isinstance(t, MemRefType):
+            raise LoweringError(f"'{name}' is not a memref argument")
+        if name in self.written:
+            # Reads see the values at entry: read a copy of a buffer the program also writes.
+            copy_t = MemRefType(t.element_type, t.get_shape())
+            dims = [
+                self.emit_top(memref.DimOp.from_source_and_index(buf, self.const(k, IndexType())))
+                for k, s in enumerate(t.get_shape())
+                if s == DYNAMIC_INDEX
+            ]
+            copy = self.emit_top(memref.AllocOp(dims, [], copy_t))
+            self.emit_top(memref.CopyOp(buf, copy))
+            buf = copy
+        v = self.emit_top(bufferization.ToTensorOp(buf, restrict=True))
+        self.inputs[name] = v
+        return v
+
+    # --- nodes
+    def value(self, n: Node) -> SSAValue:
+        """A tensor for nodes of rank >= 1, a scalar for rank 0."""
+        key = id(n)
+        if key not in self.values:
+            self.values[key] = (n, self.lower(n))  # keeps n alive, so its id stays unique
+        return self.values[key][1]
+
+    def lower(self, n: Node) -> SSAValue:
+        if isinstance(n, Lit):
+            return self.const(n.value if n.dtype.is_float else int(n.value), elem_type(n.dtype))
+        if isinstance(n, SizeVal):
+            return self.emit_top(arith.IndexCastOp(self.index(n.poly), elem_type(n.dtype)))
+        if isinstance(n, Arg):
+            return self.lower_arg(n)
+        if isinstance(n, View):
+            return self.lower_view(n)
+        if isinstance(n, Reshape):
+            return self.lower_reshape(n)
+        if isinstance(n, Transpose):
+            return self.lower_transpose(n)
+        if isinstance(n, Cast):
+            return self.map(n.shape, n.dtype, [n.src], lambda v: self.term(_convert(T.Scalar("$0", n.src.dtype.etype), n.src.dtype, n.dtype), {"$0": v[0]}))
+        if isinstance(n, Elementwise):
+            return self.map(n.shape, n.dtype, n.args, lambda v: self.elementwise(n, v))
+        if isinstance(n, Full):
+            v = self.value(n.value)
+            if not n.shape:
+                return v
+            return self.emit(linalg.FillOp([v], [self.empty(n.shape, n.dtype)], [tensor_type(n.shape, n.dtype)]))
+        if isinstance(n, Reduce):
+            return self.lower_reduce(n)
+        if isinstance(n, MatMul):
+            return self.lower_matmul(n)
+        if isinstance(n, Outer):
+            mul = Elementwise(n.dtype, (), op="mul", args=[n.lhs, n.rhs])
+            return self.generic(
+                n.shape, n.dtype, [(n.lhs, [0]), (n.rhs, [1])], [_PARALLEL, _PARALLEL], None,
+                lambda v: self.elementwise(mul, v[:2]),
+            )
+        raise LoweringError(f"cannot lower {type(n).__name__} to linalg")
+
+    def lower_arg(self, n: Arg) -> SSAValue:
+        a = self.args.get(n.name)
+        if a is None:
+            raise LoweringError(f"unknown argument '{n.name}'")
+        if n.is_scalar:
+            want = elem_type(n.dtype)
+            if a.type == want:
+                return a
+            if isinstance(a.type, IndexType):
+                return self.emit_top(arith.IndexCastOp(a, want))
+            raise LoweringError(f"scalar '{n.name}' of type {a.type} used as {n.dtype}")
+        t = self.input_tensor(n.name)
+        if not n.shape:
+            return self.emit_top(tensor.ExtractOp(t, [], elem_type(n.dtype)))
+        return self.coerce(t, tensor_type(n.shape, n.dtype))
+
+    def coerce(self, v: SSAValue, want: Attribute) -> SSAValue:
+        """tensor.cast where static and dynamic extents of the same size meet."""
+        if v.type == want:
+            return v
+        return self.emit(tensor.CastOp(v, want))
+
+    def lower_view(self, n: View) -> SSAValue:
+        src = self.value(n.src)
+        kept: list[Poly] = []
+        offsets: list[int | SSAValue] = []
+        sizes: list[int | SSAValue] = []
+        strides: list[int | SSAValue] = []
+        for spec in n.per_dim:
+            if isinstance(spec, SliceSpec):
+                offsets.append(self.mixed(spec.start))
+                sizes.append(self.mixed(spec.length))
+                strides.append(spec.step)
+                kept.append(spec.length)
+            else:
+                offsets.append(self.mixed(spec))
+                sizes.append(1)
+                strides.append(1)
+        if not kept and not n.newaxes:
+            return self.emit(tensor.ExtractOp(src, [self.index(s) for s in n.per_dim if isinstance(s, Poly)], elem_type(n.dtype)))
+        sliced = self.emit(tensor.ExtractSliceOp(src, offsets, sizes, strides, tensor_type(kept, n.dtype)))
+        if not n.newaxes:
+            return sliced
+        # None: unit dims, each grouped with the nearest kept dim before it (or the first one).
+        groups: list[list[int]] = []
+        pending: list[int] = []
+        for pos in range(len(n.shape)):
+            if pos in n.newaxes:
+                (groups[-1] if groups else pending).append(pos)
+            else:
+                groups.append([*pending, pos])
+                pending = []
+        if pending:  # rank-0 source: empty reassociation
+            groups = []
+        return self.expand(sliced, groups, n.shape, n.dtype)
+
+    def expand(self, src: SSAValue, groups: list[list[int]], shape: Sequence[Poly], dt: DType) -> SSAValue:
+        return self.emit(
+            tensor.ExpandShapeOp(
+                src,
+                self.dyn_sizes(shape),
+                ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in g]) for g in groups]),
+                [_static(p) for p in shape],
+                tensor_type(shape, dt),
+            )
+        )
+
+    def lower_reshape(self, n: Reshape) -> SSAValue:
+        src = self.value(n.src)
+        rank_in, rank_out = len(n.src.shape), len(n.shape)
+        if rank_in == rank_out == 1:
+            return self.coerce(src, tensor_type(n.shape, n.dtype))
+        if rank_in == 1:
+            return self.expand(src, [list(range(rank_out))], n.shape, n.dtype)
+        if rank_out == 1:
+            op = tensor.CollapseShapeOp.create(
+                operands=[src],
+                result_types=[tensor_type(n.shape, n.dtype)],
+                properties={"reassociation": ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in range(rank_in)])])},
+            )
+            return self.emit(op)
+        raise LoweringError("reshape between two multi-dimensional shapes")
+
+    def lower_transpose(self, n: Transpose) -> SSAValue:
+        src = self.value(n.src)
+        if list(n.perm) == list(range(len(n.perm))):
+            return src
+        init = self.empty(n.shape, n.dtype)
+        return self.emit(linalg.TransposeOp(src, init, DenseArrayBase.from_list(i64, list(n.perm)), tensor_type(n.shape, n.dtype)))
+
+    # --- element-wise maps
+    def map(self, shape: Sequence[Poly], dt: DType, args: Sequence[Node], body: Callable[[list[SSAValue]], SSAValue]) -> SSAValue:
+        """A broadcasting element-wise op; rank-0 arguments are captured as scalars."""
+        if not shape:
+            return body([self.value(a) for a in args])
+        rank = len(shape)
+        one = Poly.const(1)
+        operands: list[tuple[Node, list[int | None]]] = []
+        for a in args:
+            off = rank - len(a.shape)
+            dims: list[int | None] = [
+                None if (a.shape[j] == one and shape[j + off] != one) else j + off for j in range(len(a.shape))
+            ]
+            operands.append((a, dims))  # type: ignore[arg-type]
+        return self.generic(shape, dt, operands, [_PARALLEL] * rank, None, body)
+
+    def generic(
+        self,
+        out_shape: Sequence[Poly],
+        dt: DType,
+        operands: Sequence[tuple[Node, Sequence[int | None]]],
+        iterators: Sequence[IteratorTypeAttr],
+        out_dims: Sequence[int] | None,
+        body: Callable[[list[SSAValue]], SSAValue],
+        init: SSAValue | None = None,
+        combine: Callable[[SSAValue, SSAValue], SSAValue] | None = None,
+    ) -> SSAValue:
+        """One linalg.generic over len(iterators) loops.
+
+        operands: (node, map results) for each input; rank-0 nodes are captured instead. The
+        output's map is out_dims (identity by default). `body` gets the scalars of all
+        operands in order; with `combine`, the yielded value is combine(acc, body(...)) and
+        `init` is the output tensor (a reduction).
+        """
+        nloops = len(iterators)
+        ins: list[SSAValue] = []
+        maps: list[AffineMapAttr] = []
+        tensor_pos: list[int] = []
+        for i, (node, dims) in enumerate(operands):
+            if node.shape:
+                ins.append(self.value(node))
+                maps.append(_map(nloops, dims))
+                tensor_pos.append(i)
+        captured = {i: self.value(node) for i, (node, _) in enumerate(operands) if not node.shape}
+        out_t = tensor_type(out_shape, dt)
+        outs = init if init is not None else self.empty(out_shape, dt)
+        maps.append(_map(nloops, list(out_dims) if out_dims is not None else list(range(nloops))))
+        arg_types = [v.type.element_type for v in ins] + [elem_type(dt)]  # type: ignore[attr-defined]
+        block = Block(arg_types=arg_types)
+        saved = self.cur
+        self.cur = block
+        vals: list[SSAValue] = []
+        it = iter(block.args)
+        for i in range(len(operands)):
+            vals.append(captured[i] if i in captured else next(it))
+        r = body(vals)
+        if combine is not None:
+            r = combine(block.args[-1], r)
+        self.emit(linalg.YieldOp(r))
+        self.cur = saved
+        return self.emit(linalg.GenericOp(ins, [outs], Region(block), maps, list(iterators), [out_t]))
+
+    def elementwise(self, n: Elementwise, vals: Sequence[SSAValue]) -> SSAValue:
+        names = [f"${i}" for i in range(len(vals))]
+        args = [T.Scalar(nm, a.dtype.etype) for nm, a in zip(names, n.args, strict=True)]
+        return self.term(_elementwise_term(n, args), dict(zip(names, vals, strict=True)))
+
+    # --- element terms -> arith / math
+    def term(self, t: T.Term, env: dict[str, SSAValue]) -> SSAValue:
+        if isinstance(t, T.Scalar):
+            return env[t.name]
+        if isinstance(t, T.Const):
+            return self.const(t.value, _etype_attr(t.type))
+        if not isinstance(t, T.Op):
+            raise LoweringError(f"no element lowering for {T.show(t)}")
+        a = [self.term(x, env) for x in t.args]
+        rt = _etype_attr(t.type)
+        op = t.op
+        if op in _CMPI:
+            return self.emit(arith.CmpiOp(a[0], a[1], _CMPI[op]))
+        if op in _CMPF:
+            return self.emit(arith.CmpfOp(a[0], a[1], _CMPF[op]))
+        if op in ("divsi", "divui", "remsi", "remui", "floordivsi", "modsi"):
+            return self.division(op, a[0], a[1], rt)
+        if op in _MATH:
+            return self.emit(_named(f"math.{op}", a, rt))
+        if op in T.BINARY_INT or op in T.BINARY_FLOAT or op in T.CASTS or op in ("select", "negf"):
+            return self.emit(_named(f"arith.{op}", a, rt))
+        raise LoweringError(f"no lowering for element op '{op}'")
+
+    def division(self, op: str, x: SSAValue, y: SSAValue, t: Attribute) -> SSAValue:
+        """x op y with numpy's 0 for a zero divisor (MLIR leaves it undefined)."""
+        zero, one = self.const(0, t), self.const(1, t)
+        is_zero = self.emit(arith.CmpiOp(y, zero, _CMPI["eq"]))
+        safe = self.emit(arith.SelectOp(is_zero, one, y))
+        if op == "modsi":
+            # Python's modulo: the remainder takes the divisor's sign.
+            r = self.emit(_named("arith.remsi", [x, safe], t))
+            r_neg = self.emit(arith.CmpiOp(r, zero, _CMPI["slt"]))
+            y_neg = self.emit(arith.CmpiOp(safe, zero, _CMPI["slt"]))
+            r_nz = self.emit(arith.CmpiOp(r, zero, _CMPI["ne"]))
+            differ = self.emit(_named("arith.xori", [r_neg, y_neg], IntegerType(1)))
+            fix = self.emit(_named("arith.andi", [differ, r_nz], IntegerType(1)))
+            r_fixed = self.emit(_named("arith.addi", [r, safe], t))
+            q = self.emit(arith.SelectOp(fix, r_fixed, r))
+        else:
+            q = self.emit(_named(f"arith.{op}", [x, safe], t))
+        return self.emit(arith.SelectOp(is_zero, zero, q))
+
+    # --- reductions and contractions
+    def lower_reduce(self, n: Reduce) -> SSAValue:
+        src = n.src
+        rank = len(src.shape)
+        axes = list(range(rank)) if n.axis is None else [n.axis]
+        f, u = n.dtype.is_float, n.dtype.is_unsigned
+        comb = {
+            "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
+            "max": "maximumf" if f else ("maxui" if u else "maxsi"),
+            "min": "minimumf" if f else ("minui" if u else "minsi"),
+        }[n.op]
+        et = elem_type(n.dtype)
+        out_dims = [d for d in range(rank) if d not in axes]
+        out_shape = tuple(src.shape[d] for d in out_dims)
+        if n.op in ("sum", "prod"):
+            ident = T.IDENTITY[comb]
+            init = self.emit(linalg.FillOp([self.const(ident, et)], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
+            body_src: Node = src
+        else:
+            # max/min start from the first element along the axis and fold the rest (tensorspec's order).
+            if len(axes) != 1:
+                body_src, init = self.flat_first(src, n.dtype)
+                axes, out_dims, rank = [0], [], 1
+            else:
+                a = axes[0]
+                first = View(src.dtype, out_shape, src=src, per_dim=[Poly.const(0) if d == a else SliceSpec(Poly.const(0), 1, src.shape[d]) for d in range(rank)])
+                first_v = self.value(first)
+                if out_shape:
+                    init = first_v
+                else:
+                    init = self.emit(tensor.FromElementsOp.create(operands=[first_v], result_types=[TensorType(et, [])]))
+                body_src = View(src.dtype, tuple(src.shape[d] - 1 if d == a else src.shape[d] for d in range(rank)), src=src,
+                                per_dim=[SliceSpec(Poly.const(1) if d == a else Poly.const(0), 1, src.shape[d] - 1 if d == a else src.shape[d]) for d in range(rank)])
+        iters = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
+        r = self.generic(
+            out_shape, n.dtype, [(body_src, list(range(rank)))], iters, out_dims,
+            lambda v: v[0], init=init, combine=lambda acc, x: self.emit(_named(f"arith.{comb}", [acc, x], et)),
+        )
+        if out_shape:
+            return r
+        return self.emit(tensor.ExtractOp(r, [], et))
+
+    def flat_first(self, src: Node, dt: DType) -> tuple[Node, SSAValue]:
+        """max/min over all axes of an N-D value: flatten (row-major), start from element 0."""
+        total = Poly.const(1)
+        for d in src.shape:
+            total = total * d
+        flat = Reshape(src.dtype, (total,), src=src)
+        first = self.value(View(src.dtype, (), src=flat, per_dim=[Poly.const(0)]))
+        init = self.emit(tensor.FromElementsOp.create(operands=[first], result_types=[TensorType(elem_type(dt), [])]))
+        rest = View(src.dtype, (total - 1,), src=flat, per_dim=[SliceSpec(Poly.const(1), 1, total - 1)])
+        return rest, init
+
+    def lower_matmul(self, n: MatMul) -> SSAValue:
+        et = elem_type(n.dtype)
+        zero = self.const(0.0 if n.dtype.is_float else 0, et)
+        out_t = tensor_type(n.shape, n.dtype)
+        init = self.emit(linalg.FillOp([zero], [self.empty(n.shape, n.dtype)], [out_t]))
+        la, lb = len(n.lhs.shape), len(n.rhs.shape)
+        if la == 2 and lb == 2:
+            return self.emit(linalg.MatmulOp([self.value(n.lhs), self.value(n.rhs)], [init], [out_t]))
+        mul = Elementwise(n.dtype, (), op="mul", args=[n.lhs, n.rhs])
+        add = "addf" if n.dtype.is_float else "addi"
+
+        def combine(acc: SSAValue, x: SSAValue) -> SSAValue:
+            return self.emit(_named(f"arith.{add}", [acc, x], et))
+
+        def body(v: list[SSAValue]) -> SSAValue:
+            return self.elementwise(mul, v)
+
+        if la == 2:  # (i, k) x (k) -> (i)
+            ops: list[tuple[Node, Sequence[int | None]]] = [(n.lhs, [0, 1]), (n.rhs, [1])]
+            return self.generic(n.shape, n.dtype, ops, [_PARALLEL, _REDUCTION], [0], body, init, combine)
+        if lb == 2:  # (k) x (k, j) -> (j), loops (j, k)
+            ops = [(n.lhs, [1]), (n.rhs, [1, 0])]
+            return self.generic(n.shape, n.dtype, ops, [_PARALLEL, _REDUCTION], [0], body, init, combine)
+        # dot: (k) x (k) -> ()
+        r = self.generic((), n.dtype, [(n.lhs, [0]), (n.rhs, [0])], [_REDUCTION], [], body, init, combine)
+        return self.emit(tensor.ExtractOp(r, [], et))
+
+    # --- writes
+    def assign(self, a: Assign) -> None:
+        decl = self.decls.get(a.buf)
+        if decl is None or decl.shape is None:
+            raise LoweringError(f"'{a.buf}' is not a buffer argument")
+        val = a.value
+        if isinstance(val, Lit) and val.dtype != decl.dtype:
+            val = Lit(decl.dtype, (), value=_np_cast(val.value, val.dtype, decl.dtype))
+        elif val.dtype != decl.dtype:
+            val = Cast(decl.dtype, val.shape, src=val)
+        view, shape = self.memref_view(a.view)
+        if not shape:
+            self.emit(memref.StoreOp.get(self.value(val), view, []))
+            return
+        if val.shape != tuple(shape):
+            if not val.shape:
+                t = self.emit(linalg.FillOp([self.value(val)], [self.empty(shape, decl.dtype)], [tensor_type(shape, decl.dtype)]))
+            else:
+                t = self.map(shape, decl.dtype, [val], lambda v: v[0])
+        else:
+            t = self.value(val)
+        vt = view.type
+        assert isinstance(vt, MemRefType)
+        t = self.coerce(t, TensorType(vt.element_type, vt.get_shape()))
+        self.emit(
+            bufferization.MaterializeInDestinationOp.create(
+                operands=[t, view], properties={"restrict": UnitAttr(), "writable": UnitAttr()}
+            )
+        )
+
+    def memref_view(self, n: Node) -> tuple[SSAValue, tuple[Poly, ...]]:
+        """The memref of an assignment target, with its strided layout computed like MLIR does."""
+        if isinstance(n, Arg):
+            buf = self.args[n.name]
+            if not isinstance(buf.type, MemRefType):
+                raise LoweringError(f"'{n.name}' is not a memref argument")
+            return buf, n.shape
+        if isinstance(n, View):
+            src, _ = self.memref_view(n.src)
+            st = src.type
+            assert isinstance(st, MemRefType)
+            strides, offset = _layout(st)
+            offsets: list[int | SSAValue] = []
+            sizes: list[int | SSAValue] = []
+            steps: list[int] = []
+            res_shape: list[int] = []
+            res_strides: list[int | None] = []
+            new_off: int | None = offset
+            kept: list[Poly] = []
+            for d, spec in enumerate(n.per_dim):
+                start = spec.start if isinstance(spec, SliceSpec) else spec
+                offsets.append(self.mixed(start))
+                if new_off is not None and strides[d] is not None and start.is_const:
+                    new_off += start.const_value * strides[d]  # type: ignore[operator]
+                else:
+                    new_off = None
+                if isinstance(spec, SliceSpec):
+                    sizes.append(self.mixed(spec.length))
+                    steps.append(spec.step)
+                    res_shape.append(_static(spec.length))
+                    res_strides.append(None if strides[d] is None else strides[d] * spec.step)  # type: ignore[operator]
+                    kept.append(spec.length)
+                else:
+                    sizes.append(1)
+                    steps.append(1)
+            rt = MemRefType(st.element_type, res_shape, StridedLayoutAttr(res_strides, new_off))
+            op = memref.SubviewOp.build(
+                operands=[src, [o for o in offsets if isinstance(o, SSAValue)], [z for z in sizes if isinstance(z, SSAValue)], []],
+                result_types=[rt],
+                properties={
+                    "static_offsets": DenseArrayBase.from_list(i64, [o if isinstance(o, int) else DYNAMIC_INDEX for o in offsets]),
+                    "static_sizes": DenseArrayBase.from_list(i64, [z if isinstance(z, int) else DYNAMIC_INDEX for z in sizes]),
+                    "static_strides": DenseArrayBase.from_list(i64, steps),
+                },
+            )
+            return self.emit(op), tuple(kept)
+        if isinstance(n, Reshape):
+            src, src_shape = self.memref_view(n.src)
+            st = src.type
+            assert isinstance(st, MemRefType)
+            if len(src_shape) != 1:
+                raise LoweringError("an assignment target may only reshape a 1-D view")
+            if len(n.shape) == 1:
+                return src, n.shape
+            strides, offset = _layout(st)
+            inner = strides[0]
+            res_strides: list[int | None] = []
+            for k in range(len(n.shape)):
+                s: int | None = inner
+                for d in n.shape[k + 1 :]:
+                    s = None if s is None or not d.is_const else s * d.const_value
+                res_strides.append(s)
+            layout: Attribute = (
+                NoneAttr() if isinstance(st.layout, NoneAttr) else StridedLayoutAttr(res_strides, offset)
+            )
+            rt = MemRefType(st.element_type, [_static(p) for p in n.shape], layout)  # type: ignore[arg-type]
+            op = memref.ExpandShapeOp.build(
+                operands=[src, self.dyn_sizes(n.shape)],
+                result_types=[rt],
+                properties={
+                    "reassociation": ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in range(len(n.shape))])]),
+                    "static_output_shape": DenseArrayBase.from_list(i64, [_static(p) for p in n.shape]),
+                },
+            )
+            return self.emit(op), n.shape
+        raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
+
+
+def _layout(t: MemRefType[Attribute]) -> tuple[list[int | None], int | None]:
+    """Strides and offset of a memref (None: dynamic)."""
+    if isinstance(t.layout, StridedLayoutAttr):
+        strides = [s.data if not isinstance(s, NoneAttr) else None for s in t.layout.strides.data]
+        off = t.layout.offset
+        return strides, (off.data if not isinstance(off, NoneAttr) else None)
+    if not isinstance(t.layout, NoneAttr):
+        raise LoweringError(f"memref layout {t.layout} is not supported")
+    out: list[int | None] = []
+    s: int | None = 1
+    for d in reversed(t.get_shape()):
+        out.append(s)
+        s = None if s is None or d == DYNAMIC_INDEX else s * d
+    return list(reversed(out)), 0
+
+
+def _named(name: str, operands: Sequence[SSAValue], result: Attribute) -> Operation:
+    from liftcomp.interop.mlir_tool import default_context
+
+    cls = default_context().get_op(name)
+    return cls.create(operands=list(operands), result_types=[result])
+
+
+def _np_cast(value: int | float, src: DType, dst: DType) -> int | float:
+    with np.errstate(all="ignore"):
+        v = np.array(value, dtype=src.np).astype(dst.np)
+    return float(v) if dst.is_float else int(v)
