@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
 from xdsl.dialects.arith import ConstantOp
 from xdsl.dialects.builtin import (
     Float32Type,
@@ -50,6 +49,8 @@ from xdsl.irdl import (
     prop_def,
 )
 from xdsl.utils.exceptions import VerifyException
+
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
 
 SPACES = ("spad", "acc")
 DATAFLOWS = ("WS", "OS")

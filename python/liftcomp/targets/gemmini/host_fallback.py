@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.targets.gemmini.irbuild import IRBuilder
 from xdsl.dialects import linalg, memref, tensor
 from xdsl.dialects.builtin import MemRefType, TensorType
 from xdsl.ir import Operation, SSAValue
@@ -22,6 +20,9 @@ from xdsl.ir.affine import (
     AffineDimExpr,
     AffineExpr,
 )
+
+from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.targets.gemmini.irbuild import IRBuilder
 
 MemrefOf = Callable[[SSAValue], SSAValue | None]
 

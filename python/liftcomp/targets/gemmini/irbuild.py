@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from liftcomp.targets.gemmini.dialect import const_int
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType
 from xdsl.ir import Block, Operation, SSAValue
+
+from liftcomp.targets.gemmini.dialect import const_int
 
 
 class IRBuilder:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liftcomp.targets.gemmini.lowering import LowerOptions, lower_in_place
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+
+from liftcomp.targets.gemmini.lowering import LowerOptions, lower_in_place
 
 
 @dataclass(frozen=True)

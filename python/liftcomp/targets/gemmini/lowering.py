@@ -22,15 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xdsl.dialects import arith, bufferization, func, linalg, tensor
+from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir.affine import AffineDimExpr, AffineMap
+
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.irbuild import IRBuilder
 from liftcomp.targets.gemmini.schedule import Form, MatmulSchedule, MatmulShape, library_schedule
-from xdsl.dialects import arith, bufferization, func, linalg, tensor
-from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
-from xdsl.ir import Block, Operation, SSAValue
-from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 ScheduleChoice = MatmulSchedule | Callable[[MatmulShape], MatmulSchedule] | None
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import GemminiConfig
 from liftcomp.targets.gemmini.sim.timing import ACC, EX, LD, SPAD, ST, Timing
-from numpy.lib.stride_tricks import as_strided
 
 Array = np.ndarray[Any, Any]
 

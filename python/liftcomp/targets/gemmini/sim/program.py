@@ -11,8 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from liftcomp.targets.gemmini import dialect as g
-from liftcomp.targets.gemmini.sim.machine import Machine, SimError
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
     FloatAttr,
@@ -22,6 +20,9 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 from xdsl.ir import Block, Operation, SSAValue
+
+from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError
 
 Regs = list[Any]
 Step = Callable[[Regs], None]

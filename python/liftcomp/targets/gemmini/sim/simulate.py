@@ -8,10 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
-from liftcomp.targets.gemmini.sim.machine import Machine, SimError
-from liftcomp.targets.gemmini.sim.program import CompiledFunction
-from liftcomp.targets.gemmini.sim.timing import UNIT_NAMES
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     Float32Type,
@@ -22,6 +18,11 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.ir import Attribute
+
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError
+from liftcomp.targets.gemmini.sim.program import CompiledFunction
+from liftcomp.targets.gemmini.sim.timing import UNIT_NAMES
 
 
 @dataclass

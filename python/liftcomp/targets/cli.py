@@ -1,0 +1,197 @@
+"""`liftcomp compile IN.mlir --target gemmini -o OUTDIR`: raise -> lower -> (search) -> emit.
+
+Writes OUTDIR/kernels.c (gemmini.h calls), OUTDIR/gemmini_host.h (CPU implementation for tests),
+OUTDIR/<stem>.gemmini.mlir (target IR) and OUTDIR/report.json with, per function: name, cycles,
+utilization, baseline_cycles, speedup (vs the library schedule), correct (simulated result ==
+numpy reference of the raised program on random inputs) and schedule. Nothing is written when
+any step fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
+
+from liftcomp.diagnostics import LiftcompError
+
+
+def _raise(module: ModuleOp) -> tuple[ModuleOp, Any]:
+    """The lead's raising step if it exists; otherwise the input must already be tensor-level."""
+    try:
+        from liftcomp.lift import raise_module  # type: ignore[attr-defined]
+    except ImportError:
+        raise_module = None
+    has_loops = any(op.name in ("scf.for", "affine.for", "scf.while") for op in module.walk())
+    if raise_module is None:
+        if has_loops:
+            raise LiftcompError(
+                "the input has loop nests but the raising step (liftcomp.lift.raise_module) is not "
+                "available; give tensor-level input (to_tensor / linalg / materialize_in_destination)"
+            )
+        return module, None
+    return raise_module(module, None)  # type: ignore[no-any-return]
+
+
+def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> tuple[list[Any], list[tuple[int, ...] | None]]:
+    """Random arguments for `fn`: integers over their whole range, dynamic dims = dyn_size."""
+    args: list[Any] = []
+    shapes: list[tuple[int, ...] | None] = []
+    for a in fn.body.block.args:
+        t = a.type
+        if not isinstance(t, MemRefType):
+            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments are not supported by compile yet")
+        shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
+        et = t.element_type
+        if isinstance(et, IntegerType):
+            w = et.width.data
+            dt = np.dtype(f"i{w // 8}")
+            info = np.iinfo(dt)
+            args.append(rng.integers(info.min, info.max, size=shape, dtype=dt, endpoint=True))
+        else:
+            from liftcomp.targets.gemmini.sim.simulate import dtype_of
+
+            args.append(rng.uniform(-1, 1, size=shape).astype(dtype_of(et)))
+        shapes.append(shape)
+    return args, shapes
+
+
+def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: list[tuple[int, ...] | None],
+             expected: list[Any]) -> bool:
+    """Compile kernels.c with gcc against the host header, run it on `args`, compare with `expected`."""
+    from liftcomp.targets.gemmini.emit_c import emit_harness
+
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        raise LiftcompError("gcc not found (needed by --check-c)")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        (d / "kernels.c").write_text(c_src)
+        (d / "gemmini_host.h").write_text(header)
+        (d / "main.c").write_text(emit_harness(fn, shapes, [None] * len(args)))
+        for i, a in enumerate(args):
+            np.ascontiguousarray(a).tofile(d / f"arg{i}.bin")
+        proc = subprocess.run([gcc, "-O2", "-std=c11", "-DLIFTCOMP_GEMMINI_HOST", "-I", str(d), "-o", str(d / "run"),
+                               str(d / "kernels.c"), str(d / "main.c"), "-lm"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LiftcompError(f"gcc failed on the emitted C:\n{proc.stderr[-2000:]}")
+        run = subprocess.run([str(d / "run")], cwd=d, capture_output=True, text=True, timeout=600)
+        if run.returncode != 0:
+            raise LiftcompError(f"the emitted C failed at run time:\n{run.stderr[-2000:]}")
+        for i, (a, e) in enumerate(zip(args, expected, strict=True)):
+            got = np.fromfile(d / f"arg{i}.out", dtype=a.dtype).reshape(a.shape)
+            if not np.array_equal(got, e):
+                return False
+    return True
+
+
+def compile_file(
+    in_path: Path,
+    outdir: Path,
+    target: str = "gemmini",
+    form: str = "explicit",
+    dyn_size: int = 64,
+    seed: int = 0,
+    check_c: bool = False,
+    dram_latency: int | None = None,
+) -> dict[str, Any]:
+    """The whole `compile` command; returns the report (also written to OUTDIR/report.json)."""
+    from liftcomp.interop.mlir_tool import parse_mlir, print_custom
+    from liftcomp.targets import get_target
+    from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
+    from liftcomp.targets.gemmini.emit_c import emit_c, header_path
+    from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
+    from liftcomp.targets.gemmini.sim import simulate
+    from liftcomp.targets.reference import run_reference
+
+    if target != "gemmini":
+        get_target(target)  # raises for unknown targets
+    if not in_path.is_file():
+        raise LiftcompError(f"no such file: {in_path}")
+    module = parse_mlir(in_path.read_text(), str(in_path))
+    raised, _raise_report = _raise(module)
+    cfg = DEFAULT_CONFIG if dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=dram_latency)
+    lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg))  # type: ignore[arg-type]
+    lowered.verify()
+    c_src = emit_c(lowered)
+    header = header_path().read_text()
+    rng = np.random.default_rng(seed)
+    kernels: list[dict[str, Any]] = []
+    for fn in [op for op in raised.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
+        name = fn.sym_name.data
+        args, shapes = random_inputs(fn, dyn_size, rng)
+        expected = [a.copy() for a in args]
+        ref_error = None
+        try:
+            run_reference(fn, expected)
+        except LiftcompError as e:
+            ref_error = str(e)
+        sim = simulate(lowered, [a.copy() for a in args], cfg, functional=True, func_name=name)
+        outs = list(sim.outputs.values())
+        correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, expected, strict=True))
+        entry: dict[str, Any] = {
+            "name": name,
+            "cycles": sim.cycles,
+            "utilization": round(sim.utilization, 6),
+            # No search yet: the schedule is the library's, so it is its own baseline.
+            "baseline_cycles": sim.cycles,
+            "speedup": 1.0,
+            "correct": correct,
+            "schedule": [k.to_json() for k in lreport.kernels if k.func == name],
+            "sim": sim.summary(),
+            "remarks": [k.remark for k in lreport.kernels if k.func == name and k.remark],
+        }
+        if ref_error:
+            entry["reference_error"] = ref_error
+        if check_c:
+            entry["c_correct"] = None if ref_error else _check_c(c_src, header, fn, args, shapes, expected)
+        kernels.append(entry)
+    report = {"target": target, "input": str(in_path), "form": form, "dram_latency": cfg.dram_latency,
+              "kernels": kernels}
+    # Everything succeeded: now write.
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / "kernels.c").write_text(c_src)
+    (outdir / "gemmini_host.h").write_text(header)
+    (outdir / f"{in_path.stem}.gemmini.mlir").write_text(print_custom(lowered))
+    (outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def _cmd_compile(ns: argparse.Namespace) -> int:
+    report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
+                          ns.dram_latency)
+    for k in report["kernels"]:
+        print(f"{k['name']}: {k['cycles']} cycles, utilization {k['utilization']:.1%}, "
+              f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
+              + (f", C correct: {k['c_correct']}" if "c_correct" in k else ""))
+    print(f"wrote {ns.output}/kernels.c and {ns.output}/report.json")
+    bad = [k for k in report["kernels"] if k["correct"] is False or k.get("c_correct") is False]
+    return 1 if bad else 0
+
+
+def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "compile",
+        help="raise, lower to an accelerator, simulate and emit code",
+        description="Raise loop nests to tensor ops, lower them to the target with the library "
+        "schedule, check the simulated result against a numpy reference on random inputs, and "
+        "emit C. Writes OUTDIR/kernels.c, gemmini_host.h, the target IR and report.json.",
+    )
+    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
+    p.add_argument("--target", default="gemmini", choices=["gemmini"])
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
+                   help="library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
+    p.add_argument("--dyn-size", type=int, default=64, help="size used for dynamic dimensions (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--check-c", action="store_true", help="also compile the C with gcc and the host header and run it")
+    p.add_argument("--dram-latency", type=int, default=None, help="DRAM latency of the timing model (cycles)")
+    p.set_defaults(func=_cmd_compile)
