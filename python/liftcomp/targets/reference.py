@@ -215,7 +215,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     for point in itertools.product(*(range(sizes[d]) for d in red)):  # type: ignore[arg-type]
         red_idx = dict(zip(red, point, strict=True))
         env_b: dict[SSAValue, Any] = {}
-        for arg, arr, m in zip(block.args, operands[:-1], maps[:-1], strict=True):
+        for arg, arr, m in zip(block.args[:-1], operands[:-1], maps[:-1], strict=True):
             env_b[arg] = gather(arr, m, red_idx)
         env_b[block.args[-1]] = np.transpose(out, out_perm) if out.ndim > 1 else out
         for body_op in block.ops:

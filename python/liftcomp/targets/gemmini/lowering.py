@@ -187,6 +187,71 @@ def _contraction_kind(op: Operation) -> str | None:
     return None
 
 
+def _body_semantics(block: Block, inputs: list[Any]) -> Any:
+    """The body evaluated on numpy arrays (None if it uses something besides its inputs)."""
+    from liftcomp.targets.reference import _eval_scalar_op
+
+    env: dict[SSAValue, Any] = dict(zip(block.args, inputs, strict=False))
+    for op in block.ops:
+        if isinstance(op, linalg.YieldOp):
+            return env.get(op.operands[0])
+        for v in op.operands:
+            if v not in env:
+                owner = v.owner
+                if isinstance(owner, arith.ConstantOp):
+                    _eval_scalar_op(owner, env)
+                else:
+                    return None
+        try:
+            _eval_scalar_op(op, env)
+        except LiftcompError:
+            return None
+    return None
+
+
+def _resadd_mode(op: Operation) -> str | None:
+    """How Gemmini's accumulator computes this element-wise add exactly, if it does:
+    'i32' (i32 + i32 -> i32, wrapping), 'wide' (sext i8 + sext i8 -> i32), 'sat8' / 'sat8_relu'
+    (i8 + i8 saturated to i8, optionally ReLU). i8 bodies are checked on all 65536 input pairs."""
+    import numpy as np
+
+    if not isinstance(op, linalg.GenericOp) or len(op.inputs) != 2 or len(op.outputs) != 1:
+        return None
+    if any(it != "parallel" for it in _iterators(op)):
+        return None
+    maps = [_map_dims(m.data) for m in op.get_indexing_maps().data]
+    rank = len(maps[-1] or ())
+    if any(m != tuple(range(rank)) for m in maps) or rank not in (1, 2):
+        return None
+    block = op.body.block
+    if block.args[2].uses:
+        return None
+    wa, wb, wo = (_int_width(a.type) for a in block.args)
+    if (wa, wb, wo) == (32, 32, 32):
+        last = block.last_op
+        add = last.operands[0].owner if isinstance(last, linalg.YieldOp) else None
+        if isinstance(add, arith.AddiOp) and set(map(id, add.operands)) == {id(block.args[0]), id(block.args[1])}:
+            return "i32"
+        return None
+    if (wa, wb) != (8, 8) or wo not in (8, 32):
+        return None
+    grid = np.arange(-128, 128, dtype=np.int64)
+    a, b_ = np.meshgrid(grid, grid, indexing="ij")
+    a, b_ = a.ravel(), b_.ravel()
+    got = _body_semantics(block, [a, b_])
+    if got is None:
+        return None
+    got = np.broadcast_to(np.asarray(got), a.shape)
+    total = a + b_
+    if wo == 32:
+        return "wide" if np.array_equal(got, total) else None
+    if np.array_equal(got, np.clip(total, -128, 127)):
+        return "sat8"
+    if np.array_equal(got, np.clip(np.maximum(total, 0), -128, 127)):
+        return "sat8_relu"
+    return None
+
+
 def _fill_value(v: SSAValue) -> int | None:
     """The integer a linalg.fill of a tensor.empty writes, else None."""
     op = v.owner
@@ -261,12 +326,17 @@ class _FuncLowering:
         reason = "not a contraction or element-wise add Gemmini runs exactly"
         if isinstance(op, Operation):
             kind = _contraction_kind(op)
+            mode = None if kind else _resadd_mode(op)
             if kind is not None:
                 reason = self._try_contraction(b, op, kind, dest)
-                if not reason:
-                    mat.detach()
-                    mat.erase()
-                    return
+            elif mode is not None:
+                reason = self._try_resadd(b, op, mode, dest)
+            elif isinstance(op, linalg.GenericOp) and all(it == "parallel" for it in _iterators(op)):
+                reason = "an element-wise op other than an add Gemmini's accumulator computes exactly"
+            if not reason:
+                mat.detach()
+                mat.erase()
+                return
         from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, src, dest, self._memref_of)
@@ -300,6 +370,25 @@ class _FuncLowering:
         sched.check(hint, self.cfg)
         emit_matmul(b, a, bm, c, d, sched, self.cfg)
         self.report.kernels.append(KernelRecord(self.name, kind, shape, sched))
+        return ""
+
+    # ------------------------------------------------------------------------------ resadd --
+    def _try_resadd(self, b: IRBuilder, op: Operation, mode: str, dest: SSAValue) -> str:
+        assert isinstance(op, linalg.GenericOp)
+        dt = dest.type
+        assert isinstance(dt, MemRefType)
+        rank = len(dt.shape.data)
+        srcs = [self._memref_of(v) for v in op.inputs]
+        if any(m is None for m in srcs):
+            return "operands are not plain row-major buffers"
+        if rank not in (1, 2) or any(not _is_identity_layout(m.type) for m in srcs if m is not None):  # type: ignore[arg-type]
+            return "only 1-D and 2-D row-major buffers"
+        a_mem, b_mem = srcs
+        assert a_mem is not None and b_mem is not None
+        emit_resadd(b, a_mem, b_mem, dest, mode, self.cfg)
+        n = _static(b.dim(dest, 0)) if rank == 1 else _static(b.dim(dest, 0)) * max(_static(b.dim(dest, 1)), 0)
+        self.report.kernels.append(KernelRecord(self.name, "resadd", MatmulShape(n, 1, 1),
+                                                remark=f"resadd through the accumulator ({mode})"))
         return ""
 
     def _erase_dead_tensor_ops(self) -> None:
@@ -555,3 +644,58 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
                 off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
                 addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
                 b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=True))
+
+
+def emit_resadd(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, mode: str, cfg: GemminiConfig) -> None:
+    """C = A + B element-wise through the accumulator: mvin A (overwrite), mvin B (accumulate),
+    mvout C (int32 in full, or int8 saturated / ReLU). 1-D buffers run as rows of DIM elements
+    plus one partial row."""
+    dim = cfg.dim
+    t = c.type
+    assert isinstance(t, MemRefType)
+    in_bits = 32 if mode == "i32" else 8
+    out_bits = 8 if mode.startswith("sat8") else 32
+    relu = mode == "sat8_relu"
+    if len(t.shape.data) == 2:
+        rows, cols = b.dim(c, 0), b.dim(c, 1)
+        _resadd_matrix(b, a, bm, c, rows, cols, cols, b.c(0), in_bits, out_bits, relu, cfg)
+    else:
+        n = b.dim(c, 0)
+        full_rows = b.insert(arith.DivSIOp(n, b.c(dim))).results[0] if g.const_int(n) is None else b.c(g.const_int(n) // dim)  # type: ignore[operator]
+        tail = b.sub(n, b.mul(full_rows, b.c(dim)))
+        _resadd_matrix(b, a, bm, c, full_rows, b.c(dim), b.c(dim), b.c(0), in_bits, out_bits, relu, cfg)
+        has_tail = b.insert(arith.CmpiOp(tail, b.c(0), "sgt")).results[0] if g.const_int(tail) is None else None
+        if has_tail is None:
+            if g.const_int(tail):
+                _resadd_matrix(b, a, bm, c, b.c(1), tail, tail, b.mul(full_rows, b.c(dim)), in_bits, out_bits, relu, cfg)
+        else:
+            with b.if_(has_tail) as _otherwise:
+                _resadd_matrix(b, a, bm, c, b.c(1), tail, tail, b.mul(full_rows, b.c(dim)), in_bits, out_bits, relu, cfg)
+    b.insert(g.FenceOp())
+
+
+def _resadd_matrix(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, rows: SSAValue, cols: SSAValue,
+                   stride: SSAValue, base: SSAValue, in_bits: int, out_bits: int, relu: bool, cfg: GemminiConfig) -> None:
+    if g.const_int(rows) == 0:
+        return
+    dim = cfg.dim
+    D = b.c(dim)
+    shrunk = in_bits == 8
+    b.insert(g.ConfigLdOp(stride, 0, elem_bits=in_bits, shrunk=shrunk))
+    b.insert(g.ConfigLdOp(stride, 1, elem_bits=in_bits, shrunk=shrunk))
+    b.insert(g.ConfigStOp(stride, "relu" if relu else "none", 1.0, elem_bits=out_bits))
+    col_blocks = b.ceildiv(cols, D)
+    acc_blocks = b.c(cfg.acc_rows // dim)
+    with b.for_(b.c(0), rows, D) as r:
+        n_rows = b.min(D, b.sub(rows, r))
+        rblock = b.insert(arith.DivSIOp(r, D)).results[0]
+        with b.for_(b.c(0), cols, D) as col:
+            n_cols = b.min(D, b.sub(cols, col))
+            cb = b.insert(arith.DivSIOp(col, D)).results[0]
+            # Cycle through the whole accumulator so consecutive blocks overlap.
+            slot = b.insert(arith.RemSIOp(b.add(b.mul(rblock, col_blocks), cb), acc_blocks)).results[0]
+            addr = b.mul(slot, D)
+            off = b.add(base, b.add(b.mul(r, stride), col))
+            b.insert(g.MvinOp(a, off, addr, n_rows, n_cols, space="acc", id=0))
+            b.insert(g.MvinOp(bm, off, addr, n_rows, n_cols, space="acc", id=1, accumulate=True))
+            b.insert(g.MvoutOp(c, off, addr, n_rows, n_cols, space="acc", full=out_bits == 32))
