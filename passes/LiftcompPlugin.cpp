@@ -129,8 +129,8 @@ public:
       module.emitError()
           << info.argument
           << ": mlir-opt cannot read back the module the Python pass returned "
-             "(for liftcomp's own dialects, load dialects/*.irdl.mlir with "
-             "--irdl-file):"
+             "(for liftcomp's own dialects, add --irdl-file=dialects/all.irdl.mlir, "
+             "see liftcomp plugin-path --irdl):"
           << parseErrors;
       return signalPassFailure();
     }

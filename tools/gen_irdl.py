@@ -4,7 +4,8 @@
     .venv/bin/python tools/gen_irdl.py           # (re)write the files
     .venv/bin/python tools/gen_irdl.py --check   # exit 1 if a file is missing or stale
 
-mlir-opt-22 then reads IR in our dialects with --irdl-file=dialects/<name>.irdl.mlir.
+mlir-opt-22 then reads IR in our dialects with --irdl-file=dialects/<name>.irdl.mlir, or all of
+them with --irdl-file=dialects/all.irdl.mlir (mlir-opt-22 takes a single --irdl-file).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def expected_files() -> dict[Path, str]:
     for name, factory in sorted(liftcomp_dialects().items()):
         source = f"the xDSL dialect '{name}' of liftcomp.universe"
         files[DIALECTS_DIR / f"{name}.irdl.mlir"] = dialect_to_irdl_text(factory(), source)
+    files[DIALECTS_DIR / "all.irdl.mlir"] = "\n".join(files.values())
     return files
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from liftcomp.cli import main as liftcomp_main
 from liftcomp.interop import bridge
-from liftcomp.interop.cli import PLUGIN_PATH
+from liftcomp.interop.cli import IRDL_PATH, PLUGIN_PATH
 from liftcomp.interop.mlir_tool import find_tool, parse_xdsl, run_mlir_opt_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,6 +127,17 @@ def test_plugin_path_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert rc == 0 and out.strip() == str(PLUGIN_PATH) and Path(out.strip()).is_absolute()
     else:
         assert rc == 1 and "tools/build-plugin.sh" in err
+
+
+def test_plugin_path_irdl_names_a_file_with_every_dialect(capsys: pytest.CaptureFixture[str]) -> None:
+    from liftcomp.universe import liftcomp_dialects
+
+    assert liftcomp_main(["plugin-path", "--irdl"]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert path == IRDL_PATH and path.is_absolute()
+    text = path.read_text()
+    for name in liftcomp_dialects():
+        assert f"irdl.dialect @{name} {{" in text
 
 
 @needs_plugin
