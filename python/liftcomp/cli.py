@@ -7,6 +7,7 @@ nothing is written when a command fails.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("liftcomp: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug in liftcomp, not a user error: say so, briefly
+        if os.environ.get("LIFTCOMP_DEBUG"):
+            raise
+        print(f"liftcomp: internal error: {type(e).__name__}: {e} (set LIFTCOMP_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -973,7 +973,10 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
     if isinstance(n, Arg):
         v = env[n.name]
         if n.is_scalar:
-            return n.dtype.np.type(v)
+            if n.dtype.is_float:
+                return n.dtype.np.type(v)
+            # Integer scalars wrap to their width (the caller may pass the unsigned reading).
+            return np.array(int(v)).astype(np.int64).astype(n.dtype.np)[()]
         return np.asarray(v).view(n.dtype.np)
     if isinstance(n, View | Reshape) and _is_argument_view(n):
         root = n

@@ -1,0 +1,67 @@
+"""The verifier's rewrite rules and fold reasoning, checked independently."""
+
+from __future__ import annotations
+
+import z3
+
+from liftcomp.lift import terms as T
+from liftcomp.lift.smt import Prover, normalise
+from liftcomp.lift.terms import EType, Poly
+
+I8 = EType("i", 8)
+F32 = EType("f", 32)
+
+
+def test_c_division_rewrite_is_an_identity_on_i8() -> None:
+    # (a - fmod(a, b)) // b == a / b (truncating) for every i8 a, b != 0 except INT_MIN / -1 (UB).
+    a, b = z3.BitVec("a", 8), z3.BitVec("b", 8)
+    r = z3.SRem(a, b)
+    num = a - r
+    q = num / b
+    floor = z3.If(z3.And(z3.SRem(num, b) != 0, (z3.SRem(num, b) < 0) != (b < 0)), q - 1, q)
+    s = z3.Solver()
+    s.add(b != 0, z3.Not(z3.And(a == -128, b == -1)), floor != a / b)
+    assert s.check() == z3.unsat
+
+
+def test_rewrite_fires() -> None:
+    a, b = T.Scalar("a", I8), T.Scalar("b", I8)
+    spelled = T.Op("floordivsi", (T.Op("subi", (a, T.Op("remsi", (a, b), I8)), I8), b), I8)
+    assert normalise(spelled) == T.Op("divsi", (a, b), I8)
+
+
+def _fold(op: str, init: T.Term, lb: int | str, ub: str, body_buf: str, t: EType = F32) -> T.Fold:
+    k = T.fresh("k")
+    lbp = Poly.const(lb) if isinstance(lb, int) else Poly.var(lb)
+    return T.Fold(op, init, k, lbp, Poly.var(ub), 1, T.Read(body_buf, (Poly.var(k),), t), t)
+
+
+def test_structurally_equal_folds_for_all_sizes() -> None:
+    p = Prover([z3.Int("n") >= 0])
+    x = _fold("addf", T.Const(0.0, F32), 0, "n", "a")
+    y = _fold("addf", T.Const(0.0, F32), 0, "n", "a")
+    assert p.equal(x, y, []).status == "proved"
+
+
+def test_different_ranges_not_proved() -> None:
+    p = Prover([z3.Int("n") >= 0, z3.Int("m") >= 0])
+    x = _fold("addf", T.Const(0.0, F32), 0, "n", "a")
+    y = _fold("addf", T.Const(0.0, F32), 0, "m", "a")
+    assert p.equal(x, y, []).status != "proved"
+
+
+def test_peeled_max_needs_a_nonempty_range() -> None:
+    first = T.Read("a", (Poly.const(0),), F32)
+    late = _fold("maximumf", first, 1, "n", "a")
+    early = _fold("maximumf", T.Const(float("-inf"), F32), 0, "n", "a")
+    # With n >= 0 only, n == 0 makes them differ (-inf vs a[0]): must not be proved.
+    assert Prover([z3.Int("n") >= 0]).equal(early, late, []).status != "proved"
+    # Loop `m = a[0]; for i in 1..n` against the same spelling is proved for all n.
+    assert Prover([z3.Int("n") >= 0]).equal(late, _fold("maximumf", first, 1, "n", "a"), []).status == "proved"
+
+
+def test_wraparound_is_real() -> None:
+    # 200 + 100 in u8 arithmetic is 44, not 300: bit-vectors of the real width.
+    c = T.Op("addi", (T.Const(200, I8), T.Const(100, I8)), I8)
+    assert Prover([]).equal(c, T.Const(44, I8), []).status == "proved"
+    assert Prover([]).equal(c, T.Const(45, I8), []).status == "refuted"
