@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import arith, bufferization, func, linalg, tensor
+from xdsl.dialects import arith, bufferization, func, tensor
 from xdsl.dialects.builtin import (
     AnyFloat,
     FloatAttr,
@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
 )
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xdsl.dialects import linalg, memref, tensor
+from xdsl.dialects import memref, tensor
 from xdsl.dialects.builtin import MemRefType, TensorType
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import (
     AffineBinaryOpExpr,
