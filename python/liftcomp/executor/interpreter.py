@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 from xdsl.dialects import builtin, func
 from xdsl.dialects.builtin import (
-    AffineMapAttr,
     DYNAMIC_INDEX,
+    AffineMapAttr,
     AnyFloat,
+    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float16Type,
     Float32Type,
@@ -432,6 +433,79 @@ def _memref_copy(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> li
         raise ExecutionError("memref.copy between buffers of different shapes")
     dst[...] = src
     return []
+
+
+# ------------------------------------------------------------------- memref views
+# Views are numpy views of the same memory, so writes through them reach the original buffer.
+def _mixed(static: Sequence[int], dynamic: Sequence[Any]) -> list[int]:
+    dyn = iter(dynamic)
+    return [int(next(dyn)) if s == DYNAMIC_INDEX else s for s in static]
+
+
+@_h("memref.subview")
+def _memref_subview(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
+    src = env[op.operands[0]]
+    props = {k: _prop(op, k) for k in ("static_offsets", "static_sizes", "static_strides")}
+    seg = _prop(op, "operandSegmentSizes")
+    assert isinstance(seg, DenseArrayBase)
+    n_off, n_size, _ = seg.get_values()[1:]  # type: ignore[misc]
+    dyn = _ops(op, env)[1:]
+    static = {k: v.get_values() for k, v in props.items() if isinstance(v, DenseArrayBase)}  # type: ignore[misc]
+    offsets = _mixed(static["static_offsets"], dyn[:n_off])  # type: ignore[arg-type]
+    sizes = _mixed(static["static_sizes"], dyn[n_off : n_off + n_size])  # type: ignore[arg-type]
+    strides = _mixed(static["static_strides"], dyn[n_off + n_size :])  # type: ignore[arg-type]
+    if not len(offsets) == len(sizes) == len(strides) == src.ndim:
+        raise ExecutionError("memref.subview: offsets/sizes/strides do not match the source rank")
+    index: list[slice] = []
+    for d, (o, n, s) in enumerate(zip(offsets, sizes, strides, strict=True)):
+        if s <= 0 or o < 0 or n < 0 or (n > 0 and o + (n - 1) * s >= src.shape[d]):
+            raise OutOfBounds(
+                f"memref.subview: [{o}, size {n}, stride {s}] out of bounds for dimension {d} of shape {list(src.shape)}", src
+            )
+        index.append(slice(o, o + n * s, s))
+    view = src[tuple(index)]
+    rt = op.results[0].type
+    assert isinstance(rt, MemRefType)
+    res_shape = list(rt.get_shape())
+    if len(res_shape) == view.ndim:
+        return [view]
+    # Rank reduction drops unit dims; match the kept ones left to right like MLIR does.
+    keep: list[int] = []
+    j = 0
+    for d, n in enumerate(static["static_sizes"]):  # type: ignore[arg-type]
+        if j < len(res_shape) and (res_shape[j] == n or (res_shape[j] == DYNAMIC_INDEX and n == DYNAMIC_INDEX)):
+            keep.append(d)
+            j += 1
+        elif sizes[d] != 1:
+            raise ExecutionError(f"memref.subview: cannot drop dimension {d} of size {sizes[d]}")
+    if j != len(res_shape):
+        raise ExecutionError("memref.subview: result type does not match the sizes")
+    return [view[tuple(slice(None) if d in keep else 0 for d in range(view.ndim))]]
+
+
+def _reshape_view(arr: np.ndarray[Any, Any], shape: list[int], what: str) -> np.ndarray[Any, Any]:
+    try:
+        return np.reshape(arr, shape, copy=False)
+    except ValueError:
+        raise ExecutionError(f"{what}: shape {list(arr.shape)} cannot be viewed as {shape} without a copy") from None
+
+
+@_h("memref.expand_shape")
+def _memref_expand_shape(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
+    vals = _ops(op, env)
+    static = _prop(op, "static_output_shape")
+    assert isinstance(static, DenseArrayBase)
+    shape = _mixed(static.get_values(), vals[1:])  # type: ignore[arg-type]
+    return [_reshape_view(vals[0], shape, "memref.expand_shape")]
+
+
+@_h("memref.collapse_shape")
+def _memref_collapse_shape(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
+    src = env[op.operands[0]]
+    reassoc = _prop(op, "reassociation")
+    assert isinstance(reassoc, builtin.ArrayAttr)
+    shape = [int(np.prod([src.shape[i.value.data] for i in group.data], dtype=np.int64)) for group in reassoc.data]  # type: ignore[attr-defined]
+    return [_reshape_view(src, shape, "memref.collapse_shape")]
 
 
 # ------------------------------------------------------------------- arith

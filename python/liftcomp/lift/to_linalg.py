@@ -12,9 +12,13 @@ arguments, scalar arguments, results) with linalg/tensor ops computing `prog`:
 - element ops are derived from the element semantics in tensorspec.py (`_elementwise_term`,
   `_convert`), so the lowering computes what the verifier proved; integer division and
   remainder by zero give 0 (numpy's value) instead of MLIR's undefined behaviour;
-- `buf[view] = value` writes through memref.subview / memref.expand_shape of the argument with
-  `bufferization.materialize_in_destination ... restrict writable` (memref.store for a rank-0
-  view); returned values are converted to the function's result types.
+- `buf[view] = value` updates the buffer's value in tensors (`bufferization.to_tensor %buf
+  restrict writable`, then tensor.insert_slice / tensor.insert through the view chain, reshapes
+  undone by expand/collapse_shape), and each written buffer gets one final
+  `bufferization.materialize_in_destination %t in restrict writable %buf`. (Materializing into a
+  memref.subview is what upstream allows too, but xDSL 0.74's verifier only accepts identity
+  layouts for the destination.) Bufferization writes in place: the inserts become subviews;
+- returned values are converted to the function's result types.
 
 Size symbols (`Poly` variables) are scalar arguments (index, or integers through
 arith.index_cast) or `"<buf>.shape[<k>]"` (memref.dim of that argument).
@@ -27,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import arith, bufferization, func, linalg, memref, tensor
+from xdsl.dialects import arith, bufferization, func, memref, tensor
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
@@ -42,15 +46,15 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
-    NoneAttr,
-    StridedLayoutAttr,
     TensorType,
     UnitAttr,
     i64,
 )
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.transforms.common_subexpression_elimination import cse
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.lift import terms as T
@@ -158,8 +162,9 @@ class _Emitter:
         self.consts: dict[tuple[Any, Attribute], SSAValue] = {}
         self.indices: dict[Poly, SSAValue] = {}
         self.inputs: dict[str, SSAValue] = {}
-        self.values: dict[int, tuple[Node, SSAValue]] = {}  # id(node) -> value (temporaries are shared nodes)
+        self.values: dict[str, SSAValue] = {}
         self.written = {a.buf for a in prog.assigns}
+        self.outputs: dict[str, SSAValue] = {}  # current value of each written buffer
 
     # --- insertion
     def emit(self, op: Operation) -> SSAValue:
@@ -195,7 +200,7 @@ class _Emitter:
             buf, k = m.group(1), int(m.group(2))
             if buf not in self.args or not isinstance(self.args[buf].type, MemRefType):
                 raise LoweringError(f"size symbol '{name}' names no memref argument")
-            return self.emit_top(memref.DimOp.from_source_and_index(self.args[buf], self.const(k, IndexType())))
+            return self.emit_top(memref.DimOp(self.args[buf], self.const(k, IndexType())))
         if name not in self.args:
             raise LoweringError(f"size symbol '{name}' is not an argument")
         a = self.args[name]
@@ -240,6 +245,12 @@ class _Emitter:
             op.erase(safe_erase=False)
         for a in self.prog.assigns:
             self.assign(a)
+        for buf, t in self.outputs.items():
+            self.emit(
+                bufferization.MaterializeInDestinationOp.create(
+                    operands=[t, self.args[buf]], properties={"restrict": UnitAttr(), "writable": UnitAttr()}
+                )
+            )
         outputs = self.fn.function_type.outputs.data
         if len(outputs) != len(self.prog.returns):
             raise LoweringError(
@@ -247,6 +258,7 @@ class _Emitter:
             )
         results = [self.to_type(self.value(r), r.dtype, t) for r, t in zip(self.prog.returns, outputs, strict=True)]
         self.emit(func.ReturnOp(*results))
+        cse(self.fn)  # repeated views and sizes of the program text
 
     def to_type(self, v: SSAValue, dt: DType, t: Attribute) -> SSAValue:
         """Convert a returned scalar to the function's result type (numpy astype semantics)."""
@@ -274,12 +286,12 @@ class _Emitter:
             # Reads see the values at entry: read a copy of a buffer the program also writes.
             copy_t = MemRefType(t.element_type, t.get_shape())
             dims = [
-                self.emit_top(memref.DimOp.from_source_and_index(buf, self.const(k, IndexType())))
+                self.emit_top(memref.DimOp(buf, self.const(k, IndexType())))
                 for k, s in enumerate(t.get_shape())
                 if s == DYNAMIC_INDEX
             ]
             copy = self.emit_top(memref.AllocOp(dims, [], copy_t))
-            self.emit_top(memref.CopyOp(buf, copy))
+            self.top.add_op(memref.CopyOp(buf, copy))
             buf = copy
         v = self.emit_top(bufferization.ToTensorOp(buf, restrict=True))
         self.inputs[name] = v
@@ -288,10 +300,10 @@ class _Emitter:
     # --- nodes
     def value(self, n: Node) -> SSAValue:
         """A tensor for nodes of rank >= 1, a scalar for rank 0."""
-        key = id(n)
+        key = repr(n)  # structural: equal subtrees (e.g. the same slice written twice) are lowered once
         if key not in self.values:
-            self.values[key] = (n, self.lower(n))  # keeps n alive, so its id stays unique
-        return self.values[key][1]
+            self.values[key] = self.lower(n)
+        return self.values[key]
 
     def lower(self, n: Node) -> SSAValue:
         if isinstance(n, Lit):
@@ -306,10 +318,8 @@ class _Emitter:
             return self.lower_reshape(n)
         if isinstance(n, Transpose):
             return self.lower_transpose(n)
-        if isinstance(n, Cast):
-            return self.map(n.shape, n.dtype, [n.src], lambda v: self.term(_convert(T.Scalar("$0", n.src.dtype.etype), n.src.dtype, n.dtype), {"$0": v[0]}))
-        if isinstance(n, Elementwise):
-            return self.map(n.shape, n.dtype, n.args, lambda v: self.elementwise(n, v))
+        if isinstance(n, Cast | Elementwise):
+            return self.fused(n)
         if isinstance(n, Full):
             v = self.value(n.value)
             if not n.shape:
@@ -343,18 +353,18 @@ class _Emitter:
             return self.emit_top(tensor.ExtractOp(t, [], elem_type(n.dtype)))
         return self.coerce(t, tensor_type(n.shape, n.dtype))
 
-    def coerce(self, v: SSAValue, want: Attribute) -> SSAValue:
+    def coerce(self, v: SSAValue, want: TensorType[Attribute]) -> SSAValue:
         """tensor.cast where static and dynamic extents of the same size meet."""
         if v.type == want:
             return v
         return self.emit(tensor.CastOp(v, want))
 
-    def lower_view(self, n: View) -> SSAValue:
-        src = self.value(n.src)
-        kept: list[Poly] = []
+    def slice_params(self, n: View) -> tuple[list[int | SSAValue], list[int | SSAValue], list[int], list[Poly]]:
+        """Offsets, sizes, strides of a view (integer indices: size 1, dropped) and its kept sizes."""
         offsets: list[int | SSAValue] = []
         sizes: list[int | SSAValue] = []
-        strides: list[int | SSAValue] = []
+        strides: list[int] = []
+        kept: list[Poly] = []
         for spec in n.per_dim:
             if isinstance(spec, SliceSpec):
                 offsets.append(self.mixed(spec.start))
@@ -365,9 +375,22 @@ class _Emitter:
                 offsets.append(self.mixed(spec))
                 sizes.append(1)
                 strides.append(1)
+        return offsets, sizes, strides, kept
+
+    def lower_view(self, n: View) -> SSAValue:
+        return self.slice_value(self.value(n.src), n)
+
+    def slice_value(self, src: SSAValue, n: View) -> SSAValue:
+        offsets, sizes, strides, kept = self.slice_params(n)
         if not kept and not n.newaxes:
             return self.emit(tensor.ExtractOp(src, [self.index(s) for s in n.per_dim if isinstance(s, Poly)], elem_type(n.dtype)))
-        sliced = self.emit(tensor.ExtractSliceOp(src, offsets, sizes, strides, tensor_type(kept, n.dtype)))
+        sliced = self.emit(
+            tensor.ExtractSliceOp.build(
+                operands=[src, *_dynamic_parts(offsets, sizes), []],
+                result_types=[tensor_type(kept, n.dtype)],
+                properties=_static_parts(offsets, sizes, strides),
+            )
+        )
         if not n.newaxes:
             return sliced
         # None: unit dims, each grouped with the nearest kept dim before it (or the first one).
@@ -388,24 +411,27 @@ class _Emitter:
             tensor.ExpandShapeOp(
                 src,
                 self.dyn_sizes(shape),
-                ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in g]) for g in groups]),
+                _reassociation(groups),
                 [_static(p) for p in shape],
                 tensor_type(shape, dt),
             )
         )
 
     def lower_reshape(self, n: Reshape) -> SSAValue:
-        src = self.value(n.src)
-        rank_in, rank_out = len(n.src.shape), len(n.shape)
+        return self.reshape_value(self.value(n.src), n.src.shape, n.shape, n.dtype)
+
+    def reshape_value(self, src: SSAValue, src_shape: Sequence[Poly], shape: Sequence[Poly], dt: DType) -> SSAValue:
+        """Row-major reshape between 1-D and N-D."""
+        rank_in, rank_out = len(src_shape), len(shape)
         if rank_in == rank_out == 1:
-            return self.coerce(src, tensor_type(n.shape, n.dtype))
+            return self.coerce(src, tensor_type(shape, dt))
         if rank_in == 1:
-            return self.expand(src, [list(range(rank_out))], n.shape, n.dtype)
+            return self.expand(src, [list(range(rank_out))], shape, dt)
         if rank_out == 1:
             op = tensor.CollapseShapeOp.create(
                 operands=[src],
-                result_types=[tensor_type(n.shape, n.dtype)],
-                properties={"reassociation": ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in range(rank_in)])])},
+                result_types=[tensor_type(shape, dt)],
+                properties={"reassociation": _reassociation([list(range(rank_in))])},
             )
             return self.emit(op)
         raise LoweringError("reshape between two multi-dimensional shapes")
@@ -418,6 +444,43 @@ class _Emitter:
         return self.emit(linalg.TransposeOp(src, init, DenseArrayBase.from_list(i64, list(n.perm)), tensor_type(n.shape, n.dtype)))
 
     # --- element-wise maps
+    def fused(self, root: Node) -> SSAValue:
+        """One generic for a tree of element-wise ops and casts of the same shape."""
+
+        def fusable(n: Node) -> bool:
+            return isinstance(n, Cast | Elementwise) and (n is root or n.shape == root.shape)
+
+        leaves: dict[str, Node] = {}
+
+        def collect(n: Node) -> None:
+            if not fusable(n):
+                leaves.setdefault(repr(n), n)
+                return
+            for c in _children(n):
+                collect(c)
+
+        collect(root)
+        order = list(leaves)
+
+        def body(vals: list[SSAValue]) -> SSAValue:
+            env = dict(zip(order, vals, strict=True))
+
+            def ev(n: Node) -> SSAValue:
+                key = repr(n)
+                if key in env:
+                    return env[key]
+                if isinstance(n, Cast):
+                    r = self.term(_convert(T.Scalar("$0", n.src.dtype.etype), n.src.dtype, n.dtype), {"$0": ev(n.src)})
+                else:
+                    assert isinstance(n, Elementwise)
+                    r = self.elementwise(n, [ev(a) for a in n.args])
+                env[key] = r
+                return r
+
+            return ev(root)
+
+        return self.map(root.shape, root.dtype, list(leaves.values()), body)
+
     def map(self, shape: Sequence[Poly], dt: DType, args: Sequence[Node], body: Callable[[list[SSAValue]], SSAValue]) -> SSAValue:
         """A broadcasting element-wise op; rank-0 arguments are captured as scalars."""
         if not shape:
@@ -481,7 +544,7 @@ class _Emitter:
 
     def elementwise(self, n: Elementwise, vals: Sequence[SSAValue]) -> SSAValue:
         names = [f"${i}" for i in range(len(vals))]
-        args = [T.Scalar(nm, a.dtype.etype) for nm, a in zip(names, n.args, strict=True)]
+        args: list[T.Term] = [T.Scalar(nm, a.dtype.etype) for nm, a in zip(names, n.args, strict=True)]
         return self.term(_elementwise_term(n, args), dict(zip(names, vals, strict=True)))
 
     # --- element terms -> arith / math
@@ -616,118 +679,72 @@ class _Emitter:
             val = Lit(decl.dtype, (), value=_np_cast(val.value, val.dtype, decl.dtype))
         elif val.dtype != decl.dtype:
             val = Cast(decl.dtype, val.shape, src=val)
-        view, shape = self.memref_view(a.view)
-        if not shape:
-            self.emit(memref.StoreOp.get(self.value(val), view, []))
-            return
-        if val.shape != tuple(shape):
+        shape = a.view.shape
+        if shape and val.shape != shape:
             if not val.shape:
                 t = self.emit(linalg.FillOp([self.value(val)], [self.empty(shape, decl.dtype)], [tensor_type(shape, decl.dtype)]))
             else:
-                t = self.map(shape, decl.dtype, [val], lambda v: v[0])
+                t = self.map(shape, decl.dtype, [val], lambda v: v[0])  # broadcast
         else:
             t = self.value(val)
-        vt = view.type
-        assert isinstance(vt, MemRefType)
-        t = self.coerce(t, TensorType(vt.element_type, vt.get_shape()))
-        self.emit(
-            bufferization.MaterializeInDestinationOp.create(
-                operands=[t, view], properties={"restrict": UnitAttr(), "writable": UnitAttr()}
-            )
-        )
+        self.outputs[a.buf] = self.update(a.view, t, a.buf)
 
-    def memref_view(self, n: Node) -> tuple[SSAValue, tuple[Poly, ...]]:
-        """The memref of an assignment target, with its strided layout computed like MLIR does."""
+    def dest(self, buf: str) -> SSAValue:
+        """The current value of an output buffer: its entry value until a write replaces it."""
+        if buf not in self.outputs:
+            self.outputs[buf] = self.emit_top(bufferization.ToTensorOp(self.args[buf], restrict=True, writable=True))
+        return self.outputs[buf]
+
+    def current(self, n: Node, buf: str) -> SSAValue:
+        """The current value of a view chain of an output buffer."""
         if isinstance(n, Arg):
-            buf = self.args[n.name]
-            if not isinstance(buf.type, MemRefType):
-                raise LoweringError(f"'{n.name}' is not a memref argument")
-            return buf, n.shape
+            return self.coerce(self.dest(buf), tensor_type(n.shape, n.dtype))
         if isinstance(n, View):
-            src, _ = self.memref_view(n.src)
-            st = src.type
-            assert isinstance(st, MemRefType)
-            strides, offset = _layout(st)
-            offsets: list[int | SSAValue] = []
-            sizes: list[int | SSAValue] = []
-            steps: list[int] = []
-            res_shape: list[int] = []
-            res_strides: list[int | None] = []
-            new_off: int | None = offset
-            kept: list[Poly] = []
-            for d, spec in enumerate(n.per_dim):
-                start = spec.start if isinstance(spec, SliceSpec) else spec
-                offsets.append(self.mixed(start))
-                if new_off is not None and strides[d] is not None and start.is_const:
-                    new_off += start.const_value * strides[d]  # type: ignore[operator]
-                else:
-                    new_off = None
-                if isinstance(spec, SliceSpec):
-                    sizes.append(self.mixed(spec.length))
-                    steps.append(spec.step)
-                    res_shape.append(_static(spec.length))
-                    res_strides.append(None if strides[d] is None else strides[d] * spec.step)  # type: ignore[operator]
-                    kept.append(spec.length)
-                else:
-                    sizes.append(1)
-                    steps.append(1)
-            rt = MemRefType(st.element_type, res_shape, StridedLayoutAttr(res_strides, new_off))
-            op = memref.SubviewOp.build(
-                operands=[src, [o for o in offsets if isinstance(o, SSAValue)], [z for z in sizes if isinstance(z, SSAValue)], []],
-                result_types=[rt],
-                properties={
-                    "static_offsets": DenseArrayBase.from_list(i64, [o if isinstance(o, int) else DYNAMIC_INDEX for o in offsets]),
-                    "static_sizes": DenseArrayBase.from_list(i64, [z if isinstance(z, int) else DYNAMIC_INDEX for z in sizes]),
-                    "static_strides": DenseArrayBase.from_list(i64, steps),
-                },
-            )
-            return self.emit(op), tuple(kept)
+            return self.slice_value(self.current(n.src, buf), n)
         if isinstance(n, Reshape):
-            src, src_shape = self.memref_view(n.src)
-            st = src.type
-            assert isinstance(st, MemRefType)
-            if len(src_shape) != 1:
-                raise LoweringError("an assignment target may only reshape a 1-D view")
-            if len(n.shape) == 1:
-                return src, n.shape
-            strides, offset = _layout(st)
-            inner = strides[0]
-            res_strides: list[int | None] = []
-            for k in range(len(n.shape)):
-                s: int | None = inner
-                for d in n.shape[k + 1 :]:
-                    s = None if s is None or not d.is_const else s * d.const_value
-                res_strides.append(s)
-            layout: Attribute = (
-                NoneAttr() if isinstance(st.layout, NoneAttr) else StridedLayoutAttr(res_strides, offset)
+            return self.reshape_value(self.current(n.src, buf), n.src.shape, n.shape, n.dtype)
+        raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
+
+    def update(self, n: Node, new: SSAValue, buf: str) -> SSAValue:
+        """The value of the whole buffer once view n of it is replaced by `new`."""
+        if isinstance(n, Arg):
+            t = self.args[buf].type
+            assert isinstance(t, MemRefType)
+            return self.coerce(new, TensorType(t.element_type, t.get_shape()))
+        if isinstance(n, View):
+            if n.newaxes:
+                raise LoweringError("an assignment target cannot use None")
+            cur = self.current(n.src, buf)
+            if not n.shape:
+                idx = [self.index(s) for s in n.per_dim if isinstance(s, Poly)]
+                return self.update(n.src, self.emit(tensor.InsertOp(new, cur, idx)), buf)
+            offsets, sizes, strides, kept = self.slice_params(n)
+            new = self.coerce(new, tensor_type(kept, n.dtype))
+            op = tensor.InsertSliceOp.build(
+                operands=[new, cur, *_dynamic_parts(offsets, sizes), []],
+                result_types=[cur.type],
+                properties=_static_parts(offsets, sizes, strides),
             )
-            rt = MemRefType(st.element_type, [_static(p) for p in n.shape], layout)  # type: ignore[arg-type]
-            op = memref.ExpandShapeOp.build(
-                operands=[src, self.dyn_sizes(n.shape)],
-                result_types=[rt],
-                properties={
-                    "reassociation": ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in range(len(n.shape))])]),
-                    "static_output_shape": DenseArrayBase.from_list(i64, [_static(p) for p in n.shape]),
-                },
-            )
-            return self.emit(op), n.shape
+            return self.update(n.src, self.emit(op), buf)
+        if isinstance(n, Reshape):
+            return self.update(n.src, self.reshape_value(new, n.shape, n.src.shape, n.dtype), buf)
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
 
-def _layout(t: MemRefType[Attribute]) -> tuple[list[int | None], int | None]:
-    """Strides and offset of a memref (None: dynamic)."""
-    if isinstance(t.layout, StridedLayoutAttr):
-        strides = [s.data if not isinstance(s, NoneAttr) else None for s in t.layout.strides.data]
-        off = t.layout.offset
-        return strides, (off.data if not isinstance(off, NoneAttr) else None)
-    if not isinstance(t.layout, NoneAttr):
-        raise LoweringError(f"memref layout {t.layout} is not supported")
-    out: list[int | None] = []
-    s: int | None = 1
-    for d in reversed(t.get_shape()):
-        out.append(s)
-        s = None if s is None or d == DYNAMIC_INDEX else s * d
-    return list(reversed(out)), 0
+def _reassociation(groups: list[list[int]]) -> ArrayAttr[ArrayAttr[IntegerAttr]]:
+    return ArrayAttr([ArrayAttr([IntegerAttr(i, i64) for i in g]) for g in groups])
+
+
+def _dynamic_parts(offsets: Sequence[int | SSAValue], sizes: Sequence[int | SSAValue]) -> list[list[SSAValue]]:
+    return [[o for o in offsets if isinstance(o, SSAValue)], [z for z in sizes if isinstance(z, SSAValue)]]
+
+
+def _static_parts(offsets: Sequence[int | SSAValue], sizes: Sequence[int | SSAValue], strides: Sequence[int]) -> dict[str, Attribute]:
+    return {
+        "static_offsets": DenseArrayBase.from_list(i64, [o if isinstance(o, int) else DYNAMIC_INDEX for o in offsets]),
+        "static_sizes": DenseArrayBase.from_list(i64, [z if isinstance(z, int) else DYNAMIC_INDEX for z in sizes]),
+        "static_strides": DenseArrayBase.from_list(i64, list(strides)),
+    }
 
 
 def _named(name: str, operands: Sequence[SSAValue], result: Attribute) -> Operation:
