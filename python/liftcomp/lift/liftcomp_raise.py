@@ -39,10 +39,11 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
         copy = lifted.fn.clone()
         try:
             emit_program(copy, lifted.program, lifted.decls)
-        except LiftcompError as e:
+        except Exception as e:  # a lowering gap must not lose the user's function
+            msg = e.message if isinstance(e, LiftcompError) else f"{type(e).__name__}: {e}"
             for r in reports:
                 if r.name == lifted.fn.sym_name.data:
-                    r.status, r.proof, r.reason = "unchanged", None, f"lowering to linalg failed: {e.message}"
+                    r.status, r.proof, r.reason = "unchanged", None, f"lowering to linalg failed: {msg}"
             continue
         module.body.block.insert_op_before(copy, lifted.fn)
         module.body.block.detach_op(lifted.fn)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Record, Summary, identity
@@ -28,8 +28,8 @@ class Problem:
 
     name: str
     summary: Summary
-    source: str  # the loop nest as MLIR text (for LLM prompts)
-    signature: str  # arguments with dtypes and shapes, as TensorSpec sees them
+    fn: Any  # the xdsl func.FuncOp (read-only: proposers render it, never change it)
+    decls: list[Any]  # tensorspec.ArgDecl per argument: what a program may refer to
 
 
 @dataclass

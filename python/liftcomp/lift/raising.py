@@ -84,7 +84,7 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
-    t = tested(module, fn, summary, prog, trials=opts.trials)
+    t = _differential(module, fn, summary, text, opts)
     if t.level is None:
         return t, prog
     p = prove(summary, prog, opts.float_model, opts.query_timeout_ms)
@@ -96,6 +96,24 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     if b.level == "bounded":
         return Verdict("bounded", f"not proved: {p.reason}"), prog
     return Verdict("tested", f"not proved ({p.reason}); bounded: {b.reason}", b.counterexample), prog
+
+
+def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions) -> Verdict:
+    """The differential test, on a small stand-in when the nest has large static sizes."""
+    from liftcomp.lift.shrink import needs_shrinking, shrink, shrink_program
+
+    if not needs_shrinking(fn):
+        prog = TS.parse_program(text, decls_of(summary))
+        return tested(module, fn, summary, prog, trials=opts.trials)
+    small_mod, small_fn, mapping = shrink(module, fn)
+    try:
+        small_summary = analyse(small_fn, [a.name for a in summary.args])
+        small_prog = TS.parse_program(shrink_program(text, mapping), decls_of(small_summary))
+    except (Refusal, TS.SpecError) as e:
+        return Verdict(None, f"could not build a small stand-in for the differential test: {e}")
+    v = tested(small_mod, small_fn, small_summary, small_prog, trials=opts.trials)
+    v.details["shrunk"] = {str(k): s for k, s in mapping.items()}
+    return v
 
 
 def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
@@ -114,7 +132,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         return unchanged(e.reason, e.location)
     if not summary.records and not summary.results:
         return unchanged("the function has no effect to lift")
-    problem = Problem(name, summary, "", "")
+    problem = Problem(name, summary, fn, decls_of(summary))
     proposers: list[Proposer] = []
     symbolic = SymbolicProposer()
     if opts.llm is not None and opts.strategy == "llm-first":
