@@ -45,8 +45,10 @@ class GemminiConfig:
     """Reservation-station entries per unit: an instruction holds one from dispatch to completion."""
 
     # --- Costs of the timing model (*model*) ---
-    host_issue_cycles: int = 4
-    """*model*: host (Rocket) cycles to issue one RoCC instruction, operands already in registers."""
+    host_issue_cycles: int = 5
+    """*model*: host (Rocket) cycles to issue one RoCC instruction: packing rows/cols/address
+    into rs2 (shifts and ors, as gemmini.h's macros do) plus the custom instruction itself.
+    Address arithmetic of the surrounding loops is charged separately (host_op_cycles)."""
     host_op_cycles: int = 1
     """*model*: host cycles per scalar operation (index arithmetic, loads/stores of host loops)."""
     host_loop_cycles: int = 2
