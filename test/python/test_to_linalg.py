@@ -381,6 +381,21 @@ CASES = [
         ops=("tensor.collapse_shape",),
     ),
     Case(
+        "conv_tap_scalar_newaxes",  # k[0, 1][None, None]: an element of a buffer broadcast over a 2-D slice
+        [Arg("img", "memref<4x5xf32>", "f32", (C(4), C(5)), array=(4, 5)), Arg("k", "memref<2x2xf32>", "f32", (C(2), C(2)), array=(2, 2)),
+         Arg("out", "memref<3x4xf32>", "f32", (C(3), C(4)), array=(3, 4))],
+        "out[0:3, 0:4] = img[0:3, 0:4] * k[0, 0][None, None] + img[1:4, 1:5] * k[1, 1][None, None] + k[0, 1][None, None]",
+        ops=("tensor.extract",),
+    ),
+    Case(
+        "rint_fmod_requant",  # np.rint (math.roundeven), np.fmod on ints (C's %)
+        [Arg("x", "memref<?xf32>", "f32", (n,), array=(8,)), Arg("a", "memref<?xi32>", "i32", (n,), array=(8,)),
+         Arg("b", "memref<?xi32>", "i32", (n,), array=(8,), domain="zeros"), Arg("y", "memref<?xi8>", "i8", (n,), array=(8,)),
+         Arg("r", "memref<?xi32>", "i32", (n,), array=(8,)), size("n", 8)],
+        "y[0:n] = np.clip(np.rint(x[0:n] * 30), -128, 127).astype(np.int8)\nr[0:n] = np.fmod(a[0:n], b[0:n])",
+        ops=("math.roundeven", "arith.remsi"),
+    ),
+    Case(
         "flatten_min_all",  # min over all axes of a 2-D view (flattened, first element first)
         [Arg("A", "memref<?x?xf32>", "f32", (m, n), array=(3, 4)), size("m", 2), size("n", 3)],
         "return np.min(A[0:m, 1:n+1])",
@@ -412,3 +427,10 @@ def test_wrong_declarations_are_refused() -> None:
     with pytest.raises(LoweringError, match="returns"):
         bad = Case("bad", case.args, case.program, results=["i32"])
         emit_program(_make_func(bad), prog, _decls(case))
+
+
+def test_float_fmod_is_refused() -> None:
+    # xDSL 0.74 has no arith.remf: refused with a reason rather than emitted wrongly.
+    case = Case("fmod", [Arg("x", "memref<?xf32>", "f32", (n,)), size("n", 4)], "x[0:n] = np.fmod(x[0:n], 0.5)")
+    with pytest.raises(LoweringError, match="arith.remf"):
+        emit_program(_make_func(case), parse_program(case.program, _decls(case)), _decls(case))

@@ -130,9 +130,18 @@ _REDUCTION = IteratorTypeAttr.reduction()
 _CMPI = {"eq": 0, "ne": 1, "slt": 2, "sle": 3, "sgt": 4, "sge": 5, "ult": 6, "ule": 7, "ugt": 8, "uge": 9}
 _CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ueq": 8, "ugt_f": 9, "uge_f": 10,
          "ult_f": 11, "ule_f": 12, "une": 13}
-_MATH = {"exp", "log", "sqrt", "tanh", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absf", "absi",
-         "powf", "erf"}
+_MATH = {"exp", "log", "sqrt", "rsqrt", "tanh", "exp2", "expm1", "log2", "log10", "log1p", "sin", "cos", "tan", "atan",
+         "floor", "ceil", "trunc", "round", "roundeven", "absf", "absi", "powf", "erf", "cbrt"}
 _SHAPE_SYM = re.compile(r"^(\w+)\.shape\[(\d+)\]$")
+
+
+def _scalar_source(n: Node) -> Node | None:
+    """The rank-0 node behind n (n itself, or a scalar with unit dims added), captured by bodies."""
+    if not n.shape:
+        return n
+    if isinstance(n, View) and not n.src.shape:
+        return n.src
+    return None
 
 
 def _children(n: Node) -> Iterator[Node]:
@@ -242,7 +251,7 @@ class _Emitter:
     # --- whole program
     def run(self) -> None:
         for op in reversed(list(self.top.ops)):
-            op.erase(safe_erase=False)
+            self.top.erase_op(op, safe_erase=False)
         for a in self.prog.assigns:
             self.assign(a)
         for buf, t in self.outputs.items():
@@ -378,6 +387,8 @@ class _Emitter:
         return offsets, sizes, strides, kept
 
     def lower_view(self, n: View) -> SSAValue:
+        if not n.src.shape:  # x[None, None] of a scalar
+            return self.emit(tensor.FromElementsOp.create(operands=[self.value(n.src)], result_types=[tensor_type(n.shape, n.dtype)]))
         return self.slice_value(self.value(n.src), n)
 
     def slice_value(self, src: SSAValue, n: View) -> SSAValue:
@@ -517,13 +528,14 @@ class _Emitter:
         nloops = len(iterators)
         ins: list[SSAValue] = []
         maps: list[AffineMapAttr] = []
-        tensor_pos: list[int] = []
+        captured: dict[int, SSAValue] = {}
         for i, (node, dims) in enumerate(operands):
-            if node.shape:
-                ins.append(self.value(node))
-                maps.append(_map(nloops, dims))
-                tensor_pos.append(i)
-        captured = {i: self.value(node) for i, (node, _) in enumerate(operands) if not node.shape}
+            scalar = _scalar_source(node)
+            if scalar is not None:
+                captured[i] = self.value(scalar)
+                continue
+            ins.append(self.value(node))
+            maps.append(_map(nloops, dims))
         out_t = tensor_type(out_shape, dt)
         outs = init if init is not None else self.empty(out_shape, dt)
         maps.append(_map(nloops, list(out_dims) if out_dims is not None else list(range(nloops))))
@@ -566,6 +578,8 @@ class _Emitter:
             return self.division(op, a[0], a[1], rt)
         if op in _MATH:
             return self.emit(_named(f"math.{op}", a, rt))
+        if op == "remf":
+            raise LoweringError("np.fmod on floats needs arith.remf, which xDSL 0.74 does not define")
         if op in T.BINARY_INT or op in T.BINARY_FLOAT or op in T.CASTS or op in ("select", "negf"):
             return self.emit(_named(f"arith.{op}", a, rt))
         raise LoweringError(f"no lowering for element op '{op}'")
