@@ -16,7 +16,6 @@ import json
 import time
 
 import numpy as np
-
 from liftcomp.interop.mlir_tool import parse_mlir
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report

@@ -183,6 +183,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
                 sizes[e.position] = np.shape(arr)[axis]
     if any(s is None for s in sizes):
         raise ReferenceError_("cannot infer every loop bound", op_location(op))
+    sizes_: list[int] = [s for s in sizes if s is not None]
     par = [d for d in range(n) if iters[d] == "parallel"]
     red = [d for d in range(n) if iters[d] != "parallel"]
     out = np.array(operands[-1], copy=True)
@@ -191,7 +192,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     if sorted(out_dims) != sorted(par):
         raise ReferenceError_("output map must index exactly the parallel dims")
     block = op.body.block
-    par_sizes = [sizes[d] for d in par]
+    par_sizes = [sizes_[d] for d in par]
 
     def gather(arr: Array, m: Any, red_idx: dict[int, int]) -> Array:
         # An operand as an array over the parallel dims (in `par` order), at fixed reduction indices.
@@ -205,7 +206,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
         order = sorted(range(len(kept)), key=lambda i: par.index(kept[i]))
         sub = np.transpose(sub, order) if len(order) > 1 else sub
         kept_sorted = [kept[i] for i in order]
-        shape = [sizes[d] if d in kept_sorted else 1 for d in par]
+        shape = [sizes_[d] if d in kept_sorted else 1 for d in par]
         return np.broadcast_to(np.reshape(sub, shape), par_sizes)
 
     out_perm = [out_dims.index(d) for d in par]
@@ -213,7 +214,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     if fast is not None:
         return _wrap(fast + out.astype(np.int64), _width(block.args[-1].type) or 64)
 
-    for point in itertools.product(*(range(sizes[d]) for d in red)):  # type: ignore[arg-type]
+    for point in itertools.product(*(range(sizes_[d]) for d in red)):  # type: ignore[arg-type]
         red_idx = dict(zip(red, point, strict=True))
         env_b: dict[SSAValue, Any] = {}
         for arg, arr, m in zip(block.args[:-1], operands[:-1], maps[:-1], strict=True):
@@ -233,8 +234,8 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
                 if d in red_idx:
                     env_b[body_op.result] = np.asarray(red_idx[d])
                 else:
-                    shape = [sizes[x] if x == d else 1 for x in par]
-                    env_b[body_op.result] = np.broadcast_to(np.arange(sizes[d]).reshape(shape), par_sizes)  # type: ignore[arg-type]
+                    shape = [sizes_[x] if x == d else 1 for x in par]
+                    env_b[body_op.result] = np.broadcast_to(np.arange(sizes_[d]).reshape(shape), par_sizes)  # type: ignore[arg-type]
                 continue
             local = {**env, **env_b}
             _eval_scalar_op(body_op, local)

@@ -321,6 +321,7 @@ class _FuncLowering:
         src = mat.source
         dest = mat.dest
         op = src.owner
+        assert self.first_op is not None
         b = IRBuilder(mat, self.first_op)
         if not isinstance(dest.type, MemRefType):
             raise LiftcompError("materialize_in_destination into a tensor is not supported", op_location(mat))
@@ -613,15 +614,17 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
     # Compute: k, j, i; the weights B(k, j) are preloaded once and reused down the i blocks.
     rows_i0 = b.min(D, t.rows_left)
 
+    a_start, b_start, c_start = t.a_start, t.b_start, t.c_start
+
     def compute_k(k: SSAValue, accumulate: bool) -> None:
         kd = b.mul(k, D)
         rows_k = b.min(D, b.sub(t.k_left, kd))
-        a_k = b.add(t.a_start, kd)
+        a_k = b.add(a_start, kd)
         with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
             jd = b.mul(j, D)
             cols_j = b.min(D, b.sub(t.cols_left, jd))
-            c_j = b.add(t.c_start, jd)
-            b.insert(g.PreloadOp(b.add(t.b_start, b.add(b.mul(k, tj_rows), jd)), c_j, rows_k, cols_j, rows_i0,
+            c_j = b.add(c_start, jd)
+            b.insert(g.PreloadOp(b.add(b_start, b.add(b.mul(k, tj_rows), jd)), c_j, rows_k, cols_j, rows_i0,
                                  cols_j, c_accumulate=accumulate))
             b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
             with b.for_(b.c(1), t.i_blocks, b.c(1)) as i:
