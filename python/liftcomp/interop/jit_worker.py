@@ -25,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
-# Bufferize, lower to loops, then to LLVM; C wrappers give memref arguments a stable ABI.
+# Bufferize (writing results in place where eliminate-empty-tensors can), lower to loops, then to
+# LLVM; C wrappers give memref arguments a stable ABI.
 LOWER_TO_LLVM = (
     "builtin.module("
     "func.func(llvm-request-c-wrappers),"
+    "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
     "func.func(convert-linalg-to-loops),"
