@@ -253,6 +253,8 @@ class _Emitter:
         for op in reversed(list(self.top.ops)):
             self.top.erase_op(op, safe_erase=False)
         for a in self.prog.assigns:
+            self.prepare_target(a)
+        for a in self.prog.assigns:
             self.assign(a)
         for buf, t in self.outputs.items():
             self.emit(
@@ -587,6 +589,8 @@ class _Emitter:
     def division(self, op: str, x: SSAValue, y: SSAValue, t: Attribute) -> SSAValue:
         """x op y with numpy's 0 for a zero divisor (MLIR leaves it undefined)."""
         zero, one = self.const(0, t), self.const(1, t)
+        if op != "modsi" and _nonzero_constant(y):
+            return self.emit(_named(f"arith.{op}", [x, y], t))
         is_zero = self.emit(arith.CmpiOp(y, zero, _CMPI["eq"]))
         safe = self.emit(arith.SelectOp(is_zero, one, y))
         if op == "modsi":
@@ -703,6 +707,20 @@ class _Emitter:
             t = self.value(val)
         self.outputs[a.buf] = self.update(a.view, t, a.buf)
 
+    def prepare_target(self, a: Assign) -> None:
+        """Output tensors and target offsets first: they then dominate the values computed for
+        them, which lets `eliminate-empty-tensors` compute those values in place."""
+        if not isinstance(a.view, Arg):
+            self.dest(a.buf)
+        n = a.view
+        while isinstance(n, View | Reshape):
+            polys = [s.start if isinstance(s, SliceSpec) else s for s in n.per_dim] if isinstance(n, View) else []
+            polys += [s.length for s in n.per_dim if isinstance(s, SliceSpec)] if isinstance(n, View) else list(n.shape)
+            for p in polys:
+                if not p.is_const:
+                    self.index(p)
+            n = n.src
+
     def dest(self, buf: str) -> SSAValue:
         """The current value of an output buffer: its entry value until a write replaces it."""
         if buf not in self.outputs:
@@ -759,6 +777,11 @@ def _static_parts(offsets: Sequence[int | SSAValue], sizes: Sequence[int | SSAVa
         "static_sizes": DenseArrayBase.from_list(i64, [z if isinstance(z, int) else DYNAMIC_INDEX for z in sizes]),
         "static_strides": DenseArrayBase.from_list(i64, list(strides)),
     }
+
+
+def _nonzero_constant(v: SSAValue) -> bool:
+    op = v.owner
+    return isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr) and op.value.value.data != 0
 
 
 def _named(name: str, operands: Sequence[SSAValue], result: Attribute) -> Operation:
