@@ -12,13 +12,6 @@ LLVM_CONFIG="$(command -v llvm-config-22 || echo /usr/lib/llvm-22/bin/llvm-confi
 [ -x "$LLVM_CONFIG" ] || { echo "build-plugin: llvm-config-22 missing; apt-get install llvm-22-dev" >&2; exit 1; }
 MLIR_DIR="$("$LLVM_CONFIG" --cmakedir)/../mlir"
 
-# The embedded interpreter needs libpython: the venv's base Python must be a shared build.
-if [ "$("$VENV_PY" -c 'import sysconfig; print(sysconfig.get_config_var("Py_ENABLE_SHARED") or 0)')" != 1 ]; then
-  echo "build-plugin: $VENV_PY is not based on a shared-library Python (Py_ENABLE_SHARED=0);" \
-       "the plugin cannot embed it (use e.g. Debian's python3 with libpython3-dev)" >&2
-  exit 1
-fi
-
 # Reconfigure only when the interpreter changed (or on the first run); ninja re-runs cmake
 # by itself when a CMakeLists.txt changes.
 CACHE=build/CMakeCache.txt
@@ -29,7 +22,10 @@ if [ ! -f "$CACHE" ] || [ ! -f build/build.ninja ] || ! grep -qx "LIFTCOMP_PYTHO
     -DMLIR_DIR="$MLIR_DIR" \
     -DPython3_EXECUTABLE="$VENV_PY" \
     -DLIFTCOMP_PYTHON:STRING="$VENV_PY" >build/cmake.log 2>&1 \
-    || { cat build/cmake.log >&2; echo "build-plugin: cmake failed" >&2; exit 1; }
+    || { cat build/cmake.log >&2
+         echo "build-plugin: cmake failed (the plugin embeds $VENV_PY: its base Python's libpython and" \
+              "headers are needed, e.g. apt-get install python3-dev for Debian's python3)" >&2
+         exit 1; }
 fi
 # Quiet unless something is rebuilt or fails.
 out="$(ninja -C build 2>&1)" || { echo "$out" >&2; echo "build-plugin: build failed" >&2; exit 1; }
