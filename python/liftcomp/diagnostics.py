@@ -18,9 +18,10 @@ class LiftcompError(Exception):
 
 
 def op_location(op: object) -> str:
-    """A readable location for an xDSL operation: its `loc` if it has one, else its name."""
+    """`file:line:col ('op.name')` when the op carries a file location, else `'op.name'`."""
     name = getattr(op, "name", type(op).__name__)
     loc = getattr(op, "location", None)
-    if loc is not None:
-        return f"{loc} ({name})"
+    filename = getattr(loc, "filename", None)
+    if filename is not None:
+        return f"{filename.data}:{loc.line.data}:{loc.column.data} ('{name}')"  # type: ignore[union-attr]
     return f"'{name}'"

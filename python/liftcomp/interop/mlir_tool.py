@@ -6,6 +6,7 @@ Text crosses the boundary in the generic form, the only one both sides read the 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -95,8 +96,10 @@ def run_mlir_opt_text(text: str, args: list[str], source_name: str = "<input>") 
 def parse_mlir(text: str, source_name: str = "<input>") -> ModuleOp:
     """Parse any MLIR text upstream accepts: mlir-opt-22 normalises it to generic form first."""
     generic = run_mlir_opt_text(
-        text, ["--mlir-print-op-generic", "--mlir-print-local-scope"], source_name
+        text, ["--mlir-print-op-generic", "--mlir-print-local-scope", "--mlir-print-debuginfo"], source_name
     )
+    # mlir-opt read stdin: point locations at the user's file.
+    generic = generic.replace('loc("<stdin>"', "loc(" + json.dumps(source_name))
     return parse_xdsl(generic, source_name)
 
 

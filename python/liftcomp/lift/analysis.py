@@ -31,6 +31,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineExpr, AffineSymExpr
 
+from liftcomp.diagnostics import op_location
 from liftcomp.lift import terms as T
 from liftcomp.lift.terms import EType, Poly
 
@@ -45,8 +46,7 @@ class Refusal(Exception):
 
 
 def _loc(op: Operation) -> str:
-    loc = getattr(op, "location", None)
-    return f"'{op.name}'" + (f" at {loc}" if loc is not None else "")
+    return op_location(op)
 
 
 def etype_of(t: Attribute) -> EType:

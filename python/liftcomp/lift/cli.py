@@ -89,6 +89,6 @@ def print_table(reports: list[Any]) -> None:
     for col in ("function", "status", "proof", "proposer", "seconds", "program / reason"):
         table.add_column(col)
     for r in reports:
-        detail = r.program if r.status == "lifted" else (r.reason or "")
+        detail = r.program if r.status == "lifted" else ((f"{r.location}: " if r.location else "") + (r.reason or ""))
         table.add_row(r.name, r.status, r.proof or "-", r.proposer or "-", f"{r.seconds:.2f}", detail)
     Console(stderr=True, width=160).print(table)
