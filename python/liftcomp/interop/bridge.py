@@ -32,8 +32,12 @@ BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
 
 _REPORT_TIME = os.environ.get("LIFTCOMP_BRIDGE_TIMES") == "1"
 
-# What `op_location` makes of an xDSL FileLineColLoc: loc("file":line:col) (op.name)
-_FILE_LINE_COL = re.compile(r'loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)')
+# What `op_location` makes of an op with a file location: file:line:col ('op.name'); also the
+# MLIR spelling loc("file":line:col).
+_FILE_LINE_COL = (
+    re.compile(r"^(.+):(\d+):(\d+)(?: \('[^']*'\))?$"),
+    re.compile(r'^loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)'),
+)
 
 
 def pass_names_text() -> tuple[bool, str]:
@@ -115,10 +119,11 @@ def _run(pass_name: str, options: str, module_text: str) -> str:
 def _error_reply(e: LiftcompError) -> BridgeReply:
     if not e.location:
         return False, e.message
-    match = _FILE_LINE_COL.match(e.location)
-    if match is None:
-        return False, f"{e.location}: {e.message}"
-    return False, e.message, match[1], int(match[2]), int(match[3])
+    for pattern in _FILE_LINE_COL:
+        match = pattern.match(e.location)
+        if match is not None:
+            return False, e.message, match[1], int(match[2]), int(match[3])
+    return False, f"{e.location}: {e.message}"
 
 
 def _guarded(pass_name: str, work: Callable[[], str]) -> BridgeReply:
