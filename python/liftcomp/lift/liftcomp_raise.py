@@ -65,6 +65,11 @@ class LiftcompRaisePass(ModulePass):
     kernel_timeout_s: float = 30.0
     report: str = ""
     remarks: bool = False
+    # proposer=llm: strategy, and the LLM settings over the environment and config file.
+    strategy: str = "symbolic-first"
+    llm_model: str = ""
+    llm_cache: str = ""
+    llm_cache_dir: str = ""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.proposer not in ("symbolic", "llm"):
@@ -73,9 +78,9 @@ class LiftcompRaisePass(ModulePass):
         if self.proposer == "llm":
             from liftcomp.lift.llm_proposer import proposer_from_environment
 
-            llm = proposer_from_environment()
+            llm = proposer_from_environment(models=self.llm_model, cache_mode=self.llm_cache, cache_dir=self.llm_cache_dir)
         opts = RaiseOptions(
-            proposer=self.proposer, require=self.require, float_model=self.float_model, bound=self.bound,
+            proposer=self.proposer, strategy=self.strategy, require=self.require, float_model=self.float_model, bound=self.bound,
             query_timeout_ms=self.query_timeout_ms, kernel_timeout_s=self.kernel_timeout_s, llm=llm,
         )
         _, reports = raise_module(op, opts)

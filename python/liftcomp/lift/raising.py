@@ -15,6 +15,7 @@ from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
 from liftcomp.lift.verify import LEVELS, Verdict, bounded, decls_of, prove, tested
+from liftcomp.llm.errors import CacheMiss
 
 
 @dataclass
@@ -146,12 +147,16 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     feedback = Feedback()
     reasons: list[str] = []
     best: tuple[Verdict, TS.Program, str, str] | None = None
+    # An LLM proposer lives for the whole module: count this function's requests only.
+    calls_before = sum(getattr(p, "calls", 0) for p in proposers)
     for prop in proposers:
         for _round in range(opts.max_rounds):
             if time.monotonic() > deadline:
                 break
             try:
                 cands = prop.propose(problem, feedback)
+            except CacheMiss:
+                raise  # a replayed build must fail, not quietly differ from the recorded one
             except LiftcompError as e:
                 reasons.append(f"{prop.name}: {e.message}")
                 break
@@ -179,7 +184,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
                 break
         if best is not None:
             break
-    calls = sum(getattr(p, "calls", 0) for p in proposers)
+    calls = sum(getattr(p, "calls", 0) for p in proposers) - calls_before
     if best is None:
         return unchanged(reasons[-1] if reasons else "no candidate", None, proposers[0].name if proposers else None, calls)
     verdict, prog, text, pname = best
