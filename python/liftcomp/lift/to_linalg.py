@@ -135,6 +135,26 @@ _MATH = {"exp", "log", "sqrt", "rsqrt", "tanh", "exp2", "expm1", "log2", "log10"
 _SHAPE_SYM = re.compile(r"^(\w+)\.shape\[(\d+)\]$")
 
 
+def _is_whole(n: View) -> bool:
+    """x[0:x.shape[0], ...]: the view is its source. For an argument, only its own extents count
+    (static, or its `.shape[k]` symbols): declarations may name a buffer's extent by a size that
+    bounds the loops rather than the memref."""
+    if n.newaxes:
+        return False
+    for d, (spec, extent) in enumerate(zip(n.per_dim, n.src.shape, strict=True)):
+        if not (isinstance(spec, SliceSpec) and spec.step == 1 and spec.start == Poly.const(0) and spec.length == extent):
+            return False
+        if isinstance(n.src, Arg) and not (extent.is_const or extent == Poly.var(f"{n.src.name}.shape[{d}]")):
+            return False
+    return True
+
+
+def _strip_whole(n: Node) -> Node:
+    while isinstance(n, View) and _is_whole(n):
+        n = n.src
+    return n
+
+
 def _scalar_source(n: Node) -> Node | None:
     """The rank-0 node behind n (n itself, or a scalar with unit dims added), captured by bodies."""
     if not n.shape:
@@ -389,6 +409,8 @@ class _Emitter:
         return offsets, sizes, strides, kept
 
     def lower_view(self, n: View) -> SSAValue:
+        if _is_whole(n):
+            return self.value(n.src)
         if not n.src.shape:  # x[None, None] of a scalar
             return self.emit(tensor.FromElementsOp.create(operands=[self.value(n.src)], result_types=[tensor_type(n.shape, n.dtype)]))
         return self.slice_value(self.value(n.src), n)
@@ -710,7 +732,7 @@ class _Emitter:
     def prepare_target(self, a: Assign) -> None:
         """Output tensors and target offsets first: they then dominate the values computed for
         them, which lets `eliminate-empty-tensors` compute those values in place."""
-        if not isinstance(a.view, Arg):
+        if not isinstance(_strip_whole(a.view), Arg):
             self.dest(a.buf)
         n = a.view
         while isinstance(n, View | Reshape):
@@ -732,6 +754,8 @@ class _Emitter:
         if isinstance(n, Arg):
             return self.coerce(self.dest(buf), tensor_type(n.shape, n.dtype))
         if isinstance(n, View):
+            if _is_whole(n):
+                return self.current(n.src, buf)
             return self.slice_value(self.current(n.src, buf), n)
         if isinstance(n, Reshape):
             return self.reshape_value(self.current(n.src, buf), n.src.shape, n.shape, n.dtype)
@@ -746,6 +770,8 @@ class _Emitter:
         if isinstance(n, View):
             if n.newaxes:
                 raise LoweringError("an assignment target cannot use None")
+            if _is_whole(n):
+                return self.update(n.src, new, buf)
             cur = self.current(n.src, buf)
             if not n.shape:
                 idx = [self.index(s) for s in n.per_dim if isinstance(s, Poly)]
