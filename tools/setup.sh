@@ -6,6 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 APT_PACKAGES=(mlir-22-tools llvm-22-tools libmlir-22-dev llvm-22-dev cmake ninja-build)
+PY="${PYTHON:-python3}"
+# Debian's own python3 needs its venv module and headers (the plugin embeds CPython).
+if [ "$("$PY" -c 'import sys; print(sys.base_prefix)')" = "/usr" ]; then
+  APT_PACKAGES+=(python3-venv python3-dev)
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -18,7 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2
   "$PY" -m venv .venv
