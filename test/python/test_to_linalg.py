@@ -401,6 +401,41 @@ CASES = [
         ops=("math.roundeven", "arith.remsi"),
     ),
     Case(
+        "prod_and_total_sum",  # prod per axis (muli), sum over all axes of a 2-D slice
+        [Arg("A", "memref<?x?xi32>", "i32", (m, n), array=(3, 4), domain="small"), Arg("p", "memref<?xi32>", "i32", (n,), array=(4,)),
+         size("m", 3), size("n", 4)],
+        "p[0:n] = np.prod(A[0:m, 0:n], axis=0, dtype=np.int32)\nreturn np.sum(A[0:m, 0:n], dtype=np.int32)",
+        results=["i32"],
+        ops=("arith.muli",),
+    ),
+    Case(
+        "bool_logic_and_bool_result",  # i1 element ops, a comparison returned as i1
+        [Arg("a", "memref<?xf32>", "f32", (n,), array=(6,)), Arg("b", "memref<?xi32>", "i32", (n,), array=(6,)),
+         Arg("out", "memref<?xi8>", "u8", (n,), array=(6,)), size("n", 6)],
+        "out[0:n] = np.where((a[0:n] > 0) & (b[0:n] < 0) | (a[0:n] < -1), 1, 0).astype(np.uint8)\nreturn np.sum(b[0:n]) > 0",
+        results=["i1"],
+        ops=("arith.andi", "arith.ori"),
+    ),
+    Case(
+        "reshape_3d_transpose_flatten",  # 1-D -> 3-D reshape, 3-D transpose, written through a 3-D reshape
+        [Arg("w", "memref<24xf32>", "f32", (C(24),), array=(24,)), Arg("out", "memref<24xf32>", "f32", (C(24),), array=(24,))],
+        "out.reshape(4, 3, 2)[:, :, :] = w.reshape(2, 3, 4).T * 2",
+        ops=("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose"),
+    ),
+    Case(
+        "float_into_int_buffer_and_transposed_matvec",  # cast at the write (fptosi), A.T @ x
+        [Arg("A", "memref<?x?xf32>", "f32", (k, m), array=(4, 3)), Arg("x", "memref<?xf32>", "f32", (k,), array=(4,)),
+         Arg("y", "memref<?xi32>", "i32", (m,), array=(3,)), size("m", 3), size("k", 4)],
+        "y[0:m] = (A[0:k, 0:m].T @ x[0:k]) * 100",
+        ops=("arith.fptosi", "linalg.transpose"),
+    ),
+    Case(
+        "u8_max_per_row",
+        [Arg("A", "memref<?x?xi8>", "u8", (m, n), array=(4, 5)), Arg("out", "memref<?xi8>", "u8", (m,), array=(4,)), size("m", 4), size("n", 5)],
+        "out[0:m] = np.max(A[0:m, 0:n], axis=1)",
+        ops=("arith.maxui",),
+    ),
+    Case(
         "flatten_min_all",  # min over all axes of a 2-D view (flattened, first element first)
         [Arg("A", "memref<?x?xf32>", "f32", (m, n), array=(3, 4)), size("m", 2), size("n", 3)],
         "return np.min(A[0:m, 1:n+1])",
