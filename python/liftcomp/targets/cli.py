@@ -19,17 +19,22 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
+from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, ModuleOp
 
 from liftcomp.diagnostics import LiftcompError
 
 
 def _raise(module: ModuleOp) -> tuple[ModuleOp, Any]:
     """The lead's raising step if it exists; otherwise the input must already be tensor-level."""
-    try:
-        from liftcomp.lift import raise_module  # type: ignore[attr-defined]
-    except ImportError:
-        raise_module = None
+    raise_module = None
+    for mod_name in ("liftcomp.lift", "liftcomp.lift.liftcomp_raise"):
+        try:
+            mod = __import__(mod_name, fromlist=["raise_module"])
+        except ImportError:
+            continue
+        raise_module = getattr(mod, "raise_module", None)
+        if raise_module is not None:
+            break
     has_loops = any(op.name in ("scf.for", "affine.for", "scf.while") for op in module.walk())
     if raise_module is None:
         if has_loops:
@@ -47,8 +52,13 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
     shapes: list[tuple[int, ...] | None] = []
     for a in fn.body.block.args:
         t = a.type
+        if isinstance(t, IndexType):
+            # Index arguments are sizes in the corpus's kernels: give them the dynamic size.
+            args.append(dyn_size)
+            shapes.append(None)
+            continue
         if not isinstance(t, MemRefType):
-            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments are not supported by compile yet")
+            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments other than index are not supported by compile yet")
         shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
         et = t.element_type
         if isinstance(et, IntegerType):
@@ -64,6 +74,10 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
     return args, shapes
 
 
+def _copy_args(args: list[Any]) -> list[Any]:
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
 def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: list[tuple[int, ...] | None],
              expected: list[Any]) -> bool:
     """Compile kernels.c with gcc against the host header, run it on `args`, compare with `expected`."""
@@ -76,9 +90,11 @@ def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: 
         d = Path(tmp)
         (d / "kernels.c").write_text(c_src)
         (d / "gemmini_host.h").write_text(header)
-        (d / "main.c").write_text(emit_harness(fn, shapes, [None] * len(args)))
+        scalars = [None if isinstance(a, np.ndarray) else int(a) for a in args]
+        (d / "main.c").write_text(emit_harness(fn, shapes, scalars))
         for i, a in enumerate(args):
-            np.ascontiguousarray(a).tofile(d / f"arg{i}.bin")
+            if isinstance(a, np.ndarray):
+                np.ascontiguousarray(a).tofile(d / f"arg{i}.bin")
         proc = subprocess.run([gcc, "-O2", "-std=c11", "-DLIFTCOMP_GEMMINI_HOST", "-I", str(d), "-o", str(d / "run"),
                                str(d / "kernels.c"), str(d / "main.c"), "-lm"], capture_output=True, text=True)
         if proc.returncode != 0:
@@ -87,6 +103,8 @@ def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: 
         if run.returncode != 0:
             raise LiftcompError(f"the emitted C failed at run time:\n{run.stderr[-2000:]}")
         for i, (a, e) in enumerate(zip(args, expected, strict=True)):
+            if not isinstance(a, np.ndarray):
+                continue
             got = np.fromfile(d / f"arg{i}.out", dtype=a.dtype).reshape(a.shape)
             if not np.array_equal(got, e):
                 return False
@@ -128,15 +146,16 @@ def compile_file(
     for fn in [op for op in raised.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
         name = fn.sym_name.data
         args, shapes = random_inputs(fn, dyn_size, rng)
-        expected = [a.copy() for a in args]
+        expected = _copy_args(args)
         ref_error = None
         try:
             run_reference(fn, expected)
         except LiftcompError as e:
             ref_error = str(e)
-        sim = simulate(lowered, [a.copy() for a in args], cfg, functional=True, func_name=name)
+        sim = simulate(lowered, _copy_args(args), cfg, functional=True, func_name=name)
         outs = list(sim.outputs.values())
-        correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, expected, strict=True))
+        arrays = [e for e in expected if isinstance(e, np.ndarray)]
+        correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
         entry: dict[str, Any] = {
             "name": name,
             "cycles": sim.cycles,

@@ -258,6 +258,25 @@ def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int]
     return np.rint(np.einsum(spec, a, b, optimize=True)).astype(np.int64)
 
 
+def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
+    """Prefix (offset 0, stride 1) extract_slice / insert_slice."""
+    offsets = list(op.static_offsets.get_values())
+    strides = list(op.static_strides.get_values())
+    if op.offsets or op.strides or any(offsets) or any(s != 1 for s in strides):
+        raise ReferenceError_("only slices at offset 0 with unit strides are supported", op_location(op))
+    dyn = iter(op.sizes)
+    sizes = [int(env[next(dyn)]) if s < 0 else s for s in op.static_sizes.get_values()]
+    region = tuple(slice(0, s) for s in sizes)
+    if isinstance(op, tensor.ExtractSliceOp):
+        src = np.asarray(env[op.source])
+        if any(s > d for s, d in zip(sizes, src.shape, strict=True)):
+            raise ReferenceError_("extract_slice out of bounds", op_location(op))
+        return src[region].copy()
+    dest = np.array(env[op.dest], copy=True)
+    dest[region] = env[op.source]
+    return dest
+
+
 def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
     """Run a tensor-level function on numpy arrays (memref arguments updated in place)."""
     env: dict[SSAValue, Any] = {}
@@ -279,6 +298,9 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
             dest = env[op.dest]
             dest[...] = env[op.source].astype(dest.dtype)
             continue
+        if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
+            env[op.result] = _slice(op, env)
+            continue
         if isinstance(op, tensor.EmptyOp):
             t = op.tensor.type
             shape = [d if d >= 0 else 0 for d in t.get_shape()]  # type: ignore[union-attr]
@@ -296,6 +318,18 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
             continue
         if op.name.startswith("arith."):
             _eval_scalar_op(op, env)
+            continue
+        if op.name == "memref.alloc":
+            from liftcomp.targets.gemmini.sim.simulate import dtype_of
+
+            mt = op.results[0].type
+            assert isinstance(mt, MemRefType)
+            dyn = iter(op.operands)
+            shape = [int(env[next(dyn)]) if d.data < 0 else d.data for d in mt.shape.data]
+            env[op.results[0]] = np.zeros(shape, dtype=dtype_of(mt.element_type))
+            continue
+        if op.name == "memref.copy":
+            np.copyto(env[op.operands[1]], env[op.operands[0]])
             continue
         if op.name == "memref.dim":
             env[op.results[0]] = np.asarray(env[op.operands[0]].shape[int(env[op.operands[1]])])

@@ -35,6 +35,7 @@ PRELUDE = """\
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #ifdef LIFTCOMP_GEMMINI_HOST
 #include "gemmini_host.h"
 #else
@@ -246,16 +247,20 @@ class _FuncEmitter:
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             shape = [s.data for s in t.shape.data]
-            if any(s < 0 for s in shape):
-                raise LiftcompError("dynamic memref.alloc is not emitted", op_location(op))
             ct = c_type(t.element_type)
+            dyn = iter(op.operands)
+            dims = [str(s) if s >= 0 else self.n(next(dyn)) for s in shape]
             name = self._new(op.results[0])
-            count = 1
-            for s in shape:
-                count *= s
-            self.dims[op.results[0]] = [str(s) for s in shape]
+            count = " * ".join(f"(size_t){x}" for x in dims) or "1"
+            self.dims[op.results[0]] = dims
             self.line(d, f"{ct} *{name} = ({ct} *)calloc({count}, sizeof({ct}));")
             self.allocs.append(name)
+            return
+        if isinstance(op, memref.CopyOp):
+            src, dst = op.source, op.destination
+            count = " * ".join(f"(size_t){d}" for d in self.dims[dst]) or "1"
+            et = dst.type.element_type  # type: ignore[union-attr]
+            self.line(d, f"memcpy({self.n(dst)}, {self.n(src)}, {count} * sizeof({c_type(et)}));")
             return
         if isinstance(op, memref.DeallocOp):
             return

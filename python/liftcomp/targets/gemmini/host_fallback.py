@@ -23,6 +23,7 @@ from xdsl.ir.affine import (
 )
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.targets.gemmini import views
 from liftcomp.targets.gemmini.irbuild import IRBuilder
 
 MemrefOf = Callable[[SSAValue], SSAValue | None]
@@ -30,15 +31,19 @@ MemrefOf = Callable[[SSAValue], SSAValue | None]
 
 def lower_to_host_loops(b: IRBuilder, value: SSAValue, dest: SSAValue, memref_of: MemrefOf) -> None:
     op = value.owner
+    if views.prefix_slice(op) and isinstance(op, tensor.InsertSliceOp):
+        if memref_of(op.dest) is dest:
+            lower_to_host_loops(b, op.source, dest, memref_of)
+            return
     src_mem = memref_of(value)
     if src_mem is not None:
         if src_mem is not dest:
-            _copy(b, src_mem, dest)
+            _copy(b, src_mem, dest, value)
         return
     if isinstance(op, tensor.EmptyOp):
         return
     if isinstance(op, linalg.FillOp):
-        _fill(b, op.inputs[0], dest)
+        _fill(b, op.inputs[0], dest, value)
         return
     if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
         _structured(b, op, dest, memref_of)
@@ -79,19 +84,19 @@ def _close(cms: list[object]) -> None:
         cm.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
-def _copy(b: IRBuilder, src: SSAValue, dest: SSAValue) -> None:
+def _copy(b: IRBuilder, src: SSAValue, dest: SSAValue, value: SSAValue) -> None:
     t = dest.type
     assert isinstance(t, MemRefType)
-    ivs, cms = _loop_nest(b, [b.dim(dest, i) for i in range(len(t.shape.data))])
+    ivs, cms = _loop_nest(b, [views.tensor_dim(b, value, i) for i in range(len(t.shape.data))])
     v = b.insert(memref.LoadOp.get(src, ivs)).results[0]
     b.insert(memref.StoreOp.get(v, dest, ivs))
     _close(cms)
 
 
-def _fill(b: IRBuilder, value: SSAValue, dest: SSAValue) -> None:
+def _fill(b: IRBuilder, value: SSAValue, dest: SSAValue, tensor_value: SSAValue) -> None:
     t = dest.type
     assert isinstance(t, MemRefType)
-    ivs, cms = _loop_nest(b, [b.dim(dest, i) for i in range(len(t.shape.data))])
+    ivs, cms = _loop_nest(b, [views.tensor_dim(b, tensor_value, i) for i in range(len(t.shape.data))])
     b.insert(memref.StoreOp.get(value, dest, ivs))
     _close(cms)
 
@@ -120,10 +125,10 @@ def _structured(b: IRBuilder, op: linalg.GenericOp | linalg.MatmulOp | linalg.Tr
     maps = [m.data for m in op.get_indexing_maps().data]
     n_loops = maps[0].num_dims
     sizes: list[SSAValue | None] = [None] * n_loops
-    for buf, m in zip(bufs, maps, strict=True):
+    for v, m in zip([*op.inputs, *op.outputs], maps, strict=True):
         for axis, e in enumerate(m.results):
             if isinstance(e, AffineDimExpr) and sizes[e.position] is None:
-                sizes[e.position] = b.dim(buf, axis)
+                sizes[e.position] = views.tensor_dim(b, v, axis)
     if any(s is None for s in sizes):
         raise LiftcompError("host fallback cannot infer every loop bound", op_location(op))
     ivs, cms = _loop_nest(b, [s for s in sizes if s is not None])

@@ -87,7 +87,7 @@ class IRBuilder:
         size = t.shape.data[index].data
         if size >= 0:
             return self.c(size)
-        return self.insert(memref.DimOp.from_source_and_index(mem, self.c(index))).results[0]
+        return self.insert(memref.DimOp(mem, self.c(index))).results[0]
 
     # ------------------------------------------------------------------------------ regions --
     @contextmanager

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects import arith, bufferization, func, tensor
+from xdsl.dialects import arith, bufferization, func, memref, tensor
 from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
@@ -30,6 +30,7 @@ from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini import views
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.irbuild import IRBuilder
 from liftcomp.targets.gemmini.schedule import Form, MatmulSchedule, MatmulShape, library_schedule
@@ -156,12 +157,39 @@ def _iterators(op: linalg.GenericOp | linalg.MatmulOp) -> list[str]:
     return [str(it.data) for it in op.get_iterator_types().data]
 
 
-def _contraction_kind(op: Operation) -> str | None:
-    """'matmul' / 'matvec' when op is C[i,j] += A[i,k]*B[k,j] / y[i] += A[i,k]*x[k] on i8 -> i32."""
+def _is_wide_mac_body(block: Block) -> bool:
+    """yield addi(acc, muli(a, b)) on i32 (operands widened from i8 by the producers)."""
+    last = block.last_op
+    if not isinstance(last, linalg.YieldOp) or len(last.operands) != 1 or len(block.args) != 3:
+        return False
+    a, b, acc = block.args
+    if any(_int_width(x.type) != 32 for x in (a, b, acc)):
+        return False
+    add = last.operands[0].owner
+    if not isinstance(add, arith.AddiOp) or acc not in list(add.operands):
+        return False
+    ops = list(add.operands)
+    mul = ops[1].owner if ops[0] is acc else ops[0].owner
+    if not isinstance(mul, arith.MuliOp):
+        return False
+    return sorted(map(id, mul.operands)) == sorted(map(id, (a, b)))
+
+
+def _contraction_kind(op: Operation) -> tuple[str, SSAValue, SSAValue] | None:
+    """('matmul' | 'matvec', A, B) when op is C[i,j] += A[i,k]*B[k,j] / y[i] += A[i,k]*x[k] with
+    i8 operands sign-extended into an i32 accumulator (A and B: the i8 tensors)."""
     if not isinstance(op, (linalg.GenericOp, linalg.MatmulOp)):
         return None
-    if len(op.inputs) != 2 or len(op.outputs) != 1 or not _is_mac_body(op.body.block):
+    if len(op.inputs) != 2 or len(op.outputs) != 1:
         return None
+    a_in, b_in = op.inputs
+    if not _is_mac_body(op.body.block):
+        if not _is_wide_mac_body(op.body.block):
+            return None
+        a_src, b_src = views.widened_source(a_in), views.widened_source(b_in)
+        if a_src is None or b_src is None:
+            return None
+        a_in, b_in = a_src, b_src
     maps = [_map_dims(m.data) for m in op.get_indexing_maps().data]
     if any(m is None for m in maps):
         return None
@@ -175,7 +203,7 @@ def _contraction_kind(op: Operation) -> str | None:
             return None
         k = red[0]
         if ma == (i, k) and mb == (k, j):
-            return "matmul"
+            return ("matmul", a_in, b_in)
         return None
     if len(iters) == 2 and len(mc) == 1:
         (i,) = mc
@@ -184,7 +212,7 @@ def _contraction_kind(op: Operation) -> str | None:
             return None
         k = red[0]
         if ma == (i, k) and mb == (k,):
-            return "matvec"
+            return ("matvec", a_in, b_in)
     return None
 
 
@@ -253,6 +281,25 @@ def _resadd_mode(op: Operation) -> str | None:
     return None
 
 
+def _bias_add(op: Operation) -> tuple[Operation, tuple[str, SSAValue, SSAValue], SSAValue] | None:
+    """(matmul, its kind, bias) when op = x + matmul(A, B) element-wise on i32, the matmul
+    starting from zero and used only here, and x read from a buffer."""
+    if not isinstance(op, linalg.GenericOp):
+        return None
+    for mine, other in ((0, 1), (1, 0)):
+        mm = op.inputs[mine].owner
+        bias = op.inputs[other]
+        if not isinstance(mm, Operation) or len(mm.results) != 1 or len(list(mm.results[0].uses)) != 1:
+            continue
+        kind = _contraction_kind(mm)
+        if kind is None or _fill_value(views.strip_slices(mm.outputs[0])) != 0:  # type: ignore[attr-defined]
+            continue
+        if views.memref_of(bias) is None:
+            continue
+        return mm, kind, bias
+    return None
+
+
 def _fill_value(v: SSAValue) -> int | None:
     """The integer a linalg.fill of a tensor.empty writes, else None."""
     op = v.owner
@@ -295,31 +342,30 @@ class _FuncLowering:
                 op_location(leftovers[0]),
             )
 
-    def _memref_of(self, v: SSAValue) -> SSAValue | None:
-        op = v.owner
-        if isinstance(op, bufferization.ToTensorOp):
-            return op.memref
-        return None
-
-    def _mat(self, b: IRBuilder, v: SSAValue, column: bool = False) -> Mat | None:
-        """The memref behind tensor/memref `v` as a matrix (a 1-D one as a column)."""
-        mem = v if isinstance(v.type, MemRefType) else self._memref_of(v)
+    def _mat(self, b: IRBuilder, v: SSAValue, column: bool = False, mem: SSAValue | None = None) -> Mat | None:
+        """Tensor `v` as a matrix in its memref (or in `mem`, for results): sizes of the tensor,
+        row stride of the buffer; a 1-D tensor as a column."""
+        mem = mem if mem is not None else views.memref_of(v)
         if mem is None:
             return None
         t = mem.type
         assert isinstance(t, MemRefType)
-        if t.layout is not None and not _is_identity_layout(t):
+        if not _is_identity_layout(t):
             return None
         rank = len(t.shape.data)
         if rank == 2:
-            return Mat(mem, b.dim(mem, 0), b.dim(mem, 1), b.dim(mem, 1))
+            return Mat(mem, views.tensor_dim(b, v, 0), views.tensor_dim(b, v, 1), b.dim(mem, 1))
         if rank == 1 and column:
-            return Mat(mem, b.dim(mem, 0), b.c(1), b.c(1))
+            return Mat(mem, views.tensor_dim(b, v, 0), b.c(1), b.c(1))
         return None
 
     def _lower_materialize(self, mat: bufferization.MaterializeInDestinationOp) -> None:
         src = mat.source
         dest = mat.dest
+        # A prefix insert_slice into the destination's own tensor writes just that region.
+        while views.prefix_slice(src.owner) and isinstance(src.owner, tensor.InsertSliceOp) \
+                and views.memref_of(src.owner.dest) is dest:
+            src = src.owner.source
         op = src.owner
         assert self.first_op is not None
         b = IRBuilder(mat, self.first_op)
@@ -329,10 +375,15 @@ class _FuncLowering:
         if isinstance(op, Operation):
             kind = _contraction_kind(op)
             mode = None if kind else _resadd_mode(op)
-            if kind is not None:
-                reason = self._try_contraction(b, op, kind, dest)
+            fused = _bias_add(op) if mode == "i32" else None
+            if fused is not None:
+                # C = bias + A @ B: the matmul with the bias moved into the accumulator first.
+                mm, mm_kind, bias = fused
+                reason = self._try_contraction(b, mm, mm_kind, src, dest, init=bias)
+            elif kind is not None:
+                reason = self._try_contraction(b, op, kind, src, dest)
             elif mode is not None:
-                reason = self._try_resadd(b, op, mode, dest)
+                reason = self._try_resadd(b, op, mode, src, dest)
             elif isinstance(op, linalg.GenericOp) and all(it == "parallel" for it in _iterators(op)):
                 reason = "an element-wise op other than an add Gemmini's accumulator computes exactly"
             if not reason:
@@ -341,24 +392,26 @@ class _FuncLowering:
                 return
         from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
 
-        lower_to_host_loops(b, src, dest, self._memref_of)
+        lower_to_host_loops(b, src, dest, views.memref_of)
         self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}"))
         mat.detach()
         mat.erase()
 
     # ------------------------------------------------------------------------------ matmul --
-    def _try_contraction(self, b: IRBuilder, op: Operation, kind: str, dest: SSAValue) -> str:
+    def _try_contraction(self, b: IRBuilder, op: Operation, kind: tuple[str, SSAValue, SSAValue],
+                         result: SSAValue, dest: SSAValue, init: SSAValue | None = None) -> str:
         """Emit the Gemmini code; return '' on success or the reason it cannot."""
         assert isinstance(op, (linalg.GenericOp, linalg.MatmulOp))
-        column = kind == "matvec"
-        a = self._mat(b, op.inputs[0])
-        bm = self._mat(b, op.inputs[1], column=column)
-        c = self._mat(b, dest, column=column)
+        name, a_in, b_in = kind
+        column = name == "matvec"
+        a = self._mat(b, a_in)
+        bm = self._mat(b, b_in, column=column)
+        c = self._mat(b, result, column=column, mem=dest)
         if a is None or bm is None or c is None:
             return "operands are not plain row-major buffers"
-        init = op.outputs[0]
+        init = op.outputs[0] if init is None else init
         d: Mat | None = None
-        fill = _fill_value(init)
+        fill = _fill_value(views.strip_slices(init))
         if fill is None:
             d = self._mat(b, init, column=column)
             if d is None:
@@ -371,31 +424,34 @@ class _FuncLowering:
         sched = self.opts.schedule_for(hint)
         sched.check(hint, self.cfg)
         emit_matmul(b, a, bm, c, d, sched, self.cfg)
-        self.report.kernels.append(KernelRecord(self.name, kind, shape, sched))
+        self.report.kernels.append(KernelRecord(self.name, name, shape, sched))
         return ""
 
     # ------------------------------------------------------------------------------ resadd --
-    def _try_resadd(self, b: IRBuilder, op: Operation, mode: str, dest: SSAValue) -> str:
+    def _try_resadd(self, b: IRBuilder, op: Operation, mode: str, result: SSAValue, dest: SSAValue) -> str:
         assert isinstance(op, linalg.GenericOp)
         dt = dest.type
         assert isinstance(dt, MemRefType)
         rank = len(dt.shape.data)
-        srcs = [self._memref_of(v) for v in op.inputs]
-        if any(m is None for m in srcs):
+        srcs = [views.memref_of(v) for v in op.inputs]
+        mems = [m for m in srcs if m is not None]
+        if len(mems) != 2:
             return "operands are not plain row-major buffers"
-        if rank not in (1, 2) or any(not _is_identity_layout(m.type) for m in srcs if m is not None):  # type: ignore[arg-type]
+        if rank not in (1, 2) or not all(_is_identity_layout(m.type) for m in [*mems, dest]):  # type: ignore[arg-type]
             return "only 1-D and 2-D row-major buffers"
-        a_mem, b_mem = srcs
-        assert a_mem is not None and b_mem is not None
-        emit_resadd(b, a_mem, b_mem, dest, mode, self.cfg)
-        n = _static(b.dim(dest, 0)) if rank == 1 else _static(b.dim(dest, 0)) * max(_static(b.dim(dest, 1)), 0)
-        self.report.kernels.append(KernelRecord(self.name, "resadd", MatmulShape(n, 1, 1),
+        sizes = [views.tensor_dim(b, result, i) for i in range(rank)]
+        emit_resadd(b, mems[0], mems[1], dest, sizes, mode, self.cfg)
+        n = 1
+        for x in sizes:
+            n *= max(_static(x), 0)
+        self.report.kernels.append(KernelRecord(self.name, "resadd", MatmulShape(n if n else -1, 1, 1),
                                                 remark=f"resadd through the accumulator ({mode})"))
         return ""
 
     def _erase_dead_tensor_ops(self) -> None:
         removable = (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp, linalg.TransposeOp,
-                     bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp)
+                     bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp, tensor.ExtractSliceOp,
+                     tensor.InsertSliceOp, memref.DimOp)
         changed = True
         while changed:
             changed = False
@@ -650,44 +706,48 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
                 b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=True))
 
 
-def emit_resadd(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, mode: str, cfg: GemminiConfig) -> None:
-    """C = A + B element-wise through the accumulator: mvin A (overwrite), mvin B (accumulate),
-    mvout C (int32 in full, or int8 saturated / ReLU). 1-D buffers run as rows of DIM elements
-    plus one partial row."""
+def emit_resadd(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, sizes: list[SSAValue], mode: str,
+                cfg: GemminiConfig) -> None:
+    """C = A + B element-wise through the accumulator over `sizes` (a prefix of each buffer):
+    mvin A (overwrite), mvin B (accumulate), mvout C (int32 in full, or int8 saturated / ReLU).
+    1-D buffers run as rows of DIM elements plus one partial row."""
     dim = cfg.dim
-    t = c.type
-    assert isinstance(t, MemRefType)
     in_bits = 32 if mode == "i32" else 8
     out_bits = 8 if mode.startswith("sat8") else 32
     relu = mode == "sat8_relu"
-    if len(t.shape.data) == 2:
-        rows, cols = b.dim(c, 0), b.dim(c, 1)
-        _resadd_matrix(b, a, bm, c, rows, cols, cols, b.c(0), in_bits, out_bits, relu, cfg)
+    if len(sizes) == 2:
+        rows, cols = sizes
+        strides = (b.dim(a, 1), b.dim(bm, 1), b.dim(c, 1))
+        _resadd_matrix(b, a, bm, c, rows, cols, strides, b.c(0), in_bits, out_bits, relu, cfg)
     else:
-        n = b.dim(c, 0)
-        full_rows = b.insert(arith.DivSIOp(n, b.c(dim))).results[0] if g.const_int(n) is None else b.c(g.const_int(n) // dim)  # type: ignore[operator]
-        tail = b.sub(n, b.mul(full_rows, b.c(dim)))
-        _resadd_matrix(b, a, bm, c, full_rows, b.c(dim), b.c(dim), b.c(0), in_bits, out_bits, relu, cfg)
-        has_tail = b.insert(arith.CmpiOp(tail, b.c(0), "sgt")).results[0] if g.const_int(tail) is None else None
-        if has_tail is None:
+        (n,) = sizes
+        D = b.c(dim)
+        full_rows = b.c(g.const_int(n) // dim) if g.const_int(n) is not None else b.insert(arith.DivSIOp(n, D)).results[0]  # type: ignore[operator]
+        tail = b.sub(n, b.mul(full_rows, D))
+        _resadd_matrix(b, a, bm, c, full_rows, D, (D, D, D), b.c(0), in_bits, out_bits, relu, cfg)
+        base = b.mul(full_rows, D)
+        if g.const_int(tail) is not None:
             if g.const_int(tail):
-                _resadd_matrix(b, a, bm, c, b.c(1), tail, tail, b.mul(full_rows, b.c(dim)), in_bits, out_bits, relu, cfg)
+                _resadd_matrix(b, a, bm, c, b.c(1), tail, (tail, tail, tail), base, in_bits, out_bits, relu, cfg)
         else:
-            with b.if_(has_tail) as _otherwise:
-                _resadd_matrix(b, a, bm, c, b.c(1), tail, tail, b.mul(full_rows, b.c(dim)), in_bits, out_bits, relu, cfg)
+            has_tail = b.insert(arith.CmpiOp(tail, b.c(0), "sgt")).results[0]
+            with b.if_(has_tail):
+                _resadd_matrix(b, a, bm, c, b.c(1), tail, (tail, tail, tail), base, in_bits, out_bits, relu, cfg)
     b.insert(g.FenceOp())
 
 
 def _resadd_matrix(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, rows: SSAValue, cols: SSAValue,
-                   stride: SSAValue, base: SSAValue, in_bits: int, out_bits: int, relu: bool, cfg: GemminiConfig) -> None:
-    if g.const_int(rows) == 0:
+                   strides: tuple[SSAValue, SSAValue, SSAValue], base: SSAValue, in_bits: int, out_bits: int,
+                   relu: bool, cfg: GemminiConfig) -> None:
+    if g.const_int(rows) == 0 or g.const_int(cols) == 0:
         return
     dim = cfg.dim
     D = b.c(dim)
     shrunk = in_bits == 8
-    b.insert(g.ConfigLdOp(stride, 0, elem_bits=in_bits, shrunk=shrunk))
-    b.insert(g.ConfigLdOp(stride, 1, elem_bits=in_bits, shrunk=shrunk))
-    b.insert(g.ConfigStOp(stride, "relu" if relu else "none", 1.0, elem_bits=out_bits))
+    sa, sb, sc = strides
+    b.insert(g.ConfigLdOp(sa, 0, elem_bits=in_bits, shrunk=shrunk))
+    b.insert(g.ConfigLdOp(sb, 1, elem_bits=in_bits, shrunk=shrunk))
+    b.insert(g.ConfigStOp(sc, "relu" if relu else "none", 1.0, elem_bits=out_bits))
     col_blocks = b.ceildiv(cols, D)
     acc_blocks = b.c(cfg.acc_rows // dim)
     with b.for_(b.c(0), rows, D) as r:
@@ -699,7 +759,8 @@ def _resadd_matrix(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, rows: S
             # Cycle through the whole accumulator so consecutive blocks overlap.
             slot = b.insert(arith.RemSIOp(b.add(b.mul(rblock, col_blocks), cb), acc_blocks)).results[0]
             addr = b.mul(slot, D)
-            off = b.add(base, b.add(b.mul(r, stride), col))
-            b.insert(g.MvinOp(a, off, addr, n_rows, n_cols, space="acc", id=0))
-            b.insert(g.MvinOp(bm, off, addr, n_rows, n_cols, space="acc", id=1, accumulate=True))
-            b.insert(g.MvoutOp(c, off, addr, n_rows, n_cols, space="acc", full=out_bits == 32))
+            b.insert(g.MvinOp(a, b.add(base, b.add(b.mul(r, sa), col)), addr, n_rows, n_cols, space="acc", id=0))
+            b.insert(g.MvinOp(bm, b.add(base, b.add(b.mul(r, sb), col)), addr, n_rows, n_cols, space="acc", id=1,
+                              accumulate=True))
+            b.insert(g.MvoutOp(c, b.add(base, b.add(b.mul(r, sc), col)), addr, n_rows, n_cols, space="acc",
+                               full=out_bits == 32))

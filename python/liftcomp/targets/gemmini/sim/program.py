@@ -298,6 +298,15 @@ class CompiledFunction:
                 regs[o] = np.zeros(shape, dtype=dt)
 
             return alloc
+        if isinstance(op, memref.CopyOp):
+            src, dst = S(op.source), S(op.destination)
+
+            def copy(regs: Regs) -> None:
+                if regs[src].shape != regs[dst].shape:
+                    raise SimError("memref.copy between buffers of different shapes")
+                np.copyto(regs[dst], regs[src])
+
+            return copy
         if isinstance(op, memref.DeallocOp):
             return lambda regs: None
         if isinstance(op, func.ReturnOp):

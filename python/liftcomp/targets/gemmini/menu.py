@@ -1,0 +1,396 @@
+"""The Gemmini rewrite menu: semantics-preserving transformations of a matmul's schedule.
+
+A schedule (`MatmulSchedule`) is the lowering's whole input besides the kernel, so a rewrite is a
+function from schedule to schedule: the lowering then emits the target IR. Semantics are kept by
+construction (every schedule the lowering accepts computes the same product; tests check it on
+random inputs). Each rewrite has typed parameters and a legality check that either returns the
+new schedule or raises `Refused` saying why not (capacities, alignment, hardware rules, or what
+the lowering and simulator do not implement).
+
+`apply_steps(library, steps)` replays a search result; `roofline(shape, cfg)` is the analytic
+lower bound the built-in policy and the reports use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape
+
+
+class Refused(LiftcompError):
+    """A rewrite does not apply to this schedule; the message says why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One applied rewrite: a menu item's name and its parameters (JSON-ready)."""
+
+    rewrite: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rewrite": self.rewrite, "params": dict(self.params)}
+
+    @staticmethod
+    def from_json(d: Any) -> Step:
+        if not isinstance(d, dict) or not isinstance(d.get("rewrite"), str):
+            raise LiftcompError(f"a schedule step must be {{'rewrite': name, 'params': {{...}}}}, got {d!r}")
+        params = d.get("params", {})
+        if not isinstance(params, dict):
+            raise LiftcompError(f"params of step '{d['rewrite']}' must be an object, got {params!r}")
+        return Step(d["rewrite"], dict(params))
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.rewrite}({args})"
+
+    def __hash__(self) -> int:
+        return hash((self.rewrite, tuple(sorted((k, str(v)) for k, v in self.params.items()))))
+
+
+@dataclass(frozen=True)
+class KernelContext:
+    """What a legality check may need to know about the kernel besides its schedule."""
+
+    shape: MatmulShape
+    config: GemminiConfig = DEFAULT_CONFIG
+    # Requantisation after the matmul (scale / activation to int8); None: the output is raw int32.
+    epilogue: str | None = None
+    # Operands as stored in DRAM (the lowering takes plain row-major A[M,K] and B[K,N]).
+    a_transposed: bool = False
+    b_transposed: bool = False
+
+    def blocks(self) -> tuple[int, int, int]:
+        """Padded sizes in DIM-blocks: (I, J, K)."""
+        d = self.config.dim
+        s = self.shape
+        return -(-s.m // d), -(-s.n // d), -(-s.k // d)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter: 'int' in [lo, hi], 'bool', or 'choice' among `choices`."""
+
+    name: str
+    kind: str
+    lo: int = 0
+    hi: int = 0
+    choices: tuple[str, ...] = ()
+    required: bool = True
+    doc: str = ""
+
+    def check(self, rewrite: str, value: Any) -> Any:
+        """The value, validated (never converted from text: a reply's JSON types must already fit)."""
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise Refused(f"{rewrite}: parameter '{self.name}' must be an integer, got {value!r}")
+            if not self.lo <= value <= self.hi:
+                raise Refused(f"{rewrite}: parameter '{self.name}' = {value} outside [{self.lo}, {self.hi}]")
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise Refused(f"{rewrite}: parameter '{self.name}' must be true or false, got {value!r}")
+            return value
+        if value not in self.choices:
+            raise Refused(f"{rewrite}: parameter '{self.name}' must be one of {list(self.choices)}, got {value!r}")
+        return value
+
+    def describe(self) -> str:
+        if self.kind == "int":
+            t = f"int {self.lo}..{self.hi}"
+        elif self.kind == "bool":
+            t = "bool"
+        else:
+            t = " | ".join(f'"{c}"' for c in self.choices)
+        return f"{self.name}: {t}{'' if self.required else ' (optional)'}"
+
+
+ApplyFn = Callable[[MatmulSchedule, dict[str, Any], KernelContext], MatmulSchedule]
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    name: str
+    doc: str
+    params: tuple[Param, ...]
+    fn: ApplyFn
+
+    def apply(self, sched: MatmulSchedule, params: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+        """The rewritten schedule, or Refused with the reason."""
+        known = {p.name: p for p in self.params}
+        extra = sorted(set(params) - set(known))
+        if extra:
+            raise Refused(f"{self.name}: unknown parameter(s) {extra} (takes {sorted(known)})")
+        checked: dict[str, Any] = {}
+        for p in self.params:
+            if p.name in params:
+                checked[p.name] = p.check(self.name, params[p.name])
+            elif p.required:
+                raise Refused(f"{self.name}: missing parameter '{p.name}'")
+        if not checked and self.params:
+            raise Refused(f"{self.name}: give at least one of {sorted(known)}")
+        out = self.fn(sched, checked, ctx)
+        if _key(out) == _key(sched):
+            raise Refused(f"{self.name}: no change (the schedule already has {_describe_params(checked)})")
+        try:
+            out.check(ctx.shape, ctx.config)
+        except LiftcompError as e:
+            raise Refused(f"{self.name}: {e.message if hasattr(e, 'message') else e}") from None
+        return out
+
+    def describe(self) -> str:
+        ps = ", ".join(p.describe() for p in self.params) or "no parameters"
+        return f"{self.name}({ps}): {self.doc}"
+
+
+def _describe_params(p: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(p.items())) or "it"
+
+
+def _key(s: MatmulSchedule) -> tuple[Any, ...]:
+    return schedule_key(s)
+
+
+def schedule_key(s: MatmulSchedule) -> tuple[Any, ...]:
+    """What makes two schedules produce the same program (notes excluded)."""
+    return (s.tile_i, s.tile_j, s.tile_k, s.form, s.loop_order, s.double_buffer, s.hoist_a,
+            s.a_block_len, s.b_block_len)
+
+
+# ------------------------------------------------------------------------------- the rewrites --
+def _tile(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    bi, bj, bk = ctx.blocks()
+    for letter, limit in (("i", bi), ("j", bj), ("k", bk)):
+        v = p.get(letter)
+        if v is not None and v > limit:
+            dim_name = {"i": "M", "j": "N", "k": "K"}[letter]
+            raise Refused(f"tile: tile_{letter} = {v} blocks exceeds {dim_name} ({limit} blocks of {ctx.config.dim})")
+    out = s.with_(tile_i=p.get("i", s.tile_i), tile_j=p.get("j", s.tile_j), tile_k=p.get("k", s.tile_k))
+    if out.hoist_a and out.tile_k < bk:
+        # Hoisting needs all of K in one tile: keep semantics by dropping it rather than failing later.
+        raise Refused(f"tile: tile_k = {out.tile_k} < K ({bk} blocks) while A is hoisted (hoist_a needs one k-tile); "
+                      "turn hoist_a off first")
+    return out
+
+
+def _loop_order(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    order = p["order"]
+    if order[-1] != "k":
+        raise Refused(f"loop_order: '{order}' puts k outside; partial sums would have to leave the accumulator "
+                      "between k-tiles, which the lowering does not do (see acc_resident)")
+    if s.form == "loop_ws":
+        raise Refused("loop_order: loop_ws runs its tiles in the order ijk; switch to the explicit form first")
+    if s.hoist_a and order != "ijk":
+        raise Refused("loop_order: hoisted A (reuse across j) needs i outside j; turn hoist_a off first")
+    return s.with_(loop_order=order)
+
+
+def _hoist_a(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    on = p["on"]
+    if not on:
+        return s.with_(hoist_a=False)
+    if s.form != "explicit":
+        raise Refused("hoist_a: loop_ws loads its own operands; switch to the explicit form first")
+    if s.loop_order != "ijk":
+        raise Refused(f"hoist_a: reusing A across j-tiles needs loop order ijk, not {s.loop_order}")
+    _, _, bk = ctx.blocks()
+    if s.tile_k < bk:
+        raise Refused(f"hoist_a: needs all of K in one tile (tile_k = {s.tile_k} < {bk} blocks); raise tile k first")
+    return s.with_(hoist_a=True)
+
+
+def _hoist_b(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if not p["on"]:
+        raise Refused("hoist_b: B is never hoisted, nothing to turn off")
+    if s.form == "loop_ws":
+        raise Refused("hoist_b: loop_ws loads its own operands; switch to the explicit form first")
+    # Reusing B across i-tiles means j outside i with the B tile kept resident: the lowering keeps
+    # B resident only within one tile (its k x j blocks serve all tile_i row blocks), so the
+    # rewrite that exists is a taller tile.
+    raise Refused("hoist_b: the lowering reuses B only within a tile (across its tile_i row blocks); "
+                  "grow tile i instead (tile(i=...)) - keeping B resident across i-tiles is not implemented")
+
+
+def _double_buffer(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    on = p["on"]
+    if s.form == "loop_ws":
+        raise Refused("double_buffer: loop_ws always double-buffers (it owns half of each memory per tile)")
+    return s.with_(double_buffer=on)
+
+
+def _mvin_blocks(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if s.form == "loop_ws":
+        raise Refused("mvin_blocks: loop_ws always moves max_block_len blocks per mvin")
+    return s.with_(a_block_len=p.get("a", s.a_block_len), b_block_len=p.get("b", s.b_block_len))
+
+
+def _form(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    form = p["form"]
+    cfg = ctx.config
+    if form == "loop_ws":
+        if ctx.a_transposed or ctx.b_transposed:
+            raise Refused("form: loop_ws with transposed operands is not modelled by the simulator")
+        # The FSM fixes its loop order, buffering and mvin sizes; these knobs do not exist there.
+        return s.with_(form="loop_ws", loop_order="ijk", double_buffer=False, hoist_a=False,
+                       a_block_len=cfg.max_block_len, b_block_len=cfg.max_block_len)
+    # Explicit instructions with loop_ws's own buffering, so the rewrite is a pure change of form.
+    return s.with_(form="explicit", double_buffer=s.form == "loop_ws" or s.double_buffer)
+
+
+def _dataflow(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if p["dataflow"] == "WS":
+        raise Refused("dataflow: the schedule already runs weight-stationary (WS)")
+    raise Refused("dataflow: output-stationary (OS) is not implemented by the lowering and the simulator "
+                  "(both model WS only)")
+
+
+def _transpose(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    at, bt = p.get("a", False), p.get("b", False)
+    # Hardware rules first (gemmini.h: WS forbids A^T with B^T; OS forbids B^T alone).
+    if at and bt:
+        raise Refused("transpose: WS forbids transposing A and B together")
+    if at != ctx.a_transposed or bt != ctx.b_transposed:
+        stored = f"A {'transposed' if ctx.a_transposed else 'row-major'}, B {'transposed' if ctx.b_transposed else 'row-major'}"
+        raise Refused(f"transpose: the operands are stored {stored} in DRAM; transposing in the array "
+                      "would multiply by a different matrix")
+    raise Refused("transpose: no change")
+
+
+def _fuse_epilogue(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if ctx.epilogue is None:
+        raise Refused("fuse_epilogue: the kernel has no scaling/activation after the matmul "
+                      "(its output is the raw int32 accumulator), nothing to fuse into mvout")
+    raise Refused(f"fuse_epilogue: the lowering does not yet fuse the '{ctx.epilogue}' epilogue into mvout")
+
+
+def _acc_resident(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if p["on"]:
+        raise Refused("acc_resident: partial sums already stay in the accumulator across k-tiles "
+                      "(every legal loop order has k innermost)")
+    raise Refused("acc_resident: spilling partial sums to DRAM is never faster and not implemented")
+
+
+def _unroll(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    if s.form == "loop_ws":
+        raise Refused("unroll: loop_ws has no host loops inside a tile to unroll")
+    raise Refused("unroll: the explicit form's host loops are not unrolled by the lowering yet; "
+                  "switch to form(loop_ws) to remove their host cost")
+
+
+def _remove_redundant(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    raise Refused("remove_redundant_config: the matmul issues each configuration once (config_ex, config_st, "
+                  "one config_ld per operand) and one fence at its end; none is redundant")
+
+
+MENU: tuple[Rewrite, ...] = (
+    Rewrite("tile", "set tile sizes (DIM-blocks) of loops i, j, k; bigger tiles reuse more but must fit the "
+            "scratchpad (A + B tiles) and accumulator (C tile), halved when double-buffered or loop_ws",
+            (Param("i", "int", 1, 4096, required=False), Param("j", "int", 1, 4096, required=False),
+             Param("k", "int", 1, 4096, required=False)), _tile),
+    Rewrite("loop_order", "order of the tile loops (outermost first, k innermost)",
+            (Param("order", "choice", choices=("ijk", "jik", "ikj", "jki", "kij", "kji")),), _loop_order),
+    Rewrite("hoist_a", "load each A row-tile once and reuse it across all j-tiles (needs one k-tile, order ijk)",
+            (Param("on", "bool"),), _hoist_a),
+    Rewrite("hoist_b", "load each B column-tile once and reuse it across all i-tiles",
+            (Param("on", "bool"),), _hoist_b),
+    Rewrite("acc_resident", "keep partial sums in the accumulator across k-tiles instead of spilling",
+            (Param("on", "bool"),), _acc_resident),
+    Rewrite("double_buffer", "explicit form: alternate scratchpad/accumulator halves so loads overlap compute",
+            (Param("on", "bool"),), _double_buffer),
+    Rewrite("mvin_blocks", "DIM-blocks per mvin for A and B (1..4; larger mvins use full 64-byte DMA requests)",
+            (Param("a", "int", 1, 4, required=False), Param("b", "int", 1, 4, required=False)), _mvin_blocks),
+    Rewrite("form", "one loop_ws FSM call per tile (few host instructions) or explicit mvin/preload/compute/mvout",
+            (Param("form", "choice", choices=("loop_ws", "explicit")),), _form),
+    Rewrite("dataflow", "weight-stationary or output-stationary", (Param("dataflow", "choice", choices=("WS", "OS")),),
+            _dataflow),
+    Rewrite("transpose", "let the array transpose A or B (hardware rules: WS forbids both at once)",
+            (Param("a", "bool", required=False), Param("b", "bool", required=False)), _transpose),
+    Rewrite("fuse_epilogue", "apply the kernel's scaling/activation in mvout instead of on the host", (),
+            _fuse_epilogue),
+    Rewrite("unroll", "unroll an explicit-form host loop by a factor (fewer loop and address instructions)",
+            (Param("loop", "choice", choices=("i", "j", "k")), Param("factor", "int", 2, 16)), _unroll),
+    Rewrite("remove_redundant_config", "drop config/fence instructions that set state already in place", (),
+            _remove_redundant),
+)
+
+MENU_BY_NAME: dict[str, Rewrite] = {r.name: r for r in MENU}
+
+
+def apply_step(sched: MatmulSchedule, step: Step, ctx: KernelContext) -> MatmulSchedule:
+    rw = MENU_BY_NAME.get(step.rewrite)
+    if rw is None:
+        raise Refused(f"'{step.rewrite}' is not on the menu (items: {', '.join(MENU_BY_NAME)})")
+    return rw.apply(sched, step.params, ctx)
+
+
+def apply_steps(start: MatmulSchedule, steps: Sequence[Step], ctx: KernelContext) -> MatmulSchedule:
+    """Replay `steps` from `start`; any refusal is an error (a replayed schedule must apply as recorded)."""
+    s = start
+    for n, step in enumerate(steps):
+        try:
+            s = apply_step(s, step, ctx)
+        except Refused as e:
+            raise LiftcompError(f"schedule step {n + 1} ({step}) does not apply: {e}") from None
+    return s
+
+
+# ---------------------------------------------------------------------------------- the bound --
+@dataclass(frozen=True)
+class Roofline:
+    """Lower bounds (cycles) per unit under the simulator's own cost model, and the bound on utilization."""
+
+    execute: int
+    load: int
+    store: int
+    macs: int
+    dim: int
+
+    @property
+    def cycles(self) -> int:
+        return max(self.execute, self.load, self.store)
+
+    @property
+    def utilization(self) -> float:
+        return self.macs / (self.dim * self.dim * max(1, self.cycles))
+
+    @property
+    def bottleneck(self) -> str:
+        return max((("execute", self.execute), ("load", self.load), ("store", self.store)), key=lambda x: x[1])[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"execute": self.execute, "load": self.load, "store": self.store, "cycles": self.cycles,
+                "utilization": round(self.utilization, 6), "bottleneck": self.bottleneck}
+
+
+def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> Roofline:
+    """Cycles no schedule can beat in the timing model (sim/timing.py, sim/machine.py):
+
+    - execute: every (k, j) block column needs each of the M rows of A streamed once (a compute
+      is busy for its A rows), plus one preload per compute (`preload_cycles`);
+    - load: A and B cross the DMA at least once, in full 64-byte requests: the bus (16 B/beat)
+      or the window of `dma_max_inflight` requests of `dram_latency + 4` cycles, whichever is slower;
+    - store: C (int32) leaves once, one request per accumulator row of at most DIM int32, each
+      mvout busy for at least its rows + the accumulator latency.
+    The host's issue cost is left out (loop_ws makes it negligible)."""
+    d = cfg.dim
+    bi, bj, bk = -(-shape.m // d), -(-shape.n // d), -(-shape.k // d)
+    execute = bk * bj * (shape.m + bi * cfg.preload_cycles)
+    req = cfg.dma_request_bytes
+
+    def dma(rows: int, row_bytes: int) -> int:
+        """`rows` rows of `row_bytes` contiguous bytes, each split into requests of <= 64 B."""
+        reqs = rows * -(-row_bytes // req)
+        per_req = cfg.dram_latency + -(-min(row_bytes, req) // cfg.dma_beat_bytes)
+        return max(rows * -(-row_bytes // cfg.dma_beat_bytes), -(-reqs * per_req // cfg.dma_max_inflight))
+
+    load = dma(shape.m, shape.k) + dma(shape.k, shape.n)
+    # C leaves once: per DIM-wide column block, each row is one request of <= DIM int32.
+    cols_last = shape.n - (bj - 1) * d
+    store = (bj - 1) * dma(shape.m, d * 4) + dma(shape.m, cols_last * 4)
+    store = max(store, shape.m * bj + bi * bj * cfg.acc_latency)
+    return Roofline(execute, load, store, shape.macs, d)
