@@ -14,7 +14,7 @@ from typing import Any
 from xdsl.dialects import arith, bufferization, tensor
 from xdsl.dialects.builtin import IntegerType, MemRefType, TensorType
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import SSAValue
 from xdsl.ir.affine import AffineDimExpr
 
 from liftcomp.targets.gemmini.irbuild import IRBuilder
