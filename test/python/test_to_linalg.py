@@ -436,6 +436,12 @@ CASES = [
         ops=("arith.maxui",),
     ),
     Case(
+        "row_and_column_views",  # integer indices: rank-reducing slices (a strided column)
+        [Arg("A", "memref<?x?xi32>", "i32", (m, n), array=(5, 4)), Arg("out", "memref<?x?xi32>", "i32", (m, n), array=(5, 4)),
+         size("m", 5), size("n", 4)],
+        "out[1, 0:n] = A[2, 0:n] * 3\nout[0:m, 3] = A[0:m, 0] - A[0:m, 1]",
+    ),
+    Case(
         "flatten_min_all",  # min over all axes of a 2-D view (flattened, first element first)
         [Arg("A", "memref<?x?xf32>", "f32", (m, n), array=(3, 4)), size("m", 2), size("n", 3)],
         "return np.min(A[0:m, 1:n+1])",
@@ -484,3 +490,36 @@ def test_float_fmod_is_refused() -> None:
     case = Case("fmod", [Arg("x", "memref<?xf32>", "f32", (n,)), size("n", 4)], "x[0:n] = np.fmod(x[0:n], 0.5)")
     with pytest.raises(LoweringError, match="arith.remf"):
         emit_program(_make_func(case), parse_program(case.program, _decls(case)), _decls(case))
+
+
+VIEWS = """
+func.func @views(%a: memref<6x8xi32>, %off: index, %len: index, %st: index) -> (i32, i32, i32, i32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %row = memref.subview %a[2, %off] [1, %len] [1, %st] : memref<6x8xi32> to memref<?xi32, strided<[?], offset: ?>>
+  %x = memref.load %row[%c1] : memref<?xi32, strided<[?], offset: ?>>
+  %col = memref.subview %a[1, 3] [4, 1] [1, 1] : memref<6x8xi32> to memref<4xi32, strided<[8], offset: 11>>
+  %y = memref.load %col[%c1] : memref<4xi32, strided<[8], offset: 11>>
+  %flat = memref.collapse_shape %a [[0, 1]] : memref<6x8xi32> into memref<48xi32>
+  %cube = memref.expand_shape %flat [[0, 1, 2]] output_shape [2, 3, 8] : memref<48xi32> into memref<2x3x8xi32>
+  %z = memref.load %cube[%c1, %c1, %c1] : memref<2x3x8xi32>
+  %c7 = arith.constant 7 : i32
+  memref.store %c7, %col[%c0] : memref<4xi32, strided<[8], offset: 11>>
+  %w = memref.load %a[%c1, %c1] : memref<6x8xi32>
+  return %x, %y, %z, %w : i32, i32, i32, i32
+}
+"""
+
+
+def test_executor_views() -> None:
+    from liftcomp.executor.interpreter import ExecutionError
+    from liftcomp.interop.mlir_tool import parse_mlir
+
+    module = parse_mlir(VIEWS)
+    a = np.arange(48, dtype=np.int32).reshape(6, 8)
+    # row 2 from column 1, stride 2: element 1 is a[2, 3]; column 3 from row 1: a[2, 3];
+    # the 2x3x8 view of the flat buffer: [1, 1, 1] is 24 + 8 + 1.
+    assert Interpreter(module).call("views", [a, 1, 3, 2]) == [a[2, 3], a[2, 3], 33, 9]
+    assert a[1, 3] == 7  # written through the column view
+    with pytest.raises(ExecutionError, match="out of bounds"):
+        Interpreter(module).call("views", [np.zeros((6, 8), np.int32), 4, 3, 2])  # columns 4, 6, 8
