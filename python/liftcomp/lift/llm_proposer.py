@@ -749,6 +749,8 @@ def build_messages(
 
 def _distinct_failures(feedback: Feedback, limit: int) -> list[tuple[str, str]]:
     """The latest `limit` failures, one per candidate text, oldest first."""
+    if limit <= 0:
+        return []
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
     for text, reason in reversed(feedback.failures):
@@ -781,7 +783,7 @@ class LLMProposer:
     Each `propose` sends one request of `n` samples; when every sample was rejected (not a
     program, or already tried) it asks again, up to `requests_per_round` requests, each carrying
     the reasons. BudgetExhausted ends the LLM's turn: `propose` returns [] and the driver goes on
-    with the next proposer.
+    with the next proposer (later requests are still tried: answers in the cache cost nothing).
     """
 
     name = "llm"
@@ -810,8 +812,6 @@ class LLMProposer:
         self.exhausted: str | None = None  # the BudgetExhausted message, once spent
 
     def propose(self, problem: Problem, feedback: Feedback) -> list[str]:
-        if self.exhausted is not None:
-            return []
         tried = {text for text, _ in feedback.failures}
         policy = tensorspec_policy(problem.decls)
         for _ in range(self.requests_per_round):

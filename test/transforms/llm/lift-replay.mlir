@@ -15,6 +15,12 @@
 // RUN:   --llm-cache replay --llm-cache-dir %S/cache -q -o %t.2.mlir
 // RUN: cmp %t.1.mlir %t.2.mlir
 //
+// The liftcomp-raise pass (through xdsl-opt, which keeps the argument names, so the prompts and
+// their cache entries are the same) replays the same answers.
+// RUN: xdsl-opt %s -p 'liftcomp-raise{proposer=llm strategy=llm-only llm-model=scripted-loopback llm-cache=replay llm-cache-dir="%S/cache" report="%t.pass.json"}' \
+// RUN:   | FileCheck %s
+// RUN: FileCheck %s --check-prefix=REPORT < %t.pass.json
+//
 // Without the cache entries, replay is an error naming the missing entry, not a silent fallback.
 // RUN: not liftcomp lift %s --proposer llm --strategy llm-only --llm-model scripted-loopback \
 // RUN:   --llm-cache replay --llm-cache-dir %t.empty -q 2>&1 | FileCheck %s --check-prefix=MISS
