@@ -256,6 +256,14 @@ def test_500_429_and_timeout_are_retried(llm_server: LoopbackLLMServer, kernel: 
     assert len(llm_server.requests) == 4
 
 
+def test_a_slow_model_does_not_eat_the_kernel_timeout(llm_server: LoopbackLLMServer, kernel: Kernel) -> None:
+    """The first answer arrives after the kernel timeout; the second round still happens."""
+    llm_server.script(Delay(1.5, Reply([fenced(WRONG)])), Reply([fenced(CORRECT)]))
+    report = kernel.lift(proposer(llm_server, timeout_s=5.0), kernel_timeout_s=1.0)
+    assert (report.status, report.proposer, report.program) == ("lifted", "llm", CORRECT)
+    assert report.seconds > 1.5
+
+
 def test_non_retryable_error_falls_back_to_symbolic(
     llm_server: LoopbackLLMServer, kernel: Kernel
 ) -> None:

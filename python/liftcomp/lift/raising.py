@@ -153,6 +153,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         for _round in range(opts.max_rounds):
             if time.monotonic() > deadline:
                 break
+            asked = time.monotonic()
             try:
                 cands = prop.propose(problem, feedback)
             except CacheMiss:
@@ -160,6 +161,10 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
             except LiftcompError as e:
                 reasons.append(f"{prop.name}: {e.message}")
                 break
+            finally:
+                # The kernel timeout is for analysis and verification; a model's time is bounded
+                # by the LLM budget (max_seconds), so a slow answer does not starve its checks.
+                deadline += time.monotonic() - asked
             if not cands:
                 why = getattr(prop, "why_not", None)
                 if not feedback.failures:
