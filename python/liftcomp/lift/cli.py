@@ -31,6 +31,8 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--kernel-timeout", type=float, default=30.0, help="seconds per function before giving up (default 30)")
     p.add_argument("--proposer", choices=["symbolic", "llm"], default="symbolic", help="who proposes tensor programs (default: symbolic; llm needs an endpoint)")
     p.add_argument("--strategy", choices=["symbolic-first", "llm-first", "llm-only"], default="symbolic-first", help="order of proposers when --proposer llm")
+    p.add_argument("--llm-samples", type=int, default=4, help="programs asked for per LLM request (default 4)")
+    p.add_argument("--llm-temperature", type=float, default=0.7, help="sampling temperature of LLM requests (default 0.7)")
     p.add_argument("--generic", action="store_true", help="print the generic form")
     p.add_argument("-q", "--quiet", action="store_true", help="no table on stderr")
     try:
