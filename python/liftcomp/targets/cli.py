@@ -120,6 +120,7 @@ def compile_file(
     seed: int = 0,
     check_c: bool = False,
     dram_latency: int | None = None,
+    search: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole `compile` command; returns the report (also written to OUTDIR/report.json)."""
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom
@@ -137,7 +138,14 @@ def compile_file(
     module = parse_mlir(in_path.read_text(), str(in_path))
     raised, _raise_report = _raise(module)
     cfg = DEFAULT_CONFIG if dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=dram_latency)
-    lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg))  # type: ignore[arg-type]
+    # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
+    choices: dict[str, Any] = {}
+    if search:
+        from liftcomp.search.driver import choose_schedules, schedule_fn
+
+        choices = choose_schedules(raised, cfg, form=form, seed=seed, dyn_size=dyn_size, outdir=outdir, **search)
+    sched = schedule_fn(choices, cfg) if choices else None
+    lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg, schedule=sched))  # type: ignore[arg-type]
     lowered.verify()
     c_src = emit_c(lowered)
     header = header_path().read_text()
@@ -168,6 +176,8 @@ def compile_file(
             "sim": sim.summary(),
             "remarks": [k.remark for k in lreport.kernels if k.func == name and k.remark],
         }
+        if name in choices:
+            entry.update(choices[name].report_fields(sim.cycles))
         if ref_error:
             entry["reference_error"] = ref_error
         if check_c:
@@ -185,8 +195,15 @@ def compile_file(
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    search = None
+    if ns.search or ns.schedule:
+        from liftcomp.llm.options import config_from_args
+
+        search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
+                  "schedule_file": Path(ns.schedule) if ns.schedule else None,
+                  "llm_config": config_from_args(ns) if ns.planner == "llm" else None}
     report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
-                          ns.dram_latency)
+                          ns.dram_latency, search)
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cycles']} cycles, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
@@ -213,4 +230,11 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     p.add_argument("--check-c", action="store_true", help="also compile the C with gcc and the host header and run it")
     p.add_argument("--dram-latency", type=int, default=None, help="DRAM latency of the timing model (cycles)")
+    p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
+    p.add_argument("--budget", type=int, default=0, help="most schedules the search simulates per kernel (0: no limit)")
+    p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
+    p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
+    from liftcomp.llm.options import add_llm_arguments
+
+    add_llm_arguments(p)
     p.set_defaults(func=_cmd_compile)

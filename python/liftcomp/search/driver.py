@@ -1,0 +1,183 @@
+"""Schedule choice for `liftcomp compile`: beam search per kernel, or replay of recorded steps.
+
+`choose_schedules` returns, per function holding one matmul / mat-vec, the chosen rewrite steps
+and schedule (plus the library schedule's cycles when it searched); `schedule_fn` turns that into
+the lowering's `LowerOptions.schedule`. A replay file is a compile `report.json` (each kernel's
+`steps`), or a search trace (`best.steps`); its steps are re-applied to the library schedule with
+the same legality checks, so the replayed program, and its simulated cycles, are the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.search.beam import SearchOptions, SearchResult, beam_search
+from liftcomp.search.problem import GemminiProblem
+from liftcomp.targets.gemmini.config import GemminiConfig
+from liftcomp.targets.gemmini.menu import KernelContext, Step, apply_steps
+from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, library_schedule
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+
+
+@dataclass
+class KernelChoice:
+    func: str
+    shape: MatmulShape
+    steps: list[Step]
+    schedule: MatmulSchedule
+    library_cycles: int | None = None
+    result: SearchResult | None = None
+
+    def report_fields(self, cycles: int) -> dict[str, Any]:
+        """What `liftcomp compile` adds to a kernel's report entry: the steps (replayable with
+        --schedule), the library baseline and the search summary."""
+        d: dict[str, Any] = {"steps": [s.to_json() for s in self.steps]}
+        if self.library_cycles:
+            d["baseline_cycles"] = self.library_cycles
+            d["speedup"] = round(self.library_cycles / max(1, cycles), 4)
+        if self.result is not None:
+            r = self.result
+            d["search"] = {"planner": r.planner, "evaluated": r.evaluated, "seconds": round(r.seconds, 2),
+                           "library_cycles": r.root.cycles, "best_cycles": r.best.cycles,
+                           "bound": r.bound.to_json(), "best_per_iteration": r.best_per_iteration}
+        return d
+
+
+def read_steps(path: Path) -> dict[str, list[Step]]:
+    """Steps per function name from a compile report.json or a search trace."""
+    if not path.is_file():
+        raise LiftcompError(f"no such schedule file: {path}")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise LiftcompError(f"{path}: not JSON ({e.msg})") from None
+    out: dict[str, list[Step]] = {}
+    if isinstance(data, dict) and isinstance(data.get("kernels"), list):
+        for k in data["kernels"]:
+            if isinstance(k, dict) and isinstance(k.get("name"), str) and "steps" in k:
+                out[k["name"]] = [Step.from_json(s) for s in k["steps"]]
+    elif isinstance(data, dict) and isinstance(data.get("kernel"), str) and isinstance(data.get("best"), dict):
+        out[data["kernel"]] = [Step.from_json(s) for s in data["best"].get("steps", [])]
+    else:
+        raise LiftcompError(f"{path}: expected a compile report (kernels[].steps) or a search trace (best.steps)")
+    return out
+
+
+def _functions(module: ModuleOp) -> list[func.FuncOp]:
+    return [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
+
+
+def choose_schedules(
+    raised: ModuleOp,
+    cfg: GemminiConfig,
+    *,
+    search: str | None = None,
+    budget: int = 0,
+    planner: str = "builtin",
+    schedule_file: Path | None = None,
+    form: str = "explicit",
+    seed: int = 0,
+    dyn_size: int = 64,
+    outdir: Path | None = None,
+    llm_config: Any = None,
+    show_progress: bool = True,
+    options: SearchOptions | None = None,
+    workers: int = 0,
+) -> dict[str, KernelChoice]:
+    if search not in (None, "beam"):
+        raise LiftcompError(f"unknown search '{search}' (known: beam)")
+    if search and schedule_file:
+        raise LiftcompError("--search and --schedule exclude each other (a schedule file replays a search)")
+    if not search and not schedule_file:
+        return {}
+    recorded = read_steps(schedule_file) if schedule_file else {}
+    choices: dict[str, KernelChoice] = {}
+    results: list[SearchResult] = []
+    for fn in _functions(raised):
+        name = fn.sym_name.data
+        if schedule_file:
+            if name not in recorded:
+                continue
+            problem = _problem_or_none(fn, cfg, form, seed, dyn_size, 1)
+            if problem is None:
+                raise LiftcompError(f"@{name}: the schedule file has steps for it but it holds no single matmul")
+            start = problem.initial()
+            sched = apply_steps(start, recorded[name], KernelContext(problem.shape, cfg))
+            base = problem.evaluate(start)
+            choices[name] = KernelChoice(name, problem.shape, recorded[name], sched, base.cycles or None)
+            continue
+        problem = _problem_or_none(fn, cfg, form, seed, dyn_size, workers)
+        if problem is None:
+            continue
+        o = options or SearchOptions(seed=seed)
+        if budget:
+            o.budget = budget
+        try:
+            result = _run_search(problem, o, planner, llm_config, show_progress)
+        finally:
+            problem.close()
+        results.append(result)
+        best = result.best
+        choices[name] = KernelChoice(name, problem.shape, list(best.steps), best.schedule, result.root.cycles, result)
+        if outdir is not None:
+            from liftcomp.search.report import write_trace
+
+            write_trace(result, outdir / f"search-{name}.json")
+    if results:
+        from liftcomp.search.report import print_table, write_plot
+
+        if outdir is not None:
+            write_plot(results, outdir / "search.png")
+        if show_progress:
+            print_table(results)
+    return choices
+
+
+def _problem_or_none(fn: func.FuncOp, cfg: GemminiConfig, form: str, seed: int, dyn_size: int,
+                     workers: int) -> GemminiProblem | None:
+    try:
+        return GemminiProblem.from_function(fn, cfg, form=form, seed=seed, dyn_size=dyn_size, workers=workers)
+    except LiftcompError:
+        return None
+
+
+def _run_search(problem: GemminiProblem, o: SearchOptions, planner: str, llm_config: Any,
+                show_progress: bool) -> SearchResult:
+    from liftcomp.search.report import progress_bar
+
+    if planner == "builtin":
+        from liftcomp.search.gemmini_policy import BuiltinPlanner
+
+        p: Any = BuiltinPlanner()
+    elif planner == "llm":
+        from liftcomp.llm import LLMClient, load_config
+        from liftcomp.search.llm_planner import LLMPlanner
+
+        p = LLMPlanner(LLMClient(llm_config if llm_config is not None else load_config()))
+    else:
+        raise LiftcompError(f"unknown planner '{planner}' (known: builtin, llm)")
+    problem.start()  # fork the workers before the progress bar's thread starts
+    with progress_bar(f"search @{problem.name}", o.budget or None, show_progress) as progress:
+        return beam_search(problem, p, o, progress)
+
+
+def schedule_fn(choices: dict[str, KernelChoice], cfg: GemminiConfig) -> Callable[[MatmulShape], MatmulSchedule] | None:
+    """The lowering's schedule hook: the chosen schedule for a kernel's shape, else the library's."""
+    if not choices:
+        return None
+    by_shape = {c.shape: c.schedule for c in choices.values()}
+    shapes = list(by_shape)
+    if len({(c.shape, c.schedule) for c in choices.values()}) != len(shapes):
+        raise LiftcompError("two kernels of the same shape got different schedules; compile them separately")
+
+    def pick(shape: MatmulShape) -> MatmulSchedule:
+        s = by_shape.get(shape)
+        return s if s is not None else library_schedule(shape, cfg)
+
+    return pick

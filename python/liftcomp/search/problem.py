@@ -1,0 +1,250 @@
+"""What the search optimises: one kernel, its schedules, and how a schedule is scored.
+
+`SearchProblem` is the target-independent interface the beam search and the planners use (a
+target supplies its rewrite menu, evaluator and emitter); `GemminiProblem` implements it for one
+matmul / mat-vec function lowered to Gemmini. A schedule is scored by lowering it and running the
+simulator functionally on fixed random inputs: cycles, utilization, per-unit busy time, occupancy,
+and whether the outputs equal the numpy reference of the tensor-level program bit for bit.
+
+Evaluation runs in worker processes (fork: each inherits the parsed kernel, inputs and expected
+outputs once); results come back in submission order, so a search is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.menu import (
+    MENU,
+    KernelContext,
+    Refused,
+    Roofline,
+    Step,
+    apply_step,
+    roofline,
+    schedule_key,
+)
+from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+
+
+@dataclass
+class Metrics:
+    """A schedule's score. `error` is set when lowering or simulation failed (then cycles = 0)."""
+
+    cycles: int = 0
+    utilization: float = 0.0
+    busy: dict[str, int] = field(default_factory=dict)
+    spad_occupancy: float = 0.0
+    acc_occupancy: float = 0.0
+    dma_bytes: int = 0
+    instructions: int = 0
+    correct: bool = False
+    error: str = ""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cycles": self.cycles, "utilization": round(self.utilization, 6), "busy": dict(self.busy),
+                "spad_occupancy": round(self.spad_occupancy, 6), "acc_occupancy": round(self.acc_occupancy, 6),
+                "dma_bytes": self.dma_bytes, "instructions": self.instructions, "correct": self.correct, "error": self.error,
+                "seconds": round(self.seconds, 3)}
+
+
+class SearchProblem(Protocol):
+    """What a target gives the search for one kernel."""
+
+    name: str
+
+    def initial(self) -> Any: ...
+    def apply(self, schedule: Any, step: Step) -> Any: ...  # raises Refused
+    def key(self, schedule: Any) -> tuple[Any, ...]: ...
+    def schedule_json(self, schedule: Any) -> dict[str, Any]: ...
+    def describe(self, schedule: Any) -> str: ...
+    def evaluate_many(self, schedules: Sequence[Any],
+                      on_result: Callable[[Metrics], None] | None = None) -> list[Metrics]: ...
+    def start(self) -> None: ...
+    def close(self) -> None: ...
+    def menu_text(self) -> list[str]: ...
+    def isa_summary(self) -> str: ...
+    def bound(self) -> Roofline: ...
+
+
+# The kernel every worker evaluates; set before the pool forks.
+_WORKER_PROBLEM: GemminiProblem | None = None
+
+
+def _evaluate_in_worker(sched_json: dict[str, Any]) -> Metrics:
+    assert _WORKER_PROBLEM is not None
+    return _WORKER_PROBLEM.evaluate(MatmulSchedule.from_json(sched_json))
+
+
+@dataclass
+class GemminiProblem:
+    """One function of a tensor-level module holding a single matmul or mat-vec, lowered to Gemmini."""
+
+    module: ModuleOp  # a module with just this function (tensor level)
+    func_name: str
+    shape: MatmulShape
+    kind: str
+    inputs: list[Any]
+    expected: list[Any]
+    config: GemminiConfig = DEFAULT_CONFIG
+    workers: int = 0  # 0: all cores
+    name: str = ""
+    form: str = "explicit"  # form of the library schedule the search starts from
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.func_name
+        self.ctx = KernelContext(self.shape, self.config)
+        self._pool: Any = None
+
+    # -- construction ---------------------------------------------------------------------------
+    @staticmethod
+    def from_function(fn: func.FuncOp, config: GemminiConfig = DEFAULT_CONFIG, seed: int = 0,
+                      dyn_size: int = 64, workers: int = 0, form: str = "explicit") -> GemminiProblem:
+        """The problem for `fn` (tensor level), with random inputs of `seed` and their reference outputs.
+        Raises LiftcompError unless the function lowers to exactly one matmul / mat-vec."""
+        from liftcomp.targets.cli import random_inputs
+        from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
+        from liftcomp.targets.reference import run_reference
+
+        module = ModuleOp([fn.clone()])
+        _, report = lower_module_with_report(module, LowerOptions(config=config))
+        mm = [k for k in report.kernels if k.kind in ("matmul", "matvec")]
+        if len(mm) != 1 or mm[0].shape is None or min(mm[0].shape.m, mm[0].shape.k, mm[0].shape.n) < 0:
+            raise LiftcompError(f"@{fn.sym_name.data}: schedule search needs exactly one statically shaped "
+                                f"matmul or mat-vec, found {len(mm)}")
+        rng = np.random.default_rng(seed)
+        inputs, _ = random_inputs(fn, dyn_size, rng)
+        expected = [a.copy() if isinstance(a, np.ndarray) else a for a in inputs]
+        run_reference(fn, expected)
+        return GemminiProblem(module, fn.sym_name.data, mm[0].shape, mm[0].kind, inputs, expected, config,
+                              workers, form=form)
+
+    # -- the SearchProblem interface ------------------------------------------------------------
+    def initial(self) -> MatmulSchedule:
+        from liftcomp.targets.gemmini.schedule import library_schedule
+
+        return library_schedule(self.shape, self.config, "loop_ws" if self.form == "loop_ws" else "explicit")
+
+    def apply(self, schedule: MatmulSchedule, step: Step) -> MatmulSchedule:
+        return apply_step(schedule, step, self.ctx)
+
+    def key(self, schedule: MatmulSchedule) -> tuple[Any, ...]:
+        return schedule_key(schedule)
+
+    def schedule_json(self, schedule: MatmulSchedule) -> dict[str, Any]:
+        return schedule.to_json()
+
+    def describe(self, schedule: MatmulSchedule) -> str:
+        s = schedule
+        d = self.config.dim
+        lines = [
+            f"matmul C[{self.shape.m} x {self.shape.n}] = A[{self.shape.m} x {self.shape.k}] @ "
+            f"B[{self.shape.k} x {self.shape.n}] (int8 x int8 -> int32), WS dataflow",
+            f"form: {s.form}" + (" (one gemmini_loop_ws per tile)" if s.form == "loop_ws" else
+                                 " (mvin / preload / compute / mvout in host loops)"),
+            f"tiles (DIM={d} blocks): tile_i={s.tile_i} tile_j={s.tile_j} tile_k={s.tile_k} "
+            f"({s.tile_i * d} x {s.tile_j * d} x {s.tile_k * d} elements)",
+            f"loop order: {s.loop_order} (k innermost: partial sums stay in the accumulator)",
+            f"double_buffer: {s.double_buffer}, hoist_a: {s.hoist_a}, mvin blocks A/B: {s.a_block_len}/{s.b_block_len}",
+        ]
+        return "\n".join(lines)
+
+    def menu_text(self) -> list[str]:
+        return [r.describe() for r in MENU]
+
+    def isa_summary(self) -> str:
+        c = self.config
+        return (
+            f"Gemmini: {c.dim}x{c.dim} int8 systolic array (peak {c.dim * c.dim} MAC/cycle), "
+            f"scratchpad {c.sp_rows} rows of {c.dim} int8, accumulator {c.acc_rows} rows of {c.dim} int32. "
+            "Load, execute and store units run concurrently, synchronised by local-address dependencies. "
+            "mvin moves <= DIM rows x <= 4 blocks from DRAM (16 B/beat, 64 B requests, "
+            f"{c.dma_max_inflight} in flight, DRAM latency {c.dram_latency} cycles); preload + compute "
+            "multiplies one DIM x DIM block in about DIM cycles (weights stay in the array in WS); mvout "
+            "moves accumulator rows back. Each host-issued instruction costs "
+            f"{c.host_issue_cycles} host cycles; loop_ws is a hardware FSM issuing a whole tile "
+            "(it uses half of each memory, double-buffering). Utilization = MACs / (DIM^2 * cycles)."
+        )
+
+    def bound(self) -> Roofline:
+        return roofline(self.shape, self.config)
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def evaluate(self, schedule: MatmulSchedule) -> Metrics:
+        """Lower with `schedule`, simulate functionally, compare with the reference."""
+        from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module
+        from liftcomp.targets.gemmini.sim import simulate
+
+        t0 = time.perf_counter()
+        try:
+            schedule.check(self.shape, self.config)
+            low = lower_module(self.module, LowerOptions(schedule=schedule, config=self.config))
+            r = simulate(low, [a.copy() if isinstance(a, np.ndarray) else a for a in self.inputs], self.config,
+                         functional=True,
+                         func_name=self.func_name)
+        except LiftcompError as e:
+            return Metrics(error=str(e), seconds=time.perf_counter() - t0)
+        outs = list(r.outputs.values())
+        arrays = [e for e in self.expected if isinstance(e, np.ndarray)]
+        correct = len(outs) == len(arrays) and all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
+        return Metrics(r.cycles, r.utilization, dict(r.busy), r.spad_occupancy, r.acc_occupancy, r.dma_bytes,
+                       sum(r.instructions.values()), correct, "" if correct else "simulated outputs differ from the reference",
+                       time.perf_counter() - t0)
+
+    def evaluate_many(self, schedules: Sequence[MatmulSchedule],
+                      on_result: Callable[[Metrics], None] | None = None) -> list[Metrics]:
+        """Metrics of each schedule, in order (in parallel over `workers` processes)."""
+        n = self.workers or os.cpu_count() or 1
+        out: list[Metrics] = []
+        if n <= 1 or len(schedules) <= 1:
+            results: Iterable[Metrics] = (self.evaluate(s) for s in schedules)
+        else:
+            results = self._get_pool(n).imap(_evaluate_in_worker, [s.to_json() for s in schedules], chunksize=1)
+        for m in results:
+            out.append(m)
+            if on_result is not None:
+                on_result(m)
+        return out
+
+    def start(self) -> None:
+        """Fork the workers now (before any thread, e.g. a progress bar, is started)."""
+        n = self.workers or os.cpu_count() or 1
+        if n > 1:
+            self._get_pool(n)
+
+    def _get_pool(self, n: int) -> Any:
+        global _WORKER_PROBLEM
+        if self._pool is None:
+            _WORKER_PROBLEM = self
+            self._pool = multiprocessing.get_context("fork").Pool(n)
+            _WORKER_PROBLEM = None
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise TypeError("GemminiProblem is shared with workers by fork, never pickled")
+
+
+def refused_reason(problem: SearchProblem, schedule: Any, step: Step) -> str | None:
+    """None if `step` applies to `schedule`, else why not."""
+    try:
+        problem.apply(schedule, step)
+    except Refused as e:
+        return str(e)
+    return None
