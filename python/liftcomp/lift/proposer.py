@@ -94,7 +94,7 @@ class _Tx:
         dvars = {d.var: d for d in dims}
         used = [v for p in idx for v in p.vars() if v in dvars]
         if len(used) != len(set(used)) or any(len([v for v in p.vars() if v in dvars]) > 1 for p in idx):
-            flat = self.flat_view(buf, idx, dims)
+            flat = self.flat_view(buf, idx, dims) or self.window_view(buf, idx, dims)
             if flat is not None:
                 return flat
             raise CannotTranslate(f"access {buf}{[str(p) for p in idx]} uses a loop variable twice")
@@ -124,6 +124,32 @@ class _Tx:
             order.append(v)
         return f"{buf}[{', '.join(parts)}]", order
 
+    def window_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
+        """x[i + k] with i, k loop variables: a view of np.lib.stride_tricks.sliding_window_view."""
+        dvars = {d.var: d for d in dims}
+        outer: list[str] = []
+        inner: list[str] = []
+        offs: list[Poly] = []
+        for p in idx:
+            vs = [v for v in p.vars() if v in dvars]
+            if len(vs) != 2:
+                return None
+            try:
+                if any(p.coeff(v) != Poly.const(1) for v in vs):
+                    return None
+            except ValueError:
+                return None
+            a, b = sorted(vs, key=lambda v: [d.var for d in dims].index(v))
+            if dvars[a].step != 1 or dvars[b].step != 1:
+                return None
+            outer.append(a)
+            inner.append(b)
+            offs.append(p.without(a).without(b) + dvars[a].lb + dvars[b].lb)
+        src = f"{buf}[{', '.join(f'{o}:{o + dvars[a].count + dvars[b].count - 1}' for o, a, b in zip(offs, outer, inner, strict=True))}]"
+        window = ", ".join(str(dvars[b].count) for b in inner)
+        text = f"np.lib.stride_tricks.sliding_window_view({src}, ({window},))"
+        return text, outer + inner
+
     def flat_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
         """w[x*S + y + off] on a 1-D buffer: w[start:start+cx*S].reshape(cx, S)[:, y-range]."""
         if len(idx) != 1:
@@ -147,9 +173,12 @@ class _Tx:
         if dx.step != 1 or dy.step != 1:
             return None
         off = p.without(x).without(y)
-        start = off + stride * dx.lb
+        # Rows start at multiples of the stride, so the reshaped slice stays inside the buffer
+        # whenever the loop's own accesses do (the offset moves into the column range).
+        start = stride * dx.lb
+        col = off + dy.lb
         text = (f"{buf}[{start}:{start + dx.count * stride}].reshape({dx.count}, {stride})"
-                f"[0:{dx.count}, {dy.lb}:{dy.lb + dy.count}]")
+                f"[0:{dx.count}, {col}:{col + dy.count}]")
         return text, [x, y]
 
     def arrange(self, text: str, order: list[str], dims: Sequence[Dim]) -> str:

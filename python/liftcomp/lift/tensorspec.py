@@ -146,6 +146,14 @@ class Transpose(Node):
 
 
 @dataclass
+class Window(Node):
+    """np.lib.stride_tricks.sliding_window_view(x, w): out[i..., k...] = x[i + k ...]."""
+
+    src: Node = None  # type: ignore[assignment]
+    window: tuple[Poly, ...] = ()
+
+
+@dataclass
 class Cast(Node):
     src: Node = None  # type: ignore[assignment]
 
@@ -410,6 +418,8 @@ class _Parser:
         if None in kwargs:
             raise self.fail(e, "**kwargs are not allowed")
         f = e.func
+        if ast.unparse(f) in ("np.lib.stride_tricks.sliding_window_view", "sliding_window_view"):
+            return self.window(e)
         # Methods: x.astype(dt), x.reshape(...), x.sum(...), x.transpose(), x.max()...
         if isinstance(f, ast.Attribute) and not (isinstance(f.value, ast.Name) and f.value.id == "np"):
             x = self.expr(f.value)
@@ -489,6 +499,17 @@ class _Parser:
         if sorted(perm) != list(range(rank)):
             raise self.fail(e, f"transpose axes {perm} are not a permutation of {rank} axes")
         return tuple(perm)
+
+    def window(self, e: ast.Call) -> Node:
+        if len(e.args) != 2 or e.keywords:
+            raise self.fail(e, "sliding_window_view(x, window_shape) takes two arguments")
+        x = self.expr(e.args[0])
+        ws = e.args[1].elts if isinstance(e.args[1], ast.Tuple) else [e.args[1]]
+        window = tuple(self.size(w) for w in ws)
+        if len(window) != len(x.shape) or not x.shape:
+            raise self.fail(e, "the window needs one size per axis of the array")
+        shape = tuple(d - w + 1 for d, w in zip(x.shape, window, strict=True)) + window
+        return Window(x.dtype, shape, src=x, window=window)
 
     def arity(self, e: ast.Call, args: list[Node], n: int) -> None:
         if len(args) != n:
@@ -749,6 +770,9 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
                 flat = flat + p * stride
             return elem(n.src, (flat,))
         raise SpecError("reshape of an N-D array to 1-D cannot be used inside an expression yet")
+    if isinstance(n, Window):
+        r = len(n.window)
+        return elem(n.src, tuple(idx[d] + idx[r + d] for d in range(r)))
     if isinstance(n, Transpose):
         src_idx_l: list[Poly] = [Poly.const(0)] * len(idx)
         for out_pos, src_pos in enumerate(n.perm):
@@ -900,6 +924,10 @@ def evaluate(prog: Program, args: dict[str, Any]) -> tuple[dict[str, np.ndarray[
 
 
 def _assign(buf: np.ndarray[Any, Any], view: Node, val: Any) -> None:
+    root = view
+    while not isinstance(root, Arg):
+        root = root.src  # type: ignore[attr-defined]
+    _check_view_bounds(view, {root.name: buf})
     idx = _view_indices(view)
     shape = tuple(max(0, _size(p, {})) for p in view.shape)
     buf[idx] = np.broadcast_to(np.asarray(val).astype(buf.dtype), shape)
@@ -922,6 +950,32 @@ def _view_indices(view: Node) -> tuple[Any, ...]:
         v = p.eval(env)
         out.append(np.broadcast_to(np.asarray(v, dtype=np.int64), shape))
     return tuple(out)
+
+
+def _check_view_bounds(n: Node, env: dict[str, Any]) -> None:
+    """Every slice of a view chain must lie inside what it slices (numpy would clip silently;
+    the lowered memref.subview / tensor.extract_slice would read out of bounds)."""
+    if isinstance(n, View):
+        _check_view_bounds(n.src, env)
+        src_shape = _concrete_shape(n.src, env)
+        for d, spec in enumerate(n.per_dim):
+            extent = src_shape[d]
+            if isinstance(spec, SliceSpec):
+                start, length = _size(spec.start, {}), _size(spec.length, {})
+                if length > 0 and (start < 0 or start + (length - 1) * spec.step >= extent):
+                    raise SpecError(f"slice {start}:{start + length * spec.step}:{spec.step} is outside a dimension of {extent}")
+            else:
+                i = _size(spec, {})
+                if not 0 <= i < extent:
+                    raise SpecError(f"index {i} is outside a dimension of {extent}")
+    elif isinstance(n, Reshape | Transpose):
+        _check_view_bounds(n.src, env)
+
+
+def _concrete_shape(n: Node, env: dict[str, Any]) -> tuple[int, ...]:
+    if isinstance(n, Arg):
+        return tuple(np.asarray(env[n.name]).shape)
+    return tuple(max(0, _size(p, {})) for p in n.shape)
 
 
 def _is_argument_view(n: Node) -> bool:
@@ -983,6 +1037,7 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         while not isinstance(root, Arg):
             root = root.src  # type: ignore[attr-defined]
         arr = np.asarray(env[root.name]).view(root.dtype.np)
+        _check_view_bounds(n, env)
         idx = _view_indices(n)
         for k, ix in enumerate(idx):
             if ix.size and (ix.min() < 0 or ix.max() >= arr.shape[k]):
@@ -998,6 +1053,12 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return np.asarray(_eval(n.src, env)).reshape(tuple(_size(p, {}) for p in n.shape))
     if isinstance(n, Transpose):
         return np.transpose(_eval(n.src, env), n.perm)
+    if isinstance(n, Window):
+        src = np.asarray(_eval(n.src, env))
+        window = tuple(_size(w, {}) for w in n.window)
+        if any(w < 1 or w > d for w, d in zip(window, src.shape, strict=True)):
+            raise SpecError(f"window {window} does not fit an array of shape {src.shape}")
+        return np.lib.stride_tricks.sliding_window_view(src, window)
     if isinstance(n, Cast):
         return np.asarray(_eval(n.src, env)).astype(n.dtype.np)
     if isinstance(n, Full):

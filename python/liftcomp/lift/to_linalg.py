@@ -77,6 +77,7 @@ from liftcomp.lift.tensorspec import (
     SliceSpec,
     Transpose,
     View,
+    Window,
     _convert,  # pyright: ignore[reportPrivateUsage]
     _elementwise_term,  # pyright: ignore[reportPrivateUsage]
 )
@@ -349,6 +350,8 @@ class _Emitter:
             return self.lower_reshape(n)
         if isinstance(n, Transpose):
             return self.lower_transpose(n)
+        if isinstance(n, Window):
+            return self.lower_window(n)
         if isinstance(n, Cast | Elementwise):
             return self.fused(n)
         if isinstance(n, Full):
@@ -367,6 +370,22 @@ class _Emitter:
                 lambda v: self.elementwise(mul, v[:2]),
             )
         raise LoweringError(f"cannot lower {type(n).__name__} to linalg")
+
+    def lower_window(self, n: Window) -> SSAValue:
+        """A copy through the indexing map (i..., k...) -> (i + k ...): linalg's own convolution form."""
+        src = self.value(n.src)
+        r = len(n.window)
+        nloops = 2 * r
+        exprs = tuple(AffineExpr.dimension(d) + AffineExpr.dimension(r + d) for d in range(r))
+        in_map = AffineMapAttr(AffineMap(nloops, 0, exprs))
+        out_map = _map(nloops, list(range(nloops)))
+        out_t = tensor_type(n.shape, n.dtype)
+        block = Block(arg_types=[elem_type(n.dtype), elem_type(n.dtype)])
+        saved = self.cur
+        self.cur = block
+        self.emit(linalg.YieldOp(block.args[0]))
+        self.cur = saved
+        return self.emit(linalg.GenericOp([src], [self.empty(n.shape, n.dtype)], Region(block), [in_map, out_map], [_PARALLEL] * nloops, [out_t]))
 
     def lower_arg(self, n: Arg) -> SSAValue:
         a = self.args.get(n.name)
