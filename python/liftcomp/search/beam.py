@@ -183,7 +183,7 @@ def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions
                     except Refused as e:
                         attempts += 1
                         candidates.append(Candidate(len(candidates), parent.id, it, [*parent.steps, step], None,
-                                                    plan=plan.reason, status=f"refused: {e}"))
+                                                    plan=plan.reason, status=f"refused: {e.message}"))
                         continue
                     k = problem.key(sched)
                     if k in seen:

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.beam import SearchOptions, SearchResult, beam_search
 from liftcomp.search.problem import GemminiProblem
 from liftcomp.targets.gemmini.config import GemminiConfig
 from liftcomp.targets.gemmini.menu import KernelContext, Step, apply_steps
 from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, library_schedule
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
 
 
 @dataclass

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.menu import (
@@ -33,8 +36,6 @@ from liftcomp.targets.gemmini.menu import (
     schedule_key,
 )
 from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
 
 
 @dataclass
@@ -246,5 +247,5 @@ def refused_reason(problem: SearchProblem, schedule: Any, step: Step) -> str | N
     try:
         problem.apply(schedule, step)
     except Refused as e:
-        return str(e)
+        return e.message
     return None

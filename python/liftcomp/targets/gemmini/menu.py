@@ -140,7 +140,7 @@ class Rewrite:
         try:
             out.check(ctx.shape, ctx.config)
         except LiftcompError as e:
-            raise Refused(f"{self.name}: {e.message if hasattr(e, 'message') else e}") from None
+            raise Refused(f"{self.name}: {e.message}") from None
         return out
 
     def describe(self) -> str:
@@ -335,7 +335,7 @@ def apply_steps(start: MatmulSchedule, steps: Sequence[Step], ctx: KernelContext
         try:
             s = apply_step(s, step, ctx)
         except Refused as e:
-            raise LiftcompError(f"schedule step {n + 1} ({step}) does not apply: {e}") from None
+            raise LiftcompError(f"schedule step {n + 1} ({step}) does not apply: {e.message}") from None
     return s
 
 

@@ -1,0 +1,166 @@
+"""Gemmini rewrite menu: legality checks refuse what they must (with a reason); accepted rewrite
+sequences preserve results; the roofline bound is never beaten by the simulator."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gemmini_kernels import matmul_text  # noqa: E402
+from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
+from liftcomp.search.problem import GemminiProblem  # noqa: E402
+from liftcomp.targets.gemmini.menu import (  # noqa: E402
+    MENU,
+    KernelContext,
+    Refused,
+    Step,
+    apply_step,
+    apply_steps,
+    roofline,
+)
+from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, library_schedule  # noqa: E402
+from xdsl.dialects import func  # noqa: E402
+
+BIG = KernelContext(MatmulShape(512, 512, 512))
+
+
+def _refused(sched: MatmulSchedule, step: Step, ctx: KernelContext = BIG) -> str:
+    with pytest.raises(Refused) as e:
+        apply_step(sched, step, ctx)
+    return e.value.message
+
+
+def _problem(m: int, k: int, n: int, seed: int = 0) -> GemminiProblem:
+    fn = next(op for op in parse_mlir(matmul_text(m, k, n)).ops if isinstance(op, func.FuncOp))
+    return GemminiProblem.from_function(fn, seed=seed, workers=1)
+
+
+def test_over_capacity_tiles_are_refused_with_the_memory_named() -> None:
+    lib = library_schedule(BIG.shape)
+    # 32 x 32 C blocks = 16384 accumulator rows, far over its 1024.
+    assert "accumulator" in _refused(lib, Step("tile", {"i": 32, "j": 32, "k": 1}))
+    # A 32x32 + B 32x32 blocks of 16 rows = 32768 scratchpad rows > 16384.
+    assert "scratchpad" in _refused(lib.with_(tile_i=1, tile_j=1), Step("tile", {"i": 32, "j": 32, "k": 32}))
+    # Fits the whole accumulator (explicit, single-buffered) but not half of it (loop_ws / double buffering).
+    fits_whole = lib.with_(tile_i=8, tile_j=8, tile_k=8)
+    assert "half" in _refused(fits_whole, Step("double_buffer", {"on": True}))
+    assert "half" in _refused(fits_whole, Step("form", {"form": "loop_ws"}))
+    # Larger than the problem itself.
+    assert "exceeds M" in _refused(lib, Step("tile", {"i": 33}))
+
+
+def test_illegal_transposes_and_orders_are_refused() -> None:
+    lib = library_schedule(BIG.shape)
+    assert "WS forbids" in _refused(lib, Step("transpose", {"a": True, "b": True}))
+    assert "row-major" in _refused(lib, Step("transpose", {"b": True}))
+    assert "accumulator" in _refused(lib, Step("loop_order", {"order": "ikj"}))
+    ws = apply_step(lib, Step("form", {"form": "loop_ws"}), BIG)
+    assert "explicit" in _refused(ws, Step("loop_order", {"order": "jik"}))
+    assert "OS" in _refused(lib, Step("dataflow", {"dataflow": "OS"}))
+    assert "no scaling" in _refused(lib, Step("fuse_epilogue", {}))
+
+
+def test_hoist_a_needs_one_k_tile() -> None:
+    ctx = KernelContext(MatmulShape(64, 256, 64))
+    s = MatmulSchedule(2, 2, 4)
+    assert "all of K" in _refused(s, Step("hoist_a", {"on": True}), ctx)
+    s2 = apply_step(s, Step("tile", {"k": 16}), ctx)
+    assert apply_step(s2, Step("hoist_a", {"on": True}), ctx).hoist_a
+    # And a hoisted schedule refuses to split K again.
+    assert "hoist" in _refused(s2.with_(hoist_a=True), Step("tile", {"k": 4}), ctx)
+
+
+def test_parameters_are_checked_strictly() -> None:
+    lib = library_schedule(BIG.shape)
+    assert "integer" in _refused(lib, Step("tile", {"i": "4"}))
+    assert "integer" in _refused(lib, Step("tile", {"i": True}))
+    assert "unknown parameter" in _refused(lib, Step("tile", {"x": 4}))
+    assert "outside" in _refused(lib, Step("mvin_blocks", {"a": 5}))
+    assert "not on the menu" in _refused(lib, Step("rm_rf", {}))
+    assert "no change" in _refused(lib, Step("tile", {"i": lib.tile_i}))
+    assert "one of" in _refused(lib, Step("form", {"form": "fsm"}))
+
+
+def _random_walk(problem: GemminiProblem, rng: random.Random, n: int) -> list[Step]:
+    """Random menu steps with random parameters; keep the ones the menu accepts."""
+    bi, bj, bk = problem.ctx.blocks()
+    s = problem.initial()
+    steps: list[Step] = []
+    for _ in range(n * 10):
+        if len(steps) >= n:
+            break
+        rw = rng.choice(MENU)
+        params = {}
+        for p in rw.params:
+            if not p.required and rng.random() < 0.5:
+                continue
+            if p.kind == "int":
+                hi = {"i": bi, "j": bj, "k": bk}.get(p.name, p.hi) if rw.name == "tile" else p.hi
+                params[p.name] = rng.randint(p.lo, max(p.lo, min(p.hi, hi)))
+            elif p.kind == "bool":
+                params[p.name] = rng.random() < 0.5
+            else:
+                params[p.name] = rng.choice(p.choices)
+        step = Step(rw.name, params)
+        try:
+            s = problem.apply(s, step)
+        except Refused:
+            continue
+        steps.append(step)
+    return steps
+
+
+@pytest.mark.parametrize("shape", [(50, 100, 70), (33, 20, 18), (64, 48, 130)])
+def test_accepted_rewrite_sequences_preserve_results(shape: tuple[int, int, int]) -> None:
+    problem = _problem(*shape)
+    rng = random.Random(sum(shape))
+    checked = 0
+    for _ in range(4):
+        steps = _random_walk(problem, rng, 5)
+        sched = problem.initial()
+        for st in steps:
+            sched = problem.apply(sched, st)
+            m = problem.evaluate(sched)
+            assert m.correct, (steps, m.error)
+            checked += 1
+        assert apply_steps(problem.initial(), steps, problem.ctx) == sched
+    assert checked >= 8
+
+
+@pytest.mark.parametrize("sched", [None, MatmulSchedule(2, 3, 4, form="loop_ws"), MatmulSchedule(4, 4, 8, double_buffer=True),
+                                   MatmulSchedule(1, 1, 1, a_block_len=1, b_block_len=1)])
+def test_roofline_is_a_lower_bound_of_the_simulator(sched: MatmulSchedule | None) -> None:
+    for m, k, n in [(128, 256, 128), (40, 1000, 40), (17, 33, 5)]:
+        problem = _problem(m, k, n)
+        r = problem.evaluate(sched or problem.initial())
+        b = roofline(problem.shape)
+        assert r.correct
+        assert r.cycles >= b.cycles
+        assert r.busy["execute"] >= b.execute
+        assert r.busy["load"] >= b.load
+        assert r.busy["store"] >= b.store
+        assert r.utilization <= b.utilization + 1e-9
+
+
+def test_refused_rewrite_explains_itself_for_every_menu_item() -> None:
+    # Every item either applies to some schedule or refuses with a non-empty reason naming itself.
+    lib = library_schedule(BIG.shape)
+    for rw in MENU:
+        params = {p.name: (p.lo if p.kind == "int" else True if p.kind == "bool" else p.choices[0])
+                  for p in rw.params}
+        try:
+            rw.apply(lib, params, BIG)
+        except Refused as e:
+            assert e.message.startswith(rw.name), e.message
+            assert len(e.message) > len(rw.name) + 10
+
+
+def test_random_inputs_are_full_range() -> None:
+    problem = _problem(33, 20, 18)
+    a = problem.inputs[0]
+    assert isinstance(a, np.ndarray) and a.dtype == np.int8 and a.min() < -64 and a.max() > 64
