@@ -4,4 +4,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/tools/setup.sh"
 cd "$ROOT"
-exec .venv/bin/liftcomp corpus "$@"
+exec .venv/bin/liftcomp examples "$@"

@@ -54,7 +54,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     """Subcommands of later stages register themselves here when their modules exist."""
     from importlib import import_module
 
-    for module_name in ("liftcomp.lift.cli", "liftcomp.targets.cli", "liftcomp.interop.cli"):
+    for module_name in ("liftcomp.lift.cli", "liftcomp.targets.cli", "liftcomp.interop.cli", "liftcomp.examples"):
         try:
             mod = import_module(module_name)
         except ModuleNotFoundError as e:

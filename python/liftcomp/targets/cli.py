@@ -24,26 +24,12 @@ from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, ModuleOp
 from liftcomp.diagnostics import LiftcompError
 
 
-def _raise(module: ModuleOp) -> tuple[ModuleOp, Any]:
-    """The lead's raising step if it exists; otherwise the input must already be tensor-level."""
-    raise_module = None
-    for mod_name in ("liftcomp.lift", "liftcomp.lift.liftcomp_raise"):
-        try:
-            mod = __import__(mod_name, fromlist=["raise_module"])
-        except ImportError:
-            continue
-        raise_module = getattr(mod, "raise_module", None)
-        if raise_module is not None:
-            break
-    has_loops = any(op.name in ("scf.for", "affine.for", "scf.while") for op in module.walk())
-    if raise_module is None:
-        if has_loops:
-            raise LiftcompError(
-                "the input has loop nests but the raising step (liftcomp.lift.raise_module) is not "
-                "available; give tensor-level input (to_tensor / linalg / materialize_in_destination)"
-            )
-        return module, None
-    return raise_module(module, None)  # type: ignore[no-any-return]
+def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
+    """Raise loop nests to verified tensor ops (tensor-level input passes through unchanged)."""
+    from liftcomp.lift.liftcomp_raise import raise_module
+    from liftcomp.lift.raising import arg_names_from_source
+
+    return raise_module(module, None, arg_names_from_source(source))
 
 
 def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> tuple[list[Any], list[tuple[int, ...] | None]]:
@@ -136,7 +122,8 @@ def compile_file(
     if not in_path.is_file():
         raise LiftcompError(f"no such file: {in_path}")
     module = parse_mlir(in_path.read_text(), str(in_path))
-    raised, _raise_report = _raise(module)
+    raised, raise_reports = _raise(module, in_path.read_text())
+    proofs = {r.name: r.proof for r in raise_reports}
     cfg = DEFAULT_CONFIG if dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=dram_latency)
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
@@ -166,6 +153,7 @@ def compile_file(
         correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
         entry: dict[str, Any] = {
             "name": name,
+            "proof": proofs.get(name),
             "cycles": sim.cycles,
             "utilization": round(sim.utilization, 6),
             # No search yet: the schedule is the library's, so it is its own baseline.
