@@ -19,7 +19,8 @@ def lit_counts(text: str) -> tuple[int, int]:
 
 
 def pytest_counts(text: str) -> tuple[int, int]:
-    lines = [ln for ln in text.splitlines() if re.search(r"\b(passed|failed|error|no tests ran)\b", ln)]
+    # pytest's closing line: "3 failed, 500 passed, 2 skipped in 98.7s" (maybe between '=' rules).
+    lines = [ln for ln in text.splitlines() if re.search(r"\b(\d+ (passed|failed|errors?)|no tests ran)\b.* in [\d.]+s", ln)]
     if not lines:
         return 0, 1  # pytest did not report: count it as a failure
     last = lines[-1]
