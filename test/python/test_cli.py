@@ -82,3 +82,14 @@ def test_lift_report_fields(tmp_path: Path) -> None:
     assert set(entry) >= {"name", "status", "proof", "program", "proposer", "seconds", "llm_calls", "reason"}
     assert entry["status"] == "lifted" and entry["proof"] == "proved" and entry["proposer"] == "symbolic"
     assert "linalg.generic" in (tmp_path / "o.mlir").read_text()
+
+
+def test_jit_check_compares_native_runs(tmp_path: Path) -> None:
+    from liftcomp.interop.upstream_jit import bindings_available
+
+    if not bindings_available():
+        pytest.skip("the 'mlir' extra (upstream Python bindings) is not installed")
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "blas" / "gemv.mlir"
+    p = run("lift", str(corpus), "-q", "--jit-check", "-o", str(tmp_path / "o.mlir"))
+    assert p.returncode == 0, p.stderr
+    assert "jit-check @gemv: equal on native runs" in p.stderr
