@@ -65,3 +65,13 @@ def test_wraparound_is_real() -> None:
     c = T.Op("addi", (T.Const(200, I8), T.Const(100, I8)), I8)
     assert Prover([]).equal(c, T.Const(44, I8), []).status == "proved"
     assert Prover([]).equal(c, T.Const(45, I8), []).status == "refuted"
+
+
+def test_ieee_mode_refuses_reassociation_that_reals_allow() -> None:
+    a, b, c = (T.Scalar(n, F32) for n in "abc")
+    left = T.Op("addf", (T.Op("addf", (a, b), F32), c), F32)
+    right = T.Op("addf", (a, T.Op("addf", (b, c), F32)), F32)
+    assert Prover([], "real").equal(left, right, []).status == "proved"
+    assert Prover([], "ieee").equal(left, right, []).status == "refuted"
+    # Commutativity holds in IEEE too.
+    assert Prover([], "ieee").equal(T.Op("addf", (a, b), F32), T.Op("addf", (b, a), F32), []).status == "proved"
