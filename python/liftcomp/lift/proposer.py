@@ -37,6 +37,7 @@ class Feedback:
     """Why earlier candidates failed (parse errors, verifier reasons, counterexamples)."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)  # (candidate text, reason)
+    counterexamples: list[Any] = field(default_factory=list)  # verify.Counterexample, for pruning
 
 
 class Proposer(Protocol):
@@ -85,6 +86,12 @@ class _Tx:
     def __init__(self, summary: Summary, variant: int):
         self.summary = summary
         self.variant = variant
+        # Alternative spellings enumerated when the first candidate fails: bit 0 turns off the
+        # matmul idiom (plain sums of products), bit 1 keeps peeled reduction inits explicit,
+        # bit 2 writes max/min inits with np.maximum instead of initial=.
+        self.use_matmul = not variant & 1
+        self.extend_peeled = not variant & 2
+        self.use_initial = not variant & 4
         self.unsigned = {a.name: a.unsigned_hint for a in summary.args}
         self.shapes = {a.name: a.shape for a in summary.args if a.shape is not None}
 
@@ -323,13 +330,13 @@ class _Tx:
         init = f.init
         # A peeled init (m = x[lb-step]; fold from lb) becomes a reduction over the longer range.
         before = T.subst_index(f.body, {f.var: f.lb - f.step})
-        peeled = init == before and f.op in ("maximumf", "minimumf", "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
+        peeled = self.extend_peeled and init == before and f.op in ("maximumf", "minimumf", "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
         if peeled:
             lb = f.lb - f.step
         k = Dim(f.var, lb, _count(lb, f.ub, f.step), f.step)
         inner = [*dims, k]
         axis = len(dims)
-        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") else None
+        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul else None
         if red is None:
             try:
                 body = self.as_dt(self.tx(f.body, inner), fdt)
@@ -352,7 +359,7 @@ class _Tx:
         ident = identity(f.op, f.type) if f.type.kind != "f" else (T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None)
         if ident is not None and init == ident:
             return red, fdt
-        if isinstance(init, T.Const) and red.startswith(("np.max(", "np.min(")):
+        if self.use_initial and isinstance(init, T.Const) and red.startswith(("np.max(", "np.min(")):
             # numpy's initial= is exactly a fold that starts from init (also over empty ranges).
             c = init.value
             lit = ("np.inf" if c > 0 else "-np.inf") if isinstance(c, float) and c in (float("inf"), float("-inf")) else self.tx(init, dims)[0]
@@ -412,21 +419,35 @@ class _Tx:
         return f"{text} = {value[0]}"
 
 
-def symbolic_candidates(summary: Summary) -> list[str] | str:
-    """Candidate programs (best first), or the reason none can be written."""
+def _translate(summary: Summary, variant: int) -> str:
     lines: list[str] = []
-    tx = _Tx(summary, 0)
-    try:
-        for r in summary.records:
-            lines.append(tx.record(r))
-        if summary.results:
-            rets = [tx.tx(t, [])[0] for t in summary.results]
-            lines.append("return " + ", ".join(rets))
-    except CannotTranslate as e:
-        return str(e)
+    tx = _Tx(summary, variant)
+    for r in summary.records:
+        lines.append(tx.record(r))
+    if summary.results:
+        rets = [tx.tx(t, [])[0] for t in summary.results]
+        lines.append("return " + ", ".join(rets))
     if not lines:
-        return "the function writes nothing and returns nothing"
-    return ["\n".join(lines)]
+        raise CannotTranslate("the function writes nothing and returns nothing")
+    return "\n".join(lines)
+
+
+VARIANTS = 8
+
+
+def symbolic_candidates(summary: Summary) -> list[str] | str:
+    """Distinct candidate programs (the syntax-directed one first), or why none can be written."""
+    out: list[str] = []
+    first_error = ""
+    for v in range(VARIANTS):
+        try:
+            text = _translate(summary, v)
+        except CannotTranslate as e:
+            first_error = first_error or str(e)
+            continue
+        if text not in out:
+            out.append(text)
+    return out if out else first_error
 
 
 class SymbolicProposer:
@@ -434,12 +455,34 @@ class SymbolicProposer:
 
     name = "symbolic"
 
+    def __init__(self) -> None:
+        self.pruned = 0  # alternatives refuted by a recorded counterexample before verification
+        self.calls = 0  # LLM requests (none: the report's llm_calls)
+
     def propose(self, problem: Problem, feedback: Feedback) -> list[str]:
+        """Round 1: the syntax-directed program. Later rounds: the other spellings, minus those a
+        recorded counterexample already refutes (checked with numpy, no verifier call)."""
+        from liftcomp.lift import tensorspec as TS
+        from liftcomp.lift.verify import refuted_by
+
         cands = symbolic_candidates(problem.summary)
         if isinstance(cands, str):
             return []
         tried = {t for t, _ in feedback.failures}
-        return [c for c in cands if c not in tried]
+        fresh = [c for c in cands if c not in tried]
+        if not feedback.failures:
+            return fresh[:1]
+        kept: list[str] = []
+        for c in fresh:
+            try:
+                prog = TS.parse_program(c, problem.decls)
+            except TS.SpecError:
+                continue
+            if any(refuted_by(prog, problem.summary, cx) for cx in feedback.counterexamples):
+                self.pruned += 1
+                continue
+            kept.append(c)
+        return kept
 
     @staticmethod
     def why_not(problem: Problem) -> str:

@@ -184,6 +184,8 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
                     elif verdict.level is not None:
                         why = f"reached only '{verdict.level}' ({why}); --require {opts.require}"
                     feedback.failures.append((text, why))
+                    if verdict.counterexample is not None:
+                        feedback.counterexamples.append(verdict.counterexample)
                     reasons.append(f"{prop.name}: {why}")
             if best is not None:
                 break

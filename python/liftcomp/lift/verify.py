@@ -36,6 +36,10 @@ class Counterexample:
     where: str
     expected: Any
     got: Any
+    # What the original computed on `inputs` (final buffers by name, results), for pruning.
+    expected_outputs: dict[str, Any] = field(default_factory=dict)
+    expected_results: list[Any] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         ins = ", ".join(f"{k}={_short(v)}" for k, v in self.inputs.items())
@@ -360,15 +364,38 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
                 bad = np.argwhere(~_elementwise_close(exp, outs[a.name]))
                 where = tuple(int(x) for x in bad[0]) if len(bad) else ()
                 cx = Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"{a.name}{list(where)}",
-                                    exp[where] if where else exp, outs[a.name][where] if where else outs[a.name])
+                                    exp[where] if where else exp, outs[a.name][where] if where else outs[a.name],
+                                    _final_buffers(summary, ref_args), list(got_ret), _sizes_of(summary, args))
                 return Verdict(None, "differential test failed", cx)
         for i, (e, g) in enumerate(zip(got_ret, rets, strict=True)):
             if not _close(np.asarray(e), np.asarray(g)):
-                cx = Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"result {i}", e, g)
+                cx = Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"result {i}", e, g,
+                                    _final_buffers(summary, ref_args), list(got_ret), _sizes_of(summary, args))
                 return Verdict(None, "differential test failed", cx)
     if ran == 0:
         return Verdict(None, "no input set ran without undefined behaviour in the original")
     return Verdict("tested", details={"trials": ran})
+
+
+def _final_buffers(summary: Summary, ref_args: list[Any]) -> dict[str, Any]:
+    return {a.name: x for a, x in zip(summary.args, ref_args, strict=True) if a.kind == "buffer" and a.written}
+
+
+def refuted_by(prog: TS.Program, summary: Summary, cx: Counterexample) -> bool:
+    """Whether the program also disagrees with the original on a known counterexample (so it
+    need not be verified): numpy on the recorded inputs against the recorded outputs."""
+    if not cx.expected_outputs and not cx.expected_results:
+        return False
+    TS.set_sizes(cx.sizes)
+    named = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in cx.inputs.items()}
+    try:
+        outs, rets = TS.evaluate(prog, named)
+    except (IndexError, ValueError, TS.SpecError):
+        return True
+    for name, exp in cx.expected_outputs.items():
+        if name in outs and not _close(exp, outs[name]):
+            return True
+    return any(not _close(np.asarray(e), np.asarray(g)) for e, g in zip(cx.expected_results, rets, strict=False))
 
 
 def _elementwise_close(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
