@@ -34,10 +34,13 @@ class KernelChoice:
     schedule: MatmulSchedule
     library_cycles: int | None = None
     result: SearchResult | None = None
+    skipped: str = ""  # why this function kept the library schedule
 
     def report_fields(self, cycles: int) -> dict[str, Any]:
         """What `liftcomp compile` adds to a kernel's report entry: the steps (replayable with
         --schedule), the library baseline and the search summary."""
+        if self.skipped:
+            return {"steps": [], "search_skipped": self.skipped}
         d: dict[str, Any] = {"steps": [s.to_json() for s in self.steps]}
         if self.library_cycles:
             d["baseline_cycles"] = self.library_cycles
@@ -113,8 +116,10 @@ def choose_schedules(
             base = problem.evaluate(start)
             choices[name] = KernelChoice(name, problem.shape, recorded[name], sched, base.cycles or None)
             continue
-        problem = _problem_or_none(fn, cfg, form, seed, dyn_size, workers)
-        if problem is None:
+        try:
+            problem = GemminiProblem.from_function(fn, cfg, form=form, seed=seed, dyn_size=dyn_size, workers=workers)
+        except LiftcompError as e:
+            choices[name] = KernelChoice(name, MatmulShape(0, 0, 0), [], MatmulSchedule(1, 1, 1), skipped=e.message)
             continue
         o = options or SearchOptions(seed=seed)
         if budget:
@@ -172,9 +177,12 @@ def schedule_fn(choices: dict[str, KernelChoice], cfg: GemminiConfig) -> Callabl
     """The lowering's schedule hook: the chosen schedule for a kernel's shape, else the library's."""
     if not choices:
         return None
-    by_shape = {c.shape: c.schedule for c in choices.values()}
+    chosen = [c for c in choices.values() if not c.skipped]
+    if not chosen:
+        return None
+    by_shape = {c.shape: c.schedule for c in chosen}
     shapes = list(by_shape)
-    if len({(c.shape, c.schedule) for c in choices.values()}) != len(shapes):
+    if len({(c.shape, c.schedule) for c in chosen}) != len(shapes):
         raise LiftcompError("two kernels of the same shape got different schedules; compile them separately")
 
     def pick(shape: MatmulShape) -> MatmulSchedule:

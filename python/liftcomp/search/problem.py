@@ -121,9 +121,13 @@ class GemminiProblem:
         module = ModuleOp([fn.clone()])
         _, report = lower_module_with_report(module, LowerOptions(config=config))
         mm = [k for k in report.kernels if k.kind in ("matmul", "matvec")]
-        if len(mm) != 1 or mm[0].shape is None or min(mm[0].shape.m, mm[0].shape.k, mm[0].shape.n) < 0:
-            raise LiftcompError(f"@{fn.sym_name.data}: schedule search needs exactly one statically shaped "
-                                f"matmul or mat-vec, found {len(mm)}")
+        if len(mm) != 1 or mm[0].shape is None:
+            raise LiftcompError(f"@{fn.sym_name.data}: schedule search needs exactly one matmul or mat-vec, "
+                                f"found {len(mm)}")
+        if min(mm[0].shape.m, mm[0].shape.k, mm[0].shape.n) < 0:
+            # The lowering schedules dynamic sizes for a size it cannot know: nothing to tune against.
+            raise LiftcompError(f"@{fn.sym_name.data}: schedule search needs static sizes "
+                                f"(the {mm[0].kind} has dynamic dimensions)")
         rng = np.random.default_rng(seed)
         inputs, _ = random_inputs(fn, dyn_size, rng)
         expected = [a.copy() if isinstance(a, np.ndarray) else a for a in inputs]
