@@ -35,7 +35,7 @@ def add_subcommands(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-o", "--output", default="out/examples", help="directory for emitted code and reports")
-    p.add_argument("--budget", type=int, default=300, help="schedules the search may simulate per kernel (default 300)")
+    p.add_argument("--budget", type=int, default=32, help="schedules the search may simulate per kernel (default 32)")
     p.add_argument("--no-search", action="store_true", help="keep the library schedule")
     p.add_argument("--corpus-only", action="store_true", help="only the corpus table")
     p.set_defaults(func=run_examples)

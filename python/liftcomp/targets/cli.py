@@ -127,10 +127,17 @@ def compile_file(
     cfg = DEFAULT_CONFIG if dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=dram_latency)
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
+    staging: Path | None = None
     if search:
         from liftcomp.search.driver import choose_schedules, schedule_fn
 
-        choices = choose_schedules(raised, cfg, form=form, seed=seed, dyn_size=dyn_size, outdir=outdir, **search)
+        # Traces and plots go to a staging folder, moved into OUTDIR only if everything succeeds.
+        staging = Path(tempfile.mkdtemp(prefix="liftcomp-search-"))
+        try:
+            choices = choose_schedules(raised, cfg, form=form, seed=seed, dyn_size=dyn_size, outdir=staging, **search)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     sched = schedule_fn(choices, cfg) if choices else None
     lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg, schedule=sched))  # type: ignore[arg-type]
     lowered.verify()
@@ -156,7 +163,7 @@ def compile_file(
             "proof": proofs.get(name),
             "cycles": sim.cycles,
             "utilization": round(sim.utilization, 6),
-            # No search yet: the schedule is the library's, so it is its own baseline.
+            # The library schedule; with --search, report_fields below replaces these with the searched ones.
             "baseline_cycles": sim.cycles,
             "speedup": 1.0,
             "correct": correct,
@@ -179,6 +186,10 @@ def compile_file(
     (outdir / "gemmini_host.h").write_text(header)
     (outdir / f"{in_path.stem}.gemmini.mlir").write_text(print_custom(lowered))
     (outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    if staging is not None:
+        for f in sorted(staging.iterdir()):
+            shutil.move(str(f), outdir / f.name)
+        shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
