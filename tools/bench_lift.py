@@ -15,8 +15,9 @@ import time
 
 from liftcomp.corpus import load_corpus
 from liftcomp.corpus.check import find_func
+from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir
-from liftcomp.lift.raising import RaiseOptions, arg_names_from_source, lift_function
+from liftcomp.lift.raising import RaiseOptions, lift_function
 
 GEMM = """
 func.func @gemm(%A: memref<{I}x{K}xi8>, %B: memref<{K}x{J}xi8>, %C: memref<{I}x{J}xi32>) {{

@@ -53,8 +53,9 @@ def corpus_table(console: Console) -> bool:
     from liftcomp.corpus import load_corpus
     from liftcomp.corpus.check import check_kernel, find_func
     from liftcomp.diagnostics import LiftcompError
+    from liftcomp.frontends import arg_names_from_source
     from liftcomp.interop.mlir_tool import parse_mlir
-    from liftcomp.lift.raising import RaiseOptions, arg_names_from_source, lift_function
+    from liftcomp.lift.raising import RaiseOptions, lift_function
 
     table = Table(title="kernel corpus: reference executor and verified lifting")
     for col in ("kernel", "suite", "types", "tensor form", "executor == reference", "lifted", "proof", "s"):

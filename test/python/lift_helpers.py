@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
-
 from liftcomp.corpus import KernelSpec, load_corpus
 from liftcomp.corpus.check import find_func
+from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir
-from liftcomp.lift.raising import arg_names_from_source
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
 
 
 @cache

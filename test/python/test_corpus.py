@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
+from lift_helpers import corpus, parsed
 from liftcomp.corpus import load_corpus
 from liftcomp.corpus.check import check_kernel, find_func, make_inputs
 from liftcomp.executor import ExecutionError, Interpreter
 from liftcomp.interop.mlir_tool import parse_mlir
-from lift_helpers import corpus, parsed
 
 KERNELS = load_corpus()
 

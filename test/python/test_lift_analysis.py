@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
+from liftcomp.corpus.check import find_func
 from liftcomp.interop.mlir_tool import parse_mlir
 from liftcomp.lift.analysis import Refusal, analyse
 from liftcomp.lift.terms import Poly, Read, show, walk
-from liftcomp.corpus.check import find_func
 
 
 def _analyse(src: str, name: str = "f") -> object:

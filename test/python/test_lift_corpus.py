@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
+from lift_helpers import corpus, parsed
 from liftcomp.corpus.check import check_kernel, compare_outputs, make_inputs
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.raising import RaiseOptions, lift_function
-from lift_helpers import corpus, parsed
 
 NAMES = sorted(corpus())
 

@@ -10,12 +10,11 @@ import copy
 import time
 
 import pytest
-
-from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
-from liftcomp.lift.verify import tested as differential_test
-from liftcomp.lift import tensorspec as TS
-from liftcomp.lift.verify import decls_of
 from lift_helpers import corpus, parsed
+from liftcomp.lift import tensorspec as TS
+from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
+from liftcomp.lift.verify import decls_of
+from liftcomp.lift.verify import tested as differential_test
 
 SWAP_DTYPES = {"uint8": "int8", "int8": "uint8", "uint16": "int16", "int16": "uint16", "uint32": "int32", "int32": "uint32",
                "float32": "float64", "float64": "float32", "int64": "uint64", "uint64": "int64"}
@@ -69,7 +68,7 @@ def mutants(text: str, limit: int = 12) -> list[str]:
 
 def _parent(tree: ast.AST, child: ast.AST) -> ast.AST | None:
     for n in ast.walk(tree):
-        for f, v in ast.iter_fields(n):
+        for _field, v in ast.iter_fields(n):
             if v is child or (isinstance(v, list) and child in v):
                 return n
     return None

@@ -4,12 +4,11 @@ counterexamples."""
 from __future__ import annotations
 
 import numpy as np
-
+from lift_helpers import parsed
 from liftcomp.executor import Interpreter
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.proposer import Feedback, Problem, SymbolicProposer, symbolic_candidates
 from liftcomp.lift.verify import Counterexample, decls_of, make_args
-from lift_helpers import parsed
 
 
 def _problem(name: str) -> tuple[Problem, object, object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import z3
-
 from liftcomp.lift import terms as T
 from liftcomp.lift.smt import Prover, normalise
 from liftcomp.lift.terms import EType, Poly

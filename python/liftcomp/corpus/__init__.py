@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from liftcomp.diagnostics import LiftcompError
 
 _REGISTRY: list[KernelSpec] = []

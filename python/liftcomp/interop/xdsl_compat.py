@@ -9,9 +9,17 @@ Applied once, when the liftcomp universe is loaded (xdsl-opt, liftcomp, tests).
 from __future__ import annotations
 
 from xdsl.dialects import arith
-from xdsl.ir import Operation
 from xdsl.dialects.builtin import IntegerType
-from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_prop_def, result_def, traits_def
+from xdsl.ir import Operation
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    result_def,
+    traits_def,
+)
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 

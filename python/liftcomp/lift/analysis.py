@@ -29,7 +29,14 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
-from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineExpr, AffineSymExpr
+from xdsl.ir.affine import (
+    AffineBinaryOpExpr,
+    AffineBinaryOpKind,
+    AffineConstantExpr,
+    AffineDimExpr,
+    AffineExpr,
+    AffineSymExpr,
+)
 
 from liftcomp.diagnostics import op_location
 from liftcomp.lift import terms as T
@@ -716,11 +723,11 @@ def _mentions(t: T.Term, names: set[str]) -> bool:
 def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
     """Match y = op(acc, e) (or op(e, acc) for commutative ops) -> (op, e)."""
     if isinstance(y, T.Op) and y.op in T.ASSOCIATIVE and len(y.args) == 2:
-        l, r = y.args
-        if l == acc:
-            return y.op, r
-        if r == acc:
-            return y.op, l
+        lhs, rhs = y.args
+        if lhs == acc:
+            return y.op, rhs
+        if rhs == acc:
+            return y.op, lhs
     if isinstance(y, T.Op) and y.op in ("subi", "subf") and y.args[0] == acc:
         neg = T.Op("negf", (y.args[1],), y.type) if y.op == "subf" else T.Op("subi", (T.Const(0, y.type), y.args[1]), y.type)
         return ("addf" if y.op == "subf" else "addi"), neg

@@ -46,22 +46,14 @@ def add_subcommands(sub: Any) -> None:
     p.set_defaults(func=run_lift)
 
 
-def read_input(path: str) -> tuple[str, str]:
-    if path == "-":
-        return sys.stdin.read(), "<stdin>"
-    f = Path(path)
-    if not f.is_file():
-        raise LiftcompError(f"no such file: {path}")
-    return f.read_text(), path
-
-
 def run_lift(ns: argparse.Namespace) -> int:
-    from liftcomp.interop.mlir_tool import parse_mlir, print_generic, to_upstream_text
+    from liftcomp.frontends import read_mlir
+    from liftcomp.interop.mlir_tool import print_generic, to_upstream_text
     from liftcomp.lift.liftcomp_raise import raise_module
-    from liftcomp.lift.raising import RaiseOptions, arg_names_from_source
+    from liftcomp.lift.raising import RaiseOptions
 
-    text, name = read_input(ns.input)
-    module = parse_mlir(text, name)
+    src = read_mlir(ns.input)
+    module, name = src.module, src.name
     original = print_generic(module) if ns.jit_check else ""
     llm = None
     if ns.proposer == "llm":
@@ -72,7 +64,7 @@ def run_lift(ns: argparse.Namespace) -> int:
         proposer=ns.proposer, strategy=ns.strategy, require=ns.require, float_model=ns.float_model, bound=ns.bound,
         query_timeout_ms=ns.query_timeout_ms, kernel_timeout_s=ns.kernel_timeout, llm=llm,
     )
-    module, reports = raise_module(module, opts, arg_names_from_source(text))
+    module, reports = raise_module(module, opts, src.arg_names)
     out = print_generic(module) if ns.generic else to_upstream_text(module)
     if ns.jit_check:
         jit_check(original, print_generic(module), reports, ns.jit_scale, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
@@ -66,16 +66,6 @@ class Lifted:
     summary: Summary
     program: TS.Program
     decls: list[TS.ArgDecl]
-
-
-def arg_names_from_source(text: str) -> dict[str, list[str]]:
-    """SSA names of function arguments as the user wrote them (mlir-opt drops them)."""
-    out: dict[str, list[str]] = {}
-    for m in re.finditer(r"func\.func\s+(?:private\s+)?@([\w$.]+)\s*\(([^)]*)\)", text):
-        names = [p.split(":")[0].strip().lstrip("%") for p in m.group(2).split(",") if p.strip()]
-        if all(n.isidentifier() for n in names):
-            out[m.group(1)] = names
-    return out
 
 
 def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, deadline: float) -> tuple[Verdict, TS.Program | None]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
 
 # ---------------------------------------------------------------- element types
 
@@ -213,9 +212,9 @@ class Fold:
     type: EType
 
 
-Term = Union[Const, Scalar, Read, IndexValue, Op, Fold]
+Term = Const | Scalar | Read | IndexValue | Op | Fold
 
-# Ops and their arity; the semantics live in smt.py (z3) and numeric.py (numpy). Names follow arith.
+# Op names follow arith; their semantics live in smt.py (z3) and tensorspec.py (numpy).
 BINARY_INT = {
     "addi", "subi", "muli", "divsi", "divui", "remsi", "remui", "andi", "ori", "xori",
     "shli", "shrsi", "shrui", "maxsi", "minsi", "maxui", "minui",

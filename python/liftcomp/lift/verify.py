@@ -23,8 +23,8 @@ from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, ModuleOp
 from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
-from liftcomp.lift.analysis import ArgInfo, LoopVar, Record, Summary, zpoly
-from liftcomp.lift.smt import Encoder, Prover, domain_ctx, normalise
+from liftcomp.lift.analysis import LoopVar, Record, Summary, zpoly
+from liftcomp.lift.smt import Encoder, Prover, normalise
 from liftcomp.lift.terms import EType, Poly
 
 LEVELS = ("tested", "bounded", "proved")

@@ -26,8 +26,8 @@ from liftcomp.diagnostics import LiftcompError
 
 def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
     """Raise loop nests to verified tensor ops (tensor-level input passes through unchanged)."""
+    from liftcomp.frontends import arg_names_from_source
     from liftcomp.lift.liftcomp_raise import raise_module
-    from liftcomp.lift.raising import arg_names_from_source
 
     return raise_module(module, None, arg_names_from_source(source))
 

@@ -1,0 +1,47 @@
+"""MLIR input: any form mlir-opt-22 reads, normalised to xDSL IR through the generic form.
+
+mlir-opt drops SSA names; the argument names the user wrote (`%base`, `%n`) are recovered from
+the text so that reports, TensorSpec programs and LLM prompts speak the user's names.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.interop.mlir_tool import parse_mlir
+
+
+@dataclass
+class SourceModule:
+    module: ModuleOp
+    text: str
+    name: str  # file name for diagnostics ('<stdin>' for standard input)
+    arg_names: dict[str, list[str]]  # function name -> argument names as written
+
+
+def arg_names_from_source(text: str) -> dict[str, list[str]]:
+    """SSA names of function arguments as the user wrote them (mlir-opt drops them)."""
+    out: dict[str, list[str]] = {}
+    for m in re.finditer(r"func\.func\s+(?:private\s+)?@([\w$.]+)\s*\(([^)]*)\)", text):
+        names = [p.split(":")[0].strip().lstrip("%") for p in m.group(2).split(",") if p.strip()]
+        if all(n.isidentifier() for n in names):
+            out[m.group(1)] = names
+    return out
+
+
+def read_mlir(path: str | Path) -> SourceModule:
+    """Read and parse an MLIR file ('-' for standard input); errors name the file and location."""
+    if str(path) == "-":
+        text, name = sys.stdin.read(), "<stdin>"
+    else:
+        f = Path(path)
+        if not f.is_file():
+            raise LiftcompError(f"no such file: {path}")
+        text, name = f.read_text(), str(path)
+    return SourceModule(parse_mlir(text, name), text, name, arg_names_from_source(text))
