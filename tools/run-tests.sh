@@ -11,7 +11,7 @@ lit_out="$(mktemp)"; py_out="$(mktemp)"
 trap 'rm -f "$lit_out" "$py_out"' EXIT
 .venv/bin/lit -sv -j "$JOBS" test/ 2>&1 | tee "$lit_out"
 lit_rc=${PIPESTATUS[0]}
-.venv/bin/python -m pytest -q -p no:cacheprovider test/python "$@" 2>&1 | tee "$py_out"
+.venv/bin/python -m pytest -p no:cacheprovider test/python "$@" 2>&1 | tee "$py_out"
 py_rc=${PIPESTATUS[0]}
 
 .venv/bin/python "$ROOT/tools/test_summary.py" "$lit_out" "$py_out"
