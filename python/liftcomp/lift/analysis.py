@@ -42,6 +42,10 @@ from liftcomp.diagnostics import op_location
 from liftcomp.lift import terms as T
 from liftcomp.lift.terms import EType, Poly
 
+# z3's Python API is typed too loosely for pyright (every operator returns a wide union), so
+# z3 expressions are plain Any here.
+Z3Expr = Any
+
 
 class Refusal(Exception):
     """The nest cannot be summarised; `reason` says why, `location` where."""
@@ -131,7 +135,7 @@ class Analyzer:
         self.fn = fn
         self.env: dict[SSAValue, Any] = {}
         self.scopes: list[list[Record]] = [[]]  # function level, then one per active loop body
-        self.constraints: list[z3.BoolRef] = []
+        self.constraints: list[Z3Expr] = []
         self.args: list[ArgInfo] = []
         self.buffers: dict[str, ArgInfo] = {}
         self.local_bufs: set[str] = set()
@@ -348,7 +352,7 @@ class Analyzer:
             raise Refusal(f"cannot tell which earlier write of '{buf}' a read sees", op)
         return None
 
-    def provable(self, claim: z3.BoolRef) -> bool:
+    def provable(self, claim: Z3Expr) -> bool:
         s = z3.Solver()
         s.set("timeout", 2000)
         s.add(*self.constraints)
@@ -466,18 +470,18 @@ def _contains(m: tuple[str, ...], sub: tuple[str, ...]) -> bool:
     return True
 
 
-def zpoly(p: Poly) -> z3.ArithRef:
-    total: z3.ArithRef = z3.IntVal(0)
+def zpoly(p: Poly) -> Z3Expr:
+    total: Z3Expr = z3.IntVal(0)
     for m, c in p.terms:
-        term: z3.ArithRef = z3.IntVal(c)
+        term: Z3Expr = z3.IntVal(c)
         for v in m:
             term = term * z3.Int(v)
         total = total + term
     return total
 
 
-def _in_domain(domain: list[LoopVar], sol: dict[str, Poly]) -> z3.BoolRef:
-    conds: list[z3.BoolRef] = []
+def _in_domain(domain: list[LoopVar], sol: dict[str, Poly]) -> Z3Expr:
+    conds: list[Z3Expr] = []
     for lv in domain:
         x = zpoly(sol[lv.name])
         conds.append(zpoly(lv.lb) <= x)
@@ -487,7 +491,7 @@ def _in_domain(domain: list[LoopVar], sol: dict[str, Poly]) -> z3.BoolRef:
     return z3.And(*conds) if conds else z3.BoolVal(True)
 
 
-def _may_hit(rec: Record, idx: tuple[Poly, ...]) -> z3.BoolRef:
+def _may_hit(rec: Record, idx: tuple[Poly, ...]) -> Z3Expr:
     """Some domain point of rec writes idx (existential over fresh copies of the domain vars)."""
     ren = {lv.name: Poly.var(T.fresh(lv.name + "_")) for lv in rec.domain}
     dom = [LoopVar(ren[lv.name].terms[0][0][0], lv.lb.subst(ren), lv.ub.subst(ren), lv.step) for lv in rec.domain]
@@ -732,7 +736,7 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
         neg = T.Op("negf", (y.args[1],), y.type) if y.op == "subf" else T.Op("subi", (T.Const(0, y.type), y.args[1]), y.type)
         return ("addf" if y.op == "subf" else "addi"), neg
     if isinstance(y, T.Op) and y.op == "select":
-        c, tv, fv = y.args
+        c, tv, fv = y.args[0], y.args[1], y.args[2]
         # select(c, op(acc, e), acc) -> op(acc, select(c, e, identity))
         if fv == acc:
             inner = _split_combine(tv, acc)
@@ -863,7 +867,7 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
     return results
 
 
-def _domain_constraints(domain: list[LoopVar]) -> list[z3.BoolRef]:
+def _domain_constraints(domain: list[LoopVar]) -> list[Z3Expr]:
     return [_in_domain(domain, {lv.name: Poly.var(lv.name) for lv in domain})]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import z3
 
 from liftcomp.lift import terms as T
-from liftcomp.lift.analysis import LoopVar, identity, zpoly
+from liftcomp.lift.analysis import LoopVar, Z3Expr, identity, zpoly
 from liftcomp.lift.terms import EType, Poly
 
 
@@ -202,7 +202,7 @@ def normalise(t: T.Term) -> T.Term:
             num, den = x.args
             if isinstance(num, T.Op) and num.op == "subi" and isinstance(num.args[1], T.Op) and num.args[1].op == "remsi":
                 a, r = num.args
-                if r.args == (a, den):
+                if isinstance(r, T.Op) and r.args == (a, den):
                     return T.Op("divsi", (a, den), x.type)
         if isinstance(x, T.Fold) and x.type.kind != "f":
             ident = identity(x.op, x.type)
@@ -232,12 +232,12 @@ def unroll_small(t: T.Term) -> T.Term:
 
 @dataclass
 class Prover:
-    assumptions: list[z3.BoolRef]
+    assumptions: list[Z3Expr]
     float_model: str = "real"
     timeout_ms: int = 5000
     queries: int = 0
 
-    def equal(self, a: T.Term, b: T.Term, ctx: list[z3.BoolRef]) -> Outcome:
+    def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
         a, b = normalise(a), normalise(b)
         if a == b:
@@ -253,7 +253,7 @@ class Prover:
             return out
         return self.equal(ua, ub, ctx)
 
-    def _check(self, enc: Encoder, a: T.Term, b: T.Term, ctx: list[z3.BoolRef]) -> Outcome:
+    def _check(self, enc: Encoder, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         ea, eb = enc.enc(a), enc.enc(b)
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
@@ -271,7 +271,7 @@ class Prover:
             return Outcome("unknown" if only_folds_differ else "refuted", s.model(), "values differ")
         return Outcome("unknown", None, "solver timeout")
 
-    def _match_folds(self, a: T.Term, b: T.Term, ctx: list[z3.BoolRef], enc: Encoder) -> Outcome | None:
+    def _match_folds(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], enc: Encoder) -> Outcome | None:
         """Give structurally equal folds of a and b the same z3 name (proving them equal first)."""
         fa = _top_folds(a)
         fb = _top_folds(b)
@@ -288,7 +288,7 @@ class Prover:
                     break
         return None
 
-    def _fold_equal(self, x: T.Fold, y: T.Fold, ctx: list[z3.BoolRef]) -> bool:
+    def _fold_equal(self, x: T.Fold, y: T.Fold, ctx: list[Z3Expr]) -> bool:
         if x.op != y.op or x.step != y.step or x.type != y.type:
             return False
         if not self._idx_equal(x.ub, y.ub, ctx):
@@ -322,12 +322,12 @@ class Prover:
                 return self.equal(e_b, l_b, [*ctx, *rng]).status == "proved"
         return False
 
-    def _idx_equal(self, p: Poly, q: Poly, ctx: list[z3.BoolRef]) -> bool:
+    def _idx_equal(self, p: Poly, q: Poly, ctx: list[Z3Expr]) -> bool:
         if p == q:
             return True
         return self._provable(zpoly(p) == zpoly(q), ctx)
 
-    def _provable(self, claim: z3.BoolRef, ctx: list[z3.BoolRef]) -> bool:
+    def _provable(self, claim: Z3Expr, ctx: list[Z3Expr]) -> bool:
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.add(*self.assumptions, *ctx, z3.Not(claim))
@@ -349,8 +349,8 @@ def _top_folds(t: T.Term) -> list[T.Fold]:
     return out
 
 
-def domain_ctx(domain: list[LoopVar], env: dict[str, Poly]) -> list[z3.BoolRef]:
-    out: list[z3.BoolRef] = []
+def domain_ctx(domain: list[LoopVar], env: dict[str, Poly]) -> list[Z3Expr]:
+    out: list[Z3Expr] = []
     for lv in domain:
         x = zpoly(env.get(lv.name, Poly.var(lv.name)))
         out.append(zpoly(lv.lb) <= x)

@@ -588,9 +588,9 @@ class _Parser:
         return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial)
 
     def matmul(self, a: Node, b: Node, e: ast.AST) -> Node:
-        if not a.shape or not b.shape or len(a.shape) > 2 or len(b.shape) > 2:
+        if len(a.shape) not in (1, 2) or len(b.shape) not in (1, 2):
             raise self.fail(e, "matmul/dot take 1-D or 2-D operands")
-        ka = a.shape[-1]
+        ka = a.shape[len(a.shape) - 1]
         kb = b.shape[0]
         if ka != kb:
             raise self.fail(e, f"matmul inner dimensions differ: {ka} vs {kb}")

@@ -23,7 +23,7 @@ from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, ModuleOp
 from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
-from liftcomp.lift.analysis import LoopVar, Record, Summary, zpoly
+from liftcomp.lift.analysis import LoopVar, Record, Summary, Z3Expr, zpoly
 from liftcomp.lift.smt import Encoder, Prover, normalise
 from liftcomp.lift.terms import EType, Poly
 
@@ -113,7 +113,7 @@ def pair_writes(summary: Summary, prog: TS.Program) -> list[_Pair] | str:
     return out
 
 
-def _witness(p: _Pair, prover: Prover) -> tuple[dict[str, Poly], list[Poly], list[z3.BoolRef]] | str:
+def _witness(p: _Pair, prover: Prover) -> tuple[dict[str, Poly], list[Poly], list[Z3Expr]] | str:
     """Find how view positions q map onto the loop domain: d[pi(k)] = lb + step * q_k."""
     view = p.assign.view
     rank = len(view.shape)
@@ -333,6 +333,8 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
         sizes = {a.name: int(rng.integers(1, scale + 1)) for a in summary.args if a.kind == "size"}
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
         got_ret = None
+        args: list[Any] = []
+        ref_args: list[Any] = []
         for _ in range(12):
             # A buffer that the original overruns grows (sizes stay fixed), so accesses fit.
             args = make_args(summary, fn, np.random.default_rng([seed, attempts]), sizes, dyn, mode)
