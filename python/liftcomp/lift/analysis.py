@@ -736,7 +736,8 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
         neg = T.Op("negf", (y.args[1],), y.type) if y.op == "subf" else T.Op("subi", (T.Const(0, y.type), y.args[1]), y.type)
         return ("addf" if y.op == "subf" else "addi"), neg
     if isinstance(y, T.Op) and y.op == "select":
-        c, tv, fv = y.args[0], y.args[1], y.args[2]
+        sel = list(y.args)  # a fresh list: pyright narrows y.args to a pair above
+        c, tv, fv = sel[0], sel[1], sel[2]
         # select(c, op(acc, e), acc) -> op(acc, select(c, e, identity))
         if fv == acc:
             inner = _split_combine(tv, acc)

@@ -128,6 +128,7 @@ def compile_file(
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
     staging: Path | None = None
+    sched = None
     if search:
         from liftcomp.search.driver import choose_schedules, schedule_fn
 
@@ -138,7 +139,7 @@ def compile_file(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    sched = schedule_fn(choices, cfg) if choices else None
+        sched = schedule_fn(choices, cfg) if choices else None
     lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg, schedule=sched))  # type: ignore[arg-type]
     lowered.verify()
     c_src = emit_c(lowered)
