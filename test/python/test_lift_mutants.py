@@ -82,8 +82,12 @@ def mutants(text: str, limit: int = 16) -> list[str]:
             parent = _parent(t, node)
             if parent is None or isinstance(parent, ast.Subscript | ast.Attribute | ast.Slice) or (isinstance(parent, ast.Assign) and node in parent.targets):
                 continue
-            new: ast.expr = {"neg": lambda: ast.UnaryOp(ast.USub(), node), "plus1": lambda: ast.BinOp(node, ast.Add(), ast.Constant(1)),
-                             "times2": lambda: ast.BinOp(node, ast.Mult(), ast.Constant(2))}[kind]()
+            if kind == "neg":
+                new: ast.expr = ast.UnaryOp(ast.USub(), node)
+            elif kind == "plus1":
+                new = ast.BinOp(node, ast.Add(), ast.Constant(1))
+            else:
+                new = ast.BinOp(node, ast.Mult(), ast.Constant(2))
             _replace(parent, node, new)
         m = ast.unparse(t)
         if m != ast.unparse(tree) and m not in out:
