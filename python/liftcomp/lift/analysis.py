@@ -145,6 +145,7 @@ class Analyzer:
         self.arg_names = arg_names
         self.size_symbols: list[str] = []
         self.pending_records: list[Record] = []
+        self.const_loop_vars: set[str] = set()  # active loop variables with constant bounds
 
     # ---------------------------------------------------------------- entry
     def run(self) -> Summary:
@@ -320,7 +321,23 @@ class Analyzer:
             return x[1]
         raise Refusal("memory access through a view or unknown buffer", op)
 
+    def check_bounds(self, buf: str, idx: tuple[Poly, ...], op: Operation) -> None:
+        """Refuse accesses that are certainly outside a static extent for some iteration (UB)."""
+        info = self.buffers.get(buf)
+        if info is None or info.shape is None:
+            return
+        for p, extent in zip(idx, info.shape, strict=False):
+            if not extent.is_const or not p.vars() <= self.const_loop_vars:
+                continue
+            s = z3.Solver()
+            s.set("timeout", 2000)
+            s.add(*self.constraints)
+            s.add(z3.Or(zpoly(p) < 0, zpoly(p) >= extent.const_value))
+            if s.check() == z3.sat:
+                raise Refusal(f"'{buf}' is accessed outside its extent {extent.const_value}: undefined behaviour", op)
+
     def load(self, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation) -> T.Term:
+        self.check_bounds(buf, idx, op)
         if buf in self.buffers:
             self.buffers[buf].read = True
         return self.resolve_from(len(self.scopes) - 1, buf, idx, et, op)
@@ -360,6 +377,7 @@ class Analyzer:
         return s.check() == z3.unsat
 
     def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
+        self.check_bounds(buf, idx, op)
         if buf in self.buffers:
             self.buffers[buf].written = True
         guard = self.guards[-1] if self.guards else None
@@ -636,6 +654,8 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
     if not step_p.is_const or step_p.const_value <= 0:
         raise Refusal("loop step must be a positive constant", op)
     step = step_p.const_value
+    if a.provable(zpoly(ub) <= zpoly(lb)):
+        raise Refusal(f"the loop never runs (bounds {lb} to {ub}): nothing to lift", op)
     body = op.regions[0].block
     var = T.fresh("i")
     lv = LoopVar(var, lb, ub, step)
@@ -652,6 +672,8 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
         a.env[bv] = acc
     a.env[body.args[0]] = Poly.var(var)
     # Execute the body once for a symbolic iteration.
+    if lb.is_const and ub.is_const:
+        a.const_loop_vars.add(var)
     a.loop_stack.append((lv, written))
     a.scopes.append([])
     n_cons = 3 if step != 1 else 2

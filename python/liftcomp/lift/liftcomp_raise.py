@@ -39,6 +39,7 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
         copy = lifted.fn.clone()
         try:
             emit_program(copy, lifted.program, lifted.decls)
+            _check_upstream(copy)
         except Exception as e:  # a lowering gap must not lose the user's function
             msg = e.message if isinstance(e, LiftcompError) else f"{type(e).__name__}: {e}"
             for r in reports:
@@ -48,6 +49,13 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
         module.body.block.insert_op_before(copy, lifted.fn)
         module.body.block.detach_op(lifted.fn)
     return module, reports
+
+
+def _check_upstream(fn: func.FuncOp) -> None:
+    """mlir-opt-22 must accept the emitted function (lifted functions call nothing, so it verifies alone)."""
+    from liftcomp.interop.mlir_tool import print_generic, run_mlir_opt_text
+
+    run_mlir_opt_text(print_generic(ModuleOp([fn.clone()])), ["--mlir-print-op-generic"])
 
 
 @dataclass(frozen=True)
