@@ -74,3 +74,11 @@ def test_ieee_mode_refuses_reassociation_that_reals_allow() -> None:
     assert Prover([], "ieee", timeout_ms=2000).equal(left, right, []).status != "proved"
     # Commutativity holds in IEEE too.
     assert Prover([], "ieee").equal(T.Op("addf", (a, b), F32), T.Op("addf", (b, a), F32), []).status == "proved"
+
+
+def test_select_max_is_maximumf_only_for_reals() -> None:
+    # `m = select(x > m, x, m)` is max in the real model; in IEEE it differs from maximumf on NaN.
+    a, b = T.Scalar("a", F32), T.Scalar("b", F32)
+    sel = T.Op("maxselectf", (a, b), F32)
+    assert Prover([], "real").equal(sel, T.Op("maximumf", (a, b), F32), []).status == "proved"
+    assert Prover([], "ieee", timeout_ms=2000).equal(sel, T.Op("maximumf", (a, b), F32), []).status != "proved"

@@ -306,10 +306,6 @@ class Analyzer:
             if isinstance(a, T.IndexValue):
                 return T.IndexValue(a.idx, et)
             return T.Op("trunci" if et.width < 64 else "extsi", (a,), et)
-        if name == "maxnumf":
-            name = "maximumf"
-        if name == "minnumf":
-            name = "minimumf"
         if name == "rsqrt":
             return T.Op("divf", (T.Const(1.0, et), T.Op("sqrt", args, et)), et)
         return T.Op(name, args, et)
@@ -803,10 +799,12 @@ def identity(op: str, t: EType) -> T.Const | None:
 
 
 def _max_of(pred: str, t: EType) -> str | None:
+    # A select-based float max is a max of reals but not IEEE's maximumf (NaN, signed zeros):
+    # its own combiner, equal to maximumf only in the real-number model (smt.normalise).
     if pred in ("ogt", "oge"):
-        return "maximumf"
+        return "maxselectf"
     if pred in ("olt", "ole"):
-        return "minimumf"
+        return "minselectf"
     if pred in ("sgt", "sge"):
         return "maxsi"
     if pred in ("slt", "sle"):

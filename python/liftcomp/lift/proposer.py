@@ -283,7 +283,7 @@ class _Tx:
             binf = {"addf": "+", "subf": "-", "mulf": "*", "divf": "/"}
             if op in binf:
                 return f"({self.as_dt(args[0], fdn)} {binf[op]} {self.as_dt(args[1], fdn)})", fdn
-            fn2 = {"maximumf": "np.maximum", "minimumf": "np.minimum", "powf": "np.power"}
+            fn2 = {"maximumf": "np.maximum", "minimumf": "np.minimum", "powf": "np.power", "maxnumf": "np.fmax", "minnumf": "np.fmin"}
             if op in fn2:
                 return f"{fn2[op]}({self.as_dt(args[0], fdn)}, {self.as_dt(args[1], fdn)})", fdn
             if op == "negf":
@@ -330,7 +330,8 @@ class _Tx:
         init = f.init
         # A peeled init (m = x[lb-step]; fold from lb) becomes a reduction over the longer range.
         before = T.subst_index(f.body, {f.var: f.lb - f.step})
-        peeled = self.extend_peeled and init == before and f.op in ("maximumf", "minimumf", "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
+        peeled = self.extend_peeled and init == before and f.op in ("maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf",
+                                                                    "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
         if peeled:
             lb = f.lb - f.step
         k = Dim(f.var, lb, _count(lb, f.ub, f.step), f.step)
@@ -348,9 +349,9 @@ class _Tx:
             if f.op in ("addf", "addi", "mulf", "muli"):
                 name = "sum" if f.op in ("addf", "addi") else "prod"
                 red = f"np.{name}({body}, axis={axis}, dtype={_np(fdt)})"
-            elif f.op in ("maximumf", "maxsi", "maxui"):
+            elif f.op in ("maximumf", "maxnumf", "maxselectf", "maxsi", "maxui"):
                 red = f"np.max({body}, axis={axis})"
-            elif f.op in ("minimumf", "minsi", "minui"):
+            elif f.op in ("minimumf", "minnumf", "minselectf", "minsi", "minui"):
                 red = f"np.min({body}, axis={axis})"
             else:
                 raise CannotTranslate(f"no reduction for {f.op}")
@@ -376,8 +377,8 @@ class _Tx:
         if not (f.lb.is_const and f.ub.is_const) or len(range(f.lb.const_value, f.ub.const_value, f.step)) > 16:
             return None
         sym = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}.get(f.op)
-        fn = {"maximumf": "np.maximum", "maxsi": "np.maximum", "maxui": "np.maximum",
-              "minimumf": "np.minimum", "minsi": "np.minimum", "minui": "np.minimum"}.get(f.op)
+        fn = {"maximumf": "np.maximum", "maxnumf": "np.maximum", "maxselectf": "np.maximum", "maxsi": "np.maximum", "maxui": "np.maximum",
+              "minimumf": "np.minimum", "minnumf": "np.minimum", "minselectf": "np.minimum", "minsi": "np.minimum", "minui": "np.minimum"}.get(f.op)
         acc = self.as_dt(self.tx(f.init, dims), fdt)
         for kv in range(f.lb.const_value, f.ub.const_value, f.step):
             b = self.as_dt(self.tx(T.subst_index(f.body, {f.var: Poly.const(kv)}), dims), fdt)

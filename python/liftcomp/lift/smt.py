@@ -122,10 +122,15 @@ class Encoder:
             return {"addf": lambda: a[0] + a[1], "subf": lambda: a[0] - a[1], "mulf": lambda: a[0] * a[1], "divf": lambda: a[0] / a[1]}[op]()
         if op == "negf":
             return z3.fpNeg(a[0]) if ieee else -a[0]
+        if op in ("maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf") and not ieee:
+            # Real numbers: every flavour of max is max.
+            return z3.If(a[0] >= a[1], a[0], a[1]) if op.startswith("max") else z3.If(a[0] <= a[1], a[0], a[1])
+        if op in ("maxnumf", "minnumf"):
+            return (z3.fpMax if op == "maxnumf" else z3.fpMin)(a[0], a[1])  # IEEE maxNum: NaN loses
         if op in ("maximumf", "minimumf"):
-            if ieee:
-                return (z3.fpMax if op == "maximumf" else z3.fpMin)(a[0], a[1])
-            return z3.If(a[0] >= a[1], a[0], a[1]) if op == "maximumf" else z3.If(a[0] <= a[1], a[0], a[1])
+            # IEEE maximum: NaN wins (z3's fpMax would return the other operand).
+            m = (z3.fpMax if op == "maximumf" else z3.fpMin)(a[0], a[1])
+            return z3.If(z3.Or(z3.fpIsNaN(a[0]), z3.fpIsNaN(a[1])), z3.fpNaN(self.sort(t.type)), m)
         if op == "absf":
             return z3.fpAbs(a[0]) if ieee else z3.If(a[0] >= 0, a[0], -a[0])
         if op == "extsi":
@@ -168,12 +173,20 @@ def _pymod(a: Any, b: Any) -> Any:
 UNROLL_LIMIT = 16
 
 
-def normalise(t: T.Term) -> T.Term:
-    """Rewrites that hold in both float models and for bit-vectors, applied before matching folds:
+_REAL_MAX = {"maxnumf": "maximumf", "maxselectf": "maximumf", "minnumf": "minimumf", "minselectf": "minimumf"}
+
+
+def normalise(t: T.Term, float_model: str = "real") -> T.Term:
+    """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
-    op(init, fold(identity)). (Float folds keep their init: reassociation is not exact in IEEE.)"""
+    op(init, fold(identity)), and with real numbers every flavour of max/min is one op. (Float folds
+    keep their init: reassociation is not exact in IEEE.)"""
 
     def f(x: T.Term) -> T.Term | None:
+        if float_model == "real" and isinstance(x, T.Op | T.Fold) and x.op in _REAL_MAX:
+            if isinstance(x, T.Op):
+                return T.Op(_REAL_MAX[x.op], x.args, x.type)
+            return T.Fold(_REAL_MAX[x.op], x.init, x.var, x.lb, x.ub, x.step, x.body, x.type)
         if isinstance(x, T.Op) and x.op == "trunci":
             inner = x.args[0]
             if isinstance(inner, T.Op) and inner.op in ("extsi", "extui") and inner.args[0].type == x.type:
@@ -239,7 +252,7 @@ class Prover:
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
-        a, b = normalise(a), normalise(b)
+        a, b = normalise(a, self.float_model), normalise(b, self.float_model)
         if a == b:
             return Outcome("proved")
         enc = Encoder(self.float_model)

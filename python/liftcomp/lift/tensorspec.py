@@ -232,7 +232,8 @@ _ELEMENTWISE_BIN = {
 }
 _CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 _NP_UNARY = {"rint", "exp", "log", "sqrt", "tanh", "abs", "negative", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absolute"}
-_NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow", "fmod": "fmod"}
+_NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow", "fmod": "fmod",
+              "fmax": "fmax", "fmin": "fmin"}
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -826,7 +827,8 @@ def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
         return T.Op("xori", (args[0], T.Const((1 << et.width) - 1, et)), et)
     if op == "abs":
         return T.Op("absf", (args[0],), et) if f else (args[0] if dt.is_unsigned else T.Op("absi", (args[0],), et))
-    simple_f = {"add": "addf", "sub": "subf", "mul": "mulf", "truediv": "divf", "max": "maximumf", "min": "minimumf", "pow": "powf"}
+    simple_f = {"add": "addf", "sub": "subf", "mul": "mulf", "truediv": "divf", "max": "maximumf", "min": "minimumf", "pow": "powf",
+                "fmax": "maxnumf", "fmin": "minnumf"}
     simple_i = {"add": "addi", "sub": "subi", "mul": "muli", "and": "andi", "or": "ori", "xor": "xori", "shl": "shli"}
     if f and op in simple_f:
         return T.Op(simple_f[op], tuple(args), et)
@@ -842,6 +844,7 @@ def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
     if not f:
         table = {
             "max": "maxui" if u else "maxsi", "min": "minui" if u else "minsi",
+            "fmax": "maxui" if u else "maxsi", "fmin": "minui" if u else "minsi",
             "floordiv": "divui" if u else "floordivsi", "mod": "remui" if u else "modsi",
             "shr": "shrui" if u else "shrsi", "fmod": "remui" if u else "remsi",
         }
@@ -1096,7 +1099,7 @@ def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
     binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
               "floordiv": np.floor_divide, "mod": np.mod, "and": np.bitwise_and, "or": np.bitwise_or,
               "xor": np.bitwise_xor, "shl": np.left_shift, "shr": np.right_shift, "max": np.maximum,
-              "min": np.minimum, "pow": np.power, "fmod": np.fmod, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+              "min": np.minimum, "pow": np.power, "fmod": np.fmod, "fmax": np.fmax, "fmin": np.fmin, "lt": np.less, "le": np.less_equal, "gt": np.greater,
               "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
     r = binary[op](a[0], a[1])
     return np.asarray(r).astype(dt)

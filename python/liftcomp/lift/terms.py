@@ -219,13 +219,14 @@ BINARY_INT = {
     "addi", "subi", "muli", "divsi", "divui", "remsi", "remui", "andi", "ori", "xori",
     "shli", "shrsi", "shrui", "maxsi", "minsi", "maxui", "minui",
 }
-BINARY_FLOAT = {"addf", "subf", "mulf", "divf", "maximumf", "minimumf", "powf"}
+BINARY_FLOAT = {"addf", "subf", "mulf", "divf", "maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf", "powf"}
 CMPI = {"eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"}
 CMPF = {"oeq", "one", "olt", "ole", "ogt", "oge", "ueq", "une", "ult_f", "ule_f", "ugt_f", "uge_f"}
 UNARY_FLOAT = {"negf", "exp", "log", "sqrt", "tanh", "absf", "exp2", "log2", "log10", "sin", "cos", "erf", "floor", "ceil"}
 UNARY_INT = {"absi"}
 CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "extf", "truncf"}
-ASSOCIATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf"}
+ASSOCIATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",
+               "maxnumf", "minnumf", "maxselectf", "minselectf"}
 # Identity elements of the folds whose init may be split off: op(init, fold(op, identity, ...)).
 IDENTITY: dict[str, int | float] = {"addi": 0, "muli": 1, "ori": 0, "xori": 0, "addf": 0.0, "mulf": 1.0}
 

@@ -246,10 +246,10 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
                 lhs = T.subst_index(T.subst_index(p.rec.value, env), d_env)
                 rhs_n = TS.elem(p.assign.value, tuple(Poly.const(v) for v in q))
                 rhs = T.subst_index(_convert_to(rhs_n, p.assign.value.dtype, p.rec.value.type, _buffer_unsigned(summary, p.rec.buf)), env)
-                diffs.append(_neq(enc, normalise(lhs), normalise(rhs)))
+                diffs.append(_neq(enc, normalise(lhs, float_model), normalise(rhs, float_model)))
         for r, n in zip(summary.results, prog.returns, strict=True):
             rhs = T.subst_index(_convert_to(TS.elem(n, ()), n.dtype, r.type, False), env)
-            diffs.append(_neq(enc, normalise(T.subst_index(r, env)), normalise(rhs)))
+            diffs.append(_neq(enc, normalise(T.subst_index(r, env), float_model), normalise(rhs, float_model)))
         if not diffs:
             continue
         s = z3.Solver()
