@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, ModuleOp
+from xdsl.dialects.builtin import (
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+)
 
 from liftcomp.diagnostics import LiftcompError
 
@@ -43,8 +50,15 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
             args.append(dyn_size)
             shapes.append(None)
             continue
+        if isinstance(t, (Float32Type, Float64Type)):
+            # A float scalar is typically a scale: random sign, magnitude log-uniform in [1e-4, 1].
+            v = rng.choice([-1.0, 1.0]) * 10.0 ** rng.uniform(-4.0, 0.0)
+            args.append(np.float32(v) if isinstance(t, Float32Type) else np.float64(v))
+            shapes.append(None)
+            continue
         if not isinstance(t, MemRefType):
-            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments other than index are not supported by compile yet")
+            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments other than index and floats are not supported "
+                                "by compile yet")
         shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
         et = t.element_type
         if isinstance(et, IntegerType):
@@ -76,7 +90,7 @@ def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: 
         d = Path(tmp)
         (d / "kernels.c").write_text(c_src)
         (d / "gemmini_host.h").write_text(header)
-        scalars = [None if isinstance(a, np.ndarray) else int(a) for a in args]
+        scalars = [None if isinstance(a, np.ndarray) else a for a in args]
         (d / "main.c").write_text(emit_harness(fn, shapes, scalars))
         for i, a in enumerate(args):
             if isinstance(a, np.ndarray):

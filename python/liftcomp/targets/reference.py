@@ -155,6 +155,34 @@ def _eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C
     if name == "arith.sitofp":
         env[op.results[0]] = args[0].astype(_float_dtype(rt))
         return
+    if name == "arith.uitofp":
+        env[op.results[0]] = _unsigned(args[0], _width(op.operands[0].type) or 64).astype(_float_dtype(rt))
+        return
+    if name in ("arith.maxnumf", "arith.minnumf"):
+        fn2 = np.fmax if name == "arith.maxnumf" else np.fmin
+        env[op.results[0]] = fn2(args[0], args[1]).astype(_float_dtype(rt))
+        return
+    if name in ("arith.extf", "arith.truncf", "arith.negf", "math.absf", "math.floor", "math.ceil", "math.trunc",
+                "math.roundeven", "math.round"):
+        x = np.asarray(args[0])
+        if name == "math.round":
+            # Halves away from zero; x - trunc(x) is exact.
+            t = np.trunc(x)
+            y = np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t)
+        else:
+            unary = {"arith.extf": lambda v: v, "arith.truncf": lambda v: v, "arith.negf": np.negative,
+                     "math.absf": np.abs, "math.floor": np.floor, "math.ceil": np.ceil, "math.trunc": np.trunc,
+                     "math.roundeven": np.rint}[name]
+            y = unary(x)
+        env[op.results[0]] = np.asarray(y).astype(_float_dtype(rt))
+        return
+    if name in ("arith.fptosi", "arith.fptoui"):
+        x = np.asarray(args[0])
+        if not np.all(np.isfinite(x)):
+            raise ReferenceError_(f"{name} of a non-finite value (poison)", op_location(op))
+        # Out-of-range values are poison in MLIR; wrap them like the executors do.
+        env[op.results[0]] = _wrap(np.trunc(x).astype(np.int64), w or 64)
+        return
     raise ReferenceError_(f"the numpy reference does not support '{name}'", op_location(op))
 
 

@@ -267,21 +267,27 @@ class ConfigLdOp(IRDLOperation):
 
 @irdl_op_definition
 class ConfigStOp(IRDLOperation):
-    """Store configuration: DRAM row stride (elements), accumulator scale and activation."""
+    """Store configuration: DRAM row stride (elements), accumulator scale and activation.
+
+    The scale is the `scale` property, or the optional f32 operand `scale_value` when it is only
+    known at run time (gemmini_extended_config_st takes a float register); then `scale` must stay
+    1.0, so exactly one of them says what the mvouts multiply by."""
 
     name = "gemmini.config_st"
     stride = operand_def(IndexType)
+    scale_value = opt_operand_def(Float32Type)
     activation = prop_def(StringAttr, default_value=StringAttr("none"))
     scale = prop_def(FloatAttr, default_value=_f32(1.0))
     elem_bits = prop_def(IntegerAttr, default_value=IntegerAttr(8, i64))
     """Width of the DRAM elements the following mvouts write (8, or 32 for full rows)."""
 
     irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$stride attr-dict"
+    assembly_format = "$stride (`scale` $scale_value^)? attr-dict"
 
-    def __init__(self, stride: SSAValue, activation: str = "none", scale: float = 1.0, elem_bits: int = 8):
+    def __init__(self, stride: SSAValue, activation: str = "none", scale: float = 1.0, elem_bits: int = 8,
+                 scale_value: SSAValue | None = None):
         super().__init__(
-            operands=[stride],
+            operands=[stride, [scale_value] if scale_value is not None else []],
             properties={
                 "activation": StringAttr(activation),
                 "scale": _f32(scale),
@@ -297,6 +303,8 @@ class ConfigStOp(IRDLOperation):
         _check_range(self, "stride", self.stride, 0, 2**40)
         if not isinstance(self.scale.type, Float32Type):
             raise VerifyException(f"'{self.name}': scale must be f32")
+        if self.scale_value is not None and self.scale.value.data != 1.0:
+            raise VerifyException(f"'{self.name}': give the scale as a property or as an operand, not both")
 
 
 @irdl_op_definition
@@ -440,6 +448,9 @@ class LoopWsOp(IRDLOperation):
     c_stride = opt_operand_def(IndexType)
     ex_accumulate = opt_prop_def(UnitAttr)
     full_c = opt_prop_def(UnitAttr)
+    activation = prop_def(StringAttr, default_value=StringAttr("none"))
+    """gemmini_loop_ws's `act` argument; it must repeat the last config_st's activation (the FSM's
+    mvouts, like the simulator's and the host header's, apply the config_st state)."""
     a_transpose = opt_prop_def(UnitAttr)
     b_transpose = opt_prop_def(UnitAttr)
 
@@ -457,8 +468,9 @@ class LoopWsOp(IRDLOperation):
         *,
         ex_accumulate: bool = False,
         full_c: bool = False,
+        activation: str = "none",
     ):
-        props: dict[str, Attribute] = {}
+        props: dict[str, Attribute] = {"activation": StringAttr(activation)}
         if ex_accumulate:
             props["ex_accumulate"] = UnitAttr()
         if full_c:
@@ -476,6 +488,10 @@ class LoopWsOp(IRDLOperation):
             raise VerifyException(f"'{self.name}': c, c_offset and c_stride go together")
         if self.a_transpose is not None or self.b_transpose is not None:
             raise VerifyException(f"'{self.name}': transposed operands are not supported yet")
+        if self.activation.data not in ACTIVATIONS:
+            raise VerifyException(f"'{self.name}': activation must be one of {ACTIVATIONS}")
+        if self.activation.data != "none" and self.full_c is not None:
+            raise VerifyException(f"'{self.name}': an activation needs int8 output (not full_c)")
         for what in ("a", "b"):
             w = _element_width(self, getattr(self, what))
             if w != 8:

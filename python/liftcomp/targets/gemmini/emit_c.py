@@ -36,11 +36,34 @@ PRELUDE = """\
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #ifdef LIFTCOMP_GEMMINI_HOST
 #include "gemmini_host.h"
 #else
 #include "include/gemmini.h"
 #endif
+
+/* arith.maximumf / minimumf: NaN if either operand is NaN, and -0 < +0. */
+static inline float lc_maximumf(float a, float b) {
+  if (isnan(a) || isnan(b)) return NAN;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+static inline float lc_minimumf(float a, float b) {
+  if (isnan(a) || isnan(b)) return NAN;
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+static inline double lc_maximum(double a, double b) {
+  if (isnan(a) || isnan(b)) return NAN;
+  if (a == b) return signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+static inline double lc_minimum(double a, double b) {
+  if (isnan(a) || isnan(b)) return NAN;
+  if (a == b) return signbit(a) ? a : b;
+  return a < b ? a : b;
+}
 """
 
 
@@ -165,7 +188,7 @@ class _FuncEmitter:
                 if c_type(t) == "bool":
                     lit = "true" if v.value.data & 1 else "false"
             elif isinstance(v, FloatAttr):
-                lit = repr(float(v.value.data)) + ("f" if isinstance(t, Float32Type) else "")
+                lit = _float_literal(float(v.value.data), isinstance(t, Float32Type))
             else:
                 raise LiftcompError(f"cannot emit constant {v}", op_location(op))
             self.line(d, f"const {c_type(t)} {self._new(op.result)} = {lit};")
@@ -199,6 +222,8 @@ class _FuncEmitter:
             else:
                 expr = f"({ct})({a} {binop} {b})"
             self.line(d, f"{ct} {self._new(r)} = {expr};")
+            return
+        if self._float_op(op, d):
             return
         if isinstance(op, arith.CmpiOp):
             pred = op.predicate.value.data
@@ -277,6 +302,38 @@ class _FuncEmitter:
             return
         raise LiftcompError(f"the C emitter does not handle '{op.name}'", op_location(op))
 
+    def _float_op(self, op: Operation, d: int) -> bool:
+        """Float conversions, rounding and min/max (host epilogues); False if `op` is none of them."""
+        name = op.name
+        if not op.results:
+            return False
+        r = op.results[0]
+        ct = c_type(r.type) if isinstance(r.type, (IntegerType, IndexType, Float32Type, Float64Type)) else ""
+        f32 = isinstance(r.type, Float32Type)
+        args = [self.n(x) for x in op.operands]
+        expr = None
+        if name in _FLOAT_CALLS:
+            fn = _FLOAT_CALLS[name] + ("f" if f32 else "")
+            expr = f"{fn}({args[0]})"
+        elif name in ("arith.maximumf", "arith.minimumf"):
+            fn = {"arith.maximumf": "lc_maximum", "arith.minimumf": "lc_minimum"}[name] + ("f" if f32 else "")
+            expr = f"{fn}({args[0]}, {args[1]})"
+        elif name in ("arith.maxnumf", "arith.minnumf"):
+            fn = {"arith.maxnumf": "fmax", "arith.minnumf": "fmin"}[name] + ("f" if f32 else "")
+            expr = f"{fn}({args[0]}, {args[1]})"
+        elif name == "arith.negf":
+            expr = f"-{args[0]}"
+        elif name in ("arith.sitofp", "arith.extf", "arith.truncf", "arith.fptosi"):
+            expr = f"({ct}){args[0]}"
+        elif name == "arith.uitofp":
+            expr = f"({ct})({_utype(op.operands[0].type)}){args[0]}"
+        elif name == "arith.fptoui":
+            expr = f"({ct})({_utype(r.type)}){args[0]}"
+        if expr is None:
+            return False
+        self.line(d, f"{ct} {self._new(r)} = {expr};")
+        return True
+
     def _for(self, op: scf.ForOp, d: int) -> None:
         body = op.body.block
         iv = body.args[0]
@@ -339,12 +396,12 @@ class _FuncEmitter:
             esz = op.elem_bits.value.data // 8
             i = op.id.value.data
             shrunk = "true" if op.shrunk is not None else "false"
-            scale = repr(float(op.scale.value.data)) + "f"
+            scale = _float_literal(op.scale.value.data, True)
             self.line(d, f"gemmini_extended3_config_ld({self.n(op.stride)} * {esz}, {scale}, {shrunk}, {i});")
             return
         if isinstance(op, g.ConfigStOp):
             act = "RELU" if op.activation.data == "relu" else "NO_ACTIVATION"
-            scale = repr(float(op.scale.value.data)) + "f"
+            scale = self.n(op.scale_value) if op.scale_value is not None else _float_literal(op.scale.value.data, True)
             esz = op.elem_bits.value.data // 8
             self.line(d, f"gemmini_extended_config_st({self.n(op.stride)} * {esz}, {act}, {scale});")
             return
@@ -380,7 +437,7 @@ class _FuncEmitter:
             self.line(d, f"gemmini_loop_ws({sizes}, {self.n(op.a)} + {self.n(op.a_offset)}, {self.n(op.b)} + "
                          f"{self.n(op.b_offset)}, {dptr}, {cptr}, {self.n(op.a_stride)}, {self.n(op.b_stride)}, "
                          f"{dstr}, {cstr}, false, false, {flag(op.full_c)}, false, {flag(op.ex_accumulate)}, "
-                         f"NO_ACTIVATION, 0, 0, false);")
+                         f"{'RELU' if op.activation.data == 'relu' else 'NO_ACTIVATION'}, 0, 0, false);")
             return
         if isinstance(op, g.FenceOp):
             self.line(d, "gemmini_fence();")
@@ -416,13 +473,27 @@ _BINOPS: dict[type[Operation], str] = {
     arith.MulfOp: "*",
     arith.DivfOp: "/",
 }
+_FLOAT_CALLS = {"math.roundeven": "nearbyint", "math.round": "round", "math.floor": "floor", "math.ceil": "ceil",
+                "math.trunc": "trunc", "math.absf": "fabs"}
+
+
+def _float_literal(value: float, f32: bool) -> str:
+    """An exact C literal (hexadecimal floating constant) for `value`."""
+    if value != value:
+        return "NAN" if f32 else "(double)NAN"
+    if value in (float("inf"), float("-inf")):
+        lit = "INFINITY" if value > 0 else "-INFINITY"
+        return lit if f32 else f"(double){lit}"
+    return float(value).hex() + ("f" if f32 else "")
+
+
 _CMPI = {
     0: ("==", False), 1: ("!=", False), 2: ("<", False), 3: ("<=", False), 4: (">", False), 5: (">=", False),
     6: ("<", True), 7: ("<=", True), 8: (">", True), 9: (">=", True),
 }
 
 
-def emit_harness(fn: func.FuncOp, shapes: list[tuple[int, ...] | None], scalars: list[int | None]) -> str:
+def emit_harness(fn: func.FuncOp, shapes: list[tuple[int, ...] | None], scalars: list[int | float | None]) -> str:
     """A `main` that runs `fn` once: memref argument i is read from `arg<i>.bin` (raw, row-major)
     in the working directory and written back to `arg<i>.out` after the call. `shapes[i]` gives
     the concrete shape of memref argument i (for its dynamic dims), `scalars[i]` scalar values."""
@@ -454,7 +525,11 @@ def emit_harness(fn: func.FuncOp, shapes: list[tuple[int, ...] | None], scalars:
                     call_args.append(f"INT64_C({shape[d]})")
             writes.append(f"  wr(\"arg{i}.out\", a{i}, {count} * sizeof({ct}));")
         else:
-            call_args.append(str(scalars[i]))
+            v = scalars[i]
+            if isinstance(t, (Float32Type, Float64Type)):
+                call_args.append(_float_literal(float(v), isinstance(t, Float32Type)))  # type: ignore[arg-type]
+            else:
+                call_args.append(str(int(v)))  # type: ignore[arg-type]
     lines.append(f"  {fn.sym_name.data}({', '.join(call_args)});")
     lines.extend(writes)
     lines.append("  return 0;")

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects import arith, bufferization, func, memref, tensor
-from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
+from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp, TensorType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini import epilogue as epi
 from liftcomp.targets.gemmini import views
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.irbuild import IRBuilder
@@ -65,15 +66,24 @@ class KernelRecord:
     shape: MatmulShape | None = None
     schedule: MatmulSchedule | None = None
     remark: str = ""
+    epilogue: str | None = None  # the requantisation Gemmini applies at mvout (None: raw int32)
+    a_transposed: bool = False
+    b_transposed: bool = False
+    epilogue_refused: str = ""  # why an epilogue after the matmul cannot go into the mvouts
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "func": self.func,
             "kind": self.kind,
             "shape": None if self.shape is None else [self.shape.m, self.shape.k, self.shape.n],
             "schedule": None if self.schedule is None else self.schedule.to_json(),
             "remark": self.remark,
         }
+        if self.epilogue is not None:
+            d["epilogue"] = self.epilogue
+        if self.a_transposed or self.b_transposed:
+            d["transposed"] = {"a": self.a_transposed, "b": self.b_transposed}
+        return d
 
 
 @dataclass
@@ -112,6 +122,26 @@ class Mat:
     rows: SSAValue
     cols: SSAValue
     stride: SSAValue
+    # Stored transposed: element (r, c) of the matrix is at c * stride + r in `mem`.
+    transposed: bool = False
+
+    def offset(self, b: IRBuilder, r: SSAValue, c: SSAValue) -> SSAValue:
+        """Element offset in `mem` of the matrix's element (r, c)."""
+        if self.transposed:
+            return b.add(b.mul(c, self.stride), r)
+        return b.add(b.mul(r, self.stride), c)
+
+
+@dataclass
+class Contraction:
+    """C[i,j] += A[i,k] * B[k,j] (kind 'matmul') or y[i] += A[i,k] * x[k] ('matvec'); `a`, `b`:
+    the i8 tensors as stored, transposed (A as K x M, B as N x K) where `a_t` / `b_t` say so."""
+
+    kind: str
+    a: SSAValue
+    b: SSAValue
+    a_t: bool = False
+    b_t: bool = False
 
 
 def _map_dims(m: AffineMap) -> tuple[int, ...] | None:
@@ -175,9 +205,9 @@ def _is_wide_mac_body(block: Block) -> bool:
     return sorted(map(id, mul.operands)) == sorted(map(id, (a, b)))
 
 
-def _contraction_kind(op: Operation) -> tuple[str, SSAValue, SSAValue] | None:
-    """('matmul' | 'matvec', A, B) when op is C[i,j] += A[i,k]*B[k,j] / y[i] += A[i,k]*x[k] with
-    i8 operands sign-extended into an i32 accumulator (A and B: the i8 tensors)."""
+def _contraction_kind(op: Operation) -> Contraction | None:
+    """The contraction `op` computes with i8 operands sign-extended into an i32 accumulator, seen
+    through widening generics and 2-D linalg.transpose of the operands, or None."""
     if not isinstance(op, (linalg.GenericOp, linalg.MatmulOp)):
         return None
     if len(op.inputs) != 2 or len(op.outputs) != 1:
@@ -196,24 +226,46 @@ def _contraction_kind(op: Operation) -> tuple[str, SSAValue, SSAValue] | None:
     ma, mb, mc = maps
     assert ma is not None and mb is not None and mc is not None
     iters = _iterators(op)
+    out: Contraction | None = None
     if len(iters) == 3 and len(mc) == 2:
         i, j = mc
         red = [d for d in range(3) if iters[d] == "reduction"]
         if len(red) != 1 or iters[i] != "parallel" or iters[j] != "parallel":
             return None
         k = red[0]
-        if ma == (i, k) and mb == (k, j):
-            return ("matmul", a_in, b_in)
-        return None
-    if len(iters) == 2 and len(mc) == 1:
+        if ma not in ((i, k), (k, i)) or mb not in ((k, j), (j, k)):
+            return None
+        out = Contraction("matmul", a_in, b_in, ma == (k, i), mb == (j, k))
+    elif len(iters) == 2 and len(mc) == 1:
         (i,) = mc
         red = [d for d in range(2) if iters[d] == "reduction"]
         if len(red) != 1 or iters[i] != "parallel":
             return None
         k = red[0]
-        if ma == (i, k) and mb == (k,):
-            return ("matvec", a_in, b_in)
-    return None
+        if ma not in ((i, k), (k, i)) or mb != (k,):
+            return None
+        out = Contraction("matvec", a_in, b_in, ma == (k, i))
+    if out is None:
+        return None
+    # An operand that is a transposed buffer: read the buffer with the transpose flag instead.
+    src = _transposed_source(out.a)
+    if src is not None:
+        out.a, out.a_t = src, not out.a_t
+    if out.kind == "matmul":
+        src = _transposed_source(out.b)
+        if src is not None:
+            out.b, out.b_t = src, not out.b_t
+    return out
+
+
+def _transposed_source(v: SSAValue) -> SSAValue | None:
+    """x when v = linalg.transpose(x) with permutation [1, 0]."""
+    op = v.owner
+    if not isinstance(op, linalg.TransposeOp):
+        return None
+    if list(op.permutation.get_values()) != [1, 0]:
+        return None
+    return op.inputs[0]
 
 
 def _body_semantics(block: Block, inputs: list[Any]) -> Any:
@@ -281,7 +333,7 @@ def _resadd_mode(op: Operation) -> str | None:
     return None
 
 
-def _bias_add(op: Operation) -> tuple[Operation, tuple[str, SSAValue, SSAValue], SSAValue] | None:
+def _bias_add(op: Operation) -> tuple[Operation, Contraction, SSAValue] | None:
     """(matmul, its kind, bias) when op = x + matmul(A, B) element-wise on i32, the matmul
     starting from zero and used only here, and x read from a buffer."""
     if not isinstance(op, linalg.GenericOp):
@@ -342,9 +394,11 @@ class _FuncLowering:
                 op_location(leftovers[0]),
             )
 
-    def _mat(self, b: IRBuilder, v: SSAValue, column: bool = False, mem: SSAValue | None = None) -> Mat | None:
+    def _mat(self, b: IRBuilder, v: SSAValue, column: bool = False, mem: SSAValue | None = None,
+             transposed: bool = False) -> Mat | None:
         """Tensor `v` as a matrix in its memref (or in `mem`, for results): sizes of the tensor,
-        row stride of the buffer; a 1-D tensor as a column."""
+        row stride of the buffer; a 1-D tensor as a column; `transposed`: `v` holds the matrix's
+        transpose (the matrix's rows are v's columns)."""
         mem = mem if mem is not None else views.memref_of(v)
         if mem is None:
             return None
@@ -353,6 +407,8 @@ class _FuncLowering:
         if not _is_identity_layout(t):
             return None
         rank = len(t.shape.data)
+        if rank == 2 and transposed:
+            return Mat(mem, views.tensor_dim(b, v, 1), views.tensor_dim(b, v, 0), b.dim(mem, 1), transposed=True)
         if rank == 2:
             return Mat(mem, views.tensor_dim(b, v, 0), views.tensor_dim(b, v, 1), b.dim(mem, 1))
         if rank == 1 and column:
@@ -372,6 +428,10 @@ class _FuncLowering:
         if not isinstance(dest.type, MemRefType):
             raise LiftcompError("materialize_in_destination into a tensor is not supported", op_location(mat))
         reason = "not a contraction or element-wise add Gemmini runs exactly"
+        if isinstance(op, Operation) and epi.identity_elementwise(op) and self._lower_epilogue(b, op, src, dest):
+            mat.detach()
+            mat.erase()
+            return
         if isinstance(op, Operation):
             kind = _contraction_kind(op)
             mode = None if kind else _resadd_mode(op)
@@ -397,15 +457,92 @@ class _FuncLowering:
         mat.detach()
         mat.erase()
 
+    # ------------------------------------------------------------------------------ epilogue --
+    def _lower_epilogue(self, b: IRBuilder, op: Operation, result: SSAValue, dest: SSAValue) -> bool:
+        """An element-wise i32 -> i8 epilogue: fused into the mvouts of the contraction that feeds
+        it, or run as mvin + scaled mvout of a buffer; when Gemmini's mvout would compute something
+        else, the contraction still runs on Gemmini (into a temporary) and the epilogue on the host.
+        False when this is not such an epilogue (the caller goes on)."""
+        assert isinstance(op, linalg.GenericOp)
+        req, why = epi.match_requant(op)
+        producer = op.inputs[0].owner
+        fused: tuple[Operation, Contraction, SSAValue | None] | None = None
+        if isinstance(producer, Operation) and len(producer.results) == 1 and len(list(producer.results[0].uses)) == 1:
+            kind = _contraction_kind(producer)
+            if kind is not None:
+                fused = (producer, kind, None)
+            else:
+                bias = _bias_add(producer) if _resadd_mode(producer) == "i32" else None
+                if bias is not None:
+                    fused = (bias[0], bias[1], bias[2])
+        if fused is not None:
+            mm, kind, bias = fused
+            if req is not None:
+                return not self._try_contraction(b, mm, kind, result, dest, init=bias, epilogue=req)
+            if why in ("not an i32 -> i8 epilogue", "the epilogue reads its output"):
+                return False
+            # Gemmini computes the contraction into an int32 temporary; the host does the epilogue.
+            tmp = self._alloc_like(b, producer.results[0])
+            if tmp is None or self._try_contraction(b, mm, kind, producer.results[0], tmp, init=bias):
+                return False
+            from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+
+            mm_result = producer.results[0]
+            lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
+            rec = self.report.kernels[-1]
+            rec.remark = "; ".join(x for x in (rec.remark, f"epilogue kept on the host: {why}") if x)
+            rec.epilogue_refused = why
+            return True
+        if req is None or views.memref_of(op.inputs[0]) is None:
+            return False
+        return not self._try_scale(b, op, req, result, dest)
+
+    def _alloc_like(self, b: IRBuilder, v: SSAValue) -> SSAValue | None:
+        """A fresh buffer of the (static or dynamic) shape and element type of tensor `v`."""
+        t = v.type
+        if not isinstance(t, TensorType):
+            return None
+        shape = list(t.get_shape())
+        dyn = [views.tensor_dim(b, v, i) for i, d in enumerate(shape) if d < 0]
+        return b.insert(memref.AllocOp.get(t.element_type, shape=shape, dynamic_sizes=dyn)).results[0]
+
+    def _try_scale(self, b: IRBuilder, op: linalg.GenericOp, req: epi.Requant, result: SSAValue, dest: SSAValue) -> str:
+        src = views.memref_of(op.inputs[0])
+        assert src is not None
+        dt = dest.type
+        assert isinstance(dt, MemRefType)
+        rank = len(dt.shape.data)
+        if rank not in (1, 2) or not all(_is_identity_layout(m.type) for m in (src, dest)):  # type: ignore[arg-type]
+            return "only 1-D and 2-D row-major buffers"
+        sizes = [views.tensor_dim(b, result, i) for i in range(rank)]
+        emit_scale(b, src, dest, sizes, req, self.cfg)
+        n = 1
+        for x in sizes:
+            n *= max(_static(x), 0)
+        self.report.kernels.append(KernelRecord(self.name, "scale", MatmulShape(n if n else -1, 1, 1),
+                                                remark=f"scaled through the accumulator ({req.describe()})",
+                                                epilogue=req.describe()))
+        return ""
+
     # ------------------------------------------------------------------------------ matmul --
-    def _try_contraction(self, b: IRBuilder, op: Operation, kind: tuple[str, SSAValue, SSAValue],
-                         result: SSAValue, dest: SSAValue, init: SSAValue | None = None) -> str:
+    def _try_contraction(self, b: IRBuilder, op: Operation, kind: Contraction, result: SSAValue, dest: SSAValue,
+                         init: SSAValue | None = None, epilogue: epi.Requant | None = None) -> str:
         """Emit the Gemmini code; return '' on success or the reason it cannot."""
         assert isinstance(op, (linalg.GenericOp, linalg.MatmulOp))
-        name, a_in, b_in = kind
-        column = name == "matvec"
-        a = self._mat(b, a_in)
-        bm = self._mat(b, b_in, column=column)
+        column = kind.kind == "matvec"
+        notes: list[str] = []
+        a_in, a_t = kind.a, kind.a_t
+        if a_t and kind.b_t:
+            # WS cannot transpose both operands: copy A^T into a row-major temporary on the host.
+            a_rows = self._mat(b, a_in, transposed=True)
+            tmp = self._alloc_matrix(b, a_in, transposed=True)
+            if a_rows is None or tmp is None:
+                return "operands are not plain row-major buffers"
+            _emit_host_transpose(b, a_rows, tmp)
+            a_in, a_t = tmp, False
+            notes.append("WS cannot transpose A and B together: A^T is copied to a row-major buffer on the host")
+        a = self._mat_of_memref(b, a_in) if views.is_memref(a_in) else self._mat(b, a_in, transposed=a_t)
+        bm = self._mat(b, kind.b, column=column, transposed=kind.b_t)
         c = self._mat(b, result, column=column, mem=dest)
         if a is None or bm is None or c is None:
             return "operands are not plain row-major buffers"
@@ -422,10 +559,64 @@ class _FuncLowering:
         # Unknown (dynamic) sizes: schedule as if they were large.
         hint = MatmulShape(*(x if x >= 0 else 1 << 16 for x in (shape.m, shape.k, shape.n)))
         sched = self.opts.schedule_for(hint)
+        if (a.transposed or bm.transposed) and sched.form == "loop_ws":
+            # The simulator and host header model loop_ws without transposes: explicit
+            # instructions with loop_ws's own buffering.
+            sched = sched.with_(form="explicit", double_buffer=True, notes=(*sched.notes, "explicit: transposed operand"))
+            notes.append("loop_ws with a transposed operand is not modelled: explicit instructions instead")
+        if not sched.fuse_epilogue and epilogue is not None:
+            return self._unfused_epilogue(b, op, kind, result, dest, init, epilogue, sched)
         sched.check(hint, self.cfg)
-        emit_matmul(b, a, bm, c, d, sched, self.cfg)
-        self.report.kernels.append(KernelRecord(self.name, name, shape, sched))
+        emit_matmul(b, a, bm, c, d, sched, self.cfg, epilogue)
+        if a.transposed:
+            notes.append("A^T through the array's transpose flag")
+        if bm.transposed:
+            notes.append("B^T through the array's transpose flag")
+        self.report.kernels.append(KernelRecord(
+            self.name, kind.kind, shape, sched, remark="; ".join(notes),
+            epilogue=None if epilogue is None else epilogue.describe(), a_transposed=kind.a_t,
+            b_transposed=kind.b_t))
         return ""
+
+    def _unfused_epilogue(self, b: IRBuilder, op: Operation, kind: Contraction, result: SSAValue, dest: SSAValue,
+                          init: SSAValue | None, epilogue: epi.Requant, sched: MatmulSchedule) -> str:
+        """The schedule keeps the epilogue off the mvouts: int32 product into a temporary, the
+        epilogue on the host (what fuse_epilogue(on=false) asks for)."""
+        epi_op = result.owner
+        assert isinstance(epi_op, linalg.GenericOp)
+        mm_result = epi_op.inputs[0]
+        tmp = self._alloc_like(b, mm_result)
+        if tmp is None:
+            return "cannot allocate the int32 temporary"
+        reason = self._try_contraction(b, op, kind, mm_result, tmp, init=init)
+        if reason:
+            return reason
+        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+
+        lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
+        rec = self.report.kernels[-1]
+        rec.epilogue = epilogue.describe()
+        rec.remark = "; ".join(x for x in (rec.remark, "epilogue on the host (schedule: fuse_epilogue off)") if x)
+        return ""
+
+    def _mat_of_memref(self, b: IRBuilder, mem: SSAValue) -> Mat | None:
+        """A 2-D row-major memref (a temporary) as a whole matrix."""
+        t = mem.type
+        assert isinstance(t, MemRefType)
+        if len(t.shape.data) != 2:
+            return None
+        return Mat(mem, b.dim(mem, 0), b.dim(mem, 1), b.dim(mem, 1))
+
+    def _alloc_matrix(self, b: IRBuilder, v: SSAValue, transposed: bool) -> SSAValue | None:
+        """A row-major buffer for the matrix tensor `v` holds (its transpose when `transposed`)."""
+        t = v.type
+        if not isinstance(t, TensorType) or len(t.get_shape()) != 2:
+            return None
+        dims = [views.tensor_dim(b, v, 1), views.tensor_dim(b, v, 0)] if transposed else \
+            [views.tensor_dim(b, v, 0), views.tensor_dim(b, v, 1)]
+        shape = [g.const_int(x) if g.const_int(x) is not None else -1 for x in dims]
+        dyn = [x for x, st in zip(dims, shape, strict=True) if st == -1]
+        return b.insert(memref.AllocOp.get(t.element_type, shape=shape, dynamic_sizes=dyn)).results[0]  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------------------ resadd --
     def _try_resadd(self, b: IRBuilder, op: Operation, mode: str, result: SSAValue, dest: SSAValue) -> str:
@@ -462,6 +653,14 @@ class _FuncLowering:
                     changed = True
 
 
+def _emit_host_transpose(b: IRBuilder, src: Mat, dest: SSAValue) -> None:
+    """dest[r, c] = matrix element (r, c) of `src` (stored transposed) for the whole matrix, on the host."""
+    with b.for_(b.c(0), src.rows, b.c(1)) as r:
+        with b.for_(b.c(0), src.cols, b.c(1)) as c:
+            v = b.insert(memref.LoadOp.get(src.mem, [c, r])).results[0]
+            b.insert(memref.StoreOp.get(v, dest, [r, c]))
+
+
 def _static(v: SSAValue) -> int:
     c = g.const_int(v)
     return -1 if c is None else c
@@ -474,12 +673,23 @@ def _is_identity_layout(t: MemRefType) -> bool:
 
 
 # ---------------------------------------------------------------------------------- codegen --
-def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule, cfg: GemminiConfig) -> None:
-    """C = A @ B (+ D), int8 x int8 -> int32 written in full to C (an i32 buffer)."""
+def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule, cfg: GemminiConfig,
+                epilogue: epi.Requant | None = None) -> None:
+    """C = A @ B (+ D), int8 x int8 -> int32, written in full to C (an i32 buffer), or, with an
+    epilogue, requantised by the mvouts (scale, ReLU, saturation) into C (an i8 buffer).
+    A or B stored transposed use the array's transpose flags (WS: not both)."""
     dim = cfg.dim
+    assert not (a.transposed and bm.transposed), "WS cannot transpose A and B together"
+    assert s.form == "explicit" or not (a.transposed or bm.transposed), "loop_ws with transposes is not modelled"
     M, K, N = a.rows, a.cols, bm.cols
-    b.insert(g.ConfigExOp("WS"))
-    b.insert(g.ConfigStOp(c.stride, "none", 1.0, elem_bits=32))
+    b.insert(g.ConfigExOp("WS", a_transpose=a.transposed, b_transpose=bm.transposed))
+    if epilogue is None:
+        b.insert(g.ConfigStOp(c.stride, "none", 1.0, elem_bits=32))
+    else:
+        b.insert(g.ConfigStOp(c.stride, "relu" if epilogue.relu else "none",
+                              epilogue.scale if epilogue.scale_value is None else 1.0, elem_bits=8,
+                              scale_value=epilogue.scale_value))
+    full = epilogue is None
     if s.form == "explicit":
         b.insert(g.ConfigLdOp(a.stride, 0))
         b.insert(g.ConfigLdOp(bm.stride, 1))
@@ -494,13 +704,15 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
     nk0 = n_tiles["k"]
     ivs: dict[str, SSAValue] = {}
     ctx_stack = []
-    hoisted_a: dict[str, SSAValue] = {}
+    hoisted: dict[str, SSAValue] = {}
     for letter in s.loop_order:
         cm = b.for_(b.c(0), n_tiles[letter], b.c(1))
         ivs[letter] = cm.__enter__()
         ctx_stack.append(cm)
         if s.hoist_a and letter == "i":
-            hoisted_a = _emit_hoisted_a(b, a, ivs["i"], s, cfg, M, K)
+            hoisted["a_start"] = _emit_hoisted_a(b, a, ivs["i"], s, cfg, M, K)
+        if s.hoist_b and letter == "j":
+            hoisted["b_start"] = _emit_hoisted_b(b, bm, ivs["j"], s, cfg, N, K)
     i0, j0, k0 = ivs["i"], ivs["j"], ivs["k"]
     row0 = b.mul(i0, b.c(ti * dim))
     col0 = b.mul(j0, b.c(tj * dim))
@@ -515,19 +727,20 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         rows_left=rows_left,
         cols_left=cols_left,
         k_left=k_left,
-        a_off=b.add(b.mul(row0, a.stride), kk0),
-        b_off=b.add(b.mul(kk0, bm.stride), col0),
-        c_off=b.add(b.mul(row0, c.stride), col0),
-        d_off=None if d is None else b.add(b.mul(row0, d.stride), col0),
+        row0=row0,
+        col0=col0,
+        kk0=kk0,
+        c_off=c.offset(b, row0, col0),
+        d_off=None if d is None else d.offset(b, row0, col0),
     )
     if s.form == "explicit":
-        tile.set_layout(b, s, cfg, i0, j0, k0, n_tiles, hoisted_a)
+        tile.set_layout(b, s, cfg, i0, j0, k0, n_tiles, hoisted)
 
     def body(first: bool | None, last: bool | None) -> None:
         if s.form == "loop_ws":
-            _emit_loop_ws(b, tile, a, bm, c, d, first, last, dim)
+            _emit_loop_ws(b, tile, a, bm, c, d, first, last, dim, full, epilogue)
         else:
-            _emit_explicit_tile(b, tile, a, bm, c, d, s, cfg, first, last)
+            _emit_explicit_tile(b, tile, a, bm, c, d, s, cfg, first, last, full)
 
     if g.const_int(nk0) == 1:
         body(True, True)
@@ -557,17 +770,19 @@ class _Tile:
     rows_left: SSAValue
     cols_left: SSAValue
     k_left: SSAValue
-    a_off: SSAValue
-    b_off: SSAValue
+    row0: SSAValue
+    col0: SSAValue
+    kk0: SSAValue
     c_off: SSAValue
     d_off: SSAValue | None
     a_start: SSAValue | None = None
     b_start: SSAValue | None = None
     c_start: SSAValue | None = None
     a_hoisted: bool = False
+    b_hoisted: bool = False
 
     def set_layout(self, b: IRBuilder, s: MatmulSchedule, cfg: GemminiConfig, i0: SSAValue, j0: SSAValue,
-                   k0: SSAValue, n_tiles: dict[str, SSAValue], hoisted_a: dict[str, SSAValue]) -> None:
+                   k0: SSAValue, n_tiles: dict[str, SSAValue], hoisted: dict[str, SSAValue]) -> None:
         dim = cfg.dim
         b_size = s.tile_k * s.tile_j * dim
         if not s.double_buffer:
@@ -592,59 +807,123 @@ class _Tile:
             self.a_start = base
             self.b_start = b.add(base, b.c(half_sp - b_size))
             self.c_start = b.mul(cpar, b.c(half_acc))
-        if hoisted_a:
-            self.a_start = hoisted_a["a_start"]
+        if "a_start" in hoisted:
+            self.a_start = hoisted["a_start"]
             self.a_hoisted = True
+        if "b_start" in hoisted:
+            self.b_start = hoisted["b_start"]
+            self.b_hoisted = True
 
 
 def _emit_loop_ws(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None,
-                  first: bool | None, last: bool | None, dim: int) -> None:
+                  first: bool | None, last: bool | None, dim: int, full: bool, epilogue: epi.Requant | None) -> None:
     pad = [b.sub(b.mul(blocks, b.c(dim)), left) for blocks, left in
            ((t.i_blocks, t.rows_left), (t.j_blocks, t.cols_left), (t.k_blocks, t.k_left))]
     sizes = (t.i_blocks, t.j_blocks, t.k_blocks, pad[0], pad[1], pad[2])
     d3 = (d.mem, t.d_off, d.stride) if (d is not None and first and t.d_off is not None) else None
     c3 = (c.mem, t.c_off, c.stride) if last else None
-    b.insert(g.LoopWsOp(sizes, (a.mem, t.a_off, a.stride), (bm.mem, t.b_off, bm.stride), d3, c3,
-                        ex_accumulate=not first, full_c=True))
+    a_off = a.offset(b, t.row0, t.kk0)
+    b_off = bm.offset(b, t.kk0, t.col0)
+    act = "relu" if epilogue is not None and epilogue.relu else "none"
+    b.insert(g.LoopWsOp(sizes, (a.mem, a_off, a.stride), (bm.mem, b_off, bm.stride), d3, c3,
+                        ex_accumulate=not first, full_c=full, activation=act))
+
+
+def _db_half(b: IRBuilder, iv: SSAValue, s: MatmulSchedule, cfg: GemminiConfig) -> SSAValue:
+    """First row of the scratchpad half a hoisted operand uses (alternating with iv when double-buffered)."""
+    if not s.double_buffer:
+        return b.c(0)
+    par = b.insert(arith.RemSIOp(iv, b.c(2))).results[0]
+    return b.mul(par, b.c(cfg.sp_rows // 2))
 
 
 def _emit_hoisted_a(b: IRBuilder, a: Mat, i0: SSAValue, s: MatmulSchedule, cfg: GemminiConfig,
-                    M: SSAValue, K: SSAValue) -> dict[str, SSAValue]:
+                    M: SSAValue, K: SSAValue) -> SSAValue:
     """Load the whole A row-tile (all of K: hoist_a requires one k-tile) once per i-tile."""
     dim = cfg.dim
     row0 = b.mul(i0, b.c(s.tile_i * dim))
     rows_left = b.min(b.sub(M, row0), b.c(s.tile_i * dim))
-    if s.double_buffer:
-        par = b.insert(arith.RemSIOp(i0, b.c(2))).results[0]
-        a_start = b.mul(par, b.c(cfg.sp_rows // 2))
-    else:
-        a_start = b.c(0)
-    _emit_a_mvins(b, a, b.mul(row0, a.stride), a_start, rows_left, K, s, dim)
-    return {"a_start": a_start}
+    a_start = _db_half(b, i0, s, cfg)
+    _emit_a_mvins(b, a, row0, b.c(0), a_start, rows_left, K, s, dim)
+    return a_start
 
 
-def _emit_a_mvins(b: IRBuilder, a: Mat, a_off: SSAValue, a_start: SSAValue, rows_left: SSAValue,
+def _emit_hoisted_b(b: IRBuilder, bm: Mat, j0: SSAValue, s: MatmulSchedule, cfg: GemminiConfig,
+                    N: SSAValue, K: SSAValue) -> SSAValue:
+    """Load the whole B column-tile (all of K: hoist_b requires one k-tile) once per j-tile, at the
+    top of its scratchpad half (where the tile's own B would go), below which the A tiles fit."""
+    dim = cfg.dim
+    col0 = b.mul(j0, b.c(s.tile_j * dim))
+    cols_left = b.min(b.sub(N, col0), b.c(s.tile_j * dim))
+    half = cfg.sp_rows // 2 if s.double_buffer else cfg.sp_rows
+    b_start = b.add(_db_half(b, j0, s, cfg), b.c(half - s.tile_k * s.tile_j * dim))
+    _emit_b_mvins(b, bm, b.c(0), col0, b_start, K, cols_left, s, dim)
+    return b_start
+
+
+def _emit_a_mvins(b: IRBuilder, a: Mat, row0: SSAValue, kk0: SSAValue, a_start: SSAValue, rows_left: SSAValue,
                   k_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
+    """The A tile's (i, k) blocks: block (i, k) at a_start + (i*tile_k + k)*DIM, or, stored
+    transposed, A^T's block (k, i) at a_start + (k*tile_i + i)*DIM (gemmini.h's layouts); each
+    mvin moves up to a_block_len blocks along the stored rows."""
     i_blocks = b.ceildiv(rows_left, b.c(dim))
     k_blocks = b.ceildiv(k_left, b.c(dim))
     abl = s.a_block_len
-    with b.for_(b.c(0), i_blocks, b.c(1)) as i:
-        rows = b.min(b.c(dim), b.sub(rows_left, b.mul(i, b.c(dim))))
-        off_i = b.add(a_off, b.mul(i, b.mul(b.c(dim), a.stride)))
-        addr_i = b.add(a_start, b.mul(i, b.c(s.tile_k * dim)))
-        with b.for_(b.c(0), k_blocks, b.c(abl)) as k:
-            kd = b.mul(k, b.c(dim))
-            cols = b.min(b.c(abl * dim), b.sub(k_left, kd))
-            b.insert(g.MvinOp(a.mem, b.add(off_i, kd), b.add(addr_i, kd), rows, cols, space="spad", id=0))
+    D = b.c(dim)
+    if not a.transposed:
+        with b.for_(b.c(0), i_blocks, b.c(1)) as i:
+            rows = b.min(D, b.sub(rows_left, b.mul(i, D)))
+            addr_i = b.add(a_start, b.mul(i, b.c(s.tile_k * dim)))
+            with b.for_(b.c(0), k_blocks, b.c(abl)) as k:
+                kd = b.mul(k, D)
+                cols = b.min(b.c(abl * dim), b.sub(k_left, kd))
+                off = a.offset(b, b.add(row0, b.mul(i, D)), b.add(kk0, kd))
+                b.insert(g.MvinOp(a.mem, off, b.add(addr_i, kd), rows, cols, space="spad", id=0))
+        return
+    with b.for_(b.c(0), k_blocks, b.c(1)) as k:
+        rows = b.min(D, b.sub(k_left, b.mul(k, D)))
+        addr_k = b.add(a_start, b.mul(k, b.c(s.tile_i * dim)))
+        with b.for_(b.c(0), i_blocks, b.c(abl)) as i:
+            idd = b.mul(i, D)
+            cols = b.min(b.c(abl * dim), b.sub(rows_left, idd))
+            off = a.offset(b, b.add(row0, idd), b.add(kk0, b.mul(k, D)))
+            b.insert(g.MvinOp(a.mem, off, b.add(addr_k, idd), rows, cols, space="spad", id=0))
+
+
+def _emit_b_mvins(b: IRBuilder, bm: Mat, kk0: SSAValue, col0: SSAValue, b_start: SSAValue, k_left: SSAValue,
+                  cols_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
+    """The B tile's (k, j) blocks: block (k, j) at b_start + (k*tile_j + j)*DIM, or, stored
+    transposed, B^T's block (j, k) at b_start + (j*tile_k + k)*DIM; mvins of up to b_block_len blocks."""
+    k_blocks = b.ceildiv(k_left, b.c(dim))
+    j_blocks = b.ceildiv(cols_left, b.c(dim))
+    bbl = s.b_block_len
+    D = b.c(dim)
+    if not bm.transposed:
+        with b.for_(b.c(0), j_blocks, b.c(bbl)) as j:
+            jd = b.mul(j, D)
+            cols = b.min(b.c(bbl * dim), b.sub(cols_left, jd))
+            with b.for_(b.c(0), k_blocks, b.c(1)) as k:
+                rows = b.min(D, b.sub(k_left, b.mul(k, D)))
+                off = bm.offset(b, b.add(kk0, b.mul(k, D)), b.add(col0, jd))
+                addr = b.add(b_start, b.add(b.mul(k, b.c(s.tile_j * dim)), jd))
+                b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
+        return
+    with b.for_(b.c(0), k_blocks, b.c(bbl)) as k:
+        kd = b.mul(k, D)
+        cols = b.min(b.c(bbl * dim), b.sub(k_left, kd))
+        with b.for_(b.c(0), j_blocks, b.c(1)) as j:
+            rows = b.min(D, b.sub(cols_left, b.mul(j, D)))
+            off = bm.offset(b, b.add(kk0, kd), b.add(col0, b.mul(j, D)))
+            addr = b.add(b_start, b.add(b.mul(j, b.c(s.tile_k * dim)), kd))
+            b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
 
 
 def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,
-                        cfg: GemminiConfig, first: bool | None, last: bool | None) -> None:
+                        cfg: GemminiConfig, first: bool | None, last: bool | None, full: bool = True) -> None:
     """One tile as gemmini.h's sp_tiled_matmul_ws issues it: mvin D, B, A; compute; mvout C."""
     dim = cfg.dim
     assert t.a_start is not None and t.b_start is not None and t.c_start is not None
     tj_rows = b.c(s.tile_j * dim)
-    tk_rows = b.c(s.tile_k * dim)
     D = b.c(dim)
     if d is not None and first:
         assert t.d_off is not None
@@ -656,38 +935,35 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
                 off = b.add(b.add(t.d_off, b.mul(b.mul(i, D), d.stride)), jd)
                 addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
                 b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
-    bbl = s.b_block_len
-    with b.for_(b.c(0), t.j_blocks, b.c(bbl)) as j:
-        jd = b.mul(j, D)
-        cols = b.min(b.c(bbl * dim), b.sub(t.cols_left, jd))
-        with b.for_(b.c(0), t.k_blocks, b.c(1)) as k:
-            rows = b.min(D, b.sub(t.k_left, b.mul(k, D)))
-            off = b.add(b.add(t.b_off, b.mul(b.mul(k, D), bm.stride)), jd)
-            addr = b.add(t.b_start, b.add(b.mul(k, tj_rows), jd))
-            b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
+    if not t.b_hoisted:
+        _emit_b_mvins(b, bm, t.kk0, t.col0, t.b_start, t.k_left, t.cols_left, s, dim)
     if not t.a_hoisted:
-        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
+        _emit_a_mvins(b, a, t.row0, t.kk0, t.a_start, t.rows_left, t.k_left, s, dim)
     # Compute: k, j, i; the weights B(k, j) are preloaded once and reused down the i blocks.
     rows_i0 = b.min(D, t.rows_left)
+    # Scratchpad strides of the block grids (see _emit_a_mvins / _emit_b_mvins).
+    a_k_step, a_i_step = (s.tile_i * dim, dim) if a.transposed else (dim, s.tile_k * dim)
+    b_k_step, b_j_step = (dim, s.tile_k * dim) if bm.transposed else (s.tile_j * dim, dim)
 
     a_start, b_start, c_start = t.a_start, t.b_start, t.c_start
 
     def compute_k(k: SSAValue, accumulate: bool) -> None:
         kd = b.mul(k, D)
         rows_k = b.min(D, b.sub(t.k_left, kd))
-        a_k = b.add(a_start, kd)
+        a_k = b.add(a_start, b.mul(k, b.c(a_k_step)))
+        b_k = b.add(b_start, b.mul(k, b.c(b_k_step)))
         with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
             jd = b.mul(j, D)
             cols_j = b.min(D, b.sub(t.cols_left, jd))
             c_j = b.add(c_start, jd)
-            b.insert(g.PreloadOp(b.add(b_start, b.add(b.mul(k, tj_rows), jd)), c_j, rows_k, cols_j, rows_i0,
+            b.insert(g.PreloadOp(b.add(b_k, b.mul(j, b.c(b_j_step))), c_j, rows_k, cols_j, rows_i0,
                                  cols_j, c_accumulate=accumulate))
             b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
             with b.for_(b.c(1), t.i_blocks, b.c(1)) as i:
                 rows_i = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
                 b.insert(g.PreloadOp(None, b.add(c_j, b.mul(i, tj_rows)), rows_k, cols_j, rows_i, cols_j,
                                      c_accumulate=accumulate))
-                b.insert(g.ComputeAccumulatedOp(b.add(a_k, b.mul(i, tk_rows)), None, rows_i, rows_k, D, D))
+                b.insert(g.ComputeAccumulatedOp(b.add(a_k, b.mul(i, b.c(a_i_step))), None, rows_i, rows_k, D, D))
 
     # The very first k-block of a product without bias overwrites the accumulator.
     first_overwrites = bool(first) and d is None
@@ -703,7 +979,58 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
                 cols = b.min(D, b.sub(t.cols_left, jd))
                 off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
                 addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
-                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=True))
+                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=full))
+
+
+def emit_scale(b: IRBuilder, x: SSAValue, out: SSAValue, sizes: list[SSAValue], req: epi.Requant,
+               cfg: GemminiConfig) -> None:
+    """out = requant(x) element-wise over `sizes` (a prefix of each buffer): mvin the int32 block
+    into the accumulator, mvout it through the accumulator scale / ReLU / saturation.
+    1-D buffers run as rows of DIM elements plus one partial row."""
+    dim = cfg.dim
+    if len(sizes) == 2:
+        rows, cols = sizes
+        _scale_matrix(b, x, out, rows, cols, (b.dim(x, 1), b.dim(out, 1)), b.c(0), req, cfg)
+    else:
+        (n,) = sizes
+        D = b.c(dim)
+        full_rows = b.c(g.const_int(n) // dim) if g.const_int(n) is not None else b.insert(arith.DivSIOp(n, D)).results[0]  # type: ignore[operator]
+        tail = b.sub(n, b.mul(full_rows, D))
+        _scale_matrix(b, x, out, full_rows, D, (D, D), b.c(0), req, cfg)
+        base = b.mul(full_rows, D)
+        if g.const_int(tail) is not None:
+            if g.const_int(tail):
+                _scale_matrix(b, x, out, b.c(1), tail, (tail, tail), base, req, cfg)
+        else:
+            has_tail = b.insert(arith.CmpiOp(tail, b.c(0), "sgt")).results[0]
+            with b.if_(has_tail):
+                _scale_matrix(b, x, out, b.c(1), tail, (tail, tail), base, req, cfg)
+    b.insert(g.FenceOp())
+
+
+def _scale_matrix(b: IRBuilder, x: SSAValue, out: SSAValue, rows: SSAValue, cols: SSAValue,
+                  strides: tuple[SSAValue, SSAValue], base: SSAValue, req: epi.Requant, cfg: GemminiConfig) -> None:
+    if g.const_int(rows) == 0 or g.const_int(cols) == 0:
+        return
+    dim = cfg.dim
+    D = b.c(dim)
+    sx, so = strides
+    b.insert(g.ConfigLdOp(sx, 0, elem_bits=32))
+    b.insert(g.ConfigStOp(so, "relu" if req.relu else "none", req.scale if req.scale_value is None else 1.0,
+                          elem_bits=8, scale_value=req.scale_value))
+    col_blocks = b.ceildiv(cols, D)
+    acc_blocks = b.c(cfg.acc_rows // dim)
+    with b.for_(b.c(0), rows, D) as r:
+        n_rows = b.min(D, b.sub(rows, r))
+        rblock = b.insert(arith.DivSIOp(r, D)).results[0]
+        with b.for_(b.c(0), cols, D) as col:
+            n_cols = b.min(D, b.sub(cols, col))
+            cb = b.insert(arith.DivSIOp(col, D)).results[0]
+            # Cycle through the whole accumulator so consecutive blocks overlap.
+            slot = b.insert(arith.RemSIOp(b.add(b.mul(rblock, col_blocks), cb), acc_blocks)).results[0]
+            addr = b.mul(slot, D)
+            b.insert(g.MvinOp(x, b.add(base, b.add(b.mul(r, sx), col)), addr, n_rows, n_cols, space="acc", id=0))
+            b.insert(g.MvoutOp(out, b.add(base, b.add(b.mul(r, so), col)), addr, n_rows, n_cols, space="acc"))
 
 
 def emit_resadd(b: IRBuilder, a: SSAValue, bm: SSAValue, c: SSAValue, sizes: list[SSAValue], mode: str,

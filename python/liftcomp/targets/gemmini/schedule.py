@@ -42,6 +42,11 @@ class MatmulSchedule:
         the loads of the next tile overlap the computes of this one (loop_ws always does).
     hoist_a: explicit form, order "ijk" with one k-tile: load the A tile once per i-tile (reuse
         across j-tiles) instead of once per tile.
+    hoist_b: explicit form, order "jik" with one k-tile: load the B tile once per j-tile (reuse
+        across i-tiles) instead of once per tile.
+    fuse_epilogue: a requantisation after the matmul (scale / ReLU / saturation to int8) runs in
+        the mvouts (as tiled_matmul_auto does); off: int32 results go to a temporary and the host
+        applies the epilogue. No effect on a matmul without an epilogue.
     a_block_len / b_block_len: DIM-blocks per mvin row for A and B (1..max_block_len): larger
         mvins use 64-byte DMA requests.
     """
@@ -53,6 +58,8 @@ class MatmulSchedule:
     loop_order: str = "ijk"
     double_buffer: bool = False
     hoist_a: bool = False
+    hoist_b: bool = False
+    fuse_epilogue: bool = True
     a_block_len: int = 4
     b_block_len: int = 4
     notes: tuple[str, ...] = field(default=())
@@ -94,7 +101,7 @@ class MatmulSchedule:
                 f"C tile ({ti}x{tj} blocks = {ti * tj * dim} rows) exceeds "
                 f"{'half ' if halve else ''}the accumulator ({acc} rows)"
             )
-        if self.form == "loop_ws" and (self.hoist_a or self.double_buffer or self.loop_order != "ijk"
+        if self.form == "loop_ws" and (self.hoist_a or self.hoist_b or self.double_buffer or self.loop_order != "ijk"
                                        or (self.a_block_len, self.b_block_len) != (cfg.max_block_len,) * 2):
             raise LiftcompError("loop_ws fixes its own order, buffering and mvin sizes: use the explicit form")
         if self.hoist_a:
@@ -102,6 +109,11 @@ class MatmulSchedule:
                 raise LiftcompError("hoist_a needs loop order ijk")
             if shape.k > tk * dim:
                 raise LiftcompError("hoist_a needs a single k-tile (tile_k covers K)")
+        if self.hoist_b:
+            if self.loop_order != "jik":
+                raise LiftcompError("hoist_b needs loop order jik")
+            if shape.k > tk * dim:
+                raise LiftcompError("hoist_b needs a single k-tile (tile_k covers K)")
 
 
 def library_schedule(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, form: Form = "explicit") -> MatmulSchedule:

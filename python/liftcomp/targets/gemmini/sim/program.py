@@ -103,6 +103,31 @@ _CMP = {
 _CMP_UNSIGNED = {6: 2, 7: 3, 8: 4, 9: 5}
 
 
+def _round_half_away(x: Any) -> Any:
+    """math.round: to nearest, halves away from zero (x - trunc(x) is exact in floating point)."""
+    r = np.trunc(x)
+    return r + np.sign(x) if np.abs(x - r) >= 0.5 else r
+
+
+# arith.maximumf / minimumf give NaN if either operand is NaN, as np.maximum / np.minimum do;
+# maxnumf / minnumf give the number, as np.fmax / np.fmin do.
+_FLOAT_MINMAX: dict[str, Callable[[Any, Any], Any]] = {
+    "arith.maximumf": np.maximum,
+    "arith.minimumf": np.minimum,
+    "arith.maxnumf": np.fmax,
+    "arith.minnumf": np.fmin,
+}
+_FLOAT_UNARY: dict[str, Callable[[Any], Any]] = {
+    "math.roundeven": np.rint,  # half to even
+    "math.round": _round_half_away,
+    "math.floor": np.floor,
+    "math.ceil": np.ceil,
+    "math.trunc": np.trunc,
+    "math.absf": np.abs,
+    "arith.negf": np.negative,
+}
+
+
 class CompiledFunction:
     """A func.func ready to run on a Machine; `cost` counts host cycles of straight-line code."""
 
@@ -211,6 +236,9 @@ class CompiledFunction:
                 regs[o] = ff(regs[a], regs[b])
 
             return bin_float
+        float_step = self._float_op(op)
+        if float_step is not None:
+            return float_step
         if isinstance(op, arith.CmpiOp):
             a, b, o = S(op.lhs), S(op.rhs), S(op.result)
             pred = op.predicate.value.data
@@ -320,6 +348,60 @@ class CompiledFunction:
             return self._gemmini(op)
         raise SimError(f"the Gemmini simulator cannot run '{op.name}' (lower it first)")
 
+    def _float_op(self, op: Operation) -> Step | None:
+        """Conversions, rounding and min/max of floats (host epilogues such as requantisation),
+        with IEEE semantics in the operation's own precision."""
+        S = self._slot
+        name = op.name
+        if name in _FLOAT_UNARY:
+            a, o = S(op.operands[0]), S(op.results[0])
+            fu = _FLOAT_UNARY[name]
+            dt = _fdtype(op.results[0].type)
+
+            def unary(regs: Regs) -> None:
+                regs[o] = dt(fu(regs[a]))
+
+            return unary
+        if name in _FLOAT_MINMAX:
+            a, b, o = S(op.operands[0]), S(op.operands[1]), S(op.results[0])
+            fm = _FLOAT_MINMAX[name]
+
+            def minmax(regs: Regs) -> None:
+                regs[o] = fm(regs[a], regs[b])
+
+            return minmax
+        if name in ("arith.sitofp", "arith.uitofp"):
+            a, o = S(op.operands[0]), S(op.results[0])
+            dt = _fdtype(op.results[0].type)
+            uns = _unsigned(_width(op.operands[0].type)) if name == "arith.uitofp" else (lambda x: x)
+
+            def itofp(regs: Regs) -> None:
+                # Through an int64 array: numpy converts with one rounding (to nearest even).
+                regs[o] = np.array(uns(regs[a]), dtype=np.int64).astype(dt)[()]
+
+            return itofp
+        if name in ("arith.fptosi", "arith.fptoui"):
+            a, o = S(op.operands[0]), S(op.results[0])
+            w = _width(op.results[0].type)
+            wrap = _wrap(w)
+
+            def fptoi(regs: Regs) -> None:
+                x = regs[a]
+                if not np.isfinite(x):
+                    raise SimError(f"{name} of {x} (poison)")
+                regs[o] = wrap(int(np.trunc(x)))
+
+            return fptoi
+        if name in ("arith.extf", "arith.truncf"):
+            a, o = S(op.operands[0]), S(op.results[0])
+            dt = _fdtype(op.results[0].type)
+
+            def fconv(regs: Regs) -> None:
+                regs[o] = dt(regs[a])
+
+            return fconv
+        return None
+
     def _for(self, op: scf.ForOp) -> Step:
         S = self._slot
         lb, ub, st = S(op.lb), S(op.ub), S(op.step)
@@ -411,6 +493,9 @@ class CompiledFunction:
         if isinstance(op, g.ConfigStOp):
             s, relu, sc = S(op.stride), op.activation.data == "relu", op.scale.value.data
             eb = op.elem_bits.value.data
+            if op.scale_value is not None:
+                sv = S(op.scale_value)
+                return lambda regs: m.config_st(regs[s], relu, float(np.float32(regs[sv])), eb)
             return lambda regs: m.config_st(regs[s], relu, sc, eb)
         if isinstance(op, g.MvinOp):
             d, off, ad, r, c = (S(v) for v in op.operands)
@@ -457,11 +542,14 @@ class CompiledFunction:
             d3 = None if op.d is None else (S(op.d), opt(op.d_offset), opt(op.d_stride))
             c3 = None if op.c is None else (S(op.c), opt(op.c_offset), opt(op.c_stride))
             exa, full = op.ex_accumulate is not None, op.full_c is not None
+            act_relu = op.activation.data == "relu"
 
             def trip(regs: Regs, x: tuple[int, int | None, int | None] | None) -> Any:
                 return None if x is None else tuple(regs[s] for s in x if s is not None)
 
             def loop_ws(regs: Regs) -> None:
+                if not full and act_relu != m.st_relu:
+                    raise SimError("loop_ws's activation differs from the last config_st's")
                 sz = tuple(regs[s] for s in sizes)
                 m.loop_ws(sz, trip(regs, a3), trip(regs, b3), trip(regs, d3), trip(regs, c3), exa, full)  # type: ignore[arg-type]
 
@@ -471,6 +559,10 @@ class CompiledFunction:
         if isinstance(op, g.FlushOp):
             return lambda regs: m.flush()
         raise SimError(f"the simulator does not know '{op.name}'")
+
+
+def _fdtype(t: Any) -> Callable[[Any], Any]:
+    return np.float32 if _fbits(t) == 32 else np.float64
 
 
 def _fbits(t: Any) -> int:

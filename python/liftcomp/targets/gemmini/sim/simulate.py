@@ -137,6 +137,8 @@ def simulate(
             if len(shape) != arr.ndim or any(s >= 0 and s != x for s, x in zip(shape, arr.shape, strict=True)):
                 raise SimError(f"argument {n}: shape {arr.shape} does not match {a.type}")
             prepared.append(np.ascontiguousarray(arr).copy() if functional else np.ascontiguousarray(arr))
+        elif isinstance(a.type, (Float32Type, Float64Type)):
+            prepared.append(np.float32(v) if isinstance(a.type, Float32Type) else np.float64(v))
         else:
             prepared.append(v)
     machine = Machine(config, functional=functional)

@@ -1,0 +1,93 @@
+"""Gemmini's quantised matmul family as loop nests: int8 x int8 -> int32 products requantised to
+int8 (accumulator scale with round-half-to-even, optional ReLU, saturation), element-wise int32 ->
+int8 scaling, transposed operands, and epilogues whose rounding or clamp bounds differ from the
+hardware's (those must stay on the host)."""
+
+import numpy as np
+from liftcomp.corpus import kernel
+
+F32 = np.float32
+ORIGIN = "gemmini:tiled_matmul_auto"
+
+
+def _requant(acc, scale, lo=-128):
+    """gemmini's ACC_SCALE then saturation: f32(acc) * f32(scale), rounded half to even, clamped."""
+    y = acc.astype(F32) * F32(scale)
+    return np.clip(np.rint(y), F32(lo), F32(127)).astype(np.int8)
+
+
+def _mm(A, B):
+    return A.astype(np.int32) @ B.astype(np.int32)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in B:in C:out",
+        tags=("matmul", "requantise", "sitofp", "roundeven", "saturation", "iter_args", "static", "affine"))
+def matmul_requant_i8(A, B, C):
+    C[...] = _requant(_mm(A, B), 1e-3)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in B:in C:out",
+        tags=("matmul", "requantise", "relu", "roundeven", "saturation", "non-multiple-of-16", "static", "scf"))
+def matmul_requant_relu_i8(A, B, C):
+    C[...] = _requant(_mm(A, B), 5e-4, lo=0)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in[m,k] B:in[k,n] C:out[m,n] scale:scalar{-0.004:0.004} m:=m n:=n k:=k",
+        sizes={"m": 21, "k": 37, "n": 18},
+        tags=("matmul", "requantise", "runtime-scale", "roundeven", "saturation", "dynamic", "scf"))
+def matmul_requant_dyn(A, B, C, scale, m, n, k):
+    C[...] = _requant(_mm(A, B), scale)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in[m,k] B:in[k,n] C:out[m,n] scale:scalar{0.0001:0.004} m:=m n:=n k:=k",
+        sizes={"m": 19, "k": 33, "n": 35},
+        tags=("matmul", "requantise", "relu", "runtime-scale", "roundeven", "saturation", "dynamic", "scf"))
+def matmul_requant_relu_dyn(A, B, C, scale, m, n, k):
+    C[...] = _requant(_mm(A, B), scale, lo=0)
+
+
+@kernel("extra_gemmini", types="i32->i8", form=True, origin="gemmini:acc scale (mvout)",
+        args="x:in[m,n] out:out[m,n] m:=m n:=n", sizes={"m": 7, "n": 21},
+        tags=("elementwise", "requantise", "sitofp", "roundeven", "saturation", "dynamic", "scf"))
+def scale_i32_i8(x, out, m, n):
+    out[...] = _requant(x, F32(0.00999999977))
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in B:in C:out", note="rounds halves away from zero: not Gemmini's rounding",
+        tags=("matmul", "requantise", "round", "saturation", "static", "affine"))
+def matmul_requant_round_away(A, B, C):
+    y = _mm(A, B).astype(F32) * F32(1e-3)
+    r = np.sign(y) * np.floor(np.abs(y) + F32(0.5))  # math.round: half away from zero
+    C[...] = np.clip(r, F32(-128), F32(127)).astype(np.int8)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in B:in C:out", note="clamps to [-127, 127]: not Gemmini's saturation",
+        tags=("matmul", "requantise", "roundeven", "saturation", "static", "affine"))
+def matmul_requant_sym127(A, B, C):
+    y = _mm(A, B).astype(F32) * F32(1e-3)
+    C[...] = np.clip(np.rint(y), F32(-127), F32(127)).astype(np.int8)
+
+
+@kernel("extra_gemmini", types="i8->i32", form=True, origin=ORIGIN,
+        args="A:in B:in C:out", tags=("matmul", "transpose", "iter_args", "static", "affine"))
+def matmul_at_i8(A, B, C):
+    C[...] = A.T.astype(np.int32) @ B.astype(np.int32)
+
+
+@kernel("extra_gemmini", types="i8->i32", form=True, origin=ORIGIN,
+        args="A:in[m,k] B:in[n,k] C:out[m,n] m:=m n:=n k:=k", sizes={"m": 18, "k": 35, "n": 21},
+        tags=("matmul", "transpose", "iter_args", "dynamic", "scf"))
+def matmul_bt_i8(A, B, C, m, n, k):
+    C[...] = A.astype(np.int32) @ B.T.astype(np.int32)
+
+
+@kernel("extra_gemmini", types="i8->i32", form=True, origin=ORIGIN,
+        args="A:in B:in C:out", tags=("matmul", "transpose", "iter_args", "static", "affine"))
+def matmul_atbt_i8(A, B, C):
+    C[...] = A.T.astype(np.int32) @ B.T.astype(np.int32)

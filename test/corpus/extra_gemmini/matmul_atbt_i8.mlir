@@ -1,0 +1,19 @@
+// C = A^T B^T with A stored K x M and B stored N x K: WS cannot transpose both operands.
+func.func @matmul_atbt_i8(%A: memref<40x20xi8>, %B: memref<24x40xi8>, %C: memref<20x24xi32>) {
+  %zero = arith.constant 0 : i32
+  affine.for %i = 0 to 20 {
+    affine.for %j = 0 to 24 {
+      %sum = affine.for %k = 0 to 40 iter_args(%acc = %zero) -> (i32) {
+        %a = affine.load %A[%k, %i] : memref<40x20xi8>
+        %b = affine.load %B[%j, %k] : memref<24x40xi8>
+        %aw = arith.extsi %a : i8 to i32
+        %bw = arith.extsi %b : i8 to i32
+        %p = arith.muli %aw, %bw : i32
+        %s = arith.addi %acc, %p : i32
+        affine.yield %s : i32
+      }
+      affine.store %sum, %C[%i, %j] : memref<20x24xi32>
+    }
+  }
+  return
+}
