@@ -62,7 +62,7 @@ def test_illegal_transposes_and_orders_are_refused() -> None:
     ws = apply_step(lib, Step("form", {"form": "loop_ws"}), BIG)
     assert "explicit" in _refused(ws, Step("loop_order", {"order": "jik"}))
     assert "OS" in _refused(lib, Step("dataflow", {"dataflow": "OS"}))
-    assert "no scaling" in _refused(lib, Step("fuse_epilogue", {}))
+    assert "no scaling" in _refused(lib, Step("fuse_epilogue", {"on": True}))
 
 
 def test_hoist_a_needs_one_k_tile() -> None:
@@ -164,3 +164,57 @@ def test_random_inputs_are_full_range() -> None:
     problem = _problem(33, 20, 18)
     a = problem.inputs[0]
     assert isinstance(a, np.ndarray) and a.dtype == np.int8 and a.min() < -64 and a.max() > 64
+
+
+def test_hoist_b_legality_and_results() -> None:
+    ctx = KernelContext(MatmulShape(96, 64, 80))
+    s = MatmulSchedule(2, 2, 4)  # K = 4 blocks: one k-tile
+    assert "jik" in _refused(s, Step("hoist_b", {"on": True}), ctx)
+    jik = apply_step(s, Step("loop_order", {"order": "jik"}), ctx)
+    assert "all of K" in _refused(jik.with_(tile_k=2), Step("hoist_b", {"on": True}), ctx)
+    assert "explicit" in _refused(jik.with_(form="loop_ws", loop_order="ijk"), Step("hoist_b", {"on": True}), ctx)
+    hb = apply_step(jik, Step("hoist_b", {"on": True}), ctx)
+    assert hb.hoist_b
+    # A hoisted B pins the order and the single k-tile.
+    assert "hoist_b" in _refused(hb, Step("loop_order", {"order": "ijk"}), ctx)
+    assert "hoist" in _refused(hb, Step("tile", {"k": 2}), ctx)
+    # Same results as the library schedule, and fewer B loads (B read once per j-tile).
+    problem = _problem(96, 64, 80)
+    base, hoisted = problem.evaluate(problem.initial()), problem.evaluate(hb)
+    assert base.correct and hoisted.correct, hoisted.error
+    lib_b = problem.evaluate(jik)
+    assert hoisted.dma_bytes < lib_b.dma_bytes
+
+
+def _requant_problem() -> GemminiProblem:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_gemmini_epilogue import STANDARD, _requant_text
+
+    fn = next(op for op in parse_mlir(_requant_text(40, 64, 48, STANDARD, scale_arg=True)).ops if isinstance(op, func.FuncOp))
+    return GemminiProblem.from_function(fn, workers=1)
+
+
+def test_fuse_epilogue_both_ways_preserves_results() -> None:
+    problem = _requant_problem()
+    assert problem.epilogue == "run-time scale, saturate to int8"
+    lib = problem.initial()
+    assert lib.fuse_epilogue
+    assert "no change" in _refused(lib, Step("fuse_epilogue", {"on": True}), problem.ctx)
+    off = problem.apply(lib, Step("fuse_epilogue", {"on": False}))
+    on_m, off_m = problem.evaluate(lib), problem.evaluate(off)
+    assert on_m.correct and off_m.correct, off_m.error
+    # The host epilogue costs host time and an int32 round trip: fusing is faster.
+    assert on_m.cycles < off_m.cycles
+    assert problem.apply(off, Step("fuse_epilogue", {"on": True})).fuse_epilogue
+
+
+def test_fuse_epilogue_refuses_an_epilogue_gemmini_computes_differently() -> None:
+    ctx = KernelContext(MatmulShape(64, 64, 64), epilogue=None,
+                        epilogue_refused="it rounds halves away from zero (math.round); Gemmini's accumulator scale rounds half to even")
+    lib = library_schedule(ctx.shape)
+    assert "half to even" in _refused(lib.with_(fuse_epilogue=False), Step("fuse_epilogue", {"on": True}), ctx)
+
+
+def test_loop_ws_is_refused_for_transposed_operands() -> None:
+    ctx = KernelContext(MatmulShape(64, 64, 64), b_transposed=True)
+    assert "transpose" in _refused(library_schedule(ctx.shape), Step("form", {"form": "loop_ws"}), ctx)

@@ -22,7 +22,7 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.beam import SearchOptions, SearchResult, beam_search
 from liftcomp.search.problem import GemminiProblem
 from liftcomp.targets.gemmini.config import GemminiConfig
-from liftcomp.targets.gemmini.menu import KernelContext, Step, apply_steps
+from liftcomp.targets.gemmini.menu import Step, apply_steps
 from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, library_schedule
 
 
@@ -112,7 +112,7 @@ def choose_schedules(
             if problem is None:
                 raise LiftcompError(f"@{name}: the schedule file has steps for it but it holds no single matmul")
             start = problem.initial()
-            sched = apply_steps(start, recorded[name], KernelContext(problem.shape, cfg))
+            sched = apply_steps(start, recorded[name], problem.ctx)
             base = problem.evaluate(start)
             choices[name] = KernelChoice(name, problem.shape, recorded[name], sched, base.cycles or None)
             continue

@@ -54,7 +54,7 @@ class TileModel:
         bi, bj, bk = self.blocks
         mbl = self.cfg.max_block_len
         a_mvins = bi * -(-bk // min(s.a_block_len, mbl)) * -(-bj // s.tile_j) // (-(-bj // s.tile_j) if s.hoist_a else 1)
-        b_mvins = bk * -(-bj // s.b_block_len) * -(-bi // s.tile_i)
+        b_mvins = bk * -(-bj // s.b_block_len) * (1 if s.hoist_b else -(-bi // s.tile_i))
         return 2 * bi * bj * bk + a_mvins + b_mvins + bi * bj
 
     def raw(self, s: MatmulSchedule) -> float:
@@ -80,6 +80,8 @@ class TileModel:
                     if s.hoist_a:
                         ld_a /= nj
                     ld_b = c * -(-b // bbl) * _dma(cfg, d, min(bbl, b) * d)
+                    if s.hoist_b:
+                        ld_b /= ni
                     st = a * b * store_blk / nk  # once per C tile, spread over its k-tiles
                     ld = ld_a + ld_b
                     step = max(ex, ld, st) if overlap else ex + 0.5 * (ld + st)
@@ -135,6 +137,8 @@ class BuiltinPlanner:
             add(0.2, "loop_order", f"{why}; try the other tile order", order="jik" if s.loop_order == "ijk" else "ijk")
         else:
             add(0.1, "form", f"{why}; explicit instructions allow hoisting and other loop orders", form="explicit")
+        if getattr(problem, "epilogue", None) is not None and not s.fuse_epilogue:
+            add(2.0, "fuse_epilogue", f"{why}; the host applies the requantisation: let the mvouts do it", on=True)
         add(0.9 + gap, "tile", f"{why}; retune tiles with the pipeline model (near the current tile)", scope="local")
         add(0.8 + gap, "tile", f"{why}; best tiles of the pipeline model anywhere", scope="global")
         # Keep the plans the calibrated model expects to help (at least one); the rest are only
@@ -244,7 +248,7 @@ class BuiltinPlanner:
                 continue
             if a * b > acc or (a + b) * c > sp:
                 continue
-            if s.hoist_a and c < bk:
+            if (s.hoist_a or s.hoist_b) and c < bk:
                 continue
             if (a, b, c) == (s.tile_i, s.tile_j, s.tile_k):
                 continue

@@ -102,10 +102,15 @@ class GemminiProblem:
     workers: int = 0  # 0: all cores
     name: str = ""
     form: str = "explicit"  # form of the library schedule the search starts from
+    epilogue: str | None = None  # the requantisation Gemmini applies at mvout, if any
+    epilogue_refused: str = ""  # why an epilogue after the matmul cannot go into the mvouts
+    a_transposed: bool = False
+    b_transposed: bool = False
 
     def __post_init__(self) -> None:
         self.name = self.name or self.func_name
-        self.ctx = KernelContext(self.shape, self.config)
+        self.ctx = KernelContext(self.shape, self.config, self.epilogue, self.epilogue_refused,
+                                 self.a_transposed, self.b_transposed)
         self._pool: Any = None
 
     # -- construction ---------------------------------------------------------------------------
@@ -132,14 +137,21 @@ class GemminiProblem:
         inputs, _ = random_inputs(fn, dyn_size, rng)
         expected = [a.copy() if isinstance(a, np.ndarray) else a for a in inputs]
         run_reference(fn, expected)
-        return GemminiProblem(module, fn.sym_name.data, mm[0].shape, mm[0].kind, inputs, expected, config,
-                              workers, form=form)
+        rec = mm[0]
+        assert rec.shape is not None
+        return GemminiProblem(module, fn.sym_name.data, rec.shape, rec.kind, inputs, expected, config,
+                              workers, form=form, epilogue=rec.epilogue, epilogue_refused=rec.epilogue_refused,
+                              a_transposed=rec.a_transposed, b_transposed=rec.b_transposed)
 
     # -- the SearchProblem interface ------------------------------------------------------------
     def initial(self) -> MatmulSchedule:
         from liftcomp.targets.gemmini.schedule import library_schedule
 
-        return library_schedule(self.shape, self.config, "loop_ws" if self.form == "loop_ws" else "explicit")
+        lib = library_schedule(self.shape, self.config, "loop_ws" if self.form == "loop_ws" else "explicit")
+        if lib.form == "loop_ws" and (self.a_transposed or self.b_transposed):
+            # What the lowering runs instead (loop_ws with transposes is not modelled).
+            lib = lib.with_(form="explicit", double_buffer=True, notes=(*lib.notes, "explicit: transposed operand"))
+        return lib
 
     def apply(self, schedule: MatmulSchedule, step: Step) -> MatmulSchedule:
         return apply_step(schedule, step, self.ctx)
@@ -161,8 +173,16 @@ class GemminiProblem:
             f"tiles (DIM={d} blocks): tile_i={s.tile_i} tile_j={s.tile_j} tile_k={s.tile_k} "
             f"({s.tile_i * d} x {s.tile_j * d} x {s.tile_k * d} elements)",
             f"loop order: {s.loop_order} (k innermost: partial sums stay in the accumulator)",
-            f"double_buffer: {s.double_buffer}, hoist_a: {s.hoist_a}, mvin blocks A/B: {s.a_block_len}/{s.b_block_len}",
+            f"double_buffer: {s.double_buffer}, hoist_a: {s.hoist_a}, hoist_b: {s.hoist_b}, "
+            f"mvin blocks A/B: {s.a_block_len}/{s.b_block_len}",
         ]
+        if self.a_transposed or self.b_transposed:
+            lines.append(f"operands stored transposed: A {self.a_transposed}, B {self.b_transposed} "
+                         "(the array's transpose flags; explicit form only)")
+        if self.epilogue is not None:
+            lines.append(f"epilogue: {self.epilogue} ({'in the mvouts' if s.fuse_epilogue else 'on the host'})")
+        elif self.epilogue_refused:
+            lines.append(f"epilogue on the host: {self.epilogue_refused}")
         return "\n".join(lines)
 
     def menu_text(self) -> list[str]:

@@ -38,3 +38,12 @@ func.func @acc_range(%C: memref<64x64xi32>) {
   gemmini.mvout %c1020 to %C[%c0] rows %c16 cols %c16 {space = "acc", full} : memref<64x64xi32>
   return
 }
+
+// -----
+
+func.func @st_two_scales(%s: f32) {
+  %c16 = arith.constant 16 : index
+  // CHECK: 'gemmini.config_st': give the scale as a property or as an operand, not both
+  gemmini.config_st %c16 scale %s {scale = 0.5 : f32}
+  return
+}

@@ -28,3 +28,11 @@ func.func @f(%A: memref<32x64xi8>, %C: memref<32x16xi32>) {
   gemmini.fence
   return
 }
+
+// CHECK-LABEL: func.func @runtime_scale
+func.func @runtime_scale(%s: f32) {
+  %c16 = arith.constant 16 : index
+  // CHECK: gemmini.config_st %{{.*}} scale %{{.*}} {activation = "relu"}
+  gemmini.config_st %c16 scale %s {activation = "relu"}
+  return
+}

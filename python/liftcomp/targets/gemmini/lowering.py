@@ -467,7 +467,9 @@ class _FuncLowering:
         req, why = epi.match_requant(op)
         producer = op.inputs[0].owner
         fused: tuple[Operation, Contraction, SSAValue | None] | None = None
-        if isinstance(producer, Operation) and len(producer.results) == 1 and len(list(producer.results[0].uses)) == 1:
+        if not isinstance(producer, Operation):
+            producer = None
+        elif len(producer.results) == 1 and len(list(producer.results[0].uses)) == 1:
             kind = _contraction_kind(producer)
             if kind is not None:
                 fused = (producer, kind, None)
@@ -475,7 +477,7 @@ class _FuncLowering:
                 bias = _bias_add(producer) if _resadd_mode(producer) == "i32" else None
                 if bias is not None:
                     fused = (bias[0], bias[1], bias[2])
-        if fused is not None:
+        if fused is not None and producer is not None:
             mm, kind, bias = fused
             if req is not None:
                 return not self._try_contraction(b, mm, kind, result, dest, init=bias, epilogue=req)

@@ -59,8 +59,10 @@ class KernelContext:
 
     shape: MatmulShape
     config: GemminiConfig = DEFAULT_CONFIG
-    # Requantisation after the matmul (scale / activation to int8); None: the output is raw int32.
+    # Requantisation after the matmul (scale / activation to int8) Gemmini's mvout computes
+    # exactly; None: none, or one it cannot compute (then `epilogue_refused` says why).
     epilogue: str | None = None
+    epilogue_refused: str = ""
     # Operands as stored in DRAM (the lowering takes plain row-major A[M,K] and B[K,N]).
     a_transposed: bool = False
     b_transposed: bool = False
@@ -158,8 +160,8 @@ def _key(s: MatmulSchedule) -> tuple[Any, ...]:
 
 def schedule_key(s: MatmulSchedule) -> tuple[Any, ...]:
     """What makes two schedules produce the same program (notes excluded)."""
-    return (s.tile_i, s.tile_j, s.tile_k, s.form, s.loop_order, s.double_buffer, s.hoist_a,
-            s.a_block_len, s.b_block_len)
+    return (s.tile_i, s.tile_j, s.tile_k, s.form, s.loop_order, s.double_buffer, s.hoist_a, s.hoist_b,
+            s.fuse_epilogue, s.a_block_len, s.b_block_len)
 
 
 # ------------------------------------------------------------------------------- the rewrites --
@@ -171,10 +173,10 @@ def _tile(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSch
             dim_name = {"i": "M", "j": "N", "k": "K"}[letter]
             raise Refused(f"tile: tile_{letter} = {v} blocks exceeds {dim_name} ({limit} blocks of {ctx.config.dim})")
     out = s.with_(tile_i=p.get("i", s.tile_i), tile_j=p.get("j", s.tile_j), tile_k=p.get("k", s.tile_k))
-    if out.hoist_a and out.tile_k < bk:
-        # Hoisting needs all of K in one tile: keep semantics by dropping it rather than failing later.
-        raise Refused(f"tile: tile_k = {out.tile_k} < K ({bk} blocks) while A is hoisted (hoist_a needs one k-tile); "
-                      "turn hoist_a off first")
+    for flag, name in ((out.hoist_a, "A"), (out.hoist_b, "B")):
+        if flag and out.tile_k < bk:
+            raise Refused(f"tile: tile_k = {out.tile_k} < K ({bk} blocks) while {name} is hoisted "
+                          f"(hoist_{name.lower()} needs one k-tile); turn hoist_{name.lower()} off first")
     return out
 
 
@@ -187,6 +189,8 @@ def _loop_order(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> Mat
         raise Refused("loop_order: loop_ws runs its tiles in the order ijk; switch to the explicit form first")
     if s.hoist_a and order != "ijk":
         raise Refused("loop_order: hoisted A (reuse across j) needs i outside j; turn hoist_a off first")
+    if s.hoist_b and order != "jik":
+        raise Refused("loop_order: hoisted B (reuse across i) needs j outside i; turn hoist_b off first")
     return s.with_(loop_order=order)
 
 
@@ -205,15 +209,17 @@ def _hoist_a(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> Matmul
 
 
 def _hoist_b(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
-    if not p["on"]:
-        raise Refused("hoist_b: B is never hoisted, nothing to turn off")
-    if s.form == "loop_ws":
+    on = p["on"]
+    if not on:
+        return s.with_(hoist_b=False)
+    if s.form != "explicit":
         raise Refused("hoist_b: loop_ws loads its own operands; switch to the explicit form first")
-    # Reusing B across i-tiles means j outside i with the B tile kept resident: the lowering keeps
-    # B resident only within one tile (its k x j blocks serve all tile_i row blocks), so the
-    # rewrite that exists is a taller tile.
-    raise Refused("hoist_b: the lowering reuses B only within a tile (across its tile_i row blocks); "
-                  "grow tile i instead (tile(i=...)) - keeping B resident across i-tiles is not implemented")
+    if s.loop_order != "jik":
+        raise Refused(f"hoist_b: reusing B across i-tiles needs loop order jik (j outside i), not {s.loop_order}")
+    _, _, bk = ctx.blocks()
+    if s.tile_k < bk:
+        raise Refused(f"hoist_b: needs all of K in one tile (tile_k = {s.tile_k} < {bk} blocks); raise tile k first")
+    return s.with_(hoist_b=True)
 
 
 def _double_buffer(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
@@ -234,9 +240,10 @@ def _form(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSch
     cfg = ctx.config
     if form == "loop_ws":
         if ctx.a_transposed or ctx.b_transposed:
-            raise Refused("form: loop_ws with transposed operands is not modelled by the simulator")
+            raise Refused("form: loop_ws with transposed operands is not modelled by the simulator and the host "
+                          "header (the explicit form uses the transpose flags)")
         # The FSM fixes its loop order, buffering and mvin sizes; these knobs do not exist there.
-        return s.with_(form="loop_ws", loop_order="ijk", double_buffer=False, hoist_a=False,
+        return s.with_(form="loop_ws", loop_order="ijk", double_buffer=False, hoist_a=False, hoist_b=False,
                        a_block_len=cfg.max_block_len, b_block_len=cfg.max_block_len)
     # Explicit instructions with loop_ws's own buffering, so the rewrite is a pure change of form.
     return s.with_(form="explicit", double_buffer=s.form == "loop_ws" or s.double_buffer)
@@ -258,33 +265,40 @@ def _transpose(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> Matm
         stored = f"A {'transposed' if ctx.a_transposed else 'row-major'}, B {'transposed' if ctx.b_transposed else 'row-major'}"
         raise Refused(f"transpose: the operands are stored {stored} in DRAM; transposing in the array "
                       "would multiply by a different matrix")
-    raise Refused("transpose: no change")
+    raise Refused("transpose: no change (the lowering already sets the transpose flags the operands' layout needs)")
 
 
 def _fuse_epilogue(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
-    if ctx.epilogue is None:
+    on = p["on"]
+    if ctx.epilogue is None and not ctx.epilogue_refused:
         raise Refused("fuse_epilogue: the kernel has no scaling/activation after the matmul "
                       "(its output is the raw int32 accumulator), nothing to fuse into mvout")
-    raise Refused(f"fuse_epilogue: the lowering does not yet fuse the '{ctx.epilogue}' epilogue into mvout")
+    if ctx.epilogue is None:
+        if on:
+            raise Refused(f"fuse_epilogue: Gemmini's mvout computes a different epilogue: {ctx.epilogue_refused}")
+        raise Refused("fuse_epilogue: the epilogue already runs on the host (Gemmini computes it differently)")
+    # Off: the int32 product goes to a temporary and the host applies the same epilogue.
+    return s.with_(fuse_epilogue=on)
 
 
 def _acc_resident(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     if p["on"]:
         raise Refused("acc_resident: partial sums already stay in the accumulator across k-tiles "
-                      "(every legal loop order has k innermost)")
-    raise Refused("acc_resident: spilling partial sums to DRAM is never faster and not implemented")
+                      "(every schedule the lowering emits has k innermost)")
+    raise Refused("acc_resident: spilling partial sums to DRAM between k-tiles (k outside i or j) is not "
+                  "implemented by the lowering; in the timing model it only adds traffic")
 
 
 def _unroll(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     if s.form == "loop_ws":
         raise Refused("unroll: loop_ws has no host loops inside a tile to unroll")
-    raise Refused("unroll: the explicit form's host loops are not unrolled by the lowering yet; "
+    raise Refused("unroll: the explicit form's host loops are not unrolled by the lowering; "
                   "switch to form(loop_ws) to remove their host cost")
 
 
 def _remove_redundant(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     raise Refused("remove_redundant_config: the matmul issues each configuration once (config_ex, config_st, "
-                  "one config_ld per operand) and one fence at its end; none is redundant")
+                  "one config_ld per operand) and one fence before the host may read its result; none is redundant")
 
 
 MENU: tuple[Rewrite, ...] = (
@@ -296,7 +310,7 @@ MENU: tuple[Rewrite, ...] = (
             (Param("order", "choice", choices=("ijk", "jik", "ikj", "jki", "kij", "kji")),), _loop_order),
     Rewrite("hoist_a", "load each A row-tile once and reuse it across all j-tiles (needs one k-tile, order ijk)",
             (Param("on", "bool"),), _hoist_a),
-    Rewrite("hoist_b", "load each B column-tile once and reuse it across all i-tiles",
+    Rewrite("hoist_b", "load each B column-tile once and reuse it across all i-tiles (needs one k-tile, order jik)",
             (Param("on", "bool"),), _hoist_b),
     Rewrite("acc_resident", "keep partial sums in the accumulator across k-tiles instead of spilling",
             (Param("on", "bool"),), _acc_resident),
@@ -310,8 +324,9 @@ MENU: tuple[Rewrite, ...] = (
             _dataflow),
     Rewrite("transpose", "let the array transpose A or B (hardware rules: WS forbids both at once)",
             (Param("a", "bool", required=False), Param("b", "bool", required=False)), _transpose),
-    Rewrite("fuse_epilogue", "apply the kernel's scaling/activation in mvout instead of on the host", (),
-            _fuse_epilogue),
+    Rewrite("fuse_epilogue", "apply the kernel's requantisation (scale, ReLU, int8 saturation) in the mvouts (on) "
+            "or on the host from an int32 temporary (off); on only where Gemmini computes it exactly",
+            (Param("on", "bool"),), _fuse_epilogue),
     Rewrite("unroll", "unroll an explicit-form host loop by a factor (fewer loop and address instructions)",
             (Param("loop", "choice", choices=("i", "j", "k")), Param("factor", "int", 2, 16)), _unroll),
     Rewrite("remove_redundant_config", "drop config/fence instructions that set state already in place", (),

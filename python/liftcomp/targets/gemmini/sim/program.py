@@ -372,7 +372,7 @@ class CompiledFunction:
             return minmax
         if name in ("arith.sitofp", "arith.uitofp"):
             a, o = S(op.operands[0]), S(op.results[0])
-            dt = _fdtype(op.results[0].type)
+            dt = np.float32 if _fbits(op.results[0].type) == 32 else np.float64
             uns = _unsigned(_width(op.operands[0].type)) if name == "arith.uitofp" else (lambda x: x)
 
             def itofp(regs: Regs) -> None:
