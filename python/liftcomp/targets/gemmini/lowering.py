@@ -729,9 +729,8 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         rows_left=rows_left,
         cols_left=cols_left,
         k_left=k_left,
-        row0=row0,
-        col0=col0,
-        kk0=kk0,
+        a_off=a.offset(b, row0, kk0),
+        b_off=bm.offset(b, kk0, col0),
         c_off=c.offset(b, row0, col0),
         d_off=None if d is None else d.offset(b, row0, col0),
     )
@@ -772,9 +771,8 @@ class _Tile:
     rows_left: SSAValue
     cols_left: SSAValue
     k_left: SSAValue
-    row0: SSAValue
-    col0: SSAValue
-    kk0: SSAValue
+    a_off: SSAValue  # element offsets of the tile's first elements of A, B, C, D
+    b_off: SSAValue
     c_off: SSAValue
     d_off: SSAValue | None
     a_start: SSAValue | None = None
@@ -824,10 +822,8 @@ def _emit_loop_ws(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None
     sizes = (t.i_blocks, t.j_blocks, t.k_blocks, pad[0], pad[1], pad[2])
     d3 = (d.mem, t.d_off, d.stride) if (d is not None and first and t.d_off is not None) else None
     c3 = (c.mem, t.c_off, c.stride) if last else None
-    a_off = a.offset(b, t.row0, t.kk0)
-    b_off = bm.offset(b, t.kk0, t.col0)
     act = "relu" if epilogue is not None and epilogue.relu else "none"
-    b.insert(g.LoopWsOp(sizes, (a.mem, a_off, a.stride), (bm.mem, b_off, bm.stride), d3, c3,
+    b.insert(g.LoopWsOp(sizes, (a.mem, t.a_off, a.stride), (bm.mem, t.b_off, bm.stride), d3, c3,
                         ex_accumulate=not first, full_c=full, activation=act))
 
 
@@ -846,7 +842,7 @@ def _emit_hoisted_a(b: IRBuilder, a: Mat, i0: SSAValue, s: MatmulSchedule, cfg: 
     row0 = b.mul(i0, b.c(s.tile_i * dim))
     rows_left = b.min(b.sub(M, row0), b.c(s.tile_i * dim))
     a_start = _db_half(b, i0, s, cfg)
-    _emit_a_mvins(b, a, row0, b.c(0), a_start, rows_left, K, s, dim)
+    _emit_a_mvins(b, a, a.offset(b, row0, b.c(0)), a_start, rows_left, K, s, dim)
     return a_start
 
 
@@ -859,15 +855,16 @@ def _emit_hoisted_b(b: IRBuilder, bm: Mat, j0: SSAValue, s: MatmulSchedule, cfg:
     cols_left = b.min(b.sub(N, col0), b.c(s.tile_j * dim))
     half = cfg.sp_rows // 2 if s.double_buffer else cfg.sp_rows
     b_start = b.add(_db_half(b, j0, s, cfg), b.c(half - s.tile_k * s.tile_j * dim))
-    _emit_b_mvins(b, bm, b.c(0), col0, b_start, K, cols_left, s, dim)
+    _emit_b_mvins(b, bm, bm.offset(b, b.c(0), col0), b_start, K, cols_left, s, dim)
     return b_start
 
 
-def _emit_a_mvins(b: IRBuilder, a: Mat, row0: SSAValue, kk0: SSAValue, a_start: SSAValue, rows_left: SSAValue,
+def _emit_a_mvins(b: IRBuilder, a: Mat, a_off: SSAValue, a_start: SSAValue, rows_left: SSAValue,
                   k_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
-    """The A tile's (i, k) blocks: block (i, k) at a_start + (i*tile_k + k)*DIM, or, stored
-    transposed, A^T's block (k, i) at a_start + (k*tile_i + i)*DIM (gemmini.h's layouts); each
-    mvin moves up to a_block_len blocks along the stored rows."""
+    """The A tile's (i, k) blocks from `a_off` (offset of the tile's first element): block (i, k) at
+    a_start + (i*tile_k + k)*DIM, or, stored transposed, A^T's block (k, i) at
+    a_start + (k*tile_i + i)*DIM (gemmini.h's layouts); each mvin moves up to a_block_len blocks
+    along the stored rows."""
     i_blocks = b.ceildiv(rows_left, b.c(dim))
     k_blocks = b.ceildiv(k_left, b.c(dim))
     abl = s.a_block_len
@@ -875,48 +872,51 @@ def _emit_a_mvins(b: IRBuilder, a: Mat, row0: SSAValue, kk0: SSAValue, a_start: 
     if not a.transposed:
         with b.for_(b.c(0), i_blocks, b.c(1)) as i:
             rows = b.min(D, b.sub(rows_left, b.mul(i, D)))
+            off_i = b.add(a_off, b.mul(i, b.mul(D, a.stride)))
             addr_i = b.add(a_start, b.mul(i, b.c(s.tile_k * dim)))
             with b.for_(b.c(0), k_blocks, b.c(abl)) as k:
                 kd = b.mul(k, D)
                 cols = b.min(b.c(abl * dim), b.sub(k_left, kd))
-                off = a.offset(b, b.add(row0, b.mul(i, D)), b.add(kk0, kd))
-                b.insert(g.MvinOp(a.mem, off, b.add(addr_i, kd), rows, cols, space="spad", id=0))
+                b.insert(g.MvinOp(a.mem, b.add(off_i, kd), b.add(addr_i, kd), rows, cols, space="spad", id=0))
         return
     with b.for_(b.c(0), k_blocks, b.c(1)) as k:
         rows = b.min(D, b.sub(k_left, b.mul(k, D)))
+        off_k = b.add(a_off, b.mul(k, b.mul(D, a.stride)))
         addr_k = b.add(a_start, b.mul(k, b.c(s.tile_i * dim)))
         with b.for_(b.c(0), i_blocks, b.c(abl)) as i:
             idd = b.mul(i, D)
             cols = b.min(b.c(abl * dim), b.sub(rows_left, idd))
-            off = a.offset(b, b.add(row0, idd), b.add(kk0, b.mul(k, D)))
-            b.insert(g.MvinOp(a.mem, off, b.add(addr_k, idd), rows, cols, space="spad", id=0))
+            b.insert(g.MvinOp(a.mem, b.add(off_k, idd), b.add(addr_k, idd), rows, cols, space="spad", id=0))
 
 
-def _emit_b_mvins(b: IRBuilder, bm: Mat, kk0: SSAValue, col0: SSAValue, b_start: SSAValue, k_left: SSAValue,
-                  cols_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
-    """The B tile's (k, j) blocks: block (k, j) at b_start + (k*tile_j + j)*DIM, or, stored
-    transposed, B^T's block (j, k) at b_start + (j*tile_k + k)*DIM; mvins of up to b_block_len blocks."""
-    k_blocks = b.ceildiv(k_left, b.c(dim))
-    j_blocks = b.ceildiv(cols_left, b.c(dim))
+def _emit_b_mvins(b: IRBuilder, bm: Mat, b_off: SSAValue, b_start: SSAValue, k_left: SSAValue,
+                  cols_left: SSAValue, s: MatmulSchedule, dim: int,
+                  blocks: tuple[SSAValue, SSAValue] | None = None) -> None:
+    """The B tile's (k, j) blocks from `b_off`: block (k, j) at b_start + (k*tile_j + j)*DIM, or,
+    stored transposed, B^T's block (j, k) at b_start + (j*tile_k + k)*DIM; mvins of up to
+    b_block_len blocks along the stored rows."""
+    k_blocks, j_blocks = blocks if blocks is not None else (b.ceildiv(k_left, b.c(dim)), b.ceildiv(cols_left, b.c(dim)))
     bbl = s.b_block_len
     D = b.c(dim)
     if not bm.transposed:
+        tj_rows = b.c(s.tile_j * dim)
         with b.for_(b.c(0), j_blocks, b.c(bbl)) as j:
             jd = b.mul(j, D)
             cols = b.min(b.c(bbl * dim), b.sub(cols_left, jd))
             with b.for_(b.c(0), k_blocks, b.c(1)) as k:
                 rows = b.min(D, b.sub(k_left, b.mul(k, D)))
-                off = bm.offset(b, b.add(kk0, b.mul(k, D)), b.add(col0, jd))
-                addr = b.add(b_start, b.add(b.mul(k, b.c(s.tile_j * dim)), jd))
+                off = b.add(b.add(b_off, b.mul(b.mul(k, D), bm.stride)), jd)
+                addr = b.add(b_start, b.add(b.mul(k, tj_rows), jd))
                 b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
         return
+    tk_rows = b.c(s.tile_k * dim)
     with b.for_(b.c(0), k_blocks, b.c(bbl)) as k:
         kd = b.mul(k, D)
         cols = b.min(b.c(bbl * dim), b.sub(k_left, kd))
         with b.for_(b.c(0), j_blocks, b.c(1)) as j:
             rows = b.min(D, b.sub(cols_left, b.mul(j, D)))
-            off = bm.offset(b, b.add(kk0, kd), b.add(col0, b.mul(j, D)))
-            addr = b.add(b_start, b.add(b.mul(j, b.c(s.tile_k * dim)), kd))
+            off = b.add(b.add(b_off, b.mul(b.mul(j, D), bm.stride)), kd)
+            addr = b.add(b_start, b.add(b.mul(j, tk_rows), kd))
             b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
 
 
@@ -938,9 +938,9 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
                 addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
                 b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
     if not t.b_hoisted:
-        _emit_b_mvins(b, bm, t.kk0, t.col0, t.b_start, t.k_left, t.cols_left, s, dim)
+        _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
     if not t.a_hoisted:
-        _emit_a_mvins(b, a, t.row0, t.kk0, t.a_start, t.rows_left, t.k_left, s, dim)
+        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
     # Compute: k, j, i; the weights B(k, j) are preloaded once and reused down the i blocks.
     rows_i0 = b.min(D, t.rows_left)
     # Scratchpad strides of the block grids (see _emit_a_mvins / _emit_b_mvins).
@@ -952,14 +952,16 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
     def compute_k(k: SSAValue, accumulate: bool) -> None:
         kd = b.mul(k, D)
         rows_k = b.min(D, b.sub(t.k_left, kd))
-        a_k = b.add(a_start, b.mul(k, b.c(a_k_step)))
-        b_k = b.add(b_start, b.mul(k, b.c(b_k_step)))
+        a_k = b.add(a_start, kd if a_k_step == dim else b.mul(k, b.c(a_k_step)))
         with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
             jd = b.mul(j, D)
             cols_j = b.min(D, b.sub(t.cols_left, jd))
             c_j = b.add(c_start, jd)
-            b.insert(g.PreloadOp(b.add(b_k, b.mul(j, b.c(b_j_step))), c_j, rows_k, cols_j, rows_i0,
-                                 cols_j, c_accumulate=accumulate))
+            if bm.transposed:
+                b_addr = b.add(b_start, b.add(b.mul(j, b.c(b_j_step)), kd))
+            else:
+                b_addr = b.add(b_start, b.add(b.mul(k, b.c(b_k_step)), jd))
+            b.insert(g.PreloadOp(b_addr, c_j, rows_k, cols_j, rows_i0, cols_j, c_accumulate=accumulate))
             b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
             with b.for_(b.c(1), t.i_blocks, b.c(1)) as i:
                 rows_i = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
