@@ -154,12 +154,19 @@ class Analyzer:
             raise Refusal("function has no body", fn)
         block = fn.body.block
         names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
+        if len(names) != len(block.args):
+            names = [f"arg{i}" for i in range(len(block.args))]
+        taken = set(names)
         seen: set[str] = set()
         for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
-            if keyword.iskeyword(name):
-                name = f"{name}_"
-            if name in seen or not name.isidentifier() or name == "np":
-                name = f"arg{i}"
+            if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
+                # A name TensorSpec cannot use: pick one that no other argument has.
+                base = f"{name}_" if name.isidentifier() else f"arg{i}"
+                name = base
+                k = 0
+                while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
+                    k += 1
+                    name = f"{base}{k}"
             seen.add(name)
             t = arg.type
             if isinstance(t, MemRefType):
@@ -868,8 +875,15 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
             if isinstance(x, T.Scalar) and x.name in a.loop_reads and x.name not in handled_reads and a.loop_reads[x.name].level == level:
                 lr = a.loop_reads[x.name]
                 for w in new_records:
-                    if w.buf == lr.buf and w.domain and w.domain[0].name == lv.name and _earlier_iteration_may_write(a, w, lr.idx, lv):
+                    if w.buf != lr.buf:
+                        continue
+                    moves = bool(w.domain) and w.domain[0].name == lv.name
+                    if moves and _earlier_iteration_may_write(a, w, lr.idx, lv):
                         raise Refusal(f"loop-carried dependence through memory on '{lr.buf}' (e.g. a scan or recurrence)", op)
+                    # An accumulator's elements are rewritten by every iteration: any other read of
+                    # them inside the loop would see a partial result.
+                    if not moves and not a.provable(z3.Not(_may_hit(w, lr.idx))):
+                        raise Refusal(f"a read of '{lr.buf}' may see a partial reduction stored by an earlier iteration", op)
     resolved: list[Record] = []
     for rec in new_records:
         val = _resolve_placeholders(a, rec.value, handled_reads, level, op, rec.domain)

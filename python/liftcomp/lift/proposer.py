@@ -90,7 +90,7 @@ class _Tx:
         # matmul idiom (plain sums of products), bit 1 keeps peeled reduction inits explicit,
         # bit 2 writes max/min inits with np.maximum instead of initial=.
         self.use_matmul = not variant & 1
-        self.extend_peeled = not variant & 2
+        self.extend_peeled = bool(variant & 2)  # np.max(x[0:n]) for `m = x[0]; for i in 1..n`: needs n >= 1
         self.use_initial = not variant & 4
         self.unsigned = {a.name: a.unsigned_hint for a in summary.args}
         self.shapes = {a.name: a.shape for a in summary.args if a.shape is not None}
@@ -360,10 +360,14 @@ class _Tx:
         ident = identity(f.op, f.type) if f.type.kind != "f" else (T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None)
         if ident is not None and init == ident:
             return red, fdt
-        if self.use_initial and isinstance(init, T.Const) and red.startswith(("np.max(", "np.min(")):
-            # numpy's initial= is exactly a fold that starts from init (also over empty ranges).
-            c = init.value
-            lit = ("np.inf" if c > 0 else "-np.inf") if isinstance(c, float) and c in (float("inf"), float("-inf")) else self.tx(init, dims)[0]
+        dims_free = not (T.free_index_vars(init) & {d.var for d in dims})
+        if self.use_initial and dims_free and red.startswith(("np.max(", "np.min(", "np.sum(", "np.prod(")):
+            # numpy's initial= is exactly a fold that starts from init (also over an empty range).
+            c = init.value if isinstance(init, T.Const) else None
+            if isinstance(c, float) and c in (float("inf"), float("-inf")):
+                lit = "np.inf" if c > 0 else "-np.inf"
+            else:
+                lit = self.as_dt(self.tx(init, []), fdt)
             return f"{red[:-1]}, initial={lit})", fdt
         init_t = self.as_dt(self.tx(init, dims), fdt)
         comb = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}

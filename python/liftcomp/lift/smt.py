@@ -172,6 +172,10 @@ def _pymod(a: Any, b: Any) -> Any:
 
 UNROLL_LIMIT = 16
 
+# A cap on z3's memory for every query: past it a query answers 'unknown' instead of taking the
+# machine down (large unrolled float formulas can grow without bound).
+z3.set_param("memory_max_size", 3000)
+
 
 _REAL_MAX = {"maxnumf": "maximumf", "maxselectf": "maximumf", "minnumf": "minimumf", "minselectf": "minimumf"}
 
@@ -304,23 +308,23 @@ class Prover:
     def _fold_equal(self, x: T.Fold, y: T.Fold, ctx: list[Z3Expr]) -> bool:
         if x.op != y.op or x.step != y.step or x.type != y.type:
             return False
-        if not self._idx_equal(x.ub, y.ub, ctx):
-            return False
-        k = T.fresh("k")
-        kv = Poly.var(k)
-        bx = T.subst_index(x.body, {x.var: kv})
-        by = T.subst_index(y.body, {y.var: kv})
-        if self._idx_equal(x.lb, y.lb, ctx):
+        t = T.fresh("t")
+        tv = Poly.var(t)
+        # Same trip count (ranges may be shifted: x over lb1.., y over lb2..): iteration t of one is
+        # iteration t of the other.
+        if self._idx_equal(x.ub - x.lb, y.ub - y.lb, ctx):
             if self.equal(x.init, y.init, ctx).status != "proved":
                 return False
-            rng = [zpoly(x.lb) <= z3.Int(k), z3.Int(k) < zpoly(x.ub)]
-            if x.step != 1:
-                rng.append((z3.Int(k) - zpoly(x.lb)) % x.step == 0)
+            bx = T.subst_index(x.body, {x.var: x.lb + tv * x.step})
+            by = T.subst_index(y.body, {y.var: y.lb + tv * y.step})
+            rng = [z3.Int(t) >= 0, zpoly(x.lb + tv * x.step) < zpoly(x.ub)]
             return self.equal(bx, by, [*ctx, *rng]).status == "proved"
+        k = T.fresh("k")
+        kv = Poly.var(k)
         # One fold starts one step later with the first iteration folded into its init (a peeled
         # reduction init such as `m = a[0]; for i in 1..n: m = max(m, a[i])`).
         for early, late in ((x, y), (y, x)):
-            if self._idx_equal(early.lb + early.step, late.lb, ctx):
+            if self._idx_equal(early.lb + early.step, late.lb, ctx) and self._idx_equal(early.ub, late.ub, ctx):
                 # Needs at least one iteration: with none, early = init while late = op(init, body(lb)).
                 nonempty = zpoly(early.lb) < zpoly(early.ub)
                 first = T.subst_index(early.body, {early.var: early.lb})

@@ -940,7 +940,7 @@ def _view_indices(view: Node) -> tuple[Any, ...]:
     """Integer index arrays of a slice/reshape/transpose chain over an argument, computed from
     the same polynomial index semantics as `elem` (so evaluation and proofs agree exactly)."""
     shape = tuple(max(0, _size(p, {})) for p in view.shape)
-    qs = [f"__q{k}" for k in range(len(shape))]
+    qs = [f"q#{k}" for k in range(len(shape))]
     target = elem(view, tuple(Poly.var(q) for q in qs))
     if not isinstance(target, T.Read):
         raise SpecError("not a view of an argument")

@@ -303,7 +303,8 @@ _counter = 0
 
 
 def fresh(prefix: str) -> str:
-    """A globally fresh variable name (fold variables must never clash)."""
+    """A globally fresh variable name. The '#' keeps it apart from every name a user can write
+    (arguments are identifiers), so loop and fold variables never capture a size symbol."""
     global _counter
     _counter += 1
-    return f"{prefix}{_counter}"
+    return f"{prefix}#{_counter}"

@@ -263,8 +263,15 @@ class _Emitter:
         """A static int for constants, an SSA index otherwise (the operands of slice-like ops)."""
         return p.const_value if p.is_const else self.index(p)
 
+    def extent(self, p: Poly) -> int | SSAValue:
+        """A size: a symbolic length below zero (a loop that runs zero times) is an empty range,
+        as in numpy and in TensorSpec's semantics, so it is clamped at 0."""
+        if p.is_const:
+            return p.const_value
+        return self.emit_top(arith.MaxSIOp(self.index(p), self.const(0, IndexType())))
+
     def dyn_sizes(self, shape: Sequence[Poly]) -> list[SSAValue]:
-        return [self.index(p) for p in shape if not p.is_const]
+        return [self.extent(p) for p in shape if not p.is_const]  # type: ignore[misc]
 
     def empty(self, shape: Sequence[Poly], dt: DType) -> SSAValue:
         return self.emit(tensor.EmptyOp(self.dyn_sizes(shape), tensor_type(shape, dt)))
@@ -418,7 +425,7 @@ class _Emitter:
         for spec in n.per_dim:
             if isinstance(spec, SliceSpec):
                 offsets.append(self.mixed(spec.start))
-                sizes.append(self.mixed(spec.length))
+                sizes.append(self.extent(spec.length))
                 strides.append(spec.step)
                 kept.append(spec.length)
             else:
@@ -662,10 +669,15 @@ class _Emitter:
         et = elem_type(n.dtype)
         out_dims = [d for d in range(rank) if d not in axes]
         out_shape = tuple(src.shape[d] for d in out_dims)
-        if n.op in ("sum", "prod"):
+        if n.initial is not None:
+            # numpy's initial=: the fold starts from it and runs over every element (also none).
+            start = self.value(n.initial)
+            init = self.emit(linalg.FillOp([start], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
+            body_src: Node = src
+        elif n.op in ("sum", "prod"):
             ident = T.IDENTITY[comb]
             init = self.emit(linalg.FillOp([self.const(ident, et)], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
-            body_src: Node = src
+            body_src = src
         else:
             # max/min start from the first element along the axis and fold the rest (tensorspec's order).
             if len(axes) != 1:

@@ -146,12 +146,38 @@ def _extent_ok(extent: Poly, lv: LoopVar, prover: Prover) -> bool:
 # ---------------------------------------------------------------- proved
 
 
+def nonempty_obligations(prog: TS.Program) -> list[Poly]:
+    """Extents that must be >= 1: np.max/np.min without initial= over them is undefined otherwise
+    (numpy raises; the element semantics would read outside the range)."""
+    out: list[Poly] = []
+    seen: set[int] = set()
+
+    def walk(n: object) -> None:
+        if not isinstance(n, TS.Node) or id(n) in seen:
+            return
+        seen.add(id(n))
+        if isinstance(n, TS.Reduce) and n.op in ("max", "min") and n.initial is None and n.src.shape:
+            out.append(n.src.shape[n.axis or 0])
+        for v in vars(n).values():
+            for c in v if isinstance(v, list) else [v]:
+                walk(c)
+
+    for a in prog.assigns:
+        walk(a.value)
+    for r in prog.returns:
+        walk(r)
+    return out
+
+
 def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout_ms: int = 5000) -> Verdict:
     pairs = pair_writes(summary, prog)
     if isinstance(pairs, str):
         return Verdict(None, pairs)
     assumptions = [z3.Int(s) >= 0 for s in summary.size_symbols]
     prover = Prover(assumptions, float_model, timeout_ms)
+    for extent in nonempty_obligations(prog):
+        if not prover._provable(zpoly(extent) >= 1, []):  # pyright: ignore[reportPrivateUsage]
+            return Verdict(None, f"np.max/np.min over a range of {extent} elements, which may be empty (use initial=)")
     for p in pairs:
         w = _witness(p, prover)
         if isinstance(w, str):
@@ -209,6 +235,20 @@ class _Lit:
         return id(self)
 
 
+def _unrolled_size(t: T.Term, env: dict[str, Poly]) -> int:
+    """How many leaves unrolling t's folds at these sizes would make (a cost estimate)."""
+    if isinstance(t, T.Fold):
+        lb, ub = t.lb.subst(env), t.ub.subst(env)
+        if not (lb.is_const and ub.is_const):
+            return 1
+        n = max(0, len(range(lb.const_value, ub.const_value, t.step)))
+        return 1 + _unrolled_size(t.init, env) + n * _unrolled_size(t.body, env)
+    return 1 + sum(_unrolled_size(c, env) for c in T.children(t))
+
+
+BOUNDED_BUDGET = 20_000  # unrolled leaves per size assignment: beyond, z3 time and memory explode
+
+
 def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str = "real", deadline_s: float = 20.0, max_points: int = 4096) -> Verdict:
     pairs = pair_writes(summary, prog)
     if isinstance(pairs, str):
@@ -221,6 +261,9 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
             return Verdict(None, f"bounded check ran out of time after {checked} size assignments")
         sizes = dict(zip(syms, values, strict=True))
         env = {k: Poly.const(v) for k, v in sizes.items()}
+        for extent in nonempty_obligations(prog):
+            if extent.subst(env).const_value < 1:
+                return Verdict(None, f"np.max/np.min over an empty range at sizes {sizes}")
         enc = _Unroller(float_model)
         diffs: list[Any] = []
         points = 0
@@ -230,6 +273,11 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
             if any(not s.is_const or s.const_value < 0 for s in shape) or any(not (d.lb.is_const and d.ub.is_const) for d in rec_dom):
                 return Verdict(None, "bounded check needs concrete shapes")
             ranges = [range(d.lb.const_value, d.ub.const_value, d.step) for d in rec_dom]
+            cost = _unrolled_size(T.subst_index(p.rec.value, env), env)
+            for r in ranges:
+                cost *= max(1, len(r))
+            if cost > BOUNDED_BUDGET:
+                return Verdict(None, f"'{p.rec.buf}': too large for the bounded check at sizes {sizes} (static sizes); not proved either")
             if [len(r) for r in ranges] != [s.const_value for s in shape] and sorted(len(r) for r in ranges) != sorted(s.const_value for s in shape):
                 return Verdict(None, f"'{p.rec.buf}': region sizes differ at sizes {sizes}")
             w = _witness(p, Prover([z3.Int(s) == v for s, v in sizes.items()], float_model))
@@ -344,7 +392,12 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
                 break
             except OutOfBounds as e:
                 which = [a.name for a, x in zip(summary.args, ref_args, strict=True) if x is e.array]
-                if not which or dyn[which[0]] >= 1024:
+                if not which:
+                    break
+                rank = e.array.ndim
+                # Grow until the accesses fit, but never past ~1M elements per buffer (a mutant or a
+                # nest that always overruns must not exhaust memory).
+                if (dyn[which[0]] * 2) ** max(rank, 1) > 1 << 20:
                     break
                 dyn[which[0]] *= 2
             except ExecutionError:
