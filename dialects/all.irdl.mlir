@@ -28,7 +28,8 @@ irdl.dialect @gemmini {
   }
   irdl.operation @config_st {
     %v0 = irdl.base "!builtin.index"
-    irdl.operands(stride: %v0)
+    %v1 = irdl.base "!builtin.f32"
+    irdl.operands(stride: %v0, scale_value: optional %v1)
   }
   irdl.operation @fence {
   }

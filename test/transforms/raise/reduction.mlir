@@ -1,4 +1,5 @@
-// A max reduction whose init is the first element (softmax part 1) and an i32 sum that wraps:
+// A max reduction whose init is the first element (softmax part 1; numpy's initial= keeps n = 0 exact)
+// and an i32 sum that wraps:
 // both raise to reductions that return scalars.
 //
 // RUN: liftcomp lift -q %s --report %t.json | FileCheck %s
@@ -39,7 +40,7 @@ func.func @sum_i32(%a: memref<64xi32>) -> i32 {
 // CHECK:       arith.addi
 // REPORT: "name": "max_first"
 // REPORT: "proof": "proved"
-// REPORT: "program": "return np.max(x[0:n], axis=0)"
+// REPORT: "program": "return np.max(x[1:n], axis=0, initial=x[0])"
 // REPORT: "name": "sum_i32"
 // REPORT: "proof": "proved"
 // REPORT: "program": "return np.sum(a[0:64], axis=0, dtype=np.int32)"
