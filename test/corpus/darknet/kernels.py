@@ -78,3 +78,12 @@ def translate_array(a, s):
 def axpy_cpu(n, alpha, X, incx, Y, incy):
     ys = Y[: n * incy : incy]
     ys[...] = ys + np.float32(alpha) * X[: n * incx : incx]
+
+
+@kernel("darknet", types="i32", form=True, origin="tenspiler:darknet/mse_array",
+        args="a:in[n+2] n:=n", sizes={"n": 35},
+        tags=("iter_args", "reduction", "square", "slice", "i32-length", "index_cast", "scf", "wrap-around"),
+        note="C2TACO's int version: the sum of squares, no division or square root")
+def mse_array(a, n):
+    v = a[:n]
+    return np.sum(v * v, dtype=np.int32)

@@ -80,3 +80,10 @@ def vsub(a, b, c, n):
         tags=("elementwise", "scalar-arg", "axpy", "dynamic", "affine"))
 def wvec(x, y, z, a, n):
     z[:n] = np.float32(a) * x[:n] + y[:n]
+
+
+@kernel("dsp", types="i32", form=True, origin="tenspiler:dsp/voffset",
+        args="arr:in[n] v:scalar out:out[n] n:=n", sizes={"n": 33},
+        tags=("scalar-arg", "broadcast", "elementwise", "dynamic", "affine", "wrap-around"))
+def voffset(arr, v, out, n):
+    out[:n] = arr[:n] + np.int32(v)
