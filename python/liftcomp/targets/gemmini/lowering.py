@@ -70,6 +70,7 @@ class KernelRecord:
     a_transposed: bool = False
     b_transposed: bool = False
     epilogue_refused: str = ""  # why an epilogue after the matmul cannot go into the mvouts
+    host_location: str = ""  # where the op kept on the host is (op_location), for strict/remarks
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -453,7 +454,8 @@ class _FuncLowering:
         from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, src, dest, views.memref_of)
-        self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}"))
+        self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}",
+                                                host_location=op_location(op if isinstance(op, Operation) else mat)))
         mat.detach()
         mat.erase()
 
@@ -494,6 +496,7 @@ class _FuncLowering:
             rec = self.report.kernels[-1]
             rec.remark = "; ".join(x for x in (rec.remark, f"epilogue kept on the host: {why}") if x)
             rec.epilogue_refused = why
+            rec.host_location = op_location(op)
             return True
         if req is None or views.memref_of(op.inputs[0]) is None:
             return False
