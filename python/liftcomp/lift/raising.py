@@ -1,4 +1,5 @@
-"""Raising driver: analyse -> propose -> verify, per function, with a report entry each."""
+"""Raising driver: analyse -> propose -> verify, per function (or per maximal loop nest when the
+whole function cannot be lifted), with a report entry each."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
 from liftcomp.lift.verify import LEVELS, Verdict, bounded, decls_of, prove, tested
 from liftcomp.llm.errors import CacheMiss
@@ -41,8 +44,11 @@ class RaiseOptions:
 
 
 @dataclass
-class FunctionReport:
-    name: str
+class NestReport:
+    """The outcome for one maximal loop nest of a function lifted nest by nest."""
+
+    nest: int  # 1-based position among the function's top-level loop nests
+    location: str  # where the nest is
     status: str  # lifted | unchanged
     proof: str | None
     program: str | None
@@ -50,13 +56,38 @@ class FunctionReport:
     seconds: float
     llm_calls: int
     reason: str | None
+    reason_location: str | None = None  # the op a refusal names
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["seconds"] = round(self.seconds, 3)
+        return d
+
+
+@dataclass
+class FunctionReport:
+    name: str
+    # lifted: every loop nest replaced (the whole function, or each nest) | partial: some nests
+    # replaced, others refused | unchanged
+    status: str
+    proof: str | None  # the weakest level among the replaced parts
+    program: str | None
+    proposer: str | None
+    seconds: float
+    llm_calls: int
+    reason: str | None
     location: str | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    # function: one program for the whole body (or a refusal of it) | nests: lifted nest by nest,
+    # with one entry per maximal loop nest in `nests`
+    scope: str = "function"
+    nests: list[NestReport] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("candidates")
         d["seconds"] = round(self.seconds, 3)
+        d["nests"] = [n.to_json() for n in self.nests]
         return d
 
 
@@ -187,3 +218,85 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     verdict, prog, text, pname = best
     report = FunctionReport(name, "lifted", verdict.level, text, pname, time.monotonic() - start, calls, None)
     return report, Lifted(fn, summary, prog, decls_of(summary))
+
+
+# ---------------------------------------------------------------- nest by nest
+
+
+@dataclass
+class NestLift:
+    """An accepted nest: its outlined function and the lifted program for it."""
+
+    outlined: Outlined
+    lifted: Lifted
+
+
+def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | list[NestLift] | None]:
+    """Lift a function as a whole, else each of its maximal loop nests on its own.
+
+    The whole function comes first: one program then covers init loops and the accumulation
+    that follows them (as in every kernel lifted so far). When that fails and the body splits
+    into several nests (or one nest next to straight-line code with effects), every nest is
+    outlined (lift/nests.py) and lifted alone; refused nests stay as they are.
+    """
+    report, lifted = lift_function(module, fn, opts, arg_names)
+    if lifted is not None or fn.is_declaration or not splits_into_nests(fn):
+        return report, lifted
+    nest_reports: list[NestReport] = []
+    lifts: list[NestLift] = []
+    for k, nest in enumerate(top_level_nests(fn), 1):
+        nr, nl = lift_nest(fn, nest, k, opts, arg_names)
+        nest_reports.append(nr)
+        if nl is not None:
+            lifts.append(nl)
+    report.scope = "nests"
+    report.nests = nest_reports
+    report.seconds += sum(n.seconds for n in nest_reports)
+    report.llm_calls += sum(n.llm_calls for n in nest_reports)
+    summarise_nests(report)
+    return report, (lifts or None)
+
+
+def lift_nest(fn: func.FuncOp, nest: Operation, index: int, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[NestReport, NestLift | None]:
+    start = time.monotonic()
+    location = op_location(nest)
+    try:
+        out = outline(fn, nest, index, arg_names)
+    except Refusal as e:
+        return NestReport(index, location, "unchanged", None, None, None, time.monotonic() - start, 0, e.reason, e.location), None
+    rep, lifted = lift_function(out.module, out.fn, opts, out.arg_names)
+    nr = NestReport(index, location, rep.status, rep.proof, rep.program, rep.proposer, time.monotonic() - start, rep.llm_calls, rep.reason, rep.location)
+    if lifted is None:
+        return nr, None
+    # The analysis assumes size symbols are >= 0 and known before the loops run; a value loaded
+    # or computed by an earlier loop is neither (the whole-function analysis refuses it too).
+    sizes = [a.name for i, a in enumerate(lifted.summary.args) if i in out.derived and a.kind == "size"]
+    if sizes:
+        nr.status, nr.proof, nr.program = "unchanged", None, None
+        nr.reason = f"data-dependent index or bound: '{sizes[0]}' is computed before the nest (loaded, or by an earlier loop)"
+        return nr, None
+    return nr, NestLift(out, lifted)
+
+
+def summarise_nests(report: FunctionReport) -> None:
+    """The function-level fields of a report lifted nest by nest, from its nests."""
+    done = [n for n in report.nests if n.status == "lifted"]
+    refused = [n for n in report.nests if n.status != "lifted"]
+    if not done:
+        report.status, report.proof, report.program = "unchanged", None, None
+        report.reason = f"no loop nest lifted: {_nest_reason(refused[0])}" if refused else "no loop nest"
+        report.location = (refused[0].reason_location or refused[0].location) if refused else None
+        return
+    report.status = "partial" if refused else "lifted"
+    report.proof = min((n.proof for n in done if n.proof), key=LEVELS.index, default=None)
+    report.program = "\n".join(f"# nest {n.nest} at {n.location}\n{n.program}" for n in done)
+    report.proposer = ",".join(dict.fromkeys(n.proposer for n in done if n.proposer)) or None
+    if refused:
+        report.reason = f"{len(refused)} of {len(report.nests)} loop nests not lifted: {_nest_reason(refused[0])}"
+        report.location = refused[0].reason_location or refused[0].location
+    else:
+        report.reason, report.location = None, None
+
+
+def _nest_reason(n: NestReport) -> str:
+    return f"nest {n.nest} at {n.location}: {n.reason}"
