@@ -54,8 +54,21 @@ class CannotTranslate(Exception):
 class Dim:
     var: str
     lb: Poly
-    count: Poly
+    ub: Poly
     step: int
+
+    @property
+    def count(self) -> Poly:
+        """The trip count as a polynomial (raises CannotTranslate when it is a ceiling)."""
+        return _count(self.lb, self.ub, self.step)
+
+    @property
+    def exact(self) -> bool:
+        try:
+            _count(self.lb, self.ub, self.step)
+        except CannotTranslate:
+            return False
+        return True
 
 
 def _np(dt_name: str) -> str:
@@ -126,7 +139,10 @@ class _Tx:
             off = p.without(v)
             start = off + d.lb * c.const_value
             step = c.const_value * d.step
-            stop = start + d.count * step
+            # With a step that need not divide the range, the slice ends just past the last
+            # element the loop touches; numpy's a[start:stop:step] then has ceil((ub - lb) / s)
+            # elements (none when ub <= lb), as the loop has iterations.
+            stop = start + d.count * step if d.exact else off + (d.ub - 1) * c.const_value + 1
             parts.append(f"{start}:{stop}" + (f":{step}" if step != 1 else ""))
             order.append(v)
         return f"{buf}[{', '.join(parts)}]", order
@@ -334,7 +350,7 @@ class _Tx:
                                                                     "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
         if peeled:
             lb = f.lb - f.step
-        k = Dim(f.var, lb, _count(lb, f.ub, f.step), f.step)
+        k = Dim(f.var, lb, f.ub, f.step)
         inner = [*dims, k]
         axis = len(dims)
         red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul else None
@@ -415,7 +431,7 @@ class _Tx:
 
     # ------------------------------------------------------------ statements
     def record(self, r: Record) -> str:
-        dims = [Dim(lv.name, lv.lb, _count(lv.lb, lv.ub, lv.step), lv.step) for lv in r.domain]
+        dims = [Dim(lv.name, lv.lb, lv.ub, lv.step) for lv in r.domain]
         text, order = self.view(r.buf, r.idx, dims)
         if sorted(order) != sorted(d.var for d in dims):
             raise CannotTranslate(f"the write to '{r.buf}' does not use every loop variable")

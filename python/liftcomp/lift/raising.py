@@ -17,7 +17,7 @@ from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
 from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
-from liftcomp.lift.verify import LEVELS, Verdict, bounded, decls_of, prove, tested
+from liftcomp.lift.verify import LEVELS, Verdict, bounded, decls_of, prove
 from liftcomp.llm.errors import CacheMiss
 
 
@@ -121,21 +121,10 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
 
 
 def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions) -> Verdict:
-    """The differential test, on a small stand-in when the nest has large static sizes."""
-    from liftcomp.lift.shrink import needs_shrinking, shrink, shrink_program
+    """The differential test, on small instances when the nest has large static sizes."""
+    from liftcomp.lift.shrink import differential
 
-    if not needs_shrinking(fn):
-        prog = TS.parse_program(text, decls_of(summary))
-        return tested(module, fn, summary, prog, trials=opts.trials)
-    small_mod, small_fn, mapping = shrink(module, fn)
-    try:
-        small_summary = analyse(small_fn, [a.name for a in summary.args])
-        small_prog = TS.parse_program(shrink_program(text, mapping), decls_of(small_summary))
-    except (Refusal, TS.SpecError) as e:
-        return Verdict(None, f"could not build a small stand-in for the differential test: {e}")
-    v = tested(small_mod, small_fn, small_summary, small_prog, trials=opts.trials)
-    v.details["shrunk"] = {str(k): s for k, s in mapping.items()}
-    return v
+    return differential(module, fn, summary, text, opts.trials)
 
 
 def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:

@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import z3
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.lift import terms as T
+from liftcomp.lift.analysis import zpoly
 from liftcomp.lift.terms import EType, Poly
 
 
@@ -636,13 +638,95 @@ def _negative_literal(p: Poly) -> bool:
 
 
 def _ceil_div(p: Poly, s: int, fail: Any) -> Poly:
-    # (stop - start + s - 1) // s is not polynomial; allow it only when it divides exactly.
+    """The length of a slice of p elements with step s, numpy's max(0, ceil(p / s)). Not a
+    polynomial unless s divides p exactly: then a derived size symbol (see ceil_symbol)."""
+    del fail  # every length is expressible now; kept for the callers' signature
     if p.is_const:
         return Poly.const(max(0, -(-p.const_value // s)))
     d = p.as_dict()
     if all(c % s == 0 for c in d.values()):
         return Poly._make({m: c // s for m, c in d.items()})  # pyright: ignore[reportPrivateUsage]
-    raise fail(f"cannot tell the length of a slice of {p} elements with step {s}: make it a multiple of the step")
+    return ceil_symbol(p, s)
+
+
+# Derived size symbols t = max(0, ceil(num / s)): the trip count of a step-s loop and the length of
+# a slice with step s when s does not divide the extent. A symbol's name determines (num, s), so
+# equal lengths are equal polynomials; the verifier states the definition to z3 (ceil_facts), the
+# evaluator computes the value (set_sizes) and the linalg lowering emits a ceildivsi.
+_CEIL: dict[str, tuple[Poly, int]] = {}
+
+
+def ceil_symbol(num: Poly, s: int) -> Poly:
+    name = f"ceil({num})/{s}"
+    _CEIL[name] = (num, s)
+    return Poly.var(name)
+
+
+def ceil_definition(name: str) -> tuple[Poly, int] | None:
+    return _CEIL.get(name)
+
+
+def ceil_symbols_in(polys: Any) -> set[str]:
+    """The derived symbols in some polynomials, with those their definitions use."""
+    out: set[str] = set()
+    todo = [v for p in polys for v in p.vars() if v in _CEIL]
+    while todo:
+        v = todo.pop()
+        if v not in out:
+            out.add(v)
+            todo.extend(x for x in _CEIL[v][0].vars() if x in _CEIL)
+    return out
+
+
+def program_ceil_symbols(prog: Program) -> set[str]:
+    """The derived symbols a program's shapes and views use."""
+    polys: list[Poly] = []
+    seen: set[int] = set()
+
+    def walk(n: object) -> None:
+        if id(n) in seen:
+            return
+        seen.add(id(n))
+        if isinstance(n, Node):
+            polys.extend(n.shape)
+        if isinstance(n, SliceSpec):
+            polys.extend((n.start, n.length))
+        elif isinstance(n, Poly):
+            polys.append(n)
+        if isinstance(n, Node | SliceSpec | Assign):
+            for v in vars(n).values():
+                for c in v if isinstance(v, list | tuple) else [v]:
+                    walk(c)
+
+    for a in prog.assigns:
+        walk(a)
+    for r in prog.returns:
+        walk(r)
+    return ceil_symbols_in(polys)
+
+
+def ceil_facts(names: set[str]) -> list[Any]:
+    """z3 definitions of derived symbols: t = 0 if num <= 0 else the least t with s*t >= num."""
+    out: list[Any] = []
+    for name in sorted(names):
+        num, s = _CEIL[name]
+        t: Any = z3.Int(name)
+        n = zpoly(num)
+        out.append(z3.If(n <= 0, t == 0, z3.And(s * t >= n, s * (t - 1) < n)))
+    return out
+
+
+def ceil_values(sizes: dict[str, int]) -> dict[str, int]:
+    """Values of the derived symbols whose definitions the given sizes determine."""
+    out = dict(sizes)
+    changed = True
+    while changed:
+        changed = False
+        for name, (num, s) in list(_CEIL.items()):
+            if name not in out and num.vars() <= out.keys():
+                out[name] = max(0, -(-num.eval(out) // s))
+                changed = True
+    return {k: v for k, v in out.items() if k not in sizes}
 
 
 def _is_view_chain(n: Node, root: str) -> bool:
@@ -1109,3 +1193,4 @@ def set_sizes(sizes: dict[str, int]) -> None:
     """Bind size symbols (argument names, `x.shape[k]`) for evaluation."""
     _SIZES.clear()
     _SIZES.update(sizes)
+    _SIZES.update(ceil_values(sizes))

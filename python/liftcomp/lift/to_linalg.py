@@ -80,6 +80,7 @@ from liftcomp.lift.tensorspec import (
     Window,
     _convert,  # pyright: ignore[reportPrivateUsage]
     _elementwise_term,  # pyright: ignore[reportPrivateUsage]
+    ceil_definition,
 )
 from liftcomp.lift.terms import Poly
 
@@ -231,6 +232,11 @@ class _Emitter:
             if buf not in self.args or not isinstance(self.args[buf].type, MemRefType):
                 raise LoweringError(f"size symbol '{name}' names no memref argument")
             return self.emit_top(memref.DimOp(self.args[buf], self.const(k, IndexType())))
+        ceil = ceil_definition(name)
+        if ceil is not None:
+            # The length of a slice with a step: max(0, ceil(num / s)).
+            num = self.emit_top(arith.MaxSIOp(self.index(ceil[0]), self.const(0, IndexType())))
+            return self.emit_top(arith.CeilDivSIOp(num, self.const(ceil[1], IndexType())))
         if name not in self.args:
             raise LoweringError(f"size symbol '{name}' is not an argument")
         a = self.args[name]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +175,8 @@ def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout
     if isinstance(pairs, str):
         return Verdict(None, pairs)
     assumptions = [z3.Int(s) >= 0 for s in summary.size_symbols]
+    # Slices with a step that does not divide their extent have a derived length ceil(num / s).
+    assumptions += TS.ceil_facts(TS.program_ceil_symbols(prog))
     prover = Prover(assumptions, float_model, timeout_ms)
     for extent in nonempty_obligations(prog):
         if not prover._provable(zpoly(extent) >= 1, []):  # pyright: ignore[reportPrivateUsage]
@@ -235,15 +238,15 @@ class _Lit:
         return id(self)
 
 
-def _unrolled_size(t: T.Term, env: dict[str, Poly]) -> int:
+def unrolled_size(t: T.Term, env: dict[str, Poly]) -> int:
     """How many leaves unrolling t's folds at these sizes would make (a cost estimate)."""
     if isinstance(t, T.Fold):
         lb, ub = t.lb.subst(env), t.ub.subst(env)
         if not (lb.is_const and ub.is_const):
             return 1
         n = max(0, len(range(lb.const_value, ub.const_value, t.step)))
-        return 1 + _unrolled_size(t.init, env) + n * _unrolled_size(t.body, env)
-    return 1 + sum(_unrolled_size(c, env) for c in T.children(t))
+        return 1 + unrolled_size(t.init, env) + n * unrolled_size(t.body, env)
+    return 1 + sum(unrolled_size(c, env) for c in T.children(t))
 
 
 BOUNDED_BUDGET = 20_000  # unrolled leaves per size assignment: beyond, z3 time and memory explode
@@ -254,13 +257,15 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
     if isinstance(pairs, str):
         return Verdict(None, pairs)
     syms = summary.size_symbols
+    ceil_syms = TS.program_ceil_symbols(prog)
     start = time.monotonic()
     checked = 0
     for values in itertools.product(range(bound + 1), repeat=len(syms)):
         if time.monotonic() - start > deadline_s:
             return Verdict(None, f"bounded check ran out of time after {checked} size assignments")
         sizes = dict(zip(syms, values, strict=True))
-        env = {k: Poly.const(v) for k, v in sizes.items()}
+        derived = {k: v for k, v in TS.ceil_values(sizes).items() if k in ceil_syms}
+        env = {k: Poly.const(v) for k, v in {**sizes, **derived}.items()}
         for extent in nonempty_obligations(prog):
             if extent.subst(env).const_value < 1:
                 return Verdict(None, f"np.max/np.min over an empty range at sizes {sizes}")
@@ -273,14 +278,14 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
             if any(not s.is_const or s.const_value < 0 for s in shape) or any(not (d.lb.is_const and d.ub.is_const) for d in rec_dom):
                 return Verdict(None, "bounded check needs concrete shapes")
             ranges = [range(d.lb.const_value, d.ub.const_value, d.step) for d in rec_dom]
-            cost = _unrolled_size(T.subst_index(p.rec.value, env), env)
+            cost = unrolled_size(T.subst_index(p.rec.value, env), env)
             for r in ranges:
                 cost *= max(1, len(r))
             if cost > BOUNDED_BUDGET:
                 return Verdict(None, f"'{p.rec.buf}': too large for the bounded check at sizes {sizes} (static sizes); not proved either")
             if [len(r) for r in ranges] != [s.const_value for s in shape] and sorted(len(r) for r in ranges) != sorted(s.const_value for s in shape):
                 return Verdict(None, f"'{p.rec.buf}': region sizes differ at sizes {sizes}")
-            w = _witness(p, Prover([z3.Int(s) == v for s, v in sizes.items()], float_model))
+            w = _witness(p, Prover([z3.Int(s) == v for s, v in {**sizes, **derived}.items()], float_model))
             if isinstance(w, str):
                 return Verdict(None, f"{w} (sizes {sizes})")
             wenv, qs, _ = w
@@ -369,17 +374,86 @@ def _sizes_of(summary: Summary, args: list[Any]) -> dict[str, int]:
     return sizes
 
 
-def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, trials: int = 4, scale: int = 7, seed: int = 0) -> Verdict:
-    """Differential test; UB in the original (e.g. division by zero) skips that input set."""
+# Observers of every run of the reference executor in the differential test, called with the
+# function's name and arguments (tests use it to check that large static nests are never run).
+INTERPRET_HOOKS: list[Callable[[str, list[Any]], None]] = []
+
+
+LARGE_SCALE = 64  # sizes of the larger trials go up to this per dimension ...
+LARGE_BUDGET = 8_000  # ... as long as the original's nest stays within this many term leaves
+
+
+def _cost_at(summary: Summary, env: dict[str, int]) -> float:
+    """About how many term leaves interpreting the original at these sizes evaluates."""
+    penv = {k: Poly.const(v) for k, v in env.items()}
+    total = 0.0
+    for r in summary.records:
+        n = 1.0
+        for lv in r.domain:
+            lb, ub = lv.lb.subst(penv), lv.ub.subst(penv)
+            if not (lb.is_const and ub.is_const):
+                return float("inf")
+            n *= max(1, len(range(lb.const_value, ub.const_value, lv.step)))
+        total += n * unrolled_size(T.subst_index(r.value, penv), penv)
+    return total + sum(unrolled_size(T.subst_index(t, penv), penv) for t in summary.results)
+
+
+def _large_sizes(summary: Summary, rng: np.random.Generator) -> tuple[dict[str, int], dict[str, int]] | None:
+    """Sizes and dynamic extents for a larger trial: random up to LARGE_SCALE, with the edge
+    values 1, LARGE_SCALE - 1 and LARGE_SCALE among them, halved (largest first) until the nest
+    fits LARGE_BUDGET. None when the function has no sizes to grow."""
+    size_args = [a.name for a in summary.args if a.kind == "size"]
+    dyn_bufs = [a.name for a in summary.args if a.kind == "buffer" and isinstance(a.type, MemRefType) and any(d < 0 for d in a.type.get_shape())]
+    if not size_args and not dyn_bufs:
+        return None
+    edges = [1, LARGE_SCALE - 1, LARGE_SCALE]
+    sizes = {s: int(rng.choice(edges)) if rng.random() < 0.3 else int(rng.integers(8, LARGE_SCALE + 1)) for s in size_args}
+    dyn = {b: LARGE_SCALE for b in dyn_bufs}
+
+    def env() -> dict[str, int]:
+        e = dict(sizes)
+        for a in summary.args:
+            if a.kind == "buffer" and a.shape is not None:
+                for k, p in enumerate(a.shape):
+                    if not p.is_const:
+                        e.setdefault(f"{a.name}.shape[{k}]", dyn.get(a.name, LARGE_SCALE))
+        return e
+
+    for _ in range(64):
+        if _cost_at(summary, env()) <= LARGE_BUDGET:
+            return sizes, dyn
+        names = [*sizes, *dyn]
+        vals = [*sizes.values(), *dyn.values()]
+        k = int(np.argmax(vals))
+        if vals[k] <= 2:
+            break
+        if k < len(sizes):
+            sizes[names[k]] = vals[k] // 2
+        else:
+            dyn[names[k]] = vals[k] // 2
+    return None
+
+
+def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, trials: int = 4, scale: int = 7, seed: int = 0,
+           large_trials: int = 2) -> Verdict:
+    """Differential test; UB in the original (e.g. division by zero) skips that input set.
+    `trials` input sets at sizes 1..scale, then `large_trials` at sizes up to LARGE_SCALE."""
     rng = np.random.default_rng(seed)
     ran = 0
     attempts = 0
     modes = ["full", "edge"]
-    while ran < trials and attempts < trials * 4:
+    total = trials + large_trials
+    while ran < total and attempts < total * 4:
         attempts += 1
         mode = modes[attempts % len(modes)]
         sizes = {a.name: int(rng.integers(1, scale + 1)) for a in summary.args if a.kind == "size"}
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
+        if ran >= trials:
+            large = _large_sizes(summary, rng)
+            if large is None:
+                break
+            sizes, big = large
+            dyn.update(big)
         got_ret = None
         args: list[Any] = []
         ref_args: list[Any] = []
@@ -388,6 +462,8 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
             args = make_args(summary, fn, np.random.default_rng([seed, attempts]), sizes, dyn, mode)
             ref_args = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
             try:
+                for hook in INTERPRET_HOOKS:
+                    hook(fn.sym_name.data, ref_args)
                 got_ret = Interpreter(module, max_steps=3_000_000).call(fn.sym_name.data, ref_args)
                 break
             except OutOfBounds as e:
