@@ -4,7 +4,9 @@ Each iteration, for every schedule in the beam, the planner proposes `plans_per_
 (a menu item, with a reason) and up to `impls_per_plan` implementations of each (concrete
 parameters). A child is the parent's rewrite steps plus one step. Children that the menu refuses,
 or that repeat a schedule already seen, are recorded but not evaluated; the rest are simulated
-(in parallel) and checked against the reference. Only correct children may enter the beam, and in
+(in parallel) and checked against the reference. An implementation may instead be free-form IR
+(`Edit`, checked by `problem.apply_edit`, then evaluated like any child), or `Unusable` (recorded
+with its reason). Only correct children may enter the beam, and in
 the first `strict_iterations` iterations only those not slower than their parent beyond
 `tolerance`. The beam keeps the `beam_width` fastest schedules seen (ties: earliest first), so
 the search is deterministic for a seed. `budget` caps the number of evaluations.
@@ -12,9 +14,10 @@ the search is deterministic for a seed. `budget` caps the number of evaluations.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,6 +49,7 @@ class Candidate:
     plan: str = ""
     metrics: Metrics | None = None
     status: str = "pending"
+    ir_sha256: str = ""  # free-form candidates: the proposed IR's hash (canonical once it parsed)
 
     @property
     def accepted(self) -> bool:
@@ -56,7 +60,7 @@ class Candidate:
         return self.metrics.cycles if self.metrics is not None else 0
 
     def to_json(self, problem: SearchProblem) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "parent": self.parent,
             "iteration": self.iteration,
@@ -67,6 +71,9 @@ class Candidate:
             "accepted": self.accepted,
             "metrics": None if self.metrics is None else self.metrics.to_json(),
         }
+        if self.ir_sha256:
+            d["ir_sha256"] = self.ir_sha256
+        return d
 
 
 @dataclass
@@ -77,6 +84,27 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     error: str = ""  # set when the planner could not produce a usable plan (e.g. a garbage LLM reply)
+    freeform: bool = False  # implement by editing the target IR instead of choosing menu parameters
+
+
+FREEFORM = "freeform"  # the step recorded for a free-form edit
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A free-form implementation: new target IR text for the whole kernel."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """An implementation the planner could not produce (e.g. an unusable LLM reply), and why."""
+
+    error: str
+
+
+Implementation = Step | Edit | Unusable
 
 
 class Planner(Protocol):
@@ -85,7 +113,7 @@ class Planner(Protocol):
     def plan(self, parent: Candidate, problem: SearchProblem, n: int, rng: random.Random) -> list[Plan]: ...
 
     def implement(self, parent: Candidate, plan: Plan, problem: SearchProblem, n: int,
-                  rng: random.Random) -> list[Step]: ...
+                  rng: random.Random) -> Sequence[Implementation]: ...
 
 
 @dataclass
@@ -127,6 +155,11 @@ class SearchResult:
             "seconds": round(self.seconds, 2),
             "candidates": [c.to_json(self.problem) for c in self.candidates],
         }
+
+
+def _step(impl: Step | Edit, ir_sha256: str) -> Step:
+    """The step a child records: the menu step, or a free-form edit named by its IR's hash."""
+    return impl if isinstance(impl, Step) else Step(FREEFORM, {"ir_sha256": ir_sha256[:16]})
 
 
 ProgressFn = Callable[[str, int, int], None]  # (event, evaluated so far, best cycles)
@@ -175,22 +208,37 @@ def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions
                 # The planner ranks implementations; take the first ones that are new. Schedules
                 # already seen are skipped (counted, not recorded); refusals are recorded.
                 attempts = 0
-                for step in planner.implement(parent, plan, problem, o.impls_per_plan, rng):
+                for impl in planner.implement(parent, plan, problem, o.impls_per_plan, rng):
                     if attempts >= o.impls_per_plan:
                         break
+                    if isinstance(impl, Unusable):
+                        attempts += 1
+                        candidates.append(Candidate(len(candidates), parent.id, it, list(parent.steps), None,
+                                                    plan=plan.reason, status=f"refused: {impl.error}"))
+                        continue
+                    sha = ""
                     try:
-                        sched = problem.apply(parent.schedule, step)
+                        if isinstance(impl, Edit):
+                            sha = hashlib.sha256(impl.text.encode()).hexdigest()  # the raw text's, if refused
+                            edited = problem.apply_edit(parent.schedule, impl.text)
+                            sha = edited.sha256
+                            sched: Any = edited
+                        else:
+                            sched = problem.apply(parent.schedule, impl)
                     except Refused as e:
                         attempts += 1
-                        candidates.append(Candidate(len(candidates), parent.id, it, [*parent.steps, step], None,
-                                                    plan=plan.reason, status=f"refused: {e.message}"))
+                        candidates.append(Candidate(len(candidates), parent.id, it, [*parent.steps, _step(impl, sha)],
+                                                    None, plan=plan.reason, status=f"refused: {e.message}",
+                                                    ir_sha256=sha))
                         continue
+                    step = _step(impl, sha)
                     k = problem.key(sched)
                     if k in seen:
                         duplicates += 1
                         continue
                     attempts += 1
-                    c = Candidate(len(candidates), parent.id, it, [*parent.steps, step], sched, plan=plan.reason)
+                    c = Candidate(len(candidates), parent.id, it, [*parent.steps, step], sched, plan=plan.reason,
+                                  ir_sha256=sha)
                     candidates.append(c)
                     seen[k] = c.id
                     to_eval.append(c)

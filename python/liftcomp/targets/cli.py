@@ -155,6 +155,10 @@ def compile_file(
             raise
         sched = schedule_fn(choices, cfg) if choices else None
     lowered, lreport = lower_module_with_report(raised, LowerOptions(form=form, config=cfg, schedule=sched))  # type: ignore[arg-type]
+    if choices:
+        from liftcomp.search.driver import substitute_freeform
+
+        substitute_freeform(lowered, choices)  # free-form (LLM-edited) IR replaces its lowered function
     lowered.verify()
     c_src = emit_c(lowered)
     header = header_path().read_text()
@@ -215,7 +219,7 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
 
         search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
                   "schedule_file": Path(ns.schedule) if ns.schedule else None,
-                  "llm_config": config_from_args(ns) if ns.planner == "llm" else None}
+                  "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
     report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
                           ns.dram_latency, search)
     for k in report["kernels"]:
@@ -248,6 +252,9 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--budget", type=int, default=0, help="most schedules the search simulates per kernel (0: no limit)")
     p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
     p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
+    p.add_argument("--llm-mode", choices=["menu", "freeform", "mixed"], default="menu",
+                   help="with --planner llm: implement plans with menu parameters (default), by editing the target "
+                   "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")
     from liftcomp.llm.options import add_llm_arguments
 
     add_llm_arguments(p)
