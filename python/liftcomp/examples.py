@@ -92,7 +92,8 @@ def gemmini_table(console: Console, outdir: Path, budget: int, search: bool) -> 
 
     root = _repo_root()
     table = Table(title="Gemmini: raise -> lower -> search -> emit C (simulated)")
-    for col in ("kernel", "proof", "library cycles", "searched cycles", "utilization", "speedup", "correct"):
+    for col in ("kernel", "proof", "library cycles", "searched cycles", "utilization", "speedup", "vs loop_ws",
+                "correct"):
         table.add_column(col)
     ok_all = True
     for rel in GEMMINI_EXAMPLES:
@@ -103,7 +104,8 @@ def gemmini_table(console: Console, outdir: Path, budget: int, search: bool) -> 
             ok = bool(k["correct"])
             ok_all &= ok
             table.add_row(k["name"], str(k.get("proof") or "-"), f"{k['baseline_cycles']:,}", f"{k['cycles']:,}",
-                          f"{k['utilization']:.1%}", f"{k['speedup']:.2f}x", "yes" if ok else "NO")
+                          f"{k['utilization']:.1%}", f"{k['speedup']:.2f}x",
+                          f"{k['speedup_vs_loop_ws']:.2f}x" if "speedup_vs_loop_ws" in k else "-", "yes" if ok else "NO")
     console.print(table)
     return ok_all
 

@@ -128,6 +128,9 @@ class SearchResult:
     bound: Roofline
     seconds: float
     duplicates_skipped: int = 0
+    # The library's tiles in gemmini.h's own form (one loop_ws per tile), for reference; None where
+    # the start already is that form or loop_ws cannot run the kernel (transposed operands).
+    library_loop_ws_cycles: int | None = None
 
     @property
     def evaluated(self) -> int:

@@ -39,6 +39,7 @@ class KernelChoice:
     result: SearchResult | None = None
     skipped: str = ""  # why this function kept the library schedule
     ir: str = ""  # free-form target IR replacing the lowered function (then `schedule` is the library's)
+    library_loop_ws_cycles: int | None = None  # the library's tiles as loop_ws calls, what gemmini.h runs
 
     def report_fields(self, cycles: int) -> dict[str, Any]:
         """What `liftcomp compile` adds to a kernel's report entry: the steps (replayable with
@@ -55,6 +56,9 @@ class KernelChoice:
         if self.library_cycles:
             d["baseline_cycles"] = self.library_cycles
             d["speedup"] = round(self.library_cycles / max(1, cycles), 4)
+        if self.library_loop_ws_cycles:
+            d["baseline_loop_ws_cycles"] = self.library_loop_ws_cycles
+            d["speedup_vs_loop_ws"] = round(self.library_loop_ws_cycles / max(1, cycles), 4)
         if self.result is not None:
             r = self.result
             d["search"] = {"planner": r.planner, "evaluated": r.evaluated, "seconds": round(r.seconds, 2),
@@ -181,16 +185,18 @@ def choose_schedules(
             o.budget = budget
         try:
             result = _run_search(problem, o, planner, llm_config, show_progress, llm_mode)
+            result.library_loop_ws_cycles = _loop_ws_reference(problem)
         finally:
             problem.close()
         results.append(result)
         best = result.best
         if isinstance(best.schedule, IRSchedule):
             choices[name] = KernelChoice(name, problem.shape, list(best.steps), problem.initial(), result.root.cycles,
-                                         result, ir=best.schedule.text)
+                                         result, ir=best.schedule.text,
+                                         library_loop_ws_cycles=result.library_loop_ws_cycles)
         else:
             choices[name] = KernelChoice(name, problem.shape, list(best.steps), best.schedule, result.root.cycles,
-                                         result)
+                                         result, library_loop_ws_cycles=result.library_loop_ws_cycles)
         if outdir is not None:
             from liftcomp.search.report import write_trace
 
@@ -211,6 +217,21 @@ def _problem_or_none(fn: func.FuncOp, cfg: GemminiConfig, form: str, seed: int, 
         return GemminiProblem.from_function(fn, cfg, form=form, seed=seed, dyn_size=dyn_size, workers=workers)
     except LiftcompError:
         return None
+
+
+def _loop_ws_reference(problem: GemminiProblem) -> int | None:
+    """Cycles of the library's tiles as one loop_ws per tile (what gemmini.h's tiled_matmul_auto
+    issues), so speedups can be read against that too; None if the search started from it or
+    loop_ws cannot run the kernel."""
+    start = problem.initial()
+    if start.form == "loop_ws":
+        return None
+    try:
+        ws = apply_steps(start, [Step("form", {"form": "loop_ws"})], problem.ctx)
+    except LiftcompError:
+        return None
+    m = problem.evaluate(ws)
+    return m.cycles if m.correct else None
 
 
 def _replay_freeform(problem: GemminiProblem, text: str) -> str:

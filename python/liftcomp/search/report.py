@@ -54,6 +54,8 @@ def table_rows(results: Sequence[SearchResult]) -> list[dict[str, Any]]:
             "bound_util": r.bound.utilization,
             "of_bound": r.bound.cycles / r.best.cycles,
             "speedup": r.root.cycles / r.best.cycles,
+            "library_loop_ws_cycles": r.library_loop_ws_cycles,
+            "speedup_vs_loop_ws": None if r.library_loop_ws_cycles is None else r.library_loop_ws_cycles / r.best.cycles,
             "evaluated": r.evaluated,
             "seconds": r.seconds,
             "steps": ", ".join(str(s) for s in r.best.steps) or "(library)",
@@ -67,12 +69,13 @@ def print_table(results: Sequence[SearchResult]) -> None:
 
     t = Table(title="Schedule search")
     for col in ("kernel", "library cycles", "util", "searched cycles", "util", "bound util", "of bound", "speedup",
-                "evals", "time", "steps"):
+                "vs loop_ws", "evals", "time", "steps"):
         t.add_column(col, justify="left" if col in ("kernel", "steps") else "right")
     for row in table_rows(results):
         t.add_row(row["kernel"], str(row["library_cycles"]), f"{row['library_util']:.1%}", str(row["best_cycles"]),
                   f"{row['best_util']:.1%}", f"{row['bound_util']:.1%}", f"{row['of_bound']:.1%}",
-                  f"{row['speedup']:.2f}x", str(row["evaluated"]), f"{row['seconds']:.0f}s", row["steps"])
+                  f"{row['speedup']:.2f}x",
+                  "-" if row["speedup_vs_loop_ws"] is None else f"{row['speedup_vs_loop_ws']:.2f}x", str(row["evaluated"]), f"{row['seconds']:.0f}s", row["steps"])
     console = Console(stderr=True)
     if not console.is_terminal:
         console = Console(stderr=True, width=220)

@@ -26,6 +26,10 @@ class GemminiConfig:
     """mvin/mvout to the scratchpad move at most 4 dim-wide blocks (64 B of int8) per row."""
     max_block_len_acc: int = 1
     """mvin/mvout to the accumulator move at most 1 dim-wide block (64 B of int32) per row."""
+    array_output_bits: int = 20
+    """Width of the values the PEs pass on and emit (defaultConfig `spatialArrayOutputType`
+    SInt(20)). In the output-stationary dataflow the PEs' partial sums wrap at this width and the
+    drained results are clipped to it (PE.scala), so OS is exact only while they fit."""
 
     # --- DMA (defaultConfig: dma_buswidth 128, dma_maxbytes 64, max_in_flight_mem_reqs 16) ---
     dma_beat_bytes: int = 16
@@ -59,6 +63,12 @@ class GemminiConfig:
     """*model*: unit busy time of a config instruction."""
     preload_cycles: int = 1
     """*model*: execute-unit cycles of a preload (the weight shift-in overlaps the next compute)."""
+    transposer_latency: int = 16
+    """*model*: cycles A spends in the DIM x DIM transposer that OS feeds it through (Gemmini's
+    README: OS uses the transposer even without a requested transposition)."""
+    os_drain_cycles: int = 16
+    """*model*: cycles an OS result takes to shift out of the DIM rows of PEs (it leaves while the
+    next accumulation computes, so it adds latency, not execute-unit time)."""
 
     @property
     def sp_rows(self) -> int:
@@ -72,6 +82,11 @@ class GemminiConfig:
     def fill_latency(self) -> int:
         """Cycles from the last row of A entering the array to its results in the accumulator."""
         return 2 * self.dim + self.spad_read_delay + self.acc_latency
+
+    @property
+    def os_fill_latency(self) -> int:
+        """Cycles from an OS compute's last input row to its drained results in the accumulator."""
+        return self.fill_latency + self.transposer_latency + self.os_drain_cycles
 
     def dma_bytes_per_cycle(self) -> float:
         """Sustained DMA rate with full 64 B requests: bus-bound or latency-bound, whichever is lower."""

@@ -202,23 +202,33 @@ class MvoutOp(_DmaOp):
 
 @irdl_op_definition
 class ConfigExOp(IRDLOperation):
-    """Execute-unit configuration: dataflow and operand transposition."""
+    """Execute-unit configuration: dataflow, operand transposition and, for OS, `sys_shift`:
+    the rounding right shift applied to results as they leave the array (absent: 0; the WS
+    dataflow ignores it, as the PEs do)."""
 
     name = "gemmini.config_ex"
     dataflow = prop_def(StringAttr, default_value=StringAttr("WS"))
     a_transpose = opt_prop_def(UnitAttr)
     b_transpose = opt_prop_def(UnitAttr)
+    sys_shift = opt_prop_def(IntegerAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "attr-dict"
 
-    def __init__(self, dataflow: str = "WS", a_transpose: bool = False, b_transpose: bool = False):
+    def __init__(self, dataflow: str = "WS", a_transpose: bool = False, b_transpose: bool = False,
+                 sys_shift: int = 0):
         props: dict[str, Attribute] = {"dataflow": StringAttr(dataflow)}
         if a_transpose:
             props["a_transpose"] = UnitAttr()
         if b_transpose:
             props["b_transpose"] = UnitAttr()
+        if sys_shift:
+            props["sys_shift"] = IntegerAttr(sys_shift, i64)
         super().__init__(properties=props)
+
+    @property
+    def shift(self) -> int:
+        return 0 if self.sys_shift is None else self.sys_shift.value.data
 
     def verify_(self) -> None:
         df = self.dataflow.data
@@ -229,6 +239,9 @@ class ConfigExOp(IRDLOperation):
             raise VerifyException(f"'{self.name}': OS dataflow cannot transpose B alone")
         if df == "WS" and a_t and b_t:
             raise VerifyException(f"'{self.name}': WS dataflow cannot transpose both A and B")
+        # The PEs' shift amount is log2(accType width) = 5 bits wide (PE.scala's PEControl).
+        if not 0 <= self.shift < 32:
+            raise VerifyException(f"'{self.name}': sys_shift = {self.shift} is outside [0, 31]")
 
 
 @irdl_op_definition
@@ -309,10 +322,12 @@ class ConfigStOp(IRDLOperation):
 
 @irdl_op_definition
 class PreloadOp(IRDLOperation):
-    """Preload B (WS: weights into the array) and name where the next compute's C goes.
+    """Preload B (WS: weights into the array) or D (OS: int8 scratchpad rows that seed the PEs'
+    accumulators) and name where the next compute's C goes.
 
-    Without `b_addr` (GARBAGE) the weights of the array are kept for compute_accumulated (WS).
-    Without `c_addr` the results are dropped."""
+    Without `b_addr` (GARBAGE) the weights of the array are kept for compute_accumulated (WS), or
+    the PEs start from zero (OS). Without `c_addr` the results are dropped (OS: they stay in the
+    PEs for compute_accumulated)."""
 
     name = "gemmini.preload"
     b_addr = opt_operand_def(IndexType)
@@ -404,14 +419,16 @@ class _ComputeOp(IRDLOperation):
 
 @irdl_op_definition
 class ComputePreloadedOp(_ComputeOp):
-    """Stream A through the array using the weights of the last preload (WS)."""
+    """Stream A through the array using the weights of the last preload (WS; `bd_addr` is the
+    bias D, GARBAGE = zero), or stream A and B (`bd_addr`) into PEs seeded with the preloaded D (OS)."""
 
     name = "gemmini.compute_preloaded"
 
 
 @irdl_op_definition
 class ComputeAccumulatedOp(_ComputeOp):
-    """Stream A through the array reusing the weights already there (WS)."""
+    """Stream A through the array reusing the weights already there (WS), or stream A and B and
+    keep accumulating on the partial sums in the PEs (OS)."""
 
     name = "gemmini.compute_accumulated"
 

@@ -390,7 +390,7 @@ class _FuncEmitter:
             df = "WEIGHT_STATIONARY" if op.dataflow.data == "WS" else "OUTPUT_STATIONARY"
             at = "true" if op.a_transpose is not None else "false"
             bt = "true" if op.b_transpose is not None else "false"
-            self.line(d, f"gemmini_extended_config_ex({df}, NO_ACTIVATION, 0, 1, {at}, {bt});")
+            self.line(d, f"gemmini_extended_config_ex({df}, NO_ACTIVATION, {op.shift}, 1, {at}, {bt});")
             return
         if isinstance(op, g.ConfigLdOp):
             esz = op.elem_bits.value.data // 8

@@ -569,6 +569,10 @@ class _FuncLowering:
             # instructions with loop_ws's own buffering.
             sched = sched.with_(form="explicit", double_buffer=True, notes=(*sched.notes, "explicit: transposed operand"))
             notes.append("loop_ws with a transposed operand is not modelled: explicit instructions instead")
+        if bm.transposed and not a.transposed and sched.dataflow == "OS":
+            # config_ex forbids B^T alone in OS (the menu refuses it; a fixed schedule falls back).
+            sched = sched.with_(dataflow="WS", notes=(*sched.notes, "WS: OS forbids B^T alone"))
+            notes.append("OS cannot transpose B alone: WS instead")
         if not sched.fuse_epilogue and epilogue is not None:
             return self._unfused_epilogue(b, op, kind, result, dest, init, epilogue, sched)
         sched.check(hint, self.cfg)
@@ -687,7 +691,9 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
     assert not (a.transposed and bm.transposed), "WS cannot transpose A and B together"
     assert s.form == "explicit" or not (a.transposed or bm.transposed), "loop_ws with transposes is not modelled"
     M, K, N = a.rows, a.cols, bm.cols
-    b.insert(g.ConfigExOp("WS", a_transpose=a.transposed, b_transpose=bm.transposed))
+    assert s.dataflow == "WS" or (s.form == "explicit" and not (bm.transposed and not a.transposed)), \
+        "OS runs explicit instructions and cannot transpose B alone"
+    b.insert(g.ConfigExOp(s.dataflow, a_transpose=a.transposed, b_transpose=bm.transposed))
     if epilogue is None:
         b.insert(g.ConfigStOp(c.stride, "none", 1.0, elem_bits=32))
     else:
@@ -744,7 +750,8 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         if s.form == "loop_ws":
             _emit_loop_ws(b, tile, a, bm, c, d, first, last, dim, full, epilogue)
         else:
-            _emit_explicit_tile(b, tile, a, bm, c, d, s, cfg, first, last, full)
+            emit_tile = _emit_explicit_tile_os if s.dataflow == "OS" else _emit_explicit_tile
+            emit_tile(b, tile, a, bm, c, d, s, cfg, first, last, full)
 
     if g.const_int(nk0) == 1:
         body(True, True)
@@ -978,6 +985,67 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
         compute_k(k_first, accumulate=not first_overwrites)
     with b.for_(b.c(1), t.k_blocks, b.c(1)) as k:
         compute_k(k, accumulate=True)
+    if last:
+        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+                jd = b.mul(j, D)
+                cols = b.min(D, b.sub(t.cols_left, jd))
+                off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
+                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
+                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=full))
+
+
+def _emit_explicit_tile_os(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,
+                           cfg: GemminiConfig, first: bool | None, last: bool | None, full: bool = True) -> None:
+    """One tile in the output-stationary dataflow, after gemmini.h's sp_tiled_matmul_os: mvin D
+    (into the accumulator), B, A; for each C block (i, j) and each k-block: preload(D = GARBAGE,
+    C) then compute_preloaded(A(i, k), B(k, j)); mvout C. Each k-block starts from zero in the
+    PEs and drains into the accumulator with the accumulate flag (the first one of a product
+    without bias overwrites): one block's partial sums fit the array's output width
+    (`os_refusal`), a longer run in the PEs could wrap. Scratchpad layouts as in the WS tile."""
+    dim = cfg.dim
+    assert t.a_start is not None and t.b_start is not None and t.c_start is not None
+    tj_rows = b.c(s.tile_j * dim)
+    D = b.c(dim)
+    if d is not None and first:
+        assert t.d_off is not None
+        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+                jd = b.mul(j, D)
+                cols = b.min(D, b.sub(t.cols_left, jd))
+                off = b.add(b.add(t.d_off, b.mul(b.mul(i, D), d.stride)), jd)
+                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
+                b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
+    if not t.b_hoisted:
+        _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
+    if not t.a_hoisted:
+        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
+    # Scratchpad strides of the block grids (see _emit_a_mvins / _emit_b_mvins); OS never has B^T alone.
+    a_k_step, a_i_step = (s.tile_i * dim, dim) if a.transposed else (dim, s.tile_k * dim)
+    b_k_step, b_j_step = (dim, s.tile_k * dim) if bm.transposed else (s.tile_j * dim, dim)
+    first_overwrites = bool(first) and d is None
+    with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+        rows_i = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+        a_i = b.add(t.a_start, b.mul(i, b.c(a_i_step)))
+        with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
+            jd = b.mul(j, D)
+            cols_j = b.min(D, b.sub(t.cols_left, jd))
+            c_ij = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
+            b_j = b.add(t.b_start, b.mul(j, b.c(b_j_step)))
+
+            def block(k: SSAValue, accumulate: bool) -> None:
+                rows_k = b.min(D, b.sub(t.k_left, b.mul(k, D)))
+                a_addr = b.add(a_i, b.mul(k, b.c(a_k_step)))
+                b_addr = b.add(b_j, b.mul(k, b.c(b_k_step)))
+                b.insert(g.PreloadOp(None, c_ij, D, D, rows_i, cols_j, c_accumulate=accumulate))
+                b.insert(g.ComputePreloadedOp(a_addr, b_addr, rows_i, rows_k, rows_k, cols_j))
+
+            with b.for_(b.c(0), b.c(1), b.c(1)) as k_first:
+                block(k_first, accumulate=not first_overwrites)
+            with b.for_(b.c(1), t.k_blocks, b.c(1)) as k:
+                block(k, accumulate=True)
     if last:
         with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
             rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))

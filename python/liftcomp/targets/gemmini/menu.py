@@ -19,7 +19,7 @@ from typing import Any
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
-from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape
+from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, os_refusal
 
 
 class Refused(LiftcompError):
@@ -161,7 +161,7 @@ def _key(s: MatmulSchedule) -> tuple[Any, ...]:
 def schedule_key(s: MatmulSchedule) -> tuple[Any, ...]:
     """What makes two schedules produce the same program (notes excluded)."""
     return (s.tile_i, s.tile_j, s.tile_k, s.form, s.loop_order, s.double_buffer, s.hoist_a, s.hoist_b,
-            s.fuse_epilogue, s.a_block_len, s.b_block_len)
+            s.fuse_epilogue, s.a_block_len, s.b_block_len, s.dataflow)
 
 
 # ------------------------------------------------------------------------------- the rewrites --
@@ -251,9 +251,19 @@ def _form(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSch
 
 def _dataflow(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     if p["dataflow"] == "WS":
-        raise Refused("dataflow: the schedule already runs weight-stationary (WS)")
-    raise Refused("dataflow: output-stationary (OS) is not implemented by the lowering and the simulator "
-                  "(both model WS only)")
+        return s.with_(dataflow="WS")
+    if s.form == "loop_ws":
+        raise Refused("dataflow: the loop_ws FSM issues weight-stationary preload/compute sequences only; "
+                      "switch to form(explicit) first")
+    if ctx.b_transposed:
+        # config_ex: OS feeds A through the transposer unless A^T is requested, so B^T needs A^T too;
+        # the lowering keeps A row-major (A^T with B^T is copied on the host, the WS rule).
+        raise Refused("dataflow: OS forbids transposing B alone (B is stored transposed and the lowering "
+                      "keeps A row-major)")
+    why = os_refusal(s.with_(dataflow="OS"), ctx.config)
+    if why:
+        raise Refused(f"dataflow: {why}")
+    return s.with_(dataflow="OS")
 
 
 def _transpose(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
@@ -386,7 +396,8 @@ def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> Rooflin
     """Cycles no schedule can beat in the timing model (sim/timing.py, sim/machine.py):
 
     - execute: every (k, j) block column needs each of the M rows of A streamed once (a compute
-      is busy for its A rows), plus one preload per compute (`preload_cycles`);
+      is busy for its A rows; an OS compute for all DIM rows, so the bound holds for both
+      dataflows), plus one preload per compute (`preload_cycles`);
     - load: A and B cross the DMA at least once, in full 64-byte requests: the bus (16 B/beat)
       or the window of `dma_max_inflight` requests of `dram_latency + 4` cycles, whichever is slower;
     - store: C (int32) leaves once, one request per accumulator row of at most DIM int32, each

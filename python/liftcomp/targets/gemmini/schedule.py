@@ -15,6 +15,7 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 
 Form = Literal["loop_ws", "explicit"]
+Dataflow = Literal["WS", "OS"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class MatmulSchedule:
         applies the epilogue. No effect on a matmul without an epilogue.
     a_block_len / b_block_len: DIM-blocks per mvin row for A and B (1..max_block_len): larger
         mvins use 64-byte DMA requests.
+    dataflow: "WS" (weights preloaded, partial sums in the accumulator) or "OS" (explicit form
+        only: A and B stream, each DIM-block of K accumulates in the PEs and drains into the
+        accumulator with the accumulate flag; see `os_refusal`).
     """
 
     tile_i: int
@@ -62,6 +66,7 @@ class MatmulSchedule:
     fuse_epilogue: bool = True
     a_block_len: int = 4
     b_block_len: int = 4
+    dataflow: Dataflow = "WS"
     notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
@@ -104,6 +109,9 @@ class MatmulSchedule:
         if self.form == "loop_ws" and (self.hoist_a or self.hoist_b or self.double_buffer or self.loop_order != "ijk"
                                        or (self.a_block_len, self.b_block_len) != (cfg.max_block_len,) * 2):
             raise LiftcompError("loop_ws fixes its own order, buffering and mvin sizes: use the explicit form")
+        why_not_os = os_refusal(self, cfg)
+        if why_not_os:
+            raise LiftcompError(why_not_os)
         if self.hoist_a:
             if self.loop_order != "ijk":
                 raise LiftcompError("hoist_a needs loop order ijk")
@@ -114,6 +122,37 @@ class MatmulSchedule:
                 raise LiftcompError("hoist_b needs loop order jik")
             if shape.k > tk * dim:
                 raise LiftcompError("hoist_b needs a single k-tile (tile_k covers K)")
+
+
+def os_partial_sum_bound(k_elems: int) -> int:
+    """Largest |partial sum| of `k_elems` int8 x int8 products (from a zero start): 128 * 128 * k."""
+    return 128 * 128 * k_elems
+
+
+def os_k_blocks_per_drain(cfg: GemminiConfig = DEFAULT_CONFIG) -> int:
+    """How many DIM-blocks of K the PEs may accumulate in OS before their partial sums could leave
+    the array's signed `array_output_bits` range (where the PEs wrap and the drain clips)."""
+    limit = 2 ** (cfg.array_output_bits - 1) - 1
+    return limit // os_partial_sum_bound(cfg.dim)
+
+
+def os_refusal(s: MatmulSchedule, cfg: GemminiConfig = DEFAULT_CONFIG) -> str:
+    """Why schedule `s` cannot run with its dataflow ('' when it can). OS is exact only when no
+    partial sum that leaves the array can have been wrapped or clipped: the lowering drains every
+    DIM-block of K into the accumulator (accumulate flag), so one block's worst case must fit."""
+    if s.dataflow not in ("WS", "OS"):
+        return f"dataflow must be WS or OS, got '{s.dataflow}'"
+    if s.dataflow == "WS":
+        return ""
+    if s.form != "explicit":
+        return ("OS needs the explicit form: the loop_ws FSM (LoopMatmul) issues weight-stationary "
+                "preload/compute sequences only")
+    if os_k_blocks_per_drain(cfg) < 1:
+        bound = os_partial_sum_bound(cfg.dim)
+        return (f"OS partial sums of one {cfg.dim}-element K-block of full-range int8 reach {bound}, beyond the "
+                f"array's {cfg.array_output_bits}-bit output range (max {2 ** (cfg.array_output_bits - 1) - 1}): "
+                "they would be wrapped/clipped in the PEs")
+    return ""
 
 
 def library_schedule(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, form: Form = "explicit") -> MatmulSchedule:

@@ -7,7 +7,8 @@
  * so tests can compile the emitted C with gcc, run it, and compare with numpy.
  *
  * Default configuration: DIM 16, int8 inputs, int32 accumulator, 16384 scratchpad rows,
- * 1024 accumulator rows. Strides given to config_ld/config_st are in bytes, as in gemmini.h;
+ * 1024 accumulator rows, 20-bit array outputs (the OS dataflow's partial sums in the PEs wrap at
+ * 20 bits; drained results are shifted by sys_shift, rounding to nearest even, and clipped). Strides given to config_ld/config_st are in bytes, as in gemmini.h;
  * loop_ws strides are in elements. Errors (out-of-range rows, cols or addresses) abort.
  */
 #ifndef LIFTCOMP_GEMMINI_HOST_H
@@ -24,6 +25,7 @@
 #define BANK_NUM 4
 #define BANK_ROWS 4096
 #define ACC_ROWS 1024
+#define GH_ARRAY_OUTPUT_BITS 20
 #define MAX_BLOCK_LEN 4
 #define MAX_BLOCK_LEN_ACC 1
 #define ADDR_LEN 32
@@ -47,6 +49,10 @@ static size_t gh_st_stride;
 static int gh_st_act;
 static acc_scale_t gh_st_scale = 1.0f;
 static bool gh_a_transpose, gh_b_transpose;
+static int gh_dataflow = WEIGHT_STATIONARY;
+static unsigned gh_sys_shift;
+static int64_t gh_os_psums[DIM][DIM]; /* OS: the PEs' partial sums (GH_ARRAY_OUTPUT_BITS-bit values) */
+static bool gh_has_psums;
 static int64_t gh_weights[DIM][DIM];
 static bool gh_has_weights;
 static bool gh_pending;
@@ -79,11 +85,31 @@ static inline void gh_check(uint32_t row, size_t rows, size_t cols, size_t max_b
 
 /* ------------------------------------------------------------------------ configuration -- */
 #define gemmini_extended_config_ex(dataflow, sys_act, sys_shift, A_stride, A_transpose, B_transpose) \
-  gh_config_ex((dataflow), (A_transpose), (B_transpose))
-static inline void gh_config_ex(int dataflow, bool a_t, bool b_t) {
-  if (dataflow != WEIGHT_STATIONARY) gh_fail("only the WS dataflow is implemented");
+  gh_config_ex((dataflow), (sys_shift), (A_transpose), (B_transpose))
+static inline void gh_config_ex(int dataflow, unsigned sys_shift, bool a_t, bool b_t) {
+  if (dataflow != WEIGHT_STATIONARY && dataflow != OUTPUT_STATIONARY) gh_fail("unknown dataflow");
+  if (dataflow == OUTPUT_STATIONARY && b_t && !a_t) gh_fail("the OS dataflow cannot transpose B alone");
+  if (dataflow == WEIGHT_STATIONARY && a_t && b_t) gh_fail("the WS dataflow cannot transpose A and B together");
+  if (sys_shift > 31) gh_fail("sys_shift outside [0, 31]");
+  gh_dataflow = dataflow;
+  gh_sys_shift = sys_shift;
   gh_a_transpose = a_t;
   gh_b_transpose = b_t;
+}
+
+/* x reduced to a signed `bits`-bit two's-complement value. */
+static inline int64_t gh_wrap_bits(int64_t x, unsigned bits) {
+  uint64_t m = ((uint64_t)1 << bits) - 1, half = (uint64_t)1 << (bits - 1);
+  return (int64_t)((((uint64_t)x + half) & m) - half);
+}
+
+/* Arithmetic right shift rounding to nearest, ties to even. */
+static inline int64_t gh_rounding_shift(int64_t x, unsigned s) {
+  if (s == 0) return x;
+  int64_t half = (x >> (s - 1)) & 1;
+  int64_t rest = (x & (((int64_t)1 << (s - 1)) - 1)) != 0;
+  int64_t odd = (x >> s) & 1;
+  return (x >> s) + (half & (rest | odd));
 }
 
 #define gemmini_extended3_config_ld(stride, scale, shrunk, id) gh_config_ld((stride), (scale), (shrunk), (id))
@@ -179,8 +205,16 @@ static inline void gh_preload(uint32_t b, uint32_t c, size_t b_cols, size_t b_ro
 #define gemmini_extended_preload(BD, C, BD_cols, BD_rows, C_cols, C_rows) \
   gh_preload((BD), (C), (BD_cols), (BD_rows), (C_cols), (C_rows))
 
-static inline void gh_compute(bool preloaded, uint32_t a, uint32_t bd, size_t a_cols, size_t a_rows) {
+static inline void gh_compute_os(bool preloaded, uint32_t a, uint32_t b, size_t a_cols, size_t a_rows, size_t b_cols,
+                                 size_t b_rows);
+
+static inline void gh_compute(bool preloaded, uint32_t a, uint32_t bd, size_t a_cols, size_t a_rows, size_t bd_cols,
+                              size_t bd_rows) {
   if (!gh_pending) gh_fail("compute without a preceding preload");
+  if (gh_dataflow == OUTPUT_STATIONARY) {
+    gh_compute_os(preloaded, a, bd, a_cols, a_rows, bd_cols, bd_rows);
+    return;
+  }
   if (bd != GARBAGE_ADDR) gh_fail("in WS the compute's BD address must be GARBAGE");
   if (a_rows < 1 || a_rows > DIM || a_cols < 1 || a_cols > DIM) gh_fail("compute A sizes outside [1, DIM]");
   gh_pending = false;
@@ -223,10 +257,66 @@ static inline void gh_compute(bool preloaded, uint32_t a, uint32_t bd, size_t a_
       }
     }
 }
+
+/* OS: A and B stream from the scratchpad into the PEs' partial sums, which compute_preloaded first
+ * resets to the preloaded D (int8 scratchpad rows, GARBAGE: zeros); a named C receives the sums
+ * shifted and clipped to the array's output width (accumulator: sign-extended int32). */
+static inline void gh_compute_os(bool preloaded, uint32_t a, uint32_t b, size_t a_cols, size_t a_rows, size_t b_cols,
+                                 size_t b_rows) {
+  if (a_rows < 1 || a_rows > DIM || a_cols < 1 || a_cols > DIM || b_rows < 1 || b_rows > DIM || b_cols < 1 ||
+      b_cols > DIM)
+    gh_fail("compute sizes outside [1, DIM]");
+  if (a == GARBAGE_ADDR && b != GARBAGE_ADDR) gh_fail("OS compute with a GARBAGE A and a real B");
+  gh_pending = false;
+  if (preloaded) {
+    memset(gh_os_psums, 0, sizeof gh_os_psums);
+    if (gh_pre_b != GARBAGE_ADDR) {
+      uint32_t dr = gh_row(gh_pre_b);
+      if (gh_is_acc(gh_pre_b)) gh_fail("OS preloads D from the scratchpad only");
+      gh_check(dr, gh_pre_b_rows, gh_pre_b_cols, 1, false);
+      for (size_t i = 0; i < gh_pre_b_rows; i++)
+        for (size_t j = 0; j < gh_pre_b_cols; j++) gh_os_psums[i][j] = gh_spad[dr + i][j];
+    }
+    gh_has_psums = true;
+  } else if (!gh_has_psums) {
+    gh_fail("compute_accumulated before any compute_preloaded");
+  }
+  if (a != GARBAGE_ADDR && b != GARBAGE_ADDR) {
+    uint32_t ar = gh_row(a), br = gh_row(b);
+    gh_check(ar, gh_a_transpose ? a_cols : a_rows, DIM, 1, false);
+    gh_check(br, gh_b_transpose ? b_cols : b_rows, DIM, 1, false);
+    size_t kk = a_cols < b_rows ? a_cols : b_rows;
+    for (size_t i = 0; i < a_rows; i++)
+      for (size_t j = 0; j < b_cols; j++) {
+        int64_t s = gh_os_psums[i][j];
+        for (size_t k = 0; k < kk; k++)
+          s += (int64_t)(gh_a_transpose ? gh_spad[ar + k][i] : gh_spad[ar + i][k]) *
+               (int64_t)(gh_b_transpose ? gh_spad[br + j][k] : gh_spad[br + k][j]);
+        gh_os_psums[i][j] = gh_wrap_bits(s, GH_ARRAY_OUTPUT_BITS);
+      }
+  }
+  if (gh_pre_c == GARBAGE_ADDR) return;
+  const int64_t hi = ((int64_t)1 << (GH_ARRAY_OUTPUT_BITS - 1)) - 1, lo = -hi - 1;
+  uint32_t cr = gh_row(gh_pre_c);
+  bool acc = gh_is_acc(gh_pre_c);
+  bool accumulate = (gh_pre_c >> 30) & 1;
+  for (size_t i = 0; i < gh_pre_c_rows; i++)
+    for (size_t j = 0; j < gh_pre_c_cols; j++) {
+      int64_t x = gh_rounding_shift(gh_os_psums[i][j], gh_sys_shift);
+      x = x > hi ? hi : (x < lo ? lo : x);
+      if (acc) {
+        acc_t *dst = &gh_acc[cr + i][j];
+        *dst = accumulate ? (acc_t)((uint32_t)*dst + (uint32_t)x) : (acc_t)x;
+      } else {
+        gh_spad[cr + i][j] = (elem_t)(x > 127 ? 127 : (x < -128 ? -128 : x));
+      }
+    }
+}
+
 #define gemmini_extended_compute_preloaded(A, BD, A_cols, A_rows, BD_cols, BD_rows) \
-  gh_compute(true, (A), (BD), (A_cols), (A_rows))
+  gh_compute(true, (A), (BD), (A_cols), (A_rows), (BD_cols), (BD_rows))
 #define gemmini_extended_compute_accumulated(A, BD, A_cols, A_rows, BD_cols, BD_rows) \
-  gh_compute(false, (A), (BD), (A_cols), (A_rows))
+  gh_compute(false, (A), (BD), (A_cols), (A_rows), (BD_cols), (BD_rows))
 
 /* ------------------------------------------------------------------------ loop_ws FSM -- */
 /* As gemmini.h's sp_tiled_matmul_ws, on the half of the scratchpad/accumulator the FSM owns. */
@@ -237,6 +327,7 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
                             int a_spad_id, int b_spad_id, bool is_resadd) {
   (void)low_D; (void)act; (void)a_spad_id; (void)b_spad_id;
   if (A_transpose || B_transpose || is_resadd) gh_fail("loop_ws: transposes and resadd are not implemented");
+  if (gh_dataflow != WEIGHT_STATIONARY) gh_fail("loop_ws issues WS sequences: config_ex WS first");
   const size_t half_sp = BANK_NUM * BANK_ROWS / 2, half_acc = ACC_ROWS / 2;
   if ((I * K + K * J) * DIM > half_sp || I * J * DIM > half_acc) gh_fail("loop_ws tile too large");
   const uint32_t a_start = gh_fsm_sp_half * half_sp;
@@ -278,7 +369,7 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
         uint32_t c_addr = ACC | ((accumulate_always || k > 0) ? ACCUM : 0) | (c_start + (i * J + j) * DIM);
         gh_preload(i == 0 ? b_start + (k * J + j) * DIM : GARBAGE_ADDR, c_addr, GH_COLS_J(j), GH_ROWS_K(k),
                    GH_COLS_J(j), GH_ROWS_I(i));
-        gh_compute(i == 0, a_start + (i * K + k) * DIM, GARBAGE_ADDR, GH_ROWS_K(k), GH_ROWS_I(i));
+        gh_compute(i == 0, a_start + (i * K + k) * DIM, GARBAGE_ADDR, GH_ROWS_K(k), GH_ROWS_I(i), DIM, DIM);
       }
   if (C != NULL)
     for (size_t i = 0; i < I; i++)

@@ -10,6 +10,14 @@ Functional semantics (bit-exact with include/gemmini_host.h, which the emitted C
   compute_accumulated), as a destination no write.
 - Elements of a local block outside an instruction's rows x cols keep their old contents;
   compute reads only a_rows x a_cols of A and b_rows x b_cols of B (the rest is zero).
+- Output-stationary (OS, gemmini PE.scala / ExecuteController.scala): preload seeds the PEs'
+  accumulators with D (int8 scratchpad rows; GARBAGE: zeros) and names C; compute_preloaded
+  restarts from that D, compute_accumulated keeps the PEs' partial sums; A and B (`bd_addr`) both
+  stream from the scratchpad. The PEs keep `array_output_bits` (20) bits: each MAC result wraps
+  to that width (MacUnit's output type). A named C receives `clip(round_shift(psum, sys_shift))`
+  (rounding right shift, ties to even; clipped to the output width): into the accumulator
+  sign-extended to int32 (accumulate flag: add with wrap-around), into the scratchpad saturated
+  to int8.
 """
 
 from __future__ import annotations
@@ -41,6 +49,29 @@ def saturate(x: Array, dtype: type[np.integer[Any]]) -> Array:
     return np.clip(x, info.min, info.max).astype(dtype)
 
 
+def wrap_bits(x: Array, bits: int) -> Array:
+    """x (int64) reduced to a signed `bits`-bit two's-complement value (what a narrower register keeps)."""
+    half = np.int64(1) << np.int64(bits - 1)
+    return ((x + half) & ((half << np.int64(1)) - 1)) - half
+
+
+def clip_bits(x: Array, bits: int) -> Array:
+    """x saturated to the signed `bits`-bit range (Arithmetic.scala's clippedToWidthOf)."""
+    half = 1 << (bits - 1)
+    return np.clip(x, -half, half - 1)
+
+
+def rounding_shift(x: Array, shift: int) -> Array:
+    """Arithmetic right shift by `shift` rounding to nearest, ties to even (Arithmetic.scala's SInt `>>`)."""
+    if shift == 0:
+        return x
+    s = np.int64(shift)
+    half = (x >> (s - 1)) & 1
+    rest = (x & ((np.int64(1) << (s - 1)) - 1)) != 0
+    odd = (x >> s) & 1
+    return (x >> s) + (half & (rest | odd).astype(np.int64))
+
+
 class Machine:
     def __init__(self, cfg: GemminiConfig, functional: bool = True):
         self.cfg = cfg
@@ -53,6 +84,7 @@ class Machine:
         self.dataflow = "WS"
         self.a_transpose = False
         self.b_transpose = False
+        self.sys_shift = 0
         self.ld_stride = [0, 0, 0]
         self.ld_scale = [1.0, 1.0, 1.0]
         self.ld_bits = [8, 8, 8]
@@ -62,6 +94,8 @@ class Machine:
         self.st_bits = 8
         # Array state.
         self.weights: Array | None = None
+        # OS: the PEs' partial sums (int64 holding array_output_bits-bit values).
+        self.os_psums: Array | None = None
         self.pending: tuple[int | None, int, int, int | None, int, int, int, bool] | None = None
         self.macs = 0
         # loop_ws FSM state: which half each loop uses, and when each sub-FSM is next free.
@@ -75,10 +109,18 @@ class Machine:
         self.counts[name] = self.counts.get(name, 0) + 1
 
     # ------------------------------------------------------------------------------- config --
-    def config_ex(self, dataflow: str, a_transpose: bool, b_transpose: bool, issuer: str = "host") -> None:
-        if dataflow != "WS":
-            raise SimError("the simulator supports the WS dataflow only")
+    def config_ex(self, dataflow: str, a_transpose: bool, b_transpose: bool, issuer: str = "host",
+                  sys_shift: int = 0) -> None:
+        if dataflow not in ("WS", "OS"):
+            raise SimError(f"unknown dataflow '{dataflow}'")
+        if dataflow == "OS" and b_transpose and not a_transpose:
+            raise SimError("the OS dataflow cannot transpose B alone")
+        if dataflow == "WS" and a_transpose and b_transpose:
+            raise SimError("the WS dataflow cannot transpose A and B together")
+        if not 0 <= sys_shift < 32:
+            raise SimError(f"sys_shift = {sys_shift} outside [0, 31]")
         self.dataflow, self.a_transpose, self.b_transpose = dataflow, a_transpose, b_transpose
+        self.sys_shift = sys_shift
         t = self.timing
         # A dataflow change drains the array first.
         self._issue(EX, self.cfg.config_cycles, 0, issuer, after=t.ex_last_done)
@@ -258,7 +300,9 @@ class Machine:
         c_mem = SPAD if c_space == "spad" else ACC
         self.pending = (b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_accumulate)
         t = self.timing
-        reads = (t.block_range(SPAD, b_addr, b_rows if not self.b_transpose else b_cols),) if b_addr is not None else ()
+        # WS reads the weights B (transposed: b_cols rows); OS reads D, never transposed.
+        b_span = b_cols if (self.b_transpose and self.dataflow == "WS") else b_rows
+        reads = (t.block_range(SPAD, b_addr, b_span),) if b_addr is not None else ()
         self._issue(EX, self.cfg.preload_cycles, 0, issuer, reads=reads)
         self._count("preload")
 
@@ -270,11 +314,17 @@ class Machine:
         a_rows: int,
         a_cols: int,
         issuer: str = "host",
+        bd_rows: int | None = None,
+        bd_cols: int | None = None,
     ) -> None:
         cfg = self.cfg
         dim = cfg.dim
         if self.pending is None:
             raise SimError("compute without a preceding preload")
+        if self.dataflow == "OS":
+            self._compute_os(preloaded, a_addr, bd_addr, a_rows, a_cols,
+                             dim if bd_rows is None else bd_rows, dim if bd_cols is None else bd_cols, issuer)
+            return
         if bd_addr is not None:
             raise SimError("in WS the compute's BD address must be GARBAGE (absent)")
         if not (1 <= a_rows <= dim and 1 <= a_cols <= dim):
@@ -327,6 +377,74 @@ class Machine:
         self._issue(EX, busy, cfg.fill_latency, issuer, reads=reads, writes=writes)
         self._count("compute_preloaded" if preloaded else "compute_accumulated")
 
+    def _os_operand(self, addr: int, rows: int, cols: int, transposed: bool) -> Array:
+        """A rows x cols operand from the scratchpad (stored transposed: element (r, c) at row addr + c),
+        zero-padded to DIM x DIM, as int64."""
+        dim = self.cfg.dim
+        out = np.zeros((dim, dim), dtype=np.int64)
+        if transposed:
+            out[:rows, :cols] = self.spad[addr : addr + cols, :rows].T
+        else:
+            out[:rows, :cols] = self.spad[addr : addr + rows, :cols]
+        return out
+
+    def _compute_os(self, preloaded: bool, a_addr: int | None, b_addr: int | None, a_rows: int, a_cols: int,
+                    b_rows: int, b_cols: int, issuer: str) -> None:
+        """OS compute: A (a_rows x a_cols) times B (b_rows x b_cols) added to the PEs' partial sums,
+        which compute_preloaded first resets to the preloaded D; then drained into C if named."""
+        cfg = self.cfg
+        dim = cfg.dim
+        bits = cfg.array_output_bits
+        for what, v in (("a_rows", a_rows), ("a_cols", a_cols), ("bd_rows", b_rows), ("bd_cols", b_cols)):
+            if not 1 <= v <= dim:
+                raise SimError(f"compute {what} = {v} outside [1, {dim}]")
+        if a_addr is not None:
+            self._check_local("spad", a_addr, a_cols if self.a_transpose else a_rows, dim, 1)
+        if b_addr is not None:
+            self._check_local("spad", b_addr, b_cols if self.b_transpose else b_rows, dim, 1)
+        if a_addr is None and b_addr is not None:
+            raise SimError("OS compute with a GARBAGE A and a real B multiplies undefined data")
+        assert self.pending is not None
+        d_addr, d_rows, d_cols, c_addr, c_rows, c_cols, c_mem, c_acc = self.pending
+        self.pending = None
+        if not preloaded and self.os_psums is None:
+            raise SimError("compute_accumulated before any compute_preloaded: no partial sums in the array")
+        if self.functional:
+            if preloaded:
+                psums = np.zeros((dim, dim), dtype=np.int64)
+                if d_addr is not None:
+                    psums[:d_rows, :d_cols] = self.spad[d_addr : d_addr + d_rows, :d_cols]
+                self.os_psums = psums
+            assert self.os_psums is not None
+            if a_addr is not None and b_addr is not None:
+                a = self._os_operand(a_addr, a_rows, a_cols, self.a_transpose)
+                b = self._os_operand(b_addr, b_rows, b_cols, self.b_transpose)
+                # Wrapping once at the end equals wrapping after every MAC (arithmetic mod 2^bits).
+                self.os_psums = wrap_bits(self.os_psums + a @ b, bits)
+            if c_addr is not None:
+                out = clip_bits(rounding_shift(self.os_psums[:c_rows, :c_cols], self.sys_shift), bits)
+                if c_mem == ACC:
+                    dst = self.acc[c_addr : c_addr + c_rows, :c_cols]
+                    if c_acc:
+                        dst += out.astype(np.int32)
+                    else:
+                        dst[...] = out.astype(np.int32)
+                else:
+                    self.spad[c_addr : c_addr + c_rows, :c_cols] = saturate(out, np.int8)
+        elif preloaded:
+            self.os_psums = np.zeros((1, 1), dtype=np.int64)  # timing only: partial sums exist, values unused
+        if a_addr is not None and b_addr is not None:
+            self.macs += a_rows * min(a_cols, b_rows) * b_cols
+        t = self.timing
+        reads = tuple(t.block_range(SPAD, addr, span) for addr, span in
+                      ((a_addr, a_cols if self.a_transpose else a_rows), (b_addr, b_cols if self.b_transpose else b_rows))
+                      if addr is not None)
+        writes = (t.block_range(c_mem, c_addr, c_rows),) if c_addr is not None else ()
+        # Both operands stream all DIM rows through the array (ExecuteController feeds total_rows =
+        # DIM outside WS); the drained result arrives after the transposer and the shift-out.
+        self._issue(EX, dim, cfg.os_fill_latency, issuer, reads=reads, writes=writes)
+        self._count("compute_preloaded" if preloaded else "compute_accumulated")
+
     # ------------------------------------------------------------------------------- loop_ws --
     def loop_ws(
         self,
@@ -350,6 +468,8 @@ class Machine:
             raise SimError(f"loop_ws tile {I}x{J}x{K} blocks exceeds half the scratchpad or accumulator")
         if self.a_transpose or self.b_transpose:
             raise SimError("loop_ws with transposed operands is not modelled")
+        if self.dataflow != "WS":
+            raise SimError("loop_ws in the OS dataflow: the FSM issues weight-stationary preload/compute sequences")
         t = self.timing
         # The FSM holds two loops at once: the host waits for the loop before last to be issued.
         if len(self.fsm_loop_ends) >= 2:

@@ -486,7 +486,8 @@ class CompiledFunction:
 
         if isinstance(op, g.ConfigExOp):
             df, at, bt = op.dataflow.data, op.a_transpose is not None, op.b_transpose is not None
-            return lambda regs: m.config_ex(df, at, bt)
+            shift = op.shift
+            return lambda regs: m.config_ex(df, at, bt, sys_shift=shift)
         if isinstance(op, g.ConfigLdOp):
             s, i, sc, eb = S(op.stride), op.id.value.data, op.scale.value.data, op.elem_bits.value.data
             return lambda regs: m.config_ld(regs[s], i, sc, eb)
@@ -529,10 +530,11 @@ class CompiledFunction:
         if isinstance(op, (g.ComputePreloadedOp, g.ComputeAccumulatedOp)):
             pre = isinstance(op, g.ComputePreloadedOp)
             a, bd = opt(op.a_addr), opt(op.bd_addr)
-            ar, ac = S(op.a_rows), S(op.a_cols)
+            ar, ac, bdr, bdc = S(op.a_rows), S(op.a_cols), S(op.bd_rows), S(op.bd_cols)
 
             def compute(regs: Regs) -> None:
-                m.compute(pre, None if a is None else regs[a], None if bd is None else regs[bd], regs[ar], regs[ac])
+                m.compute(pre, None if a is None else regs[a], None if bd is None else regs[bd], regs[ar], regs[ac],
+                          bd_rows=regs[bdr], bd_cols=regs[bdc])
 
             return compute
         if isinstance(op, g.LoopWsOp):
