@@ -118,6 +118,10 @@ def test_compile_search_then_replay_same_cycles(tmp_path: Path) -> None:
     k2 = rep2["kernels"][0]
     assert k2["cycles"] == k["cycles"] and k2["steps"] == k["steps"] and k2["correct"] is True
     assert k2["baseline_cycles"] == k["baseline_cycles"]
+    # The loop_ws reference is the library's tiles compiled in gemmini.h's own form.
+    ws = compile_file(src, tmp_path / "w", form="loop_ws")["kernels"][0]
+    assert k["baseline_loop_ws_cycles"] == ws["cycles"]
+    assert k["speedup_vs_loop_ws"] == round(ws["cycles"] / k["cycles"], 4)
 
 
 def test_bad_schedule_file_is_a_clear_error(tmp_path: Path) -> None:
