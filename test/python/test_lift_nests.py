@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 from liftcomp.executor import Interpreter
 from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_pipeline
@@ -257,3 +258,30 @@ def test_single_nest_function_keeps_whole_function_lifting() -> None:
     module, r = lift(HEAD + ADD + TAIL)
     assert (r.status, r.scope, r.proof, r.program) == ("lifted", "function", "proved", "c[0:n] = (a[0:n] + b[0:n])")
     assert loops_of(module) == []
+
+
+def test_lowering_failure_keeps_that_nest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nest whose program cannot be emitted stays a loop; the other nests are still raised."""
+    from liftcomp.lift import to_linalg
+
+    real = to_linalg.emit_program
+
+    def failing(fn: func.FuncOp, prog: Any, decls: Any) -> None:
+        if any(d.name == "h" for d in decls) and "c" in {d.name for d in decls}:
+            raise to_linalg.LoweringError("no lowering for this test")
+        real(fn, prog, decls)
+
+    monkeypatch.setattr(to_linalg, "emit_program", failing)
+    consumer = """  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %b[%i] : memref<?xi32>
+    %y = memref.load %h[%i] : memref<?xi32>
+    %s = arith.addi %x, %y : i32
+    memref.store %s, %c[%i] : memref<?xi32>
+  }
+"""
+    src = HEAD + ADD + HIST + consumer + TAIL
+    module, r = lift(src)
+    assert [n.status for n in r.nests] == ["lifted", "unchanged", "unchanged"]
+    assert "lowering to linalg failed: no lowering for this test" in (r.nests[2].reason or "")
+    assert r.status == "partial" and loops_of(module) == ["scf.for", "scf.for"]
+    assert_same_as_original(src, module, hist_inputs)
