@@ -36,8 +36,8 @@ _LOCAL_BUFFERS = ("memref.alloc", "memref.alloca")
 
 def top_level_nests(fn: func.FuncOp) -> list[Operation]:
     """The function's maximal loop nests, in order."""
-    if fn.is_declaration:
-        return []
+    if fn.is_declaration or len(fn.body.blocks) != 1:
+        return []  # no body, or control flow between blocks (not split: nests may not run in order)
     return [op for op in fn.body.block.ops if op.name in _LOOPS]
 
 
