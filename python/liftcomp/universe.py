@@ -36,6 +36,11 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LiftcompLowerGemminiPass
 
+    def gemmini_cleanup() -> type[ModulePass]:
+        from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import LiftcompGemminiCleanupPass
+
+        return LiftcompGemminiCleanupPass
+
     def test_bridge() -> type[ModulePass]:
         from liftcomp.interop.liftcomp_test_bridge import LiftcompTestBridgePass
 
@@ -44,6 +49,7 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "liftcomp-raise": raise_pass,
         "liftcomp-lower-gemmini": lower_gemmini,
+        "liftcomp-gemmini-cleanup": gemmini_cleanup,
         "liftcomp-test-bridge": test_bridge,
     }
 

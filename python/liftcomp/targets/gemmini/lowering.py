@@ -47,6 +47,7 @@ class LowerOptions:
     form: Form = "explicit"
     schedule: ScheduleChoice = None
     config: GemminiConfig = DEFAULT_CONFIG
+    cleanup: bool = False  # run liftcomp-gemmini-cleanup on every function (schedules may ask for it too)
 
     def schedule_for(self, shape: MatmulShape) -> MatmulSchedule:
         s = self.schedule
@@ -108,9 +109,16 @@ def lower_module_with_report(module: ModuleOp, options: LowerOptions | None = No
 
 
 def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
+    from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import cleanup_function
+
     report = LoweringReport()
     for fn in [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
+        first = len(report.kernels)
         _FuncLowering(fn, options, report).run()
+        # A schedule with remove_redundant_config cleans up the whole function it belongs to.
+        if options.cleanup or any(k.schedule is not None and k.schedule.remove_redundant_config
+                                  for k in report.kernels[first:]):
+            cleanup_function(fn)
     return report
 
 
@@ -713,6 +721,20 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         "k": b.ceildiv(K, b.c(tk * dim)),
     }
     nk0 = n_tiles["k"]
+    # acc_resident off: between k-tiles a tile's partial sums leave the accumulator in full int32
+    # (to C itself, or the int32 temporary of an unfused epilogue) and come back through mvin id 2.
+    spill = not s.acc_resident and g.const_int(nk0) != 1
+    switch_ld2 = False
+    if spill:
+        if not full or s.form != "explicit":
+            raise LiftcompError("spilling partial sums (acc_resident off) needs the explicit form and an int32 "
+                                "result (fuse_epilogue off)")
+        if d is None:
+            b.insert(g.ConfigLdOp(c.stride, 2, elem_bits=32))
+        else:
+            # One load id serves the bias and the spilled sums: switch its stride unless they agree.
+            cs, ds = g.const_int(c.stride), g.const_int(d.stride)
+            switch_ld2 = not (d.mem is c.mem or d.stride is c.stride or (cs is not None and cs == ds))
     ivs: dict[str, SSAValue] = {}
     ctx_stack = []
     hoisted: dict[str, SSAValue] = {}
@@ -720,6 +742,11 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         cm = b.for_(b.c(0), n_tiles[letter], b.c(1))
         ivs[letter] = cm.__enter__()
         ctx_stack.append(cm)
+        if spill and letter == "k":
+            # Partial sums come back from DRAM: the previous k-tile's mvouts must have landed
+            # (Gemmini orders its units by local addresses only).
+            with b.if_(b.insert(arith.CmpiOp(ivs["k"], b.c(0), "ne")).results[0]):
+                b.insert(g.FenceOp())
         if s.hoist_a and letter == "i":
             hoisted["a_start"] = _emit_hoisted_a(b, a, ivs["i"], s, cfg, M, K)
         if s.hoist_b and letter == "j":
@@ -747,11 +774,19 @@ def emit_matmul(b: IRBuilder, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulS
         tile.set_layout(b, s, cfg, i0, j0, k0, n_tiles, hoisted)
 
     def body(first: bool | None, last: bool | None) -> None:
+        if spill and not first:
+            if switch_ld2:
+                b.insert(g.ConfigLdOp(c.stride, 2, elem_bits=32))
+            _emit_acc_moves(b, tile, s, cfg, c, tile.c_off, out=False)
+        elif spill and switch_ld2 and d is not None:
+            b.insert(g.ConfigLdOp(d.stride, 2, elem_bits=32))
         if s.form == "loop_ws":
             _emit_loop_ws(b, tile, a, bm, c, d, first, last, dim, full, epilogue)
         else:
             emit_tile = _emit_explicit_tile_os if s.dataflow == "OS" else _emit_explicit_tile
             emit_tile(b, tile, a, bm, c, d, s, cfg, first, last, full)
+        if spill and not last:
+            _emit_acc_moves(b, tile, s, cfg, c, tile.c_off, out=True)
 
     if g.const_int(nk0) == 1:
         body(True, True)
@@ -807,9 +842,12 @@ class _Tile:
             for letter in order:
                 iv = {"i": i0, "j": j0, "k": k0}[letter]
                 t = b.add(b.mul(t, n_tiles[letter]), iv)
+            # The C tile keeps its half across its k-tiles, unless its partial sums are spilled
+            # between them (acc_resident off): then every tile alternates.
+            spill = not s.acc_resident and g.const_int(n_tiles["k"]) != 1
             ct = b.c(0)
-            for letter in order[:-1]:
-                iv = {"i": i0, "j": j0}[letter]
+            for letter in order if spill else order[:-1]:
+                iv = {"i": i0, "j": j0, "k": k0}[letter]
                 ct = b.add(b.mul(ct, n_tiles[letter]), iv)
             par = b.insert(arith.RemSIOp(t, b.c(2))).results[0]
             cpar = b.insert(arith.RemSIOp(ct, b.c(2))).results[0]
@@ -869,6 +907,143 @@ def _emit_hoisted_b(b: IRBuilder, bm: Mat, j0: SSAValue, s: MatmulSchedule, cfg:
     return b_start
 
 
+@dataclass
+class _Idx:
+    """A loop index as the body of `_for_unrolled` sees it: `iv + offset`, where copy r of an
+    unrolled iteration has offset r * step. Copies of one unrolled iteration (`shared` set) are
+    all whole blocks (`full`) and share the values computed by the first copy, so each further
+    copy costs one add per address instead of a multiply, an add and a min."""
+
+    b: IRBuilder
+    iv: SSAValue
+    offset: int = 0
+    full: bool = False
+    shared: dict[Any, SSAValue] | None = None
+
+    def once(self, key: Any, make: Callable[[], SSAValue]) -> SSAValue:
+        """make(), computed once per unrolled iteration (every time when not unrolled)."""
+        if self.shared is None:
+            return make()
+        v = self.shared.get(key)
+        if v is None:
+            v = make()
+            self.shared[key] = v
+        return v
+
+    def lin(self, base: SSAValue, coeff: int | SSAValue) -> SSAValue:
+        """base + (iv + offset) * coeff."""
+        b = self.b
+        cv = coeff if isinstance(coeff, SSAValue) else b.c(coeff)
+        prod = self.once(("mul", id(cv)), lambda: b.mul(self.iv, cv))
+        group = self.once(("lin", id(base), id(cv)), lambda: b.add(base, prod))
+        if self.offset == 0:
+            return group
+        k = g.const_int(cv)
+        return b.add(group, b.c(self.offset * k) if k is not None else b.mul(b.c(self.offset), cv))
+
+
+def _divs(b: IRBuilder, x: SSAValue, y: int) -> SSAValue:
+    """x / y (x >= 0), folded when x is a constant."""
+    cx = g.const_int(x)
+    if cx is not None:
+        return b.c(cx // y)
+    return b.insert(arith.DivSIOp(x, b.c(y))).results[0]
+
+
+def _unroll_split(b: IRBuilder, lb: SSAValue, full_end: SSAValue, step: int, factor: int) -> SSAValue:
+    """Where the unrolled part of a loop from `lb` ends: lb plus the most whole groups of
+    `factor` iterations (of `step`) whose blocks all end by `full_end` (the count of whole
+    DIM-blocks), so every copy in the unrolled part touches whole blocks."""
+    span = step * factor
+    trip = b.sub(full_end, lb)
+    ct = g.const_int(trip)
+    if ct is not None:
+        trip = b.c(max(ct, 0))
+    else:
+        trip = b.insert(arith.MaxSIOp(trip, b.c(0))).results[0]
+    return b.add(lb, b.mul(_divs(b, trip, span), b.c(span)))
+
+
+def _for_unrolled(b: IRBuilder, lb: SSAValue, ub: SSAValue, step: int, factor: int,
+                  body: Callable[[_Idx], None], split: SSAValue | None) -> None:
+    """for iv in [lb, ub) by `step`: body(iv). With factor > 1 (and `split` from `_unroll_split`):
+    a loop over [lb, split) by factor * step whose body holds `factor` copies of whole blocks,
+    then a remainder loop over [split, ub) with the plain body."""
+    if factor <= 1:
+        with b.for_(lb, ub, b.c(step)) as iv:
+            body(_Idx(b, iv))
+        return
+    assert split is not None
+    if g.const_int(split) is None or g.const_int(split) != g.const_int(lb):
+        with b.for_(lb, split, b.c(step * factor)) as iv:
+            shared: dict[Any, SSAValue] = {}
+            for r in range(factor):
+                body(_Idx(b, iv, r * step, True, shared))
+    if g.const_int(split) is None or g.const_int(split) != g.const_int(ub):
+        with b.for_(split, ub, b.c(step)) as iv:
+            body(_Idx(b, iv))
+
+
+def _emit_mvins_along_rows(b: IRBuilder, mem: SSAValue, mv_id: int, off0: SSAValue, addr0: SSAValue,
+                           outer: tuple[SSAValue, SSAValue, Callable[[], SSAValue], SSAValue],
+                           inner: tuple[SSAValue, int, SSAValue], factor: int, dim: int) -> None:
+    """A's (or A^T's) blocks: an outer loop over DIM-row blocks of the stored matrix (outer =
+    (blocks, elements left, DRAM offset per block (made in the loop, as gemmini.h does), scratchpad
+    rows per block)) and an inner loop along the stored rows, `step` blocks per mvin (inner =
+    (blocks, step, elements left)); block x of a row block lies x*DIM further in DRAM and in the
+    scratchpad. The inner loop is unrolled `factor` times."""
+    D = b.c(dim)
+    o_n, o_left, o_off, o_addr = outer
+    i_n, step, i_left = inner
+    split = _unroll_split(b, b.c(0), _divs(b, i_left, dim), step, factor) if factor > 1 else None
+    with b.for_(b.c(0), o_n, b.c(1)) as o:
+        rows = b.min(D, b.sub(o_left, b.mul(o, D)))
+        row_off = b.add(off0, b.mul(o, o_off()))
+        row_addr = b.add(addr0, b.mul(o, o_addr))
+
+        def block(x: _Idx) -> None:
+            if x.full:
+                b.insert(g.MvinOp(mem, x.lin(row_off, D), x.lin(row_addr, D), rows, b.c(step * dim),
+                                  space="spad", id=mv_id))
+                return
+            xd = b.mul(x.iv, D)
+            cols = b.min(b.c(step * dim), b.sub(i_left, xd))
+            b.insert(g.MvinOp(mem, b.add(row_off, xd), b.add(row_addr, xd), rows, cols, space="spad", id=mv_id))
+
+        _for_unrolled(b, b.c(0), i_n, step, factor, block, split)
+
+
+def _emit_mvins_down_columns(b: IRBuilder, mem: SSAValue, mv_id: int, off0: SSAValue, addr0: SSAValue,
+                             outer: tuple[SSAValue, int, SSAValue], inner: tuple[SSAValue, SSAValue, SSAValue, SSAValue],
+                             factor: int, dim: int) -> None:
+    """B's (or B^T's) blocks: an outer loop along the stored rows, `step` blocks per mvin (outer =
+    (blocks, step, elements left)), and an inner loop over DIM-row blocks (inner = (blocks,
+    elements left, row stride in DRAM, scratchpad rows per block)). The inner loop is unrolled
+    `factor` times."""
+    D = b.c(dim)
+    o_n, step, o_left = outer
+    i_n, i_left, stride, i_addr = inner
+    split = _unroll_split(b, b.c(0), _divs(b, i_left, dim), 1, factor) if factor > 1 else None
+    with b.for_(b.c(0), o_n, b.c(step)) as o:
+        od = b.mul(o, D)
+        cols = b.min(b.c(step * dim), b.sub(o_left, od))
+
+        def block(x: _Idx) -> None:
+            if x.full:
+                col_off = x.once("off", lambda: b.add(off0, od))
+                col_addr = x.once("addr", lambda: b.add(addr0, od))
+                block_off = x.once("stride", lambda: b.mul(D, stride))
+                b.insert(g.MvinOp(mem, x.lin(col_off, block_off), x.lin(col_addr, i_addr), D, cols,
+                                  space="spad", id=mv_id))
+                return
+            rows = b.min(D, b.sub(i_left, b.mul(x.iv, D)))
+            off = b.add(b.add(off0, b.mul(b.mul(x.iv, D), stride)), od)
+            addr = b.add(addr0, b.add(b.mul(x.iv, i_addr), od))
+            b.insert(g.MvinOp(mem, off, addr, rows, cols, space="spad", id=mv_id))
+
+        _for_unrolled(b, b.c(0), i_n, 1, factor, block, split)
+
+
 def _emit_a_mvins(b: IRBuilder, a: Mat, a_off: SSAValue, a_start: SSAValue, rows_left: SSAValue,
                   k_left: SSAValue, s: MatmulSchedule, dim: int) -> None:
     """The A tile's (i, k) blocks from `a_off` (offset of the tile's first element): block (i, k) at
@@ -879,24 +1054,15 @@ def _emit_a_mvins(b: IRBuilder, a: Mat, a_off: SSAValue, a_start: SSAValue, rows
     k_blocks = b.ceildiv(k_left, b.c(dim))
     abl = s.a_block_len
     D = b.c(dim)
+    factor = s.unroll_factor("mvin")
     if not a.transposed:
-        with b.for_(b.c(0), i_blocks, b.c(1)) as i:
-            rows = b.min(D, b.sub(rows_left, b.mul(i, D)))
-            off_i = b.add(a_off, b.mul(i, b.mul(D, a.stride)))
-            addr_i = b.add(a_start, b.mul(i, b.c(s.tile_k * dim)))
-            with b.for_(b.c(0), k_blocks, b.c(abl)) as k:
-                kd = b.mul(k, D)
-                cols = b.min(b.c(abl * dim), b.sub(k_left, kd))
-                b.insert(g.MvinOp(a.mem, b.add(off_i, kd), b.add(addr_i, kd), rows, cols, space="spad", id=0))
+        _emit_mvins_along_rows(b, a.mem, 0, a_off, a_start,
+                               (i_blocks, rows_left, lambda: b.mul(D, a.stride), b.c(s.tile_k * dim)),
+                               (k_blocks, abl, k_left), factor, dim)
         return
-    with b.for_(b.c(0), k_blocks, b.c(1)) as k:
-        rows = b.min(D, b.sub(k_left, b.mul(k, D)))
-        off_k = b.add(a_off, b.mul(k, b.mul(D, a.stride)))
-        addr_k = b.add(a_start, b.mul(k, b.c(s.tile_i * dim)))
-        with b.for_(b.c(0), i_blocks, b.c(abl)) as i:
-            idd = b.mul(i, D)
-            cols = b.min(b.c(abl * dim), b.sub(rows_left, idd))
-            b.insert(g.MvinOp(a.mem, b.add(off_k, idd), b.add(addr_k, idd), rows, cols, space="spad", id=0))
+    _emit_mvins_along_rows(b, a.mem, 0, a_off, a_start,
+                           (k_blocks, k_left, lambda: b.mul(D, a.stride), b.c(s.tile_i * dim)),
+                           (i_blocks, abl, rows_left), factor, dim)
 
 
 def _emit_b_mvins(b: IRBuilder, bm: Mat, b_off: SSAValue, b_start: SSAValue, k_left: SSAValue,
@@ -907,46 +1073,64 @@ def _emit_b_mvins(b: IRBuilder, bm: Mat, b_off: SSAValue, b_start: SSAValue, k_l
     b_block_len blocks along the stored rows."""
     k_blocks, j_blocks = blocks if blocks is not None else (b.ceildiv(k_left, b.c(dim)), b.ceildiv(cols_left, b.c(dim)))
     bbl = s.b_block_len
-    D = b.c(dim)
+    factor = s.unroll_factor("mvin")
     if not bm.transposed:
-        tj_rows = b.c(s.tile_j * dim)
-        with b.for_(b.c(0), j_blocks, b.c(bbl)) as j:
-            jd = b.mul(j, D)
-            cols = b.min(b.c(bbl * dim), b.sub(cols_left, jd))
-            with b.for_(b.c(0), k_blocks, b.c(1)) as k:
-                rows = b.min(D, b.sub(k_left, b.mul(k, D)))
-                off = b.add(b.add(b_off, b.mul(b.mul(k, D), bm.stride)), jd)
-                addr = b.add(b_start, b.add(b.mul(k, tj_rows), jd))
-                b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
+        _emit_mvins_down_columns(b, bm.mem, 1, b_off, b_start, (j_blocks, bbl, cols_left),
+                                 (k_blocks, k_left, bm.stride, b.c(s.tile_j * dim)), factor, dim)
         return
-    tk_rows = b.c(s.tile_k * dim)
-    with b.for_(b.c(0), k_blocks, b.c(bbl)) as k:
-        kd = b.mul(k, D)
-        cols = b.min(b.c(bbl * dim), b.sub(k_left, kd))
-        with b.for_(b.c(0), j_blocks, b.c(1)) as j:
-            rows = b.min(D, b.sub(cols_left, b.mul(j, D)))
-            off = b.add(b.add(b_off, b.mul(b.mul(j, D), bm.stride)), kd)
-            addr = b.add(b_start, b.add(b.mul(j, tk_rows), kd))
-            b.insert(g.MvinOp(bm.mem, off, addr, rows, cols, space="spad", id=1))
+    _emit_mvins_down_columns(b, bm.mem, 1, b_off, b_start, (k_blocks, bbl, k_left),
+                             (j_blocks, cols_left, bm.stride, b.c(s.tile_k * dim)), factor, dim)
+
+
+def _emit_acc_moves(b: IRBuilder, t: _Tile, s: MatmulSchedule, cfg: GemminiConfig, m: Mat, m_off: SSAValue,
+                    out: bool, full: bool = True) -> None:
+    """The tile's accumulator blocks (i, j) and the DRAM matrix `m` from element offset `m_off`:
+    mvin (id 2, int32) into the accumulator, or mvout out of it (`full`: the raw int32, else
+    through config_st's scale / activation / saturation). The inner (j) loop is the schedule's
+    "mvout" or "mvin" loop."""
+    dim = cfg.dim
+    D = b.c(dim)
+    tj_rows = b.c(s.tile_j * dim)
+    c_start = t.c_start
+    assert c_start is not None
+    factor = s.unroll_factor("mvout" if out else "mvin")
+    split = _unroll_split(b, b.c(0), _divs(b, t.cols_left, dim), 1, factor) if factor > 1 else None
+
+    def move(off: SSAValue, addr: SSAValue, rows: SSAValue, cols: SSAValue) -> None:
+        if out:
+            b.insert(g.MvoutOp(m.mem, off, addr, rows, cols, space="acc", full=full))
+        else:
+            b.insert(g.MvinOp(m.mem, off, addr, rows, cols, space="acc", id=2))
+
+    with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
+        rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
+
+        def block(j: _Idx) -> None:
+            if j.full:
+                row_off = j.once("off", lambda: b.add(m_off, b.mul(b.mul(i, D), m.stride)))
+                row_addr = j.once("addr", lambda: b.add(c_start, b.mul(i, tj_rows)))
+                move(j.lin(row_off, D), j.lin(row_addr, D), rows, D)
+                return
+            jd = b.mul(j.iv, D)
+            cols = b.min(D, b.sub(t.cols_left, jd))
+            off = b.add(b.add(m_off, b.mul(b.mul(i, D), m.stride)), jd)
+            addr = b.add(c_start, b.add(b.mul(i, tj_rows), jd))
+            move(off, addr, rows, cols)
+
+        _for_unrolled(b, b.c(0), t.j_blocks, 1, factor, block, split)
 
 
 def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,
                         cfg: GemminiConfig, first: bool | None, last: bool | None, full: bool = True) -> None:
-    """One tile as gemmini.h's sp_tiled_matmul_ws issues it: mvin D, B, A; compute; mvout C."""
+    """One tile as gemmini.h's sp_tiled_matmul_ws issues it: mvin D, B, A; compute; mvout C.
+    Host loops the schedule unrolls run groups of whole blocks (see `_for_unrolled`)."""
     dim = cfg.dim
     assert t.a_start is not None and t.b_start is not None and t.c_start is not None
     tj_rows = b.c(s.tile_j * dim)
     D = b.c(dim)
     if d is not None and first:
         assert t.d_off is not None
-        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
-            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
-            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
-                jd = b.mul(j, D)
-                cols = b.min(D, b.sub(t.cols_left, jd))
-                off = b.add(b.add(t.d_off, b.mul(b.mul(i, D), d.stride)), jd)
-                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
-                b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
+        _emit_acc_moves(b, t, s, cfg, d, t.d_off, out=False)
     if not t.b_hoisted:
         _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
     if not t.a_hoisted:
@@ -958,42 +1142,61 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
     b_k_step, b_j_step = (dim, s.tile_k * dim) if bm.transposed else (s.tile_j * dim, dim)
 
     a_start, b_start, c_start = t.a_start, t.b_start, t.c_start
+    ui, uj, uk = s.unroll_factor("i"), s.unroll_factor("j"), s.unroll_factor("k")
+    # Where each unrolled loop's whole-block groups end (once per tile).
+    split_i = _unroll_split(b, b.c(1), _divs(b, t.rows_left, dim), 1, ui) if ui > 1 else None
+    split_j = _unroll_split(b, b.c(0), _divs(b, t.cols_left, dim), 1, uj) if uj > 1 else None
+    split_k = _unroll_split(b, b.c(1), _divs(b, t.k_left, dim), 1, uk) if uk > 1 else None
 
-    def compute_k(k: SSAValue, accumulate: bool) -> None:
-        kd = b.mul(k, D)
-        rows_k = b.min(D, b.sub(t.k_left, kd))
-        a_k = b.add(a_start, kd if a_k_step == dim else b.mul(k, b.c(a_k_step)))
-        with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
-            jd = b.mul(j, D)
+    def compute_i(i: _Idx, c_j: SSAValue, a_k: SSAValue, rows_k: SSAValue, cols_j: SSAValue, accumulate: bool) -> None:
+        if i.full:
+            rows_i = D
+            b.insert(g.PreloadOp(None, i.lin(c_j, tj_rows), rows_k, cols_j, rows_i, cols_j, c_accumulate=accumulate))
+            b.insert(g.ComputeAccumulatedOp(i.lin(a_k, a_i_step), None, rows_i, rows_k, D, D))
+            return
+        rows_i = b.min(D, b.sub(t.rows_left, b.mul(i.iv, D)))
+        b.insert(g.PreloadOp(None, b.add(c_j, b.mul(i.iv, tj_rows)), rows_k, cols_j, rows_i, cols_j,
+                             c_accumulate=accumulate))
+        b.insert(g.ComputeAccumulatedOp(b.add(a_k, b.mul(i.iv, b.c(a_i_step))), None, rows_i, rows_k, D, D))
+
+    def compute_j(j: _Idx, k_val: SSAValue, kd: SSAValue, rows_k: SSAValue, a_k: SSAValue, accumulate: bool) -> None:
+        if j.full:
+            cols_j = D
+            jd = j.lin(b.c(0), D)
+        else:
+            jd = b.mul(j.iv, D)
             cols_j = b.min(D, b.sub(t.cols_left, jd))
-            c_j = b.add(c_start, jd)
-            if bm.transposed:
-                b_addr = b.add(b_start, b.add(b.mul(j, b.c(b_j_step)), kd))
-            else:
-                b_addr = b.add(b_start, b.add(b.mul(k, b.c(b_k_step)), jd))
-            b.insert(g.PreloadOp(b_addr, c_j, rows_k, cols_j, rows_i0, cols_j, c_accumulate=accumulate))
-            b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
-            with b.for_(b.c(1), t.i_blocks, b.c(1)) as i:
-                rows_i = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
-                b.insert(g.PreloadOp(None, b.add(c_j, b.mul(i, tj_rows)), rows_k, cols_j, rows_i, cols_j,
-                                     c_accumulate=accumulate))
-                b.insert(g.ComputeAccumulatedOp(b.add(a_k, b.mul(i, b.c(a_i_step))), None, rows_i, rows_k, D, D))
+        c_j = b.add(c_start, jd)
+        if bm.transposed:
+            b_addr = b.add(b_start, b.add(b.mul(j.iv, b.c(b_j_step)) if not j.full else j.lin(b.c(0), b_j_step), kd))
+        else:
+            b_addr = b.add(b_start, b.add(j.once("k_row", lambda: b.mul(k_val, b.c(b_k_step))), jd))
+        b.insert(g.PreloadOp(b_addr, c_j, rows_k, cols_j, rows_i0, cols_j, c_accumulate=accumulate))
+        b.insert(g.ComputePreloadedOp(a_k, None, rows_i0, rows_k, D, D))
+        _for_unrolled(b, b.c(1), t.i_blocks, 1, ui,
+                      lambda i: compute_i(i, c_j, a_k, rows_k, cols_j, accumulate), split_i)
+
+    def compute_k(k: _Idx, accumulate: bool) -> None:
+        if k.full:
+            kd = k.lin(b.c(0), D)
+            rows_k = D
+            a_k = b.add(a_start, kd) if a_k_step == dim else k.lin(a_start, a_k_step)
+            k_val = k.iv if k.offset == 0 else b.add(k.iv, b.c(k.offset))
+        else:
+            kd = b.mul(k.iv, D)
+            rows_k = b.min(D, b.sub(t.k_left, kd))
+            a_k = b.add(a_start, kd if a_k_step == dim else b.mul(k.iv, b.c(a_k_step)))
+            k_val = k.iv
+        _for_unrolled(b, b.c(0), t.j_blocks, 1, uj,
+                      lambda j: compute_j(j, k_val, kd, rows_k, a_k, accumulate), split_j)
 
     # The very first k-block of a product without bias overwrites the accumulator.
     first_overwrites = bool(first) and d is None
     with b.for_(b.c(0), b.c(1), b.c(1)) as k_first:
-        compute_k(k_first, accumulate=not first_overwrites)
-    with b.for_(b.c(1), t.k_blocks, b.c(1)) as k:
-        compute_k(k, accumulate=True)
+        compute_k(_Idx(b, k_first), accumulate=not first_overwrites)
+    _for_unrolled(b, b.c(1), t.k_blocks, 1, uk, lambda k: compute_k(k, accumulate=True), split_k)
     if last:
-        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
-            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
-            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
-                jd = b.mul(j, D)
-                cols = b.min(D, b.sub(t.cols_left, jd))
-                off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
-                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
-                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=full))
+        _emit_acc_moves(b, t, s, cfg, c, t.c_off, out=True, full=full)
 
 
 def _emit_explicit_tile_os(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,

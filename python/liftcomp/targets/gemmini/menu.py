@@ -19,7 +19,13 @@ from typing import Any
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
-from liftcomp.targets.gemmini.schedule import MatmulSchedule, MatmulShape, os_refusal
+from liftcomp.targets.gemmini.schedule import (
+    MAX_UNROLL,
+    UNROLL_LOOPS,
+    MatmulSchedule,
+    MatmulShape,
+    os_refusal,
+)
 
 
 class Refused(LiftcompError):
@@ -66,6 +72,10 @@ class KernelContext:
     # Operands as stored in DRAM (the lowering takes plain row-major A[M,K] and B[K,N]).
     a_transposed: bool = False
     b_transposed: bool = False
+    # How many config / fence instructions liftcomp-gemmini-cleanup would remove from the kernel's
+    # function lowered with a schedule (None: the function is not known; the matmul alone repeats
+    # nothing).
+    redundant_config: Callable[[MatmulSchedule], int] | None = field(default=None, compare=False)
 
     def blocks(self) -> tuple[int, int, int]:
         """Padded sizes in DIM-blocks: (I, J, K)."""
@@ -161,7 +171,8 @@ def _key(s: MatmulSchedule) -> tuple[Any, ...]:
 def schedule_key(s: MatmulSchedule) -> tuple[Any, ...]:
     """What makes two schedules produce the same program (notes excluded)."""
     return (s.tile_i, s.tile_j, s.tile_k, s.form, s.loop_order, s.double_buffer, s.hoist_a, s.hoist_b,
-            s.fuse_epilogue, s.a_block_len, s.b_block_len, s.dataflow)
+            s.fuse_epilogue, s.a_block_len, s.b_block_len, s.dataflow, s.acc_resident, s.unroll,
+            s.remove_redundant_config)
 
 
 # ------------------------------------------------------------------------------- the rewrites --
@@ -182,9 +193,9 @@ def _tile(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSch
 
 def _loop_order(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     order = p["order"]
-    if order[-1] != "k":
+    if order[-1] != "k" and s.acc_resident:
         raise Refused(f"loop_order: '{order}' puts k outside; partial sums would have to leave the accumulator "
-                      "between k-tiles, which the lowering does not do (see acc_resident)")
+                      "between k-tiles: turn acc_resident off first (spills them to DRAM in int32)")
     if s.form == "loop_ws":
         raise Refused("loop_order: loop_ws runs its tiles in the order ijk; switch to the explicit form first")
     if s.hoist_a and order != "ijk":
@@ -244,7 +255,7 @@ def _form(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSch
                           "header (the explicit form uses the transpose flags)")
         # The FSM fixes its loop order, buffering and mvin sizes; these knobs do not exist there.
         return s.with_(form="loop_ws", loop_order="ijk", double_buffer=False, hoist_a=False, hoist_b=False,
-                       a_block_len=cfg.max_block_len, b_block_len=cfg.max_block_len)
+                       a_block_len=cfg.max_block_len, b_block_len=cfg.max_block_len, acc_resident=True, unroll=())
     # Explicit instructions with loop_ws's own buffering, so the rewrite is a pure change of form.
     return s.with_(form="explicit", double_buffer=s.form == "loop_ws" or s.double_buffer)
 
@@ -287,28 +298,60 @@ def _fuse_epilogue(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> 
         if on:
             raise Refused(f"fuse_epilogue: Gemmini's mvout computes a different epilogue: {ctx.epilogue_refused}")
         raise Refused("fuse_epilogue: the epilogue already runs on the host (Gemmini computes it differently)")
+    if on and not s.acc_resident:
+        raise Refused("fuse_epilogue: partial sums are spilled in int32 between k-tiles (acc_resident off) and "
+                      "the mvouts cannot both requantise and spill; turn acc_resident on first")
     # Off: the int32 product goes to a temporary and the host applies the same epilogue.
     return s.with_(fuse_epilogue=on)
 
 
 def _acc_resident(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
     if p["on"]:
-        raise Refused("acc_resident: partial sums already stay in the accumulator across k-tiles "
-                      "(every schedule the lowering emits has k innermost)")
-    raise Refused("acc_resident: spilling partial sums to DRAM between k-tiles (k outside i or j) is not "
-                  "implemented by the lowering; in the timing model it only adds traffic")
+        if s.loop_order[-1] != "k":
+            raise Refused(f"acc_resident: loop order '{s.loop_order}' has k outside i or j, so partial sums must "
+                          "leave the accumulator between k-tiles; set a loop_order with k innermost first")
+        return s.with_(acc_resident=True)
+    if s.form == "loop_ws":
+        raise Refused("acc_resident: the loop_ws FSM keeps partial sums in the accumulator (k innermost); "
+                      "switch to the explicit form first")
+    _, _, bk = ctx.blocks()
+    if s.tile_k >= bk:
+        raise Refused(f"acc_resident: K fits one k-tile (tile_k = {s.tile_k} >= {bk} blocks): there are no partial "
+                      "sums to spill; lower tile k first")
+    if ctx.epilogue is not None and s.fuse_epilogue:
+        raise Refused("acc_resident: the requantisation is fused into the mvouts, which cannot also move out "
+                      "int32 partial sums; turn fuse_epilogue off first (the product then goes to an int32 temporary)")
+    # Partial sums go out in full int32 after each k-tile but the last and come back before the next.
+    return s.with_(acc_resident=False)
 
 
 def _unroll(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
+    loop, factor = p["loop"], p["factor"]
     if s.form == "loop_ws":
         raise Refused("unroll: loop_ws has no host loops inside a tile to unroll")
-    raise Refused("unroll: the explicit form's host loops are not unrolled by the lowering; "
-                  "switch to form(loop_ws) to remove their host cost")
+    if s.dataflow == "OS" and loop != "mvin":
+        raise Refused(f"unroll: the output-stationary tile's {loop} loop is not unrolled by the lowering "
+                      "(only the A/B mvin loops are shared with WS)")
+    trips = s.unroll_trips(ctx.shape, ctx.config)
+    if factor > 1 and factor > trips[loop]:
+        raise Refused(f"unroll: loop {loop} runs at most {trips[loop]} iterations with these tiles "
+                      f"(tile {s.tile_i}x{s.tile_j}x{s.tile_k} blocks); unrolling it {factor} times leaves nothing "
+                      "but the remainder loop")
+    return s.with_unroll(loop, factor)
 
 
 def _remove_redundant(s: MatmulSchedule, p: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
-    raise Refused("remove_redundant_config: the matmul issues each configuration once (config_ex, config_st, "
-                  "one config_ld per operand) and one fence before the host may read its result; none is redundant")
+    if s.remove_redundant_config:
+        return s
+    if ctx.redundant_config is None:
+        raise Refused("remove_redundant_config: the matmul issues each configuration once (config_ex, config_st, "
+                      "one config_ld per operand) and one fence before the host may read its result; none is "
+                      "redundant")
+    n = ctx.redundant_config(s)
+    if n == 0:
+        raise Refused("remove_redundant_config: no config_ex / config_ld / config_st of this function sets state "
+                      "already in place and every fence follows Gemmini work: nothing to remove")
+    return s.with_(remove_redundant_config=True)
 
 
 MENU: tuple[Rewrite, ...] = (
@@ -316,13 +359,14 @@ MENU: tuple[Rewrite, ...] = (
             "scratchpad (A + B tiles) and accumulator (C tile), halved when double-buffered or loop_ws",
             (Param("i", "int", 1, 4096, required=False), Param("j", "int", 1, 4096, required=False),
              Param("k", "int", 1, 4096, required=False)), _tile),
-    Rewrite("loop_order", "order of the tile loops (outermost first, k innermost)",
+    Rewrite("loop_order", "order of the tile loops (outermost first; k innermost unless acc_resident is off)",
             (Param("order", "choice", choices=("ijk", "jik", "ikj", "jki", "kij", "kji")),), _loop_order),
     Rewrite("hoist_a", "load each A row-tile once and reuse it across all j-tiles (needs one k-tile, order ijk)",
             (Param("on", "bool"),), _hoist_a),
     Rewrite("hoist_b", "load each B column-tile once and reuse it across all i-tiles (needs one k-tile, order jik)",
             (Param("on", "bool"),), _hoist_b),
-    Rewrite("acc_resident", "keep partial sums in the accumulator across k-tiles instead of spilling",
+    Rewrite("acc_resident", "keep partial sums in the accumulator across k-tiles (on, k innermost) or spill them "
+            "to DRAM in int32 after each k-tile and reload them (off: k may be outside; more DMA traffic)",
             (Param("on", "bool"),), _acc_resident),
     Rewrite("double_buffer", "explicit form: alternate scratchpad/accumulator halves so loads overlap compute",
             (Param("on", "bool"),), _double_buffer),
@@ -337,9 +381,12 @@ MENU: tuple[Rewrite, ...] = (
     Rewrite("fuse_epilogue", "apply the kernel's requantisation (scale, ReLU, int8 saturation) in the mvouts (on) "
             "or on the host from an int32 temporary (off); on only where Gemmini computes it exactly",
             (Param("on", "bool"),), _fuse_epilogue),
-    Rewrite("unroll", "unroll an explicit-form host loop by a factor (fewer loop and address instructions)",
-            (Param("loop", "choice", choices=("i", "j", "k")), Param("factor", "int", 2, 16)), _unroll),
-    Rewrite("remove_redundant_config", "drop config/fence instructions that set state already in place", (),
+    Rewrite("unroll", "unroll an explicit-form host loop of each tile by a factor (fewer loop and address "
+            "instructions; 1 undoes it): i = compute loop over i-blocks, j = over j-blocks, k = over k-blocks, "
+            "mvin = inner loops of the mvins, mvout = inner loop of the mvouts",
+            (Param("loop", "choice", choices=UNROLL_LOOPS), Param("factor", "int", 1, MAX_UNROLL)), _unroll),
+    Rewrite("remove_redundant_config", "drop config instructions of the kernel's function that set state already "
+            "in place and fences with no Gemmini work since the previous one (functions with several kernels)", (),
             _remove_redundant),
 )
 

@@ -15,7 +15,12 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 
 Form = Literal["loop_ws", "explicit"]
+
 Dataflow = Literal["WS", "OS"]
+
+# Host loops of the explicit form that `unroll` may unroll (see MatmulSchedule.unroll).
+UNROLL_LOOPS = ("i", "j", "k", "mvin", "mvout")
+MAX_UNROLL = 16
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,11 @@ class MatmulSchedule:
 
     tile_i/j/k: tile sizes in DIM-blocks (the loop_ws unit of work; also the explicit form's).
     form: one `loop_ws` per tile (hardware FSM), or explicit mvin/preload/compute/mvout in scf loops.
-    loop_order: order of the tile loops, outermost first; k must be innermost (partial sums stay
-        in the accumulator across k-tiles).
+    loop_order: order of the tile loops, outermost first; k innermost unless acc_resident is off.
+    acc_resident: partial sums stay in the accumulator across k-tiles (k innermost). Off (explicit
+        form, no fused epilogue): each tile's int32 partial sums are moved out in full to the
+        output (or its int32 temporary) after every k-tile but the last and moved back into the
+        accumulator before the next, so k may be outside i or j.
     double_buffer: explicit form only: alternate scratchpad/accumulator halves between tiles so
         the loads of the next tile overlap the computes of this one (loop_ws always does).
     hoist_a: explicit form, order "ijk" with one k-tile: load the A tile once per i-tile (reuse
@@ -53,6 +61,13 @@ class MatmulSchedule:
     dataflow: "WS" (weights preloaded, partial sums in the accumulator) or "OS" (explicit form
         only: A and B stream, each DIM-block of K accumulates in the PEs and drains into the
         accumulator with the accumulate flag; see `os_refusal`).
+    unroll: explicit form: (loop, factor) pairs, sorted by loop, factor >= 2: host loops of a tile
+        unrolled by the factor (with a remainder loop): "i" the compute_accumulated loop over the
+        i-blocks of one (k, j) step, "j" the loop over j-blocks of one k-block, "k" the loop over
+        k-blocks, "mvin" the inner loops of the A, B (and bias) mvins, "mvout" the inner loop of
+        the mvouts. Fewer loop iterations and address computations on the host.
+    remove_redundant_config: after lowering, drop config / fence instructions of the function
+        that set state already in place (liftcomp-gemmini-cleanup).
     """
 
     tile_i: int
@@ -67,18 +82,35 @@ class MatmulSchedule:
     a_block_len: int = 4
     b_block_len: int = 4
     dataflow: Dataflow = "WS"
+    acc_resident: bool = True
+    unroll: tuple[tuple[str, int], ...] = ()
+    remove_redundant_config: bool = False
     notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["notes"] = list(self.notes)
+        d["unroll"] = [[name, factor] for name, factor in self.unroll]
         return d
 
     @staticmethod
     def from_json(d: dict[str, Any]) -> MatmulSchedule:
         d = dict(d)
         d["notes"] = tuple(d.get("notes", ()))
+        d["unroll"] = tuple((str(name), int(factor)) for name, factor in d.get("unroll", ()))
         return MatmulSchedule(**d)
+
+    def unroll_factor(self, loop: str) -> int:
+        """How many times `loop` (one of UNROLL_LOOPS) is unrolled (1: not unrolled)."""
+        return dict(self.unroll).get(loop, 1)
+
+    def with_unroll(self, loop: str, factor: int) -> MatmulSchedule:
+        """This schedule with `loop` unrolled `factor` times (1 removes the unrolling)."""
+        pairs = dict(self.unroll)
+        pairs.pop(loop, None)
+        if factor > 1:
+            pairs[loop] = factor
+        return replace(self, unroll=tuple(sorted(pairs.items())))
 
     def with_(self, **changes: Any) -> MatmulSchedule:
         return replace(self, **changes)
@@ -88,8 +120,11 @@ class MatmulSchedule:
         dim = cfg.dim
         if min(self.tile_i, self.tile_j, self.tile_k) < 1:
             raise LiftcompError(f"tile sizes must be >= 1 block, got {self.tile_i}x{self.tile_j}x{self.tile_k}")
-        if sorted(self.loop_order) != ["i", "j", "k"] or self.loop_order[-1] != "k":
-            raise LiftcompError(f"loop_order must be a permutation of ijk ending in k, got '{self.loop_order}'")
+        if sorted(self.loop_order) != ["i", "j", "k"]:
+            raise LiftcompError(f"loop_order must be a permutation of ijk, got '{self.loop_order}'")
+        if self.acc_resident and self.loop_order[-1] != "k":
+            raise LiftcompError(f"loop_order '{self.loop_order}' puts k outside: partial sums must leave the "
+                                "accumulator between k-tiles (acc_resident off)")
         if not (1 <= self.a_block_len <= cfg.max_block_len and 1 <= self.b_block_len <= cfg.max_block_len):
             raise LiftcompError(f"block lengths must be in [1, {cfg.max_block_len}]")
         halve = self.form == "loop_ws" or self.double_buffer
@@ -112,6 +147,10 @@ class MatmulSchedule:
         why_not_os = os_refusal(self, cfg)
         if why_not_os:
             raise LiftcompError(why_not_os)
+        if self.form == "loop_ws" and (not self.acc_resident or self.unroll):
+            raise LiftcompError("loop_ws keeps partial sums in the accumulator and has no host loops to unroll: "
+                                "use the explicit form")
+        self._check_unroll(shape, cfg)
         if self.hoist_a:
             if self.loop_order != "ijk":
                 raise LiftcompError("hoist_a needs loop order ijk")
@@ -122,6 +161,30 @@ class MatmulSchedule:
                 raise LiftcompError("hoist_b needs loop order jik")
             if shape.k > tk * dim:
                 raise LiftcompError("hoist_b needs a single k-tile (tile_k covers K)")
+
+    def unroll_trips(self, shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> dict[str, int]:
+        """The most iterations each unrollable host loop runs per entry (static bound from the tiles)."""
+        dim = cfg.dim
+        bi, bj, bk = (-(-x // dim) for x in (shape.m, shape.n, shape.k))
+        ti, tj, tk = min(self.tile_i, bi), min(self.tile_j, bj), min(self.tile_k, bk)
+        # Inner mvin loops: A along K (along M when A is stored transposed is not known here: take
+        # the larger), B along K, bias along N.
+        a_inner = max(-(-tk // self.a_block_len), -(-ti // self.a_block_len))
+        return {"i": ti - 1, "j": tj, "k": tk - 1, "mvin": max(a_inner, tk, tj), "mvout": tj}
+
+    def _check_unroll(self, shape: MatmulShape, cfg: GemminiConfig) -> None:
+        names = [name for name, _ in self.unroll]
+        if names != sorted(set(names)) or any(n not in UNROLL_LOOPS for n in names):
+            raise LiftcompError(f"unroll must name distinct loops among {list(UNROLL_LOOPS)} (sorted), got {names}")
+        if self.dataflow == "OS" and any(n != "mvin" for n in names):
+            raise LiftcompError(f"the output-stationary tile unrolls only the mvin loops, not {names}")
+        trips = self.unroll_trips(shape, cfg)
+        for name, factor in self.unroll:
+            if not 2 <= factor <= MAX_UNROLL:
+                raise LiftcompError(f"unroll factor of loop {name} must be in [2, {MAX_UNROLL}], got {factor}")
+            if factor > trips[name]:
+                raise LiftcompError(f"unrolling loop {name} {factor} times exceeds its trip count (at most "
+                                    f"{trips[name]} iterations with these tiles)")
 
 
 def os_partial_sum_bound(k_elems: int) -> int:
