@@ -421,6 +421,7 @@ def test_os_timing_sanity(shape: tuple[int, int, int]) -> None:
     bound = roofline(MatmulShape(*shape), cfg)
     assert 0 < r.utilization <= bound.utilization + 1e-9 <= 1.0 + 1e-9
     assert r.cycles >= bound.cycles and r.busy["execute"] >= bound.execute
+    assert r.busy["load"] >= bound.load and r.busy["store"] >= bound.store
     assert max(r.busy["load"], r.busy["execute"], r.busy["store"]) <= r.cycles
     # Every OS compute streams DIM rows of A and B (no shortcut for partial blocks, no weight preload).
     n_compute = r.instructions.get("compute_preloaded", 0) + r.instructions.get("compute_accumulated", 0)
