@@ -9,8 +9,9 @@
 // embedded interpreter, and the returned module (generic form) is parsed,
 // verified and swapped in. Options are kept as text and parsed by xDSL, so they
 // are exactly the Python pass's options. Any failure (bad options, a Python
-// error, IR that does not parse back) is an error diagnostic on the module and
-// a pass failure, with the module left untouched.
+// error, IR that does not parse back) is an error diagnostic on the module (or
+// at the source location the Python error names) and a pass failure, with the
+// module left untouched. Remarks the Python pass emits become MLIR remarks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +33,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <deque>
@@ -101,6 +103,7 @@ public:
     }
     liftcomp::BridgeResult result =
         liftcomp::bridgeRunPass(info.argument, optionsText, input);
+    emitRemarks(module);
     if (!result.ok) {
       Location where = module.getLoc();
       if (!result.file.empty())
@@ -139,6 +142,39 @@ public:
   }
 
 private:
+  /// The pass's remarks (remarks=true), as MLIR remarks at their source locations.
+  void emitRemarks(ModuleOp module) {
+    liftcomp::BridgeResult remarks = liftcomp::bridgeTakeRemarks();
+    if (!remarks.ok) {
+      emitWarning(module.getLoc())
+          << info.argument << ": lost the pass's remarks: " << remarks.text;
+      return;
+    }
+    llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(remarks.text);
+    if (!parsed) {
+      emitWarning(module.getLoc())
+          << info.argument << ": lost the pass's remarks: "
+          << llvm::toString(parsed.takeError());
+      return;
+    }
+    const llvm::json::Array *list = parsed->getAsArray();
+    if (!list)
+      return;
+    for (const llvm::json::Value &item : *list) {
+      const llvm::json::Object *remark = item.getAsObject();
+      if (!remark)
+        continue;
+      Location where = module.getLoc();
+      std::optional<StringRef> file = remark->getString("file");
+      if (file && !file->empty())
+        where = FileLineColLoc::get(
+            &getContext(), *file,
+            static_cast<unsigned>(remark->getInteger("line").value_or(0)),
+            static_cast<unsigned>(remark->getInteger("column").value_or(0)));
+      emitRemark(where) << remark->getString("message").value_or("");
+    }
+  }
+
   const BridgedPassInfo &info;
   std::string optionsText;
 };

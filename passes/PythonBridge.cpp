@@ -177,3 +177,7 @@ BridgeResult liftcomp::bridgeRunPass(llvm::StringRef passName,
                                      llvm::StringRef moduleText) {
   return callBridge("run_pass", {passName, options, moduleText});
 }
+
+BridgeResult liftcomp::bridgeTakeRemarks() {
+  return callBridge("take_remarks", {});
+}

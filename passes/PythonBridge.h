@@ -38,6 +38,10 @@ BridgeResult bridgeCheckOptions(llvm::StringRef passName,
 BridgeResult bridgeRunPass(llvm::StringRef passName, llvm::StringRef options,
                            llvm::StringRef moduleText);
 
+/// The remarks the last bridgeRunPass on this thread emitted, as a JSON list of
+/// {"message", "file", "line", "column"} objects (file empty: no source position).
+BridgeResult bridgeTakeRemarks();
+
 } // namespace liftcomp
 
 #endif // LIFTCOMP_PASSES_PYTHONBRIDGE_H

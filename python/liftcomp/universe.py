@@ -1,19 +1,50 @@
 """xDSL plugin registration: `xdsl-opt -p liftcomp-raise` works once the package is installed.
 
-Factories import lazily so that `xdsl-opt --help` stays fast.
+Factories import lazily so that `xdsl-opt --help` stays fast. Loading the universe also makes
+an uncaught LiftcompError (a user error: a bad pass option, input a pass refuses) end the
+process as `file:line:col: error: message`, without a traceback: xdsl-opt lets a pass's
+exception escape to the interpreter.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from types import TracebackType
 
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 
+from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop import xdsl_compat
+from liftcomp.pass_support import parse_location
 
 xdsl_compat.apply()
+
+
+def format_error(e: LiftcompError, prog: str = "") -> str:
+    """`file:line:col: error: message` (as mlir-opt writes it) when the error has a file
+    position, else the error's own text (after `prog: ` when given)."""
+    flc = parse_location(e.location)
+    if flc is None:
+        return f"{prog}: {e}" if prog else str(e)
+    return f"{flc[0]}:{flc[1]}:{flc[2]}: error: {e.message}"
+
+
+def _install_error_hook() -> None:
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(value, LiftcompError):
+            print(format_error(value), file=sys.stderr)
+            return
+        previous(kind, value, tb)
+
+    sys.excepthook = hook
+
+
+_install_error_hook()
 
 
 def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:

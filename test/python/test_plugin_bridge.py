@@ -75,7 +75,7 @@ def test_internal_error_is_a_reply_with_traceback_not_an_exception() -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ("colour=red", 'Provided arguments ["colour"] not found'),
+        ("colour=red", "invalid options 'colour=red': unknown option 'colour'"),
         ("tag=", "wrap argument in quotes"),
         ("count-ops=maybe", "invalid options"),
     ],

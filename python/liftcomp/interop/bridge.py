@@ -10,9 +10,10 @@ with locations, the only form both sides read the same way.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import re
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -27,17 +28,15 @@ from xdsl.utils.exceptions import ArgSpecParseError
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import default_context, parse_xdsl
+from liftcomp.pass_support import PassOptionError, Remark, collect_remarks, parse_location
 
 BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
 
 _REPORT_TIME = os.environ.get("LIFTCOMP_BRIDGE_TIMES") == "1"
 
-# What `op_location` makes of an op with a file location: file:line:col ('op.name'); also the
-# MLIR spelling loc("file":line:col).
-_FILE_LINE_COL = (
-    re.compile(r"^(.+):(\d+):(\d+)(?: \('[^']*'\))?$"),
-    re.compile(r'^loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)'),
-)
+# The remarks of the last run_pass, per thread (mlir-opt asks for them right after the run, on
+# the thread that ran it).
+_last = threading.local()
 
 
 def pass_names_text() -> tuple[bool, str]:
@@ -60,10 +59,26 @@ def check_options(pass_name: str, options: str) -> BridgeReply:
 def run_pass(pass_name: str, options: str, module_text: str) -> BridgeReply:
     """Run one liftcomp pass on a generic-form module; return the new module in generic form."""
     start = time.perf_counter()
-    reply = _guarded(pass_name, lambda: _run(pass_name, options, module_text))
+    with collect_remarks() as remarks:
+        reply = _guarded(pass_name, lambda: _run(pass_name, options, module_text))
+    _last.remarks = remarks
     if _REPORT_TIME:  # for tools/bench_bridge.py: Python's share of each bridged pass
         print(f"liftcomp-bridge: {pass_name} python_s={time.perf_counter() - start:.6f}", file=sys.stderr)
     return reply
+
+
+def take_remarks() -> tuple[bool, str]:
+    """The remarks of this thread's last run_pass as a JSON list of {message, file, line,
+    column} (file "" when the remark names no file position); forgets them."""
+    remarks: list[Remark] = getattr(_last, "remarks", [])
+    _last.remarks = []
+    out: list[dict[str, object]] = []
+    for r in remarks:
+        flc = r.file_line_col()
+        message = r.message if flc is not None or not r.location else f"{r.location}: {r.message}"
+        file, line, column = flc if flc is not None else ("", 0, 0)
+        out.append({"message": message, "file": file, "line": line, "column": column})
+    return True, json.dumps(out)
 
 
 @cache
@@ -88,6 +103,8 @@ def make_pass(pass_name: str, options: str) -> ModulePass:
         return pass_cls.from_pass_spec(parse_spec(spec_text))
     except ArgSpecParseError as e:  # a BaseException in xDSL 0.74
         raise LiftcompError(f"invalid options '{options}':\n{e}") from None
+    except PassOptionError as e:
+        raise LiftcompError(f"invalid options '{options}': {e.detail}") from None
     except (ValueError, TypeError) as e:
         raise LiftcompError(f"invalid options '{options}': {e}") from None
 
@@ -119,10 +136,9 @@ def _run(pass_name: str, options: str, module_text: str) -> str:
 def _error_reply(e: LiftcompError) -> BridgeReply:
     if not e.location:
         return False, e.message
-    for pattern in _FILE_LINE_COL:
-        match = pattern.match(e.location)
-        if match is not None:
-            return False, e.message, match[1], int(match[2]), int(match[3])
+    flc = parse_location(e.location)
+    if flc is not None:
+        return False, e.message, *flc
     return False, f"{e.location}: {e.message}"
 
 
@@ -132,6 +148,8 @@ def _guarded(pass_name: str, work: Callable[[], str]) -> BridgeReply:
         try:
             return True, work()
         except LiftcompError as e:
+            # mlir-opt names the pass already.
+            e.message = e.message.removeprefix(f"{pass_name}: ")
             return _error_reply(e)
         except Exception:
             trace = traceback.format_exc().rstrip()

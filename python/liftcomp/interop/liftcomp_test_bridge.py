@@ -5,7 +5,8 @@ Options: `tag=<text>` sets `liftcomp.tag = "<text>"` on every func.func; `count-
 `liftcomp.num_ops` to the number of ops in each function's body (what Python saw, e.g. after
 upstream passes ran before it); `fail=<message>` reports that message as a user error at the
 first function; `crash=true` raises an internal error; `unregistered=true` inserts an op of
-an unknown dialect into every function, which mlir-opt then refuses to read back.
+an unknown dialect into every function, which mlir-opt then refuses to read back;
+`remark=<text>` emits that remark at every function.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, UnregisteredOp, i64
 from xdsl.ir import Block, Operation
-from xdsl.passes import ModulePass
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.pass_support import LiftcompPass, emit_remark
 
 
 @dataclass(frozen=True)
-class LiftcompTestBridgePass(ModulePass):
+class LiftcompTestBridgePass(LiftcompPass):
     name = "liftcomp-test-bridge"
 
     tag: str | None = None
@@ -30,6 +31,7 @@ class LiftcompTestBridgePass(ModulePass):
     fail: str | None = None
     crash: bool = False
     unregistered: bool = False
+    remark: str | None = None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         funcs = [f for f in op.walk() if isinstance(f, func.FuncOp)]
@@ -39,6 +41,8 @@ class LiftcompTestBridgePass(ModulePass):
         if self.crash:
             raise RuntimeError("liftcomp-test-bridge crashed on request")
         for f in funcs:
+            if self.remark is not None:
+                emit_remark(self.remark, op_location(f))
             if self.tag is not None:
                 f.attributes["liftcomp.tag"] = StringAttr(self.tag)
             if self.count_ops:

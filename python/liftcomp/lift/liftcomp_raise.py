@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xdsl.context import Context
-from xdsl.dialects import func
+from xdsl.dialects import affine, func, scf
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import SSAValue
-from xdsl.passes import ModulePass
+from xdsl.ir import Operation, SSAValue
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.lift.nests import inline, top_level_nests
 from liftcomp.lift.raising import (
     FunctionReport,
@@ -23,6 +23,8 @@ from liftcomp.lift.raising import (
     raise_function,
     summarise_nests,
 )
+from liftcomp.llm.config import CACHE_MODES
+from liftcomp.pass_support import LiftcompPass, emit_remark, parse_location, replace_module_body
 
 
 def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_names: dict[str, list[str]] | None = None) -> tuple[ModuleOp, list[FunctionReport]]:
@@ -121,9 +123,14 @@ def _check_upstream(fn: func.FuncOp) -> None:
 
 
 @dataclass(frozen=True)
-class LiftcompRaisePass(ModulePass):
+class LiftcompRaisePass(LiftcompPass):
     """Raise loop nests (scf/affine + memref + arith/math) to linalg/tensor ops, each proven equal
-    to its nest (z3) and differentially tested; nests that cannot be lifted stay untouched."""
+    to its nest (z3) and differentially tested; nests that cannot be lifted stay untouched.
+
+    Options mirror `liftcomp lift` (docs/LLM.md for the llm-* ones). `strict=true` makes a loop
+    nest that stays an error at its location (the module is then left as it was); `remarks=true`
+    emits one remark per function, at the refused loop for a function left unchanged.
+    """
 
     name = "liftcomp-raise"
 
@@ -135,28 +142,124 @@ class LiftcompRaisePass(ModulePass):
     kernel_timeout_s: float = 30.0
     report: str = ""
     remarks: bool = False
-    # proposer=llm: strategy, and the LLM settings over the environment and config file.
+    strict: bool = False
+    # proposer=llm: strategy, and the LLM settings over the environment and config file
+    # (the flags of `liftcomp lift`; unset ones leave the environment's and the file's).
     strategy: str = "symbolic-first"
+    llm_samples: int = 4
+    llm_temperature: float = 0.7
     llm_model: str = ""
+    llm_config: str = ""
     llm_cache: str = ""
     llm_cache_dir: str = ""
+    llm_timeout: float | None = None
+    llm_max_calls: int | None = None
+    llm_max_tokens: int | None = None
+    llm_max_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        self.check_choice("proposer", self.proposer, ("symbolic", "llm"))
+        self.check_choice("require", self.require, ("bounded", "proved"))
+        self.check_choice("float-model", self.float_model, ("real", "ieee"))
+        self.check_choice("strategy", self.strategy, ("symbolic-first", "llm-first", "llm-only"))
+        self.check_at_least("bound", self.bound, 1)
+        self.check_at_least("query-timeout-ms", self.query_timeout_ms, 1)
+        if self.kernel_timeout_s <= 0:
+            raise self.option_error(f"option 'kernel-timeout-s' must be > 0, got {self.kernel_timeout_s:g}")
+        self.check_at_least("llm-samples", self.llm_samples, 1)
+        if not 0 <= self.llm_temperature <= 2:
+            raise self.option_error(f"option 'llm-temperature' must be between 0 and 2, got {self.llm_temperature:g}")
+        if self.llm_cache:
+            self.check_choice("llm-cache", self.llm_cache, CACHE_MODES)
+        if self.llm_timeout is not None and self.llm_timeout <= 0:
+            raise self.option_error(f"option 'llm-timeout' must be > 0, got {self.llm_timeout:g}")
+        self.check_at_least("llm-max-calls", self.llm_max_calls, 0)
+        self.check_at_least("llm-max-tokens", self.llm_max_tokens, 0)
+        self.check_at_least("llm-max-seconds", self.llm_max_seconds, 0)
+        if self.llm_config and not Path(self.llm_config).expanduser().is_file():
+            raise self.option_error(f"option 'llm-config': no such file: {self.llm_config}")
+        if self.report and not Path(self.report).expanduser().resolve().parent.is_dir():
+            raise self.option_error(f"option 'report': no such directory for {self.report}")
+
+    def llm_proposer(self) -> Any:
+        """The LLM proposer these options configure (config file < environment < options)."""
+        from liftcomp.lift.llm_proposer import proposer_for_config
+        from liftcomp.llm.config import load_config
+
+        config = load_config(
+            config_file=self.llm_config or None,
+            models=self.llm_model or None,
+            cache_mode=self.llm_cache or None,
+            cache_dir=Path(self.llm_cache_dir) if self.llm_cache_dir else None,
+            timeout_s=self.llm_timeout,
+            max_calls=self.llm_max_calls,
+            max_tokens=self.llm_max_tokens,
+            max_seconds=self.llm_max_seconds,
+        )
+        return proposer_for_config(config, self.llm_samples, self.llm_temperature)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.proposer not in ("symbolic", "llm"):
-            raise LiftcompError(f"liftcomp-raise: unknown proposer '{self.proposer}' (symbolic | llm)")
-        llm = None
-        if self.proposer == "llm":
-            from liftcomp.lift.llm_proposer import proposer_from_environment
-
-            llm = proposer_from_environment(models=self.llm_model, cache_mode=self.llm_cache, cache_dir=self.llm_cache_dir)
         opts = RaiseOptions(
             proposer=self.proposer, strategy=self.strategy, require=self.require, float_model=self.float_model, bound=self.bound,
-            query_timeout_ms=self.query_timeout_ms, kernel_timeout_s=self.kernel_timeout_s, llm=llm,
+            query_timeout_ms=self.query_timeout_ms, kernel_timeout_s=self.kernel_timeout_s,
+            llm=self.llm_proposer() if self.proposer == "llm" else None,
         )
-        _, reports = raise_module(op, opts)
+        # Raise a copy: with strict=true a refusal must leave the module exactly as it was.
+        work = op.clone()
+        functions = {f.sym_name.data: f for f in op.ops if isinstance(f, func.FuncOp)}
+        _, reports = raise_module(work, opts, _mlir_arg_names(work))
         if self.remarks:
             for r in reports:
-                what = f"{r.status} ({r.proof})" if r.status in ("lifted", "partial") else f"unchanged: {r.reason}"
-                print(f"remark: liftcomp-raise: @{r.name}: {what}", file=sys.stderr)
+                emit_remark(_remark_text(r), _where(r, functions.get(r.name)))
+        if self.strict:
+            refused = [r for r in reports if r.status != "lifted" and _loops(functions.get(r.name))]
+            if refused:
+                r = refused[0]
+                raise LiftcompError(
+                    f"liftcomp-raise: @{r.name}: loop nest not lifted (strict=true): {r.reason}",
+                    _where(r, functions.get(r.name)),
+                )
         if self.report:
             Path(self.report).write_text(json.dumps([r.to_json() for r in reports], indent=1) + "\n")
+        replace_module_body(op, work)
+
+
+def _mlir_arg_names(module: ModuleOp) -> dict[str, list[str]]:
+    """Argument names for reports and prompts when the module came from mlir-opt (the plugin,
+    or its generic form): mlir-opt numbers block arguments across the module (%arg4, %arg5),
+    so name them %arg0, %arg1, ... per function, as mlir-opt prints each function. Names the
+    user wrote (text parsed by xDSL directly) are kept."""
+    out: dict[str, list[str]] = {}
+    for f in module.ops:
+        if not isinstance(f, func.FuncOp) or not f.body.blocks:
+            continue
+        hints = [a.name_hint for a in f.body.block.args]
+        if all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
+            out[f.sym_name.data] = [f"arg{i}" for i in range(len(hints))]
+    return out
+
+
+def _loops(fn: func.FuncOp | None) -> list[Operation]:
+    if fn is None:
+        return []
+    return [o for o in fn.walk() if isinstance(o, scf.ForOp | scf.WhileOp | affine.ForOp | affine.ParallelOp | scf.ParallelOp)]
+
+
+def _where(r: FunctionReport, fn: func.FuncOp | None) -> str | None:
+    """Where a function's outcome is reported: the refused op the analysis named, else the
+    function's first loop, else the function."""
+    if r.location and parse_location(r.location) is not None:
+        return r.location
+    if fn is None:
+        return r.location
+    loops = _loops(fn)
+    return op_location(loops[0] if r.status != "lifted" and loops else fn)
+
+
+def _remark_text(r: FunctionReport) -> str:
+    if r.status == "lifted":
+        by = f", proposed by {r.proposer}" if r.proposer else ""
+        return f"liftcomp-raise: @{r.name}: lifted ({r.proof}{by}): {r.program}"
+    if r.status == "partial":  # some loop nests lifted, the others kept (raising.summarise_nests)
+        return f"liftcomp-raise: @{r.name}: partially lifted ({r.proof}): {r.reason}"
+    return f"liftcomp-raise: @{r.name}: left unchanged: {r.reason}"

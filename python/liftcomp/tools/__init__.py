@@ -1,0 +1,1 @@
+"""Command-line tools installed with liftcomp besides `liftcomp` itself (`liftcomp-opt`)."""
