@@ -330,3 +330,25 @@ def test_rewritten_schedules_in_c_agree_with_numpy(case: str, tmp_path: Path) ->
     out = run_c(low, "resadd_matmul", [x, y, np.zeros_like(x), a, b, np.zeros_like(x)], tmp_path)
     np.testing.assert_array_equal(out[2], _wrap32(x.astype(np.int64) + y))
     np.testing.assert_array_equal(out[5], (a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32))
+
+
+# ------------------------------------------------------------------------------ the policy --
+def test_builtin_policy_proposes_the_new_rewrites_where_they_help() -> None:
+    import random
+
+    from liftcomp.search.beam import Candidate
+    from liftcomp.search.gemmini_policy import BuiltinPlanner
+    from test_gemmini_epilogue import _transpose_text
+
+    def plans(problem: GemminiProblem, sched: MatmulSchedule) -> dict[str, dict[str, object]]:
+        root = Candidate(0, None, 0, [], sched, metrics=problem.evaluate(sched))
+        return {p.rewrite: p.params for p in BuiltinPlanner(explore=0.0).plan(root, problem, 8, random.Random(0))}
+
+    # B^T keeps the explicit form (loop_ws is refused), whose host loops are the bottleneck.
+    bt = _problem(_transpose_text(128, 256, 128, False, True, False))
+    sched = bt.initial().with_(tile_i=8, tile_j=8)
+    assert "form" not in plans(bt, sched) and plans(bt, sched)["unroll"] == {"loop": "i", "factor": 7}
+    two = _problem(resadd_matmul_text(40, 50, 36))
+    assert "remove_redundant_config" in plans(two, two.initial())
+    lone = _problem(matmul_text(40, 50, 36))
+    assert "remove_redundant_config" not in plans(lone, lone.initial())

@@ -218,3 +218,32 @@ def test_fuse_epilogue_refuses_an_epilogue_gemmini_computes_differently() -> Non
 def test_loop_ws_is_refused_for_transposed_operands() -> None:
     ctx = KernelContext(MatmulShape(64, 64, 64), b_transposed=True)
     assert "transpose" in _refused(library_schedule(ctx.shape), Step("form", {"form": "loop_ws"}), ctx)
+
+
+def test_random_sequences_with_unroll_and_spills_preserve_results() -> None:
+    # K = 7 blocks: several k-tiles, so acc_resident(off) and k-outer orders apply; random walks
+    # over the items that interact with them, each schedule simulated and compared with numpy.
+    problem = _problem(40, 112, 56)
+    names = {"tile", "loop_order", "acc_resident", "unroll", "double_buffer", "mvin_blocks", "hoist_a"}
+    rng = random.Random(7)
+    seen: set[str] = set()
+    for _ in range(6):
+        s = problem.initial().with_(tile_k=2)
+        for _ in range(40):
+            rw = rng.choice([r for r in MENU if r.name in names])
+            params = {}
+            for p in rw.params:
+                if p.kind == "int":
+                    params[p.name] = rng.randint(p.lo, min(p.hi, 4))
+                elif p.kind == "bool":
+                    params[p.name] = rng.random() < 0.5
+                else:
+                    params[p.name] = rng.choice(p.choices)
+            try:
+                s = problem.apply(s, Step(rw.name, params))
+            except Refused:
+                continue
+            seen.add(rw.name if rw.name != "acc_resident" else f"acc_resident={params['on']}")
+            m = problem.evaluate(s)
+            assert m.correct, (s, m.error)
+    assert {"unroll", "acc_resident=False", "loop_order"} <= seen

@@ -2,9 +2,10 @@
 
 Plan phase: from the parent's per-unit busy times (load / execute / store / host), its cycles and
 the analytic roofline bound, rank the menu items that can help (host-bound explicit code -> the
-loop_ws FSM; load-bound -> reuse: bigger tiles, hoisting A, larger mvins; cycles well above every
-unit's busy time -> overlap: double buffering; always: retune tiles) and take the best few, with a
-seeded chance of swapping one for another applicable item (exploration).
+loop_ws FSM, or unrolling its hottest host loop; load-bound -> reuse: bigger tiles, hoisting A,
+larger mvins; cycles well above every unit's busy time -> overlap: double buffering; a function
+whose kernels repeat configuration -> remove_redundant_config; always: retune tiles) and take the
+best few, with a seeded chance of swapping one for another applicable item (exploration).
 
 Implement phase: concrete parameters. Tile sizes come from an analytic pipeline model of one
 schedule (per tile: load, execute and store times from the same cost formulas as the simulator;
@@ -95,6 +96,11 @@ class TileModel:
         return t
 
 
+# Rewrites the tile model cannot rank (it sees neither host loop overhead nor config
+# instructions): proposed on the simulator's evidence alone.
+_MODEL_BLIND = ("unroll", "remove_redundant_config")
+
+
 class BuiltinPlanner:
     """The default planner (see the module docstring)."""
 
@@ -135,8 +141,21 @@ class BuiltinPlanner:
                 if min(s.a_block_len, s.b_block_len) < problem.config.max_block_len:
                     add(0.5 + units["load"] / cycles, "mvin_blocks", f"{why}; full 64-byte mvins", a=4, b=4)
             add(0.2, "loop_order", f"{why}; try the other tile order", order="jik" if s.loop_order == "ijk" else "ijk")
+            if units["host"] >= 0.8 * max(units["execute"], units["load"]):
+                # The host's loops issue the instructions: unroll the hottest one not yet unrolled.
+                trips = s.unroll_trips(problem.shape, problem.config)
+                for loop in ("i", "j", "mvin"):
+                    factor = min(trips[loop], 8)
+                    if s.unroll_factor(loop) == 1 and factor >= 2:
+                        add(0.55 + 0.3 * host_share, "unroll", f"{why}; the host spends {host_share:.0%} of the time "
+                            f"issuing: unroll its {loop} loop {factor} times (fewer loop and address instructions)",
+                            loop=loop, factor=factor)
+                        break
         else:
             add(0.1, "form", f"{why}; explicit instructions allow hoisting and other loop orders", form="explicit")
+        if not s.remove_redundant_config and self._applies(problem, s, Step("remove_redundant_config", {})):
+            add(1.5, "remove_redundant_config", f"{why}; the function's kernels repeat Gemmini configuration "
+                "already in place: drop those instructions")
         if getattr(problem, "epilogue", None) is not None and not s.fuse_epilogue:
             add(2.0, "fuse_epilogue", f"{why}; the host applies the requantisation: let the mvouts do it", on=True)
         add(0.9 + gap, "tile", f"{why}; retune tiles with the pipeline model (near the current tile)", scope="local")
@@ -145,7 +164,8 @@ class BuiltinPlanner:
         # reached through exploration.
         model = self._model(parent, problem)
         here = model.estimate(s)
-        useful = [(sc, p) for sc, p in scored if self._predicted(parent, problem, p, model) < here * 0.995]
+        useful = [(sc, p) for sc, p in scored
+                  if p.rewrite in _MODEL_BLIND or self._predicted(parent, problem, p, model) < here * 0.995]
         others = [(sc, p) for sc, p in scored if (sc, p) not in useful]
         useful.sort(key=lambda x: -x[0])
         others.sort(key=lambda x: -x[0])
