@@ -36,6 +36,7 @@ from typing import Any
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     AffineMapAttr,
+    AffineSetAttr,
     FunctionType,
     IndexType,
     IntegerAttr,
@@ -130,11 +131,11 @@ def _contents(fn: func.FuncOp) -> _Contents:
             sv = _const_index(op.operands[2])
             if sv is not None:
                 c.steps.add(sv)
-        for key, attr in op.properties.items():
+        for attr in op.properties.values():
             if isinstance(attr, AffineMapAttr):
                 for r in attr.data.results:
                     _expr_contents(r, c)
-            elif "set" in key or "condition" in key:
+            elif isinstance(attr, AffineSetAttr):
                 c.problems.append(f"an integer set in {op.name}")
     return c
 
