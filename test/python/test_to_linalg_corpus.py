@@ -16,17 +16,10 @@ PIPELINE = (
     "builtin.module(eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries}, "
     "func.func(convert-linalg-to-loops), cse, canonicalize)"
 )
-# Accepted programs that slice past the end of a buffer (`key_cache[h*hs : h*hs + (pos+1)*kv_dim]`
-# on a buffer of (pos+1)*kv_dim): numpy clips, memref.subview is out of bounds.
-OUT_OF_BOUNDS = {"transformer_part1", "transformer_part2", "transformer_part2_accum"}
-
 NAMES = sorted(n for n, k in corpus().items() if k.form)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="program slices out of bounds")) if n in OUT_OF_BOUNDS else n for n in NAMES],
-)
+@pytest.mark.parametrize("name", NAMES)
 def test_lifted_kernel_lowers_and_runs(name: str) -> None:
     module, fn, arg_names = parsed(name)
     report, lifted = lift_function(module, fn, RaiseOptions(), arg_names)

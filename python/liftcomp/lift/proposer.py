@@ -88,6 +88,17 @@ def _count(lb: Poly, ub: Poly, step: int) -> Poly:
     raise CannotTranslate(f"trip count of a step-{step} loop over {ub - lb} elements")
 
 
+def _nonnegative(p: Poly) -> bool:
+    """p >= 0 for all sizes (size symbols are >= 0): every coefficient is."""
+    return all(c >= 0 for c in p.as_dict().values())
+
+
+def _rows_fill_stride(col: Poly, count: Poly, stride: Poly) -> bool:
+    """Whether the window col..col+count of each row ends exactly at the row's end (stride):
+    then whole rows cover nothing past the last element the loop reads."""
+    return _nonnegative(col) and stride - col - count == Poly.const(0)
+
+
 def _p(p: Poly) -> str:
     s = str(p)
     return f"({s})" if (" " in s) else s
@@ -196,10 +207,16 @@ class _Tx:
         if dx.step != 1 or dy.step != 1:
             return None
         off = p.without(x).without(y)
-        # Rows start at multiples of the stride, so the reshaped slice stays inside the buffer
-        # whenever the loop's own accesses do (the offset moves into the column range).
         start = stride * dx.lb
         col = off + dy.lb
+        if not _rows_fill_stride(col, dy.count, stride):
+            # The loop reads a window of each row (`key_cache[t*kv_dim + h*hs + i]`, i < hs) and
+            # nothing says the window fits the stride or that the last row is read to its end:
+            # a reshape of whole rows could read past the buffer where the loop does not. The
+            # strided view reads exactly the loop's elements.
+            return f"strided({buf}, {start + col}, ({dx.count}, {dy.count}), ({stride}, 1))", [x, y]
+        # Rows start at multiples of the stride and the loop reads each row to its end, so the
+        # reshaped slice stays inside the buffer whenever the loop's own accesses do.
         text = (f"{buf}[{start}:{start + dx.count * stride}].reshape({dx.count}, {stride})"
                 f"[0:{dx.count}, {col}:{col + dy.count}]")
         return text, [x, y]
@@ -306,7 +323,7 @@ class _Tx:
                 return f"(-{args[0][0]})", fdn
             fn1 = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt", "tanh": "np.tanh", "absf": "np.abs", "exp2": "np.exp2",
                    "log2": "np.log2", "log10": "np.log10", "sin": "np.sin", "cos": "np.cos", "floor": "np.floor", "ceil": "np.ceil",
-                   "roundeven": "np.rint"}
+                   "roundeven": "np.rint", "round": "round_away"}
             if op in fn1:
                 return f"{fn1[op]}({self.as_dt(args[0], fdn)})", fdn
             raise CannotTranslate(f"no TensorSpec form for {op}")

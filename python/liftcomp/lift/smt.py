@@ -148,10 +148,28 @@ class Encoder:
             if ieee:
                 return z3.fpFPToFP(rm, a[0], self.sort(t.type))
             return a[0]
+        if op in ("round", "roundeven"):
+            return _round(a[0], op == "round", ieee)
         # Everything else (exp, log, sqrt, tanh, fptosi, powf, ...) is an uninterpreted function of its
         # operands: sound for equality (same op on equal operands), silent about algebraic laws.
         doms = [x.sort() for x in a]
         return self.fn(f"{op}_{t.type}", doms, self.sort(t.type))(*a)
+
+
+def _round(x: Any, away: bool, ieee: bool) -> Any:
+    """math.round (halves away from zero) and math.roundeven (halves to even). IEEE: z3's
+    roundToIntegral with RNA / RNE. Reals: defined from floor (z3.ToInt), so the prover sees
+    that the two differ exactly at odd halves (2.5 -> 3 vs 2)."""
+    if ieee:
+        return z3.fpRoundToIntegral(z3.RNA() if away else z3.RNE(), x)
+    half: Any = z3.RealVal("1/2")
+    if away:
+        up: Any = z3.ToReal(z3.ToInt(x + half))  # floor(x + 1/2): right for x >= 0
+        down: Any = z3.ToReal(z3.ToInt(half - x))  # -(that of -x)
+        return z3.If(x >= 0, up, -down)
+    n: Any = z3.ToInt(x + half)
+    tie = z3.ToReal(n) == x + half
+    return z3.ToReal(z3.If(z3.And(tie, n % 2 == 1), n - 1, n))
 
 
 def _floordiv(a: Any, b: Any) -> Any:

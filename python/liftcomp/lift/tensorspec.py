@@ -156,6 +156,19 @@ class Window(Node):
 
 
 @dataclass
+class Strided(Node):
+    """strided(x, offset, shape, strides): out[q...] = x[offset + sum_k q_k * strides[k]] of a 1-D x.
+
+    Strides count elements (numpy's as_strided counts bytes) and may make rows overlap (a row
+    stride smaller than the row: the key cache of one head, `key_cache[t*kv_dim + h*hs + i]`).
+    The view reads exactly these elements, never the gaps between rows."""
+
+    src: Node = None  # type: ignore[assignment]
+    offset: Poly = field(default_factory=lambda: Poly.const(0))
+    strides: tuple[Poly, ...] = ()
+
+
+@dataclass
 class Cast(Node):
     src: Node = None  # type: ignore[assignment]
 
@@ -236,6 +249,11 @@ _CMP = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", 
 _NP_UNARY = {"rint", "exp", "log", "sqrt", "tanh", "abs", "negative", "exp2", "log2", "log10", "sin", "cos", "floor", "ceil", "absolute"}
 _NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv", "power": "pow", "fmod": "fmod",
               "fmax": "fmax", "fmin": "fmin"}
+# TensorSpec's own functions, called without `np.`:
+#   strided(x, offset, shape, strides): a strided view of a 1-D array (Strided), strides in elements;
+#   round_away(x): round floats to the nearest integer, halves away from zero (C's round,
+#     math.round); np.round and np.rint round halves to even.
+BUILTINS = ("strided", "round_away")
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -438,8 +456,10 @@ class _Parser:
             if f.attr == "dot":
                 return self.matmul(x, self.expr(e.args[0]), e)
             raise self.fail(e, f"method '.{f.attr}()' is not allowed")
+        if isinstance(f, ast.Name) and f.id in BUILTINS:
+            return self.builtin(f.id, e)
         if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np"):
-            raise self.fail(e, "only numpy functions (np.<name>) may be called")
+            raise self.fail(e, f"only numpy functions (np.<name>) and {', '.join(sorted(BUILTINS))} may be called")
         name = f.attr
         args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum", "transpose") else []
         if name in NP_DTYPE_NAMES:  # np.float32(1.5): a typed scalar
@@ -488,6 +508,36 @@ class _Parser:
             dt = self.dtype_arg(kwargs["dtype"], e) if "dtype" in kwargs else (val.dtype if not val.weak else (DType("f64") if isinstance(val, Lit) and isinstance(val.value, float) else DType("i64")))
             return Full(dt, shape, value=self.cast(val, dt))
         raise self.fail(e, f"np.{name} is not part of TensorSpec")
+
+    def builtin(self, name: str, e: ast.Call) -> Node:
+        """TensorSpec's own functions (see BUILTINS): what numpy cannot spell exactly."""
+        if e.keywords:
+            raise self.fail(e, f"{name}() takes positional arguments only")
+        if name == "strided":
+            return self.strided(e)
+        args = [self.expr(a) for a in e.args]
+        self.arity(e, args, 1)
+        if not args[0].dtype.is_float:
+            raise self.fail(e, f"{name}() of an integer array")
+        return self.elementwise(name, args, e)
+
+    def strided(self, e: ast.Call) -> Node:
+        if len(e.args) != 4:
+            raise self.fail(e, "strided(x, offset, shape, strides) takes four arguments")
+        x = self.expr(e.args[0])
+        if len(x.shape) != 1:
+            raise self.fail(e, "strided() views a 1-D array")
+        offset = self.size(e.args[1])
+        shape_e, strides_e = e.args[2], e.args[3]
+        dims = shape_e.elts if isinstance(shape_e, ast.Tuple) else [shape_e]
+        steps = strides_e.elts if isinstance(strides_e, ast.Tuple) else [strides_e]
+        shape = tuple(self.size(d) for d in dims)
+        strides = tuple(self.size(s) for s in steps)
+        if len(shape) != len(strides) or not shape:
+            raise self.fail(e, "strided() needs one stride per dimension of the shape")
+        if any(_negative_literal(p) for p in (offset, *shape, *strides)):
+            raise self.fail(e, "strided() takes no negative offset, size or stride")
+        return Strided(x.dtype, shape, src=x, offset=offset, strides=strides)
 
     def perm_arg(self, args: list[ast.expr], rank: int, e: ast.AST) -> tuple[int, ...] | None:
         if not args:
@@ -858,6 +908,11 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
     if isinstance(n, Window):
         r = len(n.window)
         return elem(n.src, tuple(idx[d] + idx[r + d] for d in range(r)))
+    if isinstance(n, Strided):
+        flat = n.offset
+        for q, stride in zip(idx, n.strides, strict=True):
+            flat = flat + q * stride
+        return elem(n.src, (flat,))
     if isinstance(n, Transpose):
         src_idx_l: list[Poly] = [Poly.const(0)] * len(idx)
         for out_pos, src_pos in enumerate(n.perm):
@@ -922,6 +977,8 @@ def _elementwise_term(n: Elementwise, args: list[T.Term]) -> T.Term:
         return T.Op(op, (args[0],), et)
     if f and op == "rint":
         return T.Op("roundeven", (args[0],), et)
+    if f and op == "round_away":
+        return T.Op("round", (args[0],), et)
     if not f and op in simple_i:
         return T.Op(simple_i[op], tuple(args), et)
     u = dt.is_unsigned
@@ -1039,6 +1096,15 @@ def _view_indices(view: Node) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _strided_indices(n: Strided) -> np.ndarray[Any, Any]:
+    """The source positions a strided view reads, in the view's shape."""
+    shape = tuple(max(0, _size(p, {})) for p in n.shape)
+    flat = np.full(shape, _size(n.offset, {}), dtype=np.int64)
+    for g, stride in zip(np.indices(shape, dtype=np.int64), n.strides, strict=True):
+        flat = flat + g * _size(stride, {})
+    return flat
+
+
 def _check_view_bounds(n: Node, env: dict[str, Any]) -> None:
     """Every slice of a view chain must lie inside what it slices (numpy would clip silently;
     the lowered memref.subview / tensor.extract_slice would read out of bounds)."""
@@ -1057,6 +1123,13 @@ def _check_view_bounds(n: Node, env: dict[str, Any]) -> None:
                     raise SpecError(f"index {i} is outside a dimension of {extent}")
     elif isinstance(n, Reshape | Transpose):
         _check_view_bounds(n.src, env)
+    elif isinstance(n, Strided):
+        # Only the elements the view reads count (rows may overlap; the gaps are never read).
+        _check_view_bounds(n.src, env)
+        extent = _concrete_shape(n.src, env)[0]
+        idx = _strided_indices(n)
+        if idx.size and (idx.min() < 0 or idx.max() >= extent):
+            raise SpecError(f"strided view reads element {int(idx.max())} of a dimension of {extent}")
 
 
 def _concrete_shape(n: Node, env: dict[str, Any]) -> tuple[int, ...]:
@@ -1066,7 +1139,7 @@ def _concrete_shape(n: Node, env: dict[str, Any]) -> tuple[int, ...]:
 
 
 def _is_argument_view(n: Node) -> bool:
-    while isinstance(n, View | Reshape | Transpose):
+    while isinstance(n, View | Reshape | Transpose | Strided):
         n = n.src
     return isinstance(n, Arg) and not n.is_scalar
 
@@ -1119,7 +1192,7 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
             # Integer scalars wrap to their width (the caller may pass the unsigned reading).
             return np.array(int(v)).astype(np.int64).astype(n.dtype.np)[()]
         return np.asarray(v).view(n.dtype.np)
-    if isinstance(n, View | Reshape) and _is_argument_view(n):
+    if isinstance(n, View | Reshape | Strided) and _is_argument_view(n):
         root = n
         while not isinstance(root, Arg):
             root = root.src  # type: ignore[attr-defined]
@@ -1140,6 +1213,12 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return np.asarray(_eval(n.src, env)).reshape(tuple(_size(p, {}) for p in n.shape))
     if isinstance(n, Transpose):
         return np.transpose(_eval(n.src, env), n.perm)
+    if isinstance(n, Strided):
+        src = np.asarray(_eval(n.src, env))
+        idx = _strided_indices(n)
+        if idx.size and (idx.min() < 0 or idx.max() >= src.shape[0]):
+            raise SpecError(f"strided view reads element {int(idx.max())} of an array of {src.shape[0]}")
+        return src[idx]
     if isinstance(n, Window):
         src = np.asarray(_eval(n.src, env))
         window = tuple(_size(w, {}) for w in n.window)
@@ -1180,6 +1259,8 @@ def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
              "floor": np.floor, "ceil": np.ceil, "rint": np.rint}
     if op in unary:
         return np.asarray(unary[op](a[0])).astype(dt)
+    if op == "round_away":
+        return _round_away(np.asarray(a[0])).astype(dt)
     binary = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
               "floordiv": np.floor_divide, "mod": np.mod, "and": np.bitwise_and, "or": np.bitwise_or,
               "xor": np.bitwise_xor, "shl": np.left_shift, "shr": np.right_shift, "max": np.maximum,
@@ -1187,6 +1268,14 @@ def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
               "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
     r = binary[op](a[0], a[1])
     return np.asarray(r).astype(dt)
+
+
+def _round_away(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Round halves away from zero (math.round). x - trunc(x) is exact, so unlike
+    floor(x + 0.5) no addition rounds first (0.49999997 stays 0)."""
+    whole = np.trunc(x)
+    frac = x - whole
+    return np.where(np.abs(frac) >= 0.5, whole + np.sign(x), whole).astype(x.dtype)
 
 
 def set_sizes(sizes: dict[str, int]) -> None:

@@ -75,6 +75,7 @@ from liftcomp.lift.tensorspec import (
     Reshape,
     SizeVal,
     SliceSpec,
+    Strided,
     Transpose,
     View,
     Window,
@@ -365,6 +366,8 @@ class _Emitter:
             return self.lower_transpose(n)
         if isinstance(n, Window):
             return self.lower_window(n)
+        if isinstance(n, Strided):
+            return self.lower_strided(n)
         if isinstance(n, Cast | Elementwise):
             return self.fused(n)
         if isinstance(n, Full):
@@ -399,6 +402,30 @@ class _Emitter:
         self.emit(linalg.YieldOp(block.args[0]))
         self.cur = saved
         return self.emit(linalg.GenericOp([src], [self.empty(n.shape, n.dtype)], Region(block), [in_map, out_map], [_PARALLEL] * nloops, [out_t]))
+
+    def lower_strided(self, n: Strided) -> SSAValue:
+        """A gather: out[q...] = tensor.extract src[offset + sum q_k * strides[k]], inside one
+        linalg.generic with no inputs (linalg.index gives q). It reads exactly the view's
+        elements, so overlapping rows and the gaps between rows need no slice of whole rows
+        (which could reach past the buffer where the loop does not)."""
+        src = self.value(n.src)
+        offset = self.index(n.offset)
+        strides = [self.index(s) for s in n.strides]
+        rank = len(n.shape)
+        out_t = tensor_type(n.shape, n.dtype)
+        block = Block(arg_types=[elem_type(n.dtype)])
+        saved = self.cur
+        self.cur = block
+        pos = offset
+        for k, stride in enumerate(strides):
+            q = self.emit(linalg.IndexOp(k))
+            step = q if n.strides[k] == Poly.const(1) else self.emit(arith.MuliOp(q, stride))
+            pos = self.emit(arith.AddiOp(pos, step))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [pos], elem_type(n.dtype)))))
+        self.cur = saved
+        return self.emit(
+            linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
+        )
 
     def lower_arg(self, n: Arg) -> SSAValue:
         a = self.args.get(n.name)
