@@ -114,6 +114,10 @@ class Summary:
     results: list[T.Term]
     size_symbols: list[str]
     assumptions: list[str] = field(default_factory=list)
+    # (index, extent) of every load the function executes unconditionally (outside loops and
+    # scf.if): the original has no undefined behaviour, so 0 <= index < extent on every input
+    # considered (e.g. `first = a[0]` before an argmax loop says a.shape[0] >= 1).
+    in_bounds: list[tuple[Poly, Poly]] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +150,7 @@ class Analyzer:
         self.size_symbols: list[str] = []
         self.pending_records: list[Record] = []
         self.const_loop_vars: set[str] = set()  # active loop variables with constant bounds
+        self.in_bounds: list[tuple[Poly, Poly]] = []  # see Summary.in_bounds
 
     # ---------------------------------------------------------------- entry
     def run(self) -> Summary:
@@ -195,7 +200,7 @@ class Analyzer:
         records = self._drop_overwritten([r for r in self.scopes[0] if r.buf not in self.local_bufs])
         for r in records:
             self.buffers[r.buf].written = True
-        return Summary(fn.sym_name.data, self.args, records, results, self.size_symbols)
+        return Summary(fn.sym_name.data, self.args, records, results, self.size_symbols, in_bounds=self.in_bounds)
 
     def _drop_overwritten(self, records: list[Record]) -> list[Record]:
         """Drop records whose every write a later record of the same buffer overwrites."""
@@ -343,6 +348,9 @@ class Analyzer:
         self.check_bounds(buf, idx, op)
         if buf in self.buffers:
             self.buffers[buf].read = True
+            shape = self.buffers[buf].shape
+            if not self.loop_stack and not self.guards and shape is not None:
+                self.in_bounds.extend(zip(idx, shape, strict=False))
         return self.resolve_from(len(self.scopes) - 1, buf, idx, et, op)
 
     def resolve_from(self, scope: int, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation | None) -> T.Term:
@@ -668,9 +676,10 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
     init_vals = [a.term(v, op) if not isinstance(a.env[v], Poly) else a.env[v] for v in inits]
     accs: list[T.Term] = []
     for bv, iv in zip(body.args[1:], init_vals, strict=True):
-        if isinstance(iv, Poly):
-            raise Refusal("index-typed iter_args are not supported", op)
-        acc = T.Scalar(T.fresh("__acc"), iv.type)
+        # An index-typed iter_arg is data here (a placeholder, never a polynomial): using it as
+        # an address or bound is refused, and summarise_loop accepts it only as the index half
+        # of an argmax/argmin pair.
+        acc = T.Scalar(T.fresh("__acc"), T.INDEX if isinstance(iv, Poly) else iv.type)
         accs.append(acc)
         a.env[bv] = acc
     a.env[body.args[0]] = Poly.var(var)
@@ -832,12 +841,44 @@ def _negate_pred(p: str) -> str:
     return {"ole": "ogt", "olt": "oge", "sle": "sgt", "slt": "sge", "ule": "ugt", "ult": "uge"}.get(p, "")
 
 
+def _arg_fold(accs: list[T.Term], inits: list[Any], ys: list[T.Term], k: int, lv: LoopVar, banned: set[str]) -> T.Fold | None:
+    """The index accumulator k of an argmax/argmin pair, as a fold over (value, index) pairs:
+    `bi = select(x > bv, e, bi)` next to `bv = select(x > bv, x, bv)` (the same condition, a
+    strict integer compare, so ties keep the first index), with x and e free of accumulators."""
+    y = ys[k]
+    if not (isinstance(y, T.Op) and y.op == "select" and y.args[2] == accs[k]):
+        return None
+    cond, e = y.args[0], y.args[1]
+    if not (isinstance(cond, T.Op) and len(cond.args) == 2):
+        return None
+    x, bv = cond.args
+    for op_name, pred in T.ARG_FOLDS.items():
+        if cond.op != pred or bv not in accs:
+            continue
+        j = accs.index(bv)
+        if ys[j] != T.Op("select", (cond, x, bv), bv.type) or bv.type.kind != "i":
+            continue
+        if _mentions(x, banned) or _mentions(e, banned):
+            return None
+        iv, ii = inits[j], inits[k]
+        init_i = T.IndexValue(ii, T.INDEX) if isinstance(ii, Poly) else ii
+        init = T.Op("pair", (iv, init_i), T.INDEX)
+        return T.Fold(op_name, init, lv.name, lv.lb, lv.ub, lv.step, T.Op("pair", (x, e), T.INDEX), T.INDEX)
+    return None
+
+
 def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record]) -> list[Any]:
     acc_names = {x.name for x in accs if isinstance(x, T.Scalar)}
     results: list[Any] = []
-    for acc, init, y in zip(accs, inits, ys, strict=True):
+    for k, (acc, init, y) in enumerate(zip(accs, inits, ys, strict=True)):
         if y == acc:
             results.append(init)
+            continue
+        if acc.type == T.INDEX:
+            fold = _arg_fold(accs, inits, ys, k, lv, acc_names | set(a.loop_reads))
+            if fold is None:
+                raise Refusal("an index-typed iter_arg that is not the index of an argmax/argmin (strict integer compare)", op)
+            results.append(fold)
             continue
         m = _split_combine(y, acc)
         if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):

@@ -358,6 +358,8 @@ class _Tx:
     def fold(self, f: T.Fold, dims: Sequence[Dim]) -> tuple[str, str]:
         if any(v in {d.var for d in dims} for v in f.lb.vars() | f.ub.vars()):
             raise CannotTranslate("reduction bounds depend on an outer loop (triangular nest)")
+        if f.op in T.ARG_FOLDS:
+            return self.arg_fold(f, dims)
         fdt = self.dt(f.type, f.op in ("maxui", "minui"))
         lb = f.lb
         init = f.init
@@ -408,6 +410,26 @@ class _Tx:
             return f"({init_t} {comb[f.op]} {red})", fdt
         fn = "np.maximum" if f.op.startswith("max") else "np.minimum"
         return f"{fn}({init_t}, {red})", fdt
+
+    def arg_fold(self, f: T.Fold, dims: Sequence[Dim]) -> tuple[str, str]:
+        """np.argmax / np.argmin for `best = x[0]; bi = 0; for i in 1..n: if x[i] > best: ...`:
+        numpy's index counts from the start of the view, so the scan must start at index 0."""
+        if dims:
+            raise CannotTranslate("argmax/argmin inside an outer loop")
+        body = f.body
+        if not (isinstance(body, T.Op) and body.op == "pair" and f.step == 1):
+            raise CannotTranslate("argmax/argmin fold of an unexpected form")
+        value, index = body.args
+        if index != T.IndexValue(Poly.var(f.var), T.INDEX):
+            raise CannotTranslate("argmax/argmin whose index is not the loop variable")
+        start = f.lb - 1
+        if start != Poly.const(0) or f.init != T.subst_index(body, {f.var: start}):
+            raise CannotTranslate("argmax/argmin that does not start from element 0 with index 0")
+        w = value.type.width
+        dn = f"{'u' if f.op.endswith('ui') else 'i'}{w}"
+        k = Dim(f.var, start, f.ub, 1)
+        x = self.as_dt(self.tx(value, [k]), dn)
+        return f"np.{f.op[:6]}({x})", "i64"
 
     def _unrolled(self, f: T.Fold, dims: Sequence[Dim], fdt: str) -> tuple[str, str] | None:
         """A short constant-trip fold (a convolution window) as an explicit chain of combines."""

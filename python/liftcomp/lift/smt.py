@@ -79,6 +79,12 @@ class Encoder:
     def op(self, t: T.Op) -> Any:
         a = [self.enc(x) for x in t.args]
         op = t.op
+        if op == "pair":  # (value, index) of an argmax/argmin fold: a Python pair of z3 terms
+            return (a[0], a[1])
+        if op in T.ARG_FOLDS:  # one step of such a fold: the new pair wins only strictly
+            (bv, bi), (xv, xi) = a
+            better = {"sgt": lambda: xv > bv, "ugt": lambda: z3.UGT(xv, bv), "slt": lambda: xv < bv, "ult": lambda: z3.ULT(xv, bv)}[T.ARG_FOLDS[op]]()
+            return (z3.If(better, xv, bv), z3.If(better, xi, bi))
         w = t.type.width
         ieee = self.float_model == "ieee"
         rm = z3.RNE()
@@ -293,7 +299,11 @@ class Prover:
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.add(*self.assumptions, *ctx)
-        if self.float_model == "ieee" and a.type.kind == "f":
+        if isinstance(ea, tuple) or isinstance(eb, tuple):  # (value, index) pairs of argmax folds
+            if not (isinstance(ea, tuple) and isinstance(eb, tuple)):
+                return Outcome("unknown", None, "a pair compared with a scalar")
+            s.add(z3.Or(*[x != y for x, y in zip(ea, eb, strict=True)]))  # pyright: ignore[reportUnknownArgumentType]
+        elif self.float_model == "ieee" and a.type.kind == "f":
             s.add(z3.Not(z3.Or(z3.fpEQ(ea, eb), z3.And(z3.fpIsNaN(ea), z3.fpIsNaN(eb)))))
         else:
             s.add(ea != eb)

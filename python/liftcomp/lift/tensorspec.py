@@ -190,6 +190,17 @@ class Reduce(Node):
 
 
 @dataclass
+class ArgReduce(Node):
+    """np.argmax / np.argmin of a 1-D integer array: the first index of the maximum (minimum),
+    an int64. A left fold over (value, index) pairs from (x[0], 0) in which a later element wins
+    only if strictly greater (less), so ties keep the first index as numpy does. Floats are
+    refused: numpy returns the first NaN, while a loop's compare never picks one."""
+
+    op: str = ""  # argmax | argmin
+    src: Node = None  # type: ignore[assignment]
+
+
+@dataclass
 class MatMul(Node):
     """numpy matmul / dot for 1-D and 2-D operands (a @ b)."""
 
@@ -482,6 +493,16 @@ class _Parser:
         if name in _NP_REDUCE:
             self.arity(e, args, 1)
             return self.reduce(_NP_REDUCE[name], args[0], kwargs, e)
+        if name in ("argmax", "argmin"):
+            self.arity(e, args, 1)
+            if kwargs:
+                raise self.fail(e, f"np.{name} takes no keyword arguments here (1-D arrays only)")
+            x = args[0]
+            if len(x.shape) != 1:
+                raise self.fail(e, f"np.{name} of a {len(x.shape)}-D array (1-D only)")
+            if x.dtype.is_float or x.dtype.name == "bool":
+                raise self.fail(e, f"np.{name} of {x.dtype} (integer arrays only: numpy picks the first NaN, a loop's compare never does)")
+            return ArgReduce(DType("i64"), (), op=name, src=x)
         if name in ("matmul", "dot"):
             self.arity(e, args, 2)
             return self.matmul(args[0], args[1], e)
@@ -927,6 +948,8 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
         return _elementwise_term(n, args)
     if isinstance(n, Reduce):
         return _reduce_term(n, idx)
+    if isinstance(n, ArgReduce):
+        return _arg_fold_term(n)
     if isinstance(n, MatMul):
         k = T.fresh("k")
         kv = Poly.var(k)
@@ -1039,6 +1062,19 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
     first = elem(src, src_index({a: Poly.const(0)}))
     body = elem(src, src_index({a: Poly.var(var)}))
     return T.Fold(comb, first, var, Poly.const(1), src.shape[a], 1, body, et)
+
+
+def _arg_fold_term(n: ArgReduce) -> T.Term:
+    """fold over k in 1..len of (x[k], k) from (x[0], 0), keeping the first strict winner."""
+    src = n.src
+    u = src.dtype.is_unsigned
+    op = {"argmax": "argmaxui" if u else "argmaxsi", "argmin": "argminui" if u else "argminsi"}[n.op]
+    k = T.fresh("r")
+
+    def pair(i: Poly) -> T.Term:
+        return T.Op("pair", (elem(src, (i,)), T.IndexValue(i, T.INDEX)), T.INDEX)
+
+    return T.Fold(op, pair(Poly.const(0)), k, Poly.const(1), src.shape[0], 1, pair(Poly.var(k)), T.INDEX)
 
 
 def _identity_or(comb: str, et: EType) -> T.Term:
@@ -1242,6 +1278,11 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         if n.op == "max":
             return np.max(x, axis=n.axis, **kw)
         return np.min(x, axis=n.axis, **kw)
+    if isinstance(n, ArgReduce):
+        x = np.asarray(_eval(n.src, env))
+        if x.size == 0:
+            raise SpecError(f"np.{n.op} of an empty array")
+        return np.int64(np.argmax(x) if n.op == "argmax" else np.argmin(x))
     if isinstance(n, MatMul):
         return np.matmul(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
     if isinstance(n, Outer):

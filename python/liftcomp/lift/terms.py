@@ -227,6 +227,10 @@ UNARY_INT = {"absi"}
 CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "extf", "truncf"}
 ASSOCIATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",
                "maxnumf", "minnumf", "maxselectf", "minselectf"}
+# Folds over (value, index) pairs: init and body are Op("pair", (value, index)); the combine keeps
+# the accumulated pair unless the new value is strictly greater (argmax) / less (argmin), so ties
+# keep the first index; the fold's value is the index of the final pair.
+ARG_FOLDS = {"argmaxsi": "sgt", "argmaxui": "ugt", "argminsi": "slt", "argminui": "ult"}
 # Identity elements of the folds whose init may be split off: op(init, fold(op, identity, ...)).
 IDENTITY: dict[str, int | float] = {"addi": 0, "muli": 1, "ori": 0, "xori": 0, "addf": 0.0, "mulf": 1.0}
 

@@ -61,6 +61,7 @@ from liftcomp.lift import terms as T
 from liftcomp.lift.tensorspec import (
     Arg,
     ArgDecl,
+    ArgReduce,
     Assign,
     Cast,
     DType,
@@ -377,6 +378,8 @@ class _Emitter:
             return self.emit(linalg.FillOp([v], [self.empty(n.shape, n.dtype)], [tensor_type(n.shape, n.dtype)]))
         if isinstance(n, Reduce):
             return self.lower_reduce(n)
+        if isinstance(n, ArgReduce):
+            return self.lower_arg_reduce(n)
         if isinstance(n, MatMul):
             return self.lower_matmul(n)
         if isinstance(n, Outer):
@@ -734,6 +737,40 @@ class _Emitter:
         if out_shape:
             return r
         return self.emit(tensor.ExtractOp(r, [], et))
+
+    def lower_arg_reduce(self, n: ArgReduce) -> SSAValue:
+        """np.argmax/argmin: one linalg.generic reduction over x[1:] with two outputs, the best
+        value and its index (i64), starting from (x[0], 0); linalg.index gives the position. The
+        combine takes the new element when it is strictly better, or equal with a smaller index:
+        in loop order that is the strict compare (first index on ties), and it stays so if the
+        reduction is ever reordered. x is not empty (the verifier's obligation)."""
+        src = n.src
+        length = src.shape[0]
+        vt, it = elem_type(src.dtype), elem_type(n.dtype)
+        first = self.value(View(src.dtype, (), src=src, per_dim=[Poly.const(0)]))
+        rest = self.value(View(src.dtype, (length - 1,), src=src, per_dim=[SliceSpec(Poly.const(1), 1, length - 1)]))
+        init_v = self.emit(tensor.FromElementsOp.create(operands=[first], result_types=[TensorType(vt, [])]))
+        init_i = self.emit(tensor.FromElementsOp.create(operands=[self.const(0, it)], result_types=[TensorType(it, [])]))
+        u = src.dtype.is_unsigned
+        pred = {"argmax": "ugt" if u else "sgt", "argmin": "ult" if u else "slt"}[n.op]
+        block = Block(arg_types=[vt, vt, it])
+        x, best, best_i = block.args
+        saved = self.cur
+        self.cur = block
+        pos = self.emit(arith.AddiOp(self.emit(linalg.IndexOp(0)), self.const(1, IndexType())))
+        pos_i = self.emit(arith.IndexCastOp(pos, it))
+        strictly = self.emit(arith.CmpiOp(x, best, _CMPI[pred]))
+        tie = self.emit(arith.CmpiOp(x, best, _CMPI["eq"]))
+        earlier = self.emit(arith.CmpiOp(pos_i, best_i, _CMPI["slt"]))
+        take = self.emit(_named("arith.ori", [strictly, self.emit(_named("arith.andi", [tie, earlier], IntegerType(1)))], IntegerType(1)))
+        self.emit(linalg.YieldOp(self.emit(arith.SelectOp(take, x, best)), self.emit(arith.SelectOp(take, pos_i, best_i))))
+        self.cur = saved
+        generic = linalg.GenericOp(
+            [rest], [init_v, init_i], Region(block), [_map(1, [0]), _map(1, []), _map(1, [])], [_REDUCTION],
+            [TensorType(vt, []), TensorType(it, [])],
+        )
+        self.emit(generic)
+        return self.emit(tensor.ExtractOp(generic.results[1], [], it))
 
     def flat_first(self, src: Node, dt: DType) -> tuple[Node, SSAValue]:
         """max/min over all axes of an N-D value: flatten (row-major), start from element 0."""

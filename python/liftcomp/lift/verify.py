@@ -159,6 +159,8 @@ def nonempty_obligations(prog: TS.Program) -> list[Poly]:
         seen.add(id(n))
         if isinstance(n, TS.Reduce) and n.op in ("max", "min") and n.initial is None and n.src.shape:
             out.append(n.src.shape[n.axis or 0])
+        if isinstance(n, TS.ArgReduce):
+            out.append(n.src.shape[0])
         for v in vars(n).values():
             for c in v if isinstance(v, list) else [v]:
                 walk(c)
@@ -175,6 +177,8 @@ def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout
     if isinstance(pairs, str):
         return Verdict(None, pairs)
     assumptions = [z3.Int(s) >= 0 for s in summary.size_symbols]
+    # The original's unconditional loads are in bounds (no undefined behaviour).
+    assumptions += [z3.And(0 <= zpoly(i), zpoly(i) < zpoly(n)) for i, n in summary.in_bounds]
     # Slices with a step that does not divide their extent have a derived length ceil(num / s).
     assumptions += TS.ceil_facts(TS.program_ceil_symbols(prog))
     prover = Prover(assumptions, float_model, timeout_ms)
@@ -221,7 +225,8 @@ class _Unroller(Encoder):
             for k in range(t.lb.const_value, t.ub.const_value, t.step):
                 body = T.subst_index(t.body, {t.var: Poly.const(k)})
                 acc = self.op(T.Op(t.op, (_Lit(acc, t.type), body), t.type))  # type: ignore[arg-type]
-            return acc
+            # An argmax/argmin fold carries (value, index) pairs; its value is the index.
+            return acc[1] if t.op in T.ARG_FOLDS else acc
         if isinstance(t, _Lit):
             return t.z
         return super().enc(t)
@@ -266,6 +271,8 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
         sizes = dict(zip(syms, values, strict=True))
         derived = {k: v for k, v in TS.ceil_values(sizes).items() if k in ceil_syms}
         env = {k: Poly.const(v) for k, v in {**sizes, **derived}.items()}
+        if any(_outside(i.subst(env), n.subst(env)) for i, n in summary.in_bounds):
+            continue  # the original loads outside a buffer at these sizes (undefined behaviour)
         for extent in nonempty_obligations(prog):
             if extent.subst(env).const_value < 1:
                 return Verdict(None, f"np.max/np.min over an empty range at sizes {sizes}")
@@ -315,6 +322,10 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
         if res != z3.unsat:
             return Verdict(None, f"bounded check timed out at sizes {sizes}")
     return Verdict("bounded", details={"size_assignments": checked})
+
+
+def _outside(i: Poly, n: Poly) -> bool:
+    return i.is_const and n.is_const and not 0 <= i.const_value < n.const_value
 
 
 def _neq(enc: Encoder, a: T.Term, b: T.Term) -> Any:

@@ -27,10 +27,9 @@ def max_select_i32(A):
     return int(A.max())
 
 
-@kernel("extra_control", types="i32", form=False, origin=ORIGIN,
+@kernel("extra_control", types="i32", form=True, origin=ORIGIN,
         args="a:in[n]{-3:3}", sizes={"n": 30}, tags=("argmax", "select", "iter_args", "multi-carry", "scalar-result", "dynamic", "memref.dim", "scf"),
-        note="first index on ties (the small value range makes ties common); "
-             "no tensor form unless the spec language has argmax")
+        note="first index on ties (the small value range makes ties common); TensorSpec's np.argmax")
 def argmax_i32(a):
     return int(np.argmax(a))
 
