@@ -1,6 +1,6 @@
 """Mutants of TensorSpec programs, for the "zero wrong programs accepted" test.
 
-`all_mutants` lists every single-site mutation of a program, each tagged with a category:
+Single-site mutations of a program, each tagged with a category:
 
   swap    operands of a binary operator, a comparison or a two-argument np function swapped,
           np.where's branches swapped
@@ -21,9 +21,9 @@ Float widths are not swapped (np.float32 <-> np.float64): in the verifier's defa
 model (docs/LIFTING.md) conversions between float widths are exact, so such a mutant is not wrong
 in the model, and the proof of a fold in one width against a fold in the other is out of reach.
 
-`select` then picks, deterministically, an order that represents every category first and
-spreads each category's sites over the whole program (first, last, middle, quarters, ...)
-instead of taking the first sites in tree order.
+`mutants` gives them in a deterministic order that represents every category first and spreads
+each category's sites over the whole program (first, last, middle, quarters, ...) instead of
+taking the first sites in tree order; `mutant_streams` gives each category's on its own.
 """
 
 from __future__ import annotations
@@ -73,12 +73,36 @@ class _Site:
 
 
 def mutants(text: str, decls: list[TS.ArgDecl]) -> Iterator[Mutant]:
-    """Distinct single-site mutants of `text`, made lazily in `select` order: round-robin over
-    the categories (so every category comes early), each category's sites in `spread` order of
-    their position in the program (so the first few are not all at its start)."""
+    """Distinct single-site mutants of `text`, made lazily, round-robin over the categories (so
+    every category comes early), each category's in `spread` order of their position in the
+    program (so the first few are not all at its start)."""
+    streams = list(mutant_streams(text, decls).values())
+    while streams:
+        for s in list(streams):
+            mu = next(s, None)
+            if mu is None:
+                streams.remove(s)
+            else:
+                yield mu
+
+
+def mutant_streams(text: str, decls: list[TS.ArgDecl]) -> dict[str, Iterator[Mutant]]:
+    """Per category (in CATEGORIES order, those with a site), its distinct mutants, made lazily
+    in `spread` order of their position in the program. A mutant already made by another stream
+    is not made again."""
     tree = ast.parse(text)
     seen = {ast.unparse(tree)}
-    for site in _select(_sites(tree, text, decls)):
+    sites = _sites(tree, text, decls)
+    out: dict[str, Iterator[Mutant]] = {}
+    for c in CATEGORIES:
+        cs = sorted((s for s in sites if s.category == c), key=lambda s: (s.offset, s.index))
+        if cs:
+            out[c] = _made(tree, [cs[k] for k in spread(len(cs))], seen)
+    return out
+
+
+def _made(tree: ast.Module, sites: list[_Site], seen: set[str]) -> Iterator[Mutant]:
+    for site in sites:
         t = copy.deepcopy(tree)
         if not site.edit(t, list(ast.walk(t))[site.index]):
             continue
@@ -96,19 +120,6 @@ def _sites(tree: ast.Module, text: str, decls: list[TS.ArgDecl]) -> list[_Site]:
     for i, node in enumerate(ast.walk(tree)):
         offset = line_starts[node.lineno - 1] + node.col_offset if isinstance(node, ast.expr | ast.stmt) else 0
         out += [_Site(category, kind, offset, i, edit) for category, kind, edit in _edits(ix, node)]
-    return out
-
-
-def _select(sites: list[_Site]) -> list[_Site]:
-    queues: list[list[_Site]] = []
-    for c in CATEGORIES:
-        cs = sorted((s for s in sites if s.category == c), key=lambda s: (s.offset, s.index))
-        queues.append([cs[k] for k in spread(len(cs))])
-    out: list[_Site] = []
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.pop(0))
     return out
 
 

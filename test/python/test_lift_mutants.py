@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pytest
 from lift_helpers import corpus, parsed
-from lift_mutation import CATEGORIES, Mutant, mutants, spread
+from lift_mutation import CATEGORIES, Mutant, mutant_streams, mutants, spread
 from liftcomp.executor import Interpreter
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
@@ -45,22 +45,35 @@ SIGNEDNESS_SENSITIVE = ("lighten_blend_8", "u8_sat_add", "div_rem_i32", "shifts_
 
 NAMES = sorted(n for n in corpus() if corpus()[n].form)
 
-# Wrong or unresolved mutants the verifier does not yet reject with a counterexample, each with
-# why; (kernel, mutant kind) -> (status, reason). The test fails if one of these stops happening
-# (then delete the entry) and for anything not listed.
-_REQUANT_GAP = ("large static nest: the differential test runs on a small stand-in whose sums never reach the clamp, "
-                "the bounded check is too large, and the proof is 'unknown' (rint/fptosi/fptoui are uninterpreted)")
-KNOWN_GAPS: dict[tuple[str, str], tuple[str, str]] = {
-    ("rmsnorm_part2", "np.int32->np.uint32"): (
-        "accepted unproved",
-        "np.uint32(size) for np.int32(size) (the loop's index_cast to i32) differs only for size >= 2**31: the prover "
-        "refutes it, but a refutation is not trusted (math functions are uninterpreted), and the bounded check (sizes "
-        "<= bound) and the differential tests (small sizes) cannot see it, so it is accepted at 'bounded'"),
-    ("matmul_requant_i8", "const 127.0x2"): ("undecided", _REQUANT_GAP),
-    ("matmul_requant_i8", "np.int8->np.uint8"): ("undecided", _REQUANT_GAP),
-    ("matmul_requant_relu_i8", "np.int8->np.uint8"): ("undecided", _REQUANT_GAP),
-    ("matmul_requant_sym127", "const 127.0x2"): ("undecided", _REQUANT_GAP),
-    ("matmul_requant_sym127", "np.int8->np.uint8"): ("undecided", _REQUANT_GAP),
+# Mutants the verifier neither rejects with a counterexample nor proves, each with why:
+# (kernel, mutant kind) -> (statuses it may end in, strict, reason). The test fails for anything
+# not listed and, for a strict entry, if it stops happening (then delete it). A non-strict one
+# depends on a time budget and may resolve on a quiet machine.
+_UNDECIDED = ("undecided",)
+_UNPROVED = ("accepted unproved", "undecided")  # 'undecided' when the bounded check runs out of time
+_SIZE_I32 = ("np.uint32(size) for np.int32(size) (the loop's index_cast to i32) differs only for sizes >= 2**31: the "
+             "prover refutes it, but a refutation is not trusted (math functions are uninterpreted), and the bounded "
+             "check (sizes <= bound) and the differential tests (small sizes) cannot see it, so it is accepted at "
+             "'bounded' -- a wrong program accepted, for sizes no test reaches")
+_CLAMP = ("a clamp bound doubled (127 -> 254) before the float -> int8 cast: wrong only where the accumulated sum "
+          "passes the clamp, which the small stand-in of this large static nest never reaches; the bounded check is "
+          "too large and the proof 'unknown' (rint is uninterpreted)")
+_TO_U8 = ("np.uint8 instead of np.int8 for the final float -> int cast: they differ only on negative values, where "
+          "the unsigned cast is undefined (arith.fptoui gives poison; numpy wraps, so no input tells them apart)")
+KNOWN_GAPS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
+    ("rmsnorm_part2", "np.int32->np.uint32"): (_UNPROVED, True, _SIZE_I32),
+    ("transformer_part1", "np.int32->np.uint32"): (_UNPROVED, True, _SIZE_I32),
+    ("softmax_part1", "const 1-1"): (_UNPROVED, True, "np.max(x[0:size], initial=x[0]) for np.max(x[1:size], initial=x[0]) "
+                                     "is equivalent (max is idempotent), but folds over different ranges are not "
+                                     "proved equal; accepted at 'bounded'"),
+    ("matmul_requant_i8", "const 127.0x2"): (_UNDECIDED, True, _CLAMP),
+    ("matmul_requant_sym127", "const 127.0x2"): (_UNDECIDED, True, _CLAMP),
+    ("matmul_requant_round_away", "const 127.0x2"): (_UNDECIDED, True, _CLAMP),
+    ("matmul_requant_i8", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
+    ("matmul_requant_relu_i8", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
+    ("matmul_requant_sym127", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
+    ("matmul_requant_round_away", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
+    ("requant_i32_i8", "np.int8->np.uint8"): (_UNDECIDED, False, _TO_U8),
 }
 
 
@@ -77,8 +90,8 @@ class Outcome:
 @dataclass(frozen=True)
 class Judged:
     program: str
-    generated: int  # distinct mutants made
-    outcomes: list[Outcome]  # those judged, in selection order
+    generated: int  # distinct mutants made (the valid ones were judged)
+    outcomes: list[Outcome]  # in selection order
     applicable: set[str]  # categories with at least one valid (parsed) mutant
 
 
@@ -135,29 +148,30 @@ def _concrete(cx: Counterexample) -> bool:
 
 @cache
 def judged(name: str) -> Judged:
-    """Judge mutants of the kernel's program in selection order until WANTED count (valid and
-    runnable) and every category that has a valid mutant is represented by a counted one."""
+    """Judge mutants of the kernel's program, round-robin over the categories, until WANTED count
+    (valid and runnable) and every category is represented by a counted one or has no more."""
     _, _, _, decls, program = _lifted(name)
-    all_ms = list(mutants(program, decls))
-    valid = [mu for mu in all_ms if _parses(mu.text, decls)]
-    applicable = {mu.category for mu in valid}
+    streams = mutant_streams(program, decls)
     outcomes: list[Outcome] = []
     covered: set[str] = set()
-    left = Counter(mu.category for mu in valid)
-    for mu in valid:
-        counted = sum(o.status not in NOT_COUNTED for o in outcomes)
-        if counted >= WANTED and all(c in covered or left[c] == 0 for c in applicable):
-            break
-        if counted >= WANTED and mu.category in covered:
-            continue
-        o = judge(name, mu.text, mu.category, mu.kind)
-        o = Outcome(mu, o.status, o.detail)
-        outcomes.append(o)
-        left[mu.category] -= 1
-        if o.status not in NOT_COUNTED:
-            covered.add(mu.category)
-    ill = [Outcome(mu, "ill-typed") for mu in all_ms if mu not in valid]
-    return Judged(program, len(all_ms), outcomes + ill, applicable)
+    applicable: set[str] = set()
+    active = list(streams)
+    while active:
+        for c in list(active):
+            counted = sum(o.status not in NOT_COUNTED for o in outcomes)
+            mu = None if counted >= WANTED and c in covered else next(streams[c], None)
+            if mu is None:
+                active.remove(c)
+                continue
+            if not _parses(mu.text, decls):
+                outcomes.append(Outcome(mu, "ill-typed"))
+                continue
+            applicable.add(c)
+            o = judge(name, mu.text, mu.category, mu.kind)
+            outcomes.append(Outcome(mu, o.status, o.detail))
+            if o.status not in NOT_COUNTED:
+                covered.add(c)
+    return Judged(program, len(outcomes), outcomes, applicable)
 
 
 def _parses(text: str, decls: list[TS.ArgDecl]) -> bool:
@@ -214,7 +228,8 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
     lines = [f"mutants of {len(STATS)} lifted kernels: {sum(j.generated for j in STATS.values())} generated, "
              + ", ".join(f"{k}: {v}" for k, v in sorted(status.items()))]
     for c in CATEGORIES:
-        lines.append(f"  {c:7} " + ", ".join(f"{s}: {n}" for (cat, s), n in sorted(by_cat.items()) if cat == c))
+        kernels = sum(any(o.mutant.category == c and o.status not in NOT_COUNTED for o in j.outcomes) for j in STATS.values())
+        lines.append(f"  {c:7} in {kernels:3} kernels; " + ", ".join(f"{s}: {n}" for (cat, s), n in sorted(by_cat.items()) if cat == c))
     lines.append("equivalent (proved equal, so not wrong programs):")
     lines += [f"  {k}: {o.mutant.kind}: {o.mutant.text.replace(chr(10), '; ')}"[:200] for k, j in sorted(STATS.items()) for o in j.outcomes if o.status == "equivalent"]
     capman = request.config.pluginmanager.get_plugin("capturemanager")
@@ -231,9 +246,10 @@ def test_mutants_rejected_with_counterexample_or_proved_equivalent(name: str) ->
     j = judged(name)
     STATS[name] = j
     counted = [o for o in j.outcomes if o.status not in NOT_COUNTED]
-    problems = [o for o in counted if o.status not in GOOD and KNOWN_GAPS.get((name, o.mutant.kind), ("",))[0] != o.status]
+    problems = [o for o in counted if o.status not in GOOD and o.status not in KNOWN_GAPS.get((name, o.mutant.kind), ((),))[0]]
     assert not problems, f"{name}: {j.program}\n" + "\n".join(map(str, problems))
-    gone = {kind for k, kind in KNOWN_GAPS if k == name} - {o.mutant.kind for o in counted if o.status not in GOOD}
+    strict = {kind for (k, kind), (_, is_strict, _) in KNOWN_GAPS.items() if k == name and is_strict}
+    gone = strict - {o.mutant.kind for o in counted if o.status not in GOOD}
     assert not gone, f"{name}: known gaps {sorted(gone)} no longer occur: remove them from KNOWN_GAPS"
     assert len(counted) >= WANTED, f"{name}: only {len(counted)} well-typed mutants of {j.program}"
     missing = j.applicable - {o.mutant.category for o in counted}
