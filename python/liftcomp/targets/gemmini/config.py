@@ -98,5 +98,21 @@ class GemminiConfig:
     def with_(self, **changes: object) -> GemminiConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def hardware(self) -> dict[str, int]:
+        """The fields that decide which instructions are legal (the dialect's verifiers check them)."""
+        return {f: getattr(self, f) for f in HARDWARE_FIELDS}
+
+
+HARDWARE_FIELDS = ("dim", "sp_banks", "sp_bank_rows", "acc_banks", "acc_bank_rows", "max_block_len", "max_block_len_acc")
+"""GemminiConfig fields that bound the instructions' operands (rows, cols, addresses, loop_ws tiles);
+the others only change timing. IR lowered for another hardware configuration records these in a
+`gemmini.config` attribute (dialect.py), so verifiers and the simulator check the right limits."""
+
+GARBAGE_ADDR = 0xFFFFFFFF
+"""gemmini.h's GARBAGE_ADDR. The IR writes it as an absent optional address, never as a value."""
+ADDR_FLAG_BITS = 29
+"""Bits 29..31 of a Gemmini local address are flags (accumulator, accumulate, read full rows); the IR
+says them with properties, so an address operand must stay below 2^29."""
+
 
 DEFAULT_CONFIG = GemminiConfig()

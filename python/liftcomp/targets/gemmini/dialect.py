@@ -17,16 +17,24 @@ Conventions (mirroring gemmini.h, see docs/GEMMINI.md):
 - preload/compute sizes are those of the operands as the array sees them: A is a_rows x a_cols
   (I x K), B is b_rows x b_cols (K x J), C is c_rows x c_cols (I x J); the rest is zero.
 
-Verifiers check the limits that are visible statically (constant operands): rows <= DIM, block
-lengths, address ranges, dataflow/transposition rules, element types.
+Verifiers check the limits that are visible statically (constant operands), against the
+hardware configuration in the nearest `gemmini.config` attribute (default: DEFAULT_CONFIG): rows
+and cols <= DIM or the block limits (max_block_len blocks of int8 per mvin/mvout row,
+max_block_len_acc for int32 rows), local addresses (plain row numbers: no GARBAGE_ADDR, no flag
+bits, within the memory), loop_ws tiles within half the scratchpad and accumulator (a dynamic
+size counts as one block), dataflow/transposition rules (config_ex; loop_ws after a WS config_ex
+without transposes), element types. The simulator checks the same limits at run time on the
+actual values against the configuration it runs with (sim/machine.py).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import ClassVar
 
 from xdsl.dialects.arith import ConstantOp
 from xdsl.dialects.builtin import (
+    DictionaryAttr,
     Float32Type,
     FloatAttr,
     IndexType,
@@ -50,11 +58,22 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
+from liftcomp.targets.gemmini.config import (
+    ADDR_FLAG_BITS,
+    DEFAULT_CONFIG,
+    GARBAGE_ADDR,
+    HARDWARE_FIELDS,
+    GemminiConfig,
+)
 
 SPACES = ("spad", "acc")
 DATAFLOWS = ("WS", "OS")
 ACTIVATIONS = ("none", "relu")
+
+
+CONFIG_ATTR = "gemmini.config"
+"""Attribute (on the module or a function) holding the hardware fields of the GemminiConfig the IR
+was lowered for (config.HARDWARE_FIELDS, as i64); absent = the default configuration."""
 
 
 def const_int(value: SSAValue | None) -> int | None:
@@ -67,22 +86,80 @@ def const_int(value: SSAValue | None) -> int | None:
     return None
 
 
-def _check_range(op: Operation, what: str, value: SSAValue | None, lo: int, hi: int) -> None:
+def config_attr(cfg: GemminiConfig) -> DictionaryAttr | None:
+    """The `gemmini.config` attribute describing `cfg`'s hardware, or None for the default hardware."""
+    hw = cfg.hardware()
+    if hw == DEFAULT_CONFIG.hardware():
+        return None
+    return DictionaryAttr({k: IntegerAttr(v, i64) for k, v in hw.items()})
+
+
+def attach_config(op: Operation, cfg: GemminiConfig) -> None:
+    """Record on `op` (a module) which hardware its gemmini ops are meant for."""
+    attr = config_attr(cfg)
+    if attr is None:
+        op.attributes.pop(CONFIG_ATTR, None)
+    else:
+        op.attributes[CONFIG_ATTR] = attr
+
+
+@cache
+def _config_from_attr(attr: Attribute) -> GemminiConfig:
+    if not isinstance(attr, DictionaryAttr):
+        raise VerifyException(f"{CONFIG_ATTR} must be a dictionary of integers, got {attr}")
+    fields: dict[str, int] = {}
+    for key, val in attr.data.items():
+        if key not in HARDWARE_FIELDS:
+            raise VerifyException(f"{CONFIG_ATTR}: unknown field '{key}' (known: {', '.join(HARDWARE_FIELDS)})")
+        if not isinstance(val, IntegerAttr) or val.value.data < 1:
+            raise VerifyException(f"{CONFIG_ATTR}: {key} must be a positive integer, got {val}")
+        fields[key] = val.value.data
+    return DEFAULT_CONFIG.with_(**fields)
+
+
+def hardware_config(op: Operation) -> GemminiConfig:
+    """The configuration whose limits apply to `op`: the nearest `gemmini.config` on `op` or an
+    enclosing op, else DEFAULT_CONFIG."""
+    cur: Operation | None = op
+    while cur is not None:
+        attr = cur.attributes.get(CONFIG_ATTR)
+        if attr is not None:
+            return _config_from_attr(attr)
+        cur = cur.parent_op()
+    return DEFAULT_CONFIG
+
+
+def _check_range(op: Operation, what: str, value: SSAValue | None, lo: int, hi: int, why: str = "") -> None:
     v = const_int(value)
     if v is not None and not lo <= v <= hi:
-        raise VerifyException(f"'{op.name}': {what} = {v} is outside [{lo}, {hi}]")
+        raise VerifyException(f"'{op.name}': {what} = {v} is outside [{lo}, {hi}]{f' ({why})' if why else ''}")
 
 
-def _check_addr(op: Operation, what: str, addr: SSAValue | None, space: str, span_rows: int) -> None:
-    """A constant local address must leave room for `span_rows` rows in its memory."""
+def _check_addr(op: Operation, what: str, addr: SSAValue | None, space: str, span_rows: int, cfg: GemminiConfig,
+                optional: bool = True) -> None:
+    """A constant local address must be a plain row number (no GARBAGE_ADDR, no flag bits) that
+    leaves room for `span_rows` rows in its memory."""
     a = const_int(addr)
     if a is None:
         return
-    cap = DEFAULT_CONFIG.sp_rows if space == "spad" else DEFAULT_CONFIG.acc_rows
+    if a == GARBAGE_ADDR:
+        fix = "leave the optional address out instead" if optional else "this operand cannot be GARBAGE"
+        raise VerifyException(f"'{op.name}': {what} {a:#x} is GARBAGE_ADDR: {fix}")
+    if a >= 1 << ADDR_FLAG_BITS:
+        raise VerifyException(
+            f"'{op.name}': {what} {a:#x} has Gemmini's flag bits 29-31 set (accumulator, accumulate, "
+            f"full): give the row number and say the flags with properties (space, accumulate, full)"
+        )
+    cap = cfg.sp_rows if space == "spad" else cfg.acc_rows
     if a < 0 or a + span_rows > cap:
         raise VerifyException(
             f"'{op.name}': {what} {space} rows [{a}, {a + span_rows}) exceed the {space} ({cap} rows)"
         )
+
+
+def _known_or(value: SSAValue | None, default: int) -> int:
+    v = const_int(value)
+    return default if v is None else v
 
 
 def _space(op: Operation, prop: StringAttr) -> str:
@@ -112,20 +189,22 @@ class _DmaOp(IRDLOperation):
     cols = operand_def(IndexType)
     space = prop_def(StringAttr)
 
-    def _verify_common(self, elem_bits: tuple[int, ...]) -> str:
-        space = _space(self, self.space)
+    def _verify_common(self, elem_bits: tuple[int, ...], max_blocks: int, why: str) -> str:
+        """Element type, rows <= DIM, cols within `max_blocks` DIM-wide blocks, address range."""
+        space = self.space.data
         width = _element_width(self, self.dram)
         if width not in elem_bits:
             raise VerifyException(
                 f"'{self.name}': {space} transfers need a memref of i{' or i'.join(map(str, elem_bits))}, got i{width}"
             )
-        dim = DEFAULT_CONFIG.dim
-        max_blocks = DEFAULT_CONFIG.max_block_len if space == "spad" else DEFAULT_CONFIG.max_block_len_acc
-        _check_range(self, "rows", self.rows, 1, dim)
-        _check_range(self, "cols", self.cols, 1, max_blocks * dim)
-        cols = const_int(self.cols)
-        blocks = 1 if cols is None else -(-cols // dim)
-        _check_addr(self, "address", self.addr, space, (blocks - 1) * dim + dim)
+        cfg = hardware_config(self)
+        dim = cfg.dim
+        _check_range(self, "rows", self.rows, 1, dim, "DIM")
+        _check_range(self, "cols", self.cols, 1, max_blocks * dim, why)
+        # Block b of the transfer is at addr + b*DIM: the last block ends `rows` rows later.
+        blocks = -(-_known_or(self.cols, 1) // dim)
+        _check_addr(self, "address", self.addr, space, (blocks - 1) * dim + _known_or(self.rows, 1), cfg,
+                    optional=False)
         return space
 
 
@@ -158,7 +237,13 @@ class MvinOp(_DmaOp):
         super().__init__(operands=[dram, offset, addr, rows, cols], properties=props)
 
     def verify_(self) -> None:
-        space = self._verify_common((8,) if self.space.data == "spad" else (8, 32))
+        space = _space(self, self.space)
+        cfg = hardware_config(self)
+        if space == "spad":
+            self._verify_common((8,), cfg.max_block_len, f"max_block_len {cfg.max_block_len} blocks of DIM")
+        else:
+            self._verify_common((8, 32), cfg.max_block_len_acc,
+                                f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator")
         if self.id.value.data not in (0, 1, 2):
             raise VerifyException(f"'{self.name}': id must be 0, 1 or 2, got {self.id.value.data}")
         if self.accumulate is not None and space != "acc":
@@ -196,8 +281,15 @@ class MvoutOp(_DmaOp):
         space = _space(self, self.space)
         if self.full is not None and space != "acc":
             raise VerifyException(f"'{self.name}': full (int32) reads need an accumulator address")
-        self._verify_common((32,) if self.full is not None else (8,))
-        _check_range(self, "cols", self.cols, 1, DEFAULT_CONFIG.dim)
+        cfg = hardware_config(self)
+        # StoreController: up to dma_maxbytes of int8 per row (max_block_len blocks); full int32
+        # rows one block at a time ("Block-mvouts are not permitted when moving out full
+        # accumulator data").
+        if self.full is not None:
+            self._verify_common((32,), cfg.max_block_len_acc,
+                                f"full rows: max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM")
+        else:
+            self._verify_common((8,), cfg.max_block_len, f"max_block_len {cfg.max_block_len} blocks of DIM")
 
 
 @irdl_op_definition
@@ -369,12 +461,15 @@ class PreloadOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        dim = DEFAULT_CONFIG.dim
+        cfg = hardware_config(self)
+        dim = cfg.dim
         c_space = _space(self, self.c_space)
         for what, v in (("b_rows", self.b_rows), ("b_cols", self.b_cols), ("c_rows", self.c_rows), ("c_cols", self.c_cols)):
-            _check_range(self, what, v, 1, dim)
-        _check_addr(self, "B", self.b_addr, "spad", dim)
-        _check_addr(self, "C", self.c_addr, c_space, dim)
+            _check_range(self, what, v, 1, dim, "DIM")
+        # B spans b_rows rows (b_cols when config_ex transposes B, unknown here): the smaller.
+        b_span = min(_known_or(self.b_rows, 1), _known_or(self.b_cols, 1))
+        _check_addr(self, "B address", self.b_addr, "spad", b_span, cfg)
+        _check_addr(self, "C address", self.c_addr, c_space, _known_or(self.c_rows, 1), cfg)
         if self.c_accumulate is not None and c_space != "acc":
             raise VerifyException(f"'{self.name}': c_accumulate needs an accumulator address")
 
@@ -410,11 +505,14 @@ class _ComputeOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        dim = DEFAULT_CONFIG.dim
+        cfg = hardware_config(self)
+        dim = cfg.dim
         for what, v in (("a_rows", self.a_rows), ("a_cols", self.a_cols), ("bd_rows", self.bd_rows), ("bd_cols", self.bd_cols)):
-            _check_range(self, what, v, 1, dim)
-        _check_addr(self, "A", self.a_addr, "spad", dim)
-        _check_addr(self, "BD", self.bd_addr, "spad", dim)
+            _check_range(self, what, v, 1, dim, "DIM")
+        # An operand spans its rows, or its cols when config_ex transposes it (unknown here).
+        for what, addr, rows, cols in (("A address", self.a_addr, self.a_rows, self.a_cols),
+                                       ("BD address", self.bd_addr, self.bd_rows, self.bd_cols)):
+            _check_addr(self, what, addr, "spad", min(_known_or(rows, 1), _known_or(cols, 1)), cfg)
 
 
 @irdl_op_definition
@@ -497,7 +595,7 @@ class LoopWsOp(IRDLOperation):
         super().__init__(operands=[*sizes, *a, *b, *d_ops, *c_ops], properties=props)
 
     def verify_(self) -> None:
-        cfg = DEFAULT_CONFIG
+        cfg = hardware_config(self)
         dim = cfg.dim
         if (self.d is None) != (self.d_offset is None) or (self.d is None) != (self.d_stride is None):
             raise VerifyException(f"'{self.name}': d, d_offset and d_stride go together")
@@ -524,16 +622,56 @@ class LoopWsOp(IRDLOperation):
             if v is not None and v < 1:
                 raise VerifyException(f"'{self.name}': {what} = {v} must be >= 1")
         for what, v in (("pad_i", self.pad_i), ("pad_j", self.pad_j), ("pad_k", self.pad_k)):
-            _check_range(self, what, v, 0, dim - 1)
-        if i is not None and j is not None and k is not None:
-            if (i * k + k * j) * dim > cfg.sp_rows // 2:
-                raise VerifyException(
-                    f"'{self.name}': A and B tiles ({i}x{k} + {k}x{j} blocks) exceed half the scratchpad"
-                )
-            if i * j * dim > cfg.acc_rows // 2:
-                raise VerifyException(
-                    f"'{self.name}': C tile ({i}x{j} blocks) exceeds half the accumulator"
-                )
+            _check_range(self, what, v, 0, dim - 1, "fewer than DIM elements missing from the last block")
+        # The FSM double-buffers: one loop owns half of each memory. Unknown sizes count as 1
+        # block, so a constant size alone can already be too large.
+        ii, jj, kk = (1 if v is None else v for v in (i, j, k))
+        exact = None not in (i, j, k)
+        at_least = "" if exact else "at least "
+        sp_rows = (ii * kk + kk * jj) * dim
+        if sp_rows > cfg.sp_rows // 2:
+            raise VerifyException(
+                f"'{self.name}': A and B tiles ({ii}x{kk} + {kk}x{jj} blocks = {at_least}{sp_rows} rows) exceed "
+                f"half the scratchpad ({cfg.sp_rows // 2} rows)"
+            )
+        acc_rows = ii * jj * dim
+        if acc_rows > cfg.acc_rows // 2:
+            raise VerifyException(
+                f"'{self.name}': C tile ({ii}x{jj} blocks = {at_least}{acc_rows} rows) exceeds half the "
+                f"accumulator ({cfg.acc_rows // 2} rows)"
+            )
+        self._verify_dataflow()
+
+    def _verify_dataflow(self) -> None:
+        """The FSM issues weight-stationary preload/compute pairs without transposition (Gemmini's
+        LoopMatmul.scala), so the config_ex in force must say WS without transposes. Checked
+        against the nearest config_ex before the loop in the same function, if any."""
+        ex = _config_ex_before(self)
+        if ex is None:
+            return
+        if ex.dataflow.data != "WS":
+            raise VerifyException(
+                f"'{self.name}': the FSM issues weight-stationary sequences, but the config_ex before it "
+                f"sets dataflow {ex.dataflow.data}"
+            )
+        if ex.a_transpose is not None or ex.b_transpose is not None:
+            raise VerifyException(
+                f"'{self.name}': the config_ex before it transposes an operand; loop_ws is modelled without "
+                f"transposes"
+            )
+
+
+def _config_ex_before(op: Operation) -> ConfigExOp | None:
+    """The nearest config_ex that precedes `op` in its block or an enclosing block of its function."""
+    cur: Operation | None = op
+    while cur is not None and cur.name != "func.func":
+        prev = cur.prev_op
+        while prev is not None:
+            if isinstance(prev, ConfigExOp):
+                return prev
+            prev = prev.prev_op
+        cur = cur.parent_op()
+    return None
 
 
 @irdl_op_definition

@@ -112,6 +112,8 @@ def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
     from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import cleanup_function
 
     report = LoweringReport()
+    # Hardware other than the default is recorded, so verifiers and the simulator check its limits.
+    g.attach_config(module, options.config)
     for fn in [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
         first = len(report.kernels)
         _FuncLowering(fn, options, report).run()

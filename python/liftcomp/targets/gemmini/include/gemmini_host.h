@@ -156,7 +156,7 @@ static inline void gh_mvin_id(const void *dram, uint32_t addr, size_t cols, size
       int64_t x = shrunk ? *(const elem_t *)gh_at(dram, stride, r, c, 1)
                          : *(const acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t));
       if (scale != 1.0f) x = gh_rint_sat((float)x * scale, INT32_MIN, INT32_MAX);
-      acc_t *dst = &gh_acc[row + r][c];
+      acc_t *dst = &gh_acc[row + (c / DIM) * DIM + r][c % DIM];
       *dst = accumulate ? (acc_t)((uint32_t)*dst + (uint32_t)x) : (acc_t)x;
     }
 }
@@ -165,19 +165,22 @@ static inline void gh_mvin_id(const void *dram, uint32_t addr, size_t cols, size
 #define gemmini_extended_mvin2(dram, addr, cols, rows) gh_mvin_id((dram), (addr), (cols), (rows), 1, 0, false)
 #define gemmini_extended_mvin3(dram, addr, cols, rows) gh_mvin_id((dram), (addr), (cols), (rows), 2, 0, false)
 
+/* Up to MAX_BLOCK_LEN blocks of int8 per row (block b from the DIM rows at row + b*DIM); full int32
+ * rows one block at a time, as Gemmini's StoreController. */
 static inline void gh_mvout(void *dram, uint32_t addr, size_t cols, size_t rows, size_t stride) {
   uint32_t row = gh_row(addr);
   if (!gh_is_acc(addr)) {
-    gh_check(row, rows, cols, 1, false);
+    gh_check(row, rows, cols, MAX_BLOCK_LEN, false);
     for (size_t r = 0; r < rows; r++)
-      for (size_t c = 0; c < cols; c++) *(elem_t *)gh_at(dram, stride, r, c, 1) = gh_spad[row + r][c];
+      for (size_t c = 0; c < cols; c++)
+        *(elem_t *)gh_at(dram, stride, r, c, 1) = gh_spad[row + (c / DIM) * DIM + r][c % DIM];
     return;
   }
   bool full = (addr >> 29) & 1;
-  gh_check(row, rows, cols, 1, true);
+  gh_check(row, rows, cols, full ? MAX_BLOCK_LEN_ACC : MAX_BLOCK_LEN, true);
   for (size_t r = 0; r < rows; r++)
     for (size_t c = 0; c < cols; c++) {
-      int64_t x = gh_acc[row + r][c];
+      int64_t x = gh_acc[row + (c / DIM) * DIM + r][c % DIM];
       if (full) {
         *(acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t)) = (acc_t)x;
         continue;
@@ -339,24 +342,29 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
 #define GH_ROWS_I(i) (DIM - ((i) == I - 1 ? pad_I : 0))
 #define GH_ROWS_K(k) (DIM - ((k) == K - 1 ? pad_K : 0))
 #define GH_COLS_J(j) (DIM - ((j) == J - 1 ? pad_J : 0))
+  /* The sub-machines' orders of LoopMatmul.scala (the simulator's loop_ws); the interleaving of A
+   * and B loads does not change any result, so A's come first here. */
   if (D != NULL)
-    for (size_t i = 0; i < I; i++)
-      for (size_t j = 0; j < J; j++) {
+    for (size_t j = 0; j < J; j += MAX_BLOCK_LEN_ACC) {
+      size_t blocks = J - j < MAX_BLOCK_LEN_ACC ? J - j : MAX_BLOCK_LEN_ACC;
+      size_t cols = blocks * DIM - (j + blocks >= J ? pad_J : 0);
+      for (size_t i = 0; i < I; i++) {
         bool saved = gh_ld_shrunk[2];
         gh_ld_shrunk[2] = false;
-        gh_mvin_id(D + i * DIM * D_stride + j * DIM, ACC | (c_start + (i * J + j) * DIM), GH_COLS_J(j), GH_ROWS_I(i),
-                   2, D_stride * sizeof(acc_t), true);
+        gh_mvin_id(D + i * DIM * D_stride + j * DIM, ACC | (c_start + (i * J + j) * DIM), cols, GH_ROWS_I(i), 2,
+                   D_stride * sizeof(acc_t), true);
         gh_ld_shrunk[2] = saved;
       }
-  for (size_t i = 0; i < I; i++)
-    for (size_t k = 0; k < K; k += MAX_BLOCK_LEN) {
-      size_t blocks = K - k < MAX_BLOCK_LEN ? K - k : MAX_BLOCK_LEN;
-      size_t cols = blocks * DIM - (k + blocks >= K ? pad_K : 0);
+    }
+  for (size_t k = 0; k < K; k += MAX_BLOCK_LEN) {
+    size_t blocks = K - k < MAX_BLOCK_LEN ? K - k : MAX_BLOCK_LEN;
+    size_t cols = blocks * DIM - (k + blocks >= K ? pad_K : 0);
+    for (size_t i = 0; i < I; i++)
       gh_mvin_id(A + i * DIM * A_stride + k * DIM, a_start + (i * K + k) * DIM, cols, GH_ROWS_I(i), 0, A_stride,
                  true);
-    }
-  for (size_t j = 0; j < J; j += MAX_BLOCK_LEN)
-    for (size_t k = 0; k < K; k++) {
+  }
+  for (size_t k = 0; k < K; k++)
+    for (size_t j = 0; j < J; j += MAX_BLOCK_LEN) {
       size_t blocks = J - j < MAX_BLOCK_LEN ? J - j : MAX_BLOCK_LEN;
       size_t cols = blocks * DIM - (j + blocks >= J ? pad_J : 0);
       gh_mvin_id(B + k * DIM * B_stride + j * DIM, b_start + (k * J + j) * DIM, cols, GH_ROWS_K(k), 1, B_stride,
@@ -371,13 +379,18 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
                    GH_COLS_J(j), GH_ROWS_I(i));
         gh_compute(i == 0, a_start + (i * K + k) * DIM, GARBAGE_ADDR, GH_ROWS_K(k), GH_ROWS_I(i), DIM, DIM);
       }
-  if (C != NULL)
-    for (size_t i = 0; i < I; i++)
-      for (size_t j = 0; j < J; j++) {
-        size_t esz = full_C ? sizeof(acc_t) : sizeof(elem_t);
-        gh_mvout((char *)C + (i * DIM * C_stride + j * DIM) * esz, ACC | (full_C ? FULL : 0) | (c_start + (i * J + j) * DIM),
-                 GH_COLS_J(j), GH_ROWS_I(i), C_stride * esz);
-      }
+  if (C != NULL) {
+    /* Up to MAX_BLOCK_LEN blocks of an int8 row per mvout; full int32 rows one block at a time. */
+    const size_t c_blocks = full_C ? 1 : MAX_BLOCK_LEN;
+    const size_t esz = full_C ? sizeof(acc_t) : sizeof(elem_t);
+    for (size_t j = 0; j < J; j += c_blocks) {
+      size_t blocks = J - j < c_blocks ? J - j : c_blocks;
+      size_t cols = blocks * DIM - (j + blocks >= J ? pad_J : 0);
+      for (size_t i = 0; i < I; i++)
+        gh_mvout((char *)C + (i * DIM * C_stride + j * DIM) * esz,
+                 ACC | (full_C ? FULL : 0) | (c_start + (i * J + j) * DIM), cols, GH_ROWS_I(i), C_stride * esz);
+    }
+  }
 #undef GH_ROWS_I
 #undef GH_ROWS_K
 #undef GH_COLS_J

@@ -5,7 +5,12 @@ Functional semantics (bit-exact with include/gemmini_host.h, which the emitted C
 - mvin scale (config_ld) and accumulator scale (config_st) follow gemmini.h's MVIN_SCALE /
   ACC_SCALE: `nearbyintf((float)x * scale)` in f32 (round to nearest even), then saturation.
 - mvout from the accumulator without `full`: scale, activation (ReLU), saturate to int8; with
-  `full`: the raw int32.
+  `full`: the raw int32. Transfers wider than DIM move consecutive DIM-row blocks (block b at
+  addr + b*DIM): up to max_block_len blocks of int8 per row (mvin to the scratchpad, any int8
+  mvout), max_block_len_acc of int32 (mvin to the accumulator, full mvouts).
+- Every instruction checks its operands' values against this machine's config (rows, cols,
+  block lengths, plain row addresses inside the memory, loop_ws sizes) and raises SimError
+  naming the limit; the program runner adds the op's location.
 - GARBAGE addresses: as a source a zero matrix (WS preload: keep the array's weights for
   compute_accumulated), as a destination no write.
 - Elements of a local block outside an instruction's rows x cols keep their old contents;
@@ -28,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from liftcomp.diagnostics import LiftcompError
-from liftcomp.targets.gemmini.config import GemminiConfig
+from liftcomp.targets.gemmini.config import ADDR_FLAG_BITS, GARBAGE_ADDR, GemminiConfig
 from liftcomp.targets.gemmini.sim.timing import ACC, EX, LD, SPAD, ST, Timing
 
 Array = np.ndarray[Any, Any]
@@ -70,6 +75,13 @@ def rounding_shift(x: Array, shift: int) -> Array:
     rest = (x & ((np.int64(1) << (s - 1)) - 1)) != 0
     odd = (x >> s) & 1
     return (x >> s) + (half & (rest | odd).astype(np.int64))
+
+
+def _check_row_addr(space: str, addr: int) -> None:
+    if addr == GARBAGE_ADDR:
+        raise SimError(f"{space} address {addr:#x} is GARBAGE_ADDR, which this operand cannot be")
+    if addr >= 1 << ADDR_FLAG_BITS:
+        raise SimError(f"{space} address {addr:#x} has Gemmini's flag bits 29-31 set; the IR gives row numbers")
 
 
 class Machine:
@@ -148,15 +160,16 @@ class Machine:
         reads: tuple[tuple[int, int, int], ...] = (),
         writes: tuple[tuple[int, int, int], ...] = (),
         after: int = 0,
+        rmw: bool = False,
     ) -> None:
         t = self.timing
         if issuer == "host":
-            dispatch, _ = t.run(unit, t.host_t, busy, latency, reads, writes, after)
+            dispatch, _ = t.run(unit, t.host_t, busy, latency, reads, writes, after, rmw)
             t.host_t = dispatch + self.cfg.host_issue_cycles
             t.stats.host_busy += self.cfg.host_issue_cycles
         else:
             cur = self.fsm_cursor
-            dispatch, _ = t.run(unit, cur[issuer], busy, latency, reads, writes, after)
+            dispatch, _ = t.run(unit, cur[issuer], busy, latency, reads, writes, after, rmw)
             cur[issuer] = dispatch + self.cfg.fsm_issue_cycles
 
     # ------------------------------------------------------------------------------- DMA --
@@ -172,17 +185,29 @@ class Machine:
         isz = flat.itemsize
         return as_strided(flat[offset:], shape=(rows, cols), strides=(stride * isz, isz))
 
-    def _check_local(self, space: str, addr: int, rows: int, cols: int, max_blocks: int) -> int:
+    def _check_local(self, space: str, addr: int, rows: int, cols: int, max_blocks: int, why: str = "") -> int:
+        """rows <= DIM, cols within `max_blocks` DIM-wide blocks, and a plain row address (no
+        GARBAGE_ADDR, no flag bits) whose blocks fit the memory; returns the number of blocks."""
         dim = self.cfg.dim
         if not 1 <= rows <= dim:
-            raise SimError(f"rows = {rows} outside [1, {dim}]")
+            raise SimError(f"rows = {rows} outside [1, {dim}] (DIM)")
         if not 1 <= cols <= max_blocks * dim:
-            raise SimError(f"cols = {cols} outside [1, {max_blocks * dim}] for the {space}")
+            raise SimError(f"cols = {cols} outside [1, {max_blocks * dim}] ({why or f'{max_blocks} block(s) of DIM'})")
         blocks = -(-cols // dim)
+        _check_row_addr(space, addr)
         cap = self.cfg.sp_rows if space == "spad" else self.cfg.acc_rows
-        if addr < 0 or addr + (blocks - 1) * dim + rows > cap:
-            raise SimError(f"{space} rows [{addr}, {addr + (blocks - 1) * dim + rows}) outside the {space} ({cap} rows)")
+        end = addr + (blocks - 1) * dim + rows
+        if addr < 0 or end > cap:
+            raise SimError(f"{space} rows [{addr}, {end}) outside the {space} ({cap} rows)")
         return blocks
+
+    def _block_limit(self, space: str, full: bool = False) -> tuple[int, str]:
+        """Most DIM-wide blocks one mvin/mvout row may move, and why (Gemmini's DMA moves up to
+        dma_maxbytes = 64 B per row: 4 blocks of int8, 1 block of int32)."""
+        cfg = self.cfg
+        if space == "acc" and full:
+            return cfg.max_block_len_acc, f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM int32"
+        return cfg.max_block_len, f"max_block_len {cfg.max_block_len} blocks of DIM int8"
 
     def mvin(
         self,
@@ -204,8 +229,11 @@ class Machine:
             if arr.itemsize * 8 != self.ld_bits[id]:
                 raise SimError(f"mvin of i{arr.itemsize * 8} data after config_ld for i{self.ld_bits[id]} (id {id})")
         scale = self.ld_scale[id]
-        max_blocks = cfg.max_block_len if space == "spad" else cfg.max_block_len_acc
-        blocks = self._check_local(space, addr, rows, cols, max_blocks)
+        if space == "spad":
+            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space))
+        else:
+            blocks = self._check_local(space, addr, rows, cols, cfg.max_block_len_acc,
+                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator")
         if self.functional:
             src = self._dram_view(arr, offset, stride, rows, cols)
             if space == "spad":
@@ -216,11 +244,14 @@ class Machine:
                     self.spad[addr + b * dim : addr + b * dim + rows, :cw] = data[:, c0 : c0 + cw]
             else:
                 data32 = src.astype(np.int32) if scale == 1.0 else saturate(scale_round(src, scale), np.int32)
-                dst = self.acc[addr : addr + rows, :cols]
-                if accumulate:
-                    dst += data32
-                else:
-                    dst[...] = data32
+                for b in range(blocks):
+                    c0 = b * dim
+                    cw = min(dim, cols - c0)
+                    dst = self.acc[addr + b * dim : addr + b * dim + rows, :cw]
+                    if accumulate:
+                        dst += data32[:, c0 : c0 + cw]
+                    else:
+                        dst[...] = data32[:, c0 : c0 + cw]
         else:
             self._dram_view(arr, offset, stride, rows, cols)  # bounds check only
         t = self.timing
@@ -229,7 +260,8 @@ class Machine:
         busy = t.dma_cycles(rows, row_bytes)
         mem = SPAD if space == "spad" else ACC
         span = (blocks - 1) * dim + rows
-        self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),))
+        self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),),
+                    rmw=accumulate and space == "acc")
         self._count("mvin")
 
     def mvout(
@@ -249,18 +281,22 @@ class Machine:
             stride = self.st_stride
             if arr.itemsize * 8 != self.st_bits:
                 raise SimError(f"mvout of i{arr.itemsize * 8} data after config_st for i{self.st_bits}")
-        self._check_local(space, addr, rows, cols, 1)
+        if full and space != "acc":
+            raise SimError("mvout full (int32) rows need an accumulator address")
+        blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space, full))
         want = np.int32 if full else np.int8
         if arr.dtype != want:
             raise SimError(f"mvout {'full ' if full else ''}needs an {np.dtype(want).name} buffer, got {arr.dtype}")
+        dim = cfg.dim
         if self.functional:
             dst = self._dram_view(arr, offset, stride, rows, cols)
-            if space == "spad":
-                dst[...] = self.spad[addr : addr + rows, :cols]
-            elif full:
-                dst[...] = self.acc[addr : addr + rows, :cols]
+            # Block b of the row comes from the DIM rows at addr + b*DIM.
+            mem_arr = self.spad if space == "spad" else self.acc
+            y = np.concatenate([mem_arr[addr + b * dim : addr + b * dim + rows, : min(dim, cols - b * dim)]
+                                for b in range(blocks)], axis=1) if blocks > 1 else mem_arr[addr : addr + rows, :cols]
+            if space == "spad" or full:
+                dst[...] = y
             else:
-                y = self.acc[addr : addr + rows, :cols]
                 if self.st_scale != 1.0:
                     y = saturate(scale_round(y, self.st_scale), np.int32)
                 if self.st_relu:
@@ -271,9 +307,11 @@ class Machine:
         t = self.timing
         row_bytes = cols * arr.itemsize
         t.stats.dma_bytes_out += rows * row_bytes
-        busy = max(rows + cfg.acc_latency, t.dma_cycles(rows, row_bytes))
+        # The store unit reads blocks * rows local rows; a row of all its blocks is one DMA write
+        # (StoreController gathers the blocks of a row, DMA.scala writes them as one request).
+        busy = max(blocks * rows + cfg.acc_latency, t.dma_cycles(rows, row_bytes))
         mem = SPAD if space == "spad" else ACC
-        self._issue(ST, busy, cfg.dram_latency, issuer, reads=(t.block_range(mem, addr, rows),))
+        self._issue(ST, busy, cfg.dram_latency, issuer, reads=(t.block_range(mem, addr, (blocks - 1) * dim + rows),))
         self._count("mvout")
 
     # ------------------------------------------------------------------------------- execute --
@@ -293,15 +331,17 @@ class Machine:
         for what, v in (("b_rows", b_rows), ("b_cols", b_cols), ("c_rows", c_rows), ("c_cols", c_cols)):
             if not 1 <= v <= dim:
                 raise SimError(f"preload {what} = {v} outside [1, {dim}]")
+        if c_accumulate and c_space != "acc":
+            raise SimError("preload c_accumulate needs an accumulator address")
+        # WS reads the weights B (transposed: b_cols rows); OS reads D, never transposed.
+        b_span = b_cols if (self.b_transpose and self.dataflow == "WS") else b_rows
         if b_addr is not None:
-            self._check_local("spad", b_addr, dim, dim, 1)
+            self._check_local("spad", b_addr, b_span, dim, 1)
         if c_addr is not None:
             self._check_local(c_space, c_addr, c_rows, c_cols, 1)
         c_mem = SPAD if c_space == "spad" else ACC
         self.pending = (b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_accumulate)
         t = self.timing
-        # WS reads the weights B (transposed: b_cols rows); OS reads D, never transposed.
-        b_span = b_cols if (self.b_transpose and self.dataflow == "WS") else b_rows
         reads = (t.block_range(SPAD, b_addr, b_span),) if b_addr is not None else ()
         self._issue(EX, self.cfg.preload_cycles, 0, issuer, reads=reads)
         self._count("preload")
@@ -328,7 +368,9 @@ class Machine:
         if bd_addr is not None:
             raise SimError("in WS the compute's BD address must be GARBAGE (absent)")
         if not (1 <= a_rows <= dim and 1 <= a_cols <= dim):
-            raise SimError(f"compute A of {a_rows}x{a_cols} outside [1, {dim}]")
+            raise SimError(f"compute A of {a_rows}x{a_cols} outside [1, {dim}] (DIM)")
+        if a_addr is not None:
+            self._check_local("spad", a_addr, a_cols if self.a_transpose else a_rows, dim, 1)
         b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_acc = self.pending
         self.pending = None
         if self.functional:
@@ -374,7 +416,7 @@ class Machine:
         busy = max(a_rows, b_rows if (preloaded and b_addr is not None) else 0)
         reads = (t.block_range(SPAD, a_addr, a_rows if not self.a_transpose else a_cols),) if a_addr is not None else ()
         writes = (t.block_range(c_mem, c_addr, c_rows),) if c_addr is not None else ()
-        self._issue(EX, busy, cfg.fill_latency, issuer, reads=reads, writes=writes)
+        self._issue(EX, busy, cfg.fill_latency, issuer, reads=reads, writes=writes, rmw=c_acc)
         self._count("compute_preloaded" if preloaded else "compute_accumulated")
 
     def _os_operand(self, addr: int, rows: int, cols: int, transposed: bool) -> Array:
@@ -442,7 +484,7 @@ class Machine:
         writes = (t.block_range(c_mem, c_addr, c_rows),) if c_addr is not None else ()
         # Both operands stream all DIM rows through the array (ExecuteController feeds total_rows =
         # DIM outside WS); the drained result arrives after the transposer and the shift-out.
-        self._issue(EX, dim, cfg.os_fill_latency, issuer, reads=reads, writes=writes)
+        self._issue(EX, dim, cfg.os_fill_latency, issuer, reads=reads, writes=writes, rmw=c_acc)
         self._count("compute_preloaded" if preloaded else "compute_accumulated")
 
     # ------------------------------------------------------------------------------- loop_ws --
@@ -456,16 +498,25 @@ class Machine:
         ex_accumulate: bool,
         full_c: bool,
     ) -> None:
-        """The loop_ws FSM, instruction for instruction as gemmini.h's sp_tiled_matmul_ws."""
+        """The loop_ws FSM (Gemmini's LoopMatmul): the instructions gemmini.h's sp_tiled_matmul_ws
+        issues, in the order LoopMatmul's sub-machines generate them (docs/GEMMINI.md, "loop_ws
+        model vs RTL")."""
         cfg = self.cfg
         dim = cfg.dim
         I, J, K, pad_I, pad_J, pad_K = sizes  # noqa: E741 (gemmini.h names)
-        if min(I, J, K) < 1 or not all(0 <= p < dim for p in (pad_I, pad_J, pad_K)):
-            raise SimError(f"loop_ws sizes {sizes} invalid")
+        for what, v in (("i_blocks", I), ("j_blocks", J), ("k_blocks", K)):
+            if v < 1:
+                raise SimError(f"{what} = {v} must be >= 1")
+        for what, v in (("pad_i", pad_I), ("pad_j", pad_J), ("pad_k", pad_K)):
+            if not 0 <= v < dim:
+                raise SimError(f"{what} = {v} is outside [0, {dim - 1}] (fewer than DIM elements missing from the last block)")
         half_sp = cfg.sp_rows // 2
         half_acc = cfg.acc_rows // 2
-        if (I * K + K * J) * dim > half_sp or I * J * dim > half_acc:
-            raise SimError(f"loop_ws tile {I}x{J}x{K} blocks exceeds half the scratchpad or accumulator")
+        if (I * K + K * J) * dim > half_sp:
+            raise SimError(f"A and B tiles ({I}x{K} + {K}x{J} blocks = {(I * K + K * J) * dim} rows) exceed half "
+                           f"the scratchpad ({half_sp} rows)")
+        if I * J * dim > half_acc:
+            raise SimError(f"C tile ({I}x{J} blocks = {I * J * dim} rows) exceeds half the accumulator ({half_acc} rows)")
         if self.a_transpose or self.b_transpose:
             raise SimError("loop_ws with transposed operands is not modelled")
         if self.dataflow != "WS":
@@ -498,35 +549,53 @@ class Machine:
         def cols_j(j: int) -> int:
             return dim - (pad_J if j == J - 1 else 0)
 
+        # Each sub-machine walks its operand in LoopMatmul.scala's order (ucb-bar/gemmini
+        # src/main/scala/gemmini/LoopMatmul.scala, LoopMatmulLdA/LdB/LdD/Execute/StC).
         if d is not None:
+            # LdD: j outer (int32 rows: max_block_len_acc blocks per mvin), i inner.
             d_arr, d_off, d_stride = d
-            for i in range(I):
-                for j in range(J):
+            dbl = cfg.max_block_len_acc
+            for j in range(0, J, dbl):
+                blocks = min(dbl, J - j)
+                cols = blocks * dim - (pad_J if j + blocks >= J else 0)
+                for i in range(I):
                     self.mvin(d_arr, d_off + i * dim * d_stride + j * dim, c_start + (i * J + j) * dim,
-                              rows_i(i), cols_j(j), "acc", 2, False, issuer="ldD", stride=d_stride)
+                              rows_i(i), cols, "acc", 2, False, issuer="ldD", stride=d_stride)
         a_arr, a_off, a_stride = a
         b_arr, b_off, b_stride = b
-        a_list = []
-        for i in range(I):
-            for k in range(0, K, mbl):
-                blocks = min(mbl, K - k)
-                cols = blocks * dim - (pad_K if k + blocks >= K else 0)
-                a_list.append((a_off + i * dim * a_stride + k * dim, a_start + (i * K + k) * dim, rows_i(i), cols))
-        b_list = []
-        for j in range(0, J, mbl):
-            for k in range(K):
+        # LdA: k outer in steps of max_block_len blocks (one mvin of up to 4 blocks), i inner.
+        a_list: list[tuple[int, int, int, int, int]] = []
+        for k in range(0, K, mbl):
+            blocks = min(mbl, K - k)
+            cols = blocks * dim - (pad_K if k + blocks >= K else 0)
+            for i in range(I):
+                a_list.append((k, a_off + i * dim * a_stride + k * dim, a_start + (i * K + k) * dim, rows_i(i), cols))
+        # LdB: k outer, j inner in steps of max_block_len blocks; block (k, j+b) at (k*J + j + b)*DIM.
+        b_list: list[tuple[int, int, int, int, int, int]] = []
+        for k in range(K):
+            for j in range(0, J, mbl):
                 blocks = min(mbl, J - j)
                 cols = blocks * dim - (pad_J if j + blocks >= J else 0)
-                # B blocks of one k-row lie side by side: block (k, j+b) at (k*J + j + b)*DIM.
-                b_list.append((b_off + k * dim * b_stride + j * dim, b_start + (k * J + j) * dim, rows_k(k), cols))
-        # The A and B sub-machines run side by side; the load unit takes them alternately.
-        for n in range(max(len(a_list), len(b_list))):
-            if n < len(a_list):
-                off, addr, rows, cols = a_list[n]
-                self.mvin(a_arr, off, addr, rows, cols, "spad", 0, False, issuer="ldA", stride=a_stride)
-            if n < len(b_list):
-                off, addr, rows, cols = b_list[n]
+                b_list.append((k, j, b_off + k * dim * b_stride + j * dim, b_start + (k * J + j) * dim, rows_k(k), cols))
+        # The A and B sub-machines share the load queue through WeightedArbiter with a static
+        # weight: B's first mvin goes first, then whichever lags in k goes (A on ties), so the
+        # k-blocks the execute FSM needs next arrive first.
+        na = nb = 0
+        while na < len(a_list) or nb < len(b_list):
+            take_b = na == len(a_list)
+            if not take_b and nb < len(b_list):
+                ka = a_list[na][0]
+                kb, jb = b_list[nb][0], b_list[nb][1]
+                take_b = ka > kb or (kb == 0 and jb == 0)
+            if take_b:
+                _, _, off, addr, rows, cols = b_list[nb]
+                nb += 1
                 self.mvin(b_arr, off, addr, rows, cols, "spad", 1, False, issuer="ldB", stride=b_stride)
+            else:
+                _, off, addr, rows, cols = a_list[na]
+                na += 1
+                self.mvin(a_arr, off, addr, rows, cols, "spad", 0, False, issuer="ldA", stride=a_stride)
+        # Execute: k outer, j, i inner; B preloaded at i = 0 (GARBAGE after: keep the weights).
         accumulate_always = d is not None or ex_accumulate
         for k in range(K):
             for j in range(J):
@@ -538,11 +607,16 @@ class Machine:
                                  "acc", accumulate_always or k > 0, issuer="ex")
                     self.compute(i == 0, a_addr, None, rows_i(i), rows_k(k), issuer="ex")
         if c is not None:
+            # StC: j outer in steps of max_block_len blocks for int8 rows (1 for full int32 rows),
+            # i inner: one mvout moves up to 4 blocks of a row of C.
             c_arr, c_off, c_stride = c
-            for i in range(I):
-                for j in range(J):
+            cbl = 1 if full_c else mbl
+            for j in range(0, J, cbl):
+                blocks = min(cbl, J - j)
+                cols = blocks * dim - (pad_J if j + blocks >= J else 0)
+                for i in range(I):
                     self.mvout(c_arr, c_off + i * dim * c_stride + j * dim, c_start + (i * J + j) * dim,
-                               rows_i(i), cols_j(j), "acc", full_c, issuer="stC", stride=c_stride)
+                               rows_i(i), cols, "acc", full_c, issuer="stC", stride=c_stride)
         self.fsm_loop_ends.append(max(cur.values()))
         self._count("loop_ws")
 

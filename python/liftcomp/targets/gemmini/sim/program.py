@@ -21,6 +21,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, Operation, SSAValue
 
+from liftcomp.diagnostics import op_location
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini.sim.machine import Machine, SimError
 
@@ -477,7 +478,22 @@ class CompiledFunction:
         return if_
 
     # ------------------------------------------------------------------------------- gemmini --
-    def _gemmini(self, op: Operation) -> Step:  # noqa: C901
+    def _gemmini(self, op: Operation) -> Step:
+        """The op's step; a run-time error (a limit the operands' values break) names the op."""
+        step = self._gemmini_step(op)
+        where = op_location(op)
+
+        def named(regs: Regs) -> None:
+            try:
+                step(regs)
+            except SimError as e:
+                if e.location is not None:
+                    raise
+                raise SimError(e.message, where) from None
+
+        return named
+
+    def _gemmini_step(self, op: Operation) -> Step:  # noqa: C901
         S = self._slot
         m = self.m
 

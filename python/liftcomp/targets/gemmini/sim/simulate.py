@@ -18,8 +18,10 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.ir import Attribute
+from xdsl.utils.exceptions import VerifyException
 
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
+from liftcomp.targets.gemmini.dialect import hardware_config
 from liftcomp.targets.gemmini.sim.machine import Machine, SimError
 from liftcomp.targets.gemmini.sim.program import CompiledFunction
 from liftcomp.targets.gemmini.sim.timing import UNIT_NAMES
@@ -31,8 +33,13 @@ class SimResult:
 
     `cycles` ends when the host and every unit are done. `utilization` = MACs / (DIM^2 * cycles),
     with MACs counted from the compute instructions (useful rows x K x cols, no padding).
-    `busy` is per unit (load, execute, store, host) in cycles; occupancy is the footprint: the
-    scratchpad / accumulator rows (whole DIM-row blocks) the program ever wrote."""
+    `busy` is per unit (load, execute, store, host) in cycles. Occupancy is the peak live
+    occupancy: `spad_peak_rows` / `acc_peak_rows` are the most rows (whole DIM-row blocks) holding
+    data that is still to be used at one time (a block is live from the start of the instruction
+    that writes it to the end of the last instruction that reads or accumulates into those
+    contents: `Timing.peak_live_blocks`), and `spad_occupancy` / `acc_occupancy` are those peaks as
+    a fraction of the memory. `spad_rows_used` / `acc_rows_used` are the footprint: the rows the
+    program ever wrote."""
 
     name: str
     cycles: int
@@ -41,6 +48,8 @@ class SimResult:
     busy: dict[str, int]
     spad_rows_used: int
     acc_rows_used: int
+    spad_peak_rows: int
+    acc_peak_rows: int
     spad_occupancy: float
     acc_occupancy: float
     dma_bytes_in: int
@@ -63,6 +72,8 @@ class SimResult:
             "busy": dict(self.busy),
             "spad_rows_used": self.spad_rows_used,
             "acc_rows_used": self.acc_rows_used,
+            "spad_peak_rows": self.spad_peak_rows,
+            "acc_peak_rows": self.acc_peak_rows,
             "spad_occupancy": round(self.spad_occupancy, 6),
             "acc_occupancy": round(self.acc_occupancy, 6),
             "dma_bytes_in": self.dma_bytes_in,
@@ -141,6 +152,14 @@ def simulate(
             prepared.append(np.float32(v) if isinstance(a.type, Float32Type) else np.float64(v))
         else:
             prepared.append(v)
+    try:
+        lowered_for = hardware_config(fn)
+    except VerifyException as e:
+        raise SimError(str(e)) from None
+    if lowered_for.hardware() != config.hardware():
+        diff = ", ".join(f"{k} {v} (simulated: {config.hardware()[k]})" for k, v in lowered_for.hardware().items()
+                         if config.hardware()[k] != v)
+        raise SimError(f"{fn.sym_name.data} was lowered for another Gemmini: {diff}")
     machine = Machine(config, functional=functional)
     t0 = time.perf_counter()
     compiled = CompiledFunction(fn, machine)
@@ -153,6 +172,8 @@ def simulate(
     busy["host"] = t.stats.host_busy
     spad_used = t.touched_count[0] * dim
     acc_used = t.touched_count[1] * dim
+    spad_peak = t.peak_live_blocks(0) * dim
+    acc_peak = t.peak_live_blocks(1) * dim
     outputs = {n: v for n, v, a in zip(names, prepared, args, strict=True) if isinstance(a.type, MemRefType)}
     return SimResult(
         name=fn.sym_name.data,
@@ -162,8 +183,10 @@ def simulate(
         busy=busy,
         spad_rows_used=spad_used,
         acc_rows_used=acc_used,
-        spad_occupancy=spad_used / config.sp_rows,
-        acc_occupancy=acc_used / config.acc_rows,
+        spad_peak_rows=spad_peak,
+        acc_peak_rows=acc_peak,
+        spad_occupancy=spad_peak / config.sp_rows,
+        acc_occupancy=acc_peak / config.acc_rows,
         dma_bytes_in=t.stats.dma_bytes_in,
         dma_bytes_out=t.stats.dma_bytes_out,
         instructions=dict(machine.counts),

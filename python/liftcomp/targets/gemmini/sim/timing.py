@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from liftcomp.targets.gemmini.config import GemminiConfig
 
 LD, EX, ST = 0, 1, 2
@@ -52,9 +54,15 @@ class Timing:
         self.last_done = 0
         self.ex_last_done = 0
         self.stats = TimingStats()
-        # Footprint: which blocks were ever written (peak occupancy of the program).
+        # Footprint: which blocks were ever written.
         self.touched = (bytearray(self.n_blocks[0]), bytearray(self.n_blocks[1]))
         self.touched_count = [0, 0]
+        # Live ranges per block (see `peak_live_blocks`): start of the write that holds the
+        # block's current contents (-1: none) and the end of their last use so far (-1: unused).
+        self.live_start = [[-1] * n for n in self.n_blocks]
+        self.live_used = [[-1] * n for n in self.n_blocks]
+        self.live_ranges: tuple[list[int], list[int]] = ([], [])
+        self.live_ends: tuple[list[int], list[int]] = ([], [])
 
     # -- host ---------------------------------------------------------------------------------
     def host(self, cycles: int) -> None:
@@ -86,8 +94,10 @@ class Timing:
         reads: tuple[Range, ...] = (),
         writes: tuple[Range, ...] = (),
         after: int = 0,
+        rmw: bool = False,
     ) -> tuple[int, int]:
-        """Schedule one instruction; returns (dispatch time, completion time)."""
+        """Schedule one instruction; returns (dispatch time, completion time). `rmw`: the writes
+        accumulate into the old contents (which they therefore also use)."""
         q = self.rs[unit]
         t = issue_t
         if len(q) >= self.rs_cap[unit]:
@@ -114,13 +124,29 @@ class Timing:
         n = b1 = 0
         for mem, b0, b1 in reads:
             rd[unit][mem][b0:b1] = [end] * (b1 - b0)
+            ls, lu = self.live_start[mem], self.live_used[mem]
+            for b in range(b0, b1):
+                if ls[b] >= 0 and lu[b] < end:
+                    lu[b] = end
         for mem, b0, b1 in writes:
             wr[unit][mem][b0:b1] = [done] * (b1 - b0)
             touched = self.touched[mem]
+            ls, lu = self.live_start[mem], self.live_used[mem]
+            starts, ends = self.live_ranges[mem], self.live_ends[mem]
             for b in range(b0, b1):
                 if not touched[b]:
                     touched[b] = 1
                     n += 1
+                if rmw and ls[b] >= 0:
+                    if lu[b] < done:
+                        lu[b] = done
+                    continue
+                # An overwrite ends the old contents' live range (if they were ever used).
+                if lu[b] >= 0:
+                    starts.append(ls[b])
+                    ends.append(lu[b])
+                ls[b] = start
+                lu[b] = done if rmw else -1
             self.touched_count[mem] += n
             n = 0
         q.append(done)
@@ -129,6 +155,24 @@ class Timing:
         if unit == EX and done > self.ex_last_done:
             self.ex_last_done = done
         return dispatch, done
+
+    def peak_live_blocks(self, mem: int) -> int:
+        """Most DIM-row blocks of memory `mem` live at once. A block is live from the start of
+        the instruction that writes it until the end of the last instruction that uses (reads, or
+        accumulates into) those contents; contents never used are not counted. Tracked per block:
+        a write to part of a block starts a new range for the whole block."""
+        starts, ends = list(self.live_ranges[mem]), list(self.live_ends[mem])
+        for s0, used in zip(self.live_start[mem], self.live_used[mem], strict=True):
+            if s0 >= 0 and used >= 0:
+                starts.append(s0)
+                ends.append(used)
+        if not starts:
+            return 0
+        times = np.concatenate([np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)])
+        deltas = np.concatenate([np.ones(len(starts), dtype=np.int64), -np.ones(len(ends), dtype=np.int64)])
+        # Half-open ranges: at equal times an end comes before a start.
+        order = np.lexsort((deltas, times))
+        return int(np.cumsum(deltas[order]).max())
 
     def block_range(self, mem: int, addr: int, rows: int) -> Range:
         dim = self.cfg.dim
