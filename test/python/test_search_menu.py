@@ -247,3 +247,18 @@ def test_random_sequences_with_unroll_and_spills_preserve_results() -> None:
             m = problem.evaluate(s)
             assert m.correct, (s, m.error)
     assert {"unroll", "acc_resident=False", "loop_order"} <= seen
+
+
+def test_roofline_is_a_lower_bound_for_int8_outputs() -> None:
+    # A fused requantisation sends C out as int8, up to max_block_len blocks per mvout row:
+    # the bound must count that, or "of bound" could pass 100%.
+    problem = _requant_problem()
+    b = problem.bound()
+    assert b.store < roofline(problem.shape).store
+    lib = problem.initial()
+    for sched in (lib, lib.with_(form="loop_ws", double_buffer=False), lib.with_(fuse_epilogue=False)):
+        r = problem.evaluate(sched)
+        assert r.correct, r.error
+        assert r.cycles >= b.cycles
+        assert r.busy["store"] >= b.store
+        assert r.busy["load"] >= b.load and r.busy["execute"] >= b.execute

@@ -303,7 +303,8 @@ class GemminiProblem:
         )
 
     def bound(self) -> Roofline:
-        return roofline(self.shape, self.config)
+        # Some schedule may fuse the requantisation into the mvouts: then C leaves as int8.
+        return roofline(self.shape, self.config, int8_out=self.epilogue is not None)
 
     def redundant_config(self, schedule: MatmulSchedule) -> int:
         """How many config / fence instructions liftcomp-gemmini-cleanup removes from this function

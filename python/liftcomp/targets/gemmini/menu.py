@@ -439,7 +439,7 @@ class Roofline:
                 "utilization": round(self.utilization, 6), "bottleneck": self.bottleneck}
 
 
-def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> Roofline:
+def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG, int8_out: bool = False) -> Roofline:
     """Cycles no schedule can beat in the timing model (sim/timing.py, sim/machine.py):
 
     - execute: every (k, j) block column needs each of the M rows of A streamed once (a compute
@@ -448,7 +448,11 @@ def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> Rooflin
     - load: A and B cross the DMA at least once, in full 64-byte requests: the bus (16 B/beat)
       or the window of `dma_max_inflight` requests of `dram_latency + 4` cycles, whichever is slower;
     - store: C (int32) leaves once, one request per accumulator row of at most DIM int32, each
-      mvout busy for at least its rows + the accumulator latency.
+      mvout busy for at least its rows + the accumulator latency. With `int8_out` (a kernel whose
+      requantisation some schedule fuses into the mvouts) C may leave as int8, up to
+      `max_block_len` blocks (64 B) per mvout row, so the bound counts that: bytes through the
+      bus, requests of <= 64 B through the window (at the shortest request time), and every
+      accumulator row read once plus one accumulator latency per mvout of max_block_len blocks.
     The host's issue cost is left out (loop_ws makes it negligible)."""
     d = cfg.dim
     bi, bj, bk = -(-shape.m // d), -(-shape.n // d), -(-shape.k // d)
@@ -462,6 +466,12 @@ def roofline(shape: MatmulShape, cfg: GemminiConfig = DEFAULT_CONFIG) -> Rooflin
         return max(rows * -(-row_bytes // cfg.dma_beat_bytes), -(-reqs * per_req // cfg.dma_max_inflight))
 
     load = dma(shape.m, shape.k) + dma(shape.k, shape.n)
+    if int8_out:
+        mvouts = bi * -(-bj // cfg.max_block_len)
+        beats = shape.m * -(-shape.n // cfg.dma_beat_bytes)
+        window = -(-shape.m * -(-shape.n // req) * (cfg.dram_latency + 1) // cfg.dma_max_inflight)
+        store = max(beats, window, shape.m * bj + mvouts * cfg.acc_latency)
+        return Roofline(execute, load, store, shape.macs, d)
     # C leaves once: per DIM-wide column block, each row is one request of <= DIM int32.
     cols_last = shape.n - (bj - 1) * d
     store = (bj - 1) * dma(shape.m, d * 4) + dma(shape.m, cols_last * 4)
