@@ -184,7 +184,7 @@ def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout
     prover = Prover(assumptions, float_model, timeout_ms)
     for extent in nonempty_obligations(prog):
         if not prover._provable(zpoly(extent) >= 1, []):  # pyright: ignore[reportPrivateUsage]
-            return Verdict(None, f"np.max/np.min over a range of {extent} elements, which may be empty (use initial=)")
+            return Verdict(None, f"np.max/np.min/np.argmax/np.argmin over a range of {extent} elements, which may be empty (max/min: use initial=)")
     for p in pairs:
         w = _witness(p, prover)
         if isinstance(w, str):
@@ -275,7 +275,11 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
             continue  # the original loads outside a buffer at these sizes (undefined behaviour)
         for extent in nonempty_obligations(prog):
             if extent.subst(env).const_value < 1:
-                return Verdict(None, f"np.max/np.min over an empty range at sizes {sizes}")
+                # The original runs at these sizes (its unconditional loads are in bounds); the
+                # program is undefined there (numpy raises on an empty max/min/argmax/argmin).
+                cx = Counterexample({**sizes}, "an empty reduction range", "the loop nest's values (defined at these sizes)",
+                                    "undefined: numpy raises on np.max/np.min/np.argmax/np.argmin of an empty range", sizes={**sizes})
+                return Verdict(None, f"np.max/np.min/np.argmax/np.argmin over an empty range at sizes {sizes}", cx)
         enc = _Unroller(float_model)
         diffs: list[Any] = []
         points = 0
