@@ -34,10 +34,13 @@ from lift_helpers import corpus, parsed
 from lift_mutation import CATEGORIES, Mutant, mutant_streams, mutants, spread
 from liftcomp.executor import Interpreter
 from liftcomp.lift import tensorspec as TS
+from liftcomp.lift.analysis import Summary
 from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
 from liftcomp.lift.terms import Poly
 from liftcomp.lift.verify import Counterexample, decls_of
 from liftcomp.lift.verify import tested as differential_test
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
 
 WANTED = 10  # well-typed mutants per kernel
 FAST = RaiseOptions(kernel_timeout_s=5.0, query_timeout_ms=2000, bound=2)
@@ -99,7 +102,8 @@ class Judged:
 
 
 @cache
-def _lifted(name: str):  # noqa: ANN202 (a tuple of the kernel, its lifted form and its decls)
+def _lifted(name: str) -> tuple[ModuleOp, func.FuncOp, Summary, list[TS.ArgDecl], str]:
+    """The kernel, its loop-nest summary, what programs may name, and its accepted program."""
     m, fn, names = parsed(name)
     report, lifted = lift_function(m, fn, RaiseOptions(), names)
     if lifted is None or report.program is None:
