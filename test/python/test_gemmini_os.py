@@ -4,7 +4,6 @@ rounding shift, clipping), host header, legality of the `dataflow` rewrite, timi
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from liftcomp.diagnostics import LiftcompError  # noqa: E402
 from liftcomp.interop.mlir_tool import parse_mlir, parse_xdsl  # noqa: E402
 from liftcomp.targets.gemmini import dialect as g  # noqa: E402
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG  # noqa: E402
-from liftcomp.targets.gemmini.emit_c import emit_c, emit_harness, header_path  # noqa: E402
+from liftcomp.targets.gemmini.emit_c import emit_c  # noqa: E402
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module, lower_module_with_report  # noqa: E402
 from liftcomp.targets.gemmini.menu import (  # noqa: E402
     KernelContext,
@@ -36,7 +35,7 @@ from liftcomp.targets.gemmini.schedule import (  # noqa: E402
 )
 from liftcomp.targets.gemmini.sim import simulate  # noqa: E402
 from liftcomp.targets.gemmini.sim.machine import Machine, SimError  # noqa: E402
-from liftcomp.targets.gemmini.sim.simulate import find_func  # noqa: E402
+from test_gemmini_emit import run_c  # noqa: E402
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
 
@@ -62,19 +61,6 @@ def _expected(a: np.ndarray, b: np.ndarray, c: np.ndarray, accumulate: bool) -> 
 
 def _os(shape: tuple[int, int, int], **changes: object) -> MatmulSchedule:
     return library_schedule(MatmulShape(*shape)).with_(dataflow="OS", **changes)
-
-
-def _run_c(module, name: str, args: list[np.ndarray], tmp: Path) -> list[np.ndarray]:
-    fn = find_func(module, name)
-    (tmp / "kernels.c").write_text(emit_c(module))
-    (tmp / "main.c").write_text(emit_harness(fn, [a.shape for a in args], [None] * len(args)))
-    for i, a in enumerate(args):
-        a.tofile(tmp / f"arg{i}.bin")
-    subprocess.run(["gcc", "-O1", "-std=c11", "-Wall", "-Werror", "-DLIFTCOMP_GEMMINI_HOST", "-I",
-                    str(header_path().parent), "-o", str(tmp / "run"), str(tmp / "kernels.c"), str(tmp / "main.c"),
-                    "-lm"], check=True)
-    subprocess.run([str(tmp / "run")], cwd=tmp, check=True)
-    return [np.fromfile(tmp / f"arg{i}.out", dtype=a.dtype).reshape(a.shape) for i, a in enumerate(args)]
 
 
 # ----------------------------------------------------------------------------- lowering + simulator --
@@ -185,7 +171,7 @@ def test_os_c_agrees_with_numpy(shape: tuple[int, int, int], tmp_path: Path) -> 
                        LowerOptions(schedule=_os(shape, double_buffer=shape[1] > 100)))
     assert "OUTPUT_STATIONARY" in emit_c(low)
     a, b, c = _inputs(m, k, n, seed=5)
-    out = _run_c(low, "matmul", [a, b, c], tmp_path)
+    out = run_c(low, "matmul", [a, b, c], tmp_path)
     np.testing.assert_array_equal(out[2], _expected(a, b, c, True))
     np.testing.assert_array_equal(out[0], a)
 
@@ -253,7 +239,7 @@ def test_os_partial_sums_wrap_at_the_array_output_width(tmp_path: Path) -> None:
     got = list(simulate(mod, [a, b, np.zeros((16, 16), np.int32)]).outputs.values())[2]
     np.testing.assert_array_equal(got, want)
     if shutil.which("gcc"):
-        out = _run_c(mod, "two", [a, b, np.zeros((16, 16), np.int32)], tmp_path)
+        out = run_c(mod, "two", [a, b, np.zeros((16, 16), np.int32)], tmp_path)
         np.testing.assert_array_equal(out[2], want)
     # A wider array output keeps the exact sum (the model follows the configured width).
     wide = simulate(mod, [a, b, np.zeros((16, 16), np.int32)], DEFAULT_CONFIG.with_(array_output_bits=32))
@@ -311,7 +297,7 @@ def test_os_preload_d_rounding_shift_and_drains(shift: int, tmp_path: Path) -> N
     np.testing.assert_array_equal(outs[3], want_acc)
     np.testing.assert_array_equal(outs[4], want_spad)
     if shutil.which("gcc"):
-        c_outs = _run_c(mod, "drain", args, tmp_path)
+        c_outs = run_c(mod, "drain", args, tmp_path)
         np.testing.assert_array_equal(c_outs[3], want_acc)
         np.testing.assert_array_equal(c_outs[4], want_spad)
 
