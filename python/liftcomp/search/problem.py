@@ -341,12 +341,7 @@ class GemminiProblem:
                          func_name=self.func_name)
         except LiftcompError as e:
             return Metrics(error=str(e), seconds=time.perf_counter() - t0)
-        outs = list(r.outputs.values())
-        arrays = [e for e in self.expected if isinstance(e, np.ndarray)]
-        correct = len(outs) == len(arrays) and all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
-        return Metrics(r.cycles, r.utilization, dict(r.busy), r.spad_occupancy, r.acc_occupancy, r.dma_bytes,
-                       sum(r.instructions.values()), correct, "" if correct else "simulated outputs differ from the reference",
-                       time.perf_counter() - t0)
+        return self._metrics(r, t0)
 
     def evaluate_ir(self, sched: IRSchedule) -> Metrics:
         """A free-form candidate's metrics, once it has passed more than a schedule must: it is
@@ -384,6 +379,10 @@ class GemminiProblem:
             r = simulate(module, _copy(self.inputs), self.config, functional=True, func_name=self.func_name)
         except Exception as e:  # noqa: BLE001 - as above
             return fail(f"free-form IR fails in the simulator: {type(e).__name__}: {str(e)[:300]}")
+        return self._metrics(r, t0)
+
+    def _metrics(self, r: Any, t0: float) -> Metrics:
+        """Metrics of a functional simulation `r` (started at `t0`), checked against the reference."""
         outs = list(r.outputs.values())
         arrays = [e for e in self.expected if isinstance(e, np.ndarray)]
         correct = len(outs) == len(arrays) and all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
