@@ -63,7 +63,7 @@ from liftcomp.llm import (
 # ---------------------------------------------------------------- the TensorSpec operators
 
 # Calls TensorSpec's parser accepts as `np.<name>(...)` besides the tables it exports below.
-_NP_OTHER = ("where", "clip", "matmul", "dot", "outer", "transpose", "full", "zeros", "ones")
+_NP_OTHER = ("where", "clip", "matmul", "dot", "outer", "transpose", "full", "zeros", "ones", "argmax", "argmin")
 # Methods (`x.<name>(...)`) and attributes (`x.T`, `x.shape[k]`) the parser accepts.
 # (amax/amin are numpy functions only: arrays have no such methods.)
 _METHODS = ("astype", "reshape", "transpose", "dot", *sorted(set(TS._NP_REDUCE) - {"amax", "amin"}))  # pyright: ignore[reportPrivateUsage]
@@ -86,7 +86,7 @@ def tensorspec_policy(decls: Sequence[TS.ArgDecl]) -> ExpressionPolicy:
     """What a reply may contain: TensorSpec's functions, methods and dtypes, the kernel's arguments."""
     dtypes = {f"np.{name}" for name in TS.NP_DTYPE_NAMES}
     return ExpressionPolicy.of(
-        calls={f"np.{name}" for name in _np_functions()},
+        calls={f"np.{name}" for name in _np_functions()} | set(TS.BUILTINS),
         attrs={*_METHODS, *_ATTRS},
         names={d.name for d in decls} | dtypes | {"np.inf"},
         keywords=_KEYWORDS,
@@ -147,6 +147,8 @@ _NP_DOCS: dict[str, tuple[str, str]] = {
         "Matrix product of 1-D or 2-D arrays, same as a @ b: sum over k of a[i, k] * b[k, j], in the operands' dtype.",
     ),
     "dot": ("a, b", "Same as np.matmul for 1-D and 2-D arrays."),
+    "argmax": ("a", "Index (int64) of the first maximum of a non-empty 1-D integer array (ties: the first)."),
+    "argmin": ("a", "Index (int64) of the first minimum of a non-empty 1-D integer array (ties: the first)."),
     "outer": ("a, b", "Outer product of two 1-D arrays: out[i, j] = a[i] * b[j]."),
     "transpose": ("a, axes=None", "Permute the axes (reverse them by default); axes are literals."),
     "full": ("shape, value, dtype=None", "An array of the given shape filled with value."),
@@ -211,6 +213,16 @@ def operator_reference() -> str:
             continue
         params, doc = _NP_DOCS.get(name, ("*args", f"numpy's np.{name}."))
         lines += ["    @staticmethod", f"    def {name}({params}):", f'        """{doc}"""', ""]
+    lines += [
+        "",
+        "# TensorSpec's own functions (called without np.):",
+        "def strided(x, offset, shape, strides):",
+        '    """Read-only view of a 1-D array: out[q0, q1, ...] = x[offset + q0*strides[0] + q1*strides[1] + ...];',
+        "    strides count elements and rows may overlap, e.g. strided(cache, h*hs, (pos + 1, hs), (kv_dim, 1)).\"\"\"",
+        "",
+        "def round_away(x):",
+        '    """Round floats to the nearest integer, halves away from zero (C round, math.round); np.rint rounds halves to even."""',
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 
