@@ -58,6 +58,9 @@ from liftcomp.lift.verify import Verdict, decls_of, tested, unrolled_size
 
 THRESHOLD = 100  # index constants from here on are "large"
 DELTA = 16  # largest offset from a multiple of the bases that is kept as a relation
+# Offsets kept by the second family, tried when the first one's instances are too large to
+# interpret (784 = 3 * 256 + 16 forces bases above 32; with 784 a base of its own they stay tiny).
+SMALL_DELTA = 4
 MAX_MODULUS = 64  # residues modulo the steps and divisors are kept up to this modulus
 REAL_SIZE_BUDGET = 200_000  # term leaves the original may take at the real size for a direct test
 
@@ -82,6 +85,7 @@ class Generalisation:
     exprs: dict[int, Expr]
     modulus: int
     instances: list[list[int]] = field(default_factory=list)
+    delta: int = DELTA
 
     def value(self, v: int, small: list[int]) -> int | None:
         """v in the instance with bases `small` (None: a large value that is no expression)."""
@@ -89,7 +93,7 @@ class Generalisation:
             return v
         e = self.exprs.get(v)
         if e is None:
-            e = _express(v, self.bases, _COEFFS)
+            e = _express(v, self.bases, _COEFFS, self.delta)
         return None if e is None else e.at(small)
 
 
@@ -179,20 +183,20 @@ def _monomials(n: int) -> list[tuple[int, ...]]:
     return [m for deg in (1, 2, 3) for m in itertools.combinations_with_replacement(range(n), deg)]
 
 
-def _express(v: int, bases: list[int], coeffs: tuple[int, ...]) -> Expr | None:
-    """v = ±c * monomial + d with the smallest |d| <= DELTA (None if there is none)."""
+def _express(v: int, bases: list[int], coeffs: tuple[int, ...], delta: int = DELTA) -> Expr | None:
+    """v = ±c * monomial + d with the smallest |d| <= delta (None if there is none)."""
     best: Expr | None = None
     sign = 1 if v > 0 else -1
     for mono in _monomials(len(bases)):
         p = math.prod(bases[k] for k in mono)
         for c in coeffs:
             d = abs(v) - c * p
-            if abs(d) <= DELTA and (best is None or abs(d) < abs(best.offset)):
+            if abs(d) <= delta and (best is None or abs(d) < abs(best.offset)):
                 best = Expr(sign * c, mono, sign * d)
     return best
 
 
-def generalise(fn: func.FuncOp, extra: set[int] | None = None) -> Generalisation | str:
+def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELTA) -> Generalisation | str:
     """Bases and expressions for fn's large constants (and `extra` ones: the program's literals),
     with two small instances; or why it cannot be generalised faithfully."""
     c = _contents(fn)
@@ -206,11 +210,11 @@ def generalise(fn: func.FuncOp, extra: set[int] | None = None) -> Generalisation
     large = [v for v in (extra or set()) | c.consts if abs(v) >= THRESHOLD]
     # Static dims first: they are the natural sizes N; bounds and offsets are written from them.
     for v in [*sorted(c.dims), *sorted(set(large) - c.dims, key=abs)]:
-        if _express(v, bases, coeffs) is None:
+        if _express(v, bases, coeffs, delta) is None:
             bases.append(abs(v))
     bases.sort()  # the small values are chosen in this order, each above the previous
     for v in {*c.dims, *large}:
-        e = _express(v, bases, coeffs)
+        e = _express(v, bases, coeffs, delta)
         assert e is not None  # every value is a base or was expressed by the bases before it
         exprs[v] = e
     modulus = 1
@@ -219,7 +223,7 @@ def generalise(fn: func.FuncOp, extra: set[int] | None = None) -> Generalisation
             modulus = math.lcm(modulus, s)
     if modulus > MAX_MODULUS:
         return f"cannot generalise the static sizes: residues modulo {modulus} would need large instances"
-    g = Generalisation(bases, exprs, modulus)
+    g = Generalisation(bases, exprs, modulus, delta=delta)
     first = _small_bases(g, 0)
     if first is None:
         return "cannot generalise the static sizes: no small sizes keep their order"
@@ -362,6 +366,12 @@ def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str,
         why = g
     else:
         small = _test_instances(module, fn, summary, text, g, trials)
+        if small.details.get("too_large"):
+            # Relations with large offsets made the instances big: a family that keeps only small
+            # offsets (the others become sizes of their own) still contains the real program.
+            g2 = generalise(fn, index_literals(text), SMALL_DELTA)
+            if not isinstance(g2, str):
+                small = _test_instances(module, fn, summary, text, g2, trials)
         if small.level is not None:
             return small
         why, failure = small.reason, small if small.counterexample is not None else None
@@ -390,6 +400,8 @@ def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             return Verdict(None, f"the instance at sizes {at} is not analysable: {e.reason}")
         except TS.SpecError as e:
             return Verdict(None, f"the program at sizes {at} is not valid: {e.message}")
+        if real_size_cost(small_summary) > REAL_SIZE_BUDGET:
+            return Verdict(None, f"the instance at sizes {at} is too large to interpret", details={"too_large": True})
         v = tested(small_mod, small_fn, small_summary, small_prog, trials=max(2, trials // len(g.instances)))
         if v.level is None:
             v.reason = f"{v.reason} (at the static sizes {at} instead of their real values)"
