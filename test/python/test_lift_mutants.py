@@ -9,8 +9,10 @@ float widths) and each mutant is judged:
   it, and it does not count either;
 - counterexample: rejected WITH a counterexample (inputs, what the loop nest gives, what the
   program gives);
-- symbolic counterexample: rejected with the bounded check's counterexample (sizes and a z3
-  model of the input values, but no concrete expected/got values): counted, reported apart;
+- symbolic counterexample: rejected with a z3 model (the bounded check's, or an exact-encoding
+  refutation's: sizes and the input values) that no concrete run confirms, the reason saying why (the original is undefined where the
+  model differs, e.g. fptoui of a negative value, or only uninterpreted functions differ there):
+  counted, reported apart; every other counterexample has concrete inputs, expected and got;
 - equivalent: the verifier PROVES it equal to the loop nest, so it is not a wrong program; an
   independent differential test at larger sizes with other seeds must agree.
 
@@ -57,18 +59,12 @@ NAMES = sorted(n for n in corpus() if corpus()[n].form)
 # depends on a time budget and may resolve on a quiet machine.
 _UNDECIDED = ("undecided",)
 _UNPROVED = ("accepted unproved", "undecided")  # 'undecided' when the bounded check runs out of time
-_SIZE_I32 = ("np.uint32(size) for np.int32(size) (the loop's index_cast to i32) differs only for sizes >= 2**31: the "
-             "prover refutes it, but a refutation is not trusted (math functions are uninterpreted), and the bounded "
-             "check (sizes <= bound) and the differential tests (small sizes) cannot see it, so it is accepted at "
-             "'bounded' -- a wrong program accepted, for sizes no test reaches")
 _CLAMP = ("a clamp bound doubled (127 -> 254) before the float -> int8 cast: wrong only where the accumulated sum "
           "passes the clamp, which the small stand-in of this large static nest never reaches; the bounded check is "
           "too large and the proof 'unknown' (rint is uninterpreted)")
 _TO_U8 = ("np.uint8 instead of np.int8 for the final float -> int cast: they differ only on negative values, where "
           "the unsigned cast is undefined (arith.fptoui gives poison; numpy wraps, so no input tells them apart)")
 KNOWN_GAPS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
-    ("rmsnorm_part2", "np.int32->np.uint32"): (_UNPROVED, True, _SIZE_I32),
-    ("transformer_part1", "np.int32->np.uint32"): (_UNPROVED, True, _SIZE_I32),
     ("softmax_part1", "const 1-1"): (_UNPROVED, True, "np.max(x[0:size], initial=x[0]) for np.max(x[1:size], initial=x[0]) "
                                      "is equivalent (max is idempotent), but folds over different ranges are not "
                                      "proved equal; accepted at 'bounded'"),
@@ -128,7 +124,7 @@ def judge(name: str, text: str, category: str, kind: str) -> Outcome:
         if not accepted and cx is not None:
             if _concrete(cx):
                 return Outcome(mu, "counterexample", cx.describe())
-            if cx.where == "symbolic values" and cx.got:
+            if cx.where == "symbolic values" and cx.got and ("symbolic only" in verdict.reason or "no concrete counterexample" in verdict.reason):
                 return Outcome(mu, "symbolic counterexample", f"{verdict.reason}: {cx.got}")
             return Outcome(mu, "rejected without counterexample", f"{verdict.reason}; incomplete counterexample {cx}")
         if not accepted and "np.max/np.min over an empty range at sizes" in verdict.reason:
@@ -277,9 +273,9 @@ def test_signedness_swaps_reach_signedness_sensitive_kernels(name: str) -> None:
     """Each of these kernels computes something that depends on signedness (unsigned compare,
     divui vs divsi, shrui vs shrsi); its signed/unsigned mutants must be well-typed, and at
     least one must be rejected with a counterexample (the rest proved equivalent). For shifts_i32
-    the counterexample is the bounded check's (symbolic): shifts by >= 32 are undefined in the
-    original, so the differential test falls back to small values, all positive, where
-    arithmetic and logical shifts agree."""
+    the differential test cannot tell them apart (shifts by >= 32 are undefined in the original,
+    so it falls back to small values, all positive, where arithmetic and logical shifts agree):
+    the prover's refutation is, made concrete (integers only: an exact encoding)."""
     _, _, _, decls, program = _lifted(name)
     sign = [mu for mu in mutants(program, decls) if mu.category == "sign"]
     outs = [judge(name, mu.text, mu.category, mu.kind) for mu in sign]

@@ -58,3 +58,164 @@ def test_lifted_and_equal_on_edge_inputs(tmp_path: Path, name: str, fn: str, cas
     entry, raised = lift(tmp_path, name)
     assert entry["status"] == "lifted", entry["reason"]
     same_behaviour((INPUTS / name).read_text(), raised, fn, cases)
+
+
+# ---------------------------------------------------------------- a refutation decides (issue 3)
+# A prover refutation is decided before a weaker check may accept: with an exact encoding it
+# rejects, otherwise it is confirmed on concrete inputs (a run of both sides, or one element
+# evaluated on both sides at sizes too large to run) or, unconfirmed, only noted.
+
+
+def _kernel(src: str, name: str) -> tuple[Any, Any, Any]:
+    from liftcomp.corpus.check import find_func
+    from liftcomp.frontends import arg_names_from_source
+    from liftcomp.lift.analysis import analyse
+
+    m = parse_mlir(src)
+    fn = find_func(m, name)
+    return m, fn, analyse(fn, arg_names_from_source(src).get(name))
+
+
+def _check(m: Any, fn: Any, summary: Any, text: str, **opts: Any) -> Any:
+    import time
+
+    from liftcomp.lift.raising import RaiseOptions, check_candidate
+
+    verdict, _ = check_candidate(m, fn, summary, text, RaiseOptions(**opts), time.monotonic() + 30)
+    return verdict
+
+
+def _concrete(cx: Any) -> bool:
+    return cx is not None and cx.where != "symbolic values" and cx.expected is not None and cx.got is not None and bool(cx.inputs)
+
+
+def test_size_cast_mutant_of_rmsnorm_is_rejected_with_a_counterexample() -> None:
+    """np.uint32(size) for np.int32(size) differs only for size >= 2**31 (sitofp of a negative
+    i32): no bounded or differential check reaches it, the prover does (sqrt uninterpreted, so
+    the refutation is confirmed on one element evaluated on both sides)."""
+    from lift_helpers import parsed
+    from liftcomp.lift.raising import RaiseOptions, lift_function
+
+    m, fn, names = parsed("rmsnorm_part2")
+    report, lifted = lift_function(m, fn, RaiseOptions(), names)
+    assert lifted is not None and report.proof == "proved" and report.program is not None
+    assert "np.int32(size)" in report.program
+    verdict = _check(m, fn, lifted.summary, report.program.replace("np.int32(size)", "np.uint32(size)"))
+    cx = verdict.counterexample
+    assert verdict.level is None and _concrete(cx), verdict.reason
+    assert cx.sizes["size"] >= 2**31 and cx.where.startswith("o[")
+    assert not np.isclose(float(cx.expected), float(cx.got), equal_nan=True)
+
+
+I8_BOUND = """
+func.func @addn(%a: memref<?xi32>, %out: memref<?xi32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n8 = arith.index_cast %n : index to i8
+  %n32 = arith.extsi %n8 : i8 to i32
+  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %a[%i] : memref<?xi32>
+    %y = arith.addi %x, %n32 : i32
+    memref.store %y, %out[%i] : memref<?xi32>
+  }
+  return
+}
+"""
+
+
+def test_exact_refutation_rejects_even_when_bounded_and_tested_pass() -> None:
+    """Integers only (an exact encoding): the program forgets the truncation of n to i8, which
+    matters from n = 128 on, past the bounded check's sizes and the differential test's."""
+    from liftcomp.lift import tensorspec as TS
+    from liftcomp.lift.verify import bounded, decls_of, prove, tested
+
+    m, fn, summary = _kernel(I8_BOUND, "addn")
+    right = "out[0:n] = a[0:n] + np.int8(n).astype(np.int32)"
+    wrong = "out[0:n] = a[0:n] + np.int32(n)"
+    assert _check(m, fn, summary, right).level == "proved"
+    prog = TS.parse_program(wrong, decls_of(summary))
+    assert bounded(summary, prog).level == "bounded"
+    assert tested(m, fn, summary, prog).level == "tested"
+    p = prove(summary, prog)
+    assert p.refutation is not None and p.refutation.inexact == []
+    verdict = _check(m, fn, summary, wrong)
+    assert verdict.level is None and _concrete(verdict.counterexample), verdict.reason
+    assert verdict.counterexample.sizes["n"] >= 128
+
+
+EXP_PRODUCT = """
+func.func @ee(%a: memref<?xf32>, %b: memref<?xf32>, %out: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %a[%i] : memref<?xf32>
+    %y = memref.load %b[%i] : memref<?xf32>
+    %ex = math.exp %x : f32
+    %ey = math.exp %y : f32
+    %p = arith.mulf %ex, %ey : f32
+    memref.store %p, %out[%i] : memref<?xf32>
+  }
+  return
+}
+"""
+
+
+def test_refutation_under_uninterpreted_functions_does_not_reject_a_correct_program() -> None:
+    """exp(x) * exp(y) == exp(x + y) holds by algebra only: z3 refutes it with exp
+    uninterpreted, no concrete input confirms it, so the program is not rejected for it (it
+    reaches 'tested'; the bounded check, exp uninterpreted too, cannot accept it)."""
+    m, fn, summary = _kernel(EXP_PRODUCT, "ee")
+    verdict = _check(m, fn, summary, "out[0:n] = np.exp(a[0:n] + b[0:n])", require="tested")
+    assert verdict.level == "tested", verdict.reason
+    assert "not trusted (uninterpreted 'exp'" in verdict.reason and "not confirmed" in verdict.reason
+
+
+def test_refutation_with_folds_compared_by_name_falls_back_to_bounded() -> None:
+    """max over x[0:size] and over x[1:size], both from x[0], are equal (max is idempotent); the
+    prover's refutation names the folds, is not confirmed, and the bounded check accepts."""
+    from lift_helpers import parsed
+    from liftcomp.lift.raising import RaiseOptions, lift_function
+
+    m, fn, names = parsed("softmax_part1")
+    report, lifted = lift_function(m, fn, RaiseOptions(), names)
+    assert lifted is not None and report.program is not None and "x[1:size]" in report.program
+    verdict = _check(m, fn, lifted.summary, report.program.replace("x[1:size]", "x[0:size]"))
+    assert verdict.level == "bounded", verdict.reason
+    assert "folds compared by name" in verdict.reason and "not confirmed" in verdict.reason
+
+
+def test_bounded_counterexample_becomes_concrete() -> None:
+    """The bounded check's z3 model becomes inputs on which both sides run: expected and got."""
+    from lift_helpers import parsed
+    from liftcomp.lift import tensorspec as TS
+    from liftcomp.lift.confirm import from_model
+    from liftcomp.lift.raising import RaiseOptions, lift_function
+    from liftcomp.lift.verify import Counterexample, bounded, decls_of
+
+    m, fn, names = parsed("darken_blend_8")
+    _, lifted = lift_function(m, fn, RaiseOptions(), names)
+    assert lifted is not None
+    prog = TS.parse_program("out[0:n] = np.where(base[0:n] >= active[0:n], base[0:n], active[0:n])", decls_of(lifted.summary))
+    b = bounded(lifted.summary, prog)
+    assert b.level is None and b.counterexample is not None and b.counterexample.where == "symbolic values"
+    cx = from_model(m, fn, lifted.summary, prog, b.details["model"], b.details["sizes"], "real")
+    assert isinstance(cx, Counterexample) and _concrete(cx), cx
+    assert cx.where.startswith("out[") and int(cx.expected) != int(cx.got)
+    assert cx.expected_outputs  # a full run: the original's final buffers, for pruning
+
+
+def test_differential_test_tries_negative_integer_sizes() -> None:
+    """An i8 size cast to index: the differential test also runs it at 0, -1 and -128, where the
+    loop runs zero times (the proof assumes sizes >= 0, which an integer argument does not
+    guarantee), and the lifted program agrees there."""
+    from liftcomp.lift import verify
+
+    m, fn, summary = _kernel((INPUTS / "signed_bound.mlir").read_text(), "s")
+    seen: list[int] = []
+    verify.INTERPRET_HOOKS.append(lambda name, args: seen.append(int(args[2])))
+    try:
+        verdict = _check(m, fn, summary, "b[0:k] = a[0:k]")
+    finally:
+        verify.INTERPRET_HOOKS.pop()
+    assert verdict.level == "proved", verdict.reason
+    assert {-1, -128} & set(seen) and min(seen) < 0, seen

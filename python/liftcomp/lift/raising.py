@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import z3
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
@@ -15,9 +16,18 @@ from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.confirm import confirm, from_model
 from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
-from liftcomp.lift.verify import LEVELS, Verdict, bounded, decls_of, prove
+from liftcomp.lift.verify import (
+    LEVELS,
+    Counterexample,
+    Refutation,
+    Verdict,
+    bounded,
+    decls_of,
+    prove,
+)
 from liftcomp.llm.errors import CacheMiss
 
 
@@ -112,12 +122,41 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     p = prove(summary, prog, opts.float_model, opts.query_timeout_ms)
     if p.level == "proved":
         return p, prog
+    # A refutation is decided before any weaker check can accept the program.
+    note = ""
+    ref = p.refutation
+    if ref is not None:
+        found = confirm(module, fn, summary, prog, ref, opts.float_model)
+        if isinstance(found, Counterexample):
+            return Verdict(None, f"the prover refutes it ({p.reason}), confirmed on concrete inputs", found), prog
+        if not ref.inexact:
+            # Exact encoding: the model is a counterexample in the documented semantics.
+            symbolic = Counterexample(_model_inputs(ref), "symbolic values", "z3 model", str(ref.model)[:300])
+            return Verdict(None, f"the prover refutes it with an exact encoding ({p.reason}); no concrete counterexample: {found}", symbolic), prog
+        note = f"; the prover's refutation is not trusted ({', '.join(ref.inexact)}) and not confirmed: {found}"
     if time.monotonic() > deadline:
-        return Verdict("tested", f"not proved ({p.reason}); no time left for the bounded check"), prog
+        return Verdict("tested", f"not proved ({p.reason}{note}); no time left for the bounded check"), prog
     b = bounded(summary, prog, opts.bound, opts.float_model, deadline_s=max(1.0, deadline - time.monotonic()))
     if b.level == "bounded":
-        return Verdict("bounded", f"not proved: {p.reason}"), prog
-    return Verdict("tested", f"not proved ({p.reason}); bounded: {b.reason}", b.counterexample), prog
+        return Verdict("bounded", f"not proved: {p.reason}{note}"), prog
+    cx = b.counterexample
+    model = b.details.get("model")
+    if cx is not None and model is not None:
+        found = from_model(module, fn, summary, prog, model, b.details["sizes"], opts.float_model)
+        if isinstance(found, Counterexample):
+            return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason}, confirmed on concrete inputs", found), prog
+        return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason} (symbolic only: {found})", cx), prog
+    return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
+
+
+def _model_inputs(ref: Refutation) -> dict[str, Any]:
+    """The sizes and index values of a refutation's model (its element values stay in the model)."""
+    out: dict[str, Any] = {}
+    for d in ref.model.decls():
+        v: Any = ref.model[d]
+        if d.arity() == 0 and z3.is_int_value(v):
+            out[str(d.name())] = v.as_long()
+    return out
 
 
 def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions) -> Verdict:

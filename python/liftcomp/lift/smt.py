@@ -27,6 +27,11 @@ class Outcome:
     status: str  # proved | refuted | unknown
     model: z3.ModelRef | None = None
     reason: str = ""
+    # With a model: the two (normalised) terms the model tells apart, and why the encoding was not
+    # exact (empty: a refutation in the documented semantics; otherwise the model may interpret an
+    # uninterpreted function or a named fold in a way the real one never does).
+    terms: tuple[T.Term, T.Term] | None = None
+    inexact: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -34,6 +39,14 @@ class Encoder:
     float_model: str = "real"  # real | ieee
     funcs: dict[str, z3.FuncDeclRef] = field(default_factory=dict)
     fold_names: dict[T.Fold, z3.ExprRef] = field(default_factory=dict)
+    # What the encoding left opaque: math functions as uninterpreted functions, infinities as
+    # free constants (buffers are uninterpreted functions too, but exactly: any content is an input).
+    opaque: set[str] = field(default_factory=set)
+    # While `guarding`: conditions under which the ops encoded are defined in arith (shift amounts
+    # below the width, non-zero divisors, no signed overflow of a division); a refutation of the
+    # original's side must hold where they do (the original has no undefined behaviour).
+    guarding: bool = False
+    guards: list[Any] = field(default_factory=list)
 
     def sort(self, t: EType) -> z3.SortRef:
         if t.kind == "f":
@@ -57,6 +70,7 @@ class Encoder:
                     v = float(t.value)
                     if v in (float("inf"), float("-inf")):
                         # Infinities are not reals: an opaque constant, equal only to itself.
+                        self.opaque.add("infinity")
                         return z3.Real("+inf" if v > 0 else "-inf")
                     return z3.RealVal(repr(v))
                 return z3.FPVal(float(t.value), self.sort(t.type))
@@ -100,6 +114,8 @@ class Encoder:
             "floordivsi": lambda: _floordiv(a[0], a[1]), "modsi": lambda: _pymod(a[0], a[1]),
         }
         if op in int_ops:
+            if self.guarding:
+                self._guard(op, a, w)
             return int_ops[op]()
         cmp_i: dict[str, Callable[[], Any]] = {
             "eq": lambda: a[0] == a[1], "ne": lambda: a[0] != a[1], "slt": lambda: a[0] < a[1], "sle": lambda: a[0] <= a[1],
@@ -159,7 +175,17 @@ class Encoder:
         # Everything else (exp, log, sqrt, tanh, fptosi, powf, ...) is an uninterpreted function of its
         # operands: sound for equality (same op on equal operands), silent about algebraic laws.
         doms = [x.sort() for x in a]
+        self.opaque.add(op)
         return self.fn(f"{op}_{t.type}", doms, self.sort(t.type))(*a)
+
+
+    def _guard(self, op: str, a: list[Any], w: int) -> None:
+        if op in ("shli", "shrsi", "shrui"):
+            self.guards.append(z3.ULT(a[1], z3.BitVecVal(w, w)))
+        elif op in ("divsi", "remsi", "divui", "remui", "floordivsi", "modsi"):
+            self.guards.append(a[1] != 0)
+            if op in ("divsi", "floordivsi"):
+                self.guards.append(z3.Or(a[0] != z3.BitVecVal(1 << (w - 1), w), a[1] != z3.BitVecVal(-1, w)))
 
 
 def _round(x: Any, away: bool, ieee: bool) -> Any:
@@ -277,6 +303,10 @@ class Prover:
     float_model: str = "real"
     timeout_ms: int = 5000
     queries: int = 0
+    # Tried first when a query is satisfiable (e.g. small sizes), so that a refutation's model is
+    # one the reference executor can run; the model of the plain query is kept when they fail.
+    prefer: list[Z3Expr] = field(default_factory=list)
+    nested: int = 0  # > 0 while matching folds (their failed matches need no preferred model)
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
@@ -284,7 +314,11 @@ class Prover:
         if a == b:
             return Outcome("proved")
         enc = Encoder(self.float_model)
-        self._match_folds(a, b, ctx, enc)
+        self.nested += 1
+        try:
+            self._match_folds(a, b, ctx, enc)
+        finally:
+            self.nested -= 1
         out = self._check(enc, a, b, ctx)
         if out.status == "proved" or not enc.fold_names:
             return out
@@ -295,7 +329,10 @@ class Prover:
         return self.equal(ua, ub, ctx)
 
     def _check(self, enc: Encoder, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
-        ea, eb = enc.enc(a), enc.enc(b)
+        enc.guarding = True  # a is the loop nest's side
+        ea = enc.enc(a)
+        enc.guarding = False
+        eb = enc.enc(b)
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.add(*self.assumptions, *ctx)
@@ -312,8 +349,29 @@ class Prover:
         if r == z3.unsat:
             return Outcome("proved")
         if r == z3.sat:
-            only_folds_differ = bool(enc.fold_names)
-            return Outcome("unknown" if only_folds_differ else "refuted", s.model(), "values differ")
+            model = s.model()
+            inexact = [f"folds compared by name ({len(enc.fold_names)})"] if enc.fold_names else []
+            inexact += [f"uninterpreted '{o}'" for o in sorted(enc.opaque)]
+            if enc.guards:
+                s.push()
+                s.add(*enc.guards)
+                defined = s.check()
+                if defined == z3.sat:
+                    model = s.model()
+                else:
+                    s.pop()
+                    inexact.append("the values differ only where the loop nest is undefined" if defined == z3.unsat
+                                   else "unknown whether the loop nest is defined where the values differ")
+            if self.prefer and not self.nested:
+                s.push()
+                s.add(*self.prefer)
+                s.set("timeout", min(self.timeout_ms, 2000))
+                if s.check() == z3.sat:
+                    model = s.model()
+                s.pop()
+            # Named folds or uninterpreted functions: the model may interpret them in a way the
+            # real ones never are, so the refutation is only a hint (verify.confirm decides).
+            return Outcome("unknown" if inexact else "refuted", model, "values differ", (a, b), inexact)
         return Outcome("unknown", None, "solver timeout")
 
     def _match_folds(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], enc: Encoder) -> Outcome | None:

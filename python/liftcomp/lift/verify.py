@@ -25,7 +25,7 @@ from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Record, Summary, Z3Expr, zpoly
-from liftcomp.lift.smt import Encoder, Prover, normalise
+from liftcomp.lift.smt import Encoder, Outcome, Prover, normalise
 from liftcomp.lift.terms import EType, Poly
 
 LEVELS = ("tested", "bounded", "proved")
@@ -54,11 +54,25 @@ def _short(v: Any) -> str:
 
 
 @dataclass
+class Refutation:
+    """A z3 model telling the loop nest and the program apart at one element (smt.Outcome)."""
+
+    model: z3.ModelRef
+    lhs: T.Term  # the loop nest's value there
+    rhs: T.Term  # the program's value there
+    target: str  # the buffer written, or "result k"
+    index: tuple[Poly, ...]  # the element's position in the buffer (a result: none)
+    ctx: list[Z3Expr]  # where the position ranges
+    inexact: list[str]  # why the encoding was not exact (empty: genuine in the documented semantics)
+
+
+@dataclass
 class Verdict:
     level: str | None  # strongest level reached: proved | bounded | tested | None (rejected)
     reason: str = ""
     counterexample: Counterexample | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    refutation: Refutation | None = None  # prove(): the prover's model when it found one
 
 
 def decls_of(summary: Summary) -> list[TS.ArgDecl]:
@@ -181,7 +195,8 @@ def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout
     assumptions += [z3.And(0 <= zpoly(i), zpoly(i) < zpoly(n)) for i, n in summary.in_bounds]
     # Slices with a step that does not divide their extent have a derived length ceil(num / s).
     assumptions += TS.ceil_facts(TS.program_ceil_symbols(prog))
-    prover = Prover(assumptions, float_model, timeout_ms)
+    # A refutation's model at small sizes can be run by the reference executor (verify confirm).
+    prover = Prover(assumptions, float_model, timeout_ms, prefer=[z3.Int(s) <= REFUTATION_SIZES for s in summary.size_symbols])
     for extent in nonempty_obligations(prog):
         if not prover._provable(zpoly(extent) >= 1, []):  # pyright: ignore[reportPrivateUsage]
             return Verdict(None, f"np.max/np.min/np.argmax/np.argmin over a range of {extent} elements, which may be empty (max/min: use initial=)")
@@ -195,13 +210,24 @@ def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout
         rhs = _convert_to(rhs, p.assign.value.dtype, p.rec.value.type, _buffer_unsigned(summary, p.rec.buf))
         out = prover.equal(lhs, rhs, qctx)
         if out.status != "proved":
-            return Verdict(None, f"'{p.rec.buf}': {out.status}: {out.reason}", details={"queries": prover.queries})
+            index = tuple(x.subst(env) for x in p.rec.idx)
+            return Verdict(None, f"'{p.rec.buf}': {out.status}: {out.reason}", details={"queries": prover.queries},
+                           refutation=_refutation(out, p.rec.buf, index, qctx))
     for i, (r, n) in enumerate(zip(summary.results, prog.returns, strict=True)):
         rhs = _convert_to(TS.elem(n, ()), n.dtype, r.type, False)
         out = prover.equal(r, rhs, [])
         if out.status != "proved":
-            return Verdict(None, f"result {i}: {out.status}: {out.reason}")
+            return Verdict(None, f"result {i}: {out.status}: {out.reason}", refutation=_refutation(out, f"result {i}", (), []))
     return Verdict("proved", details={"queries": prover.queries})
+
+
+REFUTATION_SIZES = 6  # a refutation's model is sought with every size symbol up to this first
+
+
+def _refutation(out: Outcome, target: str, index: tuple[Poly, ...], ctx: list[Z3Expr]) -> Refutation | None:
+    if out.model is None or out.terms is None:
+        return None
+    return Refutation(out.model, out.terms[0], out.terms[1], target, index, ctx, out.inexact)
 
 
 def _buffer_unsigned(summary: Summary, buf: str) -> bool:
@@ -322,7 +348,9 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
         res = s.check()
         checked += 1
         if res == z3.sat:
-            return Verdict(None, f"differs at sizes {sizes}", Counterexample({**sizes}, "symbolic values", "z3 model", str(s.model())[:300]))
+            # Symbolic; raising.check_candidate turns the model into concrete inputs (confirm.py).
+            return Verdict(None, f"differs at sizes {sizes}", Counterexample({**sizes}, "symbolic values", "z3 model", str(s.model())[:300]),
+                           details={"model": s.model(), "sizes": {**sizes, **derived}})
         if res != z3.unsat:
             return Verdict(None, f"bounded check timed out at sizes {sizes}")
     return Verdict("bounded", details={"size_assignments": checked})
@@ -462,6 +490,8 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
         attempts += 1
         mode = modes[attempts % len(modes)]
         sizes = {a.name: int(rng.integers(1, scale + 1)) for a in summary.args if a.kind == "size"}
+        if mode == "edge":
+            sizes.update(_integer_size_edges(summary, fn, rng))
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
         if ran >= trials:
             large = _large_sizes(summary, rng)
@@ -505,22 +535,72 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
             outs, rets = TS.evaluate(prog, named)
         except (IndexError, ValueError, TS.SpecError) as e:
             return Verdict(None, f"program failed on concrete inputs: {e}")
-        for a, exp in zip(summary.args, ref_args, strict=True):
-            if a.name in outs and not _close(exp, outs[a.name]):
-                bad = np.argwhere(~_elementwise_close(exp, outs[a.name]))
-                where = tuple(int(x) for x in bad[0]) if len(bad) else ()
-                cx = Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"{a.name}{list(where)}",
-                                    exp[where] if where else exp, outs[a.name][where] if where else outs[a.name],
-                                    _final_buffers(summary, ref_args), list(got_ret), _sizes_of(summary, args))
-                return Verdict(None, "differential test failed", cx)
-        for i, (e, g) in enumerate(zip(got_ret, rets, strict=True)):
-            if not _close(np.asarray(e), np.asarray(g)):
-                cx = Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"result {i}", e, g,
-                                    _final_buffers(summary, ref_args), list(got_ret), _sizes_of(summary, args))
-                return Verdict(None, "differential test failed", cx)
+        cx = _first_difference(summary, args, ref_args, list(got_ret), outs, rets)
+        if cx is not None:
+            return Verdict(None, "differential test failed", cx)
     if ran == 0:
         return Verdict(None, "no input set ran without undefined behaviour in the original")
     return Verdict("tested", details={"trials": ran})
+
+
+def _first_difference(summary: Summary, args: list[Any], ref_args: list[Any], got_ret: list[Any], outs: dict[str, Any], rets: list[Any],
+                      finite_only: bool = False) -> Counterexample | None:
+    """Where numpy's outputs of the program differ from the original's (args: the inputs,
+    ref_args: the original's final buffers, got_ret: its results); finite_only: only where both
+    values are finite."""
+    for a, exp in zip(summary.args, ref_args, strict=True):
+        if a.name in outs and not _close(exp, outs[a.name]):
+            differs = ~_elementwise_close(exp, outs[a.name]) if exp.shape == outs[a.name].shape else np.ones(exp.shape, bool)
+            if finite_only and exp.shape == outs[a.name].shape and exp.dtype.kind == "f":
+                differs &= np.isfinite(exp) & np.isfinite(outs[a.name])
+                if not differs.any():
+                    continue
+            bad = np.argwhere(differs)
+            where = tuple(int(x) for x in bad[0]) if len(bad) else ()
+            return Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"{a.name}{list(where)}",
+                                  exp[where] if where else exp, outs[a.name][where] if where else outs[a.name],
+                                  _final_buffers(summary, ref_args), got_ret, _sizes_of(summary, args))
+    for i, (e, g) in enumerate(zip(got_ret, rets, strict=True)):
+        if not _close(np.asarray(e), np.asarray(g)):
+            if finite_only and not (np.all(np.isfinite(np.asarray(e, dtype=np.float64))) and np.all(np.isfinite(np.asarray(g, dtype=np.float64)))):
+                continue
+            return Counterexample({b.name: x for b, x in zip(summary.args, args, strict=True)}, f"result {i}", e, g,
+                                  _final_buffers(summary, ref_args), got_ret, _sizes_of(summary, args))
+    return None
+
+
+def run_both(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, args: list[Any],
+             finite_only: bool = False) -> Counterexample | ExecutionError | None:
+    """The original (reference executor) and the program (numpy) on `args`: a counterexample
+    where they differ (finite_only: where both values are finite), None where they agree, or why
+    the original cannot run on them (undefined behaviour, an access outside a buffer)."""
+    ref_args = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+    try:
+        for hook in INTERPRET_HOOKS:
+            hook(fn.sym_name.data, ref_args)
+        got_ret = list(Interpreter(module, max_steps=3_000_000).call(fn.sym_name.data, ref_args))
+    except ExecutionError as e:
+        return e
+    TS.set_sizes(_sizes_of(summary, args))
+    named = {a.name: (x.copy() if isinstance(x, np.ndarray) else x) for a, x in zip(summary.args, args, strict=True)}
+    try:
+        outs, rets = TS.evaluate(prog, named)
+    except (IndexError, ValueError, TS.SpecError) as e:
+        inputs = {b.name: x for b, x in zip(summary.args, args, strict=True)}
+        return Counterexample(inputs, "the program", "the original's outputs", f"numpy fails: {e}", _final_buffers(summary, ref_args),
+                              got_ret, _sizes_of(summary, args))
+    return _first_difference(summary, args, ref_args, got_ret, outs, rets, finite_only)
+
+
+def _integer_size_edges(summary: Summary, fn: func.FuncOp, rng: np.random.Generator) -> dict[str, int]:
+    """Edge values for sizes passed as integers (an i32 `n` cast to index): 0, -1 and the
+    type's minimum, where the loops run zero times (the proof assumes sizes >= 0, which such an
+    argument does not guarantee). The maximum would run 2**31 iterations: the prover's part."""
+    out: dict[str, int] = {}
+    for a, t in zip(summary.args, fn.function_type.inputs, strict=True):
+        if a.kind == "size" and isinstance(t, IntegerType) and t.width.data > 1 and rng.random() < 0.5:
+            out[a.name] = int(rng.choice([0, -1, -(1 << (t.width.data - 1))]))
+    return out
 
 
 def _final_buffers(summary: Summary, ref_args: list[Any]) -> dict[str, Any]:
