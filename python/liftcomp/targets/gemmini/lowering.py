@@ -1215,14 +1215,7 @@ def _emit_explicit_tile_os(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: M
     D = b.c(dim)
     if d is not None and first:
         assert t.d_off is not None
-        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
-            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
-            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
-                jd = b.mul(j, D)
-                cols = b.min(D, b.sub(t.cols_left, jd))
-                off = b.add(b.add(t.d_off, b.mul(b.mul(i, D), d.stride)), jd)
-                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
-                b.insert(g.MvinOp(d.mem, off, addr, rows, cols, space="acc", id=2))
+        _emit_acc_moves(b, t, s, cfg, d, t.d_off, out=False)
     if not t.b_hoisted:
         _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
     if not t.a_hoisted:
@@ -1252,14 +1245,7 @@ def _emit_explicit_tile_os(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: M
             with b.for_(b.c(1), t.k_blocks, b.c(1)) as k:
                 block(k, accumulate=True)
     if last:
-        with b.for_(b.c(0), t.i_blocks, b.c(1)) as i:
-            rows = b.min(D, b.sub(t.rows_left, b.mul(i, D)))
-            with b.for_(b.c(0), t.j_blocks, b.c(1)) as j:
-                jd = b.mul(j, D)
-                cols = b.min(D, b.sub(t.cols_left, jd))
-                off = b.add(b.add(t.c_off, b.mul(b.mul(i, D), c.stride)), jd)
-                addr = b.add(t.c_start, b.add(b.mul(i, tj_rows), jd))
-                b.insert(g.MvoutOp(c.mem, off, addr, rows, cols, space="acc", full=full))
+        _emit_acc_moves(b, t, s, cfg, c, t.c_off, out=True, full=full)
 
 
 def emit_scale(b: IRBuilder, x: SSAValue, out: SSAValue, sizes: list[SSAValue], req: epi.Requant,
