@@ -90,7 +90,8 @@ def test_os_matmul_matches_numpy(shape: tuple[int, int, int], accumulate: bool) 
     MatmulSchedule(2, 2, 7, hoist_a=True, double_buffer=True, dataflow="OS"),
     MatmulSchedule(2, 2, 7, loop_order="jik", hoist_b=True, dataflow="OS"),
     MatmulSchedule(1, 1, 2, dataflow="OS"),  # K over several k-tiles: partial sums stay in the accumulator
-], ids=["db", "jik", "hoist_a", "hoist_b", "k_tiles"])
+    MatmulSchedule(2, 3, 2, dataflow="OS", unroll=(("mvin", 2),)),  # bias loads unrolled too
+], ids=["db", "jik", "hoist_a", "hoist_b", "k_tiles", "unroll_mvin"])
 def test_os_schedule_variants_preserve_results(sched: MatmulSchedule) -> None:
     m, k, n = 50, 100, 70
     sched.check(MatmulShape(m, k, n))
