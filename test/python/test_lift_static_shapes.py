@@ -327,3 +327,11 @@ def test_large_offsets_fall_back_to_a_family_with_small_instances(interpreted: l
     rep = _lift(src, "mlp_layer_i8")
     assert rep.status == "lifted" and rep.proof == "proved", rep.reason
     assert interpreted and max(max(s) for s in interpreted) <= 64, interpreted
+
+
+def test_index_literals_of_views_and_constructors() -> None:
+    # strided()'s offset, shape and strides and array shapes are sizes; np.full's fill value is data.
+    from liftcomp.lift.shrink import index_literals
+
+    text = "o[0:512] = strided(k, 1024, (512,), (2,)) + np.full((512,), 300) + np.zeros(shape=(512,))"
+    assert index_literals(text) == {0, 512, 1024, 2}

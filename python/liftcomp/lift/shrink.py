@@ -323,6 +323,21 @@ def instance_program(text: str, g: Generalisation, small: list[int]) -> str | No
     return None if failed else out
 
 
+def _callee(f: ast.expr) -> str:
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+# Calls whose arguments from this position on are sizes, offsets or strides (index literals):
+# reshape / sliding-window shapes, strided(x, offset, shape, strides), array constructors' shapes
+# (np.full's fill value excepted), np.broadcast_to's shape, np.arange's bounds.
+_INDEX_ARGS_FROM = {"reshape": 0, "sliding_window_view": 0, "strided": 1, "zeros": 0, "ones": 0, "empty": 0,
+                    "full": 0, "broadcast_to": 1, "arange": 0}
+
+
+def _first_index_arg(f: ast.expr) -> int | None:
+    return _INDEX_ARGS_FROM.get(_callee(f))
+
+
 class _IndexLiterals(ast.NodeTransformer):
     def __init__(self, f: Any) -> None:
         self.f = f
@@ -337,12 +352,19 @@ class _IndexLiterals(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
         node.func = self.visit(node.func)
-        # reshape sizes and sliding-window shapes are index literals too
-        is_shape = isinstance(node.func, ast.Attribute) and node.func.attr in ("reshape", "sliding_window_view")
-        self.in_index += is_shape
-        node.args = [self.visit(a) for a in node.args]
-        self.in_index -= is_shape
-        node.keywords = [self.visit(k) for k in node.keywords]
+        first = _first_index_arg(node.func)
+        args = []
+        for n, a in enumerate(node.args):
+            is_index = first is not None and n >= first and not (_callee(node.func) == "full" and n > 0)
+            self.in_index += is_index
+            args.append(self.visit(a))
+            self.in_index -= is_index
+        node.args = args
+        for k in node.keywords:
+            is_index = k.arg == "shape"
+            self.in_index += is_index
+            k.value = self.visit(k.value)
+            self.in_index -= is_index
         return node
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:  # noqa: N802
