@@ -219,3 +219,24 @@ def test_differential_test_tries_negative_integer_sizes() -> None:
         verify.INTERPRET_HOOKS.pop()
     assert verdict.level == "proved", verdict.reason
     assert {-1, -128} & set(seen) and min(seen) < 0, seen
+
+
+def test_math_round_in_the_executor_rounds_halves_away_exactly() -> None:
+    # floor(|x| + 0.5) rounds the addition first: 0.49999997f became 1 and 2^23 + 1 became 2^23 + 2.
+    from liftcomp.executor import Interpreter
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.lift.tensorspec import _round_away  # pyright: ignore[reportPrivateUsage]
+
+    m = parse_mlir("""func.func @r(%x: memref<8xf32>, %y: memref<8xf32>) {
+  affine.for %i = 0 to 8 {
+    %v = affine.load %x[%i] : memref<8xf32>
+    %r = math.round %v : f32
+    affine.store %r, %y[%i] : memref<8xf32>
+  }
+  return
+}""")
+    x = np.array([0.49999997, -0.49999997, 2.5, -2.5, 8388609.0, -0.5, 1.5, 3.7], np.float32)
+    y = np.zeros(8, np.float32)
+    Interpreter(m).call("r", [x, y])
+    np.testing.assert_array_equal(y, _round_away(x))
+    np.testing.assert_array_equal(y, np.array([0, -0, 3, -3, 8388609, -1, 2, 4], np.float32))

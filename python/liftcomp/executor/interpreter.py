@@ -786,6 +786,13 @@ def _fpcast(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[An
 
 
 # ------------------------------------------------------------------- math
+def round_half_away(x: Any) -> Any:
+    """math.round of a scalar: halves away from zero. x - trunc(x) is exact in floating point, so
+    unlike floor(|x| + 0.5) no addition rounds first (0.49999997f stays 0, 2^23 + 1 stays odd)."""
+    whole = np.trunc(x)
+    return whole + np.sign(x) if np.abs(x - whole) >= 0.5 else whole
+
+
 def _float_unop(f: Callable[[Any], Any]) -> Handler:
     def run(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
         ft = _float_type(op.results[0].type)
@@ -816,7 +823,7 @@ _HANDLERS.update(
         "math.ceil": _float_unop(np.ceil),
         "math.trunc": _float_unop(np.trunc),
         "math.roundeven": _float_unop(np.rint),
-        "math.round": _float_unop(lambda x: np.copysign(np.floor(np.abs(x) + 0.5), x)),
+        "math.round": _float_unop(round_half_away),
         "math.erf": _float_unop(lambda x: math.erf(float(x))),
         "math.cbrt": _float_unop(np.cbrt),
     }

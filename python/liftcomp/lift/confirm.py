@@ -29,6 +29,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
 
 from liftcomp.executor import OutOfBounds
+from liftcomp.executor.interpreter import round_half_away
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Summary, zpoly
@@ -575,5 +576,5 @@ _FLOAT_BIN: dict[str, Any] = {
 _FLOAT_UN: dict[str, Any] = {
     "negf": lambda x: -x, "exp": np.exp, "exp2": np.exp2, "log": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
     "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "absf": np.abs, "floor": np.floor, "ceil": np.ceil, "roundeven": np.rint,
-    "round": lambda x: np.copysign(np.floor(np.abs(x) + 0.5), x), "erf": lambda x: math.erf(float(x)),
+    "round": round_half_away, "erf": lambda x: math.erf(float(x)),
 }
