@@ -250,3 +250,36 @@ def test_tampered_schedule_file_ir_is_refused(tmp_path: Path, capsys: pytest.Cap
     assert not (tmp_path / "o").exists()
     assert main(["compile", str(src), "-o", str(tmp_path / "o"), "--search", "beam", "--llm-mode", "freeform"]) == 1
     assert "--llm-mode freeform needs --planner llm" in capsys.readouterr().err
+
+
+def _insert_before_config(ir: str, lines: str) -> str:
+    return ir.replace("    gemmini.config_ex", lines + "\n    gemmini.config_ex", 1)
+
+
+def test_negative_index_edit_is_rejected() -> None:
+    # numpy would read a[-1, -1] (the last element) without complaint; the emitted C would read
+    # before the buffer.
+    p = _problem(4, 4, 4)
+    ir = _insert_before_config(p.target_ir(p.initial()), "    %m1 = arith.constant -1 : index\n"
+                               "    %x = memref.load %arg0[%m1, %m1] : memref<4x4xi8>")
+    m = p.evaluate(p.apply_edit(p.initial(), ir))
+    assert not m.correct and "negative index" in m.error, m.error
+
+
+def test_budget_charges_copies_by_their_elements() -> None:
+    # 300 copies of 4 MiB are 600 ops (well inside the op budget) but 1.2G elements of work.
+    p = _problem(4, 4, 4)
+    lines = ("    %big0 = memref.alloc() : memref<2048x2048xi8>\n    %big1 = memref.alloc() : memref<2048x2048xi8>\n"
+             "    %n300 = arith.constant 300 : index\n"
+             "    scf.for %r = %3 to %n300 step %2 {\n"
+             "      \"memref.copy\"(%big0, %big1) : (memref<2048x2048xi8>, memref<2048x2048xi8>) -> ()\n    }")
+    ir = _insert_before_config(p.target_ir(p.initial()), lines)
+    m = p.evaluate(p.apply_edit(p.initial(), ir))
+    assert not m.correct and f"after {p.step_budget()} simulator steps" in m.error, m.error
+
+
+def test_total_allocation_is_capped() -> None:
+    p = _problem(4, 4, 4)
+    lines = "\n".join(f"    %a{i} = memref.alloc() : memref<2048x2048xi8>" for i in range(20))
+    with pytest.raises(Exception, match="allocates 83886080 bytes in all"):
+        p.apply_edit(p.initial(), _insert_before_config(p.target_ir(p.initial()), lines))

@@ -11,6 +11,7 @@ hanging the search. Nothing here imports, evaluates or shells out anything taken
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from typing import Any
 
@@ -21,7 +22,7 @@ from xdsl.dialects.builtin import Builtin, FunctionType, MemRefType, ModuleOp
 from xdsl.dialects.func import Func
 from xdsl.dialects.memref import MemRef
 from xdsl.dialects.scf import Scf
-from xdsl.ir import Block
+from xdsl.ir import Block, Operation
 from xdsl.parser import Parser
 
 from liftcomp.targets.gemmini.config import GemminiConfig
@@ -33,6 +34,7 @@ from liftcomp.targets.gemmini.sim.program import CompiledFunction
 ALLOWED_DIALECTS = ("builtin", "func", "arith", "scf", "memref", "gemmini")
 MAX_IR_CHARS = 200_000  # a lowered kernel is a few kB; more is not an edit of it
 MAX_ALLOC_BYTES = 64 << 20  # host buffers the simulator would allocate with numpy
+LOOP_WS_COST = 4096  # steps charged per loop_ws call: one FSM call runs up to a whole tile
 
 _MLIR_BLOCK = re.compile(r"```mlir[^\n]*\n(.*?)```", re.S)
 
@@ -93,15 +95,21 @@ def parse_kernel_ir(text: str, func_name: str, signature: FunctionType) -> tuple
         raise Refused(f"free-form IR only declares @{func_name}")
     if fn.function_type != signature:
         raise Refused(f"free-form IR changes the signature of @{func_name}: {fn.function_type} instead of {signature}")
+    total = 0
     for op in fn.walk():
         if isinstance(op, func.CallOp):
             raise Refused("free-form IR may not call functions")
         if isinstance(op, (memref.AllocOp, memref.AllocaOp)):
-            _check_alloc(op.results[0].type)
+            total += _check_alloc(op.results[0].type)
+    # Each allocation op holds at most one live buffer (a loop's next one replaces it), so this
+    # bounds what the simulator may allocate.
+    if total > MAX_ALLOC_BYTES:
+        raise Refused(f"free-form IR allocates {total} bytes in all, at most {MAX_ALLOC_BYTES}")
     return module, fn
 
 
-def _check_alloc(t: Any) -> None:
+def _check_alloc(t: Any) -> int:
+    """The bytes of a static allocation of type `t`, refused if it is not one or too large."""
     if not isinstance(t, MemRefType):
         raise Refused(f"free-form IR allocates {t}")
     shape = [d.data for d in t.shape]
@@ -113,15 +121,28 @@ def _check_alloc(t: Any) -> None:
         size *= d
     if size > MAX_ALLOC_BYTES:
         raise Refused(f"free-form IR allocates {size} bytes ({t}), at most {MAX_ALLOC_BYTES}")
+    return size
 
 
 class StepBudgetExceeded(Exception):
     """The simulated program ran more steps than its budget."""
 
 
+def _op_cost(op: Operation) -> int:
+    """Steps charged for one op: 1, or about the elements it touches where that is more (a copy
+    of a large buffer, a loop_ws FSM call running a whole tile), so the budget bounds work."""
+    if isinstance(op, memref.CopyOp):
+        t = op.source.type
+        if isinstance(t, MemRefType):
+            return max(1, math.prod(max(1, d.data) for d in t.shape))
+    if op.name == "gemmini.loop_ws":
+        return LOOP_WS_COST
+    return 1
+
+
 class _BudgetedFunction(CompiledFunction):
-    """The simulator's compiled function, charging every executed block its op count (at least 1,
-    so an empty loop body still costs a step per iteration) against a budget."""
+    """The simulator's compiled function, charging every executed block the cost of its ops (at
+    least 1, so an empty loop body still costs a step per iteration) against a budget."""
 
     def __init__(self, fn: func.FuncOp, machine: Machine, budget: int):
         self.steps_left = budget
@@ -129,7 +150,7 @@ class _BudgetedFunction(CompiledFunction):
 
     def _block(self, block: Block) -> Any:
         run = super()._block(block)
-        cost = max(1, len(block.ops))
+        cost = max(1, sum(_op_cost(op) for op in block.ops))
 
         def counted(regs: list[Any]) -> None:
             self.steps_left -= cost

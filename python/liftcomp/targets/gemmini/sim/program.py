@@ -292,7 +292,10 @@ class CompiledFunction:
             is_int = isinstance(op.res.type, (IntegerType, IndexType))
 
             def load(regs: Regs) -> None:
-                v = regs[mem][tuple(regs[i] for i in idx)]
+                at = tuple(regs[i] for i in idx)
+                if min(at, default=0) < 0:  # numpy would count from the end
+                    raise SimError(f"memref.load at {list(at)}: negative index")
+                v = regs[mem][at]
                 regs[o] = int(v) if is_int else v
 
             return load
@@ -301,14 +304,20 @@ class CompiledFunction:
             idx = [S(v) for v in op.indices]
 
             def store(regs: Regs) -> None:
-                regs[mem][tuple(regs[i] for i in idx)] = regs[val]
+                at = tuple(regs[i] for i in idx)
+                if min(at, default=0) < 0:  # numpy would count from the end
+                    raise SimError(f"memref.store at {list(at)}: negative index")
+                regs[mem][at] = regs[val]
 
             return store
         if isinstance(op, memref.DimOp):
             mem, d, o = S(op.source), S(op.index), S(op.result)
 
             def dim(regs: Regs) -> None:
-                regs[o] = regs[mem].shape[regs[d]]
+                k = regs[d]
+                if not 0 <= k < regs[mem].ndim:
+                    raise SimError(f"memref.dim {k} of a rank-{regs[mem].ndim} memref")
+                regs[o] = regs[mem].shape[k]
 
             return dim
         if isinstance(op, (memref.AllocOp, memref.AllocaOp)):
