@@ -80,3 +80,27 @@ def test_partly_lifted_function_is_checked_against_the_input_program(tmp_path: P
     assert k["proof"] == "proved" and "reference_error" not in k
     assert any(s["kind"] == "resadd" for s in k["schedule"])
     assert k["correct"] is True and k["c_correct"] is True
+
+
+CORPUS = Path(__file__).parents[1] / "corpus"
+
+
+def test_float_kernel_kept_on_the_host_is_checked_in_its_own_type(tmp_path: Path) -> None:
+    # The numpy reference made tensor.empty int64 whatever its type, so float results in (-1, 1)
+    # came out 0 and a correct host fallback was reported wrong.
+    from liftcomp.targets.cli import compile_file
+
+    k = compile_file(CORPUS / "darknet" / "mult_add_into_cpu.mlir", tmp_path / "out")["kernels"][0]
+    assert k["schedule"][0]["kind"] == "host"
+    assert k["correct"] is True
+
+
+def test_undefined_behaviour_of_the_input_is_a_clean_error(tmp_path: Path, capsys) -> None:
+    # Random inputs may make the input program itself read out of bounds (a histogram of random
+    # values) or shift by more than the width: an error of the program, never a traceback.
+    for name, why in (("extra_noform/histogram_i32", "out of bounds"), ("extra_int/shifts_i32", "undefined in MLIR")):
+        out = tmp_path / name.replace("/", "_")
+        assert main(["compile", str(CORPUS / f"{name}.mlir"), "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert why in err and "internal error" not in err and "Traceback" not in err
+        assert not out.exists()

@@ -335,7 +335,9 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
             if any(d < 0 for d in t.get_shape()):  # type: ignore[union-attr]
                 dyn = iter(op.dynamic_sizes)
                 shape = [int(env[next(dyn)]) if d < 0 else d for d in t.get_shape()]  # type: ignore[union-attr]
-            env[op.tensor] = np.zeros(shape, dtype=np.int64)
+            # Integers compute in int64 and wrap where they are read; floats in their own width.
+            et = op.tensor.type.element_type  # type: ignore[union-attr]
+            env[op.tensor] = np.zeros(shape, dtype=_float_dtype(et) if isinstance(et, AnyFloat) else np.int64)
             continue
         if isinstance(op, linalg.FillOp):
             base = env[op.outputs[0]]

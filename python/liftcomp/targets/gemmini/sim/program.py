@@ -64,6 +64,14 @@ def _div_trunc(a: int, b: int) -> int:
     return q if (a >= 0) == (b >= 0) else -q
 
 
+def _shift_amount(b: int) -> bool:
+    """True for a shift amount Python can apply; a negative one (>= the width as unsigned) is
+    poison in MLIR: an error of the program, not of the simulator."""
+    if b < 0:
+        raise SimError(f"shift by {b} (as unsigned, at least the bit width): undefined in MLIR")
+    return True
+
+
 _BIN_INT: dict[type[Operation], Callable[[int, int], int]] = {
     arith.AddiOp: lambda a, b: a + b,
     arith.SubiOp: lambda a, b: a - b,
@@ -75,8 +83,8 @@ _BIN_INT: dict[type[Operation], Callable[[int, int], int]] = {
     arith.AndIOp: lambda a, b: a & b,
     arith.OrIOp: lambda a, b: a | b,
     arith.XOrIOp: lambda a, b: a ^ b,
-    arith.ShLIOp: lambda a, b: a << b,
-    arith.ShRSIOp: lambda a, b: a >> b,
+    arith.ShLIOp: lambda a, b: _shift_amount(b) and a << b,
+    arith.ShRSIOp: lambda a, b: _shift_amount(b) and a >> b,
     arith.FloorDivSIOp: lambda a, b: a // b if b else _div_trunc(a, b),
     arith.CeilDivSIOp: lambda a, b: -((-a) // b) if b else _div_trunc(a, b),
 }
@@ -295,7 +303,10 @@ class CompiledFunction:
                 at = tuple(regs[i] for i in idx)
                 if min(at, default=0) < 0:  # numpy would count from the end
                     raise SimError(f"memref.load at {list(at)}: negative index")
-                v = regs[mem][at]
+                try:
+                    v = regs[mem][at]
+                except IndexError:
+                    raise SimError(f"memref.load at {list(at)}: out of bounds of a {regs[mem].shape} buffer") from None
                 regs[o] = int(v) if is_int else v
 
             return load
@@ -307,7 +318,10 @@ class CompiledFunction:
                 at = tuple(regs[i] for i in idx)
                 if min(at, default=0) < 0:  # numpy would count from the end
                     raise SimError(f"memref.store at {list(at)}: negative index")
-                regs[mem][at] = regs[val]
+                try:
+                    regs[mem][at] = regs[val]
+                except IndexError:
+                    raise SimError(f"memref.store at {list(at)}: out of bounds of a {regs[mem].shape} buffer") from None
 
             return store
         if isinstance(op, memref.DimOp):
