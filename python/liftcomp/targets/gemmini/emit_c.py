@@ -234,6 +234,10 @@ class _FuncEmitter:
                 a, b = f"({ut}){a}", f"({ut}){b}"
             self.line(d, f"bool {self._new(op.result)} = {a} {sym} {b};")
             return
+        if isinstance(op, arith.CmpfOp):
+            expr = _CMPF[op.predicate.value.data].format(a=self.n(op.lhs), b=self.n(op.rhs))
+            self.line(d, f"bool {self._new(op.result)} = {expr};")
+            return
         if isinstance(op, arith.SelectOp):
             ct = c_type(op.result.type)
             self.line(d, f"{ct} {self._new(op.result)} = {self.n(op.cond)} ? {self.n(op.lhs)} : {self.n(op.rhs)};")
@@ -474,7 +478,14 @@ _BINOPS: dict[type[Operation], str] = {
     arith.DivfOp: "/",
 }
 _FLOAT_CALLS = {"math.roundeven": "nearbyint", "math.round": "round", "math.floor": "floor", "math.ceil": "ceil",
-                "math.trunc": "trunc", "math.absf": "fabs"}
+                "math.trunc": "trunc", "math.absf": "fabs", "math.exp": "exp", "math.exp2": "exp2", "math.log": "log",
+                "math.log2": "log2", "math.log10": "log10", "math.sqrt": "sqrt", "math.tanh": "tanh",
+                "math.sin": "sin", "math.cos": "cos"}
+# arith.cmpf predicates as C: ordered comparisons are false on NaN, unordered ones true (C's != is une).
+_CMPF = {0: "false", 1: "{a} == {b}", 2: "{a} > {b}", 3: "{a} >= {b}", 4: "{a} < {b}", 5: "{a} <= {b}",
+         6: "({a} < {b} || {a} > {b})", 7: "!(isnan({a}) || isnan({b}))", 8: "!({a} < {b} || {a} > {b})",
+         9: "!({a} <= {b})", 10: "!({a} < {b})", 11: "!({a} >= {b})", 12: "!({a} > {b})", 13: "{a} != {b}",
+         14: "(isnan({a}) || isnan({b}))", 15: "true"}
 
 
 def _float_literal(value: float, f32: bool) -> str:

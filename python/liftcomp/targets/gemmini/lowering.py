@@ -48,6 +48,9 @@ class LowerOptions:
     schedule: ScheduleChoice = None
     config: GemminiConfig = DEFAULT_CONFIG
     cleanup: bool = False  # run liftcomp-gemmini-cleanup on every function (schedules may ask for it too)
+    # The input program's functions (loop nests) by name: a function whose tensor ops cannot all be
+    # lowered keeps these loops on the host instead of failing (liftcomp compile passes them).
+    originals: dict[str, func.FuncOp] | None = None
 
     def schedule_for(self, shape: MatmulShape) -> MatmulSchedule:
         s = self.schedule
@@ -116,7 +119,20 @@ def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
     g.attach_config(module, options.config)
     for fn in [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
         first = len(report.kernels)
-        _FuncLowering(fn, options, report).run()
+        name = fn.sym_name.data
+        try:
+            _FuncLowering(fn, options, report).run()
+        except LiftcompError as e:
+            original = (options.originals or {}).get(name)
+            if original is None:
+                raise
+            del report.kernels[first:]
+            module.body.block.insert_op_before(original.clone(), fn)
+            fn.detach()
+            fn.erase()
+            report.kernels.append(KernelRecord(name, "host", remark=f"kept the input loop nests on the host: {e.message}",
+                                               host_location=e.location or ""))
+            continue
         # A schedule with remove_redundant_config cleans up the whole function it belongs to.
         if options.cleanup or any(k.schedule is not None and k.schedule.remove_redundant_config
                                   for k in report.kernels[first:]):

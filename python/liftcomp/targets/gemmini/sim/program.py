@@ -134,6 +134,24 @@ _FLOAT_UNARY: dict[str, Callable[[Any], Any]] = {
     "math.trunc": np.trunc,
     "math.absf": np.abs,
     "arith.negf": np.negative,
+    "math.exp": np.exp,
+    "math.exp2": np.exp2,
+    "math.log": np.log,
+    "math.log2": np.log2,
+    "math.log10": np.log10,
+    "math.sqrt": np.sqrt,
+    "math.tanh": np.tanh,
+    "math.sin": np.sin,
+    "math.cos": np.cos,
+}
+# arith.cmpf predicates (0 false .. 15 true): ordered ones are false on NaN, unordered ones true.
+_CMPF: dict[int, Callable[[Any, Any], bool]] = {
+    0: lambda a, b: False,
+    1: lambda a, b: a == b, 2: lambda a, b: a > b, 3: lambda a, b: a >= b, 4: lambda a, b: a < b,
+    5: lambda a, b: a <= b, 6: lambda a, b: a < b or a > b, 7: lambda a, b: a == a and b == b,
+    8: lambda a, b: not (a < b or a > b), 9: lambda a, b: not a <= b, 10: lambda a, b: not a < b,
+    11: lambda a, b: not a >= b, 12: lambda a, b: not a > b, 13: lambda a, b: a != b,
+    14: lambda a, b: a != a or b != b, 15: lambda a, b: True,
 }
 
 
@@ -266,6 +284,14 @@ class CompiledFunction:
                 regs[o] = int(cmp(regs[a], regs[b]))
 
             return cmps
+        if isinstance(op, arith.CmpfOp):
+            a, b, o = S(op.lhs), S(op.rhs), S(op.result)
+            cmpf = _CMPF[op.predicate.value.data]
+
+            def cmpf_step(regs: Regs) -> None:
+                regs[o] = int(cmpf(regs[a], regs[b]))
+
+            return cmpf_step
         if isinstance(op, arith.SelectOp):
             c, a, b, o = S(op.cond), S(op.lhs), S(op.rhs), S(op.result)
 
