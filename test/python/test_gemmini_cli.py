@@ -119,3 +119,12 @@ def test_kernels_gemmini_cannot_run_compile_to_correct_host_code(name: str, tmp_
     k = compile_file(CORPUS / f"{name}.mlir", tmp_path / "out", check_c=True)["kernels"][0]
     assert all(s["kind"] == "host" for s in k["schedule"]), k["schedule"]
     assert k["correct"] is True and k["c_correct"] is True
+
+
+@pytest.mark.parametrize("name", ["dsp/voffset", "blend/normal_blend_8", "darknet/mse_array"])
+def test_integer_scalar_arguments_compile(name: str, tmp_path: Path) -> None:
+    # An i32 offset, a u8 opacity, an i32 length: they get the dynamic size as their value.
+    from liftcomp.targets.cli import compile_file
+
+    k = compile_file(CORPUS / f"{name}.mlir", tmp_path / "out", check_c=True)["kernels"][0]
+    assert k["correct"] is True and k["c_correct"] is True

@@ -56,9 +56,14 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
             args.append(np.float32(v) if isinstance(t, Float32Type) else np.float64(v))
             shapes.append(None)
             continue
+        if isinstance(t, IntegerType) and t.width.data > 1:
+            # Integer scalars are lengths or small factors in the corpus's kernels (an i32 n, a
+            # pixel value): the dynamic size too, within the type's range.
+            args.append(min(dyn_size, (1 << (t.width.data - 1)) - 1))
+            shapes.append(None)
+            continue
         if not isinstance(t, MemRefType):
-            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments other than index and floats are not supported "
-                                "by compile yet")
+            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments of type {t} are not supported by compile yet")
         shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
         et = t.element_type
         if isinstance(et, IntegerType):
