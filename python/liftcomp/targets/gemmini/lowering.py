@@ -1138,6 +1138,20 @@ def _emit_acc_moves(b: IRBuilder, t: _Tile, s: MatmulSchedule, cfg: GemminiConfi
         _for_unrolled(b, b.c(0), t.j_blocks, 1, factor, block, split)
 
 
+def _emit_tile_loads(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, d: Mat | None, s: MatmulSchedule, cfg: GemminiConfig,
+                     first: bool | None) -> None:
+    """A tile's loads, in gemmini.h's order for both dataflows: the bias D (first k-tile only) into
+    the accumulator, then B and A (unless hoisted out of the tile loops) into the scratchpad."""
+    assert t.a_start is not None and t.b_start is not None
+    if d is not None and first:
+        assert t.d_off is not None
+        _emit_acc_moves(b, t, s, cfg, d, t.d_off, out=False)
+    if not t.b_hoisted:
+        _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, cfg.dim, (t.k_blocks, t.j_blocks))
+    if not t.a_hoisted:
+        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, cfg.dim)
+
+
 def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat | None, s: MatmulSchedule,
                         cfg: GemminiConfig, first: bool | None, last: bool | None, full: bool = True) -> None:
     """One tile as gemmini.h's sp_tiled_matmul_ws issues it: mvin D, B, A; compute; mvout C.
@@ -1146,13 +1160,7 @@ def _emit_explicit_tile(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: Mat 
     assert t.a_start is not None and t.b_start is not None and t.c_start is not None
     tj_rows = b.c(s.tile_j * dim)
     D = b.c(dim)
-    if d is not None and first:
-        assert t.d_off is not None
-        _emit_acc_moves(b, t, s, cfg, d, t.d_off, out=False)
-    if not t.b_hoisted:
-        _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
-    if not t.a_hoisted:
-        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
+    _emit_tile_loads(b, t, a, bm, d, s, cfg, first)
     # Compute: k, j, i; the weights B(k, j) are preloaded once and reused down the i blocks.
     rows_i0 = b.min(D, t.rows_left)
     # Scratchpad strides of the block grids (see _emit_a_mvins / _emit_b_mvins).
@@ -1229,13 +1237,7 @@ def _emit_explicit_tile_os(b: IRBuilder, t: _Tile, a: Mat, bm: Mat, c: Mat, d: M
     assert t.a_start is not None and t.b_start is not None and t.c_start is not None
     tj_rows = b.c(s.tile_j * dim)
     D = b.c(dim)
-    if d is not None and first:
-        assert t.d_off is not None
-        _emit_acc_moves(b, t, s, cfg, d, t.d_off, out=False)
-    if not t.b_hoisted:
-        _emit_b_mvins(b, bm, t.b_off, t.b_start, t.k_left, t.cols_left, s, dim, (t.k_blocks, t.j_blocks))
-    if not t.a_hoisted:
-        _emit_a_mvins(b, a, t.a_off, t.a_start, t.rows_left, t.k_left, s, dim)
+    _emit_tile_loads(b, t, a, bm, d, s, cfg, first)
     # Scratchpad strides of the block grids (see _emit_a_mvins / _emit_b_mvins); OS never has B^T alone.
     a_k_step, a_i_step = (s.tile_i * dim, dim) if a.transposed else (dim, s.tile_k * dim)
     b_k_step, b_j_step = (dim, s.tile_k * dim) if bm.transposed else (s.tile_j * dim, dim)
