@@ -209,21 +209,9 @@ def test_lower_strict_fails_at_the_host_op_and_changes_nothing() -> None:
 
 # --- liftcomp-raise's LLM options reach the client -----------------------------------------------
 
-RELU = """\
-func.func @relu(%x: memref<?xf32>, %out: memref<?xf32>, %n: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %zero = arith.constant 0.0 : f32
-  scf.for %i = %c0 to %n step %c1 {
-    %v = memref.load %x[%i] : memref<?xf32>
-    %r = arith.maximumf %v, %zero : f32
-    memref.store %r, %out[%i] : memref<?xf32>
-  }
-  return
-}
-"""
-WRONG = "```python\nout[0:n] = np.abs(x[0:n])\n```"
-RIGHT = "```python\nout[0:n] = np.maximum(x[0:n], np.float32(0.0))\n```"
+# The relu kernel and the scripted answers of the `liftcomp lift` LLM tests.
+from test_lift_llm_cli import KERNEL as RELU  # noqa: E402
+from test_lift_llm_cli import RIGHT, WRONG  # noqa: E402
 
 
 @pytest.fixture
