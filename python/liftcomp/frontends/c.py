@@ -86,6 +86,25 @@ class ArrayRef:
 
 
 @dataclass
+class ParamInfo:
+    """How a C parameter was translated (for harnesses that call the C function itself)."""
+
+    name: str
+    kind: str  # scalar | array | vector | out_vector
+    ctype: CType
+    shape: list[int | None] = field(default_factory=list)
+
+    @property
+    def c_name(self) -> str:
+        t = self.ctype
+        if t.kind == "float":
+            return str(t)
+        if t.width == 1:
+            return "bool"
+        return f"{'' if t.signed else 'u'}int{t.width}_t"
+
+
+@dataclass
 class OutVector:
     """A local std::vector<T> built with push_back: the output argument and its element count."""
 
@@ -206,8 +225,13 @@ def _math_name(name: str) -> str:
 
 
 class FunctionTranslator:
-    def __init__(self, fn: Any, b: Builder, filename: str, cxx: bool):
+    def __init__(self, fn: Any, b: Builder, filename: str, cxx: bool, size_params: frozenset[str] = frozenset()):
         self.fn = fn
+        # Integer parameters used both as sizes and as data: their data uses go through the index
+        # view (index_cast back to the C type, exact), so the analysis sees one size symbol.
+        self.size_params = size_params
+        self.idx_used: set[str] = set()
+        self.val_used: set[str] = set()
         self.b = b
         self.filename = filename
         self.cxx = cxx
@@ -219,6 +243,7 @@ class FunctionTranslator:
         self.returned = False
         self.outs: list[OutVector] = []
         self.depth = 0  # loops and branches around the current statement
+        self.params: list[ParamInfo] = []
 
     # ------------------------------------------------------------ helpers
     def refuse(self, message: str, cursor: Any) -> _Refuse:
@@ -399,11 +424,34 @@ class FunctionTranslator:
         for o in self.outs:
             sig.append(f"%{o.arg.name}: {o.arg.mlir} {self.loc(fn)}")
             self.arg_names.append(o.arg.name)
+            self.params.append(ParamInfo(o.arg.name, "out_vector", o.arg.elem, [None]))
         head = f"  func.func @{fn.spelling}({', '.join(sig)}){ret_decl} {{"
         tail = f"  }} {self.loc(fn)}"
         self.b.lines.insert(header_at, head)
         self.b.lines.append(tail)
         return self.arg_names
+
+    def scalar_param(self, name: str, ssa: str, ty: CType, loc: str) -> CVal:
+        v = self.make_val(ty, None, loc)
+        b = self.b
+        if ty.kind != "int" or ty.width == 1:
+            v.lazy.memo["val"] = (0, ssa)
+            return v
+        cast = "index_cast" if ty.signed else "index_castui"
+
+        def idx() -> str:
+            self.idx_used.add(name)
+            return b.op(f"arith.{cast} {ssa} : {ty.mlir} to index", loc)
+
+        def val() -> str:
+            if name in self.size_params:
+                return b.op(f"arith.{cast} {b.get(v.lazy, 'idx')} : index to {ty.mlir}", loc)
+            self.val_used.add(name)
+            return ssa
+
+        v.lazy.makers["idx"] = idx
+        v.lazy.makers["val"] = val
+        return v
 
     def vector_elem(self, t: Any, where: Any) -> CType | None:
         """T of a std::vector<T> type (through references and const), else None."""
@@ -425,12 +473,14 @@ class FunctionTranslator:
         name = p.spelling
         scalar = _ctype_of(t, p)
         if scalar is not None:
-            self.env[self.key(p)] = self.make_val(scalar, ssa, self.loc(p))
+            self.env[self.key(p)] = self.scalar_param(name, ssa, scalar, self.loc(p))
+            self.params.append(ParamInfo(name, "scalar", scalar))
             return scalar.mlir
         vec = self.vector_elem(t, p)
         if vec is not None:
             ref = ArrayRef(ssa, vec, [None], name, vector=True, by_value=t.kind not in (K.LVALUEREFERENCE, K.RVALUEREFERENCE))
             self.env[self.key(p)] = ref
+            self.params.append(ParamInfo(name, "vector", vec, [None]))
             return ref.mlir
         shape: list[int | None] = []
         cur = t
@@ -457,6 +507,7 @@ class FunctionTranslator:
             raise self.refuse(f"parameter '{name}': pointers to pointers are not supported (use a 2-D array)", p)
         ref = ArrayRef(ssa, et, shape, name)
         self.env[self.key(p)] = ref
+        self.params.append(ParamInfo(name, "array", et, shape))
         return ref.mlir
 
     # ------------------------------------------------------------ statements
@@ -662,8 +713,6 @@ class FunctionTranslator:
         self.loop(s, key, e.referenced, ty, lb, cond, step, body, stmts[:-1])
 
     def loop(self, s: Any, key: Any, var: Any, ty: CType, lb: CVal, cond: Any, step: int, body: Any, body_stmts: list[Any]) -> None:
-        ci = self.ci
-        K = ci.CursorKind
         b = self.b
         loc = self.loc(s)
         assigned, declared = self.assigned_in(body)
@@ -1036,9 +1085,9 @@ class FunctionTranslator:
                 continue
             if e.kind == K.CALL_EXPR and e.spelling == "operator[]":
                 kids = [x for x in self.children(e) if x.kind.is_expression()]
-                # [callee, object, index]
+                # [object, callee, index]
                 idx_exprs.append(kids[-1])
-                cur = kids[-2]
+                cur = kids[0]
                 continue
             break
         arr = self.array_of(cur)
@@ -1344,6 +1393,8 @@ def _text(c: Any) -> str:
 class CProgram:
     text: str  # MLIR
     arg_names: dict[str, list[str]]
+    params: dict[str, list[ParamInfo]] = field(default_factory=dict)  # per function, in MLIR argument order
+    results: dict[str, CType | None] = field(default_factory=dict)
 
 
 def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = None) -> CProgram:
@@ -1370,15 +1421,26 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
             raise Unsupported(msg, where)
     b = Builder(str(path))
     names: dict[str, list[str]] = {}
+    params: dict[str, list[ParamInfo]] = {}
+    results: dict[str, CType | None] = {}
     funcs = [c for c in tu.cursor.get_children() if c.location.file is not None and c.location.file.name == str(p)]
     b.lines.append("module {")
     for c in funcs:
         if c.kind in (ci.CursorKind.FUNCTION_DECL,) and c.is_definition():
             if c.spelling in names:
                 raise Unsupported(f"a second definition of '{c.spelling}' (overloads are not supported)", _where(c))
+            mark, counter = len(b.lines), b.counter
             tr = FunctionTranslator(c, b, str(path), cxx)
             try:
                 names[c.spelling] = tr.translate()
+                both = frozenset(tr.idx_used & tr.val_used)
+                if both:
+                    del b.lines[mark:]
+                    b.counter = counter
+                    tr = FunctionTranslator(c, b, str(path), cxx, both)
+                    names[c.spelling] = tr.translate()
+                params[c.spelling] = tr.params
+                results[c.spelling] = tr.result
             except _Refuse as r:
                 raise Unsupported(f"{r.message}", _where(r.cursor)) from None
             continue
@@ -1390,7 +1452,7 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     if not names:
         raise LiftcompError(f"{p}: no function definitions to translate")
     b.lines.append("}")
-    return CProgram("\n".join(b.lines) + "\n", names)
+    return CProgram("\n".join(b.lines) + "\n", names, params, results)
 
 
 def _where(c: Any) -> str:
