@@ -178,6 +178,13 @@ class _EvalResult:
             lib.clang_EvalResult_dispose(res)
 
 
+class _Refuse(Exception):
+    def __init__(self, message: str, cursor: Any):
+        super().__init__(message)
+        self.message = message
+        self.cursor = cursor
+
+
 def _ctype_of(t: Any, where: Any) -> CType | None:
     """The arithmetic C type of a clang type (None: not arithmetic)."""
     ci = _clang()
@@ -195,18 +202,11 @@ def _ctype_of(t: Any, where: Any) -> CType | None:
     if k in ints:
         return ints[k]
     if k in (K.LONGDOUBLE, K.HALF, K.FLOAT128, K.INT128, K.UINT128, K.WCHAR, K.CHAR16, K.CHAR32):
-        raise Unsupported(f"type '{t.spelling}' is not supported", where)
+        raise _Refuse(f"type '{t.spelling}' is not supported", where)
     return None
 
 
 # ---------------------------------------------------------------- the translator
-
-
-class _Refuse(Exception):
-    def __init__(self, message: str, cursor: Any):
-        super().__init__(message)
-        self.message = message
-        self.cursor = cursor
 
 
 MATH_UNARY = {
@@ -957,7 +957,7 @@ class FunctionTranslator:
                     self.stmt(part)
                     self.depth -= 1
                 vals = []
-                for k, t in zip(keys, types, strict=True):
+                for k in keys:
                     v = self.env.get(k)
                     if not isinstance(v, CVal):
                         raise self.refuse(f"'{k[2]}' is assigned in only one branch and read later uninitialised", s)
@@ -1123,6 +1123,8 @@ class FunctionTranslator:
                 raise self.refuse(f"writes to '{arr.name}', a std::vector passed by value (the caller would not see them)", c)
             self.b.emit(f"memref.store {self.val(v)}, {arr.ssa}[{', '.join(idxs)}] : {arr.mlir} {self.loc(c)}")
             return v
+        if t.kind == K.UNARY_OPERATOR:
+            raise self.refuse("pointer dereference is not supported (index arrays with a[i])", c)
         raise self.refuse(f"assignment to '{_text(target)}' is not supported", c)
 
     def target_type(self, target: Any) -> CType:
@@ -1426,7 +1428,7 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     funcs = [c for c in tu.cursor.get_children() if c.location.file is not None and c.location.file.name == str(p)]
     b.lines.append("module {")
     for c in funcs:
-        if c.kind in (ci.CursorKind.FUNCTION_DECL,) and c.is_definition():
+        if c.kind == ci.CursorKind.FUNCTION_DECL and c.is_definition():
             if c.spelling in names:
                 raise Unsupported(f"a second definition of '{c.spelling}' (overloads are not supported)", _where(c))
             mark, counter = len(b.lines), b.counter
@@ -1448,6 +1450,8 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
             continue
         if c.kind == ci.CursorKind.TYPEDEF_DECL:
             continue
+        if c.kind == ci.CursorKind.VAR_DECL:
+            raise Unsupported(f"global variable '{c.spelling}' is not supported (only function definitions)", _where(c))
         raise Unsupported(f"top-level '{c.kind.name.lower()}' is not supported (only function definitions)", _where(c))
     if not names:
         raise LiftcompError(f"{p}: no function definitions to translate")

@@ -144,8 +144,8 @@ def _harness(kernels: list[CKernel], cxx: bool) -> str:
         lines += ["#include <vector>", "#include <cstring>"]
     else:
         lines += ["#include <string.h>"]
-    for k in kernels:
-        lines.append(f'#include "{k.path.resolve()}"')
+    for path in dict.fromkeys(k.path.resolve() for k in kernels):
+        lines.append(f'#include "{path}"')
     lines += ["static void dump(const char *tag, const void *p, size_t n) {",
               '  const unsigned char *b = (const unsigned char *)p; printf("%s ", tag);',
               '  for (size_t i = 0; i < n; i++) printf("%02x", b[i]); printf("\\n"); }',
@@ -239,7 +239,8 @@ def _compare_gcc(k: CKernel, got: dict[tuple[str, int, str], str]) -> None:
                 continue
             g = np.frombuffer(bytes.fromhex(data), dtype=e.dtype).reshape(np.shape(e))
             if e.dtype.kind == "f" and k.inexact:
-                ok = np.allclose(g, e, rtol=64 * np.finfo(e.dtype).eps, atol=0, equal_nan=True)
+                eps = float(np.finfo(np.float32 if e.dtype == np.float32 else np.float64).eps)
+                ok = np.allclose(g, e, rtol=64 * eps, atol=0, equal_nan=True)
             else:
                 ok = np.array_equal(g, e, equal_nan=e.dtype.kind == "f")
             k.gcc_compared += 1
