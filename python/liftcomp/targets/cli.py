@@ -218,8 +218,11 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
         search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
                   "schedule_file": Path(ns.schedule) if ns.schedule else None,
                   "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
-    report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
-                          ns.dram_latency, search)
+    from liftcomp.frontends import as_mlir_file
+
+    with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
+        report = compile_file(mlir_input, Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
+                              ns.dram_latency, search)
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cycles']} cycles, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
@@ -237,7 +240,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "schedule, check the simulated result against a numpy reference on random inputs, and "
         "emit C. Writes OUTDIR/kernels.c, gemmini_host.h, the target IR and report.json.",
     )
-    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
+    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels")
     p.add_argument("--target", default="gemmini", choices=["gemmini"])
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
