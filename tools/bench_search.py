@@ -49,7 +49,7 @@ def main() -> int:
 
     from liftcomp.interop.mlir_tool import parse_mlir
     from liftcomp.search.beam import SearchOptions, beam_search
-    from liftcomp.search.gemmini_policy import BuiltinPlanner
+    from liftcomp.targets.gemmini.policy import BuiltinPlanner
     from liftcomp.search.problem import GemminiProblem
     from liftcomp.search.report import print_table, progress_bar, write_plot, write_trace
     from liftcomp.targets.cli import compile_file

@@ -337,7 +337,7 @@ def test_builtin_policy_proposes_the_new_rewrites_where_they_help() -> None:
     import random
 
     from liftcomp.search.beam import Candidate
-    from liftcomp.search.gemmini_policy import BuiltinPlanner
+    from liftcomp.targets.gemmini.policy import BuiltinPlanner
     from test_gemmini_epilogue import _transpose_text
 
     def plans(problem: GemminiProblem, sched: MatmulSchedule) -> dict[str, dict[str, object]]:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gemmini_kernels import matmul_text  # noqa: E402
 from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
 from liftcomp.search.beam import Candidate, Plan, SearchOptions, beam_search  # noqa: E402
-from liftcomp.search.gemmini_policy import BuiltinPlanner  # noqa: E402
+from liftcomp.targets.gemmini.policy import BuiltinPlanner  # noqa: E402
 from liftcomp.search.problem import GemminiProblem, SearchProblem  # noqa: E402
 from liftcomp.search.report import write_plot, write_trace  # noqa: E402
 from liftcomp.targets.gemmini.menu import Step, apply_steps  # noqa: E402
