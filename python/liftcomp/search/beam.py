@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -232,7 +232,7 @@ def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions
         raise LiftcompError(f"{problem.name}: the library schedule itself fails: "
                             f"{root.metrics.error or 'wrong result'}")
     root.status = "accepted"
-    seen: dict[tuple[Any, ...], int] = {problem.key(root.schedule): root.id}
+    seen: dict[Hashable, int] = {problem.key(root.schedule): root.id}
     beam = [root]
     best_per_iteration = [root.cost]
     note("start", root.cost)

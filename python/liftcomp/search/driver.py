@@ -301,7 +301,7 @@ def run_search(problem: Problem, options: SearchOptions, planner: Any, show_prog
         return known.get(json.dumps(problem.schedule_json(schedule), sort_keys=True))
 
     def record(c: Candidate) -> None:
-        assert c.metrics is not None
+        assert c.metrics is not None and db is not None
         db.append(key, problem.func_name, problem.schedule_json(c.schedule), [x.to_json() for x in c.steps], c.metrics)
 
     try:

@@ -115,10 +115,10 @@ class _RayPool:
 
     def __init__(self, problem: Problem):
         try:
-            import ray
+            import ray  # pyright: ignore[reportMissingImports]
         except ImportError:
             raise LiftcompError("--executor ray needs Ray: pip install 'liftcomp[ray]'") from None
-        from ray.util import ActorPool
+        from ray.util import ActorPool  # pyright: ignore[reportMissingImports]
 
         from liftcomp.interop.mlir_tool import print_custom
 
@@ -135,13 +135,14 @@ class _RayPool:
         self._pool = ActorPool(self._actors)
 
     def map(self, payloads: list[Any]) -> Iterable[Measurement]:
-        return self._pool.map(lambda a, p: a.evaluate.remote(p), payloads)  # pyright: ignore[reportUnknownLambdaType]
+        results: Any = self._pool.map(lambda a, p: a.evaluate.remote(p), payloads)  # pyright: ignore
+        return results
 
     def close(self) -> None:
-        import ray
+        import ray  # pyright: ignore[reportMissingImports]
 
         for a in self._actors:
-            ray.kill(a)
+            ray.kill(a)  # pyright: ignore[reportArgumentType]
         self._actors = []
 
 

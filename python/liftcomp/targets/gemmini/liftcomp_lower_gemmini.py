@@ -81,8 +81,8 @@ class LiftcompLowerGemminiPass(LiftcompPass):
         choices, problems = self._choose_schedules(work)
         from liftcomp.search.driver import func_schedules
 
-        report = lower_in_place(work, LowerOptions(form=self.form, config=DEFAULT_CONFIG,
-                                                   func_schedules=func_schedules(choices)))  # type: ignore[arg-type]
+        form: Any = self.form  # checked in __post_init__
+        report = lower_in_place(work, LowerOptions(form=form, config=DEFAULT_CONFIG, func_schedules=func_schedules(choices)))
         if any(c.ir for c in choices.values()):
             # A replayed free-form result (target IR an LLM planner wrote) replaces its function.
             from liftcomp.search.driver import substitute_freeform
