@@ -22,14 +22,17 @@ def add_subcommands(sub: Any) -> None:
         "nest by nest (each maximal loop nest on its own): status 'partial' when some nests stay. What "
         "cannot be lifted is left unchanged, with the reason in the report.",
     )
-    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin)")
+    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels (docs/FRONTENDS.md)")
     p.add_argument("-o", "--output", help="write the raised module here (default: stdout)")
     p.add_argument("--report", help="write a JSON report (one entry per function, with its loop nests when lifted nest by nest) here")
     p.add_argument("--require", choices=["bounded", "proved"], default="bounded", help="minimum verification level to accept a program (default: bounded)")
     p.add_argument("--float-model", choices=["real", "ieee"], default="real", help="float semantics for proofs: real numbers (default) or strict IEEE-754")
     p.add_argument("--bound", type=int, default=4, help="size bound per dimension of the bounded check (default 4)")
-    p.add_argument("--query-timeout-ms", type=int, default=5000, help="z3 timeout per query (default 5000)")
-    p.add_argument("--kernel-timeout", type=float, default=30.0, help="seconds per function before giving up (default 30)")
+    p.add_argument("--query-timeout-ms", type=int, default=60000,
+                   help="wall-clock safety limit per z3 query (default 60000); counted solver budgets (rlimit) decide, "
+                        "so results do not depend on machine load; a query that reaches this limit is reported as a timeout")
+    p.add_argument("--kernel-timeout", type=float, default=120.0,
+                   help="wall-clock safety limit per function in seconds (default 120); reaching it is reported as a timeout")
     p.add_argument("--proposer", choices=["symbolic", "llm"], default="symbolic", help="who proposes tensor programs (default: symbolic; llm needs an endpoint)")
     p.add_argument("--strategy", choices=["symbolic-first", "llm-first", "llm-only"], default="symbolic-first", help="order of proposers when --proposer llm")
     p.add_argument("--llm-samples", type=int, default=4, help="programs asked for per LLM request (default 4)")
@@ -48,12 +51,12 @@ def add_subcommands(sub: Any) -> None:
 
 
 def run_lift(ns: argparse.Namespace) -> int:
-    from liftcomp.frontends import read_mlir
+    from liftcomp.frontends import read_source
     from liftcomp.interop.mlir_tool import print_generic, to_upstream_text
     from liftcomp.lift.liftcomp_raise import raise_module
     from liftcomp.lift.raising import RaiseOptions
 
-    src = read_mlir(ns.input)
+    src = read_source(ns.input)
     module, name = src.module, src.name
     original = print_generic(module) if ns.jit_check else ""
     llm = None

@@ -184,8 +184,11 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
                   "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
     elif ns.resume:
         raise LiftcompError("--resume needs --search and --database (it continues the search recorded there)")
-    report = compile_file(Path(ns.input), Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
-                          ns.seed, ns.check_c, search, ns.config)
+    from liftcomp.frontends import as_mlir_file
+
+    with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
+        report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
+                              ns.seed, ns.check_c, search, ns.config)
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cost']} {k['unit']}, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
@@ -208,7 +211,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "files, the target IR and report.json into OUTDIR; nothing when any step fails. "
         "Targets: " + "; ".join(f"{n}: {get_target(n).summary}" for n in names),
     )
-    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
+    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels")
     p.add_argument("--target", default="gemmini", choices=names, help="registered target (default gemmini)")
     p.add_argument("--config", default="default",
                    help="named configuration of the target (default: default)")
