@@ -168,6 +168,16 @@ def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str
 
 def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
     start = time.monotonic()
+    try:
+        return _lift_function(module, fn, opts, arg_names)
+    except RecursionError:
+        # Terms are trees walked recursively: a chain of thousands of dependent ops is too deep.
+        reason = "expressions nested too deeply to analyse (a chain of about a thousand dependent ops or more)"
+        return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, reason, op_location(fn)), None
+
+
+def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
+    start = time.monotonic()
     deadline = start + opts.kernel_timeout_s
     name = fn.sym_name.data
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ from xdsl.dialects.builtin import (
 )
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.pass_support import int_at_least
 
 
 def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
@@ -143,6 +145,7 @@ def compile_file(
     search: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole `compile` command; returns the report (also written to OUTDIR/report.json)."""
+    from liftcomp.frontends.mlir import read_source
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
     from liftcomp.targets import get_target
     from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
@@ -155,9 +158,14 @@ def compile_file(
         get_target(target)  # raises for unknown targets
     if not in_path.is_file():
         raise LiftcompError(f"no such file: {in_path}")
-    module = parse_mlir(in_path.read_text(), str(in_path))
+    from liftcomp.output import check_output_dir
+
+    check_output_dir(outdir)  # before any work
+    text, _ = read_source(in_path)
+    module = parse_mlir(text, str(in_path))
+    _check_sizes(module, dyn_size)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
-    raised, raise_reports = _raise(module, in_path.read_text())
+    raised, raise_reports = _raise(module, text)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
@@ -228,17 +236,47 @@ def compile_file(
         kernels.append(entry)
     report = {"target": target, "input": str(in_path), "form": form, "dram_latency": cfg.dram_latency,
               "kernels": kernels}
-    # Everything succeeded: now write.
-    outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "kernels.c").write_text(c_src)
-    (outdir / "gemmini_host.h").write_text(header)
-    (outdir / f"{in_path.stem}.gemmini.mlir").write_text(print_custom(lowered))
-    (outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    # Everything succeeded: now write (all files or none).
+    from liftcomp.output import write_outputs
+
+    created = not outdir.exists()
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        write_outputs({outdir / "kernels.c": c_src, outdir / "gemmini_host.h": header,
+                       outdir / f"{in_path.stem}.gemmini.mlir": print_custom(lowered),
+                       outdir / "report.json": json.dumps(report, indent=2) + "\n"})
+    except (OSError, LiftcompError) as e:
+        if created:
+            shutil.rmtree(outdir, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise e if isinstance(e, LiftcompError) else LiftcompError(f"cannot write into {outdir}: {e.strerror}") from None
     if staging is not None:
         for f in sorted(staging.iterdir()):
             shutil.move(str(f), outdir / f.name)
         shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+# compile simulates every kernel on random inputs: arguments past this are refused up front.
+MAX_ARGUMENT_BYTES = 1 << 30
+
+
+def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
+    """Refuse functions whose arguments (dynamic dims = dyn_size) the simulator cannot hold."""
+    from liftcomp.diagnostics import op_location
+
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        total = 0
+        for t in fn.function_type.inputs.data:
+            if isinstance(t, MemRefType):
+                width = getattr(t.element_type, "bitwidth", 64)
+                total += math.prod(d.data if d.data >= 0 else dyn_size for d in t.shape.data) * max(width // 8, 1)
+        if total > MAX_ARGUMENT_BYTES:
+            raise LiftcompError(f"@{fn.sym_name.data}: arguments of {total / (1 << 30):.1f} GiB are too large to simulate "
+                                f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
 def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: str) -> tuple[list[Any], str | None]:
@@ -286,12 +324,12 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
                    help="library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
-    p.add_argument("--dyn-size", type=int, default=64, help="size used for dynamic dimensions (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--dyn-size", type=int_at_least(1), default=64, help="size used for dynamic dimensions (default 64)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
     p.add_argument("--check-c", action="store_true", help="also compile the C with gcc and the host header and run it")
-    p.add_argument("--dram-latency", type=int, default=None, help="DRAM latency of the timing model (cycles)")
+    p.add_argument("--dram-latency", type=int_at_least(0), default=None, help="DRAM latency of the timing model (cycles)")
     p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
-    p.add_argument("--budget", type=int, default=0, help="most schedules the search simulates per kernel (0: no limit)")
+    p.add_argument("--budget", type=int_at_least(0), default=0, help="most schedules the search simulates per kernel (0: no limit)")
     p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
     p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
     p.add_argument("--llm-mode", choices=["menu", "freeform", "mixed"], default="menu",
