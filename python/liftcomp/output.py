@@ -40,9 +40,10 @@ def check_output_dir(path: str | Path) -> None:
         raise LiftcompError(f"cannot write into {path}: {existing} is not a writable directory")
 
 
-def write_outputs(files: Mapping[str | Path, str], what: str = "output") -> None:
+def write_outputs(files: Mapping[str, str] | Mapping[Path, str], what: str = "output") -> None:
     """Write every `path: text`, or none of them (see the module doc)."""
     staged: list[tuple[Path, Path]] = []
+    path: str | Path = ""
     try:
         for path, text in files.items():
             p = Path(path)
