@@ -40,7 +40,7 @@ MAX_LITERAL_DIGITS = 1000
 _LONG_LITERAL = re.compile(rf"(?<![\w.\"])\d{{{MAX_LITERAL_DIGITS + 1},}}")
 
 
-def read_source(path: str | Path) -> tuple[str, str]:
+def read_text(path: str | Path) -> tuple[str, str]:
     """The text of an MLIR file ('-' for standard input) and its name for diagnostics; input that
     is not UTF-8 or has absurdly long literals is an error at its line and column."""
     if str(path) == "-":
@@ -76,5 +76,5 @@ def check_source(data: bytes, name: str) -> str:
 
 def read_mlir(path: str | Path) -> SourceModule:
     """Read and parse an MLIR file ('-' for standard input); errors name the file and location."""
-    text, name = read_source(path)
+    text, name = read_text(path)
     return SourceModule(parse_mlir(text, name), text, name, arg_names_from_source(text))

@@ -100,7 +100,7 @@ def compile_file(
     search: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole `compile` command; returns the report (also written to OUTDIR/report.json)."""
-    from liftcomp.frontends.mlir import read_source
+    from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
     from liftcomp.targets import get_target
     from liftcomp.targets.gemmini.check_c import check_c
@@ -117,7 +117,7 @@ def compile_file(
     from liftcomp.output import check_output_dir
 
     check_output_dir(outdir)  # before any work
-    text, _ = read_source(in_path)
+    text, _ = read_text(in_path)
     module = parse_mlir(text, str(in_path))
     _check_sizes(module, dyn_size)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
@@ -256,8 +256,11 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
         search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
                   "schedule_file": Path(ns.schedule) if ns.schedule else None,
                   "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
-    report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
-                          ns.dram_latency, search)
+    from liftcomp.frontends import as_mlir_file
+
+    with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
+        report = compile_file(mlir_input, Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
+                              ns.dram_latency, search)
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cycles']} cycles, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
@@ -275,7 +278,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "schedule, check the simulated result against a numpy reference on random inputs, and "
         "emit C. Writes OUTDIR/kernels.c, gemmini_host.h, the target IR and report.json.",
     )
-    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
+    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels")
     p.add_argument("--target", default="gemmini", choices=["gemmini"])
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
