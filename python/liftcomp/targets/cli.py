@@ -17,13 +17,12 @@ import math
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    ModuleOp,
-)
+from xdsl.dialects.builtin import MemRefType, ModuleOp
+from xdsl.ir import Attribute
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.pass_support import int_at_least
@@ -187,6 +186,7 @@ def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
         total = 0
         for t in fn.function_type.inputs.data:
             if isinstance(t, MemRefType):
+                t = cast(MemRefType[Attribute], t)
                 width = getattr(t.element_type, "bitwidth", 64)
                 total += math.prod(d.data if d.data >= 0 else dyn_size for d in t.shape.data) * max(width // 8, 1)
         if total > MAX_ARGUMENT_BYTES:
