@@ -916,7 +916,7 @@ class Kernel:
     def __call__(self, *args: Any) -> Any:
         from liftcomp.corpus.check import find_func
         from liftcomp.interop.mlir_tool import run_pipeline
-        from liftcomp.targets.reference import run_reference
+        from liftcomp.reference import run_reference
 
         raised = self._lift()[0]
         if len(args) != len(self.arg_names):

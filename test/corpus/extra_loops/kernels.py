@@ -181,3 +181,12 @@ def bicg_i32_dyn(A, s, q, p, r):
     with np.errstate(over="ignore"):
         s[...] = r @ A
         q[...] = A @ p
+
+
+@kernel("extra_loops", types="i32", form=True, origin="polybench:covariance",
+        args="d:in cov:inout", tags=("covariance", "triangular", "mirror-write", "kept-loop", "iter_args", "wrap", "static", "affine"))
+def covariance_i32(d, cov):
+    with np.errstate(over="ignore"):
+        for i in range(cov.shape[0]):
+            cov[i, i:] = d[:, i] @ d[:, i:]
+            cov[i:, i] = cov[i, i:]
