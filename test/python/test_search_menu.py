@@ -154,7 +154,7 @@ def test_refused_rewrite_explains_itself_for_every_menu_item() -> None:
         params = {p.name: (p.lo if p.kind == "int" else True if p.kind == "bool" else p.choices[0])
                   for p in rw.params}
         try:
-            rw.apply(lib, params, BIG)
+            apply_step(lib, Step(rw.name, params), BIG)
         except Refused as e:
             assert e.message.startswith(rw.name), e.message
             assert len(e.message) > len(rw.name) + 10

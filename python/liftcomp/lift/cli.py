@@ -28,8 +28,11 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("--require", choices=["bounded", "proved"], default="bounded", help="minimum verification level to accept a program (default: bounded)")
     p.add_argument("--float-model", choices=["real", "ieee"], default="real", help="float semantics for proofs: real numbers (default) or strict IEEE-754")
     p.add_argument("--bound", type=int, default=4, help="size bound per dimension of the bounded check (default 4)")
-    p.add_argument("--query-timeout-ms", type=int, default=5000, help="z3 timeout per query (default 5000)")
-    p.add_argument("--kernel-timeout", type=float, default=30.0, help="seconds per function before giving up (default 30)")
+    p.add_argument("--query-timeout-ms", type=int, default=60000,
+                   help="wall-clock safety limit per z3 query (default 60000); counted solver budgets (rlimit) decide, "
+                        "so results do not depend on machine load; a query that reaches this limit is reported as a timeout")
+    p.add_argument("--kernel-timeout", type=float, default=120.0,
+                   help="wall-clock safety limit per function in seconds (default 120); reaching it is reported as a timeout")
     p.add_argument("--proposer", choices=["symbolic", "llm"], default="symbolic", help="who proposes tensor programs (default: symbolic; llm needs an endpoint)")
     p.add_argument("--strategy", choices=["symbolic-first", "llm-first", "llm-only"], default="symbolic-first", help="order of proposers when --proposer llm")
     p.add_argument("--llm-samples", type=int, default=4, help="programs asked for per LLM request (default 4)")

@@ -138,8 +138,8 @@ class LiftcompRaisePass(LiftcompPass):
     require: str = "bounded"
     float_model: str = "real"
     bound: int = 4
-    query_timeout_ms: int = 5000
-    kernel_timeout_s: float = 30.0
+    query_timeout_ms: int = 60000
+    kernel_timeout_s: float = 120.0
     report: str = ""
     remarks: bool = False
     strict: bool = False

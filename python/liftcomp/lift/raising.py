@@ -16,6 +16,7 @@ from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.budget import SafetyTimeout
 from liftcomp.lift.confirm import confirm, from_model
 from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
@@ -38,8 +39,8 @@ class RaiseOptions:
     require: str = "bounded"  # bounded | proved: minimum accepted level (`tested` always runs too)
     float_model: str = "real"  # real | ieee
     bound: int = 4
-    query_timeout_ms: int = 5000
-    kernel_timeout_s: float = 30.0
+    query_timeout_ms: int = 60000  # per z3 query, a wall-clock safety net only (lift/budget.py)
+    kernel_timeout_s: float = 120.0  # a wall-clock safety net only: counted budgets decide (lift/budget.py)
     trials: int = 4
     max_rounds: int = 3
     llm: Any = None  # an LLM proposer (liftcomp.lift.llm_proposer) when configured
@@ -134,9 +135,8 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             symbolic = Counterexample(_model_inputs(ref), "symbolic values", "z3 model", str(ref.model)[:300])
             return Verdict(None, f"the prover refutes it with an exact encoding ({p.reason}); no concrete counterexample: {found}", symbolic), prog
         note = f"; the prover's refutation is not trusted ({', '.join(ref.inexact)}) and not confirmed: {found}"
-    if time.monotonic() > deadline:
-        return Verdict("tested", f"not proved ({p.reason}{note}); no time left for the bounded check"), prog
-    b = bounded(summary, prog, opts.bound, opts.float_model, deadline_s=max(1.0, deadline - time.monotonic()))
+    _safety(deadline, opts)
+    b = bounded(summary, prog, opts.bound, opts.float_model)
     if b.level == "bounded":
         return Verdict("bounded", f"not proved: {p.reason}{note}"), prog
     cx = b.counterexample
@@ -147,6 +147,12 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason}, confirmed on concrete inputs", found), prog
         return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason} (symbolic only: {found})", cx), prog
     return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
+
+
+def _safety(deadline: float, opts: RaiseOptions) -> None:
+    """The wall-clock limit is a safety net only (counted budgets decide, lift/budget.py)."""
+    if time.monotonic() > deadline:
+        raise SafetyTimeout(f"the {opts.kernel_timeout_s:g} s safety limit per function (--kernel-timeout) was reached")
 
 
 def _model_inputs(ref: Refutation) -> dict[str, Any]:
@@ -168,6 +174,14 @@ def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str
 
 def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
     start = time.monotonic()
+    try:
+        return _lift_function(module, fn, opts, arg_names, start)
+    except SafetyTimeout as e:
+        # Reported as what it is: the outcome was not decided by the counted budgets.
+        return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, f"timeout: {e.message}"), None
+
+
+def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float) -> tuple[FunctionReport, Lifted | None]:
     deadline = start + opts.kernel_timeout_s
     name = fn.sym_name.data
 
@@ -200,12 +214,11 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     calls_before = sum(getattr(p, "calls", 0) for p in proposers)
     for prop in proposers:
         for _round in range(opts.max_rounds):
-            if time.monotonic() > deadline:
-                break
+            _safety(deadline, opts)
             asked = time.monotonic()
             try:
                 cands = prop.propose(problem, feedback)
-            except CacheMiss:
+            except (CacheMiss, SafetyTimeout):
                 raise  # a replayed build must fail, not quietly differ from the recorded one
             except LiftcompError as e:
                 reasons.append(f"{prop.name}: {e.message}")

@@ -51,8 +51,14 @@ class LowerOptions:
     # The input program's functions (loop nests) by name: a function whose tensor ops cannot all be
     # lowered keeps these loops on the host instead of failing (liftcomp compile passes them).
     originals: dict[str, func.FuncOp] | None = None
+    # A schedule per function name (what a search chose for that function's kernel); it wins over
+    # `schedule` for that function's matmuls.
+    func_schedules: dict[str, MatmulSchedule] | None = None
 
-    def schedule_for(self, shape: MatmulShape) -> MatmulSchedule:
+    def schedule_for(self, shape: MatmulShape, func_name: str = "") -> MatmulSchedule:
+        chosen = (self.func_schedules or {}).get(func_name)
+        if chosen is not None:
+            return chosen
         s = self.schedule
         if s is None:
             return library_schedule(shape, self.config, self.form)
@@ -589,7 +595,7 @@ class _FuncLowering:
         shape = MatmulShape(*(_static(x) for x in (a.rows, a.cols, bm.cols)))
         # Unknown (dynamic) sizes: schedule as if they were large.
         hint = MatmulShape(*(x if x >= 0 else 1 << 16 for x in (shape.m, shape.k, shape.n)))
-        sched = self.opts.schedule_for(hint)
+        sched = self.opts.schedule_for(hint, self.name)
         if (a.transposed or bm.transposed) and sched.form == "loop_ws":
             # The simulator and host header model loop_ws without transposes: explicit
             # instructions with loop_ws's own buffering.
