@@ -53,95 +53,91 @@ ROW_SHAPE = (8192, 8192)
 # build (here, with liftcomp)
 
 
-def _gemm_variants() -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """Per GEMM group: (label, schedule) pairs; the first is the default."""
-    big = [
-        ("default", {}),
-        ("c1x2", {"cluster": (1, 2)}),
-        ("256x128", {"tile": (256, 128, 64), "cluster": (1, 2)}),
-        ("128x128_pp", {"tile": (128, 128, 64), "policy": "pingpong", "cluster": (2, 1)}),
-        ("c1x1", {"cluster": (1, 1)}),
-    ]
-    return {
-        "bf16": big,
-        "f16": big[:2],
-        "i8": [("default", {"tile": (128, 256, 128)}), ("c1x2", {"tile": (128, 256, 128), "cluster": (1, 2)})],
-        "bf16_bias_relu": big[:3],
-    }
+GEMM_TYPES = {"bf16": ("bf16", "bf16", "f32", "row", ()), "f16": ("f16", "f16", "f32", "row", ()),
+              "i8": ("i8", "i32", "i32", "col", ()), "bf16_bias_relu": ("bf16", "bf16", "f32", "row", ("bias", "relu"))}
+TILE_ORDERS = [(1, "auto"), (2, "m"), (4, "m"), (8, "m"), (2, "n"), (4, "n"), (8, "n")]
 
 
-def build(out: Path, jobs: int, emit_only: bool) -> None:
+def build(out: Path, jobs: int, emit_only: bool, top: int) -> None:
+    """The plan: per benchmark, the default schedule and the `top` best distinct programs the
+    search ranks with the cost model (tile orders are run-time parameters of one program: the best
+    program is also measured under every tile order)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+    from dataclasses import replace
+
     from liftcomp.targets.cuda.emit_cuda import emit_kernel, nvcc_command
+    from liftcomp.targets.cuda.kernels import spec_to_json
     from liftcomp.targets.cuda.policy import default_spec
+    from liftcomp.targets.cuda.search import record_key, search_spec
     from liftcomp.targets.cuda.spec import KernelSpec
 
     out.mkdir(parents=True, exist_ok=True)
     plan: list[dict[str, Any]] = []
-    specs: list[KernelSpec] = []
-    types = {"bf16": ("bf16", "bf16", "f32", "row", ()), "f16": ("f16", "f16", "f32", "row", ()),
-             "i8": ("i8", "i32", "i32", "col", ()), "bf16_bias_relu": ("bf16", "bf16", "f32", "row", ("bias", "relu"))}
-    for group, variants in _gemm_variants().items():
-        a, o, acc, bl, epi = types[group]
-        base = default_spec(KernelSpec(f"gemm_{group}", "gemm", a_type=a, b_type=a, out_type=o, acc_type=acc,
-                                       b_layout=bl, epilogue=epi))
-        for label, sched in variants:
-            spec = base.with_gemm(**sched)
-            spec = KernelSpec(**{**spec.__dict__, "name": f"gemm_{group}_{label}"})
-            specs.append(spec)
-            plan.append({"group": group, "label": label, "name": spec.name, "kind": "gemm",
-                         "schedule": spec.schedule_json(), "epilogue": list(epi), "b_layout": bl,
-                         "tile_order": [1, 0]})
-            if label != "default" or group not in ("bf16", "bf16_bias_relu"):
-                continue
-            # tile orders are run-time parameters of the same compiled kernel
-            for sw, ras in ((2, "m"), (4, "m"), (8, "m"), (2, "n"), (4, "n"), (8, "n")):
-                plan.append({"group": group, "label": f"sw{sw}{ras}", "name": spec.name, "kind": "gemm",
-                             "schedule": {**spec.schedule_json(), "swizzle": sw, "raster": ras},
-                             "epilogue": list(epi), "b_layout": bl, "tile_order": [sw, {"m": 1, "n": 2}[ras]]})
+    libs: dict[str, KernelSpec] = {}  # library name -> spec (tile order at its default)
+    keys: dict[str, str] = {}
+
+    def program(spec: KernelSpec) -> str:
+        return replace(spec, name="x", static_dims=(), gemm=replace(spec.gemm, swizzle=1, raster="auto")).key()
+
+    for group, (a, o, acc, bl, epi) in GEMM_TYPES.items():
+        programs: dict[str, KernelSpec] = {}
+        orders: dict[str, set[tuple[int, str]]] = {}
+        for (m, n, k) in GEMM_SHAPES[group]:
+            dims = (m, n, k, 1)
+            base = default_spec(KernelSpec(f"gemm_{group}", "gemm", a_type=a, b_type=a, out_type=o, acc_type=acc,
+                                           b_layout=bl, epilogue=epi, static_dims=dims))
+            keys[f"{group}:{m}x{n}x{k}"] = record_key(base, dims)
+            ranked = search_spec(base, dims)
+            chosen = [base] + [s for s, _ in ranked]
+            distinct: list[str] = []
+            for s in chosen:
+                pk = program(s)
+                if pk not in distinct:
+                    distinct.append(pk)
+                    programs.setdefault(pk, s)
+                orders.setdefault(pk, set()).add((s.gemm.swizzle, s.gemm.raster))
+                if len(distinct) > top:
+                    break
+        for i, (pk, s) in enumerate(programs.items()):
+            name = f"gemm_{group}_p{i}"
+            spec = replace(s, name=name, static_dims=(), gemm=replace(s.gemm, swizzle=1, raster="auto"))
+            libs[name] = spec
+            todo = sorted(orders[pk] | ({*TILE_ORDERS} if i == 0 else set()), key=lambda t: (t[0], t[1]))
+            for sw, ras in todo:
+                sched = {**spec.schedule_json(), "swizzle": sw, "raster": ras}
+                plan.append({"group": group, "label": f"p{i}" + ("" if (sw, ras) == (1, "auto") else f"_sw{sw}{ras}"),
+                             "name": name, "kind": "gemm", "schedule": sched, "epilogue": list(epi), "b_layout": bl,
+                             "default": i == 0 and (sw, ras) == (1, "auto"),
+                             "tile_order": [sw, {"m": 1, "n": 2}.get(ras, 0)], "spec": spec_to_json(spec)})
     portable = KernelSpec("gemm_bf16_sm80", "gemm", arch="sm_80")
-    specs.append(portable)
+    libs[portable.name] = portable
     plan.append({"group": "bf16", "label": "sm80_portable", "name": portable.name, "kind": "gemm",
                  "schedule": {"path": "sm_80 cp.async + WMMA 128x128x32"}, "epilogue": [], "b_layout": "row",
                  "not_a_candidate": True})
     for op in ("softmax", "rmsnorm", "layernorm"):
-        for label, threads in (("default", 0), ("t128", 128), ("t512", 512), ("t1024", 1024)):
-            spec = default_spec(KernelSpec(f"row_{op}", "row", row_op=op, static_dims=ROW_SHAPE))
-            if threads:
-                spec = spec.with_row(threads=threads)
-            spec = KernelSpec(**{**spec.__dict__, "name": f"row_{op}_{label}"})
-            specs.append(spec)
-            plan.append({"group": op, "label": label, "name": spec.name, "kind": "row",
-                         "schedule": spec.schedule_json()})
-
-    def compile_one(spec: KernelSpec) -> str:
-        src = out / f"{spec.name}.cu"
-        src.write_text(emit_kernel(spec))
-        lib = out / f"lib{spec.name}.so"
-        t0 = time.time()
-        r = subprocess.run(["nice"] + nvcc_command(str(src), str(lib), spec.arch), capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"nvcc failed for {spec.name}:\n{r.stderr[-3000:]}")
-        return f"{spec.name}: {time.time() - t0:.0f}s"
-
-    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+        base = default_spec(KernelSpec(f"row_{op}", "row", row_op=op, static_dims=ROW_SHAPE))
+        keys[f"{op}:{ROW_SHAPE[0]}x{ROW_SHAPE[1]}"] = record_key(base, ROW_SHAPE)
+        for i, (s, _) in enumerate([(base, 0.0)] + [x for x in search_spec(base, ROW_SHAPE) if x[0] != base]):
+            name = f"row_{op}_v{i}"
+            spec = replace(s, name=name)
+            libs[name] = spec
+            plan.append({"group": op, "label": "default" if i == 0 else f"t{s.row.threads}_v{s.row.vec}",
+                         "name": name, "kind": "row", "schedule": spec.schedule_json(), "default": i == 0,
+                         "spec": spec_to_json(spec)})
+    (out / "plan.json").write_text(json.dumps({"plan": plan, "keys": keys}, indent=1))
+    lines = []
+    for name, spec in libs.items():
+        (out / f"{name}.cu").write_text(emit_kernel(spec))
+        cmd = nvcc_command(f"{name}.cu", f"lib{name}.so", spec.arch, includes=["$CUTLASS_INC"] if emit_only else None)
+        lines.append(" ".join(cmd) + f" > {name}.log 2>&1 || echo FAILED {name}")
+    (out / "commands.txt").write_text("\n".join(lines) + "\n")
+    print(f"{len(libs)} kernel sources, {len(plan)} measurements planned; commands.txt in {out}")
     if emit_only:
-        # for a machine without liftcomp: sources + one nvcc command a line, CUTLASS headers in $CUTLASS_INC
-        lines = []
-        for spec in specs:
-            (out / f"{spec.name}.cu").write_text(emit_kernel(spec))
-            cmd = nvcc_command(f"{spec.name}.cu", f"lib{spec.name}.so", spec.arch, includes=["$CUTLASS_INC"])
-            lines.append(" ".join(cmd) + f" > {spec.name}.log 2>&1 || echo FAILED {spec.name}")
-        (out / "commands.txt").write_text("\n".join(lines) + "\n")
-        print(f"{len(specs)} kernel sources and commands.txt in {out}")
         return
-    todo = [s for s in specs if not (out / f"lib{s.name}.so").exists() or
-            (out / f"{s.name}.cu").read_text() != emit_kernel(s)]
     with ThreadPoolExecutor(jobs) as pool:
-        for line in pool.map(compile_one, todo):
-            print(line, flush=True)
-    (out / "plan.json").write_text(json.dumps(plan, indent=1))
-    print(f"{len(specs)} kernels in {out}")
+        for line in pool.map(lambda c: subprocess.run(c, shell=True, cwd=out, capture_output=True, text=True).stdout,
+                             lines):
+            print(line, end="", flush=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -179,7 +175,8 @@ def run(libdir: Path, out: Path, reps: int) -> None:
     card = f"{props.name}, {props.multi_processor_count} SMs, {props.total_memory >> 30} GiB"
     print(f"card: {card}; torch {torch.__version__}; CUDA {torch.version.cuda}", flush=True)
     libdir = libdir.resolve()
-    plan = json.loads((libdir / "plan.json").read_text())
+    planfile = json.loads((libdir / "plan.json").read_text())
+    plan, keys = planfile["plan"], planfile["keys"]
     flush_buf = torch.empty(256 << 20, dtype=torch.uint8, device=dev)
     stream = torch.cuda.current_stream().cuda_stream
     results: list[dict[str, Any]] = []
@@ -263,7 +260,7 @@ def run(libdir: Path, out: Path, reps: int) -> None:
             base_rate = flops / base_t / 1e12
             print(f"{group} {m}x{n}x{k}: torch {base_rate:.0f} TFLOP/s (err {base_err:.1e})", flush=True)
             row = {"bench": f"gemm_{group}", "shape": [m, n, k], "torch_tflops": base_rate, "torch_err": base_err,
-                   "variants": []}
+                   "key": keys[f"{group}:{m}x{n}x{k}"], "dims": [m, n, k, 1], "flops": flops, "variants": []}
             odt = torch.int32 if group == "i8" else a.dtype
             for p in entries:
                 if not (libdir / f"lib{p['name']}.so").exists():
@@ -287,7 +284,8 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                 def check(d: Any = d, errs: list[float] = errs) -> None:
                     errs.append(float((d != ref).sum()) if group == "i8" else relerr(d, ref))
 
-                v: dict[str, Any] = {"label": p["label"], "name": p["name"], "schedule": p["schedule"]}
+                v: dict[str, Any] = {"label": p["label"], "name": p["name"], "schedule": p["schedule"],
+                                     "default": p.get("default", False)}
                 try:
                     # a second, fresh input set first
                     a2, b2, bias2 = inputs(2)
@@ -305,7 +303,7 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                     continue
                 rate = flops / t / 1e12
                 bad = max(errs + [v["err_fresh"]]) > (0 if group == "i8" else 1e-2)
-                v.update({"tflops": rate, "ratio": rate / base_rate, "max_err": max(errs), "correct": not bad,
+                v.update({"tflops": rate, "ns": t * 1e9, "ratio": rate / base_rate, "max_err": max(errs), "correct": not bad,
                           "above_peak": rate > PEAK_TFLOPS[group.split("_")[0]]})
                 print(f"  {p['label']:>14}: {rate:6.0f} TFLOP/s  {rate / base_rate:5.2f}x torch  "
                       f"err {max(errs):.1e}{'  WRONG' if bad else ''}{'  ABOVE PEAK' if v['above_peak'] else ''}",
@@ -337,7 +335,8 @@ def run(libdir: Path, out: Path, reps: int) -> None:
         base_gbs = nbytes / base_t / 1e9
         print(f"{op} {rows}x{cols} bf16: torch {base_gbs:.0f} GB/s ({base_gbs / copy_gbs:.0%} of copy)", flush=True)
         row = {"bench": op, "shape": [rows, cols], "torch_GB/s": base_gbs, "torch_err": relerr(tfn(), ref),
-               "copy_GB/s": copy_gbs, "variants": []}
+               "copy_GB/s": copy_gbs, "key": keys[f"{op}:{rows}x{cols}"], "dims": [rows, cols], "bytes": nbytes,
+               "variants": []}
         extra = {"softmax": [], "rmsnorm": [w], "layernorm": [w, bb]}[op]
         for p in [p for p in plan if p["group"] == op]:
             if not (libdir / f"lib{p['name']}.so").exists():
@@ -356,7 +355,8 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                        before=lambda: y.fill_(float("nan")), after=lambda: errs.append(relerr(y, ref)))
             gbs = nbytes / t / 1e9
             bad = max(errs + [err_fresh]) > 1e-2
-            v = {"label": p["label"], "name": p["name"], "schedule": p["schedule"], "GB/s": gbs,
+            v = {"label": p["label"], "name": p["name"], "schedule": p["schedule"], "GB/s": gbs, "ns": t * 1e9,
+                 "default": p.get("default", False),
                  "ratio_torch": gbs / base_gbs, "ratio_copy": gbs / copy_gbs, "max_err": max(errs),
                  "err_fresh": err_fresh, "correct": not bad, "above_peak": gbs > PEAK_HBM_GBS}
             print(f"  {p['label']:>8}: {gbs:5.0f} GB/s  {gbs / copy_gbs:4.0%} of copy  {gbs / base_gbs:4.2f}x torch  "
@@ -377,15 +377,16 @@ def run(libdir: Path, out: Path, reps: int) -> None:
             continue
         key = "tflops" if "tflops" in good[0] else "GB/s"
         best = max(good, key=lambda v: v[key])
-        default = next((v for v in good if v["label"] == "default"), None)
-        records.append({"bench": r["bench"], "shape": r["shape"], "card": card, "best": best["label"],
-                        "schedule": best["schedule"], key: best[key],
+        default = next((v for v in good if v.get("default")), None)
+        records.append({"key": r["key"], "bench": r["bench"], "shape": r["shape"], "card": card, "source": "gpu",
+                        "label": best["label"], "schedule": best["schedule"], "ns": best["ns"], key: best[key],
+                        "default_ns": default["ns"] if default else None,
                         "default_" + key: default[key] if default else None})
     (out / "records.json").write_text(json.dumps(records, indent=1))
     print("\nsummary (best correct schedule per benchmark):")
     for rec in records:
         key = "tflops" if "tflops" in rec else "GB/s"
-        print(f"  {rec['bench']:>20} {str(rec['shape']):>20}: {rec['best']:>12} {rec[key]:7.0f} {key} "
+        print(f"  {rec['bench']:>20} {str(rec['shape']):>20}: {rec['label']:>12} {rec[key]:7.0f} {key} "
               f"(default {rec['default_' + key] or 0:.0f})")
 
 
@@ -396,13 +397,14 @@ def main() -> int:
     b.add_argument("dir", type=Path)
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     b.add_argument("--emit-only", action="store_true", help="write sources and commands.txt, compile nothing")
+    b.add_argument("--top", type=int, default=4, help="distinct programs per benchmark from the search (default 4)")
     r = sub.add_parser("run", help="measure on the GPU (needs torch)")
     r.add_argument("dir", type=Path)
     r.add_argument("--out", type=Path, default=None)
     r.add_argument("--reps", type=int, default=30)
     ns = ap.parse_args()
     if ns.cmd == "build":
-        build(ns.dir, ns.jobs, ns.emit_only)
+        build(ns.dir, ns.jobs, ns.emit_only, ns.top)
         return 0
     if ns.reps < 20:
         ap.error("--reps must be at least 20")

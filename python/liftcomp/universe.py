@@ -53,7 +53,12 @@ def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return Gemmini
 
-    return {"gemmini": gemmini}
+    def cuda() -> Dialect:
+        from liftcomp.targets.cuda.dialect import Cuda
+
+        return Cuda
+
+    return {"gemmini": gemmini, "cuda": cuda}
 
 
 def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
@@ -72,6 +77,11 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return LiftcompGemminiCleanupPass
 
+    def lower_cuda() -> type[ModulePass]:
+        from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+        return LiftcompLowerCudaPass
+
     def test_bridge() -> type[ModulePass]:
         from liftcomp.interop.liftcomp_test_bridge import LiftcompTestBridgePass
 
@@ -81,6 +91,7 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "liftcomp-raise": raise_pass,
         "liftcomp-lower-gemmini": lower_gemmini,
         "liftcomp-gemmini-cleanup": gemmini_cleanup,
+        "liftcomp-lower-cuda": lower_cuda,
         "liftcomp-test-bridge": test_bridge,
     }
 

@@ -211,6 +211,10 @@ def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: st
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    if ns.target == "cuda":
+        from liftcomp.targets.cuda.compile import main as compile_cuda_main
+
+        return compile_cuda_main(ns)
     search = None
     if ns.search or ns.schedule:
         from liftcomp.llm.options import config_from_args
@@ -238,7 +242,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "emit C. Writes OUTDIR/kernels.c, gemmini_host.h, the target IR and report.json.",
     )
     p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
-    p.add_argument("--target", default="gemmini", choices=["gemmini"])
+    p.add_argument("--target", default="gemmini", choices=["gemmini", "cuda"])
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
                    help="library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
@@ -256,4 +260,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     from liftcomp.llm.options import add_llm_arguments
 
     add_llm_arguments(p)
+    from liftcomp.targets.cuda.target import CudaTarget
+
+    CudaTarget().add_arguments(p.add_argument_group("cuda target"))
     p.set_defaults(func=_cmd_compile)

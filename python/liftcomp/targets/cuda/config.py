@@ -48,7 +48,28 @@ class CostParams:
     hbm_efficiency: float = 0.9  # fraction of the copy rate a streaming kernel reaches
     stage_latency_tiles: float = 2.0  # K steps of copy latency the pipeline must hide
     epilogue_us_per_tile: float = 0.4  # epilogue of one output tile (store + fused ops)
-    cluster_gain: float = 0.03  # L2 traffic saved by multicast, as a speedup per doubling
+    cluster_gain: float = 0.08  # speedup of a 2-CTA cluster (multicast halves one operand's L2 reads)
 
 
 DEFAULT_PARAMS = CostParams()
+
+
+@dataclass(frozen=True)
+class CudaConfig:
+    """A named CUDA configuration: the architecture code is emitted for, and the model's parameters."""
+
+    name: str = "h100"
+    arch: str = "sm_90a"
+    params: CostParams = DEFAULT_PARAMS
+
+    def to_json(self) -> dict[str, object]:
+        from dataclasses import asdict
+
+        return {"name": self.name, "arch": self.arch, "params": asdict(self.params)}
+
+
+CONFIGS: dict[str, CudaConfig] = {
+    "default": CudaConfig("default"),
+    "h100": CudaConfig("h100"),
+    "sm80": CudaConfig("sm80", arch="sm_80"),
+}

@@ -50,8 +50,8 @@ from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
-    opt_prop_def,
-    prop_def,
+    opt_attr_def,
+    attr_def,
     region_def,
     result_def,
     var_operand_def,
@@ -73,12 +73,12 @@ def ints_attr(xs: Sequence[int]) -> ArrayAttr[IntegerAttr[Any]]:
 
 
 def _str(op: Operation, name: str) -> str:
-    a = op.properties.get(name)
+    a = op.attributes.get(name)
     return a.data if isinstance(a, StringAttr) else ""
 
 
 def _int(op: Operation, name: str, default: int = 0) -> int:
-    a = op.properties.get(name)
+    a = op.attributes.get(name)
     return a.value.data if isinstance(a, IntegerAttr) else default
 
 
@@ -104,15 +104,15 @@ class _Fail:
 @irdl_op_definition
 class KernelOp(IRDLOperation):
     name = "cuda.kernel"
-    sym_name = prop_def(StringAttr)
-    kind = prop_def(StringAttr)
-    arch = prop_def(StringAttr)
-    grid = prop_def(ArrayAttr)  # 0 = depends on the problem size (computed at launch)
-    block = prop_def(ArrayAttr)
-    cluster = prop_def(ArrayAttr)
-    smem_bytes = prop_def(IntegerAttr)
-    regs = prop_def(IntegerAttr)
-    spec = prop_def(DictionaryAttr)
+    sym_name = attr_def(StringAttr)
+    kind = attr_def(StringAttr)
+    arch = attr_def(StringAttr)
+    grid = attr_def(ArrayAttr)  # 0 = depends on the problem size (computed at launch)
+    block = attr_def(ArrayAttr)
+    cluster = attr_def(ArrayAttr)
+    smem_bytes = attr_def(IntegerAttr)
+    regs = attr_def(IntegerAttr)
+    spec = attr_def(DictionaryAttr)
     body = region_def("single_block")
     traits = traits_def(SymbolOpInterface(), NoTerminator())
 
@@ -145,14 +145,14 @@ class LaunchOp(IRDLOperation):
     """Run `kernel` on tensors (buffers in the kernel's order, then scalars); the result is the output."""
 
     name = "cuda.launch"
-    kernel = prop_def(SymbolRefAttr)
+    kernel = attr_def(SymbolRefAttr)
     args = var_operand_def()
     result = result_def(TensorType)
-    n_scalars = prop_def(IntegerAttr)
+    n_scalars = attr_def(IntegerAttr)
 
     def __init__(self, kernel: str, args: Sequence[SSAValue | Operation], result_type: Attribute, n_scalars: int):
         super().__init__(operands=[args], result_types=[result_type],
-                         properties={"kernel": SymbolRefAttr(kernel), "n_scalars": IntegerAttr(n_scalars, i64)})
+                         attributes={"kernel": SymbolRefAttr(kernel), "n_scalars": IntegerAttr(n_scalars, i64)})
 
 
 @irdl_op_definition
@@ -160,9 +160,9 @@ class WarpRoleOp(IRDLOperation):
     """Warpgroups of one role: "producer" (issues the copies) or "consumer" (tensor cores, epilogue)."""
 
     name = "cuda.warp_role"
-    role = prop_def(StringAttr)
-    warpgroups = prop_def(IntegerAttr)
-    max_regs = prop_def(IntegerAttr)  # setmaxnreg
+    role = attr_def(StringAttr)
+    warpgroups = attr_def(IntegerAttr)
+    max_regs = attr_def(IntegerAttr)  # setmaxnreg
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
 
@@ -179,8 +179,8 @@ class KLoopOp(IRDLOperation):
     """The pipelined K loop: `stages` shared-memory buffers in flight, `k_tile` elements per step."""
 
     name = "cuda.k_loop"
-    stages = prop_def(IntegerAttr)
-    k_tile = prop_def(IntegerAttr)
+    stages = attr_def(IntegerAttr)
+    k_tile = attr_def(IntegerAttr)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
 
@@ -195,10 +195,10 @@ class TmaLoadOp(IRDLOperation):
     """A bulk tensor copy of a `box` of buffer `operand` into shared memory, completing on an mbarrier."""
 
     name = "cuda.tma_load"
-    operand = prop_def(IntegerAttr)
-    box = prop_def(ArrayAttr)
-    elem_bytes = prop_def(IntegerAttr)
-    multicast = prop_def(IntegerAttr)
+    operand = attr_def(IntegerAttr)
+    box = attr_def(ArrayAttr)
+    elem_bytes = attr_def(IntegerAttr)
+    multicast = attr_def(IntegerAttr)
 
     def verify_(self) -> None:
         box = _ints(self.box)
@@ -217,9 +217,9 @@ class CpAsyncOp(IRDLOperation):
     """sm_80 asynchronous copies (cp.async, `bytes` per thread access) of a box of a buffer."""
 
     name = "cuda.cp_async"
-    operand = prop_def(IntegerAttr)
-    box = prop_def(ArrayAttr)
-    bytes = prop_def(IntegerAttr)
+    operand = attr_def(IntegerAttr)
+    box = attr_def(ArrayAttr)
+    bytes = attr_def(IntegerAttr)
 
     def verify_(self) -> None:
         if self.bytes.value.data not in (4, 8, 16):
@@ -231,11 +231,11 @@ class WgmmaOp(IRDLOperation):
     """Warpgroup MMA: D[m x n] += A[m x k] B[k x n], A and B from shared memory."""
 
     name = "cuda.wgmma"
-    shape = prop_def(ArrayAttr)
-    a_type = prop_def(StringAttr)
-    acc_type = prop_def(StringAttr)
-    a_major = prop_def(StringAttr)  # "k" or "mn"
-    b_major = prop_def(StringAttr)
+    shape = attr_def(ArrayAttr)
+    a_type = attr_def(StringAttr)
+    acc_type = attr_def(StringAttr)
+    a_major = attr_def(StringAttr)  # "k" or "mn"
+    b_major = attr_def(StringAttr)
 
     def verify_(self) -> None:
         m, n, k = _ints(self.shape)
@@ -256,9 +256,9 @@ class MmaSyncOp(IRDLOperation):
     """Warp-level MMA (mma.sync / WMMA fragments), the sm_80 path."""
 
     name = "cuda.mma_sync"
-    shape = prop_def(ArrayAttr)
-    a_type = prop_def(StringAttr)
-    acc_type = prop_def(StringAttr)
+    shape = attr_def(ArrayAttr)
+    a_type = attr_def(StringAttr)
+    acc_type = attr_def(StringAttr)
 
     def verify_(self) -> None:
         shape = _ints(self.shape)
@@ -278,8 +278,8 @@ class EpilogueOp(IRDLOperation):
     """One epilogue step applied to the accumulator tile in registers (in order)."""
 
     name = "cuda.epilogue"
-    op = prop_def(StringAttr)
-    operand = opt_prop_def(IntegerAttr)
+    op = attr_def(StringAttr)
+    operand = opt_attr_def(IntegerAttr)
 
     def verify_(self) -> None:
         if self.op.data not in ("scale", "bias", "relu", "residual", "convert"):
@@ -291,9 +291,9 @@ class EpilogueOp(IRDLOperation):
 @irdl_op_definition
 class StoreTileOp(IRDLOperation):
     name = "cuda.store_tile"
-    operand = prop_def(IntegerAttr)
-    via = prop_def(StringAttr)  # "tma" or "st.global"
-    out_type = prop_def(StringAttr)
+    operand = attr_def(IntegerAttr)
+    via = attr_def(StringAttr)  # "tma" or "st.global"
+    out_type = attr_def(StringAttr)
 
 
 @irdl_op_definition
@@ -301,9 +301,9 @@ class RowLoadOp(IRDLOperation):
     """Each thread loads `items` vectors of `vec` elements of its block's row into registers."""
 
     name = "cuda.row_load"
-    operand = prop_def(IntegerAttr)
-    vec = prop_def(IntegerAttr)
-    items = prop_def(IntegerAttr)
+    operand = attr_def(IntegerAttr)
+    vec = attr_def(IntegerAttr)
+    items = attr_def(IntegerAttr)
 
     def verify_(self) -> None:
         if self.items.value.data * self.vec.value.data > 128:
@@ -314,8 +314,8 @@ class RowLoadOp(IRDLOperation):
 @irdl_op_definition
 class BlockReduceOp(IRDLOperation):
     name = "cuda.block_reduce"
-    combine = prop_def(StringAttr)  # sum, max, argmax
-    scope = prop_def(StringAttr)  # block or grid
+    combine = attr_def(StringAttr)  # sum, max, argmax
+    scope = attr_def(StringAttr)  # block or grid
 
     def verify_(self) -> None:
         if self.combine.data not in ("sum", "max", "argmax"):
@@ -329,8 +329,8 @@ class RowMathOp(IRDLOperation):
     """The row kernel's arithmetic between reductions (softmax / rmsnorm / layernorm)."""
 
     name = "cuda.row_math"
-    op = prop_def(StringAttr)
-    eps = opt_prop_def(FloatAttr)
+    op = attr_def(StringAttr)
+    eps = opt_attr_def(FloatAttr)
 
 
 @irdl_op_definition
@@ -356,7 +356,7 @@ class TransposeTileOp(IRDLOperation):
     """A tile x tile block through padded shared memory."""
 
     name = "cuda.transpose_tile"
-    tile = prop_def(IntegerAttr)
+    tile = attr_def(IntegerAttr)
 
 
 Cuda = Dialect("cuda", [KernelOp, LaunchOp, WarpRoleOp, KLoopOp, TmaLoadOp, CpAsyncOp, WgmmaOp, MmaSyncOp, FmaLoopOp,

@@ -41,8 +41,10 @@ def cutlass_include_dirs() -> list[Path]:
 def nvcc_command(src: str, out: str, arch: str, shared: bool = True, includes: list[str] | None = None) -> list[str]:
     """The exact nvcc command that builds one emitted file (also written to compile_commands.json).
     `includes` replaces the CUTLASS include folders of the installed wheel."""
+    # sm_80 libraries also carry PTX, which the driver compiles for newer GPUs (the H100 runs them)
     gencode = ("-gencode=arch=compute_90a,code=sm_90a" if arch == "sm_90a"
-               else "-gencode=arch=compute_80,code=[sm_80,compute_80]")
+               else "-gencode=arch=compute_80,code=[sm_80,compute_80]" if shared
+               else "-gencode=arch=compute_80,code=sm_80")
     cmd = ["nvcc", "-std=c++17", "-O3", "-DNDEBUG", gencode, "--expt-relaxed-constexpr", "-Xcompiler", "-fPIC"]
     if arch == "sm_90a":
         cmd += [f"-I{p}" for p in (includes if includes is not None else cutlass_include_dirs())]

@@ -25,6 +25,7 @@ from liftcomp.targets.cuda.spec import KernelSpec
 from liftcomp.targets.reference import _eval_scalar_op, run_reference
 
 Array = np.ndarray[Any, Any]
+DYNAMIC = -(1 << 63)  # MLIR's marker of a dynamic offset / size / stride
 
 
 class InterpError(LiftcompError):
@@ -236,8 +237,29 @@ def _shape_of(v: SSAValue, env: dict[SSAValue, Any], dyn: list[SSAValue]) -> tup
     return tuple(int(env[next(it)]) if d < 0 else d for d in v.type.get_shape())  # type: ignore[union-attr]
 
 
-def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any]) -> list[Any]:
-    """Run a function of cuda-level IR on numpy arrays (memref arguments updated in place)."""
+def launch_dims(spec: KernelSpec, bufs: list[Array], out: Array) -> tuple[int, ...]:
+    """The problem dims a launch passes through the C ABI (spec.py), from its arrays."""
+    if spec.kind == "gemm":
+        a, b = bufs[0], bufs[1]
+        n = b.shape[-2] if spec.b_layout == "col" else b.shape[-1]
+        return (a.shape[-2], n, a.shape[-1], a.shape[0] if a.ndim == 3 else 1)
+    if spec.kind in ("row",):
+        return (int(np.prod(bufs[0].shape[:-1])), bufs[0].shape[-1])
+    if spec.kind == "eltwise":
+        return (int(out.size), out.shape[-1] if out.ndim else 1)
+    if spec.kind == "reduce":
+        kinds = list(spec.input_kinds)
+        row = bufs[kinds.index("row")]
+        return (int(np.prod(row.shape[:-1])), row.shape[-1])
+    return (bufs[0].shape[-2], bufs[0].shape[-1], bufs[0].shape[0] if bufs[0].ndim == 3 else 1)
+
+
+LaunchHook = Any  # Callable[[cu.KernelOp, KernelSpec, list[Array], list[Any], Array], None]
+
+
+def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: LaunchHook = None) -> list[Any]:
+    """Run a function of cuda-level IR on numpy arrays (memref arguments updated in place).
+    `on_launch(kernel, spec, buffers, scalars, output)` sees every launch (the evaluators use it)."""
     kernels = {o.sym_name.data: o for o in module.body.block.ops if isinstance(o, cu.KernelOp)}
 
     def hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
@@ -249,17 +271,53 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any]) -> list[Any]:
             vals = [env[v] for v in op.args]
             if shape is None:  # dynamic: the first full-size input gives it
                 shape = tuple(np.shape(vals[0]))
-            env[op.result] = run_kernel(k, vals, op.n_scalars.value.data, shape)
+            res = run_kernel(k, vals, op.n_scalars.value.data, shape)
+            env[op.result] = res
+            if on_launch is not None:
+                ns = op.n_scalars.value.data
+                on_launch(k, spec_of(k), [np.asarray(v) for v in (vals[: len(vals) - ns] if ns else vals)],
+                          list(vals[len(vals) - ns:]) if ns else [], res)
             return True
-        if isinstance(op, (tensor.ExpandShapeOp, tensor.CollapseShapeOp)):
-            src = np.asarray(env[op.operands[0]])
-            res = op.results[0]
-            dims = list(res.type.get_shape())  # type: ignore[union-attr]
-            if sum(1 for d in dims if d < 0) <= 1:
-                env[res] = src.reshape([d if d >= 0 else -1 for d in dims])
-            else:
-                env[res] = src.reshape(_shape_of(res, env, list(op.operands[1:])))
-            return True
-        return False
+        return glue_hook(op, env)
 
     return run_reference(fn, args, hook)
+
+
+def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
+    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops."""
+    if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
+        dyn_o, dyn_s, dyn_t = iter(op.offsets), iter(op.sizes), iter(op.strides)
+        offs = [int(env[next(dyn_o)]) if o == DYNAMIC else o for o in op.static_offsets.get_values()]
+        sizes = [int(env[next(dyn_s)]) if o == DYNAMIC else o for o in op.static_sizes.get_values()]
+        strides = [int(env[next(dyn_t)]) if o == DYNAMIC else o for o in op.static_strides.get_values()]
+        region = tuple(slice(o, o + n * st, st) for o, n, st in zip(offs, sizes, strides, strict=True))
+        if isinstance(op, tensor.ExtractSliceOp):
+            src = np.asarray(env[op.source])
+            sub = src[region]
+            if sub.shape != tuple(sizes):
+                raise InterpError("extract_slice out of bounds")
+            env[op.result] = sub.copy()
+        else:
+            dest = np.array(env[op.dest], copy=True)
+            dest[region] = np.asarray(env[op.source]).reshape(dest[region].shape)
+            env[op.result] = dest
+        return True
+    if isinstance(op, tensor.ExtractOp):
+        idx = tuple(int(env[v]) for v in op.indices)
+        env[op.result] = np.asarray(np.asarray(env[op.tensor])[idx])
+        return True
+    if op.name in _MATH and op.parent_op() is not None and isinstance(op.parent_op(), func.FuncOp):
+        x = np.asarray(env[op.operands[0]])
+        with np.errstate(all="ignore"):
+            env[op.results[0]] = _MATH[op.name](x).astype(x.dtype)
+        return True
+    if not isinstance(op, (tensor.ExpandShapeOp, tensor.CollapseShapeOp)):
+        return False
+    src = np.asarray(env[op.operands[0]])
+    res = op.results[0]
+    dims = list(res.type.get_shape())  # type: ignore[union-attr]
+    if sum(1 for d in dims if d < 0) <= 1:
+        env[res] = src.reshape([d if d >= 0 else -1 for d in dims])
+    else:
+        env[res] = src.reshape(_shape_of(res, env, list(op.operands[1:])))
+    return True

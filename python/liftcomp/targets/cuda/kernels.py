@@ -97,7 +97,7 @@ def gemm_plan(spec: KernelSpec) -> dict[str, Any]:
         smem = stages * stage_bytes + epi_bytes + 1024
         # accumulators: tm x tn f32 over the consumer threads, plus addressing
         acc_regs = tm * tn // (128 * consumers) if g.policy == "cooperative" else tm * tn // 128
-        regs = min(255, acc_regs + 40)
+        regs = acc_regs + 40  # the verifier refuses more than 255 (the accumulators would spill)
         return {"threads": threads, "smem": smem, "stages": stages, "regs": regs,
                 "cluster": (g.cluster[0], g.cluster[1], 1), "consumers": consumers}
     if spec.a_type == "f32":
@@ -120,42 +120,42 @@ def _gemm_body(spec: KernelSpec, plan: dict[str, Any]) -> list[Operation]:
             props: dict[str, Attribute] = {"op": _s(step)}
             if step in ("bias", "residual"):
                 props["operand"] = _i(idx[step])
-            epi.append(cu.EpilogueOp.create(properties=props))
-    epi.append(cu.EpilogueOp.create(properties={"op": _s("convert")}))
+            epi.append(cu.EpilogueOp.create(attributes=props))
+    epi.append(cu.EpilogueOp.create(attributes={"op": _s("convert")}))
     if spec.arch == "sm_90a" and spec.a_type != "f32":
         k_major_b = spec.b_layout == "col"
         loads = [
-            cu.TmaLoadOp.create(properties={"operand": _i(0), "box": cu.ints_attr([tm, tk]), "elem_bytes": _i(eb),
+            cu.TmaLoadOp.create(attributes={"operand": _i(0), "box": cu.ints_attr([tm, tk]), "elem_bytes": _i(eb),
                                             "multicast": _i(g.cluster[1])}),
-            cu.TmaLoadOp.create(properties={"operand": _i(1), "box": cu.ints_attr([tn, tk] if k_major_b else [tk, tn]),
+            cu.TmaLoadOp.create(attributes={"operand": _i(1), "box": cu.ints_attr([tn, tk] if k_major_b else [tk, tn]),
                                             "elem_bytes": _i(eb), "multicast": _i(g.cluster[0])}),
         ]
         mma_n = tn if tn <= 256 else 256
-        mma = cu.WgmmaOp.create(properties={
+        mma = cu.WgmmaOp.create(attributes={
             "shape": cu.ints_attr([64, mma_n, 32 if eb == 1 else 16]), "a_type": _s(spec.a_type),
             "acc_type": _s(spec.acc_type), "a_major": _s("k"), "b_major": _s("k" if k_major_b else "mn")})
         kl = {"stages": _i(plan["stages"]), "k_tile": _i(tk)}
         producer = cu.WarpRoleOp.create(
-            properties={"role": _s("producer"), "warpgroups": _i(1), "max_regs": _i(40)},
-            regions=[cu.region([cu.KLoopOp.create(properties=kl, regions=[cu.region(loads)])])])
+            attributes={"role": _s("producer"), "warpgroups": _i(1), "max_regs": _i(40)},
+            regions=[cu.region([cu.KLoopOp.create(attributes=kl, regions=[cu.region(loads)])])])
         consumer = cu.WarpRoleOp.create(
-            properties={"role": _s("consumer"), "warpgroups": _i(plan["consumers"]),
+            attributes={"role": _s("consumer"), "warpgroups": _i(plan["consumers"]),
                         "max_regs": _i(232 if plan["consumers"] == 2 else 240)},
-            regions=[cu.region([cu.KLoopOp.create(properties=kl, regions=[cu.region([mma])]), *epi,
-                                cu.StoreTileOp.create(properties={"operand": _i(idx["D"]), "via": _s("tma"),
+            regions=[cu.region([cu.KLoopOp.create(attributes=kl, regions=[cu.region([mma])]), *epi,
+                                cu.StoreTileOp.create(attributes={"operand": _i(idx["D"]), "via": _s("tma"),
                                                                   "out_type": _s(spec.out_type)})])])
         return [producer, consumer]
     if spec.a_type == "f32":
         inner: list[Operation] = [cu.FmaLoopOp.create()]
         kl = {"stages": _i(1), "k_tile": _i(16)}
     else:
-        inner = [cu.CpAsyncOp.create(properties={"operand": _i(0), "box": cu.ints_attr([128, 32]), "bytes": _i(16)}),
-                 cu.CpAsyncOp.create(properties={"operand": _i(1), "box": cu.ints_attr([32, 128]), "bytes": _i(16)}),
-                 cu.MmaSyncOp.create(properties={"shape": cu.ints_attr([16, 16, 16]), "a_type": _s(spec.a_type),
+        inner = [cu.CpAsyncOp.create(attributes={"operand": _i(0), "box": cu.ints_attr([128, 32]), "bytes": _i(16)}),
+                 cu.CpAsyncOp.create(attributes={"operand": _i(1), "box": cu.ints_attr([32, 128]), "bytes": _i(16)}),
+                 cu.MmaSyncOp.create(attributes={"shape": cu.ints_attr([16, 16, 16]), "a_type": _s(spec.a_type),
                                                  "acc_type": _s(spec.acc_type)})]
         kl = {"stages": _i(2), "k_tile": _i(32)}
-    return [cu.KLoopOp.create(properties=kl, regions=[cu.region(inner)]), *epi,
-            cu.StoreTileOp.create(properties={"operand": _i(idx["D"]), "via": _s("st.global"),
+    return [cu.KLoopOp.create(attributes=kl, regions=[cu.region(inner)]), *epi,
+            cu.StoreTileOp.create(attributes={"operand": _i(idx["D"]), "via": _s("st.global"),
                                               "out_type": _s(spec.out_type)})]
 
 
@@ -163,12 +163,12 @@ def _row_body(spec: KernelSpec) -> list[Operation]:
     vec = spec.row.vec
     cols = spec.static_dims[1] if len(spec.static_dims) > 1 and spec.static_dims[1] else 16384
     items = max(1, -(-cols // (spec.row.threads * vec)))
-    ops: list[Operation] = [cu.RowLoadOp.create(properties={"operand": _i(0), "vec": _i(vec), "items": _i(items)})]
+    ops: list[Operation] = [cu.RowLoadOp.create(attributes={"operand": _i(0), "vec": _i(vec), "items": _i(items)})]
     reductions = {"softmax": ["max", "sum"], "rmsnorm": ["sum"], "layernorm": ["sum", "sum"]}[spec.row_op]
     for r in reductions:
-        ops.append(cu.BlockReduceOp.create(properties={"combine": _s(r), "scope": _s("block")}))
-    ops.append(cu.RowMathOp.create(properties={"op": _s(spec.row_op), "eps": FloatAttr(spec.eps, Float64Type())}))
-    ops.append(cu.StoreTileOp.create(properties={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
+        ops.append(cu.BlockReduceOp.create(attributes={"combine": _s(r), "scope": _s("block")}))
+    ops.append(cu.RowMathOp.create(attributes={"op": _s(spec.row_op), "eps": FloatAttr(spec.eps, Float64Type())}))
+    ops.append(cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
                                                  "out_type": _s(spec.out_type)}))
     return ops
 
@@ -187,17 +187,17 @@ def build_kernel(spec: KernelSpec, map_body: cu.MapOp | None = None) -> cu.Kerne
             raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its cuda.map body")
         body = [map_body]
         if spec.kind == "reduce":
-            body.append(cu.BlockReduceOp.create(properties={"combine": _s(spec.combine), "scope": _s("block")}))
-        body.append(cu.StoreTileOp.create(properties={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
+            body.append(cu.BlockReduceOp.create(attributes={"combine": _s(spec.combine), "scope": _s("block")}))
+        body.append(cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
                                                       "out_type": _s(spec.out_type)}))
         block, smem, regs, cluster = (spec.row.threads, 1, 1), 8192 if spec.kind == "reduce" else 0, 32, (1, 1, 1)
     elif spec.kind == "transpose":
-        body = [cu.TransposeTileOp.create(properties={"tile": _i(32)})]
+        body = [cu.TransposeTileOp.create(attributes={"tile": _i(32)})]
         block, smem, regs, cluster = (32, 8, 1), 33 * 32 * DTYPES[spec.a_type][1], 32, (1, 1, 1)
     else:
         raise LiftcompError(f"unknown cuda kernel kind '{spec.kind}'")
     return cu.KernelOp.create(
-        properties={"sym_name": _s(spec.name), "kind": _s(spec.kind), "arch": _s(spec.arch),
+        attributes={"sym_name": _s(spec.name), "kind": _s(spec.kind), "arch": _s(spec.arch),
                     "grid": cu.ints_attr([0, 0, 0]), "block": cu.ints_attr(block), "cluster": cu.ints_attr(cluster),
                     "smem_bytes": _i(smem), "regs": _i(regs), "spec": spec_attr(spec)},
         regions=[cu.region(body)])
@@ -208,3 +208,20 @@ def map_of(op: cu.KernelOp) -> cu.MapOp | None:
         if isinstance(o, cu.MapOp):
             return o
     return None
+
+
+def spec_to_json(spec: KernelSpec) -> dict[str, Any]:
+    return asdict(spec)
+
+
+def spec_from_json(d: dict[str, Any]) -> KernelSpec:
+    """The inverse of `spec_to_json` (lists back to tuples)."""
+    d = dict(d)
+    g = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(d.pop("gemm", {})).items()}
+    r = dict(d.pop("row", {}))
+    names = {f.name for f in fields(KernelSpec)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise LiftcompError(f"a CUDA kernel spec with unknown fields {unknown}")
+    d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    return KernelSpec(**d, gemm=GemmSchedule(**g), row=RowSchedule(**r))

@@ -52,8 +52,10 @@ class LowerOptions:
     arch: str = "sm_90a"
     allow_tf32: bool = False  # f32 GEMMs on tensor cores (changes results): off unless asked
     fuse_epilogue: bool = True
-    # kernel name -> schedule fields (from the search or tuning records)
+    # kernel name -> schedule fields (from the search)
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # tuning records (search.py): a kernel with a recorded schedule for its sizes gets it
+    records: list[dict[str, Any]] = field(default_factory=list)
 
 
 def type_name(t: Attribute) -> str | None:
@@ -250,6 +252,7 @@ class _Lowering:
         self.kernels: list[dict[str, Any]] = []
         self.count = 0
         self.gone: set[Operation] = set()
+        self.fn_name = ""
 
     def name(self, fn: func.FuncOp, kind: str) -> str:
         self.count += 1
@@ -258,11 +261,22 @@ class _Lowering:
     def finish(self, spec: KernelSpec, mp: cu.MapOp | None) -> KernelSpec:
         spec = default_spec(replace(spec, arch=self.opts.arch))
         over = self.opts.schedules.get(spec.name)
+        source = "default"
         if over:
+            over = {k: tuple(v) if isinstance(v, list) else v for k, v in over.items()}
             spec = spec.with_gemm(**over) if spec.kind == "gemm" else spec.with_row(**over)
+            source = "search"
+        elif self.opts.records and all(spec.static_dims):
+            from liftcomp.targets.cuda.search import replay
+            from liftcomp.targets.cuda.space import problem_dims
+
+            hit = replay(spec, problem_dims(spec, 0), self.opts.records)
+            if hit is not None:
+                spec, source = hit, "records"
         k = build_kernel(spec, mp)
         self.module.body.block.add_op(k)
-        self.kernels.append({"name": spec.name, "kind": spec.kind, "arch": spec.arch, "schedule": spec.schedule_json(),
+        self.kernels.append({"func": self.fn_name, "name": spec.name, "kind": spec.kind, "arch": spec.arch,
+                             "schedule": spec.schedule_json(), "schedule_source": source,
                              "epilogue": list(spec.epilogue)})
         return spec
 
@@ -276,6 +290,7 @@ class _Lowering:
 
     def run(self) -> None:
         for fn in [o for o in self.module.body.block.ops if isinstance(o, func.FuncOp)]:
+            self.fn_name = fn.sym_name.data
             for op in list(fn.body.block.ops):
                 if op in self.gone or op.parent is None:
                     continue
@@ -318,7 +333,7 @@ class _Lowering:
                 [0, 2, 1] if batch else [1, 0]) and _nuses(t.res[0]) == 1:
             b, b_col = t.inputs[0], True
             self.gone.add(t)
-        if ta == "i8" and not b_col and self.opts.arch == "sm_90a":
+        if ta == "i8" and not b_col:
             raise _Unsupported("8-bit wgmma needs a K-major B (store B transposed)")
         acc = "i32" if ta == "i8" else "f32"
         residual = not _is_zero_fill(init)
@@ -543,7 +558,8 @@ class _Lowering:
         acc = "i64" if to.startswith("i") else ("f64" if to == "f64" else "f32")
         spec = KernelSpec(self.name(fn, "reduce"), "reduce", a_type=types[0] or "f32", out_type=to, acc_type=acc,
                           n_inputs=len(bufs), n_scalars=len(scalars), input_kinds=tuple(kinds),
-                          in_types=tuple(t or "f32" for t in types), body=c_expr(mp), combine=combine)
+                          in_types=tuple(t or "f32" for t in types), body=c_expr(mp), combine=combine,
+                          static_dims=_row_dims(bufs[kinds.index("row")]) if "row" in kinds else ())
         self.launch(op, spec, mp, bufs + scalars, len(scalars), op.res[0])
 
     def transpose(self, fn: func.FuncOp, op: linalg.TransposeOp) -> None:
@@ -553,7 +569,9 @@ class _Lowering:
         t = type_name(_elem(op.inputs[0]))
         if t is None:
             raise _Unsupported("element type")
-        spec = KernelSpec(self.name(fn, "transpose"), "transpose", a_type=t, out_type=t)
+        shape = [max(0, d) for d in op.inputs[0].type.get_shape()]  # type: ignore[union-attr]
+        spec = KernelSpec(self.name(fn, "transpose"), "transpose", a_type=t, out_type=t,
+                          static_dims=(shape[-2], shape[-1], shape[0] if len(shape) == 3 else 1))
         self.launch(op, spec, None, [op.inputs[0]], 0, op.res[0])
 
 
@@ -575,6 +593,11 @@ def _gemm_static(a: SSAValue, b: SSAValue, b_col: bool, batch: bool) -> tuple[in
     n = sb[-2] if b_col else sb[-1]
     batch_n = sa[0] if batch else 1
     return tuple(max(0, x) for x in (m, n, k, batch_n))
+
+
+def _row_dims(v: SSAValue) -> tuple[int, ...]:
+    shape = [max(0, d) for d in v.type.get_shape()]  # type: ignore[union-attr]
+    return (1, shape[0]) if len(shape) == 1 else (shape[0], shape[1])
 
 
 def _before(op: Operation) -> Any:
