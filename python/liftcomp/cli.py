@@ -32,7 +32,7 @@ def _cmd_corpus(ns: argparse.Namespace) -> int:
     from liftcomp.corpus.report import run_corpus_table
 
     return run_corpus_table(
-        root=Path(ns.root) if ns.root else None, only=ns.kernel, seeds=ns.seeds, as_json=ns.json
+        root=Path(ns.root) if ns.root else None, only=ns.kernel, seeds=ns.seeds, as_json=ns.json, lift=ns.lift
     )
 
 
@@ -47,6 +47,8 @@ def _add_corpus(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--kernel", action="append", help="only this kernel (repeatable)")
     p.add_argument("--seeds", type=int, default=3, help="random input sets per kernel (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--lift", action="store_true",
+                   help="also lift each kernel (as `liftcomp lift` does) and show its status and proof level")
     p.set_defaults(func=_cmd_corpus)
 
 

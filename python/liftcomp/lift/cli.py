@@ -22,7 +22,7 @@ def add_subcommands(sub: Any) -> None:
         "nest by nest (each maximal loop nest on its own): status 'partial' when some nests stay. What "
         "cannot be lifted is left unchanged, with the reason in the report.",
     )
-    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin)")
+    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels (docs/FRONTENDS.md)")
     p.add_argument("-o", "--output", help="write the raised module here (default: stdout)")
     p.add_argument("--report", help="write a JSON report (one entry per function, with its loop nests when lifted nest by nest) here")
     p.add_argument("--require", choices=["bounded", "proved"], default="bounded", help="minimum verification level to accept a program (default: bounded)")
@@ -51,12 +51,12 @@ def add_subcommands(sub: Any) -> None:
 
 
 def run_lift(ns: argparse.Namespace) -> int:
-    from liftcomp.frontends import read_mlir
+    from liftcomp.frontends import read_source
     from liftcomp.interop.mlir_tool import print_generic, to_upstream_text
     from liftcomp.lift.liftcomp_raise import raise_module
     from liftcomp.lift.raising import RaiseOptions
 
-    src = read_mlir(ns.input)
+    src = read_source(ns.input)
     module, name = src.module, src.name
     original = print_generic(module) if ns.jit_check else ""
     llm = None

@@ -14,9 +14,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.lift.nests import inline, top_level_nests
+from liftcomp.lift.nests import inline, inline_body, top_level_nests
 from liftcomp.lift.raising import (
     FunctionReport,
+    KeptLoop,
     Lifted,
     NestLift,
     RaiseOptions,
@@ -38,7 +39,7 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
 
     opts = options or RaiseOptions()
     reports: list[FunctionReport] = []
-    accepted: list[tuple[FunctionReport, func.FuncOp, Lifted | list[NestLift]]] = []
+    accepted: list[tuple[FunctionReport, func.FuncOp, Lifted | list[NestLift | KeptLoop]]] = []
     for op in list(module.ops):
         if not isinstance(op, func.FuncOp):
             continue
@@ -67,31 +68,12 @@ def _message(e: Exception) -> str:
     return e.message if isinstance(e, LiftcompError) else f"{type(e).__name__}: {e}"
 
 
-def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift]) -> None:
+def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> None:
     """Replace each accepted nest of `fn` by its raised form, in place; everything else stays.
 
     Each nest is emitted as its outlined function (checked by mlir-opt-22 alone), then inlined
     into a copy of `fn`, which replaces `fn` once mlir-opt-22 accepts it in the module."""
-    from liftcomp.lift.to_linalg import emit_program
-
-    mapper: dict[SSAValue, SSAValue] = {}
-    copy = fn.clone(value_mapper=mapper)
-    nests = top_level_nests(copy)
-    by_nest = {n.nest: n for n in report.nests}
-    # Last nest first: a later nest may use an earlier one's results, which are rewired when the
-    # earlier nest is replaced (its uses then include the inlined code of the later one).
-    for nl in sorted(lifts, key=lambda x: -x.outlined.index):
-        emitted = nl.lifted.fn.clone()
-        try:
-            emit_program(emitted, nl.lifted.program, nl.lifted.decls)
-            _check_upstream(emitted)
-        except Exception as e:  # a lowering gap leaves that nest as it was
-            entry = by_nest[nl.outlined.index]
-            entry.status, entry.proof, entry.program = "unchanged", None, None
-            entry.reason = f"lowering to linalg failed: {_message(e)}"
-            continue
-        inline(nests[nl.outlined.index - 1], emitted, [mapper.get(v, v) for v in nl.outlined.actuals], nl.outlined.results)
-    summarise_nests(report)
+    copy = _raised_copy(report, fn, lifts)
     if report.status == "unchanged":
         return
     try:
@@ -105,6 +87,59 @@ def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, li
         return
     module.body.block.insert_op_before(copy, fn)
     module.body.block.detach_op(fn)
+
+
+def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> func.FuncOp:
+    """A copy of `fn` with each accepted nest replaced (a kept loop gets its raised body); a nest
+    whose lowering fails stays as it was, and its report entry says why."""
+    from liftcomp.lift.to_linalg import emit_program
+
+    mapper: dict[SSAValue, SSAValue] = {}
+    copy = fn.clone(value_mapper=mapper)
+    nests = top_level_nests(copy)
+    by_nest = {n.nest: n for n in report.nests}
+    # Last nest first: a later nest may use an earlier one's results, which are rewired when the
+    # earlier nest is replaced (its uses then include the inlined code of the later one).
+    for nl in sorted(lifts, key=lambda x: -x.outlined.index):
+        entry = by_nest[nl.outlined.index]
+        actuals = [mapper.get(v, v) for v in nl.outlined.actuals]
+        if isinstance(nl, KeptLoop):
+            body = _raised_body(nl)
+            if isinstance(body, str):
+                entry.status, entry.proof, entry.program, entry.reason = "unchanged", None, None, body
+                continue
+            inline_body(nests[nl.outlined.index - 1], body, actuals)
+            continue
+        emitted = nl.lifted.fn.clone()
+        try:
+            emit_program(emitted, nl.lifted.program, nl.lifted.decls)
+            _check_upstream(emitted)
+        except Exception as e:  # a lowering gap leaves that nest as it was
+            entry.status, entry.proof, entry.program = "unchanged", None, None
+            entry.reason = f"lowering to linalg failed: {_message(e)}"
+            continue
+        inline(nests[nl.outlined.index - 1], emitted, actuals, nl.outlined.results)
+    summarise_nests(report)
+    return copy
+
+
+def _raised_body(kept: KeptLoop) -> func.FuncOp | str:
+    """The outlined body of a kept loop with its nests raised, or why it could not be emitted."""
+    from liftcomp.lift.to_linalg import emit_program
+
+    lifted = kept.lifted
+    if isinstance(lifted, list):
+        body = _raised_copy(kept.report, kept.outlined.fn, lifted)
+        if kept.report.status != "lifted":
+            return f"its body could not be emitted: {kept.report.reason}"
+        return body
+    emitted = lifted.fn.clone()
+    try:
+        emit_program(emitted, lifted.program, lifted.decls)
+        _check_upstream(emitted)
+    except Exception as e:
+        return f"lowering to linalg failed: {_message(e)}"
+    return emitted
 
 
 def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> None:

@@ -150,7 +150,7 @@ def _outline(fn: func.FuncOp, ops: list[Operation], anchor: Operation, index: in
     actuals: list[SSAValue] = [*leaves, *ivs, *derived]
     arg_list = [names[a.index] for a in leaves]
     if iv is not None:
-        arg_list.append(_fresh_name(iv.name_hint or "t", arg_list))
+        arg_list.append(_fresh_name("t", arg_list))
     nests = top_level_nests(fn)
     for k, v in enumerate(derived):
         arg_list.append(_derived_name(v, k, nests))

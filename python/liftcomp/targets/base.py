@@ -33,7 +33,7 @@ from xdsl.utils.target import Target as XdslTarget
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.cost_model import Bound, CostModel
-from liftcomp.search.measure import Evaluator
+from liftcomp.search.measure import Evaluator, Measurement
 from liftcomp.search.space import Menu
 
 S = TypeVar("S")
@@ -125,6 +125,12 @@ class KernelSpace(ABC, Generic[S]):
         """One line on the kernel (shape, element types), for prompts and reports."""
         return f"@{self.func_name}"
 
+    def describe_measurement(self, m: Measurement) -> list[str]:
+        """A measurement as prompt lines: the cost, then the counters the target reports."""
+        lines = [f"{m.unit}: {m.cost}"]
+        lines += [f"{k}: {v}" for k, v in sorted(m.counters.items())]
+        return lines
+
     def cost_model(self) -> CostModel[S] | None:
         """The analytic model the built-in planner ranks with; None: none."""
         return None
@@ -137,6 +143,11 @@ class KernelSpace(ABC, Generic[S]):
     def freeform(self) -> FreeformRules | None:
         """Rules for free-form IR edits; None (the default): free-form edits are off."""
         return None
+
+    def baselines(self) -> dict[str, S]:
+        """Other reference schedules worth measuring beside `initial()` (e.g. what the vendor
+        library runs), by name: reports add "speedup vs NAME" columns."""
+        return {}
 
     def planner(self) -> Any:
         """The target's own built-in planner (a `search.beam.Planner`), or None for the generic

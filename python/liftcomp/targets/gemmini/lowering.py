@@ -29,11 +29,12 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.ir.builder import IRBuilder
+from liftcomp.lowering import views
+from liftcomp.lowering.match import is_mac_body
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini import epilogue as epi
-from liftcomp.targets.gemmini import views
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
-from liftcomp.targets.gemmini.irbuild import IRBuilder
 from liftcomp.targets.gemmini.schedule import Form, MatmulSchedule, MatmulShape, library_schedule
 
 ScheduleChoice = MatmulSchedule | Callable[[MatmulShape], MatmulSchedule] | None
@@ -190,32 +191,6 @@ def _int_width(t: Any) -> int | None:
     return t.width.data if isinstance(t, IntegerType) else None
 
 
-def _is_mac_body(block: Block) -> bool:
-    """yield addi(acc, muli(extsi(a), extsi(b))) with a, b: i8 and acc: i32 (any operand order)."""
-    last = block.last_op
-    if not isinstance(last, linalg.YieldOp) or len(last.operands) != 1 or len(block.args) != 3:
-        return False
-    a, b, acc = block.args
-    if _int_width(a.type) != 8 or _int_width(b.type) != 8 or _int_width(acc.type) != 32:
-        return False
-    add = last.operands[0].owner
-    if not isinstance(add, arith.AddiOp):
-        return False
-    ops = list(add.operands)
-    if acc not in ops:
-        return False
-    mul = ops[1].owner if ops[0] is acc else ops[0].owner
-    if not isinstance(mul, arith.MuliOp):
-        return False
-    srcs = []
-    for v in mul.operands:
-        ext = v.owner
-        if not isinstance(ext, arith.ExtSIOp):
-            return False
-        srcs.append(ext.input)
-    return sorted(map(id, srcs)) == sorted(map(id, (a, b)))
-
-
 def _iterators(op: linalg.GenericOp | linalg.MatmulOp) -> list[str]:
     return [str(it.data) for it in op.get_iterator_types().data]
 
@@ -246,7 +221,7 @@ def _contraction_kind(op: Operation) -> Contraction | None:
     if len(op.inputs) != 2 or len(op.outputs) != 1:
         return None
     a_in, b_in = op.inputs
-    if not _is_mac_body(op.body.block):
+    if not is_mac_body(op.body.block):
         if not _is_wide_mac_body(op.body.block):
             return None
         a_src, b_src = views.widened_source(a_in), views.widened_source(b_in)
@@ -303,7 +278,7 @@ def _transposed_source(v: SSAValue) -> SSAValue | None:
 
 def _body_semantics(block: Block, inputs: list[Any]) -> Any:
     """The body evaluated on numpy arrays (None if it uses something besides its inputs)."""
-    from liftcomp.targets.reference import _eval_scalar_op
+    from liftcomp.reference import eval_scalar_op
 
     env: dict[SSAValue, Any] = dict(zip(block.args, inputs, strict=False))
     for op in block.ops:
@@ -313,11 +288,11 @@ def _body_semantics(block: Block, inputs: list[Any]) -> Any:
             if v not in env:
                 owner = v.owner
                 if isinstance(owner, arith.ConstantOp):
-                    _eval_scalar_op(owner, env)
+                    eval_scalar_op(owner, env)
                 else:
                     return None
         try:
-            _eval_scalar_op(op, env)
+            eval_scalar_op(op, env)
         except LiftcompError:
             return None
     return None
@@ -483,7 +458,7 @@ class _FuncLowering:
                 mat.detach()
                 mat.erase()
                 return
-        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+        from liftcomp.lowering.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, src, dest, views.memref_of)
         self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}",
@@ -521,7 +496,7 @@ class _FuncLowering:
             tmp = self._alloc_like(b, producer.results[0])
             if tmp is None or self._try_contraction(b, mm, kind, producer.results[0], tmp, init=bias):
                 return False
-            from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+            from liftcomp.lowering.host_fallback import lower_to_host_loops
 
             mm_result = producer.results[0]
             lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
@@ -632,7 +607,7 @@ class _FuncLowering:
         reason = self._try_contraction(b, op, kind, mm_result, tmp, init=init)
         if reason:
             return reason
-        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+        from liftcomp.lowering.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
         rec = self.report.kernels[-1]

@@ -17,8 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from liftcomp.search.space import Menu, Param, Refused, Step
+from liftcomp.search.space import Menu, Param
+from liftcomp.search.space import Refused as Refused
 from liftcomp.search.space import Rewrite as _Rewrite
+from liftcomp.search.space import Step as Step
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.schedule import (
     MAX_UNROLL,
