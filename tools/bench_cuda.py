@@ -22,6 +22,7 @@ second, fresh set of random inputs is checked before timing; a rate above the ca
 is flagged as a measurement error instead of reported.
 """
 
+# ruff: noqa: B023  (closures are called inside the iteration that defines them)
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -215,7 +215,6 @@ def run(libdir: Path, out: Path, reps: int) -> None:
     dst = torch.empty_like(src)
     t = timeit(lambda: dst.copy_(src), flush=True)
     copy_gbs = 2 * src.numel() * 2 / t / 1e9
-    del src, dst
     print(f"device-to-device copy: {copy_gbs:.0f} GB/s", flush=True)
     results.append({"bench": "copy", "GB/s": copy_gbs})
 
@@ -256,7 +255,6 @@ def run(libdir: Path, out: Path, reps: int) -> None:
             base_t = timeit(torch_fn(a, b, bias), flush=False)
             base_out = torch_fn(a, b, bias)()
             base_err = 0.0 if group == "i8" else relerr(base_out, ref)
-            del base_out
             base_rate = flops / base_t / 1e12
             print(f"{group} {m}x{n}x{k}: torch {base_rate:.0f} TFLOP/s (err {base_err:.1e})", flush=True)
             row = {"bench": f"gemm_{group}", "shape": [m, n, k], "torch_tflops": base_rate, "torch_err": base_err,
@@ -294,7 +292,6 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                     lib([a2, b2] + ([bias2] if bias2 is not None else []) + [d], [m, n, k, 1], [], stream)
                     torch.cuda.synchronize()
                     v["err_fresh"] = float((d != ref2).sum()) if group == "i8" else relerr(d, ref2)
-                    del a2, b2, bias2, ref2
                     t = timeit(call, flush=False, before=poison, after=check)
                 except RuntimeError as e:
                     v["error"] = str(e)
@@ -309,9 +306,7 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                       f"err {max(errs):.1e}{'  WRONG' if bad else ''}{'  ABOVE PEAK' if v['above_peak'] else ''}",
                       flush=True)
                 row["variants"].append(v)
-                del d, bufs
             results.append(row)
-            del a, b, bias, ref
             torch.cuda.empty_cache()
 
     # --- row kernels
@@ -350,7 +345,6 @@ def run(libdir: Path, out: Path, reps: int) -> None:
             lib([x2] + extra + [y], [rows, cols], [], stream)
             torch.cuda.synchronize()
             err_fresh = relerr(y, refs[op](x2))
-            del x2
             t = timeit(lambda: lib([x] + extra + [y], [rows, cols], [], stream), flush=True,
                        before=lambda: y.fill_(float("nan")), after=lambda: errs.append(relerr(y, ref)))
             gbs = nbytes / t / 1e9
@@ -364,7 +358,6 @@ def run(libdir: Path, out: Path, reps: int) -> None:
                   flush=True)
             row["variants"].append(v)
         results.append(row)
-        del x
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_cuda.json").write_text(json.dumps({"card": card, "torch": torch.__version__, "results": results},

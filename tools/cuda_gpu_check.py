@@ -26,16 +26,16 @@ def prepare(out: Path) -> None:
     sys.path.insert(0, str(REPO / "python"))
     sys.path.insert(0, str(REPO / "test" / "python"))
     import numpy as np
-    from xdsl.dialects import func
-
     from liftcomp.interop.mlir_tool import parse_mlir, run_pipeline
-    from liftcomp.targets.cli import _raise, random_inputs
+    from liftcomp.reference.inputs import random_inputs
+    from liftcomp.targets.cli import _raise
     from liftcomp.targets.cuda import gpu_runner
     from liftcomp.targets.cuda.config import CONFIGS
     from liftcomp.targets.cuda.emit_cuda import emit_kernel, nvcc_command
     from liftcomp.targets.cuda.evaluate import CudaGpuEvaluator
     from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
     from test_cuda_target import MATMUL_BIAS_RELU
+    from xdsl.dialects import func
 
     out.mkdir(parents=True, exist_ok=True)
     ev = CudaGpuEvaluator(CONFIGS["h100"])

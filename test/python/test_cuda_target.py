@@ -14,9 +14,6 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 import pytest
-from xdsl.dialects import func
-from xdsl.utils.exceptions import VerifyException
-
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import parse_mlir
 from liftcomp.targets.cuda import dialect as cu
@@ -29,6 +26,8 @@ from liftcomp.targets.cuda.policy import default_spec
 from liftcomp.targets.cuda.search import record_key, search
 from liftcomp.targets.cuda.space import CudaSpace, problem_dims
 from liftcomp.targets.cuda.spec import KernelSpec
+from xdsl.dialects import func
+from xdsl.utils.exceptions import VerifyException
 
 REPO = Path(__file__).resolve().parents[2]
 BF16 = np.dtype(ml_dtypes.bfloat16)

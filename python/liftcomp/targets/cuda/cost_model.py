@@ -31,11 +31,11 @@ def gemm_ns(spec: KernelSpec, m: int, n: int, k: int, batch: int, p: CostParams 
     g = spec.gemm
     flops = 2.0 * m * n * k * batch
     tensor_cores = spec.a_type != "f32" and spec.arch == "sm_90a"
+    tk = g.tile[2]
     if spec.a_type == "f32":
         peak, eff, (tm, tn) = p.peak_tflops["f32"], p.simt_efficiency * 0.5, (16, 16)
     elif tensor_cores:
         peak, eff, (tm, tn) = p.peak_tflops[spec.a_type], p.wgmma_efficiency, (g.tile[0], g.tile[1])
-        tk = g.tile[2]
     else:
         peak, eff, (tm, tn) = p.peak_tflops[spec.a_type], p.mma_sync_efficiency, (128, 128)
     tiles = math.ceil(m / tm) * math.ceil(n / tn) * batch

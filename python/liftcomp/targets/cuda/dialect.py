@@ -49,13 +49,13 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
+    attr_def,
     irdl_op_definition,
     opt_attr_def,
-    attr_def,
     region_def,
     result_def,
-    var_operand_def,
     traits_def,
+    var_operand_def,
 )
 from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException

@@ -254,13 +254,12 @@ def _emit_gemm_portable(spec: KernelSpec) -> str:
     store = "(int32_t)v" if spec.out_type == "i32" else f"lc_from_f<{to}>((float)v)"
     if col_b:
         b_load = "lc_load_chunked(Bs_(buf ^ 0), B, BN, ((size_t)l * N + gn0) * K + k0, K, N - gn0, K - k0);"
-        b_frag = ("wmma::load_matrix_sync(b[j], (const %s*)&Bs[(kk / 16) * BN * LDK + (wn * 32 + j * 16) * LDK], LDK);"
-                  % frag_t)
+        b_frag = (f"wmma::load_matrix_sync(b[j], (const {frag_t}*)&Bs[(kk / 16) * BN * LDK + (wn * 32 + j * 16) * LDK], "
+                  "LDK);")
         b_layout, b_bytes = "wmma::col_major", "(BK / 16) * BN * LDK * (int)sizeof(TB)"
     else:
         b_load = "lc_load_rows(Bs_(buf ^ 0), B, BK, BN, BN + PAD, ((size_t)l * K + k0) * N + gn0, N, K - k0, N - gn0);"
-        b_frag = ("wmma::load_matrix_sync(b[j], (const %s*)&Bs[kk * (BN + PAD) + wn * 32 + j * 16], BN + PAD);"
-                  % frag_t)
+        b_frag = f"wmma::load_matrix_sync(b[j], (const {frag_t}*)&Bs[kk * (BN + PAD) + wn * 32 + j * 16], BN + PAD);"
         b_layout, b_bytes = "wmma::row_major", "BK * (BN + PAD) * (int)sizeof(TB)"
     return _prelude(spec) + f"""\
 #include <mma.h>

@@ -26,7 +26,7 @@ import numpy as np
 
 
 def main(job_path: str) -> dict[str, Any]:
-    import torch
+    import torch  # pyright: ignore[reportMissingImports]
 
     job = json.loads(Path(job_path).read_text())
     if not torch.cuda.is_available():

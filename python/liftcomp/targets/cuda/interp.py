@@ -1,6 +1,6 @@
 """Tile-level interpreter of the cuda dialect on numpy: the functional check without a GPU.
 
-Host glue runs through the tensor-level reference (targets/reference.py); each `cuda.launch` runs
+Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `cuda.launch` runs
 its kernel's body at the granularity of tiles: a GEMM walks its output tiles and K steps with the
 schedule's tile sizes (split-K partial sums added at the end, as the GPU does), accumulates in f32
 (int64 for 8-bit inputs, wrapped to 32 bits on store) and applies the body's epilogue ops in their
@@ -22,7 +22,7 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda.kernels import map_of, spec_of
 from liftcomp.targets.cuda.spec import KernelSpec
-from liftcomp.targets.reference import _eval_scalar_op, run_reference
+from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 
 Array = np.ndarray[Any, Any]
 DYNAMIC = -(1 << 63)  # MLIR's marker of a dynamic offset / size / stride
@@ -155,7 +155,7 @@ def eval_map(mp: cu.MapOp, values: list[Any]) -> Any:
             with np.errstate(all="ignore"):
                 env[op.results[0]] = _MATH[op.name](x).astype(x.dtype)
             continue
-        _eval_scalar_op(op, env)
+        eval_scalar_op(op, env)
     raise InterpError("cuda.map without cuda.yield")
 
 

@@ -185,7 +185,7 @@ def build_kernel(spec: KernelSpec, map_body: cu.MapOp | None = None) -> cu.Kerne
     elif spec.kind in ("eltwise", "reduce"):
         if map_body is None:
             raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its cuda.map body")
-        body = [map_body]
+        body: list[Operation] = [map_body]
         if spec.kind == "reduce":
             body.append(cu.BlockReduceOp.create(attributes={"combine": _s(spec.combine), "scope": _s("block")}))
         body.append(cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
@@ -217,7 +217,7 @@ def spec_to_json(spec: KernelSpec) -> dict[str, Any]:
 def spec_from_json(d: dict[str, Any]) -> KernelSpec:
     """The inverse of `spec_to_json` (lists back to tuples)."""
     d = dict(d)
-    g = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(d.pop("gemm", {})).items()}
+    g: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(d.pop("gemm", {})).items()}
     r = dict(d.pop("row", {}))
     names = {f.name for f in fields(KernelSpec)}
     unknown = sorted(set(d) - names)

@@ -26,14 +26,14 @@ def _ptr(x: Any) -> int:
 
 def _stream(x: Any) -> int:
     try:
-        import torch
+        import torch  # pyright: ignore[reportMissingImports]
 
         if isinstance(x, torch.Tensor):
             return int(torch.cuda.current_stream().cuda_stream)
     except ImportError:
         pass
     try:
-        import cupy
+        import cupy  # pyright: ignore[reportMissingImports]
 
         return int(cupy.cuda.get_current_stream().ptr)
     except ImportError:

@@ -36,7 +36,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
+from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import Rewriter
 
 from liftcomp.diagnostics import op_location
@@ -373,7 +373,7 @@ class _Lowering:
                 return spec, args, 0, result
             other = opnds[1 - opnds.index(cur)]
             if bop.name in ("arith.addf", "arith.addi") and other in block.args:
-                j = list(block.args).index(other)
+                j = [a for a in block.args].index(other)  # type: ignore[arg-type]
                 d = _dims(maps[j])
                 if j >= len(ins) or d not in ([1], [None, 1]) or bias is not None:
                     return spec, args, 0, result

@@ -113,7 +113,7 @@ def replay(spec: KernelSpec, dims: tuple[int, ...], records: list[dict[str, Any]
     best = min(hits, key=lambda r: float(r["ns"]))
     sched = best["schedule"]
     if spec.kind == "gemm":
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in sched.items()}
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in sched.items()}
         return replace(spec, gemm=GemmSchedule(**fields))
     return replace(spec, row=RowSchedule(**sched))
 
