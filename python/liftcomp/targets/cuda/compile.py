@@ -44,6 +44,7 @@ def compile_cuda(in_path: Path, outdir: Path, arch: str = "sm_90a", dyn_size: in
                  evaluate: str = "model", search: str = "none", records: Path | None = None) -> dict[str, Any]:
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
     from liftcomp.reference.inputs import random_inputs
+    from liftcomp.reference.tensor_ir import run_reference
     from liftcomp.targets.cli import _copy_args, _raise, _reference_from_source
     from liftcomp.targets.cuda import dialect as cu
     from liftcomp.targets.cuda.emit_cuda import emit_files
@@ -54,7 +55,6 @@ def compile_cuda(in_path: Path, outdir: Path, arch: str = "sm_90a", dyn_size: in
     from liftcomp.targets.cuda.search import load_records
     from liftcomp.targets.cuda.search import search as run_search
     from liftcomp.targets.cuda.space import CudaSpace
-    from liftcomp.reference.tensor_ir import run_reference
 
     if not in_path.is_file():
         raise LiftcompError(f"no such file: {in_path}")

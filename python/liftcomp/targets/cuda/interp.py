@@ -19,10 +19,10 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda.kernels import map_of, spec_of
 from liftcomp.targets.cuda.spec import KernelSpec
-from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 
 Array = np.ndarray[Any, Any]
 DYNAMIC = -(1 << 63)  # MLIR's marker of a dynamic offset / size / stride
