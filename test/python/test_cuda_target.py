@@ -253,3 +253,20 @@ def test_gpu_evaluator_says_when_there_is_no_gpu() -> None:
     low = lower_module(_module(64, 64, 64))
     with pytest.raises(LiftcompError, match="no NVIDIA GPU"):
         CudaGpuEvaluator(CONFIGS["h100"]).run(low.module, "mm", [])
+
+
+def test_bf16_lifts_with_a_proof_and_compiles_for_cuda(tmp_path: Path) -> None:
+    """bf16 end to end: z3 semantics (FPSort(8, 8)), numpy evaluation through ml_dtypes, the
+    raised IR in bf16, the CUDA lowering and the interpreter against the reference."""
+    from liftcomp.lift.liftcomp_raise import raise_module
+    from liftcomp.targets.cuda.compile import compile_cuda
+
+    src = REPO / "test" / "python" / "Inputs" / "cuda_bf16_kernels.mlir"
+    module = parse_mlir(src.read_text(), str(src))
+    _, reports = raise_module(module, None, None)
+    assert {r.name: r.proof for r in reports} == {"mm_bf16": "proved", "scale_bf16": "proved"}
+    assert "tensor<8x4xbf16>" in str(module)
+    report = compile_cuda(src, tmp_path / "out")
+    assert [f["correct"] for f in report["functions"]] == [True, True]
+    kinds = {k["kind"] for f in report["functions"] for k in f["kernels"]}
+    assert "gemm" in kinds and "eltwise" in kinds

@@ -33,9 +33,18 @@ def outputs_match(got: list[Any], expected: list[Any]) -> bool:
             if not np.array_equal(g64, e64):
                 return False
             continue
-        tight = e.dtype.itemsize >= 4 and np.asarray(g).dtype.itemsize >= 4
-        rtol, atol = (1e-4, 1e-5) if tight else (2e-2, 1e-2)
-        if not np.allclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True):
+        if e.dtype.itemsize >= 4 and np.asarray(g).dtype.itemsize >= 4:
+            if not np.allclose(g64, e64, rtol=1e-4, atol=1e-5, equal_nan=True):
+                return False
+            continue
+        # 16-bit floats: the reference rounds every step of a reduction to 16 bits, the GPU
+        # accumulates in f32 and rounds once; compare as the GPU benchmarks do (relative
+        # Frobenius error), NaNs in the same places
+        if not np.array_equal(np.isnan(g64), np.isnan(e64)):
+            return False
+        fin = np.isfinite(e64)
+        den = float(np.linalg.norm(e64[fin])) or 1.0
+        if float(np.linalg.norm(g64[fin] - e64[fin])) / den > 2e-2:
             return False
     return True
 
