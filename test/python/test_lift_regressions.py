@@ -25,7 +25,7 @@ def lift(tmp_path: Path, name: str) -> tuple[dict[str, Any], str]:
     p = subprocess.run([sys.executable, "-m", "liftcomp.cli", "lift", str(src), "-q", "--generic", "-o", str(out), "--report", str(rep)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    return json.loads(rep.read_text())[0], out.read_text()
+    return json.loads(rep.read_text())["functions"][0], out.read_text()
 
 
 def same_behaviour(original: str, raised: str, fn: str, cases: list[list[Any]]) -> None:

@@ -31,6 +31,7 @@ BAD = [
     ("liftcomp-raise", "bound=many", "option 'bound' expects an integer, got 'many'"),
     ("liftcomp-raise", "query-timeout-ms=0", "option 'query-timeout-ms' must be >= 1, got 0"),
     ("liftcomp-raise", "kernel-timeout-s=0", "option 'kernel-timeout-s' must be > 0, got 0"),
+    ("liftcomp-raise", "kernel-timeout-s=nan", "option 'kernel-timeout-s' expects a number, got 'nan'"),
     ("liftcomp-raise", f'report="{NO_FILE}"', f"option 'report': no such directory for {NO_FILE}"),
     ("liftcomp-raise", "remarks=2", "option 'remarks' expects true or false, got 2"),
     ("liftcomp-raise", "strict=yes", "option 'strict' expects true or false, got 'yes'"),

@@ -63,6 +63,8 @@ def _loc(op: Operation) -> str:
 
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
+        if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
+            raise Refusal(f"unsupported element type {t} (integers of 1, 8, 16, 32 or 64 bits)")
         return EType("i", t.width.data)
     if isinstance(t, IndexType):
         return T.INDEX
@@ -160,6 +162,8 @@ class Analyzer:
         fn = self.fn
         if fn.is_declaration:
             raise Refusal("function has no body", fn)
+        if len(fn.body.blocks) != 1:
+            raise Refusal(f"function body of {len(fn.body.blocks)} blocks (branches between blocks)", fn)
         block = fn.body.block
         names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
         if len(names) != len(block.args):
@@ -569,6 +573,8 @@ def _h_dim(a: Analyzer, op: Operation) -> list[Any]:
     info = a.buffers.get(buf)
     if info is None or info.shape is None or not k.is_const:
         raise Refusal("memref.dim of an unknown buffer or dimension", op)
+    if not 0 <= k.const_value < len(info.shape):
+        raise Refusal(f"memref.dim index {k.const_value} out of range for a buffer of rank {len(info.shape)}", op)
     return [info.shape[k.const_value]]
 
 

@@ -187,6 +187,10 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     except SafetyTimeout as e:
         # Reported as what it is: the outcome was not decided by the counted budgets.
         return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, f"timeout: {e.message}"), None
+    except RecursionError:
+        # Terms are trees walked recursively: a chain of thousands of dependent ops is too deep.
+        reason = "expressions nested too deeply to analyse (a chain of about a thousand dependent ops or more)"
+        return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, reason, op_location(fn)), None
 
 
 def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float,

@@ -177,6 +177,15 @@ class Strided(Node):
 
 
 @dataclass
+class Diagonal(Node):
+    """diagonal(x): out[q] = x[q, q] of a square 2-D view (a slice `a[r:r+n, c:c+n]` gives the
+    diagonal that starts at (r, c)). Unlike np.diagonal it may be an assignment target:
+    `diagonal(corr[0:n, 0:n])[0:n] = 1.0` writes the diagonal and nothing else."""
+
+    src: Node = None  # type: ignore[assignment]
+
+
+@dataclass
 class Cast(Node):
     src: Node = None  # type: ignore[assignment]
 
@@ -271,8 +280,9 @@ _NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub
 # TensorSpec's own functions, called without `np.`:
 #   strided(x, offset, shape, strides): a strided view of a 1-D array (Strided), strides in elements;
 #   round_away(x): round floats to the nearest integer, halves away from zero (C's round,
-#     math.round); np.round and np.rint round halves to even.
-BUILTINS = ("strided", "round_away")
+#     math.round); np.round and np.rint round halves to even;
+#   diagonal(x): the diagonal of a square 2-D view (Diagonal), also as an assignment target.
+BUILTINS = ("strided", "round_away", "diagonal")
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -320,6 +330,9 @@ class _Parser:
     def assign(self, tgt: ast.expr, value: ast.expr) -> Assign:
         root = tgt
         while isinstance(root, ast.Subscript | ast.Call | ast.Attribute):
+            if isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id == "diagonal" and root.args:
+                root = root.args[0]  # diagonal(buf[...]): a view of buf
+                continue
             root = root.value if isinstance(root, ast.Subscript | ast.Attribute) else root.func  # type: ignore[assignment]
         if not isinstance(root, ast.Name) or root.id not in self.decls:
             raise self.fail(tgt, "assignment target must be a view of an argument buffer")
@@ -544,6 +557,11 @@ class _Parser:
             raise self.fail(e, f"{name}() takes positional arguments only")
         if name == "strided":
             return self.strided(e)
+        if name == "diagonal":
+            x = self.expr(e.args[0]) if len(e.args) == 1 else None
+            if x is None or len(x.shape) != 2 or x.shape[0] != x.shape[1]:
+                raise self.fail(e, "diagonal(x) takes one square 2-D view (equal extents, e.g. a[r:r+n, c:c+n])")
+            return Diagonal(x.dtype, (x.shape[0],), src=x)
         args = [self.expr(a) for a in e.args]
         self.arity(e, args, 1)
         if not args[0].dtype.is_float:
@@ -809,7 +827,7 @@ def ceil_values(sizes: dict[str, int]) -> dict[str, int]:
 
 
 def _is_view_chain(n: Node, root: str) -> bool:
-    while isinstance(n, View | Reshape):
+    while isinstance(n, View | Reshape | Diagonal):
         if isinstance(n, View) and n.newaxes:
             return False
         n = n.src
@@ -937,6 +955,8 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
     if isinstance(n, Window):
         r = len(n.window)
         return elem(n.src, tuple(idx[d] + idx[r + d] for d in range(r)))
+    if isinstance(n, Diagonal):
+        return elem(n.src, (idx[0], idx[0]))
     if isinstance(n, Strided):
         flat = n.offset
         for q, stride in zip(idx, n.strides, strict=True):
@@ -1191,6 +1211,10 @@ def _is_argument_view(n: Node) -> bool:
 def _eval_view(buf: np.ndarray[Any, Any], n: Node) -> np.ndarray[Any, Any]:
     if isinstance(n, Arg):
         return buf
+    if isinstance(n, Diagonal):
+        base = _eval_view(buf, n.src)
+        # A writable view of base[q, q] (np.diagonal's view is read-only).
+        return np.lib.stride_tricks.as_strided(base, shape=(base.shape[0],), strides=(base.strides[0] + base.strides[1],))
     if isinstance(n, View):
         base = _eval_view(buf, n.src)
         return base[_np_index(n, {})]
@@ -1257,6 +1281,8 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return np.asarray(_eval(n.src, env)).reshape(tuple(_size(p, {}) for p in n.shape))
     if isinstance(n, Transpose):
         return np.transpose(_eval(n.src, env), n.perm)
+    if isinstance(n, Diagonal):
+        return np.diagonal(np.asarray(_eval(n.src, env))).copy()
     if isinstance(n, Strided):
         src = np.asarray(_eval(n.src, env))
         idx = _strided_indices(n)

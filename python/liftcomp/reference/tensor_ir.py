@@ -138,6 +138,19 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
             pred -= 4
         env[op.result] = _CMP[pred](a, b).astype(np.int64)
         return
+    if name == "arith.cmpf":
+        # Ordered predicates are false on NaN, unordered ones true (MLIR's arith.cmpf).
+        a, b = np.asarray(args[0]), np.asarray(args[1])
+        pred = op.properties["predicate"].value.data  # type: ignore[union-attr]
+        unordered = np.isnan(a) | np.isnan(b)
+        rel = {1: a == b, 2: a > b, 3: a >= b, 4: a < b, 5: a <= b, 6: a != b, 7: ~unordered, 8: a == b,
+               9: a > b, 10: a >= b, 11: a < b, 12: a <= b, 13: a != b, 14: unordered}
+        if pred in (0, 15):
+            env[op.results[0]] = np.full(np.broadcast(a, b).shape, pred == 15, dtype=np.int64)
+            return
+        r = rel[pred] if pred == 7 or pred == 14 else (rel[pred] & ~unordered if pred <= 6 else rel[pred] | unordered)
+        env[op.results[0]] = np.asarray(r).astype(np.int64)
+        return
     if name == "arith.select":
         env[op.results[0]] = np.where(args[0] != 0, args[1], args[2])
         return

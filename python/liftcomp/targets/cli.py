@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    ModuleOp,
-)
+from xdsl.dialects.builtin import MemRefType, ModuleOp
+from xdsl.ir import Attribute
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.pass_support import int_at_least
 
 
 def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
@@ -57,6 +58,7 @@ def compile_file(
     """The whole `compile` command for any registered target; returns the report (also written
     to OUTDIR/report.json). `options` are the target's own (`Target.options_from_args`);
     `search` holds `search.driver.SearchSettings` fields."""
+    from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
     from liftcomp.reference import random_inputs, run_reference
     from liftcomp.search.driver import (
@@ -72,9 +74,14 @@ def compile_file(
     cfg = t.config_for(config, opts)
     if not in_path.is_file():
         raise LiftcompError(f"no such file: {in_path}")
-    module = parse_mlir(in_path.read_text(), str(in_path))
+    from liftcomp.output import check_output_dir
+
+    check_output_dir(outdir)  # before any work
+    text, _ = read_text(in_path)
+    module = parse_mlir(text, str(in_path))
+    _check_sizes(module, dyn_size)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
-    raised, raise_reports = _raise(module, in_path.read_text())
+    raised, raise_reports = _raise(module, text)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
@@ -143,17 +150,48 @@ def compile_file(
         kernels.append(entry)
     report = {"target": target, "config": config, "options": opts, "input": str(in_path), "files": sorted(files),
               "kernels": kernels}
-    # Everything succeeded: now write.
-    outdir.mkdir(parents=True, exist_ok=True)
-    for fname, text in files.items():
-        (outdir / fname).write_text(text)
-    (outdir / f"{in_path.stem}.{target}.mlir").write_text(print_custom(lowered))
-    (outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    # Everything succeeded: now write (all files or none).
+    from liftcomp.output import write_outputs
+
+    created = not outdir.exists()
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        write_outputs({**{outdir / fname: text for fname, text in files.items()},
+                       outdir / f"{in_path.stem}.{target}.mlir": print_custom(lowered),
+                       outdir / "report.json": json.dumps(report, indent=2) + "\n"})
+    except (OSError, LiftcompError) as e:
+        if created:
+            shutil.rmtree(outdir, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise e if isinstance(e, LiftcompError) else LiftcompError(f"cannot write into {outdir}: {e.strerror}") from None
     if staging is not None:
         for f in sorted(staging.iterdir()):
             shutil.move(str(f), outdir / f.name)
         shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+# compile simulates every kernel on random inputs: arguments past this are refused up front.
+MAX_ARGUMENT_BYTES = 1 << 30
+
+
+def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
+    """Refuse functions whose arguments (dynamic dims = dyn_size) the simulator cannot hold."""
+    from liftcomp.diagnostics import op_location
+
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        total = 0
+        for t in fn.function_type.inputs.data:
+            if isinstance(t, MemRefType):
+                t = cast(MemRefType[Attribute], t)
+                width = getattr(t.element_type, "bitwidth", 64)
+                total += math.prod(d.data if d.data >= 0 else dyn_size for d in t.shape.data) * max(width // 8, 1)
+        if total > MAX_ARGUMENT_BYTES:
+            raise LiftcompError(f"@{fn.sym_name.data}: arguments of {total / (1 << 30):.1f} GiB are too large to simulate "
+                                f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
 def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: str) -> tuple[list[Any], str | None]:
@@ -220,11 +258,11 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--config", default="default",
                    help="named configuration of the target (default: default)")
     p.add_argument("-o", "--output", required=True, help="output directory")
-    p.add_argument("--dyn-size", type=int, default=64, help="size used for dynamic dimensions (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--dyn-size", type=int_at_least(1), default=64, help="size used for dynamic dimensions (default 64)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
     p.add_argument("--check-c", action="store_true", help="also build the emitted code and run it (where the target can)")
     p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
-    p.add_argument("--budget", type=int, default=0, help="most schedules the search evaluates per kernel (0: no limit)")
+    p.add_argument("--budget", type=int_at_least(0), default=0, help="most schedules the search evaluates per kernel (0: no limit)")
     p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
     p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
     p.add_argument("--database", metavar="FILE",
@@ -238,7 +276,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "(pip install 'liftcomp[ray]'; for hardware-in-the-loop search over many boards or GPUs)")
     p.add_argument("--ray-address", default=None,
                    help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray instance)")
-    p.add_argument("--workers", type=int, default=0, help="evaluation workers (0: one per core)")
+    p.add_argument("--workers", type=int_at_least(0), default=0, help="evaluation workers (0: one per core)")
     p.add_argument("--llm-mode", choices=["menu", "freeform", "mixed"], default="menu",
                    help="with --planner llm: implement plans with menu parameters (default), by editing the target "
                    "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")

@@ -16,6 +16,7 @@ from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.utils.target import Target as XdslTarget
 
+from liftcomp.pass_support import int_at_least
 from liftcomp.search.measure import Evaluator
 from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.gemmini.config import CONFIGS, GemminiConfig
@@ -31,7 +32,7 @@ class GemminiTarget(Target):
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
         group.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
                            help="gemmini: library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
-        group.add_argument("--dram-latency", type=int, default=None,
+        group.add_argument("--dram-latency", type=int_at_least(0), default=None,
                            help="gemmini: DRAM latency of the timing model (cycles)")
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
