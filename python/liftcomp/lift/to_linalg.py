@@ -60,11 +60,11 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.lift import terms as T
 from liftcomp.lift.tensorspec import (
     Arg,
-    Diagonal,
     ArgDecl,
     ArgReduce,
     Assign,
     Cast,
+    Diagonal,
     DType,
     Elementwise,
     Full,
