@@ -1,6 +1,6 @@
 """Tile-level interpreter of the cuda dialect on numpy: the functional check without a GPU.
 
-Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `cuda.launch` runs
+Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `@<kernel>.launch` call runs
 its kernel's body at the granularity of tiles: a GEMM walks its output tiles and K steps with the
 schedule's tile sizes (split-K partial sums added at the end, as the GPU does), accumulates in f32
 (int64 for 8-bit inputs, wrapped to 32 bits on store) and applies the body's epilogue ops in their
@@ -171,7 +171,7 @@ def _lift(x: Array) -> Array:
 def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any], shape: tuple[int, ...]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds) or ["full"] * len(bufs)
     vals = []
     for b, kind in zip(bufs, kinds, strict=True):
@@ -189,7 +189,7 @@ def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: li
 def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds)
     init = bufs[-1] if kinds and kinds[-1] == "rowb" else None
     mapped = bufs[:-1] if init is not None else bufs

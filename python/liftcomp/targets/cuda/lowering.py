@@ -1,4 +1,4 @@
-"""Tensor ops (what liftcomp-raise produces) -> `cuda.launch` of `cuda.kernel`s.
+"""Tensor ops (what liftcomp-raise produces) -> calls of `@<kernel>.launch` for `cuda.kernel`s.
 
 Recognised, in one walk over each function:
 - contractions: linalg.matmul, and linalg.generic multiply-accumulate nests (plain, transposed B,
@@ -86,7 +86,7 @@ class _Unsupported(Exception):
     pass
 
 
-# ---------------------------------------------------------------- scalar bodies -> cuda.map + C
+# ---------------------------------------------------------------- scalar bodies -> map functions + C
 
 
 _C_BIN = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/", "arith.addi": "+",
