@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from lift_helpers import corpus, parsed
+from lift_helpers import corpus, lifted, parsed
 from liftcomp.corpus.check import check_kernel, compare_outputs, make_inputs
 from liftcomp.lift import tensorspec as TS
-from liftcomp.lift.raising import RaiseOptions, lift_function
 
 NAMES = sorted(corpus())
 
@@ -19,8 +18,7 @@ NAMES = sorted(corpus())
 def results() -> dict[str, object]:
     out = {}
     for name in NAMES:
-        m, fn, names = parsed(name)
-        out[name] = lift_function(m, fn, RaiseOptions(), names)
+        out[name] = lifted(name)
     return out
 
 

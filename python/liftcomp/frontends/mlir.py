@@ -35,6 +35,16 @@ def arg_names_from_source(text: str) -> dict[str, list[str]]:
     return out
 
 
+def arg_names_in_file(path: str, function: str) -> list[str] | None:
+    """The argument names of `@function` as written in the MLIR file `path` (for modules that
+    came through mlir-opt, which keeps locations but not names), or None if it cannot tell."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return None
+    return arg_names_from_source(text).get(function)
+
+
 def read_mlir(path: str | Path) -> SourceModule:
     """Read and parse an MLIR file ('-' for standard input); errors name the file and location."""
     if str(path) == "-":

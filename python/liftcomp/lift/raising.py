@@ -15,7 +15,7 @@ from xdsl.ir import Operation
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import tensorspec as TS
-from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.analysis import Refusal, Summary, analyse, shown_names
 from liftcomp.lift.confirm import confirm, from_model
 from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
@@ -167,6 +167,13 @@ def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str
 
 
 def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
+    report, lifted = _lift_function(module, fn, opts, arg_names)
+    if report.reason and not fn.is_declaration:
+        report.reason = shown_names(fn, arg_names, report.reason)  # 'in', not TensorSpec's 'in_'
+    return report, lifted
+
+
+def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
     start = time.monotonic()
     deadline = start + opts.kernel_timeout_s
     name = fn.sym_name.data

@@ -307,6 +307,11 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
 
 def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
     """Run a tensor-level function on numpy arrays (memref arguments updated in place)."""
+    from liftcomp.interop.linalg_ops import STRUCTURED, generalize
+
+    if any(isinstance(op, STRUCTURED) for op in fn.walk()):
+        fn = fn.clone()
+        generalize(fn)  # named ops as the linalg.generic they stand for
     env: dict[SSAValue, Any] = {}
     for a, v in zip(fn.body.block.args, args, strict=True):
         if isinstance(a.type, MemRefType):
