@@ -2,7 +2,6 @@
 # ruff: noqa: F821  (lit injects `config` and `lit_config`)
 import os
 import shutil
-import sys
 
 import lit.formats
 

@@ -15,6 +15,7 @@ from types import TracebackType
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
+from xdsl.utils.target import Target as XdslTarget
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop import xdsl_compat
@@ -48,41 +49,45 @@ _install_error_hook()
 
 
 def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:
-    def gemmini() -> Dialect:
-        from liftcomp.targets.gemmini.dialect import Gemmini
+    from liftcomp.targets import get_target, target_names
 
-        return Gemmini
-
-    return {"gemmini": gemmini}
+    out: dict[str, Callable[[], Dialect]] = {}
+    for name in target_names():
+        out.update(get_target(name).dialects())
+    return out
 
 
 def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    from liftcomp.targets import get_target, target_names
+
     def raise_pass() -> type[ModulePass]:
         from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
 
         return LiftcompRaisePass
-
-    def lower_gemmini() -> type[ModulePass]:
-        from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
-
-        return LiftcompLowerGemminiPass
-
-    def gemmini_cleanup() -> type[ModulePass]:
-        from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import LiftcompGemminiCleanupPass
-
-        return LiftcompGemminiCleanupPass
 
     def test_bridge() -> type[ModulePass]:
         from liftcomp.interop.liftcomp_test_bridge import LiftcompTestBridgePass
 
         return LiftcompTestBridgePass
 
-    return {
-        "liftcomp-raise": raise_pass,
-        "liftcomp-lower-gemmini": lower_gemmini,
-        "liftcomp-gemmini-cleanup": gemmini_cleanup,
-        "liftcomp-test-bridge": test_bridge,
-    }
+    out: dict[str, Callable[[], type[ModulePass]]] = {"liftcomp-raise": raise_pass}
+    for name in target_names():
+        out.update(get_target(name).passes())
+    out["liftcomp-test-bridge"] = test_bridge
+    return out
 
 
-LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes())
+def liftcomp_emitters() -> dict[str, Callable[[], type[XdslTarget]]]:
+    """Each target's emitters as xDSL emission targets (`xdsl-opt -t gemmini-c`)."""
+    from liftcomp.targets import get_target, target_names
+
+    out: dict[str, Callable[[], type[XdslTarget]]] = {}
+    for name in target_names():
+        out.update(get_target(name).emitters())
+    return out
+
+
+# Built from the target registry (liftcomp.targets): a new target adds its dialects, passes and
+# emitters here without an edit to this file.
+LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes(),
+                             all_targets=liftcomp_emitters())

@@ -10,6 +10,8 @@ with locations, the only form both sides read the same way.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib.util
 import json
 import os
 import sys
@@ -19,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from functools import cache
 from io import StringIO
+from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
@@ -31,6 +34,28 @@ from liftcomp.interop.mlir_tool import default_context, parse_xdsl
 from liftcomp.pass_support import PassOptionError, Remark, collect_remarks, parse_location
 
 BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
+
+
+def _load_own_z3() -> None:
+    """Bind the venv's libz3 to itself before the z3 package loads it.
+
+    mlir-opt's libLLVM already loaded the system libz3 (another z3 version, same C symbol
+    names) into the global scope; the venv's libz3, loaded by ctypes, would then resolve its own
+    internal calls (Z3_mk_bv2int -> Z3_mk_int_sort) to the system copy and crash. RTLD_DEEPBIND
+    makes it prefer its own symbols; the z3 package's later dlopen of the same file gets this
+    handle back."""
+    if "z3" in sys.modules or not hasattr(os, "RTLD_DEEPBIND"):
+        return
+    spec = importlib.util.find_spec("z3")
+    if spec is None or spec.origin is None:
+        return
+    lib_dir = Path(spec.origin).parent / "lib"
+    for lib in sorted(lib_dir.glob("libz3.so*"), reverse=True):  # libz3.so.5.4 first, as z3core
+        ctypes.CDLL(str(lib), mode=os.RTLD_NOW | os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+        return
+
+
+_load_own_z3()
 
 _REPORT_TIME = os.environ.get("LIFTCOMP_BRIDGE_TIMES") == "1"
 

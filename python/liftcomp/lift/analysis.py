@@ -40,6 +40,7 @@ from xdsl.ir.affine import (
 )
 
 from liftcomp.diagnostics import op_location
+from liftcomp.lift import budget
 from liftcomp.lift import terms as T
 from liftcomp.lift.terms import EType, Poly
 
@@ -100,6 +101,8 @@ def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
 
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
+        if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
+            raise Refusal(f"unsupported element type {t} (integers of 1, 8, 16, 32 or 64 bits)")
         return EType("i", t.width.data)
     if isinstance(t, IndexType):
         return T.INDEX
@@ -195,6 +198,8 @@ class Analyzer:
         fn = self.fn
         if fn.is_declaration:
             raise Refusal("function has no body", fn)
+        if len(fn.body.blocks) != 1:
+            raise Refusal(f"function body of {len(fn.body.blocks)} blocks (branches between blocks)", fn)
         block = fn.body.block
         for arg, name in zip(block.args, spec_names(fn, self.arg_names), strict=True):
             t = arg.type
@@ -361,11 +366,10 @@ class Analyzer:
         for p, extent in zip(idx, info.shape, strict=False):
             if not extent.is_const or not p.vars() <= self.const_loop_vars:
                 continue
-            s = z3.Solver()
-            s.set("timeout", 2000)
+            s = budget.solver(budget.RLIMIT_INDEX)
             s.add(*self.constraints)
             s.add(z3.Or(zpoly(p) < 0, zpoly(p) >= extent.const_value))
-            if s.check() == z3.sat:
+            if budget.check(s) == z3.sat:
                 raise Refusal(f"'{buf}' is accessed outside its extent {extent.const_value}: undefined behaviour", op)
 
     def load(self, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation) -> T.Term:
@@ -398,18 +402,35 @@ class Analyzer:
                 continue
             sol = solve_index(rec, idx)
             if sol is not None and self.provable(_in_domain(rec.domain, sol)):
-                return T.subst_index(rec.value, sol)
+                return self.subst_value(rec.value, sol)
             if self.provable(z3.Not(_may_hit(rec, idx))):
                 continue
             raise Refusal(f"cannot tell which earlier write of '{buf}' a read sees", op)
         return None
 
+    def subst_value(self, value: T.Term, sol: dict[str, Poly]) -> T.Term:
+        """A record's value at other domain values: placeholders of enclosing loops' reads name
+        their address in a side table, so each one is renamed to a copy at the substituted address."""
+        moved: dict[str, T.Term] = {}
+        for x in T.walk(value):
+            if isinstance(x, T.Scalar) and x.name in self.loop_reads and x.name not in moved:
+                lr = self.loop_reads[x.name]
+                idx = tuple(p.subst(sol) for p in lr.idx)
+                if idx == lr.idx:
+                    continue
+                name = T.fresh("__mem")
+                self.loop_reads[name] = _LoopRead(lr.buf, idx, name, lr.level)
+                moved[x.name] = T.Scalar(name, x.type)
+        out = T.subst_index(value, sol)
+        if not moved:
+            return out
+        return T.map_terms(out, lambda t: moved.get(t.name) if isinstance(t, T.Scalar) else None)
+
     def provable(self, claim: Z3Expr) -> bool:
-        s = z3.Solver()
-        s.set("timeout", 2000)
+        s = budget.solver(budget.RLIMIT_INDEX)
         s.add(*self.constraints)
         s.add(z3.Not(claim))
-        return s.check() == z3.unsat
+        return budget.check(s) == z3.unsat
 
     def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
         self.check_bounds(buf, idx, op)
@@ -574,6 +595,8 @@ def _h_dim(a: Analyzer, op: Operation) -> list[Any]:
     info = a.buffers.get(buf)
     if info is None or info.shape is None or not k.is_const:
         raise Refusal("memref.dim of an unknown buffer or dimension", op)
+    if not 0 <= k.const_value < len(info.shape):
+        raise Refusal(f"memref.dim index {k.const_value} out of range for a buffer of rank {len(info.shape)}", op)
     return [info.shape[k.const_value]]
 
 
@@ -1003,15 +1026,14 @@ def _resolve_rec(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operati
 def _earlier_iteration_may_write(a: Analyzer, w: Record, idx: tuple[Poly, ...], lv: LoopVar) -> bool:
     ren = {d.name: Poly.var(T.fresh(d.name + "_")) for d in w.domain}
     dom = [LoopVar(ren[d.name].terms[0][0][0], d.lb.subst(ren), d.ub.subst(ren), d.step) for d in w.domain]
-    s = z3.Solver()
-    s.set("timeout", 2000)
+    s = budget.solver(budget.RLIMIT_INDEX)
     s.add(*a.constraints)
     s.add(zpoly(lv.lb) <= z3.Int(lv.name), z3.Int(lv.name) < zpoly(lv.ub))
     s.add(_in_domain(dom, {d.name: Poly.var(d.name) for d in dom}))
     s.add(z3.Int(dom[0].name) < z3.Int(lv.name))
     for f, t in zip(w.idx, idx, strict=True):
         s.add(zpoly(f.subst(ren)) == zpoly(t))
-    return s.check() != z3.unsat
+    return budget.check(s) != z3.unsat
 
 
 def _injective(a: Analyzer, rec: Record) -> bool:
@@ -1019,15 +1041,14 @@ def _injective(a: Analyzer, rec: Record) -> bool:
     r2 = {d.name: Poly.var(T.fresh(d.name + "_")) for d in rec.domain}
     d1 = [LoopVar(r1[d.name].terms[0][0][0], d.lb.subst(r1), d.ub.subst(r1), d.step) for d in rec.domain]
     d2 = [LoopVar(r2[d.name].terms[0][0][0], d.lb.subst(r2), d.ub.subst(r2), d.step) for d in rec.domain]
-    s = z3.Solver()
-    s.set("timeout", 3000)
+    s = budget.solver(budget.RLIMIT_INDEX)
     s.add(*a.constraints)
     s.add(_in_domain(d1, {d.name: Poly.var(d.name) for d in d1}))
     s.add(_in_domain(d2, {d.name: Poly.var(d.name) for d in d2}))
     s.add(z3.Or(*[z3.Int(x.name) != z3.Int(y.name) for x, y in zip(d1, d2, strict=True)]))
     for f in rec.idx:
         s.add(zpoly(f.subst(r1)) == zpoly(f.subst(r2)))
-    return s.check() == z3.unsat
+    return budget.check(s) == z3.unsat
 
 
 def analyse(fn: func.FuncOp, arg_names: list[str] | None = None) -> Summary:

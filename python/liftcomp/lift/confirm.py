@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
 
 from liftcomp.executor import OutOfBounds
 from liftcomp.executor.interpreter import round_half_away
+from liftcomp.lift import budget
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Summary, zpoly
@@ -311,11 +312,10 @@ def _check_reads(summary: Summary, env: dict[str, int], free: set[str]) -> None:
         for k, (i, n) in enumerate(zip(idx, shape, strict=False)):
             if f"{buf}.shape[{k}]" in free:
                 continue
-            s = z3.Solver()
-            s.set("timeout", 2000)
+            s = budget.solver(budget.RLIMIT_INDEX)
             iz, nz = zpoly(i.subst(penv)), zpoly(n.subst(penv))
             s.add(*ctx, z3.Or(iz < 0, iz >= nz))
-            r = s.check()
+            r = budget.check(s)
             if r != z3.unsat:
                 raise _Undefined(f"the original may {what} '{buf}' outside its extent at these sizes")
 

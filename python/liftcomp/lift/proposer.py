@@ -471,6 +471,11 @@ class _Tx:
     # ------------------------------------------------------------ statements
     def record(self, r: Record) -> str:
         dims = [Dim(lv.name, lv.lb, lv.ub, lv.step) for lv in r.domain]
+        names = {d.var for d in dims}
+        if any((d.lb.vars() | d.ub.vars()) & names for d in dims):
+            # A slice cannot name another axis's position (the program would use an unbound
+            # loop variable): such nests are lifted row by row, their outer loop kept.
+            raise CannotTranslate(f"the write to '{r.buf}' has triangular bounds (a loop bound depends on an outer loop variable)")
         text, order = self.view(r.buf, r.idx, dims)
         if sorted(order) != sorted(d.var for d in dims):
             raise CannotTranslate(f"the write to '{r.buf}' does not use every loop variable")

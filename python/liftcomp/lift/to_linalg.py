@@ -92,6 +92,28 @@ class LoweringError(LiftcompError):
     """A TensorSpec program (or function) this lowering cannot express."""
 
 
+def _read_args(prog: Program) -> set[str]:
+    """The buffers the program's values read."""
+    out: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(n: object) -> None:
+        if not isinstance(n, Node) or id(n) in seen:
+            return
+        seen.add(id(n))
+        if isinstance(n, Arg) and not n.is_scalar:
+            out.add(n.name)
+        for v in vars(n).values():
+            for c in v if isinstance(v, list | tuple) else [v]:
+                walk(c)
+
+    for a in prog.assigns:
+        walk(a.value)
+    for r in prog.returns:
+        walk(r)
+    return out
+
+
 def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl], named: bool = True) -> None:
     """Replace the body of `fn` with tensor-level IR computing `prog` (see the module docstring).
     named=False emits linalg.generic where a named op would go (the same maps and bodies: what
@@ -294,6 +316,10 @@ class _Emitter:
             self.top.erase_op(op, safe_erase=False)
         for a in self.prog.assigns:
             self.prepare_target(a)
+        # Copies of buffers the program reads and writes come first: a later in-place write (an
+        # empty tensor eliminated into an output's slice) must not reach what they copy.
+        for name in sorted(_read_args(self.prog) & set(self.written)):
+            self.input_tensor(name)
         for a in self.prog.assigns:
             self.assign(a)
         for buf, t in self.outputs.items():

@@ -10,9 +10,12 @@ Integer arithmetic goes through unsigned types so wrap-around is defined, as in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
+from xdsl.context import Context
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
     Float32Type,
@@ -25,6 +28,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.utils.target import Target as XdslTarget
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.targets.gemmini import dialect as g
@@ -546,3 +550,13 @@ def emit_harness(fn: func.FuncOp, shapes: list[tuple[int, ...] | None], scalars:
     lines.append("  return 0;")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class GemminiCTarget(XdslTarget):
+    """`xdsl-opt -t gemmini-c`: the C (gemmini.h calls) of a module lowered to Gemmini."""
+
+    name = "gemmini-c"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        output.write(emit_c(module))

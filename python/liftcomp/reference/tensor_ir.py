@@ -29,6 +29,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.ir.types import numpy_dtype
+from liftcomp.lowering.match import is_mac_body
 
 Array = np.ndarray[Any, Any]
 
@@ -74,6 +76,8 @@ def _int_binop(name: str) -> Callable[[Array, Array, int], Array] | None:
         "arith.muli": lambda a, b, w: _wrap(a * b, w),
         "arith.divsi": lambda a, b, w: _wrap(_trunc_div(a, b), w),
         "arith.remsi": lambda a, b, w: _wrap(a - _trunc_div(a, b) * b, w),
+        # Python's // (the Python frontend): toward minus infinity.
+        "arith.floordivsi": lambda a, b, w: _wrap(np.floor_divide(a, b), w) if not np.any(b == 0) else _raise_div0(),
         "arith.divui": lambda a, b, w: _wrap(_unsigned(a, w) // np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
         if not np.any(_unsigned(b, w) == 0) else _raise_div0(),
         "arith.remui": lambda a, b, w: _wrap(_unsigned(a, w) % np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
@@ -105,7 +109,7 @@ _CMP: dict[int, Callable[[Array, Array], Array]] = {
 }
 
 
-def _eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C901
+def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C901
     name = op.name
     if isinstance(op, arith.ConstantOp):
         v = op.value
@@ -266,7 +270,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
                     env_b[body_op.result] = np.broadcast_to(np.arange(sizes_[d]).reshape(shape), par_sizes)  # type: ignore[arg-type]
                 continue
             local = {**env, **env_b}
-            _eval_scalar_op(body_op, local)
+            eval_scalar_op(body_op, local)
             for r in body_op.results:
                 env_b[r] = local[r]
     return out
@@ -275,9 +279,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
 def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int], n: int) -> Array | None:
     """sum over the reduction of sext(a) * sext(b) (i8 inputs), exactly, with BLAS: float64 holds
     every partial sum exactly while K * 2^14 < 2^53."""
-    from liftcomp.targets.gemmini.lowering import _is_mac_body
-
-    if len(operands) != 3 or not red or not _is_mac_body(block):
+    if len(operands) != 3 or not red or not is_mac_body(block):
         return None
     letters = "abcdefghijklmnopqrstuvwxyz"
     specs = ["".join(letters[e.position] for e in m.results) for m in maps]
@@ -352,16 +354,14 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
             env[op.res[0]] = _structured(op, env)
             continue
         if op.name.startswith("arith."):
-            _eval_scalar_op(op, env)
+            eval_scalar_op(op, env)
             continue
         if op.name == "memref.alloc":
-            from liftcomp.targets.gemmini.sim.simulate import dtype_of
-
             mt = op.results[0].type
             assert isinstance(mt, MemRefType)
             dyn = iter(op.operands)
             shape = [int(env[next(dyn)]) if d.data < 0 else d.data for d in mt.shape.data]
-            env[op.results[0]] = np.zeros(shape, dtype=dtype_of(mt.element_type))
+            env[op.results[0]] = np.zeros(shape, dtype=numpy_dtype(mt.element_type))
             continue
         if op.name == "memref.copy":
             np.copyto(env[op.operands[1]], env[op.operands[0]])
