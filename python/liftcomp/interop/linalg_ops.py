@@ -43,7 +43,7 @@ from xdsl.irdl import (
     var_operand_def,
     var_result_def,
 )
-from xdsl.parser import AttrParser
+from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.rewriter import Rewriter
 from xdsl.utils.str_enum import StrEnum
@@ -233,6 +233,14 @@ class MatmulOp(LinalgStructuredOperation):
 
     def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
         return ArrayAttr([_PARALLEL, _PARALLEL, _REDUCTION])
+
+    @classmethod
+    def parse(cls, parser: Parser) -> MatmulOp:
+        """xDSL's custom form (`linalg.matmul ins(..) outs(..)`, operands of one element type);
+        mixed precision, maps and `cast` are read in the generic form."""
+        op = xlinalg.MatmulOp.parse(parser)
+        body = op.body.clone()
+        return cls(list(op.inputs), list(op.outputs), body, [r.type for r in op.results], {"indexing_maps": op.indexing_maps})
 
 
 @irdl_op_definition
