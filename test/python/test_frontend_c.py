@@ -126,7 +126,7 @@ def test_lift_c_file_cli(tmp_path, capsys):
     assert "linalg." in text and "scf.for" not in text
     import json
 
-    rows = {r["name"]: r for r in json.loads(report.read_text())}
+    rows = {r["name"]: r for r in json.loads(report.read_text())["functions"]}
     assert rows["darken"]["status"] == "lifted" and rows["darken"]["proof"] == "proved"
     assert "np.where" in rows["darken"]["program"] and "base[0:n]" in rows["darken"]["program"]
     assert rows["sumsq"]["program"] == "return np.dot(x[0:n], x[0:n])"

@@ -30,7 +30,7 @@ def _import(path: Path, name: str):
 def test_lift_python_kernels_cli(tmp_path):
     out, report = tmp_path / "k.mlir", tmp_path / "r.json"
     assert main(["lift", str(KERNELS), "-o", str(out), "--report", str(report), "-q"]) == 0
-    rows = {r["name"]: r for r in json.loads(report.read_text())}
+    rows = {r["name"]: r for r in json.loads(report.read_text())["functions"]}
     assert set(rows) == {"saxpy", "row_max", "matmul", "blend"}
     assert all(r["status"] == "lifted" and r["proof"] == "proved" for r in rows.values()), rows
     assert rows["saxpy"]["program"] == "out[0:n] = ((a * x[0:n]) + y[0:n])"

@@ -19,9 +19,12 @@ from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
 from liftcomp.llm import LLMClient  # noqa: E402
 from liftcomp.llm.testing import LoopbackLLMServer, RecordedRequest, Reply  # noqa: E402
 from liftcomp.search.beam import SearchOptions, SearchResult, beam_search  # noqa: E402
-from liftcomp.search.freeform import parse_kernel_ir  # noqa: E402
+from liftcomp.search.freeform import (
+    IRSchedule,  # noqa: E402
+    parse_kernel_ir,  # noqa: E402
+)
 from liftcomp.search.llm_planner import SYSTEM_FREEFORM, SYSTEM_PARAMS, LLMPlanner  # noqa: E402
-from liftcomp.search.problem import IRSchedule, Problem  # noqa: E402
+from liftcomp.search.problem import Problem  # noqa: E402
 from liftcomp.targets.gemmini.menu import Step  # noqa: E402
 from liftcomp.targets.gemmini.sim import simulate  # noqa: E402
 from xdsl.dialects import func  # noqa: E402

@@ -107,6 +107,8 @@ def etype_of(t: Attribute) -> EType:
     if isinstance(t, IndexType):
         return T.INDEX
     name = getattr(t, "name", "")
+    if name == "bf16":
+        return T.BF16
     widths = {"f16": 16, "f32": 32, "f64": 64}
     if name in widths:
         return EType("f", widths[name])

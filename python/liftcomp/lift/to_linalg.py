@@ -37,6 +37,7 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
     Float16Type,
     Float32Type,
@@ -65,6 +66,7 @@ from liftcomp.lift.tensorspec import (
     ArgReduce,
     Assign,
     Cast,
+    Diagonal,
     DType,
     Elementwise,
     Full,
@@ -126,6 +128,8 @@ def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl], named: bo
 
 def elem_type(dt: DType) -> Attribute:
     et = dt.etype
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -134,6 +138,8 @@ def elem_type(dt: DType) -> Attribute:
 def _etype_attr(et: T.EType) -> Attribute:
     if et.kind == "index":
         return IndexType()
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -346,7 +352,7 @@ class _Emitter:
         if isinstance(t, IntegerType):
             dst = DType(f"{'u' if dt.is_unsigned else 'i'}{t.width.data}") if t.width.data > 1 else DType("bool")
         elif isinstance(t, AnyFloat):
-            dst = DType(f"f{t.bitwidth}")
+            dst = DType("bf16" if isinstance(t, BFloat16Type) else f"f{t.bitwidth}")
         else:
             raise LoweringError(f"cannot return a value as {t}")
         return self.term(_convert(T.Scalar("$0", dt.etype), dt, dst), {"$0": v})
@@ -399,6 +405,8 @@ class _Emitter:
             return self.lower_window(n)
         if isinstance(n, Strided):
             return self.lower_strided(n)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n)
         if isinstance(n, Cast | Elementwise):
             return self.fused(n)
         if isinstance(n, Full):
@@ -459,6 +467,32 @@ class _Emitter:
         return self.emit(
             linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
         )
+
+    def lower_diagonal(self, n: Diagonal, src: SSAValue | None = None) -> SSAValue:
+        """A gather out[q] = tensor.extract src[q, q] in a linalg.generic with no inputs."""
+        src = self.value(n.src) if src is None else src
+        block = Block(arg_types=[elem_type(n.dtype)])
+        saved = self.cur
+        self.cur = block
+        q = self.emit(linalg.IndexOp(0))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [q, q], elem_type(n.dtype)))))
+        self.cur = saved
+        out_t = tensor_type(n.shape, n.dtype)
+        return self.emit(linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(1, [0])], [_PARALLEL], [out_t]))
+
+    def put_diagonal(self, cur: SSAValue, new: SSAValue, n: Diagonal) -> SSAValue:
+        """cur (a square 2-D tensor) with its diagonal replaced by new: a linalg.generic over
+        cur's elements that takes new[i] where i == j and keeps cur elsewhere."""
+        et = elem_type(n.dtype)
+        new = self.coerce(new, tensor_type(n.shape, n.dtype))
+        block = Block(arg_types=[et, et])
+        saved = self.cur
+        self.cur = block
+        i, j = self.emit(linalg.IndexOp(0)), self.emit(linalg.IndexOp(1))
+        on = self.emit(arith.CmpiOp(i, j, _CMPI["eq"]))
+        self.emit(linalg.YieldOp(self.emit(arith.SelectOp(on, block.args[0], block.args[1]))))
+        self.cur = saved
+        return self.emit(linalg.GenericOp([new], [cur], Region(block), [_map(2, [0]), _map(2, [0, 1])], [_PARALLEL, _PARALLEL], [cur.type]))
 
     def lower_arg(self, n: Arg) -> SSAValue:
         a = self.args.get(n.name)
@@ -989,7 +1023,10 @@ class _Emitter:
         if not isinstance(_strip_whole(a.view), Arg):
             self.dest(a.buf)
         n = a.view
-        while isinstance(n, View | Reshape):
+        while isinstance(n, View | Reshape | Diagonal):
+            if isinstance(n, Diagonal):
+                n = n.src
+                continue
             polys = [s.start if isinstance(s, SliceSpec) else s for s in n.per_dim] if isinstance(n, View) else []
             polys += [s.length for s in n.per_dim if isinstance(s, SliceSpec)] if isinstance(n, View) else list(n.shape)
             for p in polys:
@@ -1013,6 +1050,8 @@ class _Emitter:
             return self.slice_value(self.current(n.src, buf), n)
         if isinstance(n, Reshape):
             return self.reshape_value(self.current(n.src, buf), n.src.shape, n.shape, n.dtype)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n, self.current(n.src, buf))
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
     def update(self, n: Node, new: SSAValue, buf: str) -> SSAValue:
@@ -1040,6 +1079,8 @@ class _Emitter:
             return self.update(n.src, self.emit(op), buf)
         if isinstance(n, Reshape):
             return self.update(n.src, self.reshape_value(new, n.shape, n.src.shape, n.dtype), buf)
+        if isinstance(n, Diagonal):
+            return self.update(n.src, self.put_diagonal(self.current(n.src, buf), new, n), buf)
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
 

@@ -138,6 +138,19 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
             pred -= 4
         env[op.result] = _CMP[pred](a, b).astype(np.int64)
         return
+    if name == "arith.cmpf":
+        # Ordered predicates are false on NaN, unordered ones true (MLIR's arith.cmpf).
+        a, b = np.asarray(args[0]), np.asarray(args[1])
+        pred = op.properties["predicate"].value.data  # type: ignore[union-attr]
+        unordered = np.isnan(a) | np.isnan(b)
+        rel = {1: a == b, 2: a > b, 3: a >= b, 4: a < b, 5: a <= b, 6: a != b, 7: ~unordered, 8: a == b,
+               9: a > b, 10: a >= b, 11: a < b, 12: a <= b, 13: a != b, 14: unordered}
+        if pred in (0, 15):
+            env[op.results[0]] = np.full(np.broadcast(a, b).shape, pred == 15, dtype=np.int64)
+            return
+        r = rel[pred] if pred == 7 or pred == 14 else (rel[pred] & ~unordered if pred <= 6 else rel[pred] | unordered)
+        env[op.results[0]] = np.asarray(r).astype(np.int64)
+        return
     if name == "arith.select":
         env[op.results[0]] = np.where(args[0] != 0, args[1], args[2])
         return
@@ -307,8 +320,12 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     return dest
 
 
-def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
-    """Run a tensor-level function on numpy arrays (memref arguments updated in place)."""
+def run_reference(fn: func.FuncOp, args: list[Any],
+                  hook: Callable[[Operation, dict[SSAValue, Any]], bool] | None = None) -> list[Any]:
+    """Run a tensor-level function on numpy arrays (memref arguments updated in place).
+
+    `hook(op, env)` runs first on every op and returns True when it evaluated the op (a target's
+    interpreter handles its own ops, e.g. cuda.launch, this way)."""
     from liftcomp.interop.linalg_ops import STRUCTURED, generalize
 
     if any(isinstance(op, STRUCTURED) for op in fn.walk()):
@@ -323,6 +340,8 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
         else:
             env[a] = np.asarray(v)
     for op in fn.body.block.ops:
+        if hook is not None and hook(op, env):
+            continue
         if isinstance(op, func.ReturnOp):
             return [env[v] for v in op.operands]
         if isinstance(op, bufferization.ToTensorOp):

@@ -27,7 +27,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.beam import Candidate, SearchOptions, SearchResult, beam_search
-from liftcomp.search.problem import IRSchedule, Problem
+from liftcomp.search.freeform import IRSchedule
+from liftcomp.search.problem import Problem
 from liftcomp.search.space import Refused, Step
 from liftcomp.targets.base import TargetConfig
 

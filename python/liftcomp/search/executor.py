@@ -15,13 +15,15 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.search.freeform import IRSchedule
 from liftcomp.search.measure import Measurement
 
-if TYPE_CHECKING:
-    from liftcomp.search.problem import Problem
+# A search.problem.Problem: typed loosely here so that the executor does not import the problem
+# (the problem uses the executor).
+Problem = Any
 
 EXECUTORS = ("local", "ray")
 
@@ -30,14 +32,10 @@ _WORKER_PROBLEM: Problem | None = None
 
 
 def _payload(problem: Problem, schedule: Any) -> Any:
-    from liftcomp.search.problem import IRSchedule
-
     return schedule if isinstance(schedule, IRSchedule) else problem.schedule_json(schedule)
 
 
 def _evaluate_payload(problem: Problem, payload: Any) -> Measurement:
-    from liftcomp.search.problem import IRSchedule
-
     if isinstance(payload, IRSchedule):
         return problem.evaluate_ir(payload)
     return problem.evaluate(problem.space.schedule_from_json(payload))
@@ -120,15 +118,11 @@ class _RayPool:
             raise LiftcompError("--executor ray needs Ray: pip install 'liftcomp[ray]'") from None
         from ray.util import ActorPool  # pyright: ignore[reportMissingImports]
 
-        from liftcomp.interop.mlir_tool import print_custom
-
         if not ray.is_initialized():
             address = problem.ray_address or os.environ.get("RAY_ADDRESS") or None
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
                      include_dashboard=False, configure_logging=False)
-        spec = {"target": problem.target, "text": print_custom(problem.space.module), "func": problem.func_name,
-                "config": problem.config, "options": dict(problem.options), "seed": problem.seed,
-                "dyn_size": problem.dyn_size}
+        spec = problem.rebuild_spec()
         actor = ray.remote(_RayWorker)
         n = _workers(problem)
         self._actors = [actor.remote(spec) for _ in range(n)]  # pyright: ignore[reportAttributeAccessIssue]
@@ -150,15 +144,7 @@ class _RayWorker:
     """A Ray actor: the problem, rebuilt once from its description."""
 
     def __init__(self, spec: dict[str, Any]):
-        from xdsl.dialects import func
-
-        from liftcomp.interop.mlir_tool import parse_mlir
-        from liftcomp.search.problem import Problem
-
-        module = parse_mlir(spec["text"])
-        fn = next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == spec["func"])
-        self.problem = Problem.for_function(spec["target"], fn, spec["config"], spec["options"], spec["seed"],
-                                            spec["dyn_size"], workers=1)
+        self.problem = spec["factory"](**spec["args"])
 
     def evaluate(self, payload: Any) -> Measurement:
         return _evaluate_payload(self.problem, payload)

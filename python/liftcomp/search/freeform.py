@@ -15,6 +15,7 @@ import hashlib
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from xdsl.context import Context
@@ -37,6 +38,18 @@ _MLIR_BLOCK = re.compile(r"```mlir[^\n]*\n(.*?)```", re.S)
 
 HOST_DIALECTS: tuple[Dialect, ...] = (Builtin, Func, Arith, Scf, MemRef)
 """What host code around a target's ops is made of (a target's rules add its own dialect)."""
+
+
+@dataclass(frozen=True)
+class IRSchedule:
+    """A free-form candidate: the kernel's whole target IR as text, as xDSL prints it (canonical,
+    so equal programs share `sha256`)."""
+
+    text: str
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"freeform": True, "ir_sha256": self.sha256, "ir": self.text}
 
 
 def freeform_context(dialects: Sequence[Dialect]) -> Context:

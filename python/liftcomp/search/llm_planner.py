@@ -33,8 +33,8 @@ from typing import Any
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.llm import LLMClient, LLMError
 from liftcomp.search.beam import Candidate, Edit, Implementation, Plan, Unusable
-from liftcomp.search.freeform import extract_mlir, no_mlir_reason
-from liftcomp.search.problem import IRSchedule, SearchProblem
+from liftcomp.search.freeform import IRSchedule, extract_mlir, no_mlir_reason
+from liftcomp.search.problem import SearchProblem
 from liftcomp.search.space import Menu, Refused, Step
 
 MODES = ("menu", "freeform", "mixed")

@@ -27,21 +27,10 @@ from xdsl.dialects.builtin import FunctionType, ModuleOp
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.cost_model import Bound
+from liftcomp.search.freeform import IRSchedule
 from liftcomp.search.measure import Evaluator, Measurement, median_of
 from liftcomp.search.space import Refused, Step
 from liftcomp.targets.base import FreeformRules, KernelSpace, TargetConfig, config_hash
-
-
-@dataclass(frozen=True)
-class IRSchedule:
-    """A free-form candidate: the kernel's whole target IR as text, as xDSL prints it (canonical,
-    so equal programs share `sha256`)."""
-
-    text: str
-    sha256: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"freeform": True, "ir_sha256": self.sha256, "ir": self.text}
 
 
 @dataclass
@@ -89,6 +78,22 @@ class Problem:
         inputs, expected = reference_case(fn, seed, dyn_size)
         return Problem(space, t.evaluator(cfg), inputs, expected, target, cfg, opts, seed, dyn_size, workers,
                        executor, ray_address)
+
+    def rebuild_spec(self) -> dict[str, Any]:
+        """What another process needs to rebuild this problem (`spec["factory"](**spec["args"])`)."""
+        from liftcomp.interop.mlir_tool import print_custom
+
+        return {"factory": Problem.rebuild, "args": {
+            "target": self.target, "text": print_custom(self.space.module), "func_name": self.func_name,
+            "config": self.config, "options": dict(self.options), "seed": self.seed, "dyn_size": self.dyn_size}}
+
+    @staticmethod
+    def rebuild(target: str, text: str, func_name: str, config: TargetConfig | None, options: dict[str, Any],
+                seed: int, dyn_size: int) -> Problem:
+        from liftcomp.interop.mlir_tool import parse_mlir
+
+        fn = _find_func(parse_mlir(text), func_name)
+        return Problem.for_function(target, fn, config, options, seed, dyn_size, workers=1)
 
     def record_key(self) -> dict[str, str]:
         """What tuning records are keyed by: the tensor-level function, the target, its configuration."""

@@ -210,6 +210,10 @@ def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: st
 def _cmd_compile(ns: argparse.Namespace) -> int:
     from liftcomp.targets import get_target
 
+    if ns.target == "cuda":  # its own driver for now (targets/cuda/compile.py)
+        from liftcomp.targets.cuda.compile import main as compile_cuda_main
+
+        return compile_cuda_main(ns)
     target = get_target(ns.target)
     search = None
     if ns.search or ns.schedule or ns.database:

@@ -190,3 +190,20 @@ def covariance_i32(d, cov):
         for i in range(cov.shape[0]):
             cov[i, i:] = d[:, i] @ d[:, i:]
             cov[i:, i] = cov[i, i:]
+
+
+@kernel("extra_loops", types="f32", form=True, origin="polybench:correlation (diagonal)",
+        args="corr:inout{unit}", tags=("diagonal", "repeated-loop-variable", "static", "affine"))
+def diag_set_f32(corr):
+    np.fill_diagonal(corr, F32(1.0))
+    corr[np.arange(4), np.arange(1, 5)] = F32(0.5)
+
+
+@kernel("extra_loops", types="i32", form=True, origin=ORIGIN,
+        args="A:inout[n,n] x:in[n]", sizes={"n": 5},
+        tags=("diagonal", "repeated-loop-variable", "trace", "iter_args", "wrap", "dynamic", "memref.dim", "scf"))
+def diag_add_trace_i32_dyn(A, x):
+    with np.errstate(over="ignore"):
+        n = x.shape[0]
+        A[np.arange(n), np.arange(n)] += x
+        return np.sum(np.diagonal(A)[:n], dtype=np.int32)
