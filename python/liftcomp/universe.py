@@ -8,8 +8,10 @@ exception escape to the interpreter.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 from xdsl.ir import Dialect
@@ -37,8 +39,21 @@ def _install_error_hook() -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        from xdsl.utils.exceptions import DiagnosticException, ParseError
+
         if isinstance(value, LiftcompError):
             print(format_error(value), file=sys.stderr)
+            return
+        prog = Path(sys.argv[0]).name
+        if isinstance(value, ParseError | DiagnosticException):  # input that does not parse or verify
+            print(f"{prog}: error: {value}", file=sys.stderr)
+            return
+        # What xDSL's parser raises for input it cannot even tokenize: still the input's fault.
+        if isinstance(value, UnicodeDecodeError):
+            print(f"{prog}: error: the input is not UTF-8 text ({value.reason} at byte {value.start})", file=sys.stderr)
+            return
+        if isinstance(value, ValueError) and "integer string conversion" in str(value):
+            print(f"{prog}: error: an integer literal in the input is too long ({value})", file=sys.stderr)
             return
         previous(kind, value, tb)
 
@@ -73,7 +88,9 @@ def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     out: dict[str, Callable[[], type[ModulePass]]] = {"liftcomp-raise": raise_pass}
     for name in target_names():
         out.update(get_target(name).passes())
-    out["liftcomp-test-bridge"] = test_bridge
+    # The plugin's test pass exists for liftcomp's own tests (lit and pytest set the variable).
+    if os.environ.get("LIFTCOMP_TEST_PASSES") == "1":
+        out["liftcomp-test-bridge"] = test_bridge
     return out
 
 

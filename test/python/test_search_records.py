@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gemmini_kernels import matmul_text  # noqa: E402
@@ -30,7 +31,7 @@ def _lines(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.is_file() else 0
 
 
-def _result(out: Path) -> tuple[object, ...]:
+def _result(out: Path) -> tuple[Any, ...]:
     (k,) = json.loads((out / "report.json").read_text())["kernels"]
     return k["cycles"], k["steps"], k["correct"], k["search"]["best_per_iteration"]
 

@@ -319,7 +319,7 @@ def _mlir_arg_names(module: ModuleOp) -> dict[str, list[str]]:
     for f in module.ops:
         if not isinstance(f, func.FuncOp) or not f.body.blocks:
             continue
-        hints = [a.name_hint for a in f.body.block.args]
+        hints = [a.name_hint for a in f.body.blocks[0].args]
         if all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
             out[f.sym_name.data] = [f"arg{i}" for i in range(len(hints))]
     return out

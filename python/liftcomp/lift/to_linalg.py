@@ -37,6 +37,7 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
     Float16Type,
     Float32Type,
@@ -60,11 +61,11 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.lift import terms as T
 from liftcomp.lift.tensorspec import (
     Arg,
-    Diagonal,
     ArgDecl,
     ArgReduce,
     Assign,
     Cast,
+    Diagonal,
     DType,
     Elementwise,
     Full,
@@ -124,6 +125,8 @@ def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
 
 def elem_type(dt: DType) -> Attribute:
     et = dt.etype
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -132,6 +135,8 @@ def elem_type(dt: DType) -> Attribute:
 def _etype_attr(et: T.EType) -> Attribute:
     if et.kind == "index":
         return IndexType()
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -343,7 +348,7 @@ class _Emitter:
         if isinstance(t, IntegerType):
             dst = DType(f"{'u' if dt.is_unsigned else 'i'}{t.width.data}") if t.width.data > 1 else DType("bool")
         elif isinstance(t, AnyFloat):
-            dst = DType(f"f{t.bitwidth}")
+            dst = DType("bf16" if isinstance(t, BFloat16Type) else f"f{t.bitwidth}")
         else:
             raise LoweringError(f"cannot return a value as {t}")
         return self.term(_convert(T.Scalar("$0", dt.etype), dt, dst), {"$0": v})

@@ -80,12 +80,14 @@ class Param:
         return value
 
     def values(self) -> list[Any]:
-        """Every value of a bool or choice parameter, the bounds of an int one (for enumerating planners)."""
+        """Values worth trying, for planners that enumerate: every value of a bool or choice
+        parameter; an int's bounds and the powers of two between them."""
         if self.kind == "bool":
             return [False, True]
         if self.kind == "choice":
             return list(self.choices)
-        return sorted({self.lo, self.hi})
+        powers = {1 << k for k in range(max(self.hi, 1).bit_length()) if self.lo <= 1 << k <= self.hi}
+        return sorted({self.lo, self.hi} | powers)
 
     def describe(self) -> str:
         if self.kind == "int":
