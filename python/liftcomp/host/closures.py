@@ -1,8 +1,11 @@
-"""Compile a lowered function (host scf/arith/memref code + gemmini ops) into Python closures.
+"""Compile a function of host IR (func / scf / arith / memref / math) into Python closures, with
+hooks for a target's own ops and for charging host work to the target's timing model.
 
-Each op becomes a closure over a register list, so the host part of a schedule (loops and
-address arithmetic) costs well under a microsecond per op. Host work is charged to the timing
-model per executed op (`host_op_cycles`) and per loop iteration (`host_loop_cycles`).
+Each op becomes a closure over a register list, so host code (loops and address arithmetic)
+costs well under a microsecond per op. A target's simulator subclasses `HostProgram`:
+`target_op(op)` returns the step of one of its ops (None: not its op), `is_target_op(op)` keeps
+its ops out of the host op count, and `charge(cycles)` receives host work: `host_op_cycles` per
+executed op and `host_loop_cycles` per loop iteration.
 """
 
 from __future__ import annotations
@@ -13,20 +16,43 @@ from typing import Any
 import numpy as np
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
+    Float32Type,
+    Float64Type,
     FloatAttr,
     IndexType,
     IntegerAttr,
     IntegerType,
     MemRefType,
 )
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
-from liftcomp.diagnostics import op_location
-from liftcomp.targets.gemmini import dialect as g
-from liftcomp.targets.gemmini.sim.machine import Machine, SimError, dtype_of
+from liftcomp.diagnostics import LiftcompError
 
 Regs = list[Any]
 Step = Callable[[Regs], None]
+
+
+class HostError(LiftcompError):
+    """The program did something its semantics forbid or leave undefined (a target's simulator
+    reports its own errors with this class too, e.g. Gemmini's SimError)."""
+
+
+SimError = HostError  # the name the closures below raise
+
+
+def dtype_of(t: Attribute) -> np.dtype[Any]:
+    if isinstance(t, IntegerType):
+        w = t.width.data
+        if w not in (8, 16, 32, 64):
+            raise SimError(f"unsupported element type i{w}")
+        return np.dtype(f"i{w // 8}")
+    if isinstance(t, IndexType):
+        return np.dtype(np.int64)
+    if isinstance(t, Float32Type):
+        return np.dtype(np.float32)
+    if isinstance(t, Float64Type):
+        return np.dtype(np.float64)
+    raise SimError(f"unsupported element type {t}")
 
 
 class _Return(Exception):
@@ -155,12 +181,14 @@ _CMPF: dict[int, Callable[[Any, Any], bool]] = {
 }
 
 
-class CompiledFunction:
-    """A func.func ready to run on a Machine; `cost` counts host cycles of straight-line code."""
+class HostProgram:
+    """A func.func ready to run (see the module docstring for the hooks)."""
 
-    def __init__(self, fn: func.FuncOp, machine: Machine):
+    host_op_cycles: int = 0
+    host_loop_cycles: int = 0
+
+    def __init__(self, fn: func.FuncOp):
         self.fn = fn
-        self.m = machine
         self.slots: dict[SSAValue, int] = {}
         block = fn.body.block
         for a in block.args:
@@ -184,6 +212,16 @@ class CompiledFunction:
             return r.values
         return []
 
+    # -------------------------------------------------------------------------------- hooks --
+    def charge(self, cycles: int) -> None:
+        """Host work done (cycles), for the target's timing model."""
+
+    def is_target_op(self, op: Operation) -> bool:
+        return False
+
+    def target_op(self, op: Operation) -> Step | None:
+        return None
+
     # ------------------------------------------------------------------------------- blocks --
     def _block(self, block: Block) -> Step:
         steps: list[Step] = []
@@ -192,16 +230,15 @@ class CompiledFunction:
             if isinstance(op, scf.YieldOp):
                 continue
             steps.append(self._op(op))
-            if not isinstance(op, (arith.ConstantOp, scf.ForOp, scf.IfOp)) and not op.name.startswith("gemmini."):
+            if not isinstance(op, (arith.ConstantOp, scf.ForOp, scf.IfOp)) and not self.is_target_op(op):
                 host_ops += 1
-        cost = host_ops * self.m.cfg.host_op_cycles
-        timing = self.m.timing
+        cost = host_ops * self.host_op_cycles
+        charge = self.charge
         steps_t = tuple(steps)
 
         def run_block(regs: Regs) -> None:
             if cost:
-                timing.host_t += cost
-                timing.stats.host_busy += cost
+                charge(cost)
             for s in steps_t:
                 s(regs)
 
@@ -392,8 +429,9 @@ class CompiledFunction:
                 raise _Return([regs[r] for r in rs])
 
             return ret
-        if op.name.startswith("gemmini."):
-            return self._gemmini(op)
+        step = self.target_op(op)
+        if step is not None:
+            return step
         raise SimError(f"the Gemmini simulator cannot run '{op.name}' (lower it first)")
 
     def _float_op(self, op: Operation) -> Step | None:
@@ -460,8 +498,8 @@ class CompiledFunction:
         results = [S(r) for r in op.results]
         run_body = self._block(body)
         yields = self._yield_slots(body)
-        timing = self.m.timing
-        loop_cost = self.m.cfg.host_loop_cycles
+        charge = self.charge
+        loop_cost = self.host_loop_cycles
 
         if not carried:
 
@@ -474,8 +512,7 @@ class CompiledFunction:
                     regs[iv] = i
                     run_body(regs)
                     n += 1
-                timing.host_t += n * loop_cost
-                timing.stats.host_busy += n * loop_cost
+                charge(n * loop_cost)
 
             return for_simple
 
@@ -494,8 +531,7 @@ class CompiledFunction:
                 n += 1
             for s, v in zip(results, vals, strict=True):
                 regs[s] = v
-            timing.host_t += n * loop_cost
-            timing.stats.host_busy += n * loop_cost
+            charge(n * loop_cost)
 
         return for_carried
 
@@ -524,115 +560,12 @@ class CompiledFunction:
 
         return if_
 
-    # ------------------------------------------------------------------------------- gemmini --
-    def _gemmini(self, op: Operation) -> Step:
-        """The op's step; a run-time error (a limit the operands' values break) names the op."""
-        step = self._gemmini_step(op)
-        where = op_location(op)
-
-        def named(regs: Regs) -> None:
-            try:
-                step(regs)
-            except SimError as e:
-                if e.location is not None:
-                    raise
-                raise SimError(e.message, where) from None
-
-        return named
-
-    def _gemmini_step(self, op: Operation) -> Step:  # noqa: C901
-        S = self._slot
-        m = self.m
-
-        def opt(v: SSAValue | None) -> int | None:
-            return None if v is None else S(v)
-
-        if isinstance(op, g.ConfigExOp):
-            df, at, bt = op.dataflow.data, op.a_transpose is not None, op.b_transpose is not None
-            shift = op.shift
-            return lambda regs: m.config_ex(df, at, bt, sys_shift=shift)
-        if isinstance(op, g.ConfigLdOp):
-            s, i, sc, eb = S(op.stride), op.id.value.data, op.scale.value.data, op.elem_bits.value.data
-            return lambda regs: m.config_ld(regs[s], i, sc, eb)
-        if isinstance(op, g.ConfigStOp):
-            s, relu, sc = S(op.stride), op.activation.data == "relu", op.scale.value.data
-            eb = op.elem_bits.value.data
-            if op.scale_value is not None:
-                sv = S(op.scale_value)
-                return lambda regs: m.config_st(regs[s], relu, float(np.float32(regs[sv])), eb)
-            return lambda regs: m.config_st(regs[s], relu, sc, eb)
-        if isinstance(op, g.MvinOp):
-            d, off, ad, r, c = (S(v) for v in op.operands)
-            space, i, accf = op.space.data, op.id.value.data, op.accumulate is not None
-
-            def mvin(regs: Regs) -> None:
-                m.mvin(regs[d], regs[off], regs[ad], regs[r], regs[c], space, i, accf)
-
-            return mvin
-        if isinstance(op, g.MvoutOp):
-            d, off, ad, r, c = (S(v) for v in op.operands)
-            space, full = op.space.data, op.full is not None
-
-            def mvout(regs: Regs) -> None:
-                m.mvout(regs[d], regs[off], regs[ad], regs[r], regs[c], space, full)
-
-            return mvout
-        if isinstance(op, g.PreloadOp):
-            b, c = opt(op.b_addr), opt(op.c_addr)
-            br, bc, cr, cc = S(op.b_rows), S(op.b_cols), S(op.c_rows), S(op.c_cols)
-            cs, cacc = op.c_space.data, op.c_accumulate is not None
-
-            def preload(regs: Regs) -> None:
-                m.preload(
-                    None if b is None else regs[b],
-                    None if c is None else regs[c],
-                    regs[br], regs[bc], regs[cr], regs[cc], cs, cacc,
-                )
-
-            return preload
-        if isinstance(op, (g.ComputePreloadedOp, g.ComputeAccumulatedOp)):
-            pre = isinstance(op, g.ComputePreloadedOp)
-            a, bd = opt(op.a_addr), opt(op.bd_addr)
-            ar, ac, bdr, bdc = S(op.a_rows), S(op.a_cols), S(op.bd_rows), S(op.bd_cols)
-
-            def compute(regs: Regs) -> None:
-                m.compute(pre, None if a is None else regs[a], None if bd is None else regs[bd], regs[ar], regs[ac],
-                          bd_rows=regs[bdr], bd_cols=regs[bdc])
-
-            return compute
-        if isinstance(op, g.LoopWsOp):
-            sizes = [S(v) for v in (op.i_blocks, op.j_blocks, op.k_blocks, op.pad_i, op.pad_j, op.pad_k)]
-            a3 = (S(op.a), S(op.a_offset), S(op.a_stride))
-            b3 = (S(op.b), S(op.b_offset), S(op.b_stride))
-            d3 = None if op.d is None else (S(op.d), opt(op.d_offset), opt(op.d_stride))
-            c3 = None if op.c is None else (S(op.c), opt(op.c_offset), opt(op.c_stride))
-            exa, full = op.ex_accumulate is not None, op.full_c is not None
-            act_relu = op.activation.data == "relu"
-
-            def trip(regs: Regs, x: tuple[int, int | None, int | None] | None) -> Any:
-                return None if x is None else tuple(regs[s] for s in x if s is not None)
-
-            def loop_ws(regs: Regs) -> None:
-                if not full and act_relu != m.st_relu:
-                    raise SimError("loop_ws's activation differs from the last config_st's")
-                sz = tuple(regs[s] for s in sizes)
-                m.loop_ws(sz, trip(regs, a3), trip(regs, b3), trip(regs, d3), trip(regs, c3), exa, full)  # type: ignore[arg-type]
-
-            return loop_ws
-        if isinstance(op, g.FenceOp):
-            return lambda regs: m.fence()
-        if isinstance(op, g.FlushOp):
-            return lambda regs: m.flush()
-        raise SimError(f"the simulator does not know '{op.name}'")
-
 
 def _fdtype(t: Any) -> Callable[[Any], Any]:
     return np.float32 if _fbits(t) == 32 else np.float64
 
 
 def _fbits(t: Any) -> int:
-    from xdsl.dialects.builtin import Float32Type, Float64Type
-
     if isinstance(t, Float32Type):
         return 32
     if isinstance(t, Float64Type):
