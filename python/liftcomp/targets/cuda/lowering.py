@@ -291,6 +291,7 @@ class _Lowering:
     def run(self) -> None:
         for fn in [o for o in self.module.body.block.ops if isinstance(o, func.FuncOp)]:
             self.fn_name = fn.sym_name.data
+            self.count = 0  # kernel names per function: a one-function module names them the same
             for op in list(fn.body.block.ops):
                 if op in self.gone or op.parent is None:
                     continue
@@ -299,7 +300,9 @@ class _Lowering:
                 except _Unsupported as e:
                     where = op_location(op)
                     where = f" ({where})" if where and "'" not in where else ""
-                    self.remarks.append(f"@{fn.sym_name.data}: {op.name}{where} kept on the host: {e}")
+                    msg = f"@{fn.sym_name.data}: {op.name}{where} kept on the host: {e}"
+                    self.remarks.append(msg)
+                    self.kernels.append({"func": self.fn_name, "kind": "host", "op": op.name, "remark": msg})
             for op in reversed(list(fn.body.block.ops)):
                 if op.name.startswith("linalg.") and op.results and not any(r.uses for r in op.results):
                     op.detach()
