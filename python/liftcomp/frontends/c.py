@@ -822,6 +822,12 @@ class FunctionTranslator:
         ubv = self.expr(bnd)
         if ubv.ty.kind != "int":
             raise self.refuse("a floating-point loop bound", bnd)
+        if ty.width < cmp_t.width:
+            # A narrow counter (char, short) wraps or overflows before a bound it cannot reach.
+            top = (1 << (ty.width - (1 if ty.signed else 0))) - 1
+            limit = ubv.const if isinstance(ubv.const, int) else None
+            if limit is None or limit - (0 if op == "<=" else 1) > top:
+                raise self.refuse(f"a {ty} loop counter with a bound it may not reach without wrapping (use int)", cond)
         ub = self.idx(ubv, bnd)
         if op == "<=":
             ub = self.b.op(f"arith.addi {ub}, {self.b.const(1, 'index', self.loc(cond))} : index", self.loc(cond))
@@ -1406,7 +1412,7 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     p = Path(path)
     if cxx is None:
         cxx = p.suffix in CXX_SUFFIXES
-    text = source if source is not None else p.read_text()
+    text = source if source is not None else _read_text(p)
     args = ["-x", "c++" if cxx else "c", "-std=c++17" if cxx else "-std=c11", "-nostdinc", "-nostdinc++",
             f"-I{INCLUDE_DIR}", "-fno-builtin"]
     try:
@@ -1459,18 +1465,26 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     return CProgram("\n".join(b.lines) + "\n", names, params, results)
 
 
+def _read_text(p: Path) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LiftcompError(f"cannot read {p}: {e}") from None
+
+
 def _where(c: Any) -> str:
     f = c.location.file
     return f"{f.name if f else '?'}:{c.location.line}:{c.location.column}"
 
 
-def read_c(path: str | Path) -> Any:
-    """Read a C/C++ file into a SourceModule (MLIR through mlir-opt-22, locations in the file)."""
+def read_c(path: str | Path, prog: CProgram | None = None) -> Any:
+    """Read a C/C++ file into a SourceModule (MLIR through mlir-opt-22, locations in the file);
+    `prog` is the file's translation when the caller has it already."""
     from liftcomp.frontends.mlir import SourceModule
     from liftcomp.interop.mlir_tool import parse_mlir
 
     p = Path(path)
     if not p.is_file():
         raise LiftcompError(f"no such file: {path}")
-    prog = translate_c(p)
+    prog = prog or translate_c(p)
     return SourceModule(parse_mlir(prog.text, str(p)), prog.text, str(p), prog.arg_names)
