@@ -842,7 +842,11 @@ def translate_python(path: str | Path) -> PyProgram:
     p = Path(path)
     if not p.is_file():
         raise LiftcompError(f"no such file: {path}")
-    return translate_python_source(p.read_text(), str(p))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LiftcompError(f"cannot read {p}: {e}") from None
+    return translate_python_source(text, str(p))
 
 
 def read_python(path: str | Path) -> Any:

@@ -14,6 +14,7 @@ every summary is a function of the argument values at entry.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,43 @@ def _loc(op: Operation) -> str:
     return op_location(op)
 
 
+def user_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names as the user wrote them (`arg_names`, else the SSA name hints)."""
+    block = fn.body.block
+    names = arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
+    if len(names) != len(block.args):
+        return [f"arg{i}" for i in range(len(block.args))]
+    return names
+
+
+def spec_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names TensorSpec programs use: the user's, except a Python keyword, `np`, a
+    repeated name or a non-identifier gets a name no other argument has (`in` -> `in_`)."""
+    names = user_names(fn, arg_names)
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
+            base = f"{name}_" if name.isidentifier() else f"arg{i}"
+            name = base
+            k = 0
+            while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
+                k += 1
+                name = f"{base}{k}"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
+    """`text` (a diagnostic) with the arguments it quotes ('in_') under the user's names ('in')."""
+    renamed = {s: u for s, u in zip(spec_names(fn, arg_names), user_names(fn, arg_names), strict=True) if s != u}
+    if not renamed or not text:
+        return text
+    return re.sub(r"'(\w+)'", lambda m: f"'{renamed.get(m[1], m[1])}'", text)
+
+
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
         if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
@@ -69,6 +107,8 @@ def etype_of(t: Attribute) -> EType:
     if isinstance(t, IndexType):
         return T.INDEX
     name = getattr(t, "name", "")
+    if name == "bf16":
+        return T.BF16
     widths = {"f16": 16, "f32": 32, "f64": 64}
     if name in widths:
         return EType("f", widths[name])
@@ -163,21 +203,7 @@ class Analyzer:
         if len(fn.body.blocks) != 1:
             raise Refusal(f"function body of {len(fn.body.blocks)} blocks (branches between blocks)", fn)
         block = fn.body.block
-        names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
-        if len(names) != len(block.args):
-            names = [f"arg{i}" for i in range(len(block.args))]
-        taken = set(names)
-        seen: set[str] = set()
-        for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
-            if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
-                # A name TensorSpec cannot use: pick one that no other argument has.
-                base = f"{name}_" if name.isidentifier() else f"arg{i}"
-                name = base
-                k = 0
-                while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
-                    k += 1
-                    name = f"{base}{k}"
-            seen.add(name)
+        for arg, name in zip(block.args, spec_names(fn, self.arg_names), strict=True):
             t = arg.type
             if isinstance(t, MemRefType):
                 shape = tuple(Poly.var(f"{name}.shape[{k}]") if s == DYNAMIC_INDEX else Poly.const(s) for k, s in enumerate(t.get_shape()))
@@ -690,6 +716,7 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
     step = step_p.const_value
     if a.provable(zpoly(ub) <= zpoly(lb)):
         raise Refusal(f"the loop never runs (bounds {lb} to {ub}): nothing to lift", op)
+    runs = a.provable(zpoly(lb) < zpoly(ub))  # at least once: a private scratch keeps its last iteration's values
     body = op.regions[0].block
     var = T.fresh("i")
     lv = LoopVar(var, lb, ub, step)
@@ -722,7 +749,7 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
         body_records = a.scopes[-1]
         ys_terms = [a.term_of(y, op) for y in ys]
         # Summaries need the iteration's constraints while checking dependences.
-        out = summarise_loop(a, op, lv, level, accs, init_vals, ys_terms, body_records)
+        out = summarise_loop(a, op, lv, level, accs, init_vals, ys_terms, body_records, runs)
     finally:
         a.loop_stack.pop()
         a.scopes.pop()
@@ -890,7 +917,8 @@ def _arg_fold(accs: list[T.Term], inits: list[Any], ys: list[T.Term], k: int, lv
     return None
 
 
-def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record]) -> list[Any]:
+def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record],
+                   runs: bool = False) -> list[Any]:
     acc_names = {x.name for x in accs if isinstance(x, T.Scalar)}
     results: list[Any] = []
     for k, (acc, init, y) in enumerate(zip(accs, inits, ys, strict=True)):
@@ -910,11 +938,19 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
     # Memory: every placeholder read must be either loop-independent or an accumulator.
     new_records: list[Record] = []
     handled_reads: set[str] = set()
-    for rec in body_records:
+    private: set[int] = set()  # positions in new_records of a scratch buffer's privatised writes
+    for rec in _drop_covered(a, body_records):
         reads_here = {x.name for x in T.walk(rec.value) if isinstance(x, T.Scalar) and x.name in a.loop_reads}
         if lv.name not in set().union(*(p.vars() for p in rec.idx)):
             # Address fixed across iterations: must be an accumulator `buf[x] = op(buf[x], e)`.
             same = [n for n in reads_here if a.loop_reads[n].buf == rec.buf and a.loop_reads[n].idx == rec.idx and a.loop_reads[n].level == level]
+            if not same and _privatisable(rec, body_records, lv, runs):
+                # A scratch buffer every iteration writes before reading (its reads resolved in
+                # the iteration; a read of an earlier iteration's value is refused below): after
+                # the loop it holds what the last iteration wrote.
+                private.add(len(new_records))
+                new_records.append(rec)
+                continue
             if len(same) != 1:
                 raise Refusal(f"every iteration overwrites the same element of '{rec.buf}'", op)
             accv = T.Scalar(same[0], rec.value.type)
@@ -949,8 +985,10 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
                     if not moves and not a.provable(z3.Not(_may_hit(w, lr.idx))):
                         raise Refusal(f"a read of '{lr.buf}' may see a partial reduction stored by an earlier iteration", op)
     resolved: list[Record] = []
-    for rec in new_records:
+    for k, rec in enumerate(new_records):
         val = _resolve_placeholders(a, rec.value, handled_reads, level, op, rec.domain)
+        if k in private:
+            val = a.subst_value(val, {lv.name: lv.ub - 1})
         resolved.append(Record(rec.buf, rec.domain, rec.idx, val, rec.location))
     for i, rec in enumerate(resolved):
         if rec.domain and not _injective(a, rec):
@@ -964,6 +1002,31 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
                 if isinstance(x, T.Scalar) and x.name in a.loop_reads and a.loop_reads[x.name].level == level:
                     raise Refusal("a reduction reads a buffer the same loop writes", op)
     return results
+
+
+def _privatisable(rec: Record, body: list[Record], lv: LoopVar, runs: bool) -> bool:
+    """rec writes fixed addresses of a buffer that the loop writes nowhere else with a moving
+    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1)."""
+    if not runs or lv.step != 1:
+        return False
+    if any(lv.name in (d.lb.vars() | d.ub.vars()) for d in rec.domain):
+        return False
+    for w in body:
+        if w.buf == rec.buf and lv.name in set().union(*(p.vars() for p in w.idx)):
+            return False
+    return True
+
+
+def _drop_covered(a: Analyzer, records: list[Record]) -> list[Record]:
+    """Records of one loop body without those a later record of the same iteration overwrites
+    entirely at fixed addresses (`sum[p] = 0` before `sum[p] = fold(...)`)."""
+    kept: list[Record] = []
+    for i, r in enumerate(records):
+        later = [w for w in records[i + 1 :] if w.buf == r.buf]
+        if later and any(a._covers(w, r) for w in later):  # pyright: ignore[reportPrivateUsage]
+            continue
+        kept.append(r)
+    return kept
 
 
 def _domain_constraints(domain: list[LoopVar]) -> list[Z3Expr]:

@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.frontends.mlir import arg_names_in_file
 from liftcomp.lift.budget import WallDeadline, wall_deadline
 from liftcomp.lift.nests import inline, inline_body, top_level_nests
 from liftcomp.lift.raising import (
@@ -343,16 +344,20 @@ def _relative_location(location: str) -> str:
 
 def _mlir_arg_names(module: ModuleOp) -> dict[str, list[str]]:
     """Argument names for reports and prompts when the module came from mlir-opt (the plugin,
-    or its generic form): mlir-opt numbers block arguments across the module (%arg4, %arg5),
-    so name them %arg0, %arg1, ... per function, as mlir-opt prints each function. Names the
-    user wrote (text parsed by xDSL directly) are kept."""
+    or its generic form), which drops them: the names in the source file the function's
+    location points to, else %arg0, %arg1, ... per function, as mlir-opt prints each function
+    (it numbers block arguments across the module). Names the user wrote (text parsed by xDSL
+    directly) are kept."""
     out: dict[str, list[str]] = {}
     for f in module.ops:
         if not isinstance(f, func.FuncOp) or not f.body.blocks:
             continue
         hints = [a.name_hint for a in f.body.blocks[0].args]
-        if all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
-            out[f.sym_name.data] = [f"arg{i}" for i in range(len(hints))]
+        if not all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
+            continue
+        filename = getattr(f.location, "filename", None)
+        source = arg_names_in_file(filename.data, f.sym_name.data) if filename is not None else None
+        out[f.sym_name.data] = source if source is not None and len(source) == len(hints) else [f"arg{i}" for i in range(len(hints))]
     return out
 
 

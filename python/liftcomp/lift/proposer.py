@@ -72,7 +72,7 @@ class Dim:
 
 
 def _np(dt_name: str) -> str:
-    return {"bool": "np.bool_", "f16": "np.float16", "f32": "np.float32", "f64": "np.float64"}.get(
+    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64"}.get(
         dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
     )
 
@@ -313,13 +313,13 @@ class _Tx:
         if op in ("sitofp", "uitofp"):
             iw = t.args[0].type.width
             src = self.as_dt(args[0], f"{'u' if op == 'uitofp' else 'i'}{iw}")
-            dn = f"f{w}"
+            dn = str(t.type)
             return f"({src}).astype({_np(dn)})", dn
         if op in ("fptosi", "fptoui"):
             dn = ("u" if op == "fptoui" else "i") + str(w)
             return f"({args[0][0]}).astype({_np(dn)})", dn
         if op in ("extf", "truncf"):
-            return f"({args[0][0]}).astype({_np(f'f{w}')})", f"f{w}"
+            return f"({args[0][0]}).astype({_np(str(t.type))})", str(t.type)
         cmp = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=", "ult": "<", "ule": "<=", "ugt": ">", "uge": ">=",
                "oeq": "==", "une": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}
         if op in cmp:
@@ -332,7 +332,7 @@ class _Tx:
                     dn = "i" + str(a0.width)
             return f"({self.as_dt(args[0], dn)} {cmp[op]} {self.as_dt(args[1], dn)})", "bool"
         if t.type.kind == "f":
-            fdn = f"f{w}"
+            fdn = str(t.type)
             binf = {"addf": "+", "subf": "-", "mulf": "*", "divf": "/"}
             if op in binf:
                 return f"({self.as_dt(args[0], fdn)} {binf[op]} {self.as_dt(args[1], fdn)})", fdn

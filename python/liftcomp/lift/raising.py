@@ -17,7 +17,7 @@ from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
 from liftcomp.lift import budget
 from liftcomp.lift import tensorspec as TS
-from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.analysis import Refusal, Summary, analyse, shown_names
 from liftcomp.lift.budget import SafetyTimeout
 from liftcomp.lift.confirm import confirm, from_model
 from liftcomp.lift.nests import Outlined, outline, outline_body, splits_into_nests, top_level_nests
@@ -193,7 +193,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         outer = budget.current_wall_deadline()
         at = start + opts.kernel_timeout_s if outer is None else min(outer.at, start + opts.kernel_timeout_s)
         with budget.wall_deadline(budget.WallDeadline(at)):
-            return _lift_function(module, fn, opts, arg_names, start, facts or [])
+            report, lifted = _lift_function(module, fn, opts, arg_names, start, facts or [])
     except SafetyTimeout as e:
         # Reported as what it is: the outcome was not decided by the counted budgets.
         return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, f"timeout: {e.message}"), None
@@ -201,6 +201,9 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         # Terms are trees walked recursively: a chain of thousands of dependent ops is too deep.
         reason = "expressions nested too deeply to analyse (a chain of about a thousand dependent ops or more)"
         return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, reason, op_location(fn)), None
+    if report.reason and not fn.is_declaration:
+        report.reason = shown_names(fn, arg_names, report.reason)  # 'in', not TensorSpec's 'in_'
+    return report, lifted
 
 
 def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float,

@@ -53,6 +53,8 @@ class Encoder:
         if t.kind == "f":
             if self.float_model == "real":
                 return z3.RealSort()
+            if t.brain:
+                return z3.FPSort(8, 8)  # bfloat16
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 

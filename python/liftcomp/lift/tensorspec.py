@@ -42,19 +42,21 @@ class SpecError(LiftcompError):
 
 @dataclass(frozen=True)
 class DType:
-    name: str  # bool, i8..i64, u8..u64, f16, f32, f64
+    name: str  # bool, i8..i64, u8..u64, f16, bf16, f32, f64
 
     @property
     def etype(self) -> EType:
         if self.name == "bool":
             return T.I1
+        if self.name == "bf16":
+            return T.BF16
         if self.name[0] in "iu":
             return EType("i", int(self.name[1:]))
         return EType("f", int(self.name[1:]))
 
     @property
     def is_float(self) -> bool:
-        return self.name[0] == "f"
+        return self.name[0] == "f" or self.name == "bf16"
 
     @property
     def is_unsigned(self) -> bool:
@@ -64,6 +66,10 @@ class DType:
     def np(self) -> np.dtype[Any]:
         if self.name == "bool":
             return np.dtype(np.bool_)
+        if self.name == "bf16":
+            import ml_dtypes
+
+            return np.dtype(ml_dtypes.bfloat16)
         kind = {"i": "int", "u": "uint", "f": "float"}[self.name[0]]
         return np.dtype(f"{kind}{self.name[1:]}")
 
@@ -74,13 +80,15 @@ class DType:
 def dtype_of_np(d: np.dtype[Any]) -> DType:
     if d.kind == "b":
         return DType("bool")
+    if d.name == "bfloat16":
+        return DType("bf16")
     return DType(f"{ {'i': 'i', 'u': 'u', 'f': 'f'}[d.kind] }{d.itemsize * 8}".replace(" ", ""))
 
 
 NP_DTYPE_NAMES = {
     "bool_": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
     "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-    "float16": "f16", "float32": "f32", "float64": "f64",
+    "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
 }
 
 

@@ -92,7 +92,7 @@ def decls_of(summary: Summary) -> list[TS.ArgDecl]:
 
 def dtype_for(et: EType, unsigned: bool) -> TS.DType:
     if et.kind == "f":
-        return TS.DType(f"f{et.width}")
+        return TS.DType(str(et))  # f16, bf16, f32, f64
     if et.kind == "index":
         return TS.DType("i64")
     if et.width == 1:

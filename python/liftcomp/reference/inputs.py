@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import Float32Type, Float64Type, IndexType, IntegerType, MemRefType
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+    MemRefType,
+)
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.ir.types import numpy_dtype
@@ -23,10 +30,10 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
             args.append(dyn_size)
             shapes.append(None)
             continue
-        if isinstance(t, (Float32Type, Float64Type)):
+        if isinstance(t, (Float32Type, Float64Type, BFloat16Type)):
             # A float scalar is typically a scale: random sign, magnitude log-uniform in [1e-4, 1].
             v = rng.choice([-1.0, 1.0]) * 10.0 ** rng.uniform(-4.0, 0.0)
-            args.append(np.float32(v) if isinstance(t, Float32Type) else np.float64(v))
+            args.append(numpy_dtype(t).type(v))
             shapes.append(None)
             continue
         if isinstance(t, IntegerType) and t.width.data > 1:

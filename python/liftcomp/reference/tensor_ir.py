@@ -320,8 +320,17 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     return dest
 
 
-def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
-    """Run a tensor-level function on numpy arrays (memref arguments updated in place)."""
+def run_reference(fn: func.FuncOp, args: list[Any],
+                  hook: Callable[[Operation, dict[SSAValue, Any]], bool] | None = None) -> list[Any]:
+    """Run a tensor-level function on numpy arrays (memref arguments updated in place).
+
+    `hook(op, env)` runs first on every op and returns True when it evaluated the op (a target's
+    interpreter handles its own ops, e.g. cuda.launch, this way)."""
+    from liftcomp.interop.linalg_ops import STRUCTURED, generalize
+
+    if any(isinstance(op, STRUCTURED) for op in fn.walk()):
+        fn = fn.clone()
+        generalize(fn)  # named ops as the linalg.generic they stand for
     env: dict[SSAValue, Any] = {}
     for a, v in zip(fn.body.block.args, args, strict=True):
         if isinstance(a.type, MemRefType):
@@ -331,6 +340,8 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
         else:
             env[a] = np.asarray(v)
     for op in fn.body.block.ops:
+        if hook is not None and hook(op, env):
+            continue
         if isinstance(op, func.ReturnOp):
             return [env[v] for v in op.operands]
         if isinstance(op, bufferization.ToTensorOp):

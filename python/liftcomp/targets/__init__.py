@@ -18,6 +18,7 @@ from liftcomp.targets.base import KernelSpace, Lowered, Target
 
 TARGETS: dict[str, str] = {
     "gemmini": "liftcomp.targets.gemmini.target:GemminiTarget",
+    "cuda": "liftcomp.targets.cuda.target:CudaTarget",
 }
 
 _registered: dict[str, str | Callable[[], Target]] = {}
