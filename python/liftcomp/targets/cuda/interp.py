@@ -285,7 +285,9 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
 
 
 def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops."""
+    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops, deallocations."""
+    if op.name == "memref.dealloc":
+        return True
     if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
         dyn_o, dyn_s, dyn_t = iter(op.offsets), iter(op.sizes), iter(op.strides)
         offs = [int(env[next(dyn_o)]) if o == DYNAMIC else o for o in op.static_offsets.get_values()]

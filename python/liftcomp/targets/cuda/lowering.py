@@ -35,6 +35,7 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.dialects.linalg import ops as linalg
+from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import Rewriter
@@ -312,9 +313,12 @@ class _Lowering:
                     op.erase()
 
     def lower_op(self, fn: func.FuncOp, op: Operation) -> None:
-        if isinstance(op, linalg.MatmulOp):
-            a, b = op.inputs
-            self.gemm(fn, op, a, b, op.outputs[0], op.res[0], batch=False)
+        if op.name in ("linalg.matmul", "linalg.batch_matmul") and isinstance(op, LinalgStructuredOperation):
+            # upstream named ops (with their indexing maps: folded transposes, batches)
+            maps = [m.data for m in op.get_indexing_maps().data]
+            n = len(op.get_iterator_types().data)
+            if not self.contraction(fn, op, maps, op.inputs[0], op.inputs[1], n):
+                raise _Unsupported("a contraction whose operand maps are not (batch, m, k) x (batch, k | n, n | k)")
         elif isinstance(op, linalg.GenericOp):
             self.generic(fn, op)
         elif isinstance(op, linalg.TransposeOp):
@@ -614,7 +618,10 @@ def _before(op: Operation) -> Any:
 
 def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> Lowered:
     """Lower a tensor-level module (not modified) to the cuda dialect."""
+    from liftcomp.interop.linalg_ops import generalize
+
     out = module.clone()
+    generalize(out)  # named ops (matmul, matvec, dot, reduce, map, elementwise, ...) as their linalg.generic
     low = _Lowering(out, opts or LowerOptions())
     low.run()
     return Lowered(out, low.kernels, low.remarks)
