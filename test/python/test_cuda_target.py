@@ -282,3 +282,27 @@ def test_target_ir_round_trips_through_mlir_opt_with_the_irdl_export(tmp_path: P
     once = run_mlir_opt_text((tmp_path / "bias_relu_f32.cuda.mlir").read_text(), [irdl])
     assert '"cuda.kernel"' in once and "@bias_relu_f32_eltwise1.body" in once and "cuda.store_tile" in once
     assert run_mlir_opt_text(once, [irdl]) == once
+
+
+def test_llm_planner_and_builtin_planner_search_the_cuda_menu(llm_server) -> None:  # noqa: ANN001
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+    from liftcomp.search.beam import SearchOptions, beam_search
+    from liftcomp.search.driver import make_planner
+    from liftcomp.search.llm_planner import LLMPlanner
+    from liftcomp.search.problem import Problem
+
+    fn = _fn(_module(256, 512, 128))
+    problem = Problem.for_function("cuda", fn, workers=1)
+    opts = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
+    plan = '{"rewrite": "gemm_tile", "params": {"m": "256", "n": "128"}, "reason": "taller tiles"}'
+    llm_server.script(Reply([plan]), Reply(['{"params": {"m": "256", "n": "128", "kernel": 0}}']))
+    r = beam_search(problem, LLMPlanner(LLMClient(llm_server.config()), dropout=0.0, off_menu=0.0), opts)
+    (kid,) = [c for c in r.candidates if c.parent is not None]
+    assert [str(s) for s in kid.steps] == ["gemm_tile(kernel=0, m=256, n=128)"]
+    assert kid.metrics is not None and kid.metrics.correct, kid.status
+    text = llm_server.requests[0].text
+    assert "H100" in text and "gemm_tile(" in text and "tile_order(" in text
+    # the built-in (cost-model) planner improves on the default schedule of this small problem
+    r2 = beam_search(problem, make_planner(problem, "builtin"), SearchOptions(beam_width=1, iterations=1, budget=6))
+    assert r2.best is not None and r2.best.cost < r2.root.cost
