@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 from lift_helpers import corpus, parsed
+from lift_helpers import lifted as lift_once
 from liftcomp.corpus.check import check_kernel
 from liftcomp.interop.mlir_tool import run_pipeline
 from liftcomp.lift.liftcomp_raise import raise_module
-from liftcomp.lift.raising import RaiseOptions, lift_function
+from liftcomp.lift.raising import RaiseOptions
 from liftcomp.lift.to_linalg import emit_program
 from xdsl.dialects import func
 
@@ -22,8 +23,8 @@ NAMES = sorted(n for n, k in corpus().items() if k.form)
 
 @pytest.mark.parametrize("name", NAMES)
 def test_lifted_kernel_lowers_and_runs(name: str) -> None:
-    module, fn, arg_names = parsed(name)
-    report, lifted = lift_function(module, fn, RaiseOptions(), arg_names)
+    module, _, arg_names = parsed(name)
+    report, lifted = lift_once(name)
     copy = module.clone()
     if lifted is None:
         # Lifted nest by nest or around a kept loop (the driver's way: raise_module), or not at all.

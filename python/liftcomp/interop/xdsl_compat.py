@@ -4,11 +4,15 @@ LLVM 22 gave `arith.trunci` an `overflowFlags` property; xDSL 0.74's TruncIOp re
 `mlir-opt-22 --mlir-print-op-generic | xdsl-opt` fails on any kernel that truncates. We swap in
 a TruncIOp that accepts the property (and keeps it when printing) in xDSL's arith dialect.
 Applied once, when the liftcomp universe is loaded (xdsl-opt, liftcomp, tests).
+
+It also installs the linalg named ops of `linalg_ops` (batch_matmul, matvec, vecmat, dot,
+conv_1d/2d, map, elementwise; matmul with `cast`, structured reduce and broadcast) into xDSL's
+linalg dialect.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import arith
+from xdsl.dialects import arith, linalg
 from xdsl.dialects.builtin import IntegerType
 from xdsl.ir import Operation
 from xdsl.irdl import (
@@ -22,6 +26,8 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+from liftcomp.interop import linalg_ops
 
 _PATCHED = False
 
@@ -53,4 +59,8 @@ def apply() -> None:
         return
     ops: list[type[Operation]] = arith.Arith._operations  # pyright: ignore[reportPrivateUsage]
     arith.Arith._operations = [TruncIOp if op is arith.TruncIOp else op for op in ops]  # pyright: ignore[reportPrivateUsage]
+    dialect = linalg.Linalg
+    own: list[type[Operation]] = dialect._operations  # pyright: ignore[reportPrivateUsage]
+    dialect._operations = [linalg_ops.REPLACED.get(op, op) for op in own] + list(linalg_ops.NEW_OPS)  # pyright: ignore[reportPrivateUsage]
+    dialect._attributes = [*dialect._attributes, *linalg_ops.ATTRIBUTES]  # pyright: ignore[reportPrivateUsage]
     _PATCHED = True
