@@ -64,7 +64,7 @@ def _loc(op: Operation) -> str:
 
 def user_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
     """The argument names as the user wrote them (`arg_names`, else the SSA name hints)."""
-    block = fn.body.block
+    block = fn.body.blocks[0]  # the entry block (a function of several blocks is refused later)
     names = arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
     if len(names) != len(block.args):
         return [f"arg{i}" for i in range(len(block.args))]
