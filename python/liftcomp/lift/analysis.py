@@ -932,7 +932,10 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
             results.append(fold)
             continue
         m = _split_combine(y, acc)
-        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):
+        # Reads of buffers this loop writes would see earlier iterations' writes; those of an
+        # enclosing loop's buffers are resolved (and checked) when that loop is summarised.
+        mine = {n for n, r in a.loop_reads.items() if r.level == level}
+        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], mine):
             raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
         results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
     # Memory: every placeholder read must be either loop-independent or an accumulator.
@@ -1006,7 +1009,8 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
 
 def _privatisable(rec: Record, body: list[Record], lv: LoopVar, runs: bool) -> bool:
     """rec writes fixed addresses of a buffer that the loop writes nowhere else with a moving
-    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1)."""
+    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1; a loop
+    that may not run would leave the scratch as it was, which is not modelled)."""
     if not runs or lv.step != 1:
         return False
     if any(lv.name in (d.lb.vars() | d.ub.vars()) for d in rec.domain):
