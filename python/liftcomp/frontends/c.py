@@ -237,7 +237,6 @@ class FunctionTranslator:
         self.cxx = cxx
         self.ci = _clang()
         self.env: dict[Any, Any] = {}  # declaration key -> CVal | ArrayRef | OutVector | Unknown
-        self.names: dict[Any, str] = {}
         self.arg_names: list[str] = []
         self.result: CType | None = None
         self.returned = False
@@ -814,7 +813,7 @@ class FunctionTranslator:
                 raise self.refuse("a loop bound read from memory (data-dependent bound)", bnd)
         # The compare happens in the common type of counter and bound: an unsigned compare with a
         # signed counter is the same as the index compare only for a non-negative counter.
-        cmp_t = _ctype_of(_strip_one_cast(a).type, a) or ty
+        cmp_t = _ctype_of(a.type, a) or ty  # `a` is the counter converted to the compare's type
         if not cmp_t.signed and ty.signed:
             lbc = lb.const
             if not (isinstance(lbc, int) and lbc >= 0):
@@ -1425,10 +1424,6 @@ def _strip(c: Any) -> Any:
         if len(kids) != 1:
             return c
         c = kids[0]
-    return c
-
-
-def _strip_one_cast(c: Any) -> Any:
     return c
 
 
