@@ -188,7 +188,7 @@ class Lib:
 
 
 def run(libdir: Path, out: Path, reps: int) -> None:
-    import torch
+    import torch  # pyright: ignore[reportMissingImports]
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

@@ -34,7 +34,7 @@ def prepare(out: Path) -> None:
     from liftcomp.targets.cuda.emit_cuda import emit_kernel, nvcc_command
     from liftcomp.targets.cuda.evaluate import CudaGpuEvaluator
     from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-    from test_cuda_target import MATMUL_BIAS_RELU
+    from test_cuda_target import MATMUL_BIAS_RELU  # pyright: ignore[reportMissingImports]
     from xdsl.dialects import func
 
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,7 @@ def prepare(out: Path) -> None:
                 if name == "bf16_matmul_bias_relu":
                     import ml_dtypes
 
-                    args = [rng.standard_normal([d.data for d in a.type.shape.data]).astype(ml_dtypes.bfloat16)
+                    args = [rng.standard_normal([d.data for d in a.type.shape.data]).astype(ml_dtypes.bfloat16)  # type: ignore[attr-defined]
                             for a in fn.body.block.args]
                 else:
                     args, _ = random_inputs(fn, 256, rng)
