@@ -237,7 +237,6 @@ class FunctionTranslator:
         self.cxx = cxx
         self.ci = _clang()
         self.env: dict[Any, Any] = {}  # declaration key -> CVal | ArrayRef | OutVector | Unknown
-        self.names: dict[Any, str] = {}
         self.arg_names: list[str] = []
         self.result: CType | None = None
         self.returned = False
@@ -814,7 +813,7 @@ class FunctionTranslator:
                 raise self.refuse("a loop bound read from memory (data-dependent bound)", bnd)
         # The compare happens in the common type of counter and bound: an unsigned compare with a
         # signed counter is the same as the index compare only for a non-negative counter.
-        cmp_t = _ctype_of(_strip_one_cast(a).type, a) or ty
+        cmp_t = _ctype_of(a.type, a) or ty  # `a` is the counter converted to the compare's type
         if not cmp_t.signed and ty.signed:
             lbc = lb.const
             if not (isinstance(lbc, int) and lbc >= 0):
@@ -1321,6 +1320,10 @@ class FunctionTranslator:
         if name == "operator[]":
             arr, idxs = self.subscript(c)
             return self.load(arr, idxs, c)
+        ref = c.referenced
+        if ref is not None and ref.kind == self.ci.CursorKind.FUNCTION_DECL and name not in MATH_UNARY and \
+                _math_name(name) not in MATH_UNARY and _math_name(name) not in MATH_BINARY and name not in ("abs", "labs"):
+            return self.inline_call(c, ref)
         args = [x for x in self.children(c) if x.kind.is_expression()]
         # The first child is the callee reference (an implicit function-to-pointer cast).
         args = [x for x in args if _ctype_of(x.type, x) is not None]
@@ -1334,6 +1337,44 @@ class FunctionTranslator:
         if base in MATH_BINARY and len(vals) == 2 and ty.kind == "float":
             return self.make_val(ty, b.op(f"{MATH_BINARY[base]} {self.val(vals[0])}, {self.val(vals[1])} : {ty.mlir}", loc), loc)
         raise self.refuse(f"call to '{name}' is not supported (math functions only: {', '.join(sorted([*MATH_UNARY, *MATH_BINARY, 'abs']))})", c)
+
+
+    def inline_call(self, c: Any, ref: Any) -> CVal:
+        """A call to a helper defined in the file whose body is local declarations and a final
+        `return e;`: inlined (its parameters bound to the converted arguments)."""
+        K = self.ci.CursorKind
+        fn = ref.get_definition()
+        if fn is None or fn.location.file is None or fn.location.file.name != self.filename:
+            raise self.refuse(f"call to '{c.spelling}' is not supported (math functions and helpers defined in this file only)", c)
+        self.inline_depth = getattr(self, "inline_depth", 0) + 1
+        if self.inline_depth > 8:
+            raise self.refuse(f"call to '{c.spelling}': helpers nested deeper than 8 (recursion?)", c)
+        params = [p for p in fn.get_children() if p.kind == K.PARM_DECL]
+        body = [b for b in fn.get_children() if b.kind == K.COMPOUND_STMT]
+        stmts = self.children(body[0]) if body else []
+        rt = _ctype_of(fn.result_type, fn)
+        if rt is None or not stmts or stmts[-1].kind != K.RETURN_STMT or any(st.kind != K.DECL_STMT for st in stmts[:-1]):
+            raise self.refuse(f"call to '{c.spelling}': only helpers made of declarations and a final 'return e;' returning a number are inlined", c)
+        args = [x for x in self.children(c) if x.kind.is_expression()][-len(params):] if params else []
+        bound: list[tuple[Any, CVal | ArrayRef]] = []
+        for p, a in zip(params, args, strict=True):
+            pt = _ctype_of(p.type, p)
+            if pt is not None:
+                bound.append((self.key(p), self.convert(self.expr(a), pt, a)))  # in C's order, side effects included
+                continue
+            e = _strip(a)
+            arr = self.env.get(self.key(e.referenced)) if e.kind == K.DECL_REF_EXPR and e.referenced is not None else None
+            if not isinstance(arr, ArrayRef):
+                raise self.refuse(f"argument '{_text(a)}' of '{c.spelling}': numbers and array parameters only", a)
+            bound.append((self.key(p), arr))
+        saved = dict(self.env)
+        self.env.update(bound)
+        for st in stmts[:-1]:
+            self.stmt(st)
+        value = self.convert(self.expr(self.children(stmts[-1])[0]), rt, stmts[-1])
+        self.env = saved  # the helper's parameters and locals go out of scope
+        self.inline_depth -= 1
+        return value
 
 
 def _wrap(v: int, t: CType) -> int:
@@ -1383,10 +1424,6 @@ def _strip(c: Any) -> Any:
         if len(kids) != 1:
             return c
         c = kids[0]
-    return c
-
-
-def _strip_one_cast(c: Any) -> Any:
     return c
 
 

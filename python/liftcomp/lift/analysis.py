@@ -64,7 +64,7 @@ def _loc(op: Operation) -> str:
 
 def user_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
     """The argument names as the user wrote them (`arg_names`, else the SSA name hints)."""
-    block = fn.body.block
+    block = fn.body.blocks[0]  # the entry block (a function of several blocks is refused later)
     names = arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
     if len(names) != len(block.args):
         return [f"arg{i}" for i in range(len(block.args))]
@@ -932,7 +932,10 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
             results.append(fold)
             continue
         m = _split_combine(y, acc)
-        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):
+        # Reads of buffers this loop writes would see earlier iterations' writes; those of an
+        # enclosing loop's buffers are resolved (and checked) when that loop is summarised.
+        mine = {n for n, r in a.loop_reads.items() if r.level == level}
+        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], mine):
             raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
         results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
     # Memory: every placeholder read must be either loop-independent or an accumulator.
@@ -1006,7 +1009,8 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
 
 def _privatisable(rec: Record, body: list[Record], lv: LoopVar, runs: bool) -> bool:
     """rec writes fixed addresses of a buffer that the loop writes nowhere else with a moving
-    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1)."""
+    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1; a loop
+    that may not run would leave the scratch as it was, which is not modelled)."""
     if not runs or lv.step != 1:
         return False
     if any(lv.name in (d.lb.vars() | d.ub.vars()) for d in rec.domain):

@@ -230,6 +230,7 @@ class _Emitter:
         self.inputs: dict[str, SSAValue] = {}
         self.values: dict[str, SSAValue] = {}
         self.written = {a.buf for a in prog.assigns}
+        self.copies: list[SSAValue] = []  # entry copies of buffers the program reads and writes
         self.outputs: dict[str, SSAValue] = {}  # current value of each written buffer
 
     # --- insertion
@@ -335,6 +336,12 @@ class _Emitter:
                     operands=[t, self.args[buf]], properties={"restrict": UnitAttr(), "writable": UnitAttr()}
                 )
             )
+        if not self.prog.returns:
+            # The entry copies are dead once the outputs are written (a raised loop body runs
+            # once per iteration: without this each iteration would leak its copies). A returned
+            # value may still be a view of one, so functions with results keep them.
+            for c in self.copies:
+                self.emit(memref.DeallocOp.get(c))
         outputs = self.fn.function_type.outputs.data
         if len(outputs) != len(self.prog.returns):
             raise LoweringError(
@@ -376,6 +383,7 @@ class _Emitter:
             ]
             copy = self.emit_top(memref.AllocOp(dims, [], copy_t))
             self.top.add_op(memref.CopyOp(buf, copy))
+            self.copies.append(copy)
             buf = copy
         v = self.emit_top(bufferization.ToTensorOp(buf, restrict=True))
         self.inputs[name] = v

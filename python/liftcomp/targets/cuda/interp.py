@@ -1,12 +1,12 @@
 """Tile-level interpreter of the cuda dialect on numpy: the functional check without a GPU.
 
-Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `cuda.launch` runs
+Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `@<kernel>.launch` call runs
 its kernel's body at the granularity of tiles: a GEMM walks its output tiles and K steps with the
 schedule's tile sizes (split-K partial sums added at the end, as the GPU does), accumulates in f32
 (int64 for 8-bit inputs, wrapped to 32 bits on store) and applies the body's epilogue ops in their
 order, then converts to the output type (bf16 rounds to nearest even through ml_dtypes, as
 __float2bfloat16_rn does); row kernels run their reductions and row math in f32; elementwise and
-reduction kernels evaluate their cuda.map body on whole arrays.
+reduction kernels evaluate their map function on whole arrays.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func, tensor
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 from liftcomp.targets.cuda import dialect as cu
-from liftcomp.targets.cuda.kernels import map_of, spec_of
+from liftcomp.targets.cuda.kernels import body_ops, map_of, spec_of
 from liftcomp.targets.cuda.spec import KernelSpec
 
 Array = np.ndarray[Any, Any]
@@ -52,8 +52,8 @@ def _store(x: Array, t: str) -> Array:
     return np.asarray(x, dtype=np.float32 if t != "f64" else np.float64).astype(np_dtype(t))
 
 
-def _ops(op: Operation) -> list[Operation]:
-    return list(op.walk())
+def _ops(op: cu.KernelOp) -> list[Operation]:
+    return body_ops(op)
 
 
 def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
@@ -144,19 +144,19 @@ _MATH = {"math.exp": np.exp, "math.log": np.log, "math.sqrt": np.sqrt, "math.tan
          "math.ceil": np.ceil}
 
 
-def eval_map(mp: cu.MapOp, values: list[Any]) -> Any:
+def eval_map(mp: func.FuncOp, values: list[Any]) -> Any:
     block = mp.body.block
     env: dict[SSAValue, Any] = dict(zip(block.args, values, strict=True))
     for op in block.ops:
-        if isinstance(op, cu.YieldOp):
-            return env[op.values[0]]
+        if isinstance(op, func.ReturnOp):
+            return env[op.arguments[0]]
         if op.name in _MATH:
             x = np.asarray(env[op.operands[0]])
             with np.errstate(all="ignore"):
                 env[op.results[0]] = _MATH[op.name](x).astype(x.dtype)
             continue
         eval_scalar_op(op, env)
-    raise InterpError("cuda.map without cuda.yield")
+    raise InterpError("map function without func.return")
 
 
 def _lift(x: Array) -> Array:
@@ -171,7 +171,7 @@ def _lift(x: Array) -> Array:
 def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any], shape: tuple[int, ...]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds) or ["full"] * len(bufs)
     vals = []
     for b, kind in zip(bufs, kinds, strict=True):
@@ -189,7 +189,7 @@ def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: li
 def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds)
     init = bufs[-1] if kinds and kinds[-1] == "rowb" else None
     mapped = bufs[:-1] if init is not None else bufs
@@ -263,18 +263,19 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
     kernels = {o.sym_name.data: o for o in module.body.block.ops if isinstance(o, cu.KernelOp)}
 
     def hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-        if isinstance(op, cu.LaunchOp):
-            k = kernels.get(op.kernel.root_reference.data)
+        if isinstance(op, func.CallOp) and op.callee.root_reference.data.endswith(".launch"):
+            name = op.callee.root_reference.data.removesuffix(".launch")
+            k = kernels.get(name)
             if k is None:
-                raise InterpError(f"cuda.launch of an unknown kernel @{op.kernel.root_reference.data}")
-            shape = _shape_of(op.result, env, []) if all(d >= 0 for d in op.result.type.get_shape()) else None  # type: ignore[union-attr]
-            vals = [env[v] for v in op.args]
-            if shape is None:  # dynamic: the first full-size input gives it
-                shape = tuple(np.shape(vals[0]))
-            res = run_kernel(k, vals, op.n_scalars.value.data, shape)
-            env[op.result] = res
+                raise InterpError(f"call of @{name}.launch without a cuda.kernel @{name}")
+            res_t = op.res[0].type
+            vals = [env[v] for v in op.arguments]
+            # the buffers are tensors, the scalars follow them
+            ns = sum(1 for v in op.arguments if not isinstance(v.type, TensorType))
+            shape = tuple(res_t.get_shape()) if all(d >= 0 for d in res_t.get_shape()) else tuple(np.shape(vals[0]))  # type: ignore[union-attr]
+            res = run_kernel(k, vals, ns, shape)
+            env[op.res[0]] = res
             if on_launch is not None:
-                ns = op.n_scalars.value.data
                 on_launch(k, spec_of(k), [np.asarray(v) for v in (vals[: len(vals) - ns] if ns else vals)],
                           list(vals[len(vals) - ns:]) if ns else [], res)
             return True
@@ -284,7 +285,9 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
 
 
 def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops."""
+    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops, deallocations."""
+    if op.name == "memref.dealloc":
+        return True
     if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
         dyn_o, dyn_s, dyn_t = iter(op.offsets), iter(op.sizes), iter(op.strides)
         offs = [int(env[next(dyn_o)]) if o == DYNAMIC else o for o in op.static_offsets.get_values()]
