@@ -215,6 +215,13 @@ def _representative() -> list[KernelSpec]:
         KernelSpec("rd", "reduce", a_type="f32", out_type="f32", n_inputs=2, input_kinds=("row", "col"),
                    in_types=("f32", "f32"), body="x0 * x1"),
         KernelSpec("tr", "transpose", a_type="bf16", out_type="bf16"),
+        KernelSpec("fused", "row", row_op="fused", a_type="bf16", out_type="bf16", n_inputs=2,
+                   input_kinds=("row", "col"), in_types=("bf16", "bf16"), static_dims=(8192, 8192), body=json.dumps({
+                       "lines": ["float v1; { float a = 0.f; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) "
+                                 "{ float x = in0[j] * in0[j]; a += x; } a = lc_block_reduce<false>(a, red); v1 = a; }",
+                                 "float v2[N]; for (int j = 0; j < N; j++) v2[j] = in0[j] * rsqrtf(v1 / 8192.0f + 1e-5f)"
+                                 " * in1[j];"],
+                       "out": "v2", "reductions": ["sum"]})),
     ]
     sm80 = [replace(s, arch="sm_80") for s in base]
     # one CUTLASS GEMM for sm_90a (about 25 s of one core: the fused epilogue, the most template code)
@@ -306,3 +313,17 @@ def test_llm_planner_and_builtin_planner_search_the_cuda_menu(llm_server) -> Non
     # the built-in (cost-model) planner improves on the default schedule of this small problem
     r2 = beam_search(problem, make_planner(problem, "builtin"), SearchOptions(beam_width=1, iterations=1, budget=6))
     assert r2.best is not None and r2.best.cost < r2.root.cost
+
+
+def test_row_kernels_written_as_loops_fuse_into_one_kernel(tmp_path: Path) -> None:
+    from liftcomp.targets.cli import compile_file
+
+    src = REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir"
+    report = compile_file(src, tmp_path, "cuda")
+    for f in report["kernels"]:
+        assert f["correct"] is True, f
+        (k,) = f["schedule"]  # softmax: max, exp, sum, divide; rmsnorm: sum of squares, scale: one kernel
+        assert k["kind"] == "row", k
+    text = (tmp_path / "softmax_rows_rows1.sm_90a.cu").read_text()
+    assert text.count("lc_block_reduce<true>(a, red)") == 1  # the raiser's repeated max is computed once
+    assert text.count("lc_block_reduce<false>(a, red)") == 1

@@ -296,6 +296,7 @@ class _Lowering:
         for fn in [o for o in self.module.body.block.ops if isinstance(o, func.FuncOp)]:
             self.fn_name = fn.sym_name.data
             self.count = 0  # kernel names per function: a one-function module names them the same
+            self.fuse_rows(fn)
             for op in list(fn.body.block.ops):
                 if op in self.gone or op.parent is None:
                     continue
@@ -311,6 +312,31 @@ class _Lowering:
                 if op.name.startswith("linalg.") and op.results and not any(r.uses for r in op.results):
                     op.detach()
                     op.erase()
+
+    def fuse_rows(self, fn: func.FuncOp) -> None:
+        """A function made only of row-local ops (softmax, rmsnorm, layernorm, ...) -> one row kernel."""
+        import json
+
+        from liftcomp.targets.cuda import rowfuse
+
+        found = rowfuse.analyse(fn, type_name, c_expr)
+        if found is None:
+            return
+        p, result = found
+        spec = KernelSpec(self.name(fn, "rows"), "row", row_op="fused", a_type=p.types[0], out_type=p.out_type,
+                          n_inputs=len(p.inputs), n_scalars=len(p.scalars), input_kinds=tuple(p.kinds),
+                          in_types=tuple(p.types), static_dims=(p.rows, p.cols),
+                          body=json.dumps({"lines": p.lines, "out": p.out, "reductions": p.reductions}))
+        rows_fn = rowfuse.extract_function(f"{spec.name}.rows", fn, p, result)
+        use = next(iter(result.uses)).operation
+        spec = self.finish(spec, None)
+        self.module.body.block.add_op(rows_fn)
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [v.type for v in [*p.inputs, *p.scalars]],
+                                                           result.type))
+        call = func.CallOp(f"{spec.name}.launch", [*p.inputs, *p.scalars], [result.type])
+        Rewriter.insert_op(call, _before(use))
+        result.replace_all_uses_with(call.res[0])
+        self.gone.update(p.ops)
 
     def lower_op(self, fn: func.FuncOp, op: Operation) -> None:
         if op.name in ("linalg.matmul", "linalg.batch_matmul") and isinstance(op, LinalgStructuredOperation):
