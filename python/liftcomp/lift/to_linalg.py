@@ -132,8 +132,8 @@ _PARALLEL = IteratorTypeAttr.parallel()
 _REDUCTION = IteratorTypeAttr.reduction()
 
 _CMPI = {"eq": 0, "ne": 1, "slt": 2, "sle": 3, "sgt": 4, "sge": 5, "ult": 6, "ule": 7, "ugt": 8, "uge": 9}
-_CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ueq": 8, "ugt_f": 9, "uge_f": 10,
-         "ult_f": 11, "ule_f": 12, "une": 13}
+_CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ord": 7, "ueq": 8, "ugt_f": 9, "uge_f": 10,
+         "ult_f": 11, "ule_f": 12, "une": 13, "uno": 14}
 _MATH = {"exp", "log", "sqrt", "rsqrt", "tanh", "exp2", "expm1", "log2", "log10", "log1p", "sin", "cos", "tan", "atan",
          "floor", "ceil", "trunc", "round", "roundeven", "absf", "absi", "powf", "erf", "cbrt"}
 _SHAPE_SYM = re.compile(r"^(\w+)\.shape\[(\d+)\]$")
@@ -210,7 +210,9 @@ class _Emitter:
         return op.results[0]
 
     def const(self, value: int | float, t: Attribute) -> SSAValue:
-        key = (value, t)
+        # Keyed by bit pattern: 0.0 == -0.0 (and NaN != NaN) as Python floats, so a value key would
+        # hand a select's +0.0 the -0.0 of a compare emitted earlier.
+        key = (float(value).hex() if isinstance(t, AnyFloat) else int(value), t)
         if key in self.consts:
             return self.consts[key]
         if isinstance(t, IndexType):
@@ -701,6 +703,7 @@ class _Emitter:
             "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
             "max": "maximumf" if f else ("maxui" if u else "maxsi"),
             "min": "minimumf" if f else ("minui" if u else "minsi"),
+            "seq_max": "selectf_ogt", "seq_min": "selectf_olt",
         }[n.op]
         et = elem_type(n.dtype)
         out_dims = [d for d in range(rank) if d not in axes]
@@ -730,9 +733,16 @@ class _Emitter:
                 body_src = View(src.dtype, tuple(src.shape[d] - 1 if d == a else src.shape[d] for d in range(rank)), src=src,
                                 per_dim=[SliceSpec(Poly.const(1) if d == a else Poly.const(0), 1, src.shape[d] - 1 if d == a else src.shape[d]) for d in range(rank)])
         iters = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
+
+        def combine(acc: SSAValue, x: SSAValue) -> SSAValue:
+            if comb in T.SELECT_FOLDS:  # the loop's own compare and select: x wins only if P(x, acc)
+                taken = self.emit(arith.CmpfOp(x, acc, _CMPF[comb.removeprefix("selectf_")]))
+                return self.emit(arith.SelectOp(taken, x, acc))
+            return self.emit(_named(f"arith.{comb}", [acc, x], et))
+
         r = self.generic(
             out_shape, n.dtype, [(body_src, list(range(rank)))], iters, out_dims,
-            lambda v: v[0], init=init, combine=lambda acc, x: self.emit(_named(f"arith.{comb}", [acc, x], et)),
+            lambda v: v[0], init=init, combine=combine,
         )
         if out_shape:
             return r
