@@ -34,9 +34,10 @@ LOWER_TO_LLVM = (
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,"
     "func.func(convert-linalg-to-loops),"
+    # expand-strided-metadata makes affine.apply (subviews of dynamic sizes): lower-affine after it.
+    "expand-strided-metadata,"
     "lower-affine,"
     "convert-scf-to-cf,"
-    "expand-strided-metadata,"
     "finalize-memref-to-llvm,"
     "convert-math-to-llvm,"
     "convert-arith-to-llvm,"
@@ -56,6 +57,16 @@ _CTYPES: dict[str, Any] = {
     "f64": ctypes.c_double,
     "f32": ctypes.c_float,
 }
+
+
+# memref.copy between strided buffers (what bufferization leaves for a result that cannot be
+# written in place) calls `memrefCopy` from MLIR's C runner utilities, as under mlir-runner's
+# -shared-libs; the bindings do not ship it, MLIR 22's packages do (a C ABI: no second LLVM).
+RUNTIME_LIBRARIES = ("/usr/lib/llvm-22/lib/libmlir_c_runner_utils.so",)
+
+
+def _runtime_libraries() -> list[str]:
+    return [p for p in RUNTIME_LIBRARIES if Path(p).is_file()]
 
 
 def _signature(module: Any, function: str) -> tuple[list[str], list[str]]:
@@ -97,7 +108,7 @@ def _serve(directory: Path) -> dict[str, Any]:
             if t not in _CTYPES:
                 return {"error": f"@{function} returns {t}: only scalar results are supported"}
         PassManager.parse(LOWER_TO_LLVM).run(module.operation)
-        engine = ExecutionEngine(module, opt_level=3)
+        engine = ExecutionEngine(module, opt_level=3, shared_libs=_runtime_libraries())
 
         arrays = dict(np.load(directory / "args.npz")) if (directory / "args.npz").exists() else {}
 

@@ -117,25 +117,30 @@ class JitComparison:
         return self.original.median_s / self.raised.median_s
 
 
-def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
+def _same(a: Any, b: Any, rtol: float, atol: float, exact: bool = False) -> bool:
     x, y = np.asarray(a), np.asarray(b)
     if x.shape != y.shape:
         return False
+    if np.issubdtype(x.dtype, np.floating) and exact:
+        # The machine's values: bit for bit, any NaN equal to any NaN.
+        return bool(np.all(((x == y) & (np.signbit(x) == np.signbit(y))) | (np.isnan(x) & np.isnan(y))))
     if np.issubdtype(x.dtype, np.floating):
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
     return bool(np.array_equal(x, y))
 
 
-def jit_compare(original_text: str, raised_text: str, function: str, args: Sequence[Any], repeats: int = 3, rtol: float = 1e-4, atol: float = 1e-5) -> JitComparison:
+def jit_compare(original_text: str, raised_text: str, function: str, args: Sequence[Any], repeats: int = 3, rtol: float = 1e-4, atol: float = 1e-5,
+                exact: bool = False) -> JitComparison:
     """Run `@function` of both modules natively on the same inputs; compare every output (integers
-    exactly, floats within rtol/atol: raising may reassociate float reductions) and time both."""
+    exactly, floats bit for bit with `exact` (lifting under IEEE semantics), else within
+    rtol/atol (under `fast`, which may reassociate float reductions)) and time both."""
     original = jit_run(original_text, function, args, repeats)
     raised = jit_run(raised_text, function, args, repeats)
     mismatches: list[str] = []
     for i, (a, b) in enumerate(zip(original.outputs, raised.outputs, strict=True)):
-        if not _same(a, b, rtol, atol):
+        if not _same(a, b, rtol, atol, exact):
             mismatches.append(f"argument {i} differs after the call")
     for i, (a, b) in enumerate(zip(original.results, raised.results, strict=True)):
-        if not _same(a, b, rtol, atol):
+        if not _same(a, b, rtol, atol, exact):
             mismatches.append(f"result {i} differs: {a} vs {b}")
     return JitComparison(original, raised, mismatches)

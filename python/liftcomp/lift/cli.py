@@ -26,7 +26,13 @@ def add_subcommands(sub: Any) -> None:
     p.add_argument("-o", "--output", help="write the raised module here (default: stdout)")
     p.add_argument("--report", help="write a JSON report (one entry per function, with its loop nests when lifted nest by nest) here")
     p.add_argument("--require", choices=["bounded", "proved"], default="bounded", help="minimum verification level to accept a program (default: bounded)")
-    p.add_argument("--float-model", choices=["real", "ieee"], default="real", help="float semantics for proofs: real numbers (default) or strict IEEE-754")
+    p.add_argument("--float-model", default="ieee", metavar="MODEL",
+                   help="float semantics of proofs and checks, like a C compiler's -ffast-math (docs/LIFTING.md): 'ieee' (default: "
+                   "IEEE-754 as arith defines it: NaN, infinities, signed zeros, rounding, loop order); a comma-separated list of "
+                   "fast-math flags, each a relaxation: 'nnan' (no NaN), 'ninf' (no infinities), 'nsz' (sign of zero insignificant); "
+                   "or 'fast' (all flags with reassoc and contract: real-number arithmetic, algebra and reordered sums allowed; "
+                   "'real' is the same). The source's own fastmath<...> flags add to it. E.g. np.maximum(x, 0) for "
+                   "'x > 0 ? x : 0' is accepted under 'nnan' and not by default (x = NaN)")
     p.add_argument("--bound", type=int, default=4, help="size bound per dimension of the bounded check (default 4)")
     p.add_argument("--query-timeout-ms", type=int, default=5000, help="z3 timeout per query (default 5000)")
     p.add_argument("--kernel-timeout", type=float, default=30.0, help="seconds per function before giving up (default 30)")
@@ -68,7 +74,7 @@ def run_lift(ns: argparse.Namespace) -> int:
     module, reports = raise_module(module, opts, src.arg_names)
     out = print_generic(module) if ns.generic else to_upstream_text(module)
     if ns.jit_check:
-        jit_check(original, print_generic(module), reports, ns.jit_scale, name)
+        jit_check(original, print_generic(module), reports, ns.jit_scale, name, ns.float_model)
     # Write only after everything succeeded.
     if ns.report:
         Path(ns.report).write_text(json.dumps([r.to_json() for r in reports], indent=1) + "\n")
@@ -81,55 +87,77 @@ def run_lift(ns: argparse.Namespace) -> int:
     return 0
 
 
-def jit_check(original: str, raised: str, reports: list[Any], scale: int, source_name: str) -> None:
-    """Run original and raised functions natively on the same large inputs; any difference is an error.
+def jit_check(original: str, raised: str, reports: list[Any], scale: int, source_name: str, float_model: str = "ieee") -> None:
+    """Run original and raised functions natively on the same large inputs; a difference is an
+    error (floats bit for bit, unless the float model is `fast`). A check that cannot run (inputs
+    that cannot be sized, a failing JIT) is reported on stderr and does not fail the command.
 
     Input sizes: the sizes at which the original's accesses fit in the reference executor
     (small), scaled up by `scale` (dims of 1-D buffers by scale^2, for flattened indexing)."""
+    for r in reports:
+        if r.status not in ("lifted", "partial"):
+            continue
+        try:
+            _jit_check_one(original, raised, r, scale, source_name, float_model)
+        except _JitDiffers:
+            raise
+        except LiftcompError as e:
+            print(f"jit-check @{r.name}: not run: {e.message}", file=sys.stderr)
+
+
+class _JitDiffers(LiftcompError):
+    pass
+
+
+def _jit_check_one(original: str, raised: str, r: Any, scale: int, source_name: str, float_model: str) -> None:
     import numpy as np
 
     from liftcomp.corpus.check import find_func
-    from liftcomp.executor import Interpreter, OutOfBounds
+    from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
     from liftcomp.interop.mlir_tool import parse_xdsl
     from liftcomp.interop.upstream_jit import bindings_available, jit_compare
+    from liftcomp.lift import floats
+    from liftcomp.lift.analysis import Refusal
     from liftcomp.lift.analysis import analyse
     from liftcomp.lift.verify import make_args
 
     if not bindings_available():
         raise LiftcompError("--jit-check needs the upstream MLIR Python bindings: pip install -e '.[mlir]'")
     module = parse_xdsl(original, source_name)
-    for r in reports:
-        if r.status not in ("lifted", "partial"):
-            continue
-        if r.scope == "nests":
-            # Sizing inputs needs one summary of the whole function, which a function lifted
-            # nest by nest does not have (its refused nests may index by data, for example).
-            print(f"jit-check @{r.name}: skipped (lifted nest by nest)", file=sys.stderr)
-            continue
-        fn = find_func(module, r.name)
+    if r.scope == "nests":
+        # Sizing inputs needs one summary of the whole function, which a function lifted
+        # nest by nest does not have (its refused nests may index by data, for example).
+        print(f"jit-check @{r.name}: skipped (lifted nest by nest)", file=sys.stderr)
+        return
+    fn = find_func(module, r.name)
+    try:
         summary = analyse(fn)
-        sizes = {a.name: 5 for a in summary.args if a.kind == "size"}
-        dyn = {a.name: 7 for a in summary.args if a.kind == "buffer"}
-        for _ in range(12):
-            args = make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")
-            try:
-                Interpreter(module).call(r.name, args)
-                break
-            except OutOfBounds as e:
-                which = [a.name for a, x in zip(summary.args, args, strict=True) if x is e.array]
-                if not which:
-                    raise LiftcompError(f"@{r.name}: could not size inputs for --jit-check") from None
-                dyn[which[0]] *= 2
-        big_sizes = {k: v * scale for k, v in sizes.items()}
-        rank = {a.name: len(a.shape or ()) for a in summary.args if a.kind == "buffer"}
-        big_dyn = {k: v * (scale * scale if rank[k] == 1 else scale) for k, v in dyn.items()}
-        args = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "full")
-        cmp = jit_compare(original, raised, r.name, args)
-        if cmp.mismatches:
-            raise LiftcompError(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
-        speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
-        print(f"jit-check @{r.name}: equal on native runs; original {cmp.original.median_s * 1e3:.3f} ms, "
-              f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
+    except Refusal as e:
+        raise LiftcompError(f"cannot size its inputs ({e.reason})") from None
+    sizes = {a.name: 5 for a in summary.args if a.kind == "size"}
+    dyn = {a.name: 7 for a in summary.args if a.kind == "buffer"}
+    for _ in range(12):
+        args = make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")
+        try:
+            Interpreter(module).call(r.name, args)
+            break
+        except OutOfBounds as e:
+            which = [a.name for a, x in zip(summary.args, args, strict=True) if x is e.array]
+            if not which:
+                raise LiftcompError("could not size its inputs") from None
+            dyn[which[0]] *= 2
+        except ExecutionError as e:
+            raise LiftcompError(f"the reference executor cannot run it on sized inputs ({e})") from None
+    big_sizes = {k: v * scale for k, v in sizes.items()}
+    rank = {a.name: len(a.shape or ()) for a in summary.args if a.kind == "buffer"}
+    big_dyn = {k: v * (scale * scale if rank[k] == 1 else scale) for k, v in dyn.items()}
+    args = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "special", float_model)
+    cmp = jit_compare(original, raised, r.name, args, exact=not floats.is_real(float_model))
+    if cmp.mismatches:
+        raise _JitDiffers(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
+    speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
+    print(f"jit-check @{r.name}: equal on native runs; original {cmp.original.median_s * 1e3:.3f} ms, "
+          f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
 
 
 def print_table(reports: list[Any]) -> None:

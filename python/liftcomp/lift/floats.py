@@ -162,8 +162,9 @@ def special_values(dt: np.dtype[Any], flags: frozenset[str]) -> np.ndarray[Any, 
     them), signed zeros, the smallest denormals, the largest finite values and large values that
     cancel (1e8 and -1e8 next to 1: a reassociated sum differs)."""
     info = np.finfo(dt)
-    vals = [0.0, -0.0, 1.0, -1.0, float(info.smallest_subnormal), -float(info.smallest_subnormal), float(info.max), -float(info.max),
-            1e8 if dt.itemsize >= 4 else 1e4, -1e8 if dt.itemsize >= 4 else -1e4, 0.5, 3.0]
+    big = float(info.max)
+    vals = [0.0, -0.0, 1.0, -1.0, float(info.smallest_subnormal), -float(info.smallest_subnormal), big, -big, 0.75 * big, -0.75 * big,
+            0.5 * big, 1e8 if dt.itemsize >= 4 else 1e4, -1e8 if dt.itemsize >= 4 else -1e4, 0.5, 3.0]
     if "nnan" not in flags:
         vals.append(float("nan"))
     if "ninf" not in flags:

@@ -517,6 +517,16 @@ class _Emitter:
         )
 
     def lower_reshape(self, n: Reshape) -> SSAValue:
+        if len(n.src.shape) == 1 and sum(not p.is_const for p in n.shape) > 1:
+            # One tensor.expand_shape group with two dynamic sizes is valid IR, but upstream's
+            # expand-strided-metadata aborts on it after bufferization: read it as a gather.
+            strides: list[Poly] = []
+            for k in range(len(n.shape)):
+                stride = Poly.const(1)
+                for d in n.shape[k + 1 :]:
+                    stride = stride * d
+                strides.append(stride)
+            return self.lower_strided(Strided(n.dtype, n.shape, src=n.src, offset=Poly.const(0), strides=tuple(strides)))
         return self.reshape_value(self.value(n.src), n.src.shape, n.shape, n.dtype)
 
     def reshape_value(self, src: SSAValue, src_shape: Sequence[Poly], shape: Sequence[Poly], dt: DType) -> SSAValue:
@@ -525,6 +535,9 @@ class _Emitter:
         if rank_in == rank_out == 1:
             return self.coerce(src, tensor_type(shape, dt))
         if rank_in == 1:
+            if sum(not p.is_const for p in shape) > 1:
+                raise LoweringError("a flat buffer written as a 2-D view with two dynamic sizes (upstream's "
+                                    "expand-strided-metadata cannot lower one expand_shape group with two dynamic sizes)")
             return self.expand(src, [list(range(rank_out))], shape, dt)
         if rank_out == 1:
             op = tensor.CollapseShapeOp.create(
