@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from liftcomp.corpus import KernelSpec, load_corpus
 from liftcomp.corpus.check import find_func
@@ -22,3 +23,12 @@ def parsed(name: str) -> tuple[ModuleOp, func.FuncOp, list[str] | None]:
     k = corpus()[name]
     m = parse_mlir(k.mlir_text, str(k.mlir_path))
     return m, find_func(m, name), arg_names_from_source(k.mlir_text).get(name)
+
+
+@cache
+def lifted(name: str) -> tuple[Any, Any]:
+    """The built-in proposer's lift of a corpus kernel with default options: (report, Lifted or None)."""
+    from liftcomp.lift.raising import RaiseOptions, lift_function
+
+    module, fn, arg_names = parsed(name)
+    return lift_function(module, fn, RaiseOptions(), arg_names)

@@ -82,23 +82,44 @@ def upstream_verify(module_text: str, timeout_s: float = 120) -> None:
     _call_worker({"module": module_text, "verify_only": True, "args": []}, {}, timeout_s)
 
 
-def jit_run(module_text: str, function: str, args: Sequence[Any], repeats: int = 3, timeout_s: float = 600) -> JitRun:
-    """Compile `module_text` natively and call `@function(*args)` once, then `repeats` timed times."""
-    arrays: dict[str, np.ndarray[Any, Any]] = {}
+def _wire(args: Sequence[Any], prefix: str, arrays: dict[str, np.ndarray[Any, Any]]) -> list[dict[str, Any]]:
     wire: list[dict[str, Any]] = []
     for i, arg in enumerate(args):
         if isinstance(arg, np.ndarray):
-            key = f"a{i}"
+            key = f"{prefix}a{i}"
             arrays[key] = np.ascontiguousarray(arg)
             wire.append({"kind": "memref", "key": key})
         elif isinstance(arg, int | float | np.integer | np.floating):
             wire.append({"kind": "scalar", "value": arg.item() if isinstance(arg, np.generic) else arg})
         else:
             raise LiftcompError(f"argument {i}: expected a numpy array or a number, got {type(arg).__name__}")
+    return wire
+
+
+def jit_run(module_text: str, function: str, args: Sequence[Any], repeats: int = 3, timeout_s: float = 600) -> JitRun:
+    """Compile `module_text` natively and call `@function(*args)` once, then `repeats` timed times."""
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    wire = _wire(args, "", arrays)
     request = {"module": module_text, "function": function, "repeats": repeats, "args": wire}
     reply, outputs = _call_worker(request, arrays, timeout_s)
     after = [outputs[f"a{i}"] if isinstance(a, np.ndarray) else a for i, a in enumerate(args)]
     return JitRun(outputs=after, results=list(reply["results"]), seconds=list(reply["seconds"]))
+
+
+def jit_run_many(module_text: str, calls: Sequence[tuple[str, Sequence[Any]]], timeout_s: float = 600) -> list[JitRun | str]:
+    """Compile `module_text` once (one child process) and make every call `(function, args)`,
+    once each: a JitRun per call, or the worker's error for that call."""
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    wires = [{"function": f, "repeats": 0, "args": _wire(args, f"c{j}_", arrays)} for j, (f, args) in enumerate(calls)]
+    reply, outputs = _call_worker({"module": module_text, "calls": wires}, arrays, timeout_s)
+    out: list[JitRun | str] = []
+    for j, ((_, args), r) in enumerate(zip(calls, reply["calls"], strict=True)):
+        if "error" in r:
+            out.append(str(r["error"]))
+            continue
+        after = [outputs[f"c{j}_a{i}"] if isinstance(a, np.ndarray) else a for i, a in enumerate(args)]
+        out.append(JitRun(outputs=after, results=list(r["results"]), seconds=list(r["seconds"])))
+    return out
 
 
 @dataclass

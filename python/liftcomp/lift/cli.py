@@ -117,8 +117,7 @@ def _jit_check_one(original: str, raised: str, r: Any, scale: int, source_name: 
     from liftcomp.interop.mlir_tool import parse_xdsl
     from liftcomp.interop.upstream_jit import bindings_available, jit_compare
     from liftcomp.lift import floats
-    from liftcomp.lift.analysis import Refusal
-    from liftcomp.lift.analysis import analyse
+    from liftcomp.lift.analysis import Refusal, analyse
     from liftcomp.lift.verify import make_args
 
     if not bindings_available():

@@ -15,7 +15,7 @@ from the user (`--float-model`, like a C compiler's `-ffast-math` / `-fno-signed
   model of reassociation short of the reals exists, so a reassociated program needs `fast`.
 
 A float model is written as `ieee` (no flag), `fast` (all five; `real` is an older name of it) or
-a comma-separated list of flags (`nnan,nsz`).
+a list of flags separated by commas or '+' (`nnan,nsz`; `nnan+nsz` in a pass option).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ class FloatModelError(ValueError):
 
 def parse(model: str) -> frozenset[str]:
     """The flags of a float model (`ieee`, `fast`, `real` or a comma-separated list of flags)."""
-    text = model.strip()
+    text = model.strip().removeprefix("small:")  # smt.Encoder's reduced-precision hint
     if text in ("", "ieee"):
         return frozenset()
     if text in ("fast", "real"):
         return FAST
-    flags = {f.strip() for f in text.split(",")}
+    flags = {f.strip() for f in text.replace("+", ",").split(",")}
     bad = sorted(f for f in flags if f not in FLAGS and f != "fast")
     if bad:
         raise FloatModelError(f"unknown float model or flag '{bad[0]}' (use ieee, fast, or a comma-separated list of {', '.join(FLAGS)})")

@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.lift import floats
 from liftcomp.lift.nests import inline, top_level_nests
 from liftcomp.lift.raising import (
     FunctionReport,
@@ -136,7 +137,7 @@ class LiftcompRaisePass(LiftcompPass):
 
     proposer: str = "symbolic"
     require: str = "bounded"
-    float_model: str = "real"
+    float_model: str = "ieee"  # ieee | fast | fast-math flags joined by '+' (nnan+nsz): docs/LIFTING.md
     bound: int = 4
     query_timeout_ms: int = 5000
     kernel_timeout_s: float = 30.0
@@ -160,7 +161,11 @@ class LiftcompRaisePass(LiftcompPass):
     def __post_init__(self) -> None:
         self.check_choice("proposer", self.proposer, ("symbolic", "llm"))
         self.check_choice("require", self.require, ("bounded", "proved"))
-        self.check_choice("float-model", self.float_model, ("real", "ieee"))
+        try:
+            floats.parse(self.float_model)
+        except floats.FloatModelError:
+            raise self.option_error(f"option 'float-model' must be ieee, fast, or fast-math flags joined by '+' "
+                                    f"({'+'.join(floats.FLAGS)}), got '{self.float_model}'") from None
         self.check_choice("strategy", self.strategy, ("symbolic-first", "llm-first", "llm-only"))
         self.check_at_least("bound", self.bound, 1)
         self.check_at_least("query-timeout-ms", self.query_timeout_ms, 1)

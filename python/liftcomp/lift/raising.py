@@ -168,6 +168,10 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             # (e.g. maxnumf(-0.0, +0.0), which IEEE leaves to the implementation).
             return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason} with an exact encoding (no concrete run shows it: {found})", cx), prog
         return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason} (symbolic only: {found})", cx), prog
+    if cx is not None and cx.sizes:
+        # A concrete finding of the bounded check (the program is undefined where the original
+        # is defined: an empty np.max / np.argmax range).
+        return Verdict(None, f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
     return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
 
 

@@ -12,6 +12,7 @@ are equal for every iteration (proved recursively), so no proof ever unrolls a l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,10 @@ class Encoder:
     assume: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        flags = floats.parse(self.float_model)
+        # "small:<model>": the same model over a tiny float format (5 exponent, 6 significand bits),
+        # where a counterexample is quick to find; its values are then tried at the real widths.
+        self.small = self.float_model.startswith("small:")
+        flags = floats.parse(self.float_model.removeprefix("small:"))
         self.real = floats.FAST <= flags
         self.nnan = "nnan" in flags and not self.real
         self.ninf = "ninf" in flags and not self.real
@@ -65,6 +69,8 @@ class Encoder:
         if t.kind == "f":
             if self.real:
                 return z3.RealSort()
+            if self.small:
+                return z3.FPSort(5, 6)
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 
@@ -294,6 +300,11 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
     flavours = _max_flavours(float_model)
 
     def f(x: T.Term) -> T.Term | None:
+        if isinstance(x, T.Op) and x.op in _COMMUTATIVE and len(x.args) == 2:
+            # One operand order (exact: IEEE + and * commute, NaNs are one value here).
+            ordered = tuple(sorted(x.args, key=T.show))
+            if ordered != x.args:
+                return f(T.Op(x.op, ordered, x.type)) or T.Op(x.op, ordered, x.type)
         if isinstance(x, T.Op | T.Fold) and x.op in flavours:
             if isinstance(x, T.Op):
                 return T.Op(flavours[x.op], x.args, x.type)
@@ -337,6 +348,20 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
     return T.map_terms(t, f)
 
 
+_COMMUTATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",
+                "eq", "ne", "oeq", "one", "ueq", "une", "ord", "uno"}
+
+
+def zero_sign_free(f: T.Fold) -> bool:
+    """In a non-threaded float sum from a constant other than -0.0 the accumulator is never -0.0
+    (x + y is -0.0 only for -0.0 + -0.0 when rounding to nearest), and acc + 0.0 == acc + -0.0
+    for every other acc: the sign of a zero term is insignificant there."""
+    if f.op != "addf" or f.type.kind != "f" or T.is_threaded(f) or not isinstance(f.init, T.Const):
+        return False
+    v = float(f.init.value)
+    return not (v == 0.0 and math.copysign(1.0, v) < 0)
+
+
 def unroll_small(t: T.Term) -> T.Term:
     """Unroll folds with constant bounds and at most UNROLL_LIMIT iterations (in loop order)."""
 
@@ -364,6 +389,7 @@ class Prover:
     # one the reference executor can run; the model of the plain query is kept when they fail.
     prefer: list[Z3Expr] = field(default_factory=list)
     nested: int = 0  # > 0 while matching folds (their failed matches need no preferred model)
+    hints: bool = True  # on an IEEE timeout, look for a model in a tiny float format / the reals
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
@@ -377,13 +403,15 @@ class Prover:
         finally:
             self.nested -= 1
         out = self._check(enc, a, b, ctx)
-        if out.status == "unknown" and out.model is None and not enc.real and not self.nested and a.type.kind == "f":
-            # The IEEE query timed out (bit-blasted floats). A model of the same question over real
-            # numbers is a hint only: confirm.py runs its values with IEEE semantics.
-            hint = Prover(self.assumptions, "fast", min(self.timeout_ms, 3000), prefer=self.prefer).equal(a, b, ctx)
-            if hint.model is not None:
-                return Outcome("unknown", hint.model, f"{out.reason}; the real-number model differs", hint.terms,
-                               [*hint.inexact, "a real-number model of an IEEE question"], "fast")
+        if out.status == "unknown" and out.model is None and not enc.real and not self.nested and self.hints and a.type.kind == "f":
+            # The IEEE query timed out (bit-blasted floats). A model of the same question over a
+            # tiny float format, or over real numbers, is a hint only: confirm.py runs its values
+            # with the real widths' IEEE semantics.
+            for hint_model, why in ((f"small:{self.float_model}", "a reduced-precision model"), ("fast", "a real-number model")):
+                hint = Prover(self.assumptions, hint_model, min(self.timeout_ms, 2000), prefer=self.prefer, hints=False).equal(a, b, ctx)
+                if hint.model is not None:
+                    return Outcome("unknown", hint.model, f"{out.reason}; {why} differs", hint.terms,
+                                   [*hint.inexact, f"{why} of an IEEE question"], hint_model)
         if out.status == "proved" or not enc.fold_names:
             return out
         # Short constant folds (convolution windows) may be spelled unrolled on one side.
@@ -466,7 +494,12 @@ class Prover:
             bx = T.subst_index(x.body, {x.var: x.lb + tv * x.step})
             by = T.subst_index(y.body, {y.var: y.lb + tv * y.step})
             rng = [z3.Int(t) >= 0, zpoly(x.lb + tv * x.step) < zpoly(x.ub)]
-            return self.equal(bx, by, [*ctx, *rng]).status == "proved"
+            body_prover = self
+            if zero_sign_free(x) and not floats.has(self.float_model, "nsz") and not floats.is_real(self.float_model):
+                body_prover = Prover(self.assumptions, floats.join(self.float_model, frozenset({"nsz"})), self.timeout_ms, nested=1)
+            out = body_prover.equal(bx, by, [*ctx, *rng]).status == "proved"
+            self.queries += body_prover.queries if body_prover is not self else 0
+            return out
         k = T.fresh("k")
         kv = Poly.var(k)
         # One fold starts one step later with the first iteration folded into its init (a peeled
