@@ -180,3 +180,28 @@ def test_source_fastmath_flags_relax_the_proof() -> None:
     assert _check(bias, "t = a[0:n] + b[0:n]\nout[0:n] = np.where(t > 0, t, 0)", "ieee").level is None
     both = bias.replace("arith.addf %x, %y : f32", "arith.addf %x, %y fastmath<nnan,ninf> : f32")
     assert _check(both, "t = a[0:n] + b[0:n]\nout[0:n] = np.where(t > 0, t, 0)", "ieee").level == "proved"
+
+
+def test_llm_answer_gets_a_float_counterexample_then_is_accepted_under_its_flag(llm_server: Any) -> None:
+    """Through the loopback server: np.maximum for `x > 0 ? x : 0` is refused by default with a
+    NaN counterexample in the next prompt; the corrected answer is proved. Under --float-model nnan
+    the first answer is accepted as it is, and the report names the assumption."""
+    from liftcomp.lift.llm_proposer import LLMProposer
+    from liftcomp.lift.raising import lift_function
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+
+    m = parse_mlir(RELU_SELECT)
+    fn = find_func(m, "relu")
+    names = arg_names_from_source(RELU_SELECT)["relu"]
+    wrong, right = "out[0:n] = np.maximum(x[0:n], 0)", "out[0:n] = np.where(x[0:n] > 0, x[0:n], 0)"
+    llm_server.script(Reply([f"```python\n{wrong}\n```"]), Reply([f"```python\n{right}\n```"]), Reply([f"```python\n{wrong}\n```"]))
+    report, _ = lift_function(m, fn, RaiseOptions(llm=LLMProposer(LLMClient(llm_server.config()), n=1), strategy="llm-only"), names)
+    assert report.status == "lifted" and report.program == right and report.proof == "proved"
+    assert report.floats is not None and report.floats.startswith("ieee")
+    second = llm_server.requests[1].text
+    assert "np.maximum" in second and "nan" in second.lower()
+    relaxed, _ = lift_function(m, fn, RaiseOptions(llm=LLMProposer(LLMClient(llm_server.config()), n=1), strategy="llm-only",
+                                                   float_model="nnan"), names)
+    assert relaxed.status == "lifted" and relaxed.program == wrong
+    assert relaxed.floats is not None and "no NaN" in relaxed.floats

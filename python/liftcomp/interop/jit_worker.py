@@ -102,18 +102,19 @@ def _serve(directory: Path) -> dict[str, Any]:
             return {"results": [], "seconds": []}
         calls = request.get("calls") or [request]
         signatures: list[tuple[list[str], list[str]]] = []
-        for c in calls:
+        errors: list[str] = []
+        for c in calls:  # before lowering: the signatures are func.func's
             error = _check_call(module, c)
             if error and "calls" not in request:
                 return {"error": error}
+            errors.append(error)
             signatures.append(_signature(module, c["function"]) if not error else ([], []))
         PassManager.parse(LOWER_TO_LLVM).run(module.operation)
         engine = ExecutionEngine(module, opt_level=3, shared_libs=_runtime_libraries())
         arrays = dict(np.load(directory / "args.npz")) if (directory / "args.npz").exists() else {}
         replies: list[dict[str, Any]] = []
         outputs: dict[str, np.ndarray[Any, Any]] = {}
-        for c, (input_types, result_types) in zip(calls, signatures, strict=True):
-            error = _check_call(module, c)
+        for c, (input_types, result_types), error in zip(calls, signatures, errors, strict=True):
             if error:
                 replies.append({"error": error})
                 continue

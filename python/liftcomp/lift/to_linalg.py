@@ -413,23 +413,26 @@ class _Emitter:
         linalg.generic with no inputs (linalg.index gives q). It reads exactly the view's
         elements, so overlapping rows and the gaps between rows need no slice of whole rows
         (which could reach past the buffer where the loop does not)."""
-        src = self.value(n.src)
-        offset = self.index(n.offset)
-        strides = [self.index(s) for s in n.strides]
-        rank = len(n.shape)
-        out_t = tensor_type(n.shape, n.dtype)
-        block = Block(arg_types=[elem_type(n.dtype)])
+        return self.gather(self.value(n.src), n.offset, n.shape, n.strides, n.dtype)
+
+    def gather(self, src: SSAValue, offset_p: Poly, shape: Sequence[Poly], strides_p: Sequence[Poly], dt: DType) -> SSAValue:
+        """out[q...] = src[offset + sum q_k * strides[k]] of a 1-D tensor, one linalg.generic."""
+        offset = self.index(offset_p)
+        strides = [self.index(s) for s in strides_p]
+        rank = len(shape)
+        out_t = tensor_type(shape, dt)
+        block = Block(arg_types=[elem_type(dt)])
         saved = self.cur
         self.cur = block
         pos = offset
         for k, stride in enumerate(strides):
             q = self.emit(linalg.IndexOp(k))
-            step = q if n.strides[k] == Poly.const(1) else self.emit(arith.MuliOp(q, stride))
+            step = q if strides_p[k] == Poly.const(1) else self.emit(arith.MuliOp(q, stride))
             pos = self.emit(arith.AddiOp(pos, step))
-        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [pos], elem_type(n.dtype)))))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [pos], elem_type(dt)))))
         self.cur = saved
         return self.emit(
-            linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
+            linalg.GenericOp([], [self.empty(shape, dt)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
         )
 
     def lower_arg(self, n: Arg) -> SSAValue:
@@ -517,16 +520,6 @@ class _Emitter:
         )
 
     def lower_reshape(self, n: Reshape) -> SSAValue:
-        if len(n.src.shape) == 1 and sum(not p.is_const for p in n.shape) > 1:
-            # One tensor.expand_shape group with two dynamic sizes is valid IR, but upstream's
-            # expand-strided-metadata aborts on it after bufferization: read it as a gather.
-            strides: list[Poly] = []
-            for k in range(len(n.shape)):
-                stride = Poly.const(1)
-                for d in n.shape[k + 1 :]:
-                    stride = stride * d
-                strides.append(stride)
-            return self.lower_strided(Strided(n.dtype, n.shape, src=n.src, offset=Poly.const(0), strides=tuple(strides)))
         return self.reshape_value(self.value(n.src), n.src.shape, n.shape, n.dtype)
 
     def reshape_value(self, src: SSAValue, src_shape: Sequence[Poly], shape: Sequence[Poly], dt: DType) -> SSAValue:
@@ -534,10 +527,17 @@ class _Emitter:
         rank_in, rank_out = len(src_shape), len(shape)
         if rank_in == rank_out == 1:
             return self.coerce(src, tensor_type(shape, dt))
+        if rank_in == 1 and sum(not p.is_const for p in shape) > 1:
+            # One tensor.expand_shape group with two dynamic sizes is valid IR, but upstream's
+            # expand-strided-metadata aborts on it after bufferization: read it as a gather.
+            strides: list[Poly] = []
+            for k in range(rank_out):
+                stride = Poly.const(1)
+                for d in shape[k + 1 :]:
+                    stride = stride * d
+                strides.append(stride)
+            return self.gather(src, Poly.const(0), shape, strides, dt)
         if rank_in == 1:
-            if sum(not p.is_const for p in shape) > 1:
-                raise LoweringError("a flat buffer written as a 2-D view with two dynamic sizes (upstream's "
-                                    "expand-strided-metadata cannot lower one expand_shape group with two dynamic sizes)")
             return self.expand(src, [list(range(rank_out))], shape, dt)
         if rank_out == 1:
             op = tensor.CollapseShapeOp.create(
