@@ -19,7 +19,7 @@ from typing import Any
 
 import z3
 
-from liftcomp.lift import floats
+from liftcomp.lift import budget, floats
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Z3Expr, identity, zpoly
 from liftcomp.lift.terms import EType, Poly
@@ -71,6 +71,8 @@ class Encoder:
                 return z3.RealSort()
             if self.small:
                 return z3.FPSort(5, 6)
+            if t.brain:
+                return z3.FPSort(8, 8)  # bfloat16
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 
@@ -296,8 +298,10 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
     """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
     op(init, fold(identity)), and the flavours of max/min that the model makes one op
-    (_max_flavours). Float folds keep their init: reassociation is not exact in IEEE."""
+    (_max_flavours); with real numbers (`fast`) float sums and products split off their init too.
+    (In IEEE float folds keep their init: reassociation is not exact there.)"""
     flavours = _max_flavours(float_model)
+    real = floats.is_real(float_model)
 
     def f(x: T.Term) -> T.Term | None:
         if isinstance(x, T.Op) and x.op in _COMMUTATIVE and len(x.args) == 2:
@@ -342,6 +346,11 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
         if isinstance(x, T.Fold) and x.type.kind != "f":
             ident = identity(x.op, x.type)
             if ident is not None and x.init != ident and x.op in ("addi", "muli", "andi", "ori", "xori"):
+                return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
+        if isinstance(x, T.Fold) and real and x.op in ("addf", "mulf") and not T.is_threaded(x):
+            # Exact for real numbers (C = beta*C; C += A@B is beta*C + A@B); IEEE keeps the init.
+            ident = T.Const(T.IDENTITY[x.op], x.type)
+            if x.init != ident:
                 return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
         return None
 
@@ -390,6 +399,7 @@ class Prover:
     prefer: list[Z3Expr] = field(default_factory=list)
     nested: int = 0  # > 0 while matching folds (their failed matches need no preferred model)
     hints: bool = True  # on an IEEE timeout, look for a model in a tiny float format / the reals
+    rlimit: int = budget.RLIMIT_PROOF  # per equality query (lift/budget.py)
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
@@ -408,7 +418,8 @@ class Prover:
             # tiny float format, or over real numbers, is a hint only: confirm.py runs its values
             # with the real widths' IEEE semantics.
             for hint_model, why in ((f"small:{self.float_model}", "a reduced-precision model"), ("fast", "a real-number model")):
-                hint = Prover(self.assumptions, hint_model, min(self.timeout_ms, 2000), prefer=self.prefer, hints=False).equal(a, b, ctx)
+                hint = Prover(self.assumptions, hint_model, self.timeout_ms, prefer=self.prefer, hints=False,
+                              rlimit=self.rlimit // 3).equal(a, b, ctx)
                 if hint.model is not None:
                     return Outcome("unknown", hint.model, f"{out.reason}; {why} differs", hint.terms,
                                    [*hint.inexact, f"{why} of an IEEE question"], hint_model)
@@ -425,8 +436,8 @@ class Prover:
         ea = enc.enc(a)
         enc.guarding = False
         eb = enc.enc(b)
-        s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s = budget.solver(self.rlimit)
+        s.set("timeout", self.timeout_ms)  # a safety net: the rlimit decides (lift/budget.py)
         s.add(*self.assumptions, *ctx, *enc.assume)
         if isinstance(ea, tuple) or isinstance(eb, tuple):  # (value, index) pairs of argmax folds
             if not (isinstance(ea, tuple) and isinstance(eb, tuple)):
@@ -435,7 +446,7 @@ class Prover:
         else:
             s.add(differ(enc, a.type, ea, eb))
         self.queries += 1
-        r = s.check()
+        r = budget.check(s)
         if r == z3.unsat:
             return Outcome("proved")
         if r == z3.sat:
@@ -445,7 +456,7 @@ class Prover:
             if enc.guards:
                 s.push()
                 s.add(*enc.guards)
-                defined = s.check()
+                defined = budget.check(s)
                 if defined == z3.sat:
                     model = s.model()
                 else:
@@ -455,14 +466,14 @@ class Prover:
             if self.prefer and not self.nested:
                 s.push()
                 s.add(*self.prefer)
-                s.set("timeout", min(self.timeout_ms, 2000))
-                if s.check() == z3.sat:
+                s.set("rlimit", budget.RLIMIT_PREFER)
+                if budget.check(s) == z3.sat:
                     model = s.model()
                 s.pop()
             # Named folds or uninterpreted functions: the model may interpret them in a way the
             # real ones never are, so the refutation is only a hint (verify.confirm decides).
             return Outcome("unknown" if inexact else "refuted", model, "values differ", (a, b), inexact)
-        return Outcome("unknown", None, "solver timeout")
+        return Outcome("unknown", None, "solver budget (rlimit) exhausted")
 
     def _match_folds(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], enc: Encoder) -> Outcome | None:
         """Give structurally equal folds of a and b the same z3 name (proving them equal first)."""
@@ -496,7 +507,8 @@ class Prover:
             rng = [z3.Int(t) >= 0, zpoly(x.lb + tv * x.step) < zpoly(x.ub)]
             body_prover = self
             if zero_sign_free(x) and not floats.has(self.float_model, "nsz") and not floats.is_real(self.float_model):
-                body_prover = Prover(self.assumptions, floats.join(self.float_model, frozenset({"nsz"})), self.timeout_ms, nested=1)
+                body_prover = Prover(self.assumptions, floats.join(self.float_model, frozenset({"nsz"})), self.timeout_ms, nested=1,
+                                     rlimit=self.rlimit)
             out = body_prover.equal(bx, by, [*ctx, *rng]).status == "proved"
             self.queries += body_prover.queries if body_prover is not self else 0
             return out
@@ -528,11 +540,11 @@ class Prover:
         return self._provable(zpoly(p) == zpoly(q), ctx)
 
     def _provable(self, claim: Z3Expr, ctx: list[Z3Expr]) -> bool:
-        s = z3.Solver()
+        s = budget.solver(budget.RLIMIT_PROOF)
         s.set("timeout", self.timeout_ms)
         s.add(*self.assumptions, *ctx, z3.Not(claim))
         self.queries += 1
-        return s.check() == z3.unsat
+        return budget.check(s) == z3.unsat
 
 
 def differ(enc: Encoder, et: EType, ea: Any, eb: Any) -> Any:

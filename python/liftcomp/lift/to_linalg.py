@@ -37,6 +37,7 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
     Float16Type,
     Float32Type,
@@ -64,6 +65,7 @@ from liftcomp.lift.tensorspec import (
     ArgReduce,
     Assign,
     Cast,
+    Diagonal,
     DType,
     Elementwise,
     Full,
@@ -91,6 +93,28 @@ class LoweringError(LiftcompError):
     """A TensorSpec program (or function) this lowering cannot express."""
 
 
+def _read_args(prog: Program) -> set[str]:
+    """The buffers the program's values read."""
+    out: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(n: object) -> None:
+        if not isinstance(n, Node) or id(n) in seen:
+            return
+        seen.add(id(n))
+        if isinstance(n, Arg) and not n.is_scalar:
+            out.add(n.name)
+        for v in vars(n).values():
+            for c in v if isinstance(v, list | tuple) else [v]:
+                walk(c)
+
+    for a in prog.assigns:
+        walk(a.value)
+    for r in prog.returns:
+        walk(r)
+    return out
+
+
 def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
     """Replace the body of `fn` with tensor-level IR computing `prog` (see the module docstring)."""
     _Emitter(fn, prog, decls).run()
@@ -101,6 +125,8 @@ def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
 
 def elem_type(dt: DType) -> Attribute:
     et = dt.etype
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -109,6 +135,8 @@ def elem_type(dt: DType) -> Attribute:
 def _etype_attr(et: T.EType) -> Attribute:
     if et.kind == "index":
         return IndexType()
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -292,6 +320,10 @@ class _Emitter:
             self.top.erase_op(op, safe_erase=False)
         for a in self.prog.assigns:
             self.prepare_target(a)
+        # Copies of buffers the program reads and writes come first: a later in-place write (an
+        # empty tensor eliminated into an output's slice) must not reach what they copy.
+        for name in sorted(_read_args(self.prog) & set(self.written)):
+            self.input_tensor(name)
         for a in self.prog.assigns:
             self.assign(a)
         for buf, t in self.outputs.items():
@@ -318,7 +350,7 @@ class _Emitter:
         if isinstance(t, IntegerType):
             dst = DType(f"{'u' if dt.is_unsigned else 'i'}{t.width.data}") if t.width.data > 1 else DType("bool")
         elif isinstance(t, AnyFloat):
-            dst = DType(f"f{t.bitwidth}")
+            dst = DType("bf16" if isinstance(t, BFloat16Type) else f"f{t.bitwidth}")
         else:
             raise LoweringError(f"cannot return a value as {t}")
         return self.term(_convert(T.Scalar("$0", dt.etype), dt, dst), {"$0": v})
@@ -371,6 +403,8 @@ class _Emitter:
             return self.lower_window(n)
         if isinstance(n, Strided):
             return self.lower_strided(n)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n)
         if isinstance(n, Cast | Elementwise):
             return self.fused(n)
         if isinstance(n, Full):
@@ -434,6 +468,32 @@ class _Emitter:
         return self.emit(
             linalg.GenericOp([], [self.empty(shape, dt)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
         )
+
+    def lower_diagonal(self, n: Diagonal, src: SSAValue | None = None) -> SSAValue:
+        """A gather out[q] = tensor.extract src[q, q] in a linalg.generic with no inputs."""
+        src = self.value(n.src) if src is None else src
+        block = Block(arg_types=[elem_type(n.dtype)])
+        saved = self.cur
+        self.cur = block
+        q = self.emit(linalg.IndexOp(0))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [q, q], elem_type(n.dtype)))))
+        self.cur = saved
+        out_t = tensor_type(n.shape, n.dtype)
+        return self.emit(linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(1, [0])], [_PARALLEL], [out_t]))
+
+    def put_diagonal(self, cur: SSAValue, new: SSAValue, n: Diagonal) -> SSAValue:
+        """cur (a square 2-D tensor) with its diagonal replaced by new: a linalg.generic over
+        cur's elements that takes new[i] where i == j and keeps cur elsewhere."""
+        et = elem_type(n.dtype)
+        new = self.coerce(new, tensor_type(n.shape, n.dtype))
+        block = Block(arg_types=[et, et])
+        saved = self.cur
+        self.cur = block
+        i, j = self.emit(linalg.IndexOp(0)), self.emit(linalg.IndexOp(1))
+        on = self.emit(arith.CmpiOp(i, j, _CMPI["eq"]))
+        self.emit(linalg.YieldOp(self.emit(arith.SelectOp(on, block.args[0], block.args[1]))))
+        self.cur = saved
+        return self.emit(linalg.GenericOp([new], [cur], Region(block), [_map(2, [0]), _map(2, [0, 1])], [_PARALLEL, _PARALLEL], [cur.type]))
 
     def lower_arg(self, n: Arg) -> SSAValue:
         a = self.args.get(n.name)
@@ -859,7 +919,10 @@ class _Emitter:
         if not isinstance(_strip_whole(a.view), Arg):
             self.dest(a.buf)
         n = a.view
-        while isinstance(n, View | Reshape):
+        while isinstance(n, View | Reshape | Diagonal):
+            if isinstance(n, Diagonal):
+                n = n.src
+                continue
             polys = [s.start if isinstance(s, SliceSpec) else s for s in n.per_dim] if isinstance(n, View) else []
             polys += [s.length for s in n.per_dim if isinstance(s, SliceSpec)] if isinstance(n, View) else list(n.shape)
             for p in polys:
@@ -883,6 +946,8 @@ class _Emitter:
             return self.slice_value(self.current(n.src, buf), n)
         if isinstance(n, Reshape):
             return self.reshape_value(self.current(n.src, buf), n.src.shape, n.shape, n.dtype)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n, self.current(n.src, buf))
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
     def update(self, n: Node, new: SSAValue, buf: str) -> SSAValue:
@@ -910,6 +975,8 @@ class _Emitter:
             return self.update(n.src, self.emit(op), buf)
         if isinstance(n, Reshape):
             return self.update(n.src, self.reshape_value(new, n.shape, n.src.shape, n.dtype), buf)
+        if isinstance(n, Diagonal):
+            return self.update(n.src, self.put_diagonal(self.current(n.src, buf), new, n), buf)
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
 

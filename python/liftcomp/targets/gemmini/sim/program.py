@@ -23,7 +23,7 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from liftcomp.diagnostics import op_location
 from liftcomp.targets.gemmini import dialect as g
-from liftcomp.targets.gemmini.sim.machine import Machine, SimError
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError, dtype_of
 
 Regs = list[Any]
 Step = Callable[[Regs], None]
@@ -364,8 +364,6 @@ class CompiledFunction:
             o = S(op.results[0])
             mt = op.results[0].type
             assert isinstance(mt, MemRefType)
-            from liftcomp.targets.gemmini.sim.simulate import dtype_of
-
             dt = dtype_of(mt.element_type)
             dyn = [S(v) for v in op.operands]
             shape_spec = [d.data for d in mt.shape]

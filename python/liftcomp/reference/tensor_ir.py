@@ -29,6 +29,8 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.ir.types import numpy_dtype
+from liftcomp.lowering.match import is_mac_body
 
 Array = np.ndarray[Any, Any]
 
@@ -74,6 +76,8 @@ def _int_binop(name: str) -> Callable[[Array, Array, int], Array] | None:
         "arith.muli": lambda a, b, w: _wrap(a * b, w),
         "arith.divsi": lambda a, b, w: _wrap(_trunc_div(a, b), w),
         "arith.remsi": lambda a, b, w: _wrap(a - _trunc_div(a, b) * b, w),
+        # Python's // (the Python frontend): toward minus infinity.
+        "arith.floordivsi": lambda a, b, w: _wrap(np.floor_divide(a, b), w) if not np.any(b == 0) else _raise_div0(),
         "arith.divui": lambda a, b, w: _wrap(_unsigned(a, w) // np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
         if not np.any(_unsigned(b, w) == 0) else _raise_div0(),
         "arith.remui": lambda a, b, w: _wrap(_unsigned(a, w) % np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
@@ -105,7 +109,7 @@ _CMP: dict[int, Callable[[Array, Array], Array]] = {
 }
 
 
-def _eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C901
+def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C901
     name = op.name
     if isinstance(op, arith.ConstantOp):
         v = op.value
@@ -133,6 +137,19 @@ def _eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C
             a, b = _unsigned(a, wi), _unsigned(b, wi)
             pred -= 4
         env[op.result] = _CMP[pred](a, b).astype(np.int64)
+        return
+    if name == "arith.cmpf":
+        # Ordered predicates are false on NaN, unordered ones true (MLIR's arith.cmpf).
+        a, b = np.asarray(args[0]), np.asarray(args[1])
+        pred = op.properties["predicate"].value.data  # type: ignore[union-attr]
+        unordered = np.isnan(a) | np.isnan(b)
+        rel = {1: a == b, 2: a > b, 3: a >= b, 4: a < b, 5: a <= b, 6: a != b, 7: ~unordered, 8: a == b,
+               9: a > b, 10: a >= b, 11: a < b, 12: a <= b, 13: a != b, 14: unordered}
+        if pred in (0, 15):
+            env[op.results[0]] = np.full(np.broadcast(a, b).shape, pred == 15, dtype=np.int64)
+            return
+        r = rel[pred] if pred == 7 or pred == 14 else (rel[pred] & ~unordered if pred <= 6 else rel[pred] | unordered)
+        env[op.results[0]] = np.asarray(r).astype(np.int64)
         return
     if name == "arith.select":
         env[op.results[0]] = np.where(args[0] != 0, args[1], args[2])
@@ -266,7 +283,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
                     env_b[body_op.result] = np.broadcast_to(np.arange(sizes_[d]).reshape(shape), par_sizes)  # type: ignore[arg-type]
                 continue
             local = {**env, **env_b}
-            _eval_scalar_op(body_op, local)
+            eval_scalar_op(body_op, local)
             for r in body_op.results:
                 env_b[r] = local[r]
     return out
@@ -275,9 +292,7 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
 def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int], n: int) -> Array | None:
     """sum over the reduction of sext(a) * sext(b) (i8 inputs), exactly, with BLAS: float64 holds
     every partial sum exactly while K * 2^14 < 2^53."""
-    from liftcomp.targets.gemmini.lowering import _is_mac_body
-
-    if len(operands) != 3 or not red or not _is_mac_body(block):
+    if len(operands) != 3 or not red or not is_mac_body(block):
         return None
     letters = "abcdefghijklmnopqrstuvwxyz"
     specs = ["".join(letters[e.position] for e in m.results) for m in maps]
@@ -305,8 +320,12 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     return dest
 
 
-def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
-    """Run a tensor-level function on numpy arrays (memref arguments updated in place)."""
+def run_reference(fn: func.FuncOp, args: list[Any],
+                  hook: Callable[[Operation, dict[SSAValue, Any]], bool] | None = None) -> list[Any]:
+    """Run a tensor-level function on numpy arrays (memref arguments updated in place).
+
+    `hook(op, env)` runs first on every op and returns True when it evaluated the op (a target's
+    interpreter handles its own ops, e.g. cuda.launch, this way)."""
     env: dict[SSAValue, Any] = {}
     for a, v in zip(fn.body.block.args, args, strict=True):
         if isinstance(a.type, MemRefType):
@@ -316,6 +335,8 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
         else:
             env[a] = np.asarray(v)
     for op in fn.body.block.ops:
+        if hook is not None and hook(op, env):
+            continue
         if isinstance(op, func.ReturnOp):
             return [env[v] for v in op.operands]
         if isinstance(op, bufferization.ToTensorOp):
@@ -347,16 +368,14 @@ def run_reference(fn: func.FuncOp, args: list[Any]) -> list[Any]:
             env[op.res[0]] = _structured(op, env)
             continue
         if op.name.startswith("arith."):
-            _eval_scalar_op(op, env)
+            eval_scalar_op(op, env)
             continue
         if op.name == "memref.alloc":
-            from liftcomp.targets.gemmini.sim.simulate import dtype_of
-
             mt = op.results[0].type
             assert isinstance(mt, MemRefType)
             dyn = iter(op.operands)
             shape = [int(env[next(dyn)]) if d.data < 0 else d.data for d in mt.shape.data]
-            env[op.results[0]] = np.zeros(shape, dtype=dtype_of(mt.element_type))
+            env[op.results[0]] = np.zeros(shape, dtype=numpy_dtype(mt.element_type))
             continue
         if op.name == "memref.copy":
             np.copyto(env[op.operands[1]], env[op.operands[0]])

@@ -6,10 +6,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.arith import ConstantOp
 from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
-from liftcomp.targets.gemmini.dialect import const_int
+
+def const_int(value: SSAValue | None) -> int | None:
+    """The integer of an operand defined by arith.constant, else None (not known statically)."""
+    if value is None:
+        return None
+    owner = value.owner
+    if isinstance(owner, ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
 
 
 class IRBuilder:

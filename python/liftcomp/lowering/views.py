@@ -17,7 +17,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import SSAValue
 from xdsl.ir.affine import AffineDimExpr
 
-from liftcomp.targets.gemmini.irbuild import IRBuilder
+from liftcomp.ir.builder import IRBuilder
 
 DYNAMIC = -9223372036854775808  # MLIR's ShapedType::kDynamic in static_sizes
 

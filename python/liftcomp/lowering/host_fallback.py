@@ -23,8 +23,8 @@ from xdsl.ir.affine import (
 )
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.targets.gemmini import views
-from liftcomp.targets.gemmini.irbuild import IRBuilder
+from liftcomp.ir.builder import IRBuilder
+from liftcomp.lowering import views
 
 MemrefOf = Callable[[SSAValue], SSAValue | None]
 

@@ -21,10 +21,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from liftcomp.search.beam import Candidate, Plan
-from liftcomp.search.problem import GemminiProblem, SearchProblem
+from liftcomp.search.measure import Measurement
+from liftcomp.search.problem import Problem
+from liftcomp.search.space import Refused, Step
 from liftcomp.targets.gemmini.config import GemminiConfig
-from liftcomp.targets.gemmini.menu import Refused, Step
 from liftcomp.targets.gemmini.schedule import MatmulSchedule
+
+
+def _space(problem: Problem) -> Any:
+    """The problem's GemminiSpace (space.py, which imports this module for its `planner()`)."""
+    space = problem.space
+    assert type(space).__name__ == "GemminiSpace", "the built-in policy plans for Gemmini"
+    return space
+
+
+def _busy(m: Measurement) -> dict[str, int]:
+    return m.counters.get("busy", {})
 
 
 def _dma(cfg: GemminiConfig, rows: int, row_bytes: int) -> int:
@@ -110,17 +122,17 @@ class BuiltinPlanner:
         self.explore = explore
 
     # -- plan --------------------------------------------------------------------------------------
-    def plan(self, parent: Candidate, problem: SearchProblem, n: int, rng: random.Random) -> list[Plan]:
-        assert isinstance(problem, GemminiProblem), "the built-in policy plans for Gemmini"
+    def plan(self, parent: Candidate, problem: Problem, n: int, rng: random.Random) -> list[Plan]:
+        space = _space(problem)
         s: MatmulSchedule = parent.schedule
         m = parent.metrics
         assert m is not None
-        busy = m.busy
-        cycles = max(1, m.cycles)
+        busy = _busy(m)
+        cycles = max(1, m.cost)
         units = {u: busy.get(u, 0) for u in ("load", "execute", "store", "host")}
         bottleneck = max(units, key=lambda u: units[u])
         bound = problem.bound()
-        gap = 1 - bound.cycles / cycles
+        gap = 1 - bound.cost / cycles
         stall = 1 - max(units.values()) / cycles
         scored: list[tuple[float, Plan]] = []
 
@@ -138,12 +150,12 @@ class BuiltinPlanner:
                     "the next tile's loads with this tile's compute", on=True)
             if units["load"] / cycles > 0.5:
                 add(0.5 + units["load"] / cycles, "hoist_a", f"{why}; reuse A across j-tiles", on=True)
-                if min(s.a_block_len, s.b_block_len) < problem.config.max_block_len:
+                if min(s.a_block_len, s.b_block_len) < space.config.max_block_len:
                     add(0.5 + units["load"] / cycles, "mvin_blocks", f"{why}; full 64-byte mvins", a=4, b=4)
             add(0.2, "loop_order", f"{why}; try the other tile order", order="jik" if s.loop_order == "ijk" else "ijk")
             if units["host"] >= 0.8 * max(units["execute"], units["load"]):
                 # The host's loops issue the instructions: unroll the hottest one not yet unrolled.
-                trips = s.unroll_trips(problem.shape, problem.config)
+                trips = s.unroll_trips(space.shape, space.config)
                 for loop in ("i", "j", "mvin"):
                     factor = min(trips[loop], 8)
                     if s.unroll_factor(loop) == 1 and factor >= 2:
@@ -156,7 +168,7 @@ class BuiltinPlanner:
         if not s.remove_redundant_config and self._applies(problem, s, Step("remove_redundant_config", {})):
             add(1.5, "remove_redundant_config", f"{why}; the function's kernels repeat Gemmini configuration "
                 "already in place: drop those instructions")
-        if getattr(problem, "epilogue", None) is not None and not s.fuse_epilogue:
+        if space.epilogue is not None and not s.fuse_epilogue:
             add(2.0, "fuse_epilogue", f"{why}; the host applies the requantisation: let the mvouts do it", on=True)
         add(0.9 + gap, "tile", f"{why}; retune tiles with the pipeline model (near the current tile)", scope="local")
         add(0.8 + gap, "tile", f"{why}; best tiles of the pipeline model anywhere", scope="global")
@@ -179,7 +191,7 @@ class BuiltinPlanner:
                 chosen[-1] = rng.choice(rest)
         return chosen
 
-    def _predicted(self, parent: Candidate, problem: GemminiProblem, plan: Plan, model: TileModel) -> float:
+    def _predicted(self, parent: Candidate, problem: Problem, plan: Plan, model: TileModel) -> float:
         """The model's cycles for the plan's best implementation (inf when it has none)."""
         s: MatmulSchedule = parent.schedule
         if plan.rewrite == "tile":
@@ -192,9 +204,8 @@ class BuiltinPlanner:
         return model.estimate(t)
 
     # -- implement ---------------------------------------------------------------------------------
-    def implement(self, parent: Candidate, plan: Plan, problem: SearchProblem, n: int,
+    def implement(self, parent: Candidate, plan: Plan, problem: Problem, n: int,
                   rng: random.Random) -> list[Step]:
-        assert isinstance(problem, GemminiProblem)
         s: MatmulSchedule = parent.schedule
         if plan.rewrite != "tile":
             # Switching to loop_ws keeps the tiles when they fit its halves; the next iteration retunes them.
@@ -211,35 +222,38 @@ class BuiltinPlanner:
         return out
 
     @staticmethod
-    def _applies(problem: GemminiProblem, s: MatmulSchedule, step: Step) -> bool:
+    def _applies(problem: Problem, s: MatmulSchedule, step: Step) -> bool:
         try:
             problem.apply(s, step)
         except Refused:
             return False
         return True
 
-    def _model(self, parent: Candidate, problem: GemminiProblem) -> TileModel:
-        cfg = problem.config
-        bi, bj, bk = problem.ctx.blocks()
+    def _model(self, parent: Candidate, problem: Problem) -> TileModel:
+        space = _space(problem)
+        cfg = space.config
+        bi, bj, bk = space.ctx.blocks()
         s: MatmulSchedule = parent.schedule
         m = parent.metrics
         assert m is not None
         host_per = 0.0
-        if s.form == "explicit" and m.instructions:
-            host_per = m.busy.get("host", 0) / m.instructions
+        instructions = sum(m.counters.get("instructions", {}).values())
+        if s.form == "explicit" and instructions:
+            host_per = _busy(m).get("host", 0) / instructions
         else:
             host_per = cfg.host_issue_cycles + 8 * cfg.host_op_cycles
         base = TileModel(cfg, (bi, bj, bk), 0.0, host_per)
         # Calibrate a per-tile overhead so that the model reproduces the parent's simulated cycles.
-        resid = m.cycles - base.estimate(s)
+        resid = m.cost - base.estimate(s)
         over = max(0.0, resid / base.tiles(s)) if resid > 0 else 0.0
         return TileModel(cfg, (bi, bj, bk), over, host_per)
 
-    def _ranked_tiles(self, parent: Candidate, problem: GemminiProblem, s: MatmulSchedule,
+    def _ranked_tiles(self, parent: Candidate, problem: Problem, s: MatmulSchedule,
                       local: bool) -> list[dict[str, int]]:
         model = self._model(parent, problem)
-        bi, bj, bk = problem.ctx.blocks()
-        cfg = problem.config
+        space = _space(problem)
+        bi, bj, bk = space.ctx.blocks()
+        cfg = space.config
         halve = s.form == "loop_ws" or s.double_buffer
         sp = (cfg.sp_rows // 2 if halve else cfg.sp_rows) // cfg.dim
         acc = (cfg.acc_rows // 2 if halve else cfg.acc_rows) // cfg.dim
