@@ -154,7 +154,16 @@ def same(a: Any, b: Any, nsz: bool = False) -> Any:
     return eq | nan
 
 
-SPECIAL = (float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -1.0)
+def dangerous_values(dt: np.dtype[Any], flags: frozenset[str]) -> np.ndarray[Any, Any]:
+    """The values a special input set puts first in every float array: NaN, infinities (as the
+    model admits them), both zeros and the largest finite values."""
+    big = float(np.finfo(dt).max)
+    vals = [-0.0, 0.0, big, -big]
+    if "nnan" not in flags:
+        vals.append(float("nan"))
+    if "ninf" not in flags:
+        vals += [float("inf"), float("-inf")]
+    return np.array(vals, dtype=dt)
 
 
 def special_values(dt: np.dtype[Any], flags: frozenset[str]) -> np.ndarray[Any, Any]:

@@ -394,7 +394,12 @@ class _Tx:
         k = Dim(f.var, lb, f.ub, f.step)
         inner = [*dims, k]
         axis = len(dims)
-        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul else None
+        # A float sum from a per-element init (C[i, j] += ...) is one fold from that init in IEEE:
+        # np.sum(..., initial=<array>), never init + (a @ b).
+        ident0 = T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None
+        from_init = f.type.kind == "f" and f.op in ("addf", "mulf") and not peeled and init != ident0 and bool(
+            T.free_index_vars(init) & {d.var for d in dims})
+        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul and not from_init else None
         if red is None:
             try:
                 body = self.as_dt(self.tx(f.body, inner), fdt)
@@ -405,6 +410,8 @@ class _Tx:
                 return unrolled
             if f.op in ("addf", "addi", "mulf", "muli"):
                 name = "sum" if f.op in ("addf", "addi") else "prod"
+                if from_init:
+                    return f"np.{name}({body}, axis={axis}, dtype={_np(fdt)}, initial={self.as_dt(self.tx(init, dims), fdt)})", fdt
                 red = f"np.{name}({body}, axis={axis}, dtype={_np(fdt)})"
             elif f.op in ("selectf_ogt", "selectf_olt") and not dims:
                 # The loop's compare-and-select, exactly (np.max differs on NaN and signed zeros).

@@ -707,8 +707,10 @@ class _Parser:
         initial = None
         if "initial" in kwargs:
             iv = self.expr(kwargs["initial"])
-            if iv.shape:
-                raise self.fail(e, "initial= must be a scalar")
+            # An array of the result's shape (TensorSpec, not numpy): each output element's fold
+            # starts from its own value, as `C[i, j] += ...` does.
+            if iv.shape and not (op in ("sum", "prod") and tuple(iv.shape) == shape):
+                raise self.fail(e, "initial= must be a scalar (or, for sum/prod, an array of the result's shape)")
             initial = self.cast(iv, dt)
         return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial)
 
@@ -1107,7 +1109,7 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
     if n.initial is not None:
         if len(axes) != 1:
             raise SpecError("initial= with a reduction over several axes")
-        return build(0, {}, elem(n.initial, ()))
+        return build(0, {}, elem(n.initial, idx if n.initial.shape else ()))
     if n.op in ("sum", "prod"):
         return build(0, {}, None)
     # max/min/seq_max/seq_min: init = first element, fold from 1 (only single-axis or 1-D for now).
@@ -1332,6 +1334,12 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return _np_elementwise(n, a)
     if isinstance(n, Reduce) and n.dtype.is_float:
         return _float_reduce(n, np.asarray(_eval(n.src, env)).astype(n.dtype.np), None if n.initial is None else _eval(n.initial, env))
+    if isinstance(n, Reduce) and n.initial is not None and n.initial.shape:
+        # An array initial= (integers: exact in any order, wrapping): the reduction, then one combine.
+        x = _eval(n.src, env)
+        red = np.sum(x, axis=n.axis, dtype=n.dtype.np) if n.op == "sum" else np.prod(x, axis=n.axis, dtype=n.dtype.np)
+        init = np.asarray(_eval(n.initial, env)).astype(n.dtype.np)
+        return (init + red if n.op == "sum" else init * red).astype(n.dtype.np)
     if isinstance(n, Reduce):
         x = _eval(n.src, env)
         kw: dict[str, Any] = {} if n.initial is None else {"initial": _eval(n.initial, env)}
@@ -1367,7 +1375,7 @@ def _float_reduce(n: Reduce, x: np.ndarray[Any, Any], initial: Any) -> Any:
     step = {"sum": np.add, "prod": np.multiply, "max": floats.maximumf, "min": floats.minimumf,
             "seq_max": lambda acc, v: np.where(v > acc, v, acc), "seq_min": lambda acc, v: np.where(v < acc, v, acc)}[n.op]
     if initial is not None:
-        acc, rest = np.full(flat.shape[1:], initial, dtype=x.dtype), flat
+        acc, rest = np.broadcast_to(np.asarray(initial, dtype=x.dtype), flat.shape[1:]).copy(), flat
     elif n.op in ("sum", "prod"):
         acc, rest = np.full(flat.shape[1:], 0.0 if n.op == "sum" else 1.0, dtype=x.dtype), flat
     else:

@@ -781,11 +781,15 @@ class _Emitter:
         et = elem_type(n.dtype)
         out_dims = [d for d in range(rank) if d not in axes]
         out_shape = tuple(src.shape[d] for d in out_dims)
-        if n.initial is not None:
+        if n.initial is not None and n.initial.shape:
+            # An array initial=: each output element's fold starts from its own value.
+            init = self.coerce(self.value(n.initial), tensor_type(out_shape, n.dtype))
+            body_src: Node = src
+        elif n.initial is not None:
             # numpy's initial=: the fold starts from it and runs over every element (also none).
             start = self.value(n.initial)
             init = self.emit(linalg.FillOp([start], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
-            body_src: Node = src
+            body_src = src
         elif n.op in ("sum", "prod"):
             ident = T.IDENTITY[comb]
             init = self.emit(linalg.FillOp([self.const(ident, et)], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))

@@ -405,9 +405,17 @@ def _random_array(rng: np.random.Generator, shape: tuple[int, ...], dt: np.dtype
     special (integers: edge; floats: NaN, infinities, signed zeros, denormals, the largest values
     and cancelling large ones, as far as the float model admits them)."""
     if mode == "special" and dt.kind == "f":
+        flags = floats.parse(float_model)
         vals = _random_array(rng, shape, dt, "edge")
-        special = floats.special_values(dt, floats.parse(float_model))
-        return np.where(rng.random(shape) < 0.5, rng.choice(special, size=shape), vals).astype(dt)
+        special = floats.special_values(dt, flags)
+        out = np.where(rng.random(shape) < 0.5, rng.choice(special, size=shape), vals).astype(dt)
+        # Every dangerous value within the first elements, rotated by a random offset (so that two
+        # arrays pair them differently): a short loop still meets each of them.
+        danger = floats.dangerous_values(dt, flags)
+        flat = out.reshape(-1)
+        k = min(flat.size, danger.size)
+        flat[:k] = np.roll(danger, int(rng.integers(0, danger.size)))[:k]
+        return out
     edge = mode in ("edge", "special")
     if dt.kind == "b":
         return rng.integers(0, 2, size=shape).astype(np.bool_)
@@ -513,6 +521,8 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
         attempts += 1
         mode = modes[(attempts - 1) % len(modes)]
         sizes = {a.name: int(rng.integers(1, scale + 1)) for a in summary.args if a.kind == "size"}
+        if mode == "special":  # room for every dangerous value (floats.dangerous_values)
+            sizes = {a.name: scale for a in summary.args if a.kind == "size"}
         if mode in ("edge", "special"):
             sizes.update(_integer_size_edges(summary, fn, rng, attempts))
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
