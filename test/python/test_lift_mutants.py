@@ -128,6 +128,11 @@ def judge(name: str, text: str, category: str, kind: str) -> Outcome:
         verdict, prog = check_candidate(m, fn, summary, text, opts, time.monotonic() + opts.kernel_timeout_s)
         cx = verdict.counterexample
         accepted = verdict.level in ("proved", "bounded")
+        if verdict.level is None and verdict.reason.startswith("program failed on concrete inputs"):
+            return Outcome(mu, "fails at run time", verdict.reason)  # (with the inputs numpy fails on)
+        if not accepted and "np.max/np.min over an empty range at sizes" in verdict.reason:
+            # Undefined at those sizes (numpy raises on an empty max/argmax): a run-time failure.
+            return Outcome(mu, "fails at run time", verdict.reason)
         if not accepted and cx is not None:
             if _concrete(cx):
                 return Outcome(mu, "counterexample", cx.describe())
