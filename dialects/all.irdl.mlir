@@ -22,9 +22,9 @@ irdl.dialect @cuda {
   irdl.operation @k_loop {
     %v0 = irdl.base "#builtin.integer"
     %v1 = irdl.base "#builtin.integer"
-    %v2 = irdl.region
     irdl.attributes {"k_tile" = %v0, "stages" = %v1}
-    irdl.regions(body: %v2)
+  }
+  irdl.operation @k_loop_end {
   }
   irdl.operation @kernel {
     %v0 = irdl.base "#builtin.string"
@@ -36,22 +36,7 @@ irdl.dialect @cuda {
     %v6 = irdl.base "#builtin.integer"
     %v7 = irdl.base "#builtin.dictionary"
     %v8 = irdl.base "#builtin.string"
-    %v9 = irdl.region
     irdl.attributes {"arch" = %v0, "block" = %v1, "cluster" = %v2, "grid" = %v3, "kind" = %v4, "regs" = %v5, "smem_bytes" = %v6, "spec" = %v7, "sym_name" = %v8}
-    irdl.regions(body: %v9)
-  }
-  irdl.operation @launch {
-    %v0 = irdl.any
-    %v1 = irdl.base "!builtin.tensor"
-    %v2 = irdl.base "#builtin.symbol_ref"
-    %v3 = irdl.base "#builtin.integer"
-    irdl.operands(args: variadic %v0)
-    irdl.results(result: %v1)
-    irdl.attributes {"kernel" = %v2, "n_scalars" = %v3}
-  }
-  irdl.operation @map {
-    %v0 = irdl.region
-    irdl.regions(body: %v0)
   }
   irdl.operation @mma_sync {
     %v0 = irdl.base "#builtin.string"
@@ -90,9 +75,7 @@ irdl.dialect @cuda {
     %v0 = irdl.base "#builtin.integer"
     %v1 = irdl.base "#builtin.string"
     %v2 = irdl.base "#builtin.integer"
-    %v3 = irdl.region
     irdl.attributes {"max_regs" = %v0, "role" = %v1, "warpgroups" = %v2}
-    irdl.regions(body: %v3)
   }
   irdl.operation @wgmma {
     %v0 = irdl.base "#builtin.string"
@@ -101,10 +84,6 @@ irdl.dialect @cuda {
     %v3 = irdl.base "#builtin.string"
     %v4 = irdl.base "#builtin.array"
     irdl.attributes {"a_major" = %v0, "a_type" = %v1, "acc_type" = %v2, "b_major" = %v3, "shape" = %v4}
-  }
-  irdl.operation @yield {
-    %v0 = irdl.any
-    irdl.operands(values: variadic %v0)
   }
 }
 

@@ -173,7 +173,7 @@ def pass_from_args(pass_cls: type[LiftcompPass], ns: argparse.Namespace, flags: 
                    **fixed: Any) -> Any:
     """The pass configured by the command line's flags (plus `fixed` values), through the pass's
     own checks; a bad value is a usage error naming the flag."""
-    names = {f.name for f in fields(pass_cls) if f.init and f.name != "name"}
+    names = {f.name for f in fields(pass_cls) if f.init and f.name != "name" and f.metadata.get("cli", True)}
     kwargs = {n: getattr(ns, n) for n in names if hasattr(ns, n)}
     kwargs.update(fixed)
     try:

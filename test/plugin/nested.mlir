@@ -12,7 +12,7 @@
 // RUN:   | FileCheck %s --check-prefix=HELP --implicit-check-not=liftcomp-test-bridge
 //
 // CHECK-LABEL: func.func @scale
-// CHECK: linalg.generic
+// CHECK: linalg.map
 // CHECK-NOT: scf.for
 // CHECK-LABEL: func.func @prefix
 // CHECK: scf.for

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from liftcomp.corpus import KernelSpec, load_corpus
 from liftcomp.corpus.check import find_func
 from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir
+from liftcomp.lift.raising import FunctionReport, Lifted, RaiseOptions, lift_function
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
@@ -26,9 +26,8 @@ def parsed(name: str) -> tuple[ModuleOp, func.FuncOp, list[str] | None]:
 
 
 @cache
-def lifted(name: str) -> tuple[Any, Any]:
-    """The built-in proposer's lift of a corpus kernel with default options: (report, Lifted or None)."""
-    from liftcomp.lift.raising import RaiseOptions, lift_function
-
-    module, fn, arg_names = parsed(name)
-    return lift_function(module, fn, RaiseOptions(), arg_names)
+def lifted(name: str) -> tuple[FunctionReport, Lifted | None]:
+    """lift_function on a corpus kernel with default options, once per session (three test
+    files need every kernel's program)."""
+    m, fn, names = parsed(name)
+    return lift_function(m, fn, RaiseOptions(), names)

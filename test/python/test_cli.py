@@ -81,7 +81,7 @@ def test_lift_report_fields(tmp_path: Path) -> None:
     (entry,) = json.loads(rep.read_text())["functions"]
     assert set(entry) >= {"name", "status", "proof", "program", "proposer", "seconds", "llm_calls", "reason"}
     assert entry["status"] == "lifted" and entry["proof"] == "proved" and entry["proposer"] == "symbolic"
-    assert "linalg.generic" in (tmp_path / "o.mlir").read_text()
+    assert "linalg.map" in (tmp_path / "o.mlir").read_text()
 
 
 def test_jit_check_compares_native_runs(tmp_path: Path) -> None:

@@ -56,6 +56,17 @@ int guarded(const int *a, int n, int limit) {
   }
   return count;
 }
+static inline int clamp255(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
+static float sq(float x) { float y = x * x; return y; }
+void helpers(const uint8_t *a, const int8_t *b, uint8_t *o, float *f, int n) {
+  for (int i = 0; i < n; i++) {           /* helpers are inlined, arguments converted */
+    o[i] = clamp255(a[i] + 2 * b[i]);
+    f[i] = sq(b[i]) + sq(0.5f * a[i]);
+  }
+}
+void unsigned_size(const uint8_t *a, uint16_t *o, unsigned n) {
+  for (unsigned i = 0; i < n; i++) o[i] = a[i] * 300u + i;   /* an unsigned size and counter */
+}
 void bytes(uint8_t *a, const uint8_t *b, int n) {
   for (int i = 0; i < n; i++) {
     a[i] += 200;                         /* wraps modulo 256 */
@@ -102,7 +113,7 @@ def _gcc_vs_executor(tmp_path: Path, source: str, suffix: str, sizes: dict[str, 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def test_c_conversions_match_gcc(tmp_path):
     kernels = _gcc_vs_executor(tmp_path, SEMANTICS, ".c", {})
-    assert {k.name for k in kernels} == {"promote", "compares", "divmod", "floats", "guarded", "bytes"}
+    assert {k.name for k in kernels} == {"promote", "compares", "divmod", "floats", "guarded", "bytes", "helpers", "clamp255", "sq", "unsigned_size"}
     for k in kernels:
         assert not k.problems, (k.name, k.problems)
         assert k.gcc_compared >= 3, k.name

@@ -48,12 +48,19 @@ def test_kernel_api_runs_the_lifted_program(tmp_path):
     k.saxpy(np.float32(0.25), x, y, got, n)
     k.saxpy.py(np.float32(0.25), x, y, want, n)
     assert np.array_equal(got, want) and got.any()
-    assert "linalg.generic" in k.saxpy.tensor_program and k.saxpy.report.proof == "proved"
+    assert "linalg." in k.saxpy.tensor_program and "scf.for" not in k.saxpy.tensor_program and k.saxpy.report.proof == "proved"
     base, active = (rng.integers(0, 256, n, dtype=np.uint8) for _ in range(2))
     got, want = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
     k.blend(base, active, np.uint8(200), got, n)
     k.blend.py(base, active, np.uint8(200), want, n)
     assert np.array_equal(got, want)
+    # Compiled for Gemmini: the simulator runs the lowered program on the arrays.
+    A, B = rng.integers(-128, 128, (16, 16), dtype=np.int8), rng.integers(-128, 128, (16, 16), dtype=np.int8)
+    C = np.zeros((16, 16), np.int32)
+    g = k.matmul.compile("gemmini")
+    meas = g(A, B, C)
+    assert meas.correct and meas.unit == "cycles" and meas.cost > 0 and "gemmini." in g.target_ir
+    assert np.array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
     m = rng.standard_normal((4, 6)).astype(np.float32)
     got, want = np.zeros(4, np.float32), np.zeros(4, np.float32)
     k.row_max(m, got, 4, 6)

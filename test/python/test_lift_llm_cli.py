@@ -73,7 +73,7 @@ def test_record_then_replay_is_byte_identical(tmp_path: Path) -> None:
         assert recorded.returncode == 0, recorded.stderr.decode()
         requests = len(server.requests)
     assert requests == 1
-    assert b"linalg.generic" in recorded.stdout and b"scf.for" not in recorded.stdout
+    assert b"linalg.map" in recorded.stdout and b"scf.for" not in recorded.stdout
 
     # The server is stopped and no endpoint is configured: replay needs neither.
     replayed = lift(

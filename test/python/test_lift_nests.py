@@ -92,7 +92,7 @@ def test_add_lifted_histogram_kept() -> None:
     assert (one.status, one.program) == ("lifted", "c[0:n] = (a[0:n] + b[0:n])")
     assert two.status == "unchanged" and "data-dependent" in (two.reason or "")
     text = print_generic(module)
-    assert "linalg.generic" in text and "bufferization.materialize_in_destination" in text
+    assert "linalg.elementwise" in text and "bufferization.materialize_in_destination" in text
     assert loops_of(module) == ["scf.for"]  # the histogram, still a loop
     assert "arith.index_cast" in text
     assert_same_as_original(src, module, hist_inputs)

@@ -160,7 +160,7 @@ def test_raise_strict_fails_at_the_refused_loop_and_changes_nothing(tmp_path: Pa
     assert not report.exists()  # nothing written for a failed run
     # Without strict the same pass lifts @vadd.
     bridge.make_pass("liftcomp-raise", "").apply(default_context(), module)
-    assert "linalg.generic" in print_generic(module)
+    assert "linalg.elementwise" in print_generic(module)
 
 
 def test_raise_remarks_are_located_and_collectable() -> None:
@@ -253,7 +253,7 @@ def test_samples_temperature_model_config_and_cache_reach_the_client(llm_env: Pa
         body = server.requests[0].body
     assert len(server.requests) == 1 and not server.unscripted
     assert (body["n"], body["temperature"], body["model"]) == (3, 0.25, "model-from-file")
-    assert "linalg.generic" in out and "scf.for" not in out
+    assert "linalg.map" in out and "scf.for" not in out
     assert len(list(cache.rglob("*.json"))) == 1  # llm-cache=record wrote the answer there
     # llm-model overrides the file's model.
     with LoopbackLLMServer() as server:

@@ -78,3 +78,34 @@ def test_unknown_target_lists_the_registered_ones(tmp_path: Path, capsys: pytest
     with pytest.raises(SystemExit):
         main(["compile", "x.mlir", "--target", "nki9", "-o", str(tmp_path)])
     assert "gemmini" in capsys.readouterr().err and "toy" in target_names()
+
+
+def test_a_non_deterministic_evaluator_is_repeated_and_its_median_kept() -> None:
+    from dataclasses import dataclass
+
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.search.measure import Measurement
+    from liftcomp.search.problem import Problem
+    from toy_target.target import ToyConfig, ToyEvaluator
+
+    @dataclass
+    class Board(ToyEvaluator):
+        """Hardware-like: each run's time is off by a different amount."""
+
+        deterministic: bool = False
+        repeats: int = 5
+        runs: int = 0
+
+        def run(self, module: Any, func_name: str, args: list[Any]) -> Measurement:
+            m = super().run(module, func_name, args)
+            self.runs += 1
+            m.cost += (7, -3, 0, 40, 1)[(self.runs - 1) % 5]
+            return m
+
+    (fn,) = parse_mlir(VADD).ops
+    problem = Problem.for_function("toy", fn, workers=1)  # type: ignore[arg-type]
+    board = Board(ToyConfig())
+    problem.evaluator = board
+    m = problem.evaluate(problem.initial())
+    assert (m.repeats, board.runs, m.correct) == (5, 5, True)
+    assert m.cost == N + N * 3 + 1  # the median of +7, -3, 0, +40, +1

@@ -111,6 +111,10 @@ class Interpreter:
         }
         self.steps = 0
         self.max_steps = max_steps
+        from liftcomp.lift.budget import current_wall_deadline
+
+        # Inside `liftcomp lift`: the function's --kernel-timeout bounds the run too.
+        self.wall = current_wall_deadline()
 
     # ---------------------------------------------------------------- entry
     def call(self, name: str, args: Sequence[Any]) -> list[Any]:
@@ -173,6 +177,8 @@ class Interpreter:
             self.steps += 1
             if self.steps > self.max_steps:
                 raise ExecutionError(f"step limit of {self.max_steps} exceeded")
+            if self.steps & 0xFFFF == 0 and self.wall is not None:
+                self.wall.check("the reference executor")
             handler = _HANDLERS.get(op.name)
             if handler is None:
                 raise ExecutionError(f"the executor cannot run '{op.name}'")

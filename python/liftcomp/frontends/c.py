@@ -237,7 +237,6 @@ class FunctionTranslator:
         self.cxx = cxx
         self.ci = _clang()
         self.env: dict[Any, Any] = {}  # declaration key -> CVal | ArrayRef | OutVector | Unknown
-        self.names: dict[Any, str] = {}
         self.arg_names: list[str] = []
         self.result: CType | None = None
         self.returned = False
@@ -814,7 +813,7 @@ class FunctionTranslator:
                 raise self.refuse("a loop bound read from memory (data-dependent bound)", bnd)
         # The compare happens in the common type of counter and bound: an unsigned compare with a
         # signed counter is the same as the index compare only for a non-negative counter.
-        cmp_t = _ctype_of(_strip_one_cast(a).type, a) or ty
+        cmp_t = _ctype_of(a.type, a) or ty  # `a` is the counter converted to the compare's type
         if not cmp_t.signed and ty.signed:
             lbc = lb.const
             if not (isinstance(lbc, int) and lbc >= 0):
@@ -822,6 +821,12 @@ class FunctionTranslator:
         ubv = self.expr(bnd)
         if ubv.ty.kind != "int":
             raise self.refuse("a floating-point loop bound", bnd)
+        if ty.width < cmp_t.width:
+            # A narrow counter (char, short) wraps or overflows before a bound it cannot reach.
+            top = (1 << (ty.width - (1 if ty.signed else 0))) - 1
+            limit = ubv.const if isinstance(ubv.const, int) else None
+            if limit is None or limit - (0 if op == "<=" else 1) > top:
+                raise self.refuse(f"a {ty} loop counter with a bound it may not reach without wrapping (use int)", cond)
         ub = self.idx(ubv, bnd)
         if op == "<=":
             ub = self.b.op(f"arith.addi {ub}, {self.b.const(1, 'index', self.loc(cond))} : index", self.loc(cond))
@@ -1315,6 +1320,10 @@ class FunctionTranslator:
         if name == "operator[]":
             arr, idxs = self.subscript(c)
             return self.load(arr, idxs, c)
+        ref = c.referenced
+        if ref is not None and ref.kind == self.ci.CursorKind.FUNCTION_DECL and name not in MATH_UNARY and \
+                _math_name(name) not in MATH_UNARY and _math_name(name) not in MATH_BINARY and name not in ("abs", "labs"):
+            return self.inline_call(c, ref)
         args = [x for x in self.children(c) if x.kind.is_expression()]
         # The first child is the callee reference (an implicit function-to-pointer cast).
         args = [x for x in args if _ctype_of(x.type, x) is not None]
@@ -1328,6 +1337,44 @@ class FunctionTranslator:
         if base in MATH_BINARY and len(vals) == 2 and ty.kind == "float":
             return self.make_val(ty, b.op(f"{MATH_BINARY[base]} {self.val(vals[0])}, {self.val(vals[1])} : {ty.mlir}", loc), loc)
         raise self.refuse(f"call to '{name}' is not supported (math functions only: {', '.join(sorted([*MATH_UNARY, *MATH_BINARY, 'abs']))})", c)
+
+
+    def inline_call(self, c: Any, ref: Any) -> CVal:
+        """A call to a helper defined in the file whose body is local declarations and a final
+        `return e;`: inlined (its parameters bound to the converted arguments)."""
+        K = self.ci.CursorKind
+        fn = ref.get_definition()
+        if fn is None or fn.location.file is None or fn.location.file.name != self.filename:
+            raise self.refuse(f"call to '{c.spelling}' is not supported (math functions and helpers defined in this file only)", c)
+        self.inline_depth = getattr(self, "inline_depth", 0) + 1
+        if self.inline_depth > 8:
+            raise self.refuse(f"call to '{c.spelling}': helpers nested deeper than 8 (recursion?)", c)
+        params = [p for p in fn.get_children() if p.kind == K.PARM_DECL]
+        body = [b for b in fn.get_children() if b.kind == K.COMPOUND_STMT]
+        stmts = self.children(body[0]) if body else []
+        rt = _ctype_of(fn.result_type, fn)
+        if rt is None or not stmts or stmts[-1].kind != K.RETURN_STMT or any(st.kind != K.DECL_STMT for st in stmts[:-1]):
+            raise self.refuse(f"call to '{c.spelling}': only helpers made of declarations and a final 'return e;' returning a number are inlined", c)
+        args = [x for x in self.children(c) if x.kind.is_expression()][-len(params):] if params else []
+        bound: list[tuple[Any, CVal | ArrayRef]] = []
+        for p, a in zip(params, args, strict=True):
+            pt = _ctype_of(p.type, p)
+            if pt is not None:
+                bound.append((self.key(p), self.convert(self.expr(a), pt, a)))  # in C's order, side effects included
+                continue
+            e = _strip(a)
+            arr = self.env.get(self.key(e.referenced)) if e.kind == K.DECL_REF_EXPR and e.referenced is not None else None
+            if not isinstance(arr, ArrayRef):
+                raise self.refuse(f"argument '{_text(a)}' of '{c.spelling}': numbers and array parameters only", a)
+            bound.append((self.key(p), arr))
+        saved = dict(self.env)
+        self.env.update(bound)
+        for st in stmts[:-1]:
+            self.stmt(st)
+        value = self.convert(self.expr(self.children(stmts[-1])[0]), rt, stmts[-1])
+        self.env = saved  # the helper's parameters and locals go out of scope
+        self.inline_depth -= 1
+        return value
 
 
 def _wrap(v: int, t: CType) -> int:
@@ -1380,10 +1427,6 @@ def _strip(c: Any) -> Any:
     return c
 
 
-def _strip_one_cast(c: Any) -> Any:
-    return c
-
-
 def _text(c: Any) -> str:
     return " ".join(t.spelling for t in c.get_tokens())[:60]
 
@@ -1406,7 +1449,7 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     p = Path(path)
     if cxx is None:
         cxx = p.suffix in CXX_SUFFIXES
-    text = source if source is not None else p.read_text()
+    text = source if source is not None else _read_text(p)
     args = ["-x", "c++" if cxx else "c", "-std=c++17" if cxx else "-std=c11", "-nostdinc", "-nostdinc++",
             f"-I{INCLUDE_DIR}", "-fno-builtin"]
     try:
@@ -1459,18 +1502,26 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
     return CProgram("\n".join(b.lines) + "\n", names, params, results)
 
 
+def _read_text(p: Path) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LiftcompError(f"cannot read {p}: {e}") from None
+
+
 def _where(c: Any) -> str:
     f = c.location.file
     return f"{f.name if f else '?'}:{c.location.line}:{c.location.column}"
 
 
-def read_c(path: str | Path) -> Any:
-    """Read a C/C++ file into a SourceModule (MLIR through mlir-opt-22, locations in the file)."""
+def read_c(path: str | Path, prog: CProgram | None = None) -> Any:
+    """Read a C/C++ file into a SourceModule (MLIR through mlir-opt-22, locations in the file);
+    `prog` is the file's translation when the caller has it already."""
     from liftcomp.frontends.mlir import SourceModule
     from liftcomp.interop.mlir_tool import parse_mlir
 
     p = Path(path)
     if not p.is_file():
         raise LiftcompError(f"no such file: {path}")
-    prog = translate_c(p)
+    prog = prog or translate_c(p)
     return SourceModule(parse_mlir(prog.text, str(p)), prog.text, str(p), prog.arg_names)

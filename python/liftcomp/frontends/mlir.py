@@ -35,6 +35,16 @@ def arg_names_from_source(text: str) -> dict[str, list[str]]:
     return out
 
 
+def arg_names_in_file(path: str, function: str) -> list[str] | None:
+    """The argument names of `@function` as written in the MLIR file `path` (for modules that
+    came through mlir-opt, which keeps locations but not names), or None if it cannot tell."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return None
+    return arg_names_from_source(text).get(function)
+
+
 # mlir-opt-22 parses a decimal literal in time quadratic in its length (minutes for 200,000 digits).
 MAX_LITERAL_DIGITS = 1000
 _LONG_LITERAL = re.compile(rf"(?<![\w.\"])\d{{{MAX_LITERAL_DIGITS + 1},}}")

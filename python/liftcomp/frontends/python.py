@@ -842,7 +842,11 @@ def translate_python(path: str | Path) -> PyProgram:
     p = Path(path)
     if not p.is_file():
         raise LiftcompError(f"no such file: {path}")
-    return translate_python_source(p.read_text(), str(p))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise LiftcompError(f"cannot read {p}: {e}") from None
+    return translate_python_source(text, str(p))
 
 
 def read_python(path: str | Path) -> Any:
@@ -927,6 +931,55 @@ class Kernel:
         if not out:
             return None
         return out[0] if len(out) == 1 else tuple(out)
+
+
+    def compile(self, target: str = "gemmini", config: str = "default") -> CompiledKernel:
+        """The lifted program lowered to `target` with its default schedule: a callable that runs
+        it on the target's evaluator (Gemmini: the simulator) on numpy arrays."""
+        from liftcomp.corpus.check import find_func
+        from liftcomp.interop.mlir_tool import parse_mlir, run_pipeline
+        from liftcomp.targets import get_target
+
+        t = get_target(target)
+        cfg = t.config_for(config)
+        raised = self._lift()[0].clone()
+        if any(op.name.startswith("affine.") for op in raised.walk()):
+            raised = run_pipeline(raised, "builtin.module(lower-affine)")
+        loops = parse_mlir(self.mlir, self.filename)
+        lowered = t.lower(raised, cfg, {}, originals={self.name: find_func(loops, self.name)})
+        return CompiledKernel(self, t, cfg, lowered)
+
+
+class CompiledKernel:
+    """A Kernel lowered to a target. Calling it runs the target IR on the target's evaluator
+    (arrays updated in place) and checks the outputs against the lifted program's numpy
+    reference on copies of the inputs: `measurement` holds the cost (cycles, ns), `correct`."""
+
+    def __init__(self, kernel: Kernel, target: Any, config: Any, lowered: Any):
+        self.kernel = kernel
+        self.target = target
+        self.config = config
+        self.lowered = lowered
+        self.measurement: Any = None
+
+    @property
+    def target_ir(self) -> str:
+        from liftcomp.interop.mlir_tool import print_custom
+
+        return print_custom(self.lowered.module)
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) != len(self.kernel.arg_names):
+            raise LiftcompError(f"@{self.kernel.name} takes {len(self.kernel.arg_names)} arguments, got {len(args)}")
+        expected = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        self.kernel(*expected)
+        m = self.target.evaluator(self.config).run(self.lowered.module, self.kernel.name, list(args))
+        if m.error:
+            raise LiftcompError(f"@{self.kernel.name} on {self.target.name}: {m.error}")
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        m.correct = self.target.outputs_match(arrays, [e for e in expected if isinstance(e, np.ndarray)])
+        self.measurement = m
+        return m
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, options: Any = None) -> Any:

@@ -14,6 +14,7 @@ every summary is a function of the argument values at entry.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,43 @@ class Refusal(Exception):
 
 def _loc(op: Operation) -> str:
     return op_location(op)
+
+
+def user_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names as the user wrote them (`arg_names`, else the SSA name hints)."""
+    block = fn.body.blocks[0]  # the entry block (a function of several blocks is refused later)
+    names = arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
+    if len(names) != len(block.args):
+        return [f"arg{i}" for i in range(len(block.args))]
+    return names
+
+
+def spec_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names TensorSpec programs use: the user's, except a Python keyword, `np`, a
+    repeated name or a non-identifier gets a name no other argument has (`in` -> `in_`)."""
+    names = user_names(fn, arg_names)
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
+            base = f"{name}_" if name.isidentifier() else f"arg{i}"
+            name = base
+            k = 0
+            while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
+                k += 1
+                name = f"{base}{k}"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
+    """`text` (a diagnostic) with the arguments it quotes ('in_') under the user's names ('in')."""
+    renamed = {s: u for s, u in zip(spec_names(fn, arg_names), user_names(fn, arg_names), strict=True) if s != u}
+    if not renamed or not text:
+        return text
+    return re.sub(r"'(\w+)'", lambda m: f"'{renamed.get(m[1], m[1])}'", text)
 
 
 def etype_of(t: Attribute) -> EType:
@@ -165,21 +203,7 @@ class Analyzer:
         if len(fn.body.blocks) != 1:
             raise Refusal(f"function body of {len(fn.body.blocks)} blocks (branches between blocks)", fn)
         block = fn.body.block
-        names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
-        if len(names) != len(block.args):
-            names = [f"arg{i}" for i in range(len(block.args))]
-        taken = set(names)
-        seen: set[str] = set()
-        for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
-            if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
-                # A name TensorSpec cannot use: pick one that no other argument has.
-                base = f"{name}_" if name.isidentifier() else f"arg{i}"
-                name = base
-                k = 0
-                while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
-                    k += 1
-                    name = f"{base}{k}"
-            seen.add(name)
+        for arg, name in zip(block.args, spec_names(fn, self.arg_names), strict=True):
             t = arg.type
             if isinstance(t, MemRefType):
                 shape = tuple(Poly.var(f"{name}.shape[{k}]") if s == DYNAMIC_INDEX else Poly.const(s) for k, s in enumerate(t.get_shape()))
@@ -931,7 +955,10 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
             results.append(fold)
             continue
         m = _split_combine(y, acc)
-        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):
+        # Reads of buffers this loop writes would see earlier iterations' writes; those of an
+        # enclosing loop's buffers are resolved (and checked) when that loop is summarised.
+        mine = {n for n, r in a.loop_reads.items() if r.level == level}
+        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], mine):
             raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
         results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
     # Memory: every placeholder read must be either loop-independent or an accumulator.
@@ -1005,7 +1032,8 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
 
 def _privatisable(rec: Record, body: list[Record], lv: LoopVar, runs: bool) -> bool:
     """rec writes fixed addresses of a buffer that the loop writes nowhere else with a moving
-    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1)."""
+    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1; a loop
+    that may not run would leave the scratch as it was, which is not modelled)."""
     if not runs or lv.step != 1:
         return False
     if any(lv.name in (d.lb.vars() | d.ub.vars()) for d in rec.domain):

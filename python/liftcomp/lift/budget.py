@@ -10,6 +10,10 @@ each query only as a safety net far above what the rlimits allow: a query that r
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import z3
@@ -30,11 +34,44 @@ class SafetyTimeout(LiftcompError):
     """A query ran into the wall-clock safety net (its counted budget did not stop it)."""
 
 
+class WallDeadline:
+    """The user's wall-clock limit for the function being lifted (--kernel-timeout), seen by the
+    long-running parts (z3 queries, the reference executor) so that the limit bounds them too."""
+
+    def __init__(self, at: float):
+        self.at = at
+
+    def left_ms(self) -> int:
+        return max(1, int((self.at - time.monotonic()) * 1000))
+
+    def check(self, what: str) -> None:
+        if time.monotonic() > self.at:
+            raise SafetyTimeout(f"the per-function wall-clock limit (--kernel-timeout) was reached during {what}")
+
+
+_wall: ContextVar[WallDeadline | None] = ContextVar("liftcomp_wall_deadline", default=None)
+
+
+@contextmanager
+def wall_deadline(deadline: WallDeadline) -> Iterator[WallDeadline]:
+    token = _wall.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _wall.reset(token)
+
+
+def current_wall_deadline() -> WallDeadline | None:
+    return _wall.get()
+
+
 def solver(rlimit: int) -> Any:
-    """A fresh z3 solver limited by `rlimit` (with the wall-clock safety net)."""
+    """A fresh z3 solver limited by `rlimit` (with the wall-clock safety net: the smaller of
+    SAFETY_TIMEOUT_MS and what is left of the function's --kernel-timeout)."""
     s = z3.Solver()
     s.set("rlimit", rlimit)
-    s.set("timeout", SAFETY_TIMEOUT_MS)
+    wall = _wall.get()
+    s.set("timeout", SAFETY_TIMEOUT_MS if wall is None else min(SAFETY_TIMEOUT_MS, wall.left_ms()))
     return s
 
 
@@ -42,5 +79,8 @@ def check(s: Any, *assumptions: Any) -> Any:
     """s.check() under its budgets: sat / unsat / unknown (budget exhausted), or SafetyTimeout."""
     r = s.check(*assumptions)
     if r == z3.unknown and s.reason_unknown() == "timeout":
+        wall = _wall.get()
+        if wall is not None:
+            wall.check("a z3 query")
         raise SafetyTimeout(f"a z3 query ran past the {SAFETY_TIMEOUT_MS // 1000} s safety limit (its counted budget did not stop it)")
     return r

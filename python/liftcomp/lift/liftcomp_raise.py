@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.frontends.mlir import arg_names_in_file
 from liftcomp.lift import floats
+from liftcomp.lift.budget import WallDeadline, wall_deadline
 from liftcomp.lift.nests import inline, inline_body, top_level_nests
 from liftcomp.lift.raising import (
     FunctionReport,
@@ -52,11 +55,14 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
     for op in list(module.ops):
         if not isinstance(op, func.FuncOp):
             continue
-        report, lifted = raise_function(module, op, opts, (arg_names or {}).get(op.sym_name.data))
+        # --kernel-timeout bounds the function, whichever ways (whole, nest by nest) it is tried.
+        with wall_deadline(WallDeadline(time.monotonic() + opts.kernel_timeout_s)):
+            report, lifted = raise_function(module, op, opts, (arg_names or {}).get(op.sym_name.data))
         reports.append(report)
         progress_step(f"@{report.name}")
         if lifted is not None:
             accepted.append((report, op, lifted))
+    emitted: list[tuple[FunctionReport, Lifted, func.FuncOp]] = []
     for report, fn, lifted in accepted:
         if isinstance(lifted, list):
             _replace_nests(module, report, fn, lifted)
@@ -65,13 +71,39 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
         copy = lifted.fn.clone()
         try:
             emit_program(copy, lifted.program, lifted.decls)
-            _check_upstream(copy)
         except Exception as e:  # a lowering gap must not lose the user's function
             report.status, report.proof, report.reason = "unchanged", None, f"lowering to linalg failed: {_message(e)}"
+            continue
+        emitted.append((report, lifted, copy))
+    rejected = _upstream_rejects([copy for _, _, copy in emitted])
+    for report, lifted, copy in emitted:
+        if id(copy) in rejected:
+            report.status, report.proof, report.reason = "unchanged", None, f"lowering to linalg failed: {rejected[id(copy)]}"
             continue
         module.body.block.insert_op_before(copy, lifted.fn)
         module.body.block.detach_op(lifted.fn)
     return module, reports
+
+
+def _upstream_rejects(fns: list[func.FuncOp]) -> dict[int, str]:
+    """Which emitted functions mlir-opt-22 rejects (by id), with why: one mlir-opt run for all of
+    them (a module of many small functions costs one process), then one per function only when
+    that run fails."""
+    if not fns:
+        return {}
+    try:
+        if len(fns) > 1:
+            _check_upstream(*fns)
+            return {}
+    except LiftcompError:
+        pass
+    rejected: dict[int, str] = {}
+    for fn in fns:
+        try:
+            _check_upstream(fn)
+        except Exception as e:
+            rejected[id(fn)] = _message(e)
+    return rejected
 
 
 def _message(e: Exception) -> str:
@@ -160,11 +192,11 @@ def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> N
     run_mlir_opt_text(print_generic(ModuleOp(ops)), ["--mlir-print-op-generic"])
 
 
-def _check_upstream(fn: func.FuncOp) -> None:
-    """mlir-opt-22 must accept the emitted function (lifted functions call nothing, so it verifies alone)."""
+def _check_upstream(*fns: func.FuncOp) -> None:
+    """mlir-opt-22 must accept the emitted functions (lifted functions call nothing, so they verify alone)."""
     from liftcomp.interop.mlir_tool import print_generic, run_mlir_opt_text
 
-    run_mlir_opt_text(print_generic(ModuleOp([fn.clone()])), ["--mlir-print-op-generic"])
+    run_mlir_opt_text(print_generic(ModuleOp([fn.clone() for fn in fns])), ["--mlir-print-op-generic"])
 
 
 @dataclass(frozen=True)
@@ -323,16 +355,20 @@ def _relative_location(location: str) -> str:
 
 def _mlir_arg_names(module: ModuleOp) -> dict[str, list[str]]:
     """Argument names for reports and prompts when the module came from mlir-opt (the plugin,
-    or its generic form): mlir-opt numbers block arguments across the module (%arg4, %arg5),
-    so name them %arg0, %arg1, ... per function, as mlir-opt prints each function. Names the
-    user wrote (text parsed by xDSL directly) are kept."""
+    or its generic form), which drops them: the names in the source file the function's
+    location points to, else %arg0, %arg1, ... per function, as mlir-opt prints each function
+    (it numbers block arguments across the module). Names the user wrote (text parsed by xDSL
+    directly) are kept."""
     out: dict[str, list[str]] = {}
     for f in module.ops:
         if not isinstance(f, func.FuncOp) or not f.body.blocks:
             continue
         hints = [a.name_hint for a in f.body.blocks[0].args]
-        if all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
-            out[f.sym_name.data] = [f"arg{i}" for i in range(len(hints))]
+        if not all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
+            continue
+        filename = getattr(f.location, "filename", None)
+        source = arg_names_in_file(filename.data, f.sym_name.data) if filename is not None else None
+        out[f.sym_name.data] = source if source is not None and len(source) == len(hints) else [f"arg{i}" for i in range(len(hints))]
     return out
 
 

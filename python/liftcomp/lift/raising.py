@@ -15,10 +15,10 @@ from xdsl.ir.affine import AffineConstantExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
-from liftcomp.lift import floats
+from liftcomp.lift import budget, floats
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
-from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.analysis import Refusal, Summary, analyse, shown_names
 from liftcomp.lift.budget import SafetyTimeout
 from liftcomp.lift.confirm import confirm, from_model
 from liftcomp.lift.nests import Outlined, outline, outline_body, splits_into_nests, top_level_nests
@@ -137,7 +137,12 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
-    t = _differential(module, fn, summary, text, opts, fm)
+    try:
+        t = _differential(module, fn, summary, text, opts, fm)
+    except MemoryError:
+        # A proposal (an LLM's, typically) that allocates more than the machine has: rejected,
+        # and the next proposer (the built-in one under llm-first) gets its turn.
+        return Verdict(None, "evaluating the program ran out of memory (an intermediate array too large)"), None
     if t.level is None:
         return t, prog
     p = prove(summary, prog, fm, opts.query_timeout_ms)
@@ -215,7 +220,11 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     kept loop whose body `fn` is), assumed like the original's in-bounds loads."""
     start = time.monotonic()
     try:
-        return _lift_function(module, fn, opts, arg_names, start, facts or [])
+        # Within the caller's limit for the whole function (nest by nest, kept loops) if any.
+        outer = budget.current_wall_deadline()
+        at = start + opts.kernel_timeout_s if outer is None else min(outer.at, start + opts.kernel_timeout_s)
+        with budget.wall_deadline(budget.WallDeadline(at)):
+            report, lifted = _lift_function(module, fn, opts, arg_names, start, facts or [])
     except SafetyTimeout as e:
         # Reported as what it is: the outcome was not decided by the counted budgets.
         return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, f"timeout: {e.message}"), None
@@ -223,6 +232,9 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         # Terms are trees walked recursively: a chain of thousands of dependent ops is too deep.
         reason = "expressions nested too deeply to analyse (a chain of about a thousand dependent ops or more)"
         return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, reason, op_location(fn)), None
+    if report.reason and not fn.is_declaration:
+        report.reason = shown_names(fn, arg_names, report.reason)  # 'in', not TensorSpec's 'in_'
+    return report, lifted
 
 
 def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float,
@@ -273,6 +285,9 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
                 # The kernel timeout is for analysis and verification; a model's time is bounded
                 # by the LLM budget (max_seconds), so a slow answer does not starve its checks.
                 deadline += time.monotonic() - asked
+                wall = budget.current_wall_deadline()
+                if wall is not None:
+                    wall.at = deadline
             if not cands:
                 why = getattr(prop, "why_not", None)
                 if not feedback.failures:

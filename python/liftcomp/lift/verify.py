@@ -538,6 +538,7 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
         got_ret = None
         args: list[Any] = []
         ref_args: list[Any] = []
+        _into_range(summary, sizes, dyn, rng)
         if _violates_in_bounds(summary, sizes, dyn):
             continue  # outside a precondition (e.g. a kept loop's iteration range): not an input
         for _ in range(12):
@@ -585,13 +586,36 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
     return Verdict("tested", details={"trials": ran})
 
 
-def _violates_in_bounds(summary: Summary, sizes: dict[str, int], dyn: dict[str, int]) -> bool:
-    """Whether these sizes break a precondition in Summary.in_bounds (where both sides are known)."""
+def _into_range(summary: Summary, sizes: dict[str, int], dyn: dict[str, int], rng: np.random.Generator) -> None:
+    """Redraw a size that a precondition `0 <= s + c < n` puts in a range (a kept loop's
+    iteration variable, `lb <= t < ub`) inside that range, so the trials cover it (t = 0 too)."""
+    env = _size_env(summary, sizes, dyn)
+    for i, n in summary.in_bounds:
+        names = [v for v in i.vars() if v in sizes]
+        if len(names) != 1 or i.coeff(names[0]) != Poly.const(1):
+            continue
+        s = names[0]
+        rest, top = i.without(s).subst(env), n.subst(env)
+        if not (rest.is_const and top.is_const) or 0 <= sizes[s] + rest.const_value < top.const_value:
+            continue
+        lo, hi = -rest.const_value, top.const_value - rest.const_value
+        if lo < hi:
+            sizes[s] = int(rng.integers(max(lo, 0), max(hi, 1)))
+            env[s] = Poly.const(sizes[s])
+
+
+def _size_env(summary: Summary, sizes: dict[str, int], dyn: dict[str, int]) -> dict[str, Poly]:
     env = {k: Poly.const(v) for k, v in sizes.items()}
     for a in summary.args:
         if a.kind == "buffer" and a.shape is not None:
             for k, p in enumerate(a.shape):
                 env[f"{a.name}.shape[{k}]"] = p if p.is_const else Poly.const(dyn.get(a.name, 0))
+    return env
+
+
+def _violates_in_bounds(summary: Summary, sizes: dict[str, int], dyn: dict[str, int]) -> bool:
+    """Whether these sizes break a precondition in Summary.in_bounds (where both sides are known)."""
+    env = _size_env(summary, sizes, dyn)
     return any(_outside(i.subst(env), n.subst(env)) for i, n in summary.in_bounds)
 
 

@@ -326,6 +326,11 @@ def run_reference(fn: func.FuncOp, args: list[Any],
 
     `hook(op, env)` runs first on every op and returns True when it evaluated the op (a target's
     interpreter handles its own ops, e.g. cuda.launch, this way)."""
+    from liftcomp.interop.linalg_ops import STRUCTURED, generalize
+
+    if any(isinstance(op, STRUCTURED) for op in fn.walk()):
+        fn = fn.clone()
+        generalize(fn)  # named ops as the linalg.generic they stand for
     env: dict[SSAValue, Any] = {}
     for a, v in zip(fn.body.block.args, args, strict=True):
         if isinstance(a.type, MemRefType):

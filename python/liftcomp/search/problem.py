@@ -237,7 +237,7 @@ class Problem:
                     raise
                 return Measurement(error=f"free-form IR fails in the evaluator: {type(e).__name__}: {str(e)[:300]}",
                                    unit=self.evaluator.unit, seconds=time.perf_counter() - t0)
-            m.correct = _same_arrays(args, self.expected)
+            m.correct = _same_arrays(args, self.expected, self.target)
             if not m.correct:
                 m.error = "outputs differ from the reference"
             runs.append(m)
@@ -278,7 +278,7 @@ class Problem:
                             "(step budget): it may not terminate")
             except Exception as e:  # noqa: BLE001 - the simulator interprets untrusted IR: any failure is the candidate's
                 return fail(f"free-form IR fails in the simulator on {label}: {type(e).__name__}: {str(e)[:300]}")
-            if not _same_arrays(args, expected):
+            if not _same_arrays(args, expected, self.target):
                 return fail(f"free-form IR computes a wrong result on {label}")
         return self._measure(module, t0, trusted=False)
 
@@ -329,11 +329,18 @@ def _copy(values: Sequence[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in values]
 
 
-def _same_arrays(got: Sequence[Any], expected: Sequence[Any]) -> bool:
-    """The array arguments (outputs included) of a run equal the reference's, in order."""
+def _same_arrays(got: Sequence[Any], expected: Sequence[Any], target: str = "") -> bool:
+    """The array arguments (outputs included) of a run equal the reference's, in order (as the
+    target compares them: exactly, unless it says otherwise)."""
     a = [x for x in got if isinstance(x, np.ndarray)]
     b = [x for x in expected if isinstance(x, np.ndarray)]
-    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        return False
+    if target:
+        from liftcomp.targets import get_target
+
+        return get_target(target).outputs_match(a, b)
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def refused_reason(problem: Problem, schedule: Any, step: Step) -> str | None:

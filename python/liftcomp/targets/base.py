@@ -203,6 +203,13 @@ class Target(ABC):
     def emit(self, module: ModuleOp, config: TargetConfig) -> dict[str, str]:
         """Target IR -> source files for the target's toolchain (file name -> text)."""
 
+    def outputs_match(self, got: list[Any], expected: list[Any]) -> bool:
+        """Whether a run's arrays equal the reference's (exactly, by default; a target whose
+        hardware reorders float sums says how close is equal)."""
+        import numpy as np
+
+        return len(got) == len(expected) and all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))
+
     def check_emitted(self, files: Mapping[str, str], fn: func.FuncOp, args: list[Any],
                       shapes: list[tuple[int, ...] | None], expected: list[Any]) -> bool:
         """Build and run the emitted files on `args`; True if they compute `expected`

@@ -125,7 +125,7 @@ def compile_file(
         m = evaluator.run(lowered, name, got)
         arrays = [e for e in expected if isinstance(e, np.ndarray)]
         outs = [a for a in got if isinstance(a, np.ndarray)]
-        correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
+        correct = None if ref_error else t.outputs_match(outs, arrays)
         entry: dict[str, Any] = {
             "name": name,
             "proof": proofs.get(name),
@@ -210,10 +210,6 @@ def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: st
 def _cmd_compile(ns: argparse.Namespace) -> int:
     from liftcomp.targets import get_target
 
-    if ns.target == "cuda":  # its own driver for now (targets/cuda/compile.py)
-        from liftcomp.targets.cuda.compile import main as compile_cuda_main
-
-        return compile_cuda_main(ns)
     target = get_target(ns.target)
     search = None
     if ns.search or ns.schedule or ns.database:

@@ -69,7 +69,7 @@ def lift_and_prove(k: CKernel) -> None:
     from liftcomp.lift.verify import decls_of, prove
 
     k.program = translate_c(k.path)
-    c_src = read_c(k.path)
+    c_src = read_c(k.path, k.program)
     m_src = read_mlir(k.spec.mlir_path)
     k.c_module, k.mlir_module = c_src.module.clone(), m_src.module.clone()
     lifted = {}

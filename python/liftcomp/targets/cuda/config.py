@@ -61,11 +61,12 @@ class CudaConfig:
     name: str = "h100"
     arch: str = "sm_90a"
     params: CostParams = DEFAULT_PARAMS
+    evaluate: str = "model"  # model: interpreter + cost model; gpu: build and time on this machine's GPU
 
     def to_json(self) -> dict[str, object]:
         from dataclasses import asdict
 
-        return {"name": self.name, "arch": self.arch, "params": asdict(self.params)}
+        return {"name": self.name, "arch": self.arch, "params": asdict(self.params), "evaluate": self.evaluate}
 
 
 CONFIGS: dict[str, CudaConfig] = {

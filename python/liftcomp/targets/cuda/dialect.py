@@ -1,30 +1,35 @@
 """The `cuda` dialect: kernels at the level of tiles, warp roles and tensor-core instructions.
 
 A function of target IR keeps its tensor-level glue (to_tensor, slices, fills, materialize) and
-calls kernels with `cuda.launch` (value semantics: tensors in, one tensor out). Each kernel is a
+launches a kernel by calling `@<kernel>.launch` (`func.call`, value semantics: buffers as tensors,
+then scalars, in; the output tensor out; the callee is a private declaration). Each kernel is a
 module-level `cuda.kernel` symbol: its launch plan (grid, block, cluster, dynamic shared memory,
 registers per thread) and its `spec` (kind, element types, epilogue and schedule: see spec.py) as
-properties, and a body that spells out the tile program the emitter implements:
+attributes. Its tile program is the private function `@<kernel>.body` (and an elementwise or
+reduction kernel's scalar computation the function `@<kernel>.map`), so that every op is free of
+regions and mlir-opt-22 reads the dialect from its IRDL export (IRDL cannot declare terminators):
 
-    cuda.kernel @mm  {kind = "gemm", arch = "sm_90a", block = [384, 1, 1], cluster = [2, 1, 1], ...} {
-      cuda.warp_role {role = "producer", warpgroups = 1, max_regs = 40} {
-        cuda.k_loop {stages = 4, k_tile = 64} {
-          cuda.tma_load {operand = 0, box = [128, 64], multicast = 1}
-          cuda.tma_load {operand = 1, box = [64, 256], multicast = 2}
-        }
-      }
-      cuda.warp_role {role = "consumer", warpgroups = 2, max_regs = 232} {
-        cuda.k_loop {stages = 4, k_tile = 64} { cuda.wgmma {shape = [64, 256, 16], ...} }
-        cuda.epilogue {op = "bias", operand = 2}
-        cuda.epilogue {op = "relu"}
-        cuda.store_tile {operand = 3, via = "tma"}
-      }
+    "cuda.kernel"() {sym_name = "mm", kind = "gemm", arch = "sm_90a", block = [384, 1, 1], ...}
+    func.func private @mm.body() {
+      "cuda.warp_role"() {role = "producer", warpgroups = 1, max_regs = 40}   // the ops up to the next role
+      "cuda.k_loop"() {stages = 4, k_tile = 64}                               // the ops up to k_loop_end
+      "cuda.tma_load"() {operand = 0, box = [128, 64], multicast = 1}
+      "cuda.tma_load"() {operand = 1, box = [64, 256], multicast = 2}
+      "cuda.k_loop_end"()
+      "cuda.warp_role"() {role = "consumer", warpgroups = 2, max_regs = 232}
+      "cuda.k_loop"() {stages = 4, k_tile = 64}
+      "cuda.wgmma"() {shape = [64, 256, 16], ...}
+      "cuda.k_loop_end"()
+      "cuda.epilogue"() {op = "bias", operand = 2}
+      "cuda.epilogue"() {op = "relu"}
+      "cuda.epilogue"() {op = "convert"}
+      "cuda.store_tile"() {operand = 3, via = "tma"}
+      func.return
     }
 
 Row kernels use `cuda.row_load`, `cuda.block_reduce` (scope "block", or "grid" when a row is split
-over blocks), `cuda.row_math` and `cuda.store_tile`; elementwise kernels and reduction maps hold
-their scalar computation in `cuda.map` (arith/math ops on the element values, ended by
-`cuda.yield`). The tile-level interpreter (interp.py) runs these bodies on numpy.
+over blocks), `cuda.row_math` and `cuda.store_tile`. The tile-level interpreter (interp.py) runs
+these bodies on numpy.
 
 Verifiers check the hardware limits of the target architecture (config.py) and name the op:
 shared memory per block, threads per block, registers per thread and per SM, wgmma shapes and
@@ -36,28 +41,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
     FloatAttr,
     IntegerAttr,
     StringAttr,
-    SymbolRefAttr,
-    TensorType,
     i64,
 )
-from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation
 from xdsl.irdl import (
     IRDLOperation,
     attr_def,
     irdl_op_definition,
     opt_attr_def,
-    region_def,
-    result_def,
     traits_def,
-    var_operand_def,
 )
-from xdsl.traits import IsTerminator, NoTerminator, SymbolOpInterface
+from xdsl.traits import SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
 from liftcomp.targets.cuda.config import ARCH_LIMITS, ArchLimits
@@ -83,10 +84,23 @@ def _int(op: Operation, name: str, default: int = 0) -> int:
 
 
 def _kernel_of(op: Operation) -> KernelOp | None:
-    p = op.parent_op()
-    while p is not None and not isinstance(p, KernelOp):
-        p = p.parent_op()
-    return p
+    """The kernel whose body function (`@<kernel>.body`) holds `op`, if it is in a module."""
+    fn = op.parent_op()
+    if not isinstance(fn, func.FuncOp) or not fn.sym_name.data.endswith(".body"):
+        return None
+    module = fn.parent_op()
+    if module is None:
+        return None
+    name = fn.sym_name.data.removesuffix(".body")
+    for o in module.regions[0].block.ops:
+        if isinstance(o, KernelOp) and o.sym_name.data == name:
+            return o
+    return None
+
+
+def launch_declaration(name: str, arg_types: Sequence[Attribute], result_type: Attribute) -> func.FuncOp:
+    """`func.func private @<kernel>.launch(buffers..., scalars...) -> output`: what host code calls."""
+    return func.FuncOp.external(f"{name}.launch", list(arg_types), [result_type])
 
 
 def _limits(op: Operation) -> ArchLimits:
@@ -113,8 +127,7 @@ class KernelOp(IRDLOperation):
     smem_bytes = attr_def(IntegerAttr)
     regs = attr_def(IntegerAttr)
     spec = attr_def(DictionaryAttr)
-    body = region_def("single_block")
-    traits = traits_def(SymbolOpInterface(), NoTerminator())
+    traits = traits_def(SymbolOpInterface())
 
     def verify_(self) -> None:
         lim = _limits(self)
@@ -141,21 +154,6 @@ class KernelOp(IRDLOperation):
 
 
 @irdl_op_definition
-class LaunchOp(IRDLOperation):
-    """Run `kernel` on tensors (buffers in the kernel's order, then scalars); the result is the output."""
-
-    name = "cuda.launch"
-    kernel = attr_def(SymbolRefAttr)
-    args = var_operand_def()
-    result = result_def(TensorType)
-    n_scalars = attr_def(IntegerAttr)
-
-    def __init__(self, kernel: str, args: Sequence[SSAValue | Operation], result_type: Attribute, n_scalars: int):
-        super().__init__(operands=[args], result_types=[result_type],
-                         attributes={"kernel": SymbolRefAttr(kernel), "n_scalars": IntegerAttr(n_scalars, i64)})
-
-
-@irdl_op_definition
 class WarpRoleOp(IRDLOperation):
     """Warpgroups of one role: "producer" (issues the copies) or "consumer" (tensor cores, epilogue)."""
 
@@ -163,8 +161,6 @@ class WarpRoleOp(IRDLOperation):
     role = attr_def(StringAttr)
     warpgroups = attr_def(IntegerAttr)
     max_regs = attr_def(IntegerAttr)  # setmaxnreg
-    body = region_def("single_block")
-    traits = traits_def(NoTerminator())
 
     def verify_(self) -> None:
         if self.role.data not in ("producer", "consumer"):
@@ -181,13 +177,18 @@ class KLoopOp(IRDLOperation):
     name = "cuda.k_loop"
     stages = attr_def(IntegerAttr)
     k_tile = attr_def(IntegerAttr)
-    body = region_def("single_block")
-    traits = traits_def(NoTerminator())
 
     def verify_(self) -> None:
         s = self.stages.value.data
         if s < 1 or s > 16:
             _Fail.raise_(self, f"stages {s} outside [1, 16]")
+
+
+@irdl_op_definition
+class KLoopEndOp(IRDLOperation):
+    """Ends the K loop's body (the ops since the last cuda.k_loop)."""
+
+    name = "cuda.k_loop_end"
 
 
 @irdl_op_definition
@@ -334,24 +335,6 @@ class RowMathOp(IRDLOperation):
 
 
 @irdl_op_definition
-class MapOp(IRDLOperation):
-    """Scalar computation per element: block arguments are the inputs then the scalars."""
-
-    name = "cuda.map"
-    body = region_def("single_block")
-
-
-@irdl_op_definition
-class YieldOp(IRDLOperation):
-    name = "cuda.yield"
-    values = var_operand_def()
-    traits = traits_def(IsTerminator())
-
-    def __init__(self, values: Sequence[SSAValue]):
-        super().__init__(operands=[values])
-
-
-@irdl_op_definition
 class TransposeTileOp(IRDLOperation):
     """A tile x tile block through padded shared memory."""
 
@@ -359,9 +342,14 @@ class TransposeTileOp(IRDLOperation):
     tile = attr_def(IntegerAttr)
 
 
-Cuda = Dialect("cuda", [KernelOp, LaunchOp, WarpRoleOp, KLoopOp, TmaLoadOp, CpAsyncOp, WgmmaOp, MmaSyncOp, FmaLoopOp,
-                        EpilogueOp, StoreTileOp, RowLoadOp, BlockReduceOp, RowMathOp, MapOp, YieldOp, TransposeTileOp])
+Cuda = Dialect("cuda", [KernelOp, WarpRoleOp, KLoopOp, KLoopEndOp, TmaLoadOp, CpAsyncOp, WgmmaOp, MmaSyncOp,
+                        FmaLoopOp, EpilogueOp, StoreTileOp, RowLoadOp, BlockReduceOp, RowMathOp, TransposeTileOp])
 
 
-def region(ops: Sequence[Operation], args: Sequence[Attribute] = ()) -> Region:
-    return Region(Block(ops, arg_types=args))
+def body_function(name: str, ops: Sequence[Operation]) -> func.FuncOp:
+    """`func.func private @<name>.body()` holding a kernel's tile program."""
+    fn = func.FuncOp(f"{name}.body", ((), ()), visibility="private")
+    for o in ops:
+        fn.body.block.add_op(o)
+    fn.body.block.add_op(func.ReturnOp())
+    return fn

@@ -1,12 +1,12 @@
 """Tile-level interpreter of the cuda dialect on numpy: the functional check without a GPU.
 
-Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `cuda.launch` runs
+Host glue runs through the tensor-level reference (reference/tensor_ir.py); each `@<kernel>.launch` call runs
 its kernel's body at the granularity of tiles: a GEMM walks its output tiles and K steps with the
 schedule's tile sizes (split-K partial sums added at the end, as the GPU does), accumulates in f32
 (int64 for 8-bit inputs, wrapped to 32 bits on store) and applies the body's epilogue ops in their
 order, then converts to the output type (bf16 rounds to nearest even through ml_dtypes, as
 __float2bfloat16_rn does); row kernels run their reductions and row math in f32; elementwise and
-reduction kernels evaluate their cuda.map body on whole arrays.
+reduction kernels evaluate their map function on whole arrays.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func, tensor
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 from liftcomp.targets.cuda import dialect as cu
-from liftcomp.targets.cuda.kernels import map_of, spec_of
+from liftcomp.targets.cuda.kernels import _function as function_of  # pyright: ignore[reportPrivateUsage]
+from liftcomp.targets.cuda.kernels import body_ops, map_of, spec_of
 from liftcomp.targets.cuda.spec import KernelSpec
 
 Array = np.ndarray[Any, Any]
@@ -52,8 +54,8 @@ def _store(x: Array, t: str) -> Array:
     return np.asarray(x, dtype=np.float32 if t != "f64" else np.float64).astype(np_dtype(t))
 
 
-def _ops(op: Operation) -> list[Operation]:
-    return list(op.walk())
+def _ops(op: cu.KernelOp) -> list[Operation]:
+    return body_ops(op)
 
 
 def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
@@ -115,7 +117,13 @@ def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[
     return out if batched else out[0]
 
 
-def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array]) -> Array:
+def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any] | None = None) -> Array:
+    if spec.row_op == "fused":
+        fn = function_of(k, "rows")
+        if fn is None:
+            raise InterpError(f"@{spec.name}: a fused row kernel without @{spec.name}.rows")
+        (out,) = run_reference(fn, [*bufs, *(scalars or [])], glue_hook)
+        return _store(np.asarray(out), spec.out_type)
     x = bufs[0].astype(np.float32)
     reds = [o.combine.data for o in _ops(k) if isinstance(o, cu.BlockReduceOp)]
     math = next((o for o in _ops(k) if isinstance(o, cu.RowMathOp)), None)
@@ -144,19 +152,19 @@ _MATH = {"math.exp": np.exp, "math.log": np.log, "math.sqrt": np.sqrt, "math.tan
          "math.ceil": np.ceil}
 
 
-def eval_map(mp: cu.MapOp, values: list[Any]) -> Any:
+def eval_map(mp: func.FuncOp, values: list[Any]) -> Any:
     block = mp.body.block
     env: dict[SSAValue, Any] = dict(zip(block.args, values, strict=True))
     for op in block.ops:
-        if isinstance(op, cu.YieldOp):
-            return env[op.values[0]]
+        if isinstance(op, func.ReturnOp):
+            return env[op.arguments[0]]
         if op.name in _MATH:
             x = np.asarray(env[op.operands[0]])
             with np.errstate(all="ignore"):
                 env[op.results[0]] = _MATH[op.name](x).astype(x.dtype)
             continue
         eval_scalar_op(op, env)
-    raise InterpError("cuda.map without cuda.yield")
+    raise InterpError("map function without func.return")
 
 
 def _lift(x: Array) -> Array:
@@ -171,7 +179,7 @@ def _lift(x: Array) -> Array:
 def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any], shape: tuple[int, ...]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds) or ["full"] * len(bufs)
     vals = []
     for b, kind in zip(bufs, kinds, strict=True):
@@ -189,7 +197,7 @@ def run_eltwise(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: li
 def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
     mp = map_of(k)
     if mp is None:
-        raise InterpError(f"@{spec.name}: no cuda.map body")
+        raise InterpError(f"@{spec.name}: no map function")
     kinds = list(spec.input_kinds)
     init = bufs[-1] if kinds and kinds[-1] == "rowb" else None
     mapped = bufs[:-1] if init is not None else bufs
@@ -222,7 +230,7 @@ def run_kernel(k: cu.KernelOp, args: list[Any], n_scalars: int, out_shape: tuple
     if spec.kind == "gemm":
         return run_gemm(k, spec, bufs, scalars)
     if spec.kind == "row":
-        return run_row(k, spec, bufs)
+        return run_row(k, spec, bufs, scalars)
     if spec.kind == "eltwise":
         return run_eltwise(k, spec, bufs, scalars, out_shape)
     if spec.kind == "reduce":
@@ -263,18 +271,19 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
     kernels = {o.sym_name.data: o for o in module.body.block.ops if isinstance(o, cu.KernelOp)}
 
     def hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-        if isinstance(op, cu.LaunchOp):
-            k = kernels.get(op.kernel.root_reference.data)
+        if isinstance(op, func.CallOp) and op.callee.root_reference.data.endswith(".launch"):
+            name = op.callee.root_reference.data.removesuffix(".launch")
+            k = kernels.get(name)
             if k is None:
-                raise InterpError(f"cuda.launch of an unknown kernel @{op.kernel.root_reference.data}")
-            shape = _shape_of(op.result, env, []) if all(d >= 0 for d in op.result.type.get_shape()) else None  # type: ignore[union-attr]
-            vals = [env[v] for v in op.args]
-            if shape is None:  # dynamic: the first full-size input gives it
-                shape = tuple(np.shape(vals[0]))
-            res = run_kernel(k, vals, op.n_scalars.value.data, shape)
-            env[op.result] = res
+                raise InterpError(f"call of @{name}.launch without a cuda.kernel @{name}")
+            res_t = op.res[0].type
+            vals = [env[v] for v in op.arguments]
+            # the buffers are tensors, the scalars follow them
+            ns = sum(1 for v in op.arguments if not isinstance(v.type, TensorType))
+            shape = tuple(res_t.get_shape()) if all(d >= 0 for d in res_t.get_shape()) else tuple(np.shape(vals[0]))  # type: ignore[union-attr]
+            res = run_kernel(k, vals, ns, shape)
+            env[op.res[0]] = res
             if on_launch is not None:
-                ns = op.n_scalars.value.data
                 on_launch(k, spec_of(k), [np.asarray(v) for v in (vals[: len(vals) - ns] if ns else vals)],
                           list(vals[len(vals) - ns:]) if ns else [], res)
             return True
@@ -284,7 +293,12 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
 
 
 def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops."""
+    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops, deallocations, and
+    generics that read unit dims through constant-0 map results."""
+    if op.name == "memref.dealloc":
+        return True
+    if isinstance(op, linalg.GenericOp) and _unit_const_generic(op, env):
+        return True
     if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
         dyn_o, dyn_s, dyn_t = iter(op.offsets), iter(op.sizes), iter(op.strides)
         offs = [int(env[next(dyn_o)]) if o == DYNAMIC else o for o in op.static_offsets.get_values()]
@@ -320,4 +334,78 @@ def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
         env[res] = src.reshape([d if d >= 0 else -1 for d in dims])
     else:
         env[res] = src.reshape(_shape_of(res, env, list(op.operands[1:])))
+    return True
+
+
+def _unit_const_generic(op: linalg.GenericOp, env: dict[SSAValue, Any]) -> bool:
+    """Evaluate a generic the reference cannot: maps that index unit dims with constant 0 (the
+    raiser's broadcasts) or math ops in the body. Vectorised over the whole iteration space; one
+    reduction loop at most (out = combine(out, f(inputs))). False: leave it to the reference."""
+    from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
+
+    maps = [m.data for m in op.get_indexing_maps().data]
+    body = op.body.block
+    if all(not isinstance(e, AffineConstantExpr) for m in maps for e in m.results) and \
+            not any(o.name in _MATH for o in body.ops):
+        return False
+    iters = [str(i.data) for i in op.get_iterator_types().data]
+    n = len(iters)
+    sizes = [1] * n
+    operands = [*op.inputs, *op.outputs]
+    for v, m in zip(operands, maps, strict=True):
+        for e, d in zip(m.results, np.shape(env[v]), strict=True):
+            if isinstance(e, AffineDimExpr):
+                sizes[e.position] = max(sizes[e.position], d)
+            elif not (isinstance(e, AffineConstantExpr) and e.value == 0 and d == 1):
+                return False
+
+    def spread(v: SSAValue, m: Any) -> Array:
+        arr = np.asarray(env[v])
+        dims = [e.position for e in m.results if isinstance(e, AffineDimExpr)]
+        arr = arr.reshape([d for e, d in zip(m.results, arr.shape, strict=True) if isinstance(e, AffineDimExpr)])
+        order = sorted(range(len(dims)), key=lambda i: dims[i])
+        arr = np.transpose(arr, order) if len(order) > 1 else arr
+        shape = [sizes[d] if d in dims else 1 for d in range(n)]
+        return np.broadcast_to(arr.reshape(shape), sizes)
+
+    red = [d for d in range(n) if iters[d] != "parallel"]
+    if len(red) > 1:
+        return False
+    local: dict[SSAValue, Any] = dict(env)
+    for a, v, m in zip(body.args, operands, maps, strict=True):
+        local[a] = spread(v, m)
+    y = body.last_op
+    assert isinstance(y, linalg.YieldOp)
+    if red:
+        comb = y.operands[0].owner
+        out_arg = body.args[-1]
+        if not isinstance(comb, Operation) or out_arg not in comb.operands or len(comb.operands) != 2:
+            return False
+        val = comb.operands[1 - list(comb.operands).index(out_arg)]
+        fn = {"arith.addf": np.add, "arith.maximumf": np.maximum, "arith.maxnumf": np.fmax}.get(comb.name)
+        if fn is None:
+            return False
+        stop: Operation | None = comb
+    else:
+        val, fn, stop = y.operands[0], None, None
+    for o in body.ops:
+        if o is stop or isinstance(o, linalg.YieldOp):
+            break
+        if o.name in _MATH:
+            x = np.asarray(local[o.operands[0]])
+            with np.errstate(all="ignore"):
+                local[o.results[0]] = _MATH[o.name](x).astype(x.dtype)
+            continue
+        eval_scalar_op(o, local)
+    res = np.broadcast_to(np.asarray(local[val]), sizes)
+    if fn is not None:
+        res = fn.reduce(res, axis=red[0], keepdims=True)
+        res = fn(spread(op.outputs[0], maps[-1]).take([0], axis=red[0]), res)
+    out_dims = [e.position for e in maps[-1].results if isinstance(e, AffineDimExpr)]
+    keep = [d for d in range(n) if d not in red]
+    res = res.reshape([sizes[d] for d in keep]) if red else res
+    pos = [keep.index(d) for d in out_dims]
+    res = np.transpose(res, pos) if len(pos) > 1 else res.reshape([sizes[d] for d in out_dims])
+    dtype = np.asarray(env[op.outputs[0]]).dtype
+    env[op.res[0]] = np.asarray(res).astype(dtype).reshape(op.res[0].type.get_shape())  # type: ignore[union-attr]
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
@@ -135,16 +136,14 @@ def _gemm_body(spec: KernelSpec, plan: dict[str, Any]) -> list[Operation]:
             "shape": cu.ints_attr([64, mma_n, 32 if eb == 1 else 16]), "a_type": _s(spec.a_type),
             "acc_type": _s(spec.acc_type), "a_major": _s("k"), "b_major": _s("k" if k_major_b else "mn")})
         kl = {"stages": _i(plan["stages"]), "k_tile": _i(tk)}
-        producer = cu.WarpRoleOp.create(
-            attributes={"role": _s("producer"), "warpgroups": _i(1), "max_regs": _i(40)},
-            regions=[cu.region([cu.KLoopOp.create(attributes=kl, regions=[cu.region(loads)])])])
-        consumer = cu.WarpRoleOp.create(
-            attributes={"role": _s("consumer"), "warpgroups": _i(plan["consumers"]),
-                        "max_regs": _i(232 if plan["consumers"] == 2 else 240)},
-            regions=[cu.region([cu.KLoopOp.create(attributes=kl, regions=[cu.region([mma])]), *epi,
-                                cu.StoreTileOp.create(attributes={"operand": _i(idx["D"]), "via": _s("tma"),
-                                                                  "out_type": _s(spec.out_type)})])])
-        return [producer, consumer]
+        return [
+            cu.WarpRoleOp.create(attributes={"role": _s("producer"), "warpgroups": _i(1), "max_regs": _i(40)}),
+            cu.KLoopOp.create(attributes=kl), *loads, cu.KLoopEndOp.create(),
+            cu.WarpRoleOp.create(attributes={"role": _s("consumer"), "warpgroups": _i(plan["consumers"]),
+                                             "max_regs": _i(232 if plan["consumers"] == 2 else 240)}),
+            cu.KLoopOp.create(attributes=kl), mma, cu.KLoopEndOp.create(), *epi,
+            cu.StoreTileOp.create(attributes={"operand": _i(idx["D"]), "via": _s("tma"), "out_type": _s(spec.out_type)}),
+        ]
     if spec.a_type == "f32":
         inner: list[Operation] = [cu.FmaLoopOp.create()]
         kl = {"stages": _i(1), "k_tile": _i(16)}
@@ -154,7 +153,7 @@ def _gemm_body(spec: KernelSpec, plan: dict[str, Any]) -> list[Operation]:
                  cu.MmaSyncOp.create(attributes={"shape": cu.ints_attr([16, 16, 16]), "a_type": _s(spec.a_type),
                                                  "acc_type": _s(spec.acc_type)})]
         kl = {"stages": _i(2), "k_tile": _i(32)}
-    return [cu.KLoopOp.create(attributes=kl, regions=[cu.region(inner)]), *epi,
+    return [cu.KLoopOp.create(attributes=kl), *inner, cu.KLoopEndOp.create(), *epi,
             cu.StoreTileOp.create(attributes={"operand": _i(idx["D"]), "via": _s("st.global"),
                                               "out_type": _s(spec.out_type)})]
 
@@ -164,7 +163,14 @@ def _row_body(spec: KernelSpec) -> list[Operation]:
     cols = spec.static_dims[1] if len(spec.static_dims) > 1 and spec.static_dims[1] else 16384
     items = max(1, -(-cols // (spec.row.threads * vec)))
     ops: list[Operation] = [cu.RowLoadOp.create(attributes={"operand": _i(0), "vec": _i(vec), "items": _i(items)})]
-    reductions = {"softmax": ["max", "sum"], "rmsnorm": ["sum"], "layernorm": ["sum", "sum"]}[spec.row_op]
+    if spec.row_op == "fused":
+        import json
+
+        reductions = list(json.loads(spec.body)["reductions"])
+        ops = [cu.RowLoadOp.create(attributes={"operand": _i(i), "vec": _i(vec), "items": _i(items)})
+               for i in range(spec.n_inputs)]
+    else:
+        reductions = {"softmax": ["max", "sum"], "rmsnorm": ["sum"], "layernorm": ["sum", "sum"]}[spec.row_op]
     for r in reductions:
         ops.append(cu.BlockReduceOp.create(attributes={"combine": _s(r), "scope": _s("block")}))
     ops.append(cu.RowMathOp.create(attributes={"op": _s(spec.row_op), "eps": FloatAttr(spec.eps, Float64Type())}))
@@ -173,8 +179,9 @@ def _row_body(spec: KernelSpec) -> list[Operation]:
     return ops
 
 
-def build_kernel(spec: KernelSpec, map_body: cu.MapOp | None = None) -> cu.KernelOp:
-    """The `cuda.kernel` op of a spec (eltwise / reduce kernels take their scalar body as a cuda.map)."""
+def build_kernel(spec: KernelSpec, map_fn: func.FuncOp | None = None) -> list[Operation]:
+    """The `cuda.kernel` op of a spec, its tile program `@<name>.body` and, for elementwise and
+    reduction kernels, their scalar computation `map_fn` renamed `@<name>.map`."""
     if spec.kind == "gemm":
         plan = gemm_plan(spec)
         body = _gemm_body(spec, plan)
@@ -183,9 +190,9 @@ def build_kernel(spec: KernelSpec, map_body: cu.MapOp | None = None) -> cu.Kerne
         body = _row_body(spec)
         block, smem, regs, cluster = (spec.row.threads, 1, 1), 128, 64, (1, 1, 1)
     elif spec.kind in ("eltwise", "reduce"):
-        if map_body is None:
-            raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its cuda.map body")
-        body: list[Operation] = [map_body]
+        if map_fn is None:
+            raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its map function")
+        body: list[Operation] = []
         if spec.kind == "reduce":
             body.append(cu.BlockReduceOp.create(attributes={"combine": _s(spec.combine), "scope": _s("block")}))
         body.append(cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
@@ -196,18 +203,38 @@ def build_kernel(spec: KernelSpec, map_body: cu.MapOp | None = None) -> cu.Kerne
         block, smem, regs, cluster = (32, 8, 1), 33 * 32 * DTYPES[spec.a_type][1], 32, (1, 1, 1)
     else:
         raise LiftcompError(f"unknown cuda kernel kind '{spec.kind}'")
-    return cu.KernelOp.create(
+    kernel = cu.KernelOp.create(
         attributes={"sym_name": _s(spec.name), "kind": _s(spec.kind), "arch": _s(spec.arch),
                     "grid": cu.ints_attr([0, 0, 0]), "block": cu.ints_attr(block), "cluster": cu.ints_attr(cluster),
-                    "smem_bytes": _i(smem), "regs": _i(regs), "spec": spec_attr(spec)},
-        regions=[cu.region(body)])
+                    "smem_bytes": _i(smem), "regs": _i(regs), "spec": spec_attr(spec)})
+    out: list[Operation] = [kernel, cu.body_function(spec.name, body)]
+    if map_fn is not None:
+        map_fn.sym_name = StringAttr(f"{spec.name}.map")
+        out.append(map_fn)
+    return out
 
 
-def map_of(op: cu.KernelOp) -> cu.MapOp | None:
-    for o in op.body.block.ops:
-        if isinstance(o, cu.MapOp):
+def _function(kernel: cu.KernelOp, suffix: str) -> func.FuncOp | None:
+    module = kernel.parent_op()
+    if module is None:
+        return None
+    name = f"{kernel.sym_name.data}.{suffix}"
+    for o in module.regions[0].block.ops:
+        if isinstance(o, func.FuncOp) and o.sym_name.data == name:
             return o
     return None
+
+
+def body_ops(kernel: cu.KernelOp) -> list[Operation]:
+    """The kernel's tile program (the ops of `@<name>.body`, without the return)."""
+    fn = _function(kernel, "body")
+    if fn is None:
+        raise LiftcompError(f"cuda.kernel @{kernel.sym_name.data} has no @{kernel.sym_name.data}.body function")
+    return [o for o in fn.body.block.ops if not isinstance(o, func.ReturnOp)]
+
+
+def map_of(kernel: cu.KernelOp) -> func.FuncOp | None:
+    return _function(kernel, "map")
 
 
 def spec_to_json(spec: KernelSpec) -> dict[str, Any]:

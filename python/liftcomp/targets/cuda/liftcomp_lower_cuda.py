@@ -1,4 +1,4 @@
-"""The `liftcomp-lower-cuda` pass: tensor-level kernels -> cuda.launch of cuda.kernel symbols."""
+"""The `liftcomp-lower-cuda` pass: tensor-level kernels -> calls of `@<kernel>.launch` for `cuda.kernel` symbols."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tensor ops (what liftcomp-raise produces) -> `cuda.launch` of `cuda.kernel`s.
+"""Tensor ops (what liftcomp-raise produces) -> calls of `@<kernel>.launch` for `cuda.kernel`s.
 
 Recognised, in one walk over each function:
 - contractions: linalg.matmul, and linalg.generic multiply-accumulate nests (plain, transposed B,
@@ -35,6 +35,7 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.dialects.linalg import ops as linalg
+from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import Rewriter
@@ -86,7 +87,7 @@ class _Unsupported(Exception):
     pass
 
 
-# ---------------------------------------------------------------- scalar bodies -> cuda.map + C
+# ---------------------------------------------------------------- scalar bodies -> map functions + C
 
 
 _C_BIN = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/", "arith.addi": "+",
@@ -99,18 +100,18 @@ _CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 6: "!=", 8: "==", 9: ">", 10
 _CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}
 
 
-def c_expr(mp: cu.MapOp) -> str:
-    """The C expression of a cuda.map body: block args are x0.. (inputs) then s0.. (scalars)."""
+def c_expr(mp: func.FuncOp) -> str:
+    """The C expression of a map function: arguments x0.. (inputs) then s0.. (scalars)."""
     block = mp.body.block
-    n_in = int(mp.attributes["n_inputs"].value.data)  # type: ignore[union-attr]
+    n_in = int(mp.attributes["cuda.inputs"].value.data)  # type: ignore[union-attr]
     env: dict[SSAValue, str] = {}
     for i, a in enumerate(block.args):
         ct = DTYPES.get(type_name(a.type) or "f32", ("float", 4))[0]
         env[a] = f"lc_to_f(x{i})" if i < n_in and ct in ("__nv_bfloat16", "__half") else (
             f"x{i}" if i < n_in else f"(({ct})s{i - n_in})")
     for op in block.ops:
-        if isinstance(op, cu.YieldOp):
-            return env[op.values[0]]
+        if isinstance(op, func.ReturnOp):
+            return env[op.arguments[0]]
         a = [env[v] for v in op.operands]
         n = op.name
         ct = DTYPES.get(type_name(op.results[0].type) or "f32", ("float", 4))[0] if op.results else "float"
@@ -135,7 +136,7 @@ def c_expr(mp: cu.MapOp) -> str:
             env[op.results[0]] = f"(({ct}){a[0]})"
         else:
             raise _Unsupported(f"no CUDA form for '{n}' in an elementwise body")
-    raise _Unsupported("map body without cuda.yield")
+    raise _Unsupported("map function without func.return")
 
 
 _MAP_OPS = set(_C_BIN) | set(_C_FN) | {"arith.constant", "arith.cmpf", "arith.cmpi", "arith.select", "arith.extf",
@@ -143,9 +144,10 @@ _MAP_OPS = set(_C_BIN) | set(_C_FN) | {"arith.constant", "arith.cmpf", "arith.cm
 
 
 def build_map(block: Block, inputs: list[SSAValue], result: SSAValue,
-              extra: dict[SSAValue, SSAValue] | None = None) -> tuple[cu.MapOp, list[SSAValue]]:
-    """A cuda.map computing `result` from the generic body's `inputs` block args; values from outside
-    the body become scalar arguments (returned, in order)."""
+              extra: dict[SSAValue, SSAValue] | None = None) -> tuple[func.FuncOp, list[SSAValue]]:
+    """A private function computing `result` from the generic body's `inputs` block args (the
+    kernel's map, renamed `@<kernel>.map` by build_kernel); values from outside the body become
+    scalar arguments (returned, in order)."""
     order: list[Operation] = []
     seen: set[Operation] = set()
     outside: list[SSAValue] = []
@@ -180,9 +182,10 @@ def build_map(block: Block, inputs: list[SSAValue], result: SSAValue,
     for op in order:
         c = op.clone(value_mapper=vmap)  # type: ignore[arg-type]
         new_block.add_op(c)
-    new_block.add_op(cu.YieldOp([vmap.get(result, result)]))
-    mp = cu.MapOp.create(regions=[Region(new_block)])
-    mp.attributes["n_inputs"] = IntegerAttr(len(inputs), 64)
+    out = vmap.get(result, result)
+    new_block.add_op(func.ReturnOp(out))
+    mp = func.FuncOp.from_region("map", arg_types, [out.type], Region(new_block), visibility="private")
+    mp.attributes["cuda.inputs"] = IntegerAttr(len(inputs), 64)
     return mp, outside
 
 
@@ -258,7 +261,7 @@ class _Lowering:
         self.count += 1
         return f"{fn.sym_name.data}_{kind}{self.count}"
 
-    def finish(self, spec: KernelSpec, mp: cu.MapOp | None) -> KernelSpec:
+    def finish(self, spec: KernelSpec, mp: func.FuncOp | None) -> KernelSpec:
         spec = default_spec(replace(spec, arch=self.opts.arch))
         over = self.opts.schedules.get(spec.name)
         source = "default"
@@ -273,24 +276,27 @@ class _Lowering:
             hit = replay(spec, problem_dims(spec, 0), self.opts.records)
             if hit is not None:
                 spec, source = hit, "records"
-        k = build_kernel(spec, mp)
-        self.module.body.block.add_op(k)
+        for o in build_kernel(spec, mp):
+            self.module.body.block.add_op(o)
         self.kernels.append({"func": self.fn_name, "name": spec.name, "kind": spec.kind, "arch": spec.arch,
                              "schedule": spec.schedule_json(), "schedule_source": source,
                              "epilogue": list(spec.epilogue)})
         return spec
 
-    def launch(self, op: Operation, spec: KernelSpec, mp: cu.MapOp | None, args: list[SSAValue],
-               n_scalars: int, result: SSAValue) -> cu.LaunchOp:
+    def launch(self, op: Operation, spec: KernelSpec, mp: func.FuncOp | None, args: list[SSAValue],
+               n_scalars: int, result: SSAValue) -> func.CallOp:
         spec = self.finish(spec, mp)
-        la = cu.LaunchOp(spec.name, args, result.type, n_scalars)
-        Rewriter.insert_op(la, _before(op))
-        result.replace_all_uses_with(la.result)
-        return la
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [a.type for a in args], result.type))
+        call = func.CallOp(f"{spec.name}.launch", args, [result.type])
+        Rewriter.insert_op(call, _before(op))
+        result.replace_all_uses_with(call.res[0])
+        return call
 
     def run(self) -> None:
         for fn in [o for o in self.module.body.block.ops if isinstance(o, func.FuncOp)]:
             self.fn_name = fn.sym_name.data
+            self.count = 0  # kernel names per function: a one-function module names them the same
+            self.fuse_rows(fn)
             for op in list(fn.body.block.ops):
                 if op in self.gone or op.parent is None:
                     continue
@@ -299,16 +305,46 @@ class _Lowering:
                 except _Unsupported as e:
                     where = op_location(op)
                     where = f" ({where})" if where and "'" not in where else ""
-                    self.remarks.append(f"@{fn.sym_name.data}: {op.name}{where} kept on the host: {e}")
+                    msg = f"@{fn.sym_name.data}: {op.name}{where} kept on the host: {e}"
+                    self.remarks.append(msg)
+                    self.kernels.append({"func": self.fn_name, "kind": "host", "op": op.name, "remark": msg})
             for op in reversed(list(fn.body.block.ops)):
                 if op.name.startswith("linalg.") and op.results and not any(r.uses for r in op.results):
                     op.detach()
                     op.erase()
 
+    def fuse_rows(self, fn: func.FuncOp) -> None:
+        """A function made only of row-local ops (softmax, rmsnorm, layernorm, ...) -> one row kernel."""
+        import json
+
+        from liftcomp.targets.cuda import rowfuse
+
+        found = rowfuse.analyse(fn, type_name, c_expr)
+        if found is None:
+            return
+        p, result = found
+        spec = KernelSpec(self.name(fn, "rows"), "row", row_op="fused", a_type=p.types[0], out_type=p.out_type,
+                          n_inputs=len(p.inputs), n_scalars=len(p.scalars), input_kinds=tuple(p.kinds),
+                          in_types=tuple(p.types), static_dims=(p.rows, p.cols),
+                          body=json.dumps({"lines": p.lines, "out": p.out, "reductions": p.reductions}))
+        rows_fn = rowfuse.extract_function(f"{spec.name}.rows", fn, p, result)
+        use = next(iter(result.uses)).operation
+        spec = self.finish(spec, None)
+        self.module.body.block.add_op(rows_fn)
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [v.type for v in [*p.inputs, *p.scalars]],
+                                                           result.type))
+        call = func.CallOp(f"{spec.name}.launch", [*p.inputs, *p.scalars], [result.type])
+        Rewriter.insert_op(call, _before(use))
+        result.replace_all_uses_with(call.res[0])
+        self.gone.update(p.ops)
+
     def lower_op(self, fn: func.FuncOp, op: Operation) -> None:
-        if isinstance(op, linalg.MatmulOp):
-            a, b = op.inputs
-            self.gemm(fn, op, a, b, op.outputs[0], op.res[0], batch=False)
+        if op.name in ("linalg.matmul", "linalg.batch_matmul") and isinstance(op, LinalgStructuredOperation):
+            # upstream named ops (with their indexing maps: folded transposes, batches)
+            maps = [m.data for m in op.get_indexing_maps().data]
+            n = len(op.get_iterator_types().data)
+            if not self.contraction(fn, op, maps, op.inputs[0], op.inputs[1], n):
+                raise _Unsupported("a contraction whose operand maps are not (batch, m, k) x (batch, k | n, n | k)")
         elif isinstance(op, linalg.GenericOp):
             self.generic(fn, op)
         elif isinstance(op, linalg.TransposeOp):
@@ -608,7 +644,10 @@ def _before(op: Operation) -> Any:
 
 def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> Lowered:
     """Lower a tensor-level module (not modified) to the cuda dialect."""
+    from liftcomp.interop.linalg_ops import generalize
+
     out = module.clone()
+    generalize(out)  # named ops (matmul, matvec, dot, reduce, map, elementwise, ...) as their linalg.generic
     low = _Lowering(out, opts or LowerOptions())
     low.run()
     return Lowered(out, low.kernels, low.remarks)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from xdsl.dialects import func
@@ -27,21 +29,28 @@ class CudaTarget(Target):
         group.add_argument("--cuda-arch", default="sm_90a", choices=["sm_90a", "sm_80"],
                            help="cuda: architecture of the main path (the portable sm_80 sources are emitted too)")
         group.add_argument("--cuda-evaluate", default="model", choices=["model", "gpu"],
-                           help="cuda: cost model (default) or build and time every kernel on this machine's GPU")
-        group.add_argument("--cuda-search", default="none", choices=["none", "model"],
-                           help="cuda: search each function's schedules with the cost model (default: tuning records, "
-                                "else the built-in defaults)")
-        group.add_argument("--cuda-records", default=None,
-                           help="cuda: tuning records to replay (default: the H100 records shipped with liftcomp)")
+                           help="cuda: tile-level interpreter + cost model (default), or build every kernel with nvcc "
+                                "and time it on this machine's GPU (also what --search measures)")
+        group.add_argument("--cuda-records", default=None, metavar="FILE",
+                           help="cuda: measured schedules to replay ('none': the built-in defaults; default: the H100 "
+                                "records shipped with liftcomp)")
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
         return {"arch": getattr(ns, "cuda_arch", "sm_90a"), "evaluate": getattr(ns, "cuda_evaluate", "model"),
-                "search": getattr(ns, "cuda_search", "none"), "records": getattr(ns, "cuda_records", None)}
+                "records": getattr(ns, "cuda_records", None)}
+
+    def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> CudaConfig:
+        cfg = super().config_for(name, options)
+        assert isinstance(cfg, CudaConfig)
+        opts = options or {}
+        arch = opts.get("arch") or cfg.arch
+        return replace(cfg, arch=arch, evaluate=opts.get("evaluate") or cfg.evaluate)
 
     def lower(self, module: ModuleOp, config: TargetConfig, options: Mapping[str, Any],
               schedules: Mapping[str, Any] | None = None, originals: Mapping[str, func.FuncOp] | None = None
               ) -> Lowered:
         from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
+        from liftcomp.targets.cuda.search import load_records
         from liftcomp.targets.cuda.space import FnSchedule
 
         assert isinstance(config, CudaConfig)
@@ -51,7 +60,9 @@ class CudaTarget(Target):
             if isinstance(s, FnSchedule):
                 over.update(s.overrides())
                 fuse = fuse and s.fuse_epilogue
-        return lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse))
+        rec = options.get("records")
+        records = [] if rec == "none" else load_records(Path(rec) if rec else None)
+        return lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
 
     def kernel_space(self, fn: func.FuncOp, config: TargetConfig, options: Mapping[str, Any]) -> KernelSpace[Any]:
         from liftcomp.targets.cuda.space import CudaSpace
@@ -60,17 +71,28 @@ class CudaTarget(Target):
         return CudaSpace.from_function(fn, config)
 
     def evaluator(self, config: TargetConfig) -> Evaluator:
-        from liftcomp.targets.cuda.evaluate import CudaModelEvaluator
+        from liftcomp.targets.cuda.evaluate import CudaGpuEvaluator, CudaModelEvaluator
 
         assert isinstance(config, CudaConfig)
-        return CudaModelEvaluator(config)
+        return CudaGpuEvaluator(config) if config.evaluate == "gpu" else CudaModelEvaluator(config)
 
     def emit(self, module: ModuleOp, config: TargetConfig) -> dict[str, str]:
+        """One .cu per kernel for the configured arch and for the portable sm_80 path, kernels.h,
+        compile_commands.json, build.sh and launcher.py."""
         from liftcomp.targets.cuda import dialect as cu
         from liftcomp.targets.cuda.emit_cuda import emit_files
         from liftcomp.targets.cuda.kernels import spec_of
 
-        return emit_files([spec_of(k) for k in module.body.block.ops if isinstance(k, cu.KernelOp)])
+        specs = [spec_of(k) for k in module.body.block.ops if isinstance(k, cu.KernelOp)]
+        portable = [replace(s, arch="sm_80") for s in specs if s.arch != "sm_80"]
+        files = emit_files(specs + portable)
+        files["launcher.py"] = (Path(__file__).with_name("launcher.py")).read_text()
+        return files
+
+    def outputs_match(self, got: list[Any], expected: list[Any]) -> bool:
+        from liftcomp.targets.cuda.compare import outputs_match
+
+        return outputs_match(got, expected)
 
     def dialects(self) -> dict[str, Callable[[], Dialect]]:
         def cuda() -> Dialect:

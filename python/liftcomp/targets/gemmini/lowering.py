@@ -119,6 +119,7 @@ def lower_module_with_report(module: ModuleOp, options: LowerOptions | None = No
 
 
 def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
+    from liftcomp.interop.linalg_ops import generalize
     from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import cleanup_function
 
     report = LoweringReport()
@@ -128,6 +129,7 @@ def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
         first = len(report.kernels)
         name = fn.sym_name.data
         try:
+            generalize(fn)  # named linalg ops (matvec, reduce, map, ...) are matched as generics
             _FuncLowering(fn, options, report).run()
         except LiftcompError as e:
             original = (options.originals or {}).get(name)

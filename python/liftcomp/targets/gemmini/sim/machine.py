@@ -31,18 +31,18 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from xdsl.dialects.builtin import Float32Type, Float64Type, IndexType, IntegerType
-from xdsl.ir import Attribute
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.host.closures import HostError
+from liftcomp.host.closures import dtype_of as dtype_of
 from liftcomp.targets.gemmini.config import ADDR_FLAG_BITS, GARBAGE_ADDR, GemminiConfig
 from liftcomp.targets.gemmini.sim.timing import ACC, EX, LD, SPAD, ST, Timing
 
 Array = np.ndarray[Any, Any]
 
 
-class SimError(LiftcompError):
-    """The Gemmini program did something the hardware forbids or leaves undefined."""
+# The Gemmini program did something the hardware forbids or leaves undefined (one class with the
+# host code's errors: the simulator runs both).
+SimError = HostError
 
 
 def scale_round(x: Array, scale: float) -> Array:
@@ -631,18 +631,3 @@ class Machine:
     def flush(self) -> None:
         self.timing.host(self.cfg.host_issue_cycles)
         self._count("flush")
-
-
-def dtype_of(t: Attribute) -> np.dtype[Any]:
-    if isinstance(t, IntegerType):
-        w = t.width.data
-        if w not in (8, 16, 32, 64):
-            raise SimError(f"unsupported element type i{w}")
-        return np.dtype(f"i{w // 8}")
-    if isinstance(t, IndexType):
-        return np.dtype(np.int64)
-    if isinstance(t, Float32Type):
-        return np.dtype(np.float32)
-    if isinstance(t, Float64Type):
-        return np.dtype(np.float64)
-    raise SimError(f"unsupported element type {t}")
