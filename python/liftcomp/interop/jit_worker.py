@@ -109,7 +109,12 @@ def _serve(directory: Path) -> dict[str, Any]:
                 return {"error": error}
             errors.append(error)
             signatures.append(_signature(module, c["function"]) if not error else ([], []))
-        PassManager.parse(LOWER_TO_LLVM).run(module.operation)
+        pipeline = LOWER_TO_LLVM
+        if not request.get("deallocate", True):
+            # A module that frees its own buffers (memref.dealloc): buffer-deallocation-pipeline
+            # refuses it; the buffers bufferization adds then live to the end of the process.
+            pipeline = pipeline.replace("buffer-deallocation-pipeline,", "")
+        PassManager.parse(pipeline).run(module.operation)
         engine = ExecutionEngine(module, opt_level=3, shared_libs=_runtime_libraries())
         arrays = dict(np.load(directory / "args.npz")) if (directory / "args.npz").exists() else {}
         replies: list[dict[str, Any]] = []

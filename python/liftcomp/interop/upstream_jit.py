@@ -106,12 +106,13 @@ def jit_run(module_text: str, function: str, args: Sequence[Any], repeats: int =
     return JitRun(outputs=after, results=list(reply["results"]), seconds=list(reply["seconds"]))
 
 
-def jit_run_many(module_text: str, calls: Sequence[tuple[str, Sequence[Any]]], timeout_s: float = 600) -> list[JitRun | str]:
+def jit_run_many(module_text: str, calls: Sequence[tuple[str, Sequence[Any]]], timeout_s: float = 600, deallocate: bool = True) -> list[JitRun | str]:
     """Compile `module_text` once (one child process) and make every call `(function, args)`,
-    once each: a JitRun per call, or the worker's error for that call."""
+    once each: a JitRun per call, or the worker's error for that call. `deallocate=False` for a
+    module with its own memref.dealloc (upstream's buffer-deallocation-pipeline refuses those)."""
     arrays: dict[str, np.ndarray[Any, Any]] = {}
     wires = [{"function": f, "repeats": 0, "args": _wire(args, f"c{j}_", arrays)} for j, (f, args) in enumerate(calls)]
-    reply, outputs = _call_worker({"module": module_text, "calls": wires}, arrays, timeout_s)
+    reply, outputs = _call_worker({"module": module_text, "calls": wires, "deallocate": deallocate}, arrays, timeout_s)
     out: list[JitRun | str] = []
     for j, ((_, args), r) in enumerate(zip(calls, reply["calls"], strict=True)):
         if "error" in r:
