@@ -131,8 +131,8 @@ def test_fused_bf16_gemm_interpreted_per_schedule(sched: dict[str, object]) -> N
 
 
 CORPUS = ["extra_linalg/gemm_nn_f32", "extra_linalg/batched_matmul_f32", "extra_linalg/bias_relu_f32",
-          "extra_linalg/row_sums_f32", "extra_linalg/transpose_copy_f32", "llama/softmax_part1",
-          "llama/softmax_part2", "llama/rmsnorm_part1", "llama/rmsnorm_part2", "dsp/vadd"]
+          "extra_linalg/row_sums_f32", "llama/softmax_part1", "llama/rmsnorm_part2", "dsp/vadd",
+          "extra_gemmini/matmul_requant_i8", "extra_control/argmax_i32"]
 
 
 def test_corpus_kernels_compile_and_match_the_reference(tmp_path: Path) -> None:
@@ -141,16 +141,19 @@ def test_corpus_kernels_compile_and_match_the_reference(tmp_path: Path) -> None:
     kinds = set()
     for name in CORPUS:
         out = tmp_path / name.replace("/", "_")
-        report = compile_file(REPO / "test" / "corpus" / f"{name}.mlir", out, "cuda", dyn_size=48)
+        report = compile_file(REPO / "test" / "corpus" / f"{name}.mlir", out, "cuda", dyn_size=32)
         (f,) = report["kernels"]
         assert f["correct"] is True, (name, f)
-        assert f["schedule"] and f["unit"] == "ns" and f["cost"] > 0, name
         kinds |= {k["kind"] for k in f["schedule"]}
+        if name.endswith("argmax_i32"):  # not lowered: the input loops stay on the host, with a remark
+            assert [k["kind"] for k in f["schedule"]] == ["host"] and "loop nests" in f["schedule"][0]["remark"]
+            continue
+        assert f["schedule"] and f["unit"] == "ns" and f["cost"] > 0, name
         cc = json.loads((out / "compile_commands.json").read_text())
         assert {c["file"] for c in cc} == {p.name for p in out.glob("*.cu")}
         assert {c["file"].rsplit(".", 2)[1] for c in cc} == {"sm_90a", "sm_80"}
         assert (out / "launcher.py").is_file() and (out / "kernels.h").is_file()
-    assert kinds == {"gemm", "eltwise", "reduce", "transpose"}
+    assert kinds == {"gemm", "eltwise", "reduce", "transpose", "host"}
 
 
 def test_cli_error_writes_nothing(tmp_path: Path) -> None:
@@ -327,3 +330,21 @@ def test_row_kernels_written_as_loops_fuse_into_one_kernel(tmp_path: Path) -> No
     text = (tmp_path / "softmax_rows_rows1.sm_90a.cu").read_text()
     assert text.count("lc_block_reduce<true>(a, red)") == 1  # the raiser's repeated max is computed once
     assert text.count("lc_block_reduce<false>(a, red)") == 1
+
+
+def test_cost_model_refits_to_measured_records() -> None:
+    from liftcomp.targets.cuda.cost_model import kernel_ns, refit
+    from liftcomp.targets.cuda.kernels import spec_to_json
+
+    spec = default_spec(KernelSpec("g", "gemm", static_dims=(8192, 8192, 8192, 1)))
+    dims = (8192, 8192, 8192, 1)
+    before = kernel_ns(spec, dims)
+    measured = 1.25 * before
+    params = refit([{"spec": spec_to_json(spec), "dims": list(dims), "ns": measured}])
+    assert params.wgmma_efficiency < CONFIGS["h100"].params.wgmma_efficiency
+    assert abs(kernel_ns(spec, dims, params) - measured) / measured < 0.05
+    # the shipped GPU tuning records refit both efficiencies
+    from liftcomp.targets.cuda.search import default_records_path, load_records
+
+    fitted = refit(load_records(default_records_path()))
+    assert fitted.wgmma_efficiency != params.wgmma_efficiency and 0.3 < fitted.hbm_efficiency <= 1.0

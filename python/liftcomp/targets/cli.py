@@ -231,9 +231,22 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
         print(f"{k['name']}: {k['cost']} {k['unit']}, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
               + (f", C correct: {k['c_correct']}" if "c_correct" in k else ""))
+        for reason in host_fallbacks(k):
+            print(f"  {k['name']}: host fallback: {reason}")
     print(f"wrote {', '.join(f'{ns.output}/{f}' for f in report['files'])} and {ns.output}/report.json")
     bad = [k for k in report["kernels"] if k["correct"] is False or k.get("c_correct") is False]
     return 1 if bad else 0
+
+
+def host_fallbacks(kernel: dict[str, Any]) -> list[str]:
+    """Why parts of a reported function run as host code instead of on the target (its schedule
+    entries of kind "host", and remarks that keep something on the host), for the summary."""
+    out: list[str] = []
+    for s in kernel.get("schedule", []):
+        remark = str(s.get("remark") or "")
+        if s.get("kind") == "host" or "host" in remark:
+            out.append(remark or f"{s.get('kind')} kernel runs as host loops")
+    return out
 
 
 def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

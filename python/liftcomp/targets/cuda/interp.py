@@ -149,7 +149,7 @@ def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[A
 
 _MATH = {"math.exp": np.exp, "math.log": np.log, "math.sqrt": np.sqrt, "math.tanh": np.tanh, "math.absf": np.abs,
          "math.sin": np.sin, "math.cos": np.cos, "math.rsqrt": lambda v: 1 / np.sqrt(v), "math.floor": np.floor,
-         "math.ceil": np.ceil}
+         "math.ceil": np.ceil, "math.roundeven": np.rint, "math.trunc": np.trunc}
 
 
 def eval_map(mp: func.FuncOp, values: list[Any]) -> Any:

@@ -95,6 +95,7 @@ _C_BIN = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf":
 _C_FN = {"arith.maximumf": "fmaxf", "arith.minimumf": "fminf", "arith.maxnumf": "fmaxf", "arith.minnumf": "fminf",
          "math.exp": "expf", "math.log": "logf", "math.sqrt": "sqrtf", "math.tanh": "tanhf", "math.absf": "fabsf",
          "math.rsqrt": "rsqrtf", "math.sin": "sinf", "math.cos": "cosf", "math.floor": "floorf", "math.ceil": "ceilf",
+         "math.roundeven": "rintf", "math.trunc": "truncf",
          "arith.maxsi": "max", "arith.minsi": "min", "arith.negf": "-"}
 _CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 6: "!=", 8: "==", 9: ">", 10: ">=", 11: "<", 12: "<=", 13: "!="}
 _CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}
@@ -370,7 +371,7 @@ class _Lowering:
             b, b_col = t.inputs[0], True
             self.gone.add(t)
         if ta == "i8" and not b_col:
-            raise _Unsupported("8-bit wgmma needs a K-major B (store B transposed)")
+            b, b_col = self.transposed(fn, op, b), True  # 8-bit wgmma (and WMMA here) read B K-major
         acc = "i32" if ta == "i8" else "f32"
         residual = not _is_zero_fill(init)
         spec = KernelSpec(self.name(fn, "gemm"), "gemm", a_type=ta, b_type=tb, out_type=to, acc_type=acc,
@@ -379,6 +380,22 @@ class _Lowering:
         args = [a, b] + ([init] if residual else [])
         spec, args, n_scalars, result = self.fuse_epilogue(spec, args, result)
         self.launch(op, spec, None, args, n_scalars, result)
+
+    def transposed(self, fn: func.FuncOp, op: Operation, v: SSAValue) -> SSAValue:
+        """A transpose kernel launch making `v` (..., K, N) into (..., N, K), before `op`."""
+        t = v.type
+        assert isinstance(t, TensorType)
+        shape = list(t.get_shape())
+        out_t = TensorType(t.element_type, [*shape[:-2], shape[-1], shape[-2]])
+        tname = type_name(t.element_type) or "i8"
+        spec = self.finish(KernelSpec(self.name(fn, "transpose"), "transpose", a_type=tname, out_type=tname,
+                                      static_dims=tuple(max(0, d) for d in (shape[-2], shape[-1],
+                                                                              shape[0] if len(shape) == 3 else 1))),
+                           None)
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [t], out_t))
+        call = func.CallOp(f"{spec.name}.launch", [v], [out_t])
+        Rewriter.insert_op(call, _before(op))
+        return call.res[0]
 
     def fuse_epilogue(self, spec: KernelSpec, args: list[SSAValue], result: SSAValue
                       ) -> tuple[KernelSpec, list[SSAValue], int, SSAValue]:
