@@ -227,6 +227,9 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
         report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
                               ns.seed, ns.check_c, search, ns.config)
+    if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
+        report["input"] = ns.input
+        (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cost']} {k['unit']}, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
