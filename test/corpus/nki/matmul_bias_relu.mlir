@@ -1,5 +1,5 @@
 // y = relu(a @ b + bias): a[32, 64], b[64, 128], bias[128].
-func.func @matmul_bias_relu(%a: memref<32x64xf32>, %b: memref<64x128xf32>, %bias: memref<128xf32>, %y: memref<256x128xf32>) {
+func.func @matmul_bias_relu(%a: memref<32x64xf32>, %b: memref<64x128xf32>, %bias: memref<128xf32>, %y: memref<32x128xf32>) {
   %zero = arith.constant 0.0 : f32
   affine.for %i = 0 to 32 {
     affine.for %j = 0 to 128 {
@@ -13,7 +13,7 @@ func.func @matmul_bias_relu(%a: memref<32x64xf32>, %b: memref<64x128xf32>, %bias
       %bb = affine.load %bias[%j] : memref<128xf32>
       %v = arith.addf %s, %bb : f32
       %r = arith.maximumf %v, %zero : f32
-      affine.store %r, %y[%i, %j] : memref<256x128xf32>
+      affine.store %r, %y[%i, %j] : memref<32x128xf32>
     }
   }
   return
