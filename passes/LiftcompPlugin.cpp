@@ -37,6 +37,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <deque>
+#include <iterator>
 
 using namespace mlir;
 
@@ -49,15 +50,24 @@ struct BridgedPassInfo {
   std::string className;   // for timing/statistics output
   std::string description;
   TypeID typeID;
+  bool nestable;           // also runs on func.func, one function at a time
 };
 
-class BridgePass : public OperationPass<ModuleOp> {
+/// Anchored on builtin.module, or (nestable passes) on func.func: the function is
+/// then handed to Python alone, in a module of its own, and its result swapped in.
+class BridgePass : public OperationPass<> {
 public:
   explicit BridgePass(const BridgedPassInfo &info)
-      : OperationPass<ModuleOp>(info.typeID), info(info) {}
+      : OperationPass<>(info.typeID), info(info) {}
   BridgePass(const BridgePass &other)
-      : OperationPass<ModuleOp>(other), info(other.info),
+      : OperationPass<>(other), info(other.info),
         optionsText(other.optionsText) {}
+
+  bool canScheduleOn(RegisteredOperationName opName) const override {
+    return opName.getStringRef() == ModuleOp::getOperationName() ||
+           (info.nestable &&
+            opName.getStringRef() == func::FuncOp::getOperationName());
+  }
 
   StringRef getName() const override { return info.className; }
   StringRef getArgument() const override { return info.argument; }
@@ -91,21 +101,26 @@ public:
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
+    Operation *op = getOperation();
+    auto fn = dyn_cast<func::FuncOp>(op);
     std::string input;
     {
       llvm::raw_string_ostream os(input);
-      module->print(os, OpPrintingFlags()
-                            .printGenericOpForm()
-                            .useLocalScope()
-                            .enableDebugInfo(/*enable=*/true,
-                                             /*prettyForm=*/false));
+      if (fn)
+        os << "\"builtin.module\"() ({\n";
+      op->print(os, OpPrintingFlags()
+                        .printGenericOpForm()
+                        .useLocalScope()
+                        .enableDebugInfo(/*enable=*/true,
+                                         /*prettyForm=*/false));
+      if (fn)
+        os << "\n}) : () -> ()\n";
     }
     liftcomp::BridgeResult result =
         liftcomp::bridgeRunPass(info.argument, optionsText, input);
-    emitRemarks(module);
+    emitRemarks(op);
     if (!result.ok) {
-      Location where = module.getLoc();
+      Location where = op->getLoc();
       if (!result.file.empty())
         where = FileLineColLoc::get(&getContext(), result.file, result.line,
                                     result.column);
@@ -129,7 +144,7 @@ public:
                                            info.argument + "-output");
     }
     if (!output) {
-      module.emitError()
+      op->emitError()
           << info.argument
           << ": mlir-opt cannot read back the module the Python pass returned "
              "(for liftcomp's own dialects, add --irdl-file=dialects/all.irdl.mlir, "
@@ -137,22 +152,36 @@ public:
           << parseErrors;
       return signalPassFailure();
     }
-    module->setAttrs(output->getOperation()->getAttrDictionary());
-    module.getBodyRegion().takeBody(output->getBodyRegion());
+    if (!fn) {
+      op->setAttrs(output->getOperation()->getAttrDictionary());
+      op->getRegion(0).takeBody(output->getBodyRegion());
+      return;
+    }
+    // The function alone: the result must be one function of the same name.
+    auto funcs = output->getOps<func::FuncOp>();
+    if (std::distance(funcs.begin(), funcs.end()) != 1 ||
+        (*funcs.begin()).getSymName() != fn.getSymName()) {
+      fn.emitError() << info.argument
+                     << ": the Python pass did not return the function alone";
+      return signalPassFailure();
+    }
+    func::FuncOp newFn = *funcs.begin();
+    fn->setAttrs(newFn->getAttrDictionary());
+    fn.getBody().takeBody(newFn.getBody());
   }
 
 private:
   /// The pass's remarks (remarks=true), as MLIR remarks at their source locations.
-  void emitRemarks(ModuleOp module) {
+  void emitRemarks(Operation *op) {
     liftcomp::BridgeResult remarks = liftcomp::bridgeTakeRemarks();
     if (!remarks.ok) {
-      emitWarning(module.getLoc())
+      emitWarning(op->getLoc())
           << info.argument << ": lost the pass's remarks: " << remarks.text;
       return;
     }
     llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(remarks.text);
     if (!parsed) {
-      emitWarning(module.getLoc())
+      emitWarning(op->getLoc())
           << info.argument << ": lost the pass's remarks: "
           << llvm::toString(parsed.takeError());
       return;
@@ -164,7 +193,7 @@ private:
       const llvm::json::Object *remark = item.getAsObject();
       if (!remark)
         continue;
-      Location where = module.getLoc();
+      Location where = op->getLoc();
       std::optional<StringRef> file = remark->getString("file");
       if (file && !file->empty())
         where = FileLineColLoc::get(
@@ -204,12 +233,17 @@ void registerBridgedPasses() {
                  << "\n";
     return;
   }
-  for (const std::string &name : names) {
-    infos.push_back({name, classNameFor(name),
-                     "liftcomp pass '" + name +
-                         "' (xDSL, run in the embedded Python of the venv "
-                         "the plugin was built for)",
-                     typeIDs.allocate()});
+  for (const std::string &row : names) {
+    // "name<TAB>nestable"
+    auto [name, nestable] = StringRef(row).split('\t');
+    std::string usage =
+        "--pass-pipeline='builtin.module(" + name.str() + "{options})'";
+    if (nestable == "1")
+      usage += " or 'builtin.module(func.func(" + name.str() + "))'";
+    infos.push_back({name.str(), classNameFor(name),
+                     "liftcomp pass, run it with " + usage +
+                         " (plugin passes have no bare --flag)",
+                     typeIDs.allocate(), nestable == "1"});
     const BridgedPassInfo &info = infos.back();
     registerPass([&info] { return std::make_unique<BridgePass>(info); });
   }

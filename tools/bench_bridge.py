@@ -32,6 +32,7 @@ from liftcomp.interop.mlir_tool import find_tool, parse_xdsl, run_mlir_opt_text
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "test" / "corpus"
 PASS = "liftcomp-test-bridge"
+os.environ["LIFTCOMP_TEST_PASSES"] = "1"  # the test pass is hidden otherwise (here and in mlir-opt)
 
 TINY = """\
 func.func @add(%a: i32, %b: i32) -> i32 {

@@ -49,11 +49,12 @@ def main() -> int:
 
     from liftcomp.interop.mlir_tool import parse_mlir
     from liftcomp.search.beam import SearchOptions, beam_search
-    from liftcomp.search.gemmini_policy import BuiltinPlanner
-    from liftcomp.search.problem import GemminiProblem
+    from liftcomp.search.problem import Problem
     from liftcomp.search.report import print_table, progress_bar, write_plot, write_trace
     from liftcomp.targets.cli import compile_file
+    from liftcomp.targets.gemmini.policy import BuiltinPlanner
     from liftcomp.targets.gemmini.schedule import library_schedule
+    from liftcomp.targets.gemmini.space import GemminiSpace
     from xdsl.dialects import func
 
     out = Path(args.out)
@@ -66,8 +67,10 @@ def main() -> int:
         src = out / f"{name}.mlir"
         src.write_text(matmul_text(m, k, n, name))
         fn = next(op for op in parse_mlir(src.read_text()).ops if isinstance(op, func.FuncOp))
-        problem = GemminiProblem.from_function(fn, seed=args.seed)
-        lib_ws = problem.evaluate(library_schedule(problem.shape, problem.config, "loop_ws"))
+        problem = Problem.for_function("gemmini", fn, seed=args.seed)
+        space = problem.space
+        assert isinstance(space, GemminiSpace)
+        lib_ws = problem.evaluate(library_schedule(space.shape, space.config, "loop_ws"))
         problem.start()
         t0 = time.perf_counter()
         try:
@@ -87,19 +90,19 @@ def main() -> int:
         assert r.root.metrics is not None and r.best.metrics is not None
         row = {
             "shape": f"{m}x{k}x{n}",
-            "library_cycles": r.root.cycles,
+            "library_cycles": r.root.cost,
             "library_util": r.root.metrics.utilization,
-            "library_loop_ws_cycles": lib_ws.cycles,
+            "library_loop_ws_cycles": lib_ws.cost,
             "library_loop_ws_util": lib_ws.utilization,
-            "best_cycles": r.best.cycles,
+            "best_cycles": r.best.cost,
             "best_util": r.best.metrics.utilization,
-            "bound_cycles": r.bound.cycles,
+            "bound_cycles": r.bound.cost,
             "bound_util": r.bound.utilization,
-            "speedup": r.root.cycles / r.best.cycles,
+            "speedup": r.root.cost / r.best.cost,
             "evaluated": r.evaluated,
             "search_seconds": search_s,
             "steps": [str(s) for s in r.best.steps],
-            "schedule": r.best.schedule.to_json(),
+            "schedule": problem.schedule_json(r.best.schedule),
             "sim_correct": r.best.metrics.correct,
             "replay_cycles": None if replay is None else replay["cycles"],
             "replay_correct": None if replay is None else replay["correct"],

@@ -32,7 +32,7 @@ STAMP=.venv/.liftcomp-installed
 if [ ! -f "$STAMP" ] || ! cmp -s pyproject.toml "$STAMP"; then
   echo "setup: installing liftcomp into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e '.[test,dev,plot,mlir]' 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -m pip install -q -e '.[test,dev,plot,mlir,ray,cuda]' 2>&1 | grep -v '^WARNING: Location' || true
   .venv/bin/python -c "import liftcomp, xdsl, z3" || { echo "setup: install failed" >&2; exit 1; }
   cp pyproject.toml "$STAMP"
 fi

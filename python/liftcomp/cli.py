@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.diagnostics import LiftcompError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -32,7 +32,7 @@ def _cmd_corpus(ns: argparse.Namespace) -> int:
     from liftcomp.corpus.report import run_corpus_table
 
     return run_corpus_table(
-        root=Path(ns.root) if ns.root else None, only=ns.kernel, seeds=ns.seeds, as_json=ns.json
+        root=Path(ns.root) if ns.root else None, only=ns.kernel, seeds=ns.seeds, as_json=ns.json, lift=ns.lift
     )
 
 
@@ -47,6 +47,8 @@ def _add_corpus(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--kernel", action="append", help="only this kernel (repeatable)")
     p.add_argument("--seeds", type=int, default=3, help="random input sets per kernel (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--lift", action="store_true",
+                   help="also lift each kernel (as `liftcomp lift` does) and show its status and proof level")
     p.set_defaults(func=_cmd_corpus)
 
 
@@ -85,12 +87,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(ns.func(ns))
+    except UsageError as e:  # a flag's value, as argparse reports its own usage errors
+        print(f"liftcomp {ns.command}: error: {e.message}", file=sys.stderr)
+        return 2
     except LiftcompError as e:
         print(f"liftcomp: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("liftcomp: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:  # the input asks for more than this machine has
+        print("liftcomp: error: out of memory (sizes in the input too large for this machine)", file=sys.stderr)
+        return 1
+    except OSError as e:  # the environment: a file that cannot be read or written, a full disk
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"liftcomp: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except Exception as e:  # a bug in liftcomp, not a user error: say so, briefly
         if os.environ.get("LIFTCOMP_DEBUG"):
             raise

@@ -17,6 +17,10 @@ class LiftcompError(Exception):
         return f"error: {self.message}"
 
 
+class UsageError(LiftcompError):
+    """A command-line usage error (a bad option value): exit status 2, like argparse's own."""
+
+
 def op_location(op: object) -> str:
     """`file:line:col ('op.name')` when the op carries a file location, else `'op.name'`."""
     name = getattr(op, "name", type(op).__name__)

@@ -8,13 +8,16 @@ exception escape to the interpreter.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
+from xdsl.utils.target import Target as XdslTarget
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop import xdsl_compat
@@ -36,8 +39,21 @@ def _install_error_hook() -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        from xdsl.utils.exceptions import DiagnosticException, ParseError
+
         if isinstance(value, LiftcompError):
             print(format_error(value), file=sys.stderr)
+            return
+        prog = Path(sys.argv[0]).name
+        if isinstance(value, ParseError | DiagnosticException):  # input that does not parse or verify
+            print(f"{prog}: error: {value}", file=sys.stderr)
+            return
+        # What xDSL's parser raises for input it cannot even tokenize: still the input's fault.
+        if isinstance(value, UnicodeDecodeError):
+            print(f"{prog}: error: the input is not UTF-8 text ({value.reason} at byte {value.start})", file=sys.stderr)
+            return
+        if isinstance(value, ValueError) and "integer string conversion" in str(value):
+            print(f"{prog}: error: an integer literal in the input is too long ({value})", file=sys.stderr)
             return
         previous(kind, value, tb)
 
@@ -48,41 +64,47 @@ _install_error_hook()
 
 
 def liftcomp_dialects() -> dict[str, Callable[[], Dialect]]:
-    def gemmini() -> Dialect:
-        from liftcomp.targets.gemmini.dialect import Gemmini
+    from liftcomp.targets import get_target, target_names
 
-        return Gemmini
-
-    return {"gemmini": gemmini}
+    out: dict[str, Callable[[], Dialect]] = {}
+    for name in target_names():
+        out.update(get_target(name).dialects())
+    return out
 
 
 def liftcomp_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    from liftcomp.targets import get_target, target_names
+
     def raise_pass() -> type[ModulePass]:
         from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
 
         return LiftcompRaisePass
-
-    def lower_gemmini() -> type[ModulePass]:
-        from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
-
-        return LiftcompLowerGemminiPass
-
-    def gemmini_cleanup() -> type[ModulePass]:
-        from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import LiftcompGemminiCleanupPass
-
-        return LiftcompGemminiCleanupPass
 
     def test_bridge() -> type[ModulePass]:
         from liftcomp.interop.liftcomp_test_bridge import LiftcompTestBridgePass
 
         return LiftcompTestBridgePass
 
-    return {
-        "liftcomp-raise": raise_pass,
-        "liftcomp-lower-gemmini": lower_gemmini,
-        "liftcomp-gemmini-cleanup": gemmini_cleanup,
-        "liftcomp-test-bridge": test_bridge,
-    }
+    out: dict[str, Callable[[], type[ModulePass]]] = {"liftcomp-raise": raise_pass}
+    for name in target_names():
+        out.update(get_target(name).passes())
+    # The plugin's test pass exists for liftcomp's own tests (lit and pytest set the variable).
+    if os.environ.get("LIFTCOMP_TEST_PASSES") == "1":
+        out["liftcomp-test-bridge"] = test_bridge
+    return out
 
 
-LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes())
+def liftcomp_emitters() -> dict[str, Callable[[], type[XdslTarget]]]:
+    """Each target's emitters as xDSL emission targets (`xdsl-opt -t gemmini-c`)."""
+    from liftcomp.targets import get_target, target_names
+
+    out: dict[str, Callable[[], type[XdslTarget]]] = {}
+    for name in target_names():
+        out.update(get_target(name).emitters())
+    return out
+
+
+# Built from the target registry (liftcomp.targets): a new target adds its dialects, passes and
+# emitters here without an edit to this file.
+LIFTCOMP_UNIVERSE = Universe(all_dialects=liftcomp_dialects(), all_passes=liftcomp_passes(),
+                             all_targets=liftcomp_emitters())

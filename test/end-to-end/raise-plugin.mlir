@@ -32,7 +32,7 @@
 
 // GEMV-LABEL: func.func @gemv
 // GEMV-NOT: affine.for
-// GEMV: linalg.generic
+// GEMV: linalg.matvec
 // GEMV: bufferization.materialize_in_destination
 // GEMM-LABEL: func.func @gemm_i8_i32(%arg0: memref<8x16xi8>, %arg1: memref<16x12xi8>, %arg2: memref<8x12xi32>)
 // GEMM-NOT: linalg.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from liftcomp.llm.testing import LoopbackLLMServer
+
+# liftcomp's test-only passes (liftcomp-test-bridge), here and in every tool a test starts.
+os.environ["LIFTCOMP_TEST_PASSES"] = "1"
 
 
 @pytest.fixture

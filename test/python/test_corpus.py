@@ -61,3 +61,17 @@ def test_undefined_behaviour_stops_execution() -> None:
         Interpreter(m).call("f", [np.zeros(4, np.int32), 4])
     fn = find_func(m, "f")
     assert fn.sym_name.data == "f"
+
+
+def test_corpus_lift_column_shows_status_and_proof() -> None:
+    """`liftcomp corpus --lift`: each kernel's driver outcome and proof level (counted budgets
+    decide them, so two runs print the same)."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "liftcomp.cli", "corpus", "--lift", "--json", "--seeds", "1",
+           "--kernel", "syrk_lower_i32_dyn", "--kernel", "prefix_sum_f32"]
+    rows = json.loads(subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True).stdout)
+    got = {r["kernel"]: (r["matches"], r["lift"], r["proof"]) for r in rows}
+    assert got == {"syrk_lower_i32_dyn": (True, "lifted", "proved"), "prefix_sum_f32": (True, "unchanged", None)}

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from liftcomp.interop.mlir_tool import parse_mlir
+from liftcomp.reference import run_reference
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini.epilogue import match_requant
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
 from liftcomp.targets.gemmini.schedule import MatmulSchedule
 from liftcomp.targets.gemmini.sim import simulate
-from liftcomp.targets.reference import run_reference
 from xdsl.dialects import func
 from xdsl.dialects.linalg import ops as linalg
 

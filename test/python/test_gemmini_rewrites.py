@@ -14,7 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from gemmini_kernels import matmul_text  # noqa: E402
 from liftcomp.interop.mlir_tool import parse_mlir, print_custom  # noqa: E402
-from liftcomp.search.problem import GemminiProblem  # noqa: E402
+from liftcomp.search.measure import Measurement  # noqa: E402
+from liftcomp.search.problem import Problem  # noqa: E402
 from liftcomp.targets.gemmini import dialect as g  # noqa: E402
 from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import cleanup_function, redundant_ops  # noqa: E402
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module, lower_module_with_report  # noqa: E402
@@ -83,9 +84,9 @@ def bias_matmul_text(m: str, k: str, n: str) -> str:
 """
 
 
-def _problem(text: str) -> GemminiProblem:
+def _problem(text: str) -> Problem:
     fn = next(op for op in parse_mlir(text).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, workers=1)
+    return Problem.for_function("gemmini", fn, workers=1)
 
 
 def _refused(sched: MatmulSchedule, step: Step, ctx: KernelContext) -> str:
@@ -141,7 +142,7 @@ def test_unrolled_schedules_are_bit_exact(shape: tuple[int, int, int], unroll: t
     # 1-block mvins of A (the mvin loops then run several times).
     base = MatmulSchedule(4, 3, 5, a_block_len=1, b_block_len=2)
     for sched in (base.with_(unroll=unroll), base.with_(unroll=unroll, double_buffer=True, loop_order="jik")):
-        trips = sched.unroll_trips(problem.shape)
+        trips = sched.unroll_trips(problem.space.shape)
         fitting = tuple((n, f) for n, f in unroll if f <= trips[n])
         sched = sched.with_(unroll=fitting)
         m = problem.evaluate(sched)
@@ -164,7 +165,7 @@ def test_unrolling_cuts_host_time_of_a_host_bound_schedule() -> None:
     problem = _problem(matmul_text(128, 1024, 128))
     lib = problem.initial().with_(double_buffer=True)
     base = problem.evaluate(lib)
-    assert base.correct and base.busy["host"] > base.busy["execute"]  # host-bound
+    assert base.correct and base.counters["busy"]["host"] > base.counters["busy"]["execute"]  # host-bound
     steps = [Step("unroll", {"loop": "i", "factor": 4}), Step("unroll", {"loop": "j", "factor": 5}),
              Step("unroll", {"loop": "mvin", "factor": 4})]
     sched = lib
@@ -173,10 +174,10 @@ def test_unrolling_cuts_host_time_of_a_host_bound_schedule() -> None:
         sched = problem.apply(sched, st)
         m = problem.evaluate(sched)
         assert m.correct, m.error
-        assert m.busy["host"] < last.busy["host"], st
-        assert m.instructions == base.instructions  # the same Gemmini instructions, fewer host ops
+        assert m.counters["busy"]["host"] < last.counters["busy"]["host"], st
+        assert m.counters["instructions"] == base.counters["instructions"]  # the same Gemmini instructions, fewer host ops
         last = m
-    assert last.cycles < base.cycles * 0.97
+    assert last.cost < base.cost * 0.97
 
 
 def test_unrolled_loop_body_holds_the_copies() -> None:
@@ -225,9 +226,10 @@ def test_spilled_partial_sums_are_bit_exact_and_cost_dma(shape: tuple[int, int, 
         # Every k-tile but the last moves its partial sums out and back in, in int32.
         m_, _, n_ = shape
         n_k_tiles = -(-shape[1] // 32)
-        assert m.dma_bytes - r.dma_bytes == 2 * (n_k_tiles - 1) * m_ * n_ * 4
-        bound = roofline(problem.shape)
-        assert m.cycles >= bound.cycles and m.busy["load"] >= bound.load and m.busy["store"] >= bound.store
+        assert _dma(m) - _dma(r) == 2 * (n_k_tiles - 1) * m_ * n_ * 4
+        bound = roofline(problem.space.shape)
+        busy = m.counters["busy"]
+        assert m.cost >= bound.cycles and busy["load"] >= bound.load and busy["store"] >= bound.store
 
 
 def test_spill_with_a_bias_buffer_of_its_own() -> None:
@@ -284,17 +286,18 @@ def test_cleanup_removes_a_repeated_config_and_keeps_the_needed_ones() -> None:
 
 def test_remove_redundant_config_refuses_a_lone_matmul_and_applies_to_two_kernels() -> None:
     lone = _problem(matmul_text(40, 50, 36))
-    assert "nothing to remove" in _refused(lone.initial(), Step("remove_redundant_config", {}), lone.ctx)
+    assert "nothing to remove" in _refused(lone.initial(), Step("remove_redundant_config", {}), lone.space.ctx)
     bare = KernelContext(MatmulShape(40, 50, 36))
     assert "none is redundant" in _refused(library_schedule(bare.shape), Step("remove_redundant_config", {}), bare)
     two = _problem(resadd_matmul_text(40, 50, 36))
     s = two.apply(two.initial(), Step("remove_redundant_config", {}))
     assert s.remove_redundant_config
-    assert "no change" in _refused(s, Step("remove_redundant_config", {}), two.ctx)
+    assert "no change" in _refused(s, Step("remove_redundant_config", {}), two.space.ctx)
     base, clean = two.evaluate(two.initial()), two.evaluate(s)
     assert base.correct and clean.correct, clean.error
-    assert clean.instructions == base.instructions - 1 and clean.cycles < base.cycles
-    text = print_custom(lower_module(two.module, LowerOptions(schedule=s)))
+    n_clean, n_base = (sum(x.counters["instructions"].values()) for x in (clean, base))
+    assert n_clean == n_base - 1 and clean.cost < base.cost
+    text = print_custom(lower_module(two.space.module, LowerOptions(schedule=s)))
     assert text.count("gemmini.config_st") == 1
 
 
@@ -337,10 +340,10 @@ def test_builtin_policy_proposes_the_new_rewrites_where_they_help() -> None:
     import random
 
     from liftcomp.search.beam import Candidate
-    from liftcomp.search.gemmini_policy import BuiltinPlanner
+    from liftcomp.targets.gemmini.policy import BuiltinPlanner
     from test_gemmini_epilogue import _transpose_text
 
-    def plans(problem: GemminiProblem, sched: MatmulSchedule) -> dict[str, dict[str, object]]:
+    def plans(problem: Problem, sched: MatmulSchedule) -> dict[str, dict[str, object]]:
         root = Candidate(0, None, 0, [], sched, metrics=problem.evaluate(sched))
         return {p.rewrite: p.params for p in BuiltinPlanner(explore=0.0).plan(root, problem, 8, random.Random(0))}
 
@@ -352,3 +355,7 @@ def test_builtin_policy_proposes_the_new_rewrites_where_they_help() -> None:
     assert "remove_redundant_config" in plans(two, two.initial())
     lone = _problem(matmul_text(40, 50, 36))
     assert "remove_redundant_config" not in plans(lone, lone.initial())
+
+
+def _dma(m: Measurement) -> int:
+    return m.counters["dma_bytes_in"] + m.counters["dma_bytes_out"]

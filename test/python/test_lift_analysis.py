@@ -68,3 +68,50 @@ def test_refusals_name_the_reason(body: str, reason: str) -> None:
         _analyse(src)
     assert reason in e.value.reason
     assert e.value.location
+
+
+SCRATCH = """
+func.func @f(%A: memref<4x6xi32>, %B: memref<4x6xi32>, %tmp: memref<6xi32>) {
+  %c2 = arith.constant 2 : i32
+  affine.for %i = 0 to UB {
+    FIRST
+    SECOND
+  }
+  return
+}"""
+WRITE_TMP = """affine.for %j = 0 to 6 {
+      %a = affine.load %A[%i, %j] : memref<4x6xi32>
+      %t = arith.muli %a, %c2 : i32
+      affine.store %t, %tmp[%j] : memref<6xi32>
+    }"""
+READ_TMP = """affine.for %j = 0 to 6 {
+      %t = affine.load %tmp[%j] : memref<6xi32>
+      affine.store %t, %B[%i, %j] : memref<4x6xi32>
+    }"""
+
+
+def test_scratch_written_before_read_is_private_to_each_iteration() -> None:
+    """tmp is rewritten by every i before B reads it: B sees this iteration's tmp, and after the
+    loop tmp holds the last iteration's values (A[3] * 2)."""
+    s = _analyse(SCRATCH.replace("UB", "4").replace("FIRST", WRITE_TMP).replace("SECOND", READ_TMP))
+    recs = {r.buf: r for r in s.records}  # type: ignore[attr-defined]
+    assert sorted(recs) == ["arg1", "arg2"]
+    assert [str(p) for p in recs["arg2"].idx] == [recs["arg2"].domain[0].name] and len(recs["arg2"].domain) == 1
+    reads = [t for t in walk(recs["arg2"].value) if isinstance(t, Read)]
+    assert [(r.buf, r.idx[0]) for r in reads] == [("arg0", Poly.const(3))]
+    b_reads = [t for t in walk(recs["arg1"].value) if isinstance(t, Read)]
+    assert [r.buf for r in b_reads] == ["arg0"]  # B = A * 2: tmp resolved within the iteration
+
+
+@pytest.mark.parametrize("ub,first,second,reason", [
+    # B reads tmp before this iteration writes it: the previous iteration's values.
+    ("4", READ_TMP, WRITE_TMP, "partial reduction"),
+    # A loop of a dynamic trip count may not run: tmp would keep its entry values.
+    ("%n", WRITE_TMP, READ_TMP, "overwrites the same element"),
+])
+def test_scratch_not_private(ub: str, first: str, second: str, reason: str) -> None:
+    src = SCRATCH.replace("UB", ub).replace("FIRST", first).replace("SECOND", second)
+    src = src.replace("%tmp: memref<6xi32>)", "%tmp: memref<6xi32>, %n: index)").replace("to %n {", "to %n {")
+    with pytest.raises(Refusal) as e:
+        _analyse(src.replace("affine.for %i = 0 to %n", "affine.for %i = 0 to %n"))
+    assert reason in e.value.reason

@@ -73,7 +73,7 @@ def test_record_then_replay_is_byte_identical(tmp_path: Path) -> None:
         assert recorded.returncode == 0, recorded.stderr.decode()
         requests = len(server.requests)
     assert requests == 1
-    assert b"linalg.generic" in recorded.stdout and b"scf.for" not in recorded.stdout
+    assert b"linalg.map" in recorded.stdout and b"scf.for" not in recorded.stdout
 
     # The server is stopped and no endpoint is configured: replay needs neither.
     replayed = lift(
@@ -83,7 +83,7 @@ def test_record_then_replay_is_byte_identical(tmp_path: Path) -> None:
     assert replayed.returncode == 0, replayed.stderr.decode()
     assert replayed.stdout == recorded.stdout
 
-    r1, r2 = (json.loads((tmp_path / f).read_text())[0] for f in ("r1.json", "r2.json"))
+    r1, r2 = (json.loads((tmp_path / f).read_text())["functions"][0] for f in ("r1.json", "r2.json"))
     assert (r1["proposer"], r1["program"], r1["llm_calls"]) == (
         "llm",
         "out[0:n] = np.maximum(x[0:n], np.float32(0.0))",
@@ -103,7 +103,7 @@ def test_record_then_replay_is_byte_identical(tmp_path: Path) -> None:
         clean_env(tmp_path),
     )
     assert edited.returncode == 0, edited.stderr.decode()
-    assert "np.where" in json.loads((tmp_path / "r3.json").read_text())[0]["program"]
+    assert "np.where" in json.loads((tmp_path / "r3.json").read_text())["functions"][0]["program"]
 
 
 def test_no_endpoint_is_an_error_with_instructions(tmp_path: Path) -> None:
@@ -138,5 +138,5 @@ def test_committed_cache_still_matches_the_prompts(tmp_path: Path, proposer: str
         ]
     out = subprocess.run(args, env=clean_env(tmp_path), capture_output=True, timeout=120)
     assert out.returncode == 0, out.stderr.decode()
-    [entry] = json.loads(report.read_text())
+    [entry] = json.loads(report.read_text())["functions"]
     assert (entry["status"], entry["proposer"]) == ("lifted", "llm"), entry

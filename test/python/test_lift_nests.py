@@ -14,7 +14,8 @@ from liftcomp.executor import Interpreter
 from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_pipeline
 from liftcomp.lift.liftcomp_raise import raise_module
-from liftcomp.lift.raising import FunctionReport
+from liftcomp.lift.nests import top_level_nests
+from liftcomp.lift.raising import FunctionReport, RaiseOptions, lift_kept_loop
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
@@ -91,7 +92,7 @@ def test_add_lifted_histogram_kept() -> None:
     assert (one.status, one.program) == ("lifted", "c[0:n] = (a[0:n] + b[0:n])")
     assert two.status == "unchanged" and "data-dependent" in (two.reason or "")
     text = print_generic(module)
-    assert "linalg.generic" in text and "bufferization.materialize_in_destination" in text
+    assert "linalg.elementwise" in text and "bufferization.materialize_in_destination" in text
     assert loops_of(module) == ["scf.for"]  # the histogram, still a loop
     assert "arith.index_cast" in text
     assert_same_as_original(src, module, hist_inputs)
@@ -285,3 +286,76 @@ def test_lowering_failure_keeps_that_nest(monkeypatch: pytest.MonkeyPatch) -> No
     assert "lowering to linalg failed: no lowering for this test" in (r.nests[2].reason or "")
     assert r.status == "partial" and loops_of(module) == ["scf.for", "scf.for"]
     assert_same_as_original(src, module, hist_inputs)
+
+
+TIME = """func.func @f(%a: memref<?xi32>, %b: memref<?xi32>, %t0: index, %steps: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %b, %c0 : memref<?xi32>
+  scf.for %t = LB to %steps step %c1 {
+    scf.for %i = %c0 to %n step %c1 {
+      %ip = arith.addi %i, %c1 : index
+      %x = memref.load %a[%i] : memref<?xi32>
+      %y = memref.load %a[%ip] : memref<?xi32>
+      %s = arith.addi %x, %y : i32
+      memref.store %s, %b[%i] : memref<?xi32>
+    }
+    scf.for %i = %c0 to %n step %c1 {
+      %x = memref.load %b[%i] : memref<?xi32>
+      memref.store %x, %a[%i] : memref<?xi32>
+    }
+  }
+  return
+}
+"""
+
+
+def time_inputs(rng: np.random.Generator) -> list[Any]:
+    n = 6
+    return [rng.integers(-50, 50, size=n + 1).astype(np.int32), rng.integers(-50, 50, size=n).astype(np.int32), 1, 4]
+
+
+def test_time_loop_kept_around_its_raised_body() -> None:
+    """Every step reads what the previous one wrote: the time loop stays an scf.for whose body
+    is the raised sweeps, each proved for every iteration and every buffer contents."""
+    src = TIME.replace("LB", "%t0")
+    module, r = lift(src)
+    assert (r.status, r.scope, r.proof) == ("lifted", "nests", "proved")
+    (kept,) = r.nests
+    assert kept.program is not None and kept.program.startswith("# loop kept at k.mlir:5:3 ('scf.for'); its body, for every iteration t:")
+    assert "b[0:b.shape[0]] = (a[0:b.shape[0]] + a[1:1 + b.shape[0]])" in kept.program
+    assert loops_of(module) == ["scf.for"]
+    fn = next(op for op in module.ops if isinstance(op, func.FuncOp))
+    loop = next(op for op in fn.body.block.ops if op.name == "scf.for")
+    assert not any(op.name == "scf.for" for op in loop.regions[0].block.ops)  # both sweeps raised
+    assert any(op.name.startswith("linalg.") for op in loop.walk())
+    assert_same_as_original(src, module, time_inputs)
+
+
+def test_loop_not_kept_when_its_iterations_may_be_negative() -> None:
+    # The body is proved for iterations >= 0 (an index argument is a size); -1 is not one.
+    src = TIME.replace("LB", "%m1").replace("%c1 = arith.constant 1 : index", "%c1 = arith.constant 1 : index\n  %m1 = arith.constant -1 : index")
+    module, r = lift(src)
+    assert r.status == "unchanged" and loops_of(module) == ["scf.for"]
+    fn = next(op for op in parse_mlir(src, "k.mlir").ops if isinstance(op, func.FuncOp))
+    nr, kept = lift_kept_loop(fn, top_level_nests(fn)[0], 1, RaiseOptions())
+    assert kept is None and nr.reason is not None and "lower bound may be negative" in nr.reason
+
+
+def test_loop_with_scalar_body_not_kept() -> None:
+    """A recurrence whose body has no loop nest stays as it is (nothing to raise)."""
+    src = """func.func @f(%a: memref<?xi32>, %n: index) {
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c1 to %n step %c1 {
+    %im = arith.subi %i, %c1 : index
+    %x = memref.load %a[%im] : memref<?xi32>
+    %y = memref.load %a[%i] : memref<?xi32>
+    %s = arith.addi %x, %y : i32
+    memref.store %s, %a[%i] : memref<?xi32>
+  }
+  return
+}
+"""
+    module, r = lift(src)
+    assert (r.status, r.scope) == ("unchanged", "function")
+    assert loops_of(module) == ["scf.for"]

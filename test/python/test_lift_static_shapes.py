@@ -232,7 +232,7 @@ def _raise(tmp_path: Path, src: str) -> tuple[dict[str, Any], str]:
     p = subprocess.run([sys.executable, "-m", "liftcomp.cli", "lift", str(path), "-q", "--generic", "-o", str(out), "--report", str(rep)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    return json.loads(rep.read_text())[0], out.read_text()
+    return json.loads(rep.read_text())["functions"][0], out.read_text()
 
 
 def _same_behaviour(original: str, raised: str, fn: str, cases: list[list[Any]]) -> None:

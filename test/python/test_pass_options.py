@@ -31,6 +31,7 @@ BAD = [
     ("liftcomp-raise", "bound=many", "option 'bound' expects an integer, got 'many'"),
     ("liftcomp-raise", "query-timeout-ms=0", "option 'query-timeout-ms' must be >= 1, got 0"),
     ("liftcomp-raise", "kernel-timeout-s=0", "option 'kernel-timeout-s' must be > 0, got 0"),
+    ("liftcomp-raise", "kernel-timeout-s=nan", "option 'kernel-timeout-s' expects a number, got 'nan'"),
     ("liftcomp-raise", f'report="{NO_FILE}"', f"option 'report': no such directory for {NO_FILE}"),
     ("liftcomp-raise", "remarks=2", "option 'remarks' expects true or false, got 2"),
     ("liftcomp-raise", "strict=yes", "option 'strict' expects true or false, got 'yes'"),
@@ -57,8 +58,12 @@ BAD = [
     ("liftcomp-lower-gemmini", f'schedule="{NO_FILE}"', f"option 'schedule': no such file: {NO_FILE}"),
     ("liftcomp-lower-gemmini", f'search=beam schedule="{HERE}"',
      "options 'search' and 'schedule' exclude each other (a schedule file replays a search)"),
-    ("liftcomp-lower-gemmini", 'search-report="r.json"', "option 'search-report' needs search=beam or schedule=FILE"),
+    ("liftcomp-lower-gemmini", 'search-report="r.json"', "option 'search-report' needs search=beam, schedule=FILE or database=FILE"),
     ("liftcomp-lower-gemmini", f'search=beam search-report="{NO_FILE}"', f"option 'search-report': no such directory for {NO_FILE}"),
+    ("liftcomp-lower-gemmini", f'database="{NO_FILE}/records.jsonl"',
+     f"option 'database': no such directory for {NO_FILE}/records.jsonl"),
+    ("liftcomp-lower-gemmini", f'schedule="{HERE}" database="r.jsonl"',
+     "options 'schedule' and 'database' exclude each other (both replay records)"),
     ("liftcomp-lower-gemmini", "seed=x", "option 'seed' expects an integer, got 'x'"),
     ("liftcomp-lower-gemmini", "dyn-size=0", "option 'dyn-size' must be >= 1, got 0"),
     ("liftcomp-lower-gemmini", "strict=1", "option 'strict' expects true or false, got 1"),
@@ -154,7 +159,7 @@ def test_raise_strict_fails_at_the_refused_loop_and_changes_nothing(tmp_path: Pa
     assert not report.exists()  # nothing written for a failed run
     # Without strict the same pass lifts @vadd.
     bridge.make_pass("liftcomp-raise", "").apply(default_context(), module)
-    assert "linalg.generic" in print_generic(module)
+    assert "linalg.elementwise" in print_generic(module)
 
 
 def test_raise_remarks_are_located_and_collectable() -> None:
@@ -247,7 +252,7 @@ def test_samples_temperature_model_config_and_cache_reach_the_client(llm_env: Pa
         body = server.requests[0].body
     assert len(server.requests) == 1 and not server.unscripted
     assert (body["n"], body["temperature"], body["model"]) == (3, 0.25, "model-from-file")
-    assert "linalg.generic" in out and "scf.for" not in out
+    assert "linalg.map" in out and "scf.for" not in out
     assert len(list(cache.rglob("*.json"))) == 1  # llm-cache=record wrote the answer there
     # llm-model overrides the file's model.
     with LoopbackLLMServer() as server:

@@ -38,8 +38,9 @@ def test_pass_names_lists_the_universe() -> None:
 
     ok, text = bridge.pass_names_text()
     assert ok
-    assert text.splitlines() == sorted(liftcomp_passes())
-    assert "liftcomp-test-bridge" in text.splitlines()
+    rows = [line.split("\t") for line in text.splitlines()]
+    assert [name for name, _ in rows] == sorted(liftcomp_passes())
+    assert dict(rows)["liftcomp-test-bridge"] == "0" and dict(rows)["liftcomp-raise"] == "1"
 
 
 def test_run_pass_applies_options_through_xdsl_parsing() -> None:

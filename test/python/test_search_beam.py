@@ -14,22 +14,22 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gemmini_kernels import matmul_text  # noqa: E402
 from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
 from liftcomp.search.beam import Candidate, Plan, SearchOptions, beam_search  # noqa: E402
-from liftcomp.search.gemmini_policy import BuiltinPlanner  # noqa: E402
-from liftcomp.search.problem import GemminiProblem, SearchProblem  # noqa: E402
+from liftcomp.search.problem import Problem, SearchProblem  # noqa: E402
 from liftcomp.search.report import write_plot, write_trace  # noqa: E402
 from liftcomp.targets.gemmini.menu import Step, apply_steps  # noqa: E402
+from liftcomp.targets.gemmini.policy import BuiltinPlanner  # noqa: E402
 from xdsl.dialects import func  # noqa: E402
 
 SHAPE = (96, 128, 112)
 
 
-def _problem(m: int, k: int, n: int, workers: int = 1) -> GemminiProblem:
+def _problem(m: int, k: int, n: int, workers: int = 1) -> Problem:
     fn = next(op for op in parse_mlir(matmul_text(m, k, n)).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, workers=workers)
+    return Problem.for_function("gemmini", fn, workers=workers)
 
 
 def _summary(r) -> list[tuple]:  # type: ignore[no-untyped-def]
-    return [(c.id, c.parent, [str(s) for s in c.steps], c.cycles, c.status) for c in r.candidates]
+    return [(c.id, c.parent, [str(s) for s in c.steps], c.cost, c.status) for c in r.candidates]
 
 
 def test_search_is_deterministic_in_parallel_and_improves() -> None:
@@ -43,7 +43,7 @@ def test_search_is_deterministic_in_parallel_and_improves() -> None:
             p.close()
     a, b = runs
     assert _summary(a) == _summary(b)
-    assert a.best.cycles < a.root.cycles
+    assert a.best.cost < a.root.cost
     assert a.evaluated <= 20
     # Everything that entered the beam was simulated and correct.
     for c in a.candidates:
@@ -78,7 +78,7 @@ def test_slower_children_are_rejected_early_and_refusals_recorded() -> None:
     assert by_step[str(refused)].status.startswith("refused: tile:")
     slow = by_step[str(slower)]
     assert slow.metrics is not None and slow.metrics.correct
-    assert slow.cycles > r.root.cycles
+    assert slow.cost > r.root.cost
     assert slow.status.startswith("rejected: slower than its parent")
     assert any(c.status == "refused: planner had nothing" for c in r.candidates)
     assert r.best is r.root
@@ -91,14 +91,14 @@ def test_slower_children_are_rejected_early_and_refusals_recorded() -> None:
 def test_replayed_steps_reproduce_cycles_and_trace_plot(tmp_path: Path) -> None:
     p = _problem(*SHAPE)
     r = beam_search(p, BuiltinPlanner(), SearchOptions(iterations=2, budget=12))
-    sched = apply_steps(p.initial(), r.best.steps, p.ctx)
+    sched = apply_steps(p.initial(), r.best.steps, p.space.ctx)
     assert sched == r.best.schedule
-    assert p.evaluate(sched).cycles == r.best.cycles
+    assert p.evaluate(sched).cost == r.best.cost
     write_trace(r, tmp_path / "t.json")
     write_plot([r], tmp_path / "p.png")
     trace = json.loads((tmp_path / "t.json").read_text())
     assert len(trace["candidates"]) == len(r.candidates)
-    assert trace["best"]["cycles"] == r.best.cycles
+    assert trace["best"]["cost"] == r.best.cost
     assert {"steps", "status", "metrics", "accepted"} <= set(trace["candidates"][1])
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -119,7 +119,7 @@ def test_compile_search_then_replay_same_cycles(tmp_path: Path) -> None:
     assert k2["cycles"] == k["cycles"] and k2["steps"] == k["steps"] and k2["correct"] is True
     assert k2["baseline_cycles"] == k["baseline_cycles"]
     # The loop_ws reference is the library's tiles compiled in gemmini.h's own form.
-    ws = compile_file(src, tmp_path / "w", form="loop_ws")["kernels"][0]
+    ws = compile_file(src, tmp_path / "w", options={"form": "loop_ws"})["kernels"][0]
     assert k["baseline_loop_ws_cycles"] == ws["cycles"]
     assert k["speedup_vs_loop_ws"] == round(ws["cycles"] / k["cycles"], 4)
 

@@ -19,9 +19,12 @@ from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
 from liftcomp.llm import LLMClient  # noqa: E402
 from liftcomp.llm.testing import LoopbackLLMServer, RecordedRequest, Reply  # noqa: E402
 from liftcomp.search.beam import SearchOptions, SearchResult, beam_search  # noqa: E402
-from liftcomp.search.freeform import parse_kernel_ir  # noqa: E402
+from liftcomp.search.freeform import (
+    IRSchedule,  # noqa: E402
+    parse_kernel_ir,  # noqa: E402
+)
 from liftcomp.search.llm_planner import SYSTEM_FREEFORM, SYSTEM_PARAMS, LLMPlanner  # noqa: E402
-from liftcomp.search.problem import GemminiProblem, IRSchedule  # noqa: E402
+from liftcomp.search.problem import Problem  # noqa: E402
 from liftcomp.targets.gemmini.menu import Step  # noqa: E402
 from liftcomp.targets.gemmini.sim import simulate  # noqa: E402
 from xdsl.dialects import func  # noqa: E402
@@ -30,9 +33,9 @@ PLAN = '{"rewrite": "form", "params": {"form": "loop_ws"}, "reason": "host issue
 ONE = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
 
 
-def _problem(m: int = 80, k: int = 64, n: int = 96) -> GemminiProblem:
+def _problem(m: int = 80, k: int = 64, n: int = 96) -> Problem:
     fn = next(op for op in parse_mlir(matmul_text(m, k, n)).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, workers=1)
+    return Problem.for_function("gemmini", fn, workers=1)
 
 
 def _mlir(text: str) -> str:
@@ -51,13 +54,13 @@ def test_valid_faster_edit_enters_the_beam(llm_server: LoopbackLLMServer, tmp_pa
     p = _problem()
     # The reply: the parent's program rewritten as the lowering of another schedule (one loop_ws per tile).
     other = p.apply(p.initial(), Step("form", {"form": "loop_ws"}))
-    want = p.evaluate(other).cycles
+    want = p.evaluate(other).cost
     edited = p.target_ir(other)
     llm_server.script(Reply([PLAN]), Reply([_mlir(edited)]))
     r = beam_search(p, _planner(llm_server), ONE)
     [kid] = _kids(r)
     assert kid.accepted and r.best is kid
-    assert want < r.root.cycles and kid.cycles == want  # the simulator's cycles for the edited IR
+    assert want < r.root.cost and kid.cost == want  # the simulator's cycles for the edited IR
     assert isinstance(kid.schedule, IRSchedule) and kid.schedule.text == edited
     assert kid.ir_sha256 == kid.schedule.sha256 and str(kid.steps[-1]) == f"freeform(ir_sha256={kid.ir_sha256[:16]})"
     # The implement prompt shows the parent's gemmini IR, the dialects allowed and the plan.
@@ -122,8 +125,8 @@ def test_hard_coded_answer_fails_on_the_fresh_inputs(llm_server: LoopbackLLMServ
             body += [f"%v{i}_{j} = arith.constant {int(c[i, j])} : i32",
                      f"memref.store %v{i}_{j}, %arg2[%c{i}, %c{j}] : memref<4x4xi32>"]
     text = header.strip() + "\n" + "\n".join(body) + "\nfunc.return\n}\n"
-    module, _ = parse_kernel_ir(text, "matmul", p.signature())
-    sim = simulate(module, [a.copy() for a in p.inputs], p.config, func_name="matmul")
+    module, _ = parse_kernel_ir(text, "matmul", p.signature(), p.space.freeform().dialects)
+    sim = simulate(module, [a.copy() for a in p.inputs], p.space.config, func_name="matmul")
     assert np.array_equal(sim.outputs["arg2"], c)  # right on the search's inputs
     llm_server.script(Reply([PLAN]), Reply([_mlir(text)]))
     r = beam_search(p, _planner(llm_server), ONE)
@@ -154,7 +157,7 @@ def test_kernel_whose_own_ir_uses_other_dialects_gets_no_freeform_request(llm_se
     # math.round (halves away from zero) keeps the requantisation on the host, in the math dialect.
     text = _requant_text(32, 32, 32, _const_scale(STANDARD.replace("math.roundeven", "math.round"), 0.01))
     fn = next(op for op in parse_mlir(text).ops if isinstance(op, func.FuncOp))
-    p = GemminiProblem.from_function(fn, workers=1)
+    p = Problem.for_function("gemmini", fn, workers=1)
     llm_server.script(Reply([PLAN]))
     r = beam_search(p, _planner(llm_server), ONE)
     [kid] = _kids(r)
@@ -174,9 +177,9 @@ def test_replay_reproduces_the_search_with_the_server_stopped(llm_server: Loopba
     r2 = beam_search(_problem(), replay, opts)
 
     def summary(r: SearchResult) -> list[tuple[str, int, str]]:
-        return [(c.status, c.cycles, c.ir_sha256) for c in r.candidates]
+        return [(c.status, c.cost, c.ir_sha256) for c in r.candidates]
 
-    assert summary(r1) == summary(r2) and r2.best.ir_sha256 and r2.best.cycles < r2.root.cycles
+    assert summary(r1) == summary(r2) and r2.best.ir_sha256 and r2.best.cost < r2.root.cost
     assert replay.client.usage.cache_hits == 2 and replay.client.usage.calls == 0
 
 

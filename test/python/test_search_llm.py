@@ -13,8 +13,11 @@ from liftcomp.llm import LLMClient  # noqa: E402
 from liftcomp.llm.testing import LoopbackLLMServer, Reply  # noqa: E402
 from liftcomp.search.beam import SearchOptions, Unusable, beam_search  # noqa: E402
 from liftcomp.search.llm_planner import SYSTEM_PARAMS, LLMPlanner, parse_params_reply, parse_reply  # noqa: E402
-from liftcomp.search.problem import GemminiProblem  # noqa: E402
-from liftcomp.targets.gemmini.menu import Step  # noqa: E402
+from liftcomp.search.problem import Problem  # noqa: E402
+from liftcomp.targets.gemmini.menu import (
+    GEMMINI_MENU,  # noqa: E402
+    Step,  # noqa: E402
+)
 from xdsl.dialects import func  # noqa: E402
 
 OPTS = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=3, impls_per_plan=1)
@@ -25,9 +28,9 @@ GARBAGE = "I would make it faster by being clever. import os; os.system('x')"
 IMPL_LOOP_WS = 'Use the FSM.\n```json\n{"params": {"form": "loop_ws"}, "reason": "one call per tile"}\n```'
 
 
-def _problem() -> GemminiProblem:
+def _problem() -> Problem:
     fn = next(op for op in parse_mlir(matmul_text(80, 64, 96)).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, workers=1)
+    return Problem.for_function("gemmini", fn, workers=1)
 
 
 def test_valid_off_menu_and_garbage_replies(llm_server: LoopbackLLMServer) -> None:
@@ -38,7 +41,7 @@ def test_valid_off_menu_and_garbage_replies(llm_server: LoopbackLLMServer) -> No
     assert len(kids) == 3
     valid, off, garbage = kids
     assert valid.accepted and [str(s) for s in valid.steps] == ["form(form=loop_ws)"]
-    assert valid.cycles < r.root.cycles and r.best is valid
+    assert valid.cost < r.root.cost and r.best is valid
     assert off.status.startswith("refused: off-menu proposal") and "mvouts" in off.status
     assert garbage.status.startswith("refused: unusable LLM reply")
     # The plan prompt carries the ISA summary, the measured breakdown, the bound, the menu and the
@@ -64,9 +67,9 @@ def test_implement_phase_parameter_samples_become_candidates(llm_server: Loopbac
     assert [str(c.steps[-1]) if c.steps else "" for c in kids] == ["tile(i=2)", "tile(j=2, k=1)", ""]
     a, b, bad = kids
     for c in (a, b):  # both samples were simulated and checked
-        assert c.metrics is not None and c.metrics.correct and c.cycles > 0
+        assert c.metrics is not None and c.metrics.correct and c.cost > 0
         assert c.status == "accepted" or c.status.startswith("rejected: slower")
-    assert a.cycles != b.cycles
+    assert a.cost != b.cost
     assert bad.status == "refused: tile: parameter 'i' must be an integer, got '3'"
     [_, impl] = llm_server.requests
     assert impl.body["n"] == 4 and "tile(i: int" in impl.text and "smaller row tiles" in impl.text
@@ -86,31 +89,31 @@ def test_menu_dropout_leaves_items_out(llm_server: LoopbackLLMServer) -> None:
 
 
 def test_strict_parsing() -> None:
-    assert parse_reply('{"rewrite": "tile", "params": {"i": 2}}').params == {"i": 2}
-    assert parse_reply('{"rewrite": "tile", "params": [1]}').error
-    assert parse_reply('{"rewrite": "tile", "params": {}, "exec": "x"}').error
-    assert "not on the menu" in parse_reply('{"rewrite": "eval", "params": {}}').error
-    assert parse_reply("{not json}").error.startswith("unusable LLM reply (invalid JSON")
+    assert parse_reply('{"rewrite": "tile", "params": {"i": 2}}', menu=GEMMINI_MENU).params == {"i": 2}
+    assert parse_reply('{"rewrite": "tile", "params": [1]}', menu=GEMMINI_MENU).error
+    assert parse_reply('{"rewrite": "tile", "params": {}, "exec": "x"}', menu=GEMMINI_MENU).error
+    assert "not on the menu" in parse_reply('{"rewrite": "eval", "params": {}}', menu=GEMMINI_MENU).error
+    assert parse_reply("{not json}", menu=GEMMINI_MENU).error.startswith("unusable LLM reply (invalid JSON")
     # The last JSON block wins (models often restate the format first).
-    p = parse_reply('Format: ```json\n{"rewrite": "x"}\n``` so: ```json\n{"rewrite": "hoist_a", "params": {"on": true}}\n```')
+    p = parse_reply('Format: ```json\n{"rewrite": "x"}\n``` so: ```json\n{"rewrite": "hoist_a", "params": {"on": true}}\n```', menu=GEMMINI_MENU)
     assert p.rewrite == "hoist_a" and not p.error and not p.freeform
     # Implementations: names and JSON types checked against the menu item, nothing converted.
-    assert parse_params_reply('{"params": {"on": true}}', "hoist_a") == Step("hoist_a", {"on": True})
-    assert parse_params_reply('{"params": {"on": 1}}', "hoist_a") == Unusable(
+    assert parse_params_reply('{"params": {"on": true}}', "hoist_a", GEMMINI_MENU) == Step("hoist_a", {"on": True})
+    assert parse_params_reply('{"params": {"on": 1}}', "hoist_a", GEMMINI_MENU) == Unusable(
         "hoist_a: parameter 'on' must be true or false, got 1")
-    assert parse_params_reply('{"params": {"i": true}}', "tile") == Unusable(
+    assert parse_params_reply('{"params": {"i": true}}', "tile", GEMMINI_MENU) == Unusable(
         "tile: parameter 'i' must be an integer, got True")
-    bad = parse_params_reply('{"params": {"i": 2, "code": "x"}}', "tile")
+    bad = parse_params_reply('{"params": {"i": 2, "code": "x"}}', "tile", GEMMINI_MENU)
     assert isinstance(bad, Unusable) and "unknown parameter(s) ['code']" in bad.error
-    bad = parse_params_reply('{"params": {"i": 2}, "exec": "x"}', "tile")
+    bad = parse_params_reply('{"params": {"i": 2}, "exec": "x"}', "tile", GEMMINI_MENU)
     assert isinstance(bad, Unusable) and "unexpected keys ['exec']" in bad.error
-    bad = parse_params_reply("__import__('os')", "tile")
+    bad = parse_params_reply("__import__('os')", "tile", GEMMINI_MENU)
     assert isinstance(bad, Unusable) and bad.error.startswith("unusable implementation reply (no JSON object)")
     # Off-menu ideas and "freeform" are implementable (as IR edits) only outside menu mode.
-    assert parse_reply('{"rewrite": "freeform", "params": {"idea": "x"}}').error
-    assert parse_reply('{"rewrite": "freeform", "params": {"idea": "x"}}', "mixed").freeform
-    assert parse_reply(OFF_MENU, "freeform").freeform and not parse_reply(OFF_MENU, "freeform").error
-    assert not parse_reply(VALID, "mixed").freeform and parse_reply(VALID, "freeform").freeform
+    assert parse_reply('{"rewrite": "freeform", "params": {"idea": "x"}}', menu=GEMMINI_MENU).error
+    assert parse_reply('{"rewrite": "freeform", "params": {"idea": "x"}}', "mixed", menu=GEMMINI_MENU).freeform
+    assert parse_reply(OFF_MENU, "freeform", menu=GEMMINI_MENU).freeform and not parse_reply(OFF_MENU, "freeform", menu=GEMMINI_MENU).error
+    assert not parse_reply(VALID, "mixed", menu=GEMMINI_MENU).freeform and parse_reply(VALID, "freeform", menu=GEMMINI_MENU).freeform
 
 
 def test_record_then_replay_without_server(llm_server: LoopbackLLMServer, tmp_path: Path) -> None:
@@ -120,5 +123,5 @@ def test_record_then_replay_without_server(llm_server: LoopbackLLMServer, tmp_pa
     llm_server.stop()
     replay = LLMClient(cfg.with_overrides(cache_mode="replay", base_url="http://127.0.0.1:9"))
     r2 = beam_search(_problem(), LLMPlanner(replay, off_menu=1.0), OPTS)
-    assert [(c.status, c.cycles) for c in r1.candidates] == [(c.status, c.cycles) for c in r2.candidates]
+    assert [(c.status, c.cost) for c in r1.candidates] == [(c.status, c.cost) for c in r2.candidates]
     assert replay.usage.cache_hits == 2 and replay.usage.calls == 0

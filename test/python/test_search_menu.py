@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from gemmini_kernels import matmul_text  # noqa: E402
 from liftcomp.interop.mlir_tool import parse_mlir  # noqa: E402
-from liftcomp.search.problem import GemminiProblem  # noqa: E402
+from liftcomp.search.problem import Problem  # noqa: E402
 from liftcomp.targets.gemmini.menu import (  # noqa: E402
     MENU,
     KernelContext,
@@ -35,9 +35,9 @@ def _refused(sched: MatmulSchedule, step: Step, ctx: KernelContext = BIG) -> str
     return e.value.message
 
 
-def _problem(m: int, k: int, n: int, seed: int = 0) -> GemminiProblem:
+def _problem(m: int, k: int, n: int, seed: int = 0) -> Problem:
     fn = next(op for op in parse_mlir(matmul_text(m, k, n)).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, seed=seed, workers=1)
+    return Problem.for_function("gemmini", fn, seed=seed, workers=1)
 
 
 def test_over_capacity_tiles_are_refused_with_the_memory_named() -> None:
@@ -86,9 +86,9 @@ def test_parameters_are_checked_strictly() -> None:
     assert "one of" in _refused(lib, Step("form", {"form": "fsm"}))
 
 
-def _random_walk(problem: GemminiProblem, rng: random.Random, n: int) -> list[Step]:
+def _random_walk(problem: Problem, rng: random.Random, n: int) -> list[Step]:
     """Random menu steps with random parameters; keep the ones the menu accepts."""
-    bi, bj, bk = problem.ctx.blocks()
+    bi, bj, bk = problem.space.ctx.blocks()
     s = problem.initial()
     steps: list[Step] = []
     for _ in range(n * 10):
@@ -128,7 +128,7 @@ def test_accepted_rewrite_sequences_preserve_results(shape: tuple[int, int, int]
             m = problem.evaluate(sched)
             assert m.correct, (steps, m.error)
             checked += 1
-        assert apply_steps(problem.initial(), steps, problem.ctx) == sched
+        assert apply_steps(problem.initial(), steps, problem.space.ctx) == sched
     assert checked >= 8
 
 
@@ -138,12 +138,13 @@ def test_roofline_is_a_lower_bound_of_the_simulator(sched: MatmulSchedule | None
     for m, k, n in [(128, 256, 128), (40, 1000, 40), (17, 33, 5)]:
         problem = _problem(m, k, n)
         r = problem.evaluate(sched or problem.initial())
-        b = roofline(problem.shape)
+        b = roofline(problem.space.shape)
         assert r.correct
-        assert r.cycles >= b.cycles
-        assert r.busy["execute"] >= b.execute
-        assert r.busy["load"] >= b.load
-        assert r.busy["store"] >= b.store
+        busy = r.counters["busy"]
+        assert r.cost >= b.cycles
+        assert busy["execute"] >= b.execute
+        assert busy["load"] >= b.load
+        assert busy["store"] >= b.store
         assert r.utilization <= b.utilization + 1e-9
 
 
@@ -154,7 +155,7 @@ def test_refused_rewrite_explains_itself_for_every_menu_item() -> None:
         params = {p.name: (p.lo if p.kind == "int" else True if p.kind == "bool" else p.choices[0])
                   for p in rw.params}
         try:
-            rw.apply(lib, params, BIG)
+            apply_step(lib, Step(rw.name, params), BIG)
         except Refused as e:
             assert e.message.startswith(rw.name), e.message
             assert len(e.message) > len(rw.name) + 10
@@ -183,28 +184,28 @@ def test_hoist_b_legality_and_results() -> None:
     base, hoisted = problem.evaluate(problem.initial()), problem.evaluate(hb)
     assert base.correct and hoisted.correct, hoisted.error
     lib_b = problem.evaluate(jik)
-    assert hoisted.dma_bytes < lib_b.dma_bytes
+    assert sum(hoisted.counters[k] for k in ("dma_bytes_in", "dma_bytes_out")) < sum(lib_b.counters[k] for k in ("dma_bytes_in", "dma_bytes_out"))
 
 
-def _requant_problem() -> GemminiProblem:
+def _requant_problem() -> Problem:
     sys.path.insert(0, str(Path(__file__).parent))
     from test_gemmini_epilogue import STANDARD, _requant_text
 
     fn = next(op for op in parse_mlir(_requant_text(40, 64, 48, STANDARD, scale_arg=True)).ops if isinstance(op, func.FuncOp))
-    return GemminiProblem.from_function(fn, workers=1)
+    return Problem.for_function("gemmini", fn, workers=1)
 
 
 def test_fuse_epilogue_both_ways_preserves_results() -> None:
     problem = _requant_problem()
-    assert problem.epilogue == "run-time scale, saturate to int8"
+    assert problem.space.epilogue == "run-time scale, saturate to int8"
     lib = problem.initial()
     assert lib.fuse_epilogue
-    assert "no change" in _refused(lib, Step("fuse_epilogue", {"on": True}), problem.ctx)
+    assert "no change" in _refused(lib, Step("fuse_epilogue", {"on": True}), problem.space.ctx)
     off = problem.apply(lib, Step("fuse_epilogue", {"on": False}))
     on_m, off_m = problem.evaluate(lib), problem.evaluate(off)
     assert on_m.correct and off_m.correct, off_m.error
     # The host epilogue costs host time and an int32 round trip: fusing is faster.
-    assert on_m.cycles < off_m.cycles
+    assert on_m.cost < off_m.cost
     assert problem.apply(off, Step("fuse_epilogue", {"on": True})).fuse_epilogue
 
 
@@ -254,11 +255,12 @@ def test_roofline_is_a_lower_bound_for_int8_outputs() -> None:
     # the bound must count that, or "of bound" could pass 100%.
     problem = _requant_problem()
     b = problem.bound()
-    assert b.store < roofline(problem.shape).store
+    assert b.parts["store"] < roofline(problem.space.shape).store
     lib = problem.initial()
     for sched in (lib, lib.with_(form="loop_ws", double_buffer=False), lib.with_(fuse_epilogue=False)):
         r = problem.evaluate(sched)
         assert r.correct, r.error
-        assert r.cycles >= b.cycles
-        assert r.busy["store"] >= b.store
-        assert r.busy["load"] >= b.load and r.busy["execute"] >= b.execute
+        busy = r.counters["busy"]
+        assert r.cost >= b.cost
+        assert busy["store"] >= b.parts["store"]
+        assert busy["load"] >= b.parts["load"] and busy["execute"] >= b.parts["execute"]

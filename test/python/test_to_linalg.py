@@ -175,7 +175,7 @@ CASES = [
         [Arg("base", "memref<?xi8>", "u8", (n,), array=(11,)), Arg("active", "memref<?xi8>", "u8", (n,), array=(11,)),
          Arg("out", "memref<?xi8>", "u8", (n,), array=(11,)), size("n", 9)],
         "out[0:n] = ((base[0:n].astype(np.uint16) * active[0:n].astype(np.uint16)) // 255).astype(np.uint8)",
-        ops=("linalg.generic", "arith.divui", "arith.extui", "arith.trunci", "tensor.insert_slice"),
+        ops=("linalg.map", "arith.divui", "arith.extui", "arith.trunci", "tensor.insert_slice"),
     ),
     Case(
         "darken_blend_u8_i32_size",  # where/select on u8 (cmpi ugt), i32 size argument
@@ -247,7 +247,7 @@ CASES = [
         [Arg("w", "memref<?xf32>", "f32", (P("w.shape[0]"),), array=(15,)), Arg("x", "memref<?xf32>", "f32", (P("x.shape[0]"),), array=(5,)),
          Arg("y", "memref<?xf32>", "f32", (P("y.shape[0]"),), array=(3,)), size("d", 3), size("n", 5)],
         "y[0:d] = w[0:d*n].reshape(d, n) @ x[0:n]",
-        ops=("tensor.expand_shape", "linalg.generic"),
+        ops=("tensor.expand_shape", "linalg.matvec"),
     ),
     Case(
         "matmul_f32",
@@ -268,7 +268,7 @@ CASES = [
         [Arg("A", "memref<?x?xf32>", "f32", (k, m), array=(5, 3)), Arg("B", "memref<?x?xf32>", "f32", (k, n), array=(5, 4)),
          Arg("C", "memref<?x?xf32>", "f32", (m, n), array=(3, 4)), size("m", 3), size("n", 4), size("k", 5)],
         "C[0:m, 0:n] = C[0:m, 0:n] + A[0:k, 0:m].T @ B[0:k, 0:n]",
-        ops=("linalg.matmul", "linalg.transpose", "memref.copy"),
+        ops=("linalg.matmul", "memref.copy"),
     ),
     Case(
         "vecmat_and_dot",  # 1-D @ 2-D and 1-D @ 1-D
@@ -427,7 +427,7 @@ CASES = [
         [Arg("A", "memref<?x?xf32>", "f32", (k, m), array=(4, 3)), Arg("x", "memref<?xf32>", "f32", (k,), array=(4,)),
          Arg("y", "memref<?xi32>", "i32", (m,), array=(3,)), size("m", 3), size("k", 4)],
         "y[0:m] = (A[0:k, 0:m].T @ x[0:k]) * 100",
-        ops=("arith.fptosi", "linalg.transpose"),
+        ops=("arith.fptosi", "linalg.vecmat"),
     ),
     Case(
         "u8_max_per_row",

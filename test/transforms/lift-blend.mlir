@@ -15,9 +15,8 @@
 // CHECK-DAG:   %[[B:.+]] = bufferization.to_tensor %[[BASE]] restrict : memref<?x?xi8> to tensor<?x?xi8>
 // CHECK-DAG:   %[[A:.+]] = bufferization.to_tensor %[[ACT]] restrict : memref<?x?xi8> to tensor<?x?xi8>
 // CHECK-DAG:   %[[C255:.+]] = arith.constant 255 : i32
-// CHECK:       %[[R:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME:    ins(%[[B]], %{{.+}} : tensor<?x?xi8>, tensor<?x?xi8>)
-// CHECK-NEXT:  ^bb0(%[[X:.+]]: i8, %[[Y:.+]]: i8, %{{.+}}: i8):
+// CHECK:       %[[R:.+]] = linalg.map ins(%[[B]], %{{.+}} : tensor<?x?xi8>, tensor<?x?xi8>)
+// CHECK-NEXT:    (%[[X:.+]]: i8, %[[Y:.+]]: i8, %{{.+}}: i8) {
 // CHECK-NEXT:    %[[XW:.+]] = arith.extui %[[X]] : i8 to i32
 // CHECK-NEXT:    %[[YW:.+]] = arith.extui %[[Y]] : i8 to i32
 // CHECK-NEXT:    %[[S:.+]] = arith.addi %[[XW]], %[[YW]] : i32

@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
     AnyFloat,
+    BFloat16Type,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float16Type,
@@ -63,6 +64,10 @@ def numpy_dtype(t: Attribute, unsigned: bool = False) -> np.dtype[Any]:
         return np.dtype(np.int64)
     if isinstance(t, Float16Type):
         return np.dtype(np.float16)
+    if isinstance(t, BFloat16Type):
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
     if isinstance(t, Float32Type):
         return np.dtype(np.float32)
     if isinstance(t, Float64Type):
@@ -106,6 +111,10 @@ class Interpreter:
         }
         self.steps = 0
         self.max_steps = max_steps
+        from liftcomp.lift.budget import current_wall_deadline
+
+        # Inside `liftcomp lift`: the function's --kernel-timeout bounds the run too.
+        self.wall = current_wall_deadline()
 
     # ---------------------------------------------------------------- entry
     def call(self, name: str, args: Sequence[Any]) -> list[Any]:
@@ -168,6 +177,8 @@ class Interpreter:
             self.steps += 1
             if self.steps > self.max_steps:
                 raise ExecutionError(f"step limit of {self.max_steps} exceeded")
+            if self.steps & 0xFFFF == 0 and self.wall is not None:
+                self.wall.check("the reference executor")
             handler = _HANDLERS.get(op.name)
             if handler is None:
                 raise ExecutionError(f"the executor cannot run '{op.name}'")

@@ -35,13 +35,56 @@ def arg_names_from_source(text: str) -> dict[str, list[str]]:
     return out
 
 
-def read_mlir(path: str | Path) -> SourceModule:
-    """Read and parse an MLIR file ('-' for standard input); errors name the file and location."""
+def arg_names_in_file(path: str, function: str) -> list[str] | None:
+    """The argument names of `@function` as written in the MLIR file `path` (for modules that
+    came through mlir-opt, which keeps locations but not names), or None if it cannot tell."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return None
+    return arg_names_from_source(text).get(function)
+
+
+# mlir-opt-22 parses a decimal literal in time quadratic in its length (minutes for 200,000 digits).
+MAX_LITERAL_DIGITS = 1000
+_LONG_LITERAL = re.compile(rf"(?<![\w.\"])\d{{{MAX_LITERAL_DIGITS + 1},}}")
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """The text of an MLIR file ('-' for standard input) and its name for diagnostics; input that
+    is not UTF-8 or has absurdly long literals is an error at its line and column."""
     if str(path) == "-":
-        text, name = sys.stdin.read(), "<stdin>"
+        data, name = sys.stdin.buffer.read(), "<stdin>"
     else:
         f = Path(path)
         if not f.is_file():
             raise LiftcompError(f"no such file: {path}")
-        text, name = f.read_text(), str(path)
+        try:
+            data = f.read_bytes()
+        except OSError as e:
+            raise LiftcompError(f"cannot read {path}: {e.strerror}") from None
+        name = str(path)
+    return check_source(data, name), name
+
+
+def check_source(data: bytes, name: str) -> str:
+    """`data` decoded, or a LiftcompError at the first position liftcomp cannot read."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise LiftcompError(f"the input is not UTF-8 text (byte 0x{data[e.start]:02x})", f"{name}:{line}:{column}") from None
+    long = _LONG_LITERAL.search(text)
+    if long is not None:
+        line = text.count("\n", 0, long.start()) + 1
+        column = long.start() - (text.rfind("\n", 0, long.start()) + 1) + 1
+        raise LiftcompError(f"integer literal of {len(long.group())} digits (liftcomp reads at most {MAX_LITERAL_DIGITS})",
+                            f"{name}:{line}:{column}")
+    return text
+
+
+def read_mlir(path: str | Path) -> SourceModule:
+    """Read and parse an MLIR file ('-' for standard input); errors name the file and location."""
+    text, name = read_text(path)
     return SourceModule(parse_mlir(text, name), text, name, arg_names_from_source(text))

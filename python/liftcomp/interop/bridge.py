@@ -10,6 +10,8 @@ with locations, the only form both sides read the same way.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import importlib.util
 import json
 import os
 import sys
@@ -19,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from functools import cache
 from io import StringIO
+from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
@@ -32,18 +35,50 @@ from liftcomp.pass_support import PassOptionError, Remark, collect_remarks, pars
 
 BridgeReply = tuple[bool, str] | tuple[bool, str, str, int, int]
 
+
+def _load_own_z3() -> None:
+    """Bind the venv's libz3 to itself before the z3 package loads it.
+
+    mlir-opt's libLLVM already loaded the system libz3 (another z3 version, same C symbol
+    names) into the global scope; the venv's libz3, loaded by ctypes, would then resolve its own
+    internal calls (Z3_mk_bv2int -> Z3_mk_int_sort) to the system copy and crash. RTLD_DEEPBIND
+    makes it prefer its own symbols; the z3 package's later dlopen of the same file gets this
+    handle back."""
+    if "z3" in sys.modules or not hasattr(os, "RTLD_DEEPBIND"):
+        return
+    spec = importlib.util.find_spec("z3")
+    if spec is None or spec.origin is None:
+        return
+    lib_dir = Path(spec.origin).parent / "lib"
+    for lib in sorted(lib_dir.glob("libz3.so*"), reverse=True):  # libz3.so.5.4 first, as z3core
+        ctypes.CDLL(str(lib), mode=os.RTLD_NOW | os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+        return
+
+
+_load_own_z3()
+
 _REPORT_TIME = os.environ.get("LIFTCOMP_BRIDGE_TIMES") == "1"
 
 # The remarks of the last run_pass, per thread (mlir-opt asks for them right after the run, on
 # the thread that ran it).
-_last = threading.local()
+_RUN_LOCK = threading.Lock()
+
+# Keyed by the OS thread: mlir-opt's worker threads get a fresh Python thread state for every
+# call (PyGILState_Ensure/Release), so a threading.local would not survive from one to the next.
+_last: dict[int, list[Remark]] = {}
+
+
+# Passes that work function by function: the plugin also schedules them on func.func
+# (`builtin.module(func.func(liftcomp-raise))`), handing Python one function at a time.
+NESTABLE = frozenset({"liftcomp-raise"})
 
 
 def pass_names_text() -> tuple[bool, str]:
-    """The names of liftcomp's passes, one a line: the plugin registers one mlir-opt pass each."""
+    """liftcomp's passes, one a line as `name<TAB>nestable (0/1)`: the plugin registers one
+    mlir-opt pass each (nestable ones also run on func.func)."""
     from liftcomp.universe import liftcomp_passes
 
-    return True, "\n".join(sorted(liftcomp_passes()))
+    return True, "\n".join(f"{name}\t{int(name in NESTABLE)}" for name in sorted(liftcomp_passes()))
 
 
 def check_options(pass_name: str, options: str) -> BridgeReply:
@@ -59,9 +94,11 @@ def check_options(pass_name: str, options: str) -> BridgeReply:
 def run_pass(pass_name: str, options: str, module_text: str) -> BridgeReply:
     """Run one liftcomp pass on a generic-form module; return the new module in generic form."""
     start = time.perf_counter()
-    with collect_remarks() as remarks:
+    # One pass at a time: mlir-opt runs nested passes on several threads, and z3's Python API
+    # (one shared context; ctypes lets go of the GIL in every z3 call) is not thread-safe.
+    with _RUN_LOCK, collect_remarks() as remarks:
         reply = _guarded(pass_name, lambda: _run(pass_name, options, module_text))
-    _last.remarks = remarks
+    _last[threading.get_ident()] = remarks
     if _REPORT_TIME:  # for tools/bench_bridge.py: Python's share of each bridged pass
         print(f"liftcomp-bridge: {pass_name} python_s={time.perf_counter() - start:.6f}", file=sys.stderr)
     return reply
@@ -70,8 +107,7 @@ def run_pass(pass_name: str, options: str, module_text: str) -> BridgeReply:
 def take_remarks() -> tuple[bool, str]:
     """The remarks of this thread's last run_pass as a JSON list of {message, file, line,
     column} (file "" when the remark names no file position); forgets them."""
-    remarks: list[Remark] = getattr(_last, "remarks", [])
-    _last.remarks = []
+    remarks = _last.pop(threading.get_ident(), [])
     out: list[dict[str, object]] = []
     for r in remarks:
         flc = r.file_line_col()

@@ -49,14 +49,17 @@ def default_context() -> Context:
     """An xDSL context that knows every upstream dialect xDSL has plus liftcomp's own."""
     from xdsl.dialects import get_all_dialects
 
-    from liftcomp.universe import liftcomp_dialects
+    from liftcomp.interop import xdsl_compat
+    from liftcomp.targets import get_target, target_names
 
+    xdsl_compat.apply()  # MLIR 22's output parses with xDSL 0.74
     ctx = Context(allow_unregistered=False)
     for name, factory in get_all_dialects().items():
         ctx.register_dialect(name, factory)
-    for name, factory in liftcomp_dialects().items():
-        if name not in ctx.registered_dialect_names:
-            ctx.register_dialect(name, factory)
+    for target in target_names():
+        for name, factory in get_target(target).dialects().items():
+            if name not in ctx.registered_dialect_names:
+                ctx.register_dialect(name, factory)
     return ctx
 
 

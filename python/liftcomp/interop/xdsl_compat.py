@@ -4,12 +4,16 @@ LLVM 22 gave `arith.trunci` an `overflowFlags` property; xDSL 0.74's TruncIOp re
 `mlir-opt-22 --mlir-print-op-generic | xdsl-opt` fails on any kernel that truncates. We swap in
 a TruncIOp that accepts the property (and keeps it when printing) in xDSL's arith dialect.
 Applied once, when the liftcomp universe is loaded (xdsl-opt, liftcomp, tests).
+
+It also installs the linalg named ops of `linalg_ops` (batch_matmul, matvec, vecmat, dot,
+conv_1d/2d, map, elementwise; matmul with `cast`, structured reduce and broadcast) into xDSL's
+linalg dialect.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import arith
-from xdsl.dialects.builtin import IntegerType
+from xdsl.dialects import arith, linalg
+from xdsl.dialects.builtin import IndexType, IntegerType
 from xdsl.ir import Operation
 from xdsl.irdl import (
     IRDLOperation,
@@ -22,6 +26,8 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+from liftcomp.interop import linalg_ops
 
 _PATCHED = False
 
@@ -47,10 +53,36 @@ class TruncIOp(IRDLOperation):
             raise VerifyException("Destination bit-width must be smaller than the input bit-width")
 
 
+@irdl_op_definition
+class IndexCastUIOp(IRDLOperation):
+    """arith.index_castui (zero-extending casts between integers and index), missing in xDSL
+    0.74: the C frontend casts unsigned sizes with it."""
+
+    name = "arith.index_castui"
+
+    input = operand_def()
+    result = result_def()
+
+    assembly_format = "$input attr-dict `:` type($input) `to` type($result)"
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        kinds = (isinstance(self.input.type, IndexType), isinstance(self.result.type, IndexType))
+        others = [t for t in (self.input.type, self.result.type) if not isinstance(t, IndexType)]
+        if sum(kinds) != 1 or not all(isinstance(t, IntegerType) for t in others):
+            raise VerifyException("arith.index_castui casts between an integer type and index")
+
+
 def apply() -> None:
     global _PATCHED
     if _PATCHED:
         return
     ops: list[type[Operation]] = arith.Arith._operations  # pyright: ignore[reportPrivateUsage]
     arith.Arith._operations = [TruncIOp if op is arith.TruncIOp else op for op in ops]  # pyright: ignore[reportPrivateUsage]
+    if not any(op.name == "arith.index_castui" for op in ops):
+        arith.Arith._operations.append(IndexCastUIOp)  # pyright: ignore[reportPrivateUsage]
+    dialect = linalg.Linalg
+    own: list[type[Operation]] = dialect._operations  # pyright: ignore[reportPrivateUsage]
+    dialect._operations = [linalg_ops.REPLACED.get(op, op) for op in own] + list(linalg_ops.NEW_OPS)  # pyright: ignore[reportPrivateUsage]
+    dialect._attributes = [*dialect._attributes, *linalg_ops.ATTRIBUTES]  # pyright: ignore[reportPrivateUsage]
     _PATCHED = True

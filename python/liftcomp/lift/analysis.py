@@ -14,6 +14,7 @@ every summary is a function of the argument values at entry.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from xdsl.ir.affine import (
 )
 
 from liftcomp.diagnostics import op_location
+from liftcomp.lift import budget
 from liftcomp.lift import terms as T
 from liftcomp.lift.terms import EType, Poly
 
@@ -60,12 +62,53 @@ def _loc(op: Operation) -> str:
     return op_location(op)
 
 
+def user_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names as the user wrote them (`arg_names`, else the SSA name hints)."""
+    block = fn.body.blocks[0]  # the entry block (a function of several blocks is refused later)
+    names = arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
+    if len(names) != len(block.args):
+        return [f"arg{i}" for i in range(len(block.args))]
+    return names
+
+
+def spec_names(fn: func.FuncOp, arg_names: list[str] | None) -> list[str]:
+    """The argument names TensorSpec programs use: the user's, except a Python keyword, `np`, a
+    repeated name or a non-identifier gets a name no other argument has (`in` -> `in_`)."""
+    names = user_names(fn, arg_names)
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
+            base = f"{name}_" if name.isidentifier() else f"arg{i}"
+            name = base
+            k = 0
+            while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
+                k += 1
+                name = f"{base}{k}"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
+    """`text` (a diagnostic) with the arguments it quotes ('in_') under the user's names ('in')."""
+    renamed = {s: u for s, u in zip(spec_names(fn, arg_names), user_names(fn, arg_names), strict=True) if s != u}
+    if not renamed or not text:
+        return text
+    return re.sub(r"'(\w+)'", lambda m: f"'{renamed.get(m[1], m[1])}'", text)
+
+
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
+        if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
+            raise Refusal(f"unsupported element type {t} (integers of 1, 8, 16, 32 or 64 bits)")
         return EType("i", t.width.data)
     if isinstance(t, IndexType):
         return T.INDEX
     name = getattr(t, "name", "")
+    if name == "bf16":
+        return T.BF16
     widths = {"f16": 16, "f32": 32, "f64": 64}
     if name in widths:
         return EType("f", widths[name])
@@ -157,22 +200,10 @@ class Analyzer:
         fn = self.fn
         if fn.is_declaration:
             raise Refusal("function has no body", fn)
+        if len(fn.body.blocks) != 1:
+            raise Refusal(f"function body of {len(fn.body.blocks)} blocks (branches between blocks)", fn)
         block = fn.body.block
-        names = self.arg_names or [a.name_hint or f"arg{i}" for i, a in enumerate(block.args)]
-        if len(names) != len(block.args):
-            names = [f"arg{i}" for i in range(len(block.args))]
-        taken = set(names)
-        seen: set[str] = set()
-        for i, (arg, name) in enumerate(zip(block.args, names, strict=True)):
-            if keyword.iskeyword(name) or name in seen or not name.isidentifier() or name == "np":
-                # A name TensorSpec cannot use: pick one that no other argument has.
-                base = f"{name}_" if name.isidentifier() else f"arg{i}"
-                name = base
-                k = 0
-                while name in taken or name in seen or keyword.iskeyword(name) or name == "np":
-                    k += 1
-                    name = f"{base}{k}"
-            seen.add(name)
+        for arg, name in zip(block.args, spec_names(fn, self.arg_names), strict=True):
             t = arg.type
             if isinstance(t, MemRefType):
                 shape = tuple(Poly.var(f"{name}.shape[{k}]") if s == DYNAMIC_INDEX else Poly.const(s) for k, s in enumerate(t.get_shape()))
@@ -337,11 +368,10 @@ class Analyzer:
         for p, extent in zip(idx, info.shape, strict=False):
             if not extent.is_const or not p.vars() <= self.const_loop_vars:
                 continue
-            s = z3.Solver()
-            s.set("timeout", 2000)
+            s = budget.solver(budget.RLIMIT_INDEX)
             s.add(*self.constraints)
             s.add(z3.Or(zpoly(p) < 0, zpoly(p) >= extent.const_value))
-            if s.check() == z3.sat:
+            if budget.check(s) == z3.sat:
                 raise Refusal(f"'{buf}' is accessed outside its extent {extent.const_value}: undefined behaviour", op)
 
     def load(self, buf: str, idx: tuple[Poly, ...], et: EType, op: Operation) -> T.Term:
@@ -374,18 +404,35 @@ class Analyzer:
                 continue
             sol = solve_index(rec, idx)
             if sol is not None and self.provable(_in_domain(rec.domain, sol)):
-                return T.subst_index(rec.value, sol)
+                return self.subst_value(rec.value, sol)
             if self.provable(z3.Not(_may_hit(rec, idx))):
                 continue
             raise Refusal(f"cannot tell which earlier write of '{buf}' a read sees", op)
         return None
 
+    def subst_value(self, value: T.Term, sol: dict[str, Poly]) -> T.Term:
+        """A record's value at other domain values: placeholders of enclosing loops' reads name
+        their address in a side table, so each one is renamed to a copy at the substituted address."""
+        moved: dict[str, T.Term] = {}
+        for x in T.walk(value):
+            if isinstance(x, T.Scalar) and x.name in self.loop_reads and x.name not in moved:
+                lr = self.loop_reads[x.name]
+                idx = tuple(p.subst(sol) for p in lr.idx)
+                if idx == lr.idx:
+                    continue
+                name = T.fresh("__mem")
+                self.loop_reads[name] = _LoopRead(lr.buf, idx, name, lr.level)
+                moved[x.name] = T.Scalar(name, x.type)
+        out = T.subst_index(value, sol)
+        if not moved:
+            return out
+        return T.map_terms(out, lambda t: moved.get(t.name) if isinstance(t, T.Scalar) else None)
+
     def provable(self, claim: Z3Expr) -> bool:
-        s = z3.Solver()
-        s.set("timeout", 2000)
+        s = budget.solver(budget.RLIMIT_INDEX)
         s.add(*self.constraints)
         s.add(z3.Not(claim))
-        return s.check() == z3.unsat
+        return budget.check(s) == z3.unsat
 
     def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
         self.check_bounds(buf, idx, op)
@@ -550,6 +597,8 @@ def _h_dim(a: Analyzer, op: Operation) -> list[Any]:
     info = a.buffers.get(buf)
     if info is None or info.shape is None or not k.is_const:
         raise Refusal("memref.dim of an unknown buffer or dimension", op)
+    if not 0 <= k.const_value < len(info.shape):
+        raise Refusal(f"memref.dim index {k.const_value} out of range for a buffer of rank {len(info.shape)}", op)
     return [info.shape[k.const_value]]
 
 
@@ -667,6 +716,7 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
     step = step_p.const_value
     if a.provable(zpoly(ub) <= zpoly(lb)):
         raise Refusal(f"the loop never runs (bounds {lb} to {ub}): nothing to lift", op)
+    runs = a.provable(zpoly(lb) < zpoly(ub))  # at least once: a private scratch keeps its last iteration's values
     body = op.regions[0].block
     var = T.fresh("i")
     lv = LoopVar(var, lb, ub, step)
@@ -699,7 +749,7 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
         body_records = a.scopes[-1]
         ys_terms = [a.term_of(y, op) for y in ys]
         # Summaries need the iteration's constraints while checking dependences.
-        out = summarise_loop(a, op, lv, level, accs, init_vals, ys_terms, body_records)
+        out = summarise_loop(a, op, lv, level, accs, init_vals, ys_terms, body_records, runs)
     finally:
         a.loop_stack.pop()
         a.scopes.pop()
@@ -867,7 +917,8 @@ def _arg_fold(accs: list[T.Term], inits: list[Any], ys: list[T.Term], k: int, lv
     return None
 
 
-def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record]) -> list[Any]:
+def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: list[T.Term], inits: list[Any], ys: list[T.Term], body_records: list[Record],
+                   runs: bool = False) -> list[Any]:
     acc_names = {x.name for x in accs if isinstance(x, T.Scalar)}
     results: list[Any] = []
     for k, (acc, init, y) in enumerate(zip(accs, inits, ys, strict=True)):
@@ -881,17 +932,28 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
             results.append(fold)
             continue
         m = _split_combine(y, acc)
-        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], set(a.loop_reads)):
+        # Reads of buffers this loop writes would see earlier iterations' writes; those of an
+        # enclosing loop's buffers are resolved (and checked) when that loop is summarised.
+        mine = {n for n, r in a.loop_reads.items() if r.level == level}
+        if m is None or _mentions(m[1], acc_names) or _mentions(m[1], mine):
             raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
         results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
     # Memory: every placeholder read must be either loop-independent or an accumulator.
     new_records: list[Record] = []
     handled_reads: set[str] = set()
-    for rec in body_records:
+    private: set[int] = set()  # positions in new_records of a scratch buffer's privatised writes
+    for rec in _drop_covered(a, body_records):
         reads_here = {x.name for x in T.walk(rec.value) if isinstance(x, T.Scalar) and x.name in a.loop_reads}
         if lv.name not in set().union(*(p.vars() for p in rec.idx)):
             # Address fixed across iterations: must be an accumulator `buf[x] = op(buf[x], e)`.
             same = [n for n in reads_here if a.loop_reads[n].buf == rec.buf and a.loop_reads[n].idx == rec.idx and a.loop_reads[n].level == level]
+            if not same and _privatisable(rec, body_records, lv, runs):
+                # A scratch buffer every iteration writes before reading (its reads resolved in
+                # the iteration; a read of an earlier iteration's value is refused below): after
+                # the loop it holds what the last iteration wrote.
+                private.add(len(new_records))
+                new_records.append(rec)
+                continue
             if len(same) != 1:
                 raise Refusal(f"every iteration overwrites the same element of '{rec.buf}'", op)
             accv = T.Scalar(same[0], rec.value.type)
@@ -926,8 +988,10 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
                     if not moves and not a.provable(z3.Not(_may_hit(w, lr.idx))):
                         raise Refusal(f"a read of '{lr.buf}' may see a partial reduction stored by an earlier iteration", op)
     resolved: list[Record] = []
-    for rec in new_records:
+    for k, rec in enumerate(new_records):
         val = _resolve_placeholders(a, rec.value, handled_reads, level, op, rec.domain)
+        if k in private:
+            val = a.subst_value(val, {lv.name: lv.ub - 1})
         resolved.append(Record(rec.buf, rec.domain, rec.idx, val, rec.location))
     for i, rec in enumerate(resolved):
         if rec.domain and not _injective(a, rec):
@@ -941,6 +1005,32 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
                 if isinstance(x, T.Scalar) and x.name in a.loop_reads and a.loop_reads[x.name].level == level:
                     raise Refusal("a reduction reads a buffer the same loop writes", op)
     return results
+
+
+def _privatisable(rec: Record, body: list[Record], lv: LoopVar, runs: bool) -> bool:
+    """rec writes fixed addresses of a buffer that the loop writes nowhere else with a moving
+    address, in a loop of step 1 that runs at least once (its last iteration is ub - 1; a loop
+    that may not run would leave the scratch as it was, which is not modelled)."""
+    if not runs or lv.step != 1:
+        return False
+    if any(lv.name in (d.lb.vars() | d.ub.vars()) for d in rec.domain):
+        return False
+    for w in body:
+        if w.buf == rec.buf and lv.name in set().union(*(p.vars() for p in w.idx)):
+            return False
+    return True
+
+
+def _drop_covered(a: Analyzer, records: list[Record]) -> list[Record]:
+    """Records of one loop body without those a later record of the same iteration overwrites
+    entirely at fixed addresses (`sum[p] = 0` before `sum[p] = fold(...)`)."""
+    kept: list[Record] = []
+    for i, r in enumerate(records):
+        later = [w for w in records[i + 1 :] if w.buf == r.buf]
+        if later and any(a._covers(w, r) for w in later):  # pyright: ignore[reportPrivateUsage]
+            continue
+        kept.append(r)
+    return kept
 
 
 def _domain_constraints(domain: list[LoopVar]) -> list[Z3Expr]:
@@ -979,15 +1069,14 @@ def _resolve_rec(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operati
 def _earlier_iteration_may_write(a: Analyzer, w: Record, idx: tuple[Poly, ...], lv: LoopVar) -> bool:
     ren = {d.name: Poly.var(T.fresh(d.name + "_")) for d in w.domain}
     dom = [LoopVar(ren[d.name].terms[0][0][0], d.lb.subst(ren), d.ub.subst(ren), d.step) for d in w.domain]
-    s = z3.Solver()
-    s.set("timeout", 2000)
+    s = budget.solver(budget.RLIMIT_INDEX)
     s.add(*a.constraints)
     s.add(zpoly(lv.lb) <= z3.Int(lv.name), z3.Int(lv.name) < zpoly(lv.ub))
     s.add(_in_domain(dom, {d.name: Poly.var(d.name) for d in dom}))
     s.add(z3.Int(dom[0].name) < z3.Int(lv.name))
     for f, t in zip(w.idx, idx, strict=True):
         s.add(zpoly(f.subst(ren)) == zpoly(t))
-    return s.check() != z3.unsat
+    return budget.check(s) != z3.unsat
 
 
 def _injective(a: Analyzer, rec: Record) -> bool:
@@ -995,15 +1084,14 @@ def _injective(a: Analyzer, rec: Record) -> bool:
     r2 = {d.name: Poly.var(T.fresh(d.name + "_")) for d in rec.domain}
     d1 = [LoopVar(r1[d.name].terms[0][0][0], d.lb.subst(r1), d.ub.subst(r1), d.step) for d in rec.domain]
     d2 = [LoopVar(r2[d.name].terms[0][0][0], d.lb.subst(r2), d.ub.subst(r2), d.step) for d in rec.domain]
-    s = z3.Solver()
-    s.set("timeout", 3000)
+    s = budget.solver(budget.RLIMIT_INDEX)
     s.add(*a.constraints)
     s.add(_in_domain(d1, {d.name: Poly.var(d.name) for d in d1}))
     s.add(_in_domain(d2, {d.name: Poly.var(d.name) for d in d2}))
     s.add(z3.Or(*[z3.Int(x.name) != z3.Int(y.name) for x, y in zip(d1, d2, strict=True)]))
     for f in rec.idx:
         s.add(zpoly(f.subst(r1)) == zpoly(f.subst(r2)))
-    return s.check() == z3.unsat
+    return budget.check(s) == z3.unsat
 
 
 def analyse(fn: func.FuncOp, arg_names: list[str] | None = None) -> Summary:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from liftcomp.diagnostics import LiftcompError
@@ -22,63 +20,72 @@ def add_subcommands(sub: Any) -> None:
         "nest by nest (each maximal loop nest on its own): status 'partial' when some nests stay. What "
         "cannot be lifted is left unchanged, with the reason in the report.",
     )
-    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin)")
+    p.add_argument("input", help="MLIR file (any form mlir-opt-22 reads; '-' for stdin), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels (docs/FRONTENDS.md)")
     p.add_argument("-o", "--output", help="write the raised module here (default: stdout)")
-    p.add_argument("--report", help="write a JSON report (one entry per function, with its loop nests when lifted nest by nest) here")
-    p.add_argument("--require", choices=["bounded", "proved"], default="bounded", help="minimum verification level to accept a program (default: bounded)")
-    p.add_argument("--float-model", choices=["real", "ieee"], default="real", help="float semantics for proofs: real numbers (default) or strict IEEE-754")
-    p.add_argument("--bound", type=int, default=4, help="size bound per dimension of the bounded check (default 4)")
-    p.add_argument("--query-timeout-ms", type=int, default=5000, help="z3 timeout per query (default 5000)")
-    p.add_argument("--kernel-timeout", type=float, default=30.0, help="seconds per function before giving up (default 30)")
-    p.add_argument("--proposer", choices=["symbolic", "llm"], default="symbolic", help="who proposes tensor programs (default: symbolic; llm needs an endpoint)")
-    p.add_argument("--strategy", choices=["symbolic-first", "llm-first", "llm-only"], default="symbolic-first", help="order of proposers when --proposer llm")
-    p.add_argument("--llm-samples", type=int, default=4, help="programs asked for per LLM request (default 4)")
-    p.add_argument("--llm-temperature", type=float, default=0.7, help="sampling temperature of LLM requests (default 0.7)")
-    p.add_argument("--jit-check", action="store_true", help="also JIT the original and the raised functions with upstream MLIR (bufferize -> LLVM) at larger sizes and compare them (needs the 'mlir' extra)")
-    p.add_argument("--jit-scale", type=int, default=8, help="how much larger than the differential test's sizes --jit-check runs (default 8)")
-    p.add_argument("--generic", action="store_true", help="print the generic form")
-    p.add_argument("-q", "--quiet", action="store_true", help="no table on stderr")
-    try:
-        from liftcomp.llm.options import add_llm_arguments
+    p.add_argument("--report", help="write a JSON report (schema and tool versions, the options, one entry per function, with its loop nests when lifted nest by nest) here")
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.pass_support import add_pass_arguments
 
-        add_llm_arguments(p)
-    except ImportError:
-        pass
+    # The options of the liftcomp-raise pass, with the same names, defaults and checks.
+    add_pass_arguments(p, LiftcompRaisePass, CLI_FLAGS)
+    p.add_argument("--jit-check", action="store_true", help="also JIT the original and the raised functions with upstream MLIR (bufferize -> LLVM) at larger sizes and compare them (needs the 'mlir' extra)")
+    p.add_argument("--jit-scale", type=int, default=8, help="how much larger than the differential test's sizes --jit-check runs (default 8, at least 1)")
+    p.add_argument("--generic", action="store_true", help="print the generic form")
+    p.add_argument("-q", "--quiet", action="store_true", help="no table or progress on stderr")
     p.set_defaults(func=run_lift)
 
 
-def run_lift(ns: argparse.Namespace) -> int:
-    from liftcomp.frontends import read_mlir
-    from liftcomp.interop.mlir_tool import print_generic, to_upstream_text
-    from liftcomp.lift.liftcomp_raise import raise_module
-    from liftcomp.lift.raising import RaiseOptions
+# Flags spelled differently from the pass option (kernel-timeout-s).
+CLI_FLAGS = {"kernel_timeout_s": "kernel-timeout"}
 
-    src = read_mlir(ns.input)
+
+def run_lift(ns: argparse.Namespace) -> int:
+    from liftcomp.diagnostics import UsageError
+    from liftcomp.frontends import read_source
+    from liftcomp.interop.mlir_tool import print_generic, to_upstream_text
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass, report_text
+    from liftcomp.output import check_writable, write_outputs
+    from liftcomp.pass_support import pass_from_args
+
+    the_pass: LiftcompRaisePass = pass_from_args(LiftcompRaisePass, ns, CLI_FLAGS)
+    if ns.jit_scale < 1:
+        raise UsageError(f"argument --jit-scale: must be >= 1, got {ns.jit_scale}")
+    # Unwritable outputs fail before any work.
+    if ns.output:
+        check_writable(ns.output, "raised module")
+    if ns.report:
+        check_writable(ns.report, "report")
+    src = read_source(ns.input)
     module, name = src.module, src.name
     original = print_generic(module) if ns.jit_check else ""
-    llm = None
-    if ns.proposer == "llm":
-        from liftcomp.lift.llm_proposer import proposer_from_args
-
-        llm = proposer_from_args(ns)
-    opts = RaiseOptions(
-        proposer=ns.proposer, strategy=ns.strategy, require=ns.require, float_model=ns.float_model, bound=ns.bound,
-        query_timeout_ms=ns.query_timeout_ms, kernel_timeout_s=ns.kernel_timeout, llm=llm,
-    )
-    module, reports = raise_module(module, opts, src.arg_names)
+    work = module.clone()
+    with lift_progress(work, enabled=not ns.quiet):
+        reports = the_pass.raise_module(module, work, src.arg_names)
+    module = work
     out = print_generic(module) if ns.generic else to_upstream_text(module)
     if ns.jit_check:
         jit_check(original, print_generic(module), reports, ns.jit_scale, name)
-    # Write only after everything succeeded.
+    # Write only after everything succeeded, all files or none.
+    files: dict[str, str] = {}
     if ns.report:
-        Path(ns.report).write_text(json.dumps([r.to_json() for r in reports], indent=1) + "\n")
+        files[ns.report] = report_text(reports, the_pass, name)
     if ns.output:
-        Path(ns.output).write_text(out)
-    else:
+        files[ns.output] = out
+    write_outputs(files)
+    if not ns.output:
         sys.stdout.write(out)
     if not ns.quiet:
         print_table(reports)
     return 0
+
+
+def lift_progress(module: Any, enabled: bool) -> Any:
+    """A progress bar over the module's functions (raise_module steps it after each)."""
+    from xdsl.dialects import func
+
+    from liftcomp.progress import progress
+
+    return progress(sum(isinstance(op, func.FuncOp) for op in module.ops), "lifting", enabled)
 
 
 def jit_check(original: str, raised: str, reports: list[Any], scale: int, source_name: str) -> None:

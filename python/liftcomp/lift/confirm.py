@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
 
 from liftcomp.executor import OutOfBounds
 from liftcomp.executor.interpreter import round_half_away
+from liftcomp.lift import budget
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Summary, zpoly
@@ -53,7 +54,6 @@ POINT_FOLD_LIMIT = 1 << 16  # iterations of a fold evaluated at one element
 # (a difference small next to the values at hand, e.g. size/2**31 next to an epsilon, shows).
 RUN_FILLS: tuple[tuple[str, float], ...] = (("model", 1.0), ("zeros", 1.0), ("edge", 1.0), ("full", 1.0))
 POINT_FILLS: tuple[tuple[str, float], ...] = (*RUN_FILLS, ("full", 1e4))
-_FLOAT = {16: np.float16, 32: np.float32, 64: np.float64}
 
 
 class _Undefined(Exception):
@@ -121,7 +121,7 @@ class _Fill:
 
     def _random(self, et: EType, unsigned: bool) -> Any:
         v = _random_array(self.rng, (), dtype_for(et, unsigned).np, self.mode)[()]
-        return _FLOAT[et.width](v * self.scale) if et.kind == "f" else int(v) & _mask(et.width)
+        return T.np_float(et)(v * self.scale) if et.kind == "f" else int(v) & _mask(et.width)
 
     def scalar(self, name: str, et: EType) -> Any:
         if self.model is None:
@@ -132,7 +132,7 @@ class _Fill:
         key = (buf, idx)
         if key not in self.elements:
             if self.uniform:
-                self.elements[key] = _FLOAT[et.width](0.0) if et.kind == "f" else 0
+                self.elements[key] = T.np_float(et)(0.0) if et.kind == "f" else 0
             elif self.model is None:
                 self.elements[key] = self._random(et, unsigned)
             else:
@@ -168,7 +168,7 @@ def _value(v: Any, et: EType) -> Any:
         if not z3.is_bv_value(v):
             raise _Undefined(f"the model gives no integer for {v}")
         return v.as_long() & _mask(et.width)
-    ft = _FLOAT[et.width]
+    ft = T.np_float(et)
     with np.errstate(all="ignore"):
         if z3.is_rational_value(v):
             return ft(float(Fraction(v.numerator_as_long(), v.denominator_as_long())))
@@ -311,11 +311,10 @@ def _check_reads(summary: Summary, env: dict[str, int], free: set[str]) -> None:
         for k, (i, n) in enumerate(zip(idx, shape, strict=False)):
             if f"{buf}.shape[{k}]" in free:
                 continue
-            s = z3.Solver()
-            s.set("timeout", 2000)
+            s = budget.solver(budget.RLIMIT_INDEX)
             iz, nz = zpoly(i.subst(penv)), zpoly(n.subst(penv))
             s.add(*ctx, z3.Or(iz < 0, iz >= nz))
-            r = s.check()
+            r = budget.check(s)
             if r != z3.unsat:
                 raise _Undefined(f"the original may {what} '{buf}' outside its extent at these sizes")
 
@@ -393,7 +392,7 @@ class _Eval:
 
     def eval(self, t: T.Term, env: dict[str, int]) -> Any:
         if isinstance(t, T.Const):
-            return _FLOAT[t.type.width](t.value) if t.type.kind == "f" else int(t.value) & _mask(t.type.width)
+            return T.np_float(t.type)(t.value) if t.type.kind == "f" else int(t.value) & _mask(t.type.width)
         if isinstance(t, T.Scalar):
             if t.name in env:  # an integer argument that is also a size: one value for both
                 return env[t.name] & _mask(t.type.width)
@@ -459,7 +458,7 @@ def _apply(op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
     if op == "select":
         return a[1] if a[0] & 1 else a[2]
     if rt.kind == "f":
-        r = _float_op(op, a, types, _FLOAT[w])
+        r = _float_op(op, a, types, T.np_float(rt))
         # An infinity from finite operands is an overflow (or a division by zero): outside the
         # real-number model, so no evidence. NaN from finite operands (sqrt(-1)) is a value.
         if np.isinf(r) and all(np.isfinite(x) for x, t in zip(a, types, strict=True) if t.kind == "f"):

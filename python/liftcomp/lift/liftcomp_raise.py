@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.lift.nests import inline, top_level_nests
+from liftcomp.frontends.mlir import arg_names_in_file
+from liftcomp.lift.budget import WallDeadline, wall_deadline
+from liftcomp.lift.nests import inline, inline_body, top_level_nests
 from liftcomp.lift.raising import (
     FunctionReport,
+    KeptLoop,
     Lifted,
     NestLift,
     RaiseOptions,
@@ -24,7 +28,15 @@ from liftcomp.lift.raising import (
     summarise_nests,
 )
 from liftcomp.llm.config import CACHE_MODES
-from liftcomp.pass_support import LiftcompPass, emit_remark, parse_location, replace_module_body
+from liftcomp.pass_support import (
+    LiftcompPass,
+    dashed,
+    emit_remark,
+    option,
+    parse_location,
+    replace_module_body,
+)
+from liftcomp.progress import step as progress_step
 
 
 def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_names: dict[str, list[str]] | None = None) -> tuple[ModuleOp, list[FunctionReport]]:
@@ -38,14 +50,18 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
 
     opts = options or RaiseOptions()
     reports: list[FunctionReport] = []
-    accepted: list[tuple[FunctionReport, func.FuncOp, Lifted | list[NestLift]]] = []
+    accepted: list[tuple[FunctionReport, func.FuncOp, Lifted | list[NestLift | KeptLoop]]] = []
     for op in list(module.ops):
         if not isinstance(op, func.FuncOp):
             continue
-        report, lifted = raise_function(module, op, opts, (arg_names or {}).get(op.sym_name.data))
+        # --kernel-timeout bounds the function, whichever ways (whole, nest by nest) it is tried.
+        with wall_deadline(WallDeadline(time.monotonic() + opts.kernel_timeout_s)):
+            report, lifted = raise_function(module, op, opts, (arg_names or {}).get(op.sym_name.data))
         reports.append(report)
+        progress_step(f"@{report.name}")
         if lifted is not None:
             accepted.append((report, op, lifted))
+    emitted: list[tuple[FunctionReport, Lifted, func.FuncOp]] = []
     for report, fn, lifted in accepted:
         if isinstance(lifted, list):
             _replace_nests(module, report, fn, lifted)
@@ -54,44 +70,51 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
         copy = lifted.fn.clone()
         try:
             emit_program(copy, lifted.program, lifted.decls)
-            _check_upstream(copy)
         except Exception as e:  # a lowering gap must not lose the user's function
             report.status, report.proof, report.reason = "unchanged", None, f"lowering to linalg failed: {_message(e)}"
+            continue
+        emitted.append((report, lifted, copy))
+    rejected = _upstream_rejects([copy for _, _, copy in emitted])
+    for report, lifted, copy in emitted:
+        if id(copy) in rejected:
+            report.status, report.proof, report.reason = "unchanged", None, f"lowering to linalg failed: {rejected[id(copy)]}"
             continue
         module.body.block.insert_op_before(copy, lifted.fn)
         module.body.block.detach_op(lifted.fn)
     return module, reports
 
 
+def _upstream_rejects(fns: list[func.FuncOp]) -> dict[int, str]:
+    """Which emitted functions mlir-opt-22 rejects (by id), with why: one mlir-opt run for all of
+    them (a module of many small functions costs one process), then one per function only when
+    that run fails."""
+    if not fns:
+        return {}
+    try:
+        if len(fns) > 1:
+            _check_upstream(*fns)
+            return {}
+    except LiftcompError:
+        pass
+    rejected: dict[int, str] = {}
+    for fn in fns:
+        try:
+            _check_upstream(fn)
+        except Exception as e:
+            rejected[id(fn)] = _message(e)
+    return rejected
+
+
 def _message(e: Exception) -> str:
     return e.message if isinstance(e, LiftcompError) else f"{type(e).__name__}: {e}"
 
 
-def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift]) -> None:
+def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> None:
     """Replace each accepted nest of `fn` by its raised form, in place; everything else stays.
 
     Each nest is emitted as its outlined function (checked by mlir-opt-22 alone), then inlined
     into a copy of `fn`, which replaces `fn` once mlir-opt-22 accepts it in the module."""
-    from liftcomp.lift.to_linalg import emit_program
-
-    mapper: dict[SSAValue, SSAValue] = {}
-    copy = fn.clone(value_mapper=mapper)
-    nests = top_level_nests(copy)
-    by_nest = {n.nest: n for n in report.nests}
-    # Last nest first: a later nest may use an earlier one's results, which are rewired when the
-    # earlier nest is replaced (its uses then include the inlined code of the later one).
-    for nl in sorted(lifts, key=lambda x: -x.outlined.index):
-        emitted = nl.lifted.fn.clone()
-        try:
-            emit_program(emitted, nl.lifted.program, nl.lifted.decls)
-            _check_upstream(emitted)
-        except Exception as e:  # a lowering gap leaves that nest as it was
-            entry = by_nest[nl.outlined.index]
-            entry.status, entry.proof, entry.program = "unchanged", None, None
-            entry.reason = f"lowering to linalg failed: {_message(e)}"
-            continue
-        inline(nests[nl.outlined.index - 1], emitted, [mapper.get(v, v) for v in nl.outlined.actuals], nl.outlined.results)
-    summarise_nests(report)
+    copy = _raised_copy(report, fn, lifts)
     if report.status == "unchanged":
         return
     try:
@@ -107,6 +130,59 @@ def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, li
     module.body.block.detach_op(fn)
 
 
+def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> func.FuncOp:
+    """A copy of `fn` with each accepted nest replaced (a kept loop gets its raised body); a nest
+    whose lowering fails stays as it was, and its report entry says why."""
+    from liftcomp.lift.to_linalg import emit_program
+
+    mapper: dict[SSAValue, SSAValue] = {}
+    copy = fn.clone(value_mapper=mapper)
+    nests = top_level_nests(copy)
+    by_nest = {n.nest: n for n in report.nests}
+    # Last nest first: a later nest may use an earlier one's results, which are rewired when the
+    # earlier nest is replaced (its uses then include the inlined code of the later one).
+    for nl in sorted(lifts, key=lambda x: -x.outlined.index):
+        entry = by_nest[nl.outlined.index]
+        actuals = [mapper.get(v, v) for v in nl.outlined.actuals]
+        if isinstance(nl, KeptLoop):
+            body = _raised_body(nl)
+            if isinstance(body, str):
+                entry.status, entry.proof, entry.program, entry.reason = "unchanged", None, None, body
+                continue
+            inline_body(nests[nl.outlined.index - 1], body, actuals)
+            continue
+        emitted = nl.lifted.fn.clone()
+        try:
+            emit_program(emitted, nl.lifted.program, nl.lifted.decls)
+            _check_upstream(emitted)
+        except Exception as e:  # a lowering gap leaves that nest as it was
+            entry.status, entry.proof, entry.program = "unchanged", None, None
+            entry.reason = f"lowering to linalg failed: {_message(e)}"
+            continue
+        inline(nests[nl.outlined.index - 1], emitted, actuals, nl.outlined.results)
+    summarise_nests(report)
+    return copy
+
+
+def _raised_body(kept: KeptLoop) -> func.FuncOp | str:
+    """The outlined body of a kept loop with its nests raised, or why it could not be emitted."""
+    from liftcomp.lift.to_linalg import emit_program
+
+    lifted = kept.lifted
+    if isinstance(lifted, list):
+        body = _raised_copy(kept.report, kept.outlined.fn, lifted)
+        if kept.report.status != "lifted":
+            return f"its body could not be emitted: {kept.report.reason}"
+        return body
+    emitted = lifted.fn.clone()
+    try:
+        emit_program(emitted, lifted.program, lifted.decls)
+        _check_upstream(emitted)
+    except Exception as e:
+        return f"lowering to linalg failed: {_message(e)}"
+    return emitted
+
+
 def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> None:
     """mlir-opt-22 must accept the module with `new` in place of `fn` (it may call others)."""
     from liftcomp.interop.mlir_tool import print_generic, run_mlir_opt_text
@@ -115,11 +191,11 @@ def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> N
     run_mlir_opt_text(print_generic(ModuleOp(ops)), ["--mlir-print-op-generic"])
 
 
-def _check_upstream(fn: func.FuncOp) -> None:
-    """mlir-opt-22 must accept the emitted function (lifted functions call nothing, so it verifies alone)."""
+def _check_upstream(*fns: func.FuncOp) -> None:
+    """mlir-opt-22 must accept the emitted functions (lifted functions call nothing, so they verify alone)."""
     from liftcomp.interop.mlir_tool import print_generic, run_mlir_opt_text
 
-    run_mlir_opt_text(print_generic(ModuleOp([fn.clone()])), ["--mlir-print-op-generic"])
+    run_mlir_opt_text(print_generic(ModuleOp([fn.clone() for fn in fns])), ["--mlir-print-op-generic"])
 
 
 @dataclass(frozen=True)
@@ -134,52 +210,50 @@ class LiftcompRaisePass(LiftcompPass):
 
     name = "liftcomp-raise"
 
-    proposer: str = "symbolic"
-    require: str = "bounded"
-    float_model: str = "real"
-    bound: int = 4
-    query_timeout_ms: int = 5000
-    kernel_timeout_s: float = 30.0
-    report: str = ""
-    remarks: bool = False
-    strict: bool = False
-    # proposer=llm: strategy, and the LLM settings over the environment and config file
-    # (the flags of `liftcomp lift`; unset ones leave the environment's and the file's).
-    strategy: str = "symbolic-first"
-    llm_samples: int = 4
-    llm_temperature: float = 0.7
-    llm_model: str = ""
-    llm_config: str = ""
-    llm_cache: str = ""
-    llm_cache_dir: str = ""
-    llm_timeout: float | None = None
-    llm_max_calls: int | None = None
-    llm_max_tokens: int | None = None
-    llm_max_seconds: float | None = None
+    # Every option is also a flag of `liftcomp lift` (pass_support.add_pass_arguments), with the
+    # same checks. The llm-* ones override the environment and the config file (docs/LLM.md).
+    proposer: str = option("symbolic", "who proposes tensor programs (llm needs an endpoint)", choices=("symbolic", "llm"))
+    require: str = option("bounded", "minimum verification level to accept a program", choices=("bounded", "proved"))
+    float_model: str = option("real", "float semantics for proofs: real numbers or strict IEEE-754", choices=("real", "ieee"))
+    bound: int = option(4, "size bound per dimension of the bounded check", at_least=1)
+    query_timeout_ms: int = option(60000, "wall-clock safety limit per z3 query, milliseconds; counted solver budgets (rlimit) decide, "
+                                   "so results do not depend on machine load; a query that reaches this limit is reported as a timeout", at_least=1)
+    kernel_timeout_s: float = option(120.0, "wall-clock safety limit per function in seconds (analysis, proposals, checks); "
+                                     "reaching it is reported as a timeout", above=0)
+    report: str = option("", "write a JSON report (one entry per function) to this file", cli=False)
+    remarks: bool = option(False, "one remark per function with its outcome, at its location", cli=False)
+    strict: bool = option(False, "a loop nest that stays is an error at its location (nothing is written)")
+    strategy: str = option("symbolic-first", "order of proposers when proposer=llm",
+                           choices=("symbolic-first", "llm-first", "llm-only"))
+    llm_samples: int = option(4, "programs asked for per LLM request", at_least=1)
+    llm_temperature: float = option(0.7, "sampling temperature of LLM requests", at_least=0, at_most=2)
+    llm_model: str = option("", "model name(s), comma-separated; several share the requests round-robin")
+    llm_config: str = option("", "TOML config file ([llm] table)")
+    llm_cache: str = option("", "response cache: use (default), record, replay (never contacts the network), off",
+                            choices=("", *CACHE_MODES))
+    llm_cache_dir: str = option("", "cache directory")
+    llm_timeout: float | None = option(None, "wall-clock seconds per LLM request (also a server that trickles)", above=0)
+    llm_max_calls: int | None = option(None, "budget: HTTP requests", at_least=0)
+    llm_max_tokens: int | None = option(None, "budget: tokens", at_least=0)
+    llm_max_seconds: float | None = option(None, "budget: seconds spent waiting on LLMs", at_least=0)
 
     def __post_init__(self) -> None:
-        self.check_choice("proposer", self.proposer, ("symbolic", "llm"))
-        self.check_choice("require", self.require, ("bounded", "proved"))
-        self.check_choice("float-model", self.float_model, ("real", "ieee"))
-        self.check_choice("strategy", self.strategy, ("symbolic-first", "llm-first", "llm-only"))
-        self.check_at_least("bound", self.bound, 1)
-        self.check_at_least("query-timeout-ms", self.query_timeout_ms, 1)
-        if self.kernel_timeout_s <= 0:
-            raise self.option_error(f"option 'kernel-timeout-s' must be > 0, got {self.kernel_timeout_s:g}")
-        self.check_at_least("llm-samples", self.llm_samples, 1)
-        if not 0 <= self.llm_temperature <= 2:
-            raise self.option_error(f"option 'llm-temperature' must be between 0 and 2, got {self.llm_temperature:g}")
-        if self.llm_cache:
-            self.check_choice("llm-cache", self.llm_cache, CACHE_MODES)
-        if self.llm_timeout is not None and self.llm_timeout <= 0:
-            raise self.option_error(f"option 'llm-timeout' must be > 0, got {self.llm_timeout:g}")
-        self.check_at_least("llm-max-calls", self.llm_max_calls, 0)
-        self.check_at_least("llm-max-tokens", self.llm_max_tokens, 0)
-        self.check_at_least("llm-max-seconds", self.llm_max_seconds, 0)
+        super().__post_init__()
         if self.llm_config and not Path(self.llm_config).expanduser().is_file():
-            raise self.option_error(f"option 'llm-config': no such file: {self.llm_config}")
+            raise self.option_error(f"option 'llm-config': no such file: {self.llm_config}", "llm_config", f"no such file: {self.llm_config}")
         if self.report and not Path(self.report).expanduser().resolve().parent.is_dir():
             raise self.option_error(f"option 'report': no such directory for {self.report}")
+
+    def raise_options(self) -> RaiseOptions:
+        return RaiseOptions(
+            proposer=self.proposer, strategy=self.strategy, require=self.require, float_model=self.float_model, bound=self.bound,
+            query_timeout_ms=self.query_timeout_ms, kernel_timeout_s=self.kernel_timeout_s,
+            llm=self.llm_proposer() if self.proposer == "llm" else None,
+        )
+
+    def options_json(self) -> dict[str, Any]:
+        """The options as a report records them (dashed names, every value)."""
+        return {dashed(f.name): getattr(self, f.name) for f in fields(self) if f.init and f.name not in ("name", "report", "remarks")}
 
     def llm_proposer(self) -> Any:
         """The LLM proposer these options configure (config file < environment < options)."""
@@ -199,15 +273,20 @@ class LiftcompRaisePass(LiftcompPass):
         return proposer_for_config(config, self.llm_samples, self.llm_temperature)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        opts = RaiseOptions(
-            proposer=self.proposer, strategy=self.strategy, require=self.require, float_model=self.float_model, bound=self.bound,
-            query_timeout_ms=self.query_timeout_ms, kernel_timeout_s=self.kernel_timeout_s,
-            llm=self.llm_proposer() if self.proposer == "llm" else None,
-        )
         # Raise a copy: with strict=true a refusal must leave the module exactly as it was.
         work = op.clone()
-        functions = {f.sym_name.data: f for f in op.ops if isinstance(f, func.FuncOp)}
-        _, reports = raise_module(work, opts, _mlir_arg_names(work))
+        reports = self.raise_module(op, work, _mlir_arg_names(work))
+        if self.report:
+            from liftcomp.output import write_outputs
+
+            write_outputs({self.report: report_text(reports, self)}, "report")
+        replace_module_body(op, work)
+
+    def raise_module(self, original: ModuleOp, work: ModuleOp, arg_names: dict[str, list[str]]) -> list[FunctionReport]:
+        """Raise `work` (a copy of `original`) in place; remarks and strict=true as the options say.
+        A loop nest left with strict=true raises LiftcompError at its location."""
+        functions = {f.sym_name.data: f for f in original.ops if isinstance(f, func.FuncOp)}
+        _, reports = raise_module(work, self.raise_options(), arg_names)
         if self.remarks:
             for r in reports:
                 emit_remark(_remark_text(r), _where(r, functions.get(r.name)))
@@ -219,23 +298,66 @@ class LiftcompRaisePass(LiftcompPass):
                     f"liftcomp-raise: @{r.name}: loop nest not lifted (strict=true): {r.reason}",
                     _where(r, functions.get(r.name)),
                 )
-        if self.report:
-            Path(self.report).write_text(json.dumps([r.to_json() for r in reports], indent=1) + "\n")
-        replace_module_body(op, work)
+        return reports
+
+
+REPORT_SCHEMA = 2  # 2: {schema, tool, options, input, functions}; 1 was the bare list of functions
+
+
+def report_text(reports: list[FunctionReport], options: LiftcompRaisePass, input_name: str | None = None) -> str:
+    """The JSON report of a run: schema and tool versions, the options, one entry per function.
+    Paths (the input, locations) are relative to the working directory when they are under it."""
+    from liftcomp import __version__
+
+    data = {
+        "schema": REPORT_SCHEMA,
+        "tool": f"liftcomp {__version__}",
+        "options": options.options_json(),
+        "input": _relative(input_name) if input_name else None,
+        "functions": [_relative_locations(r.to_json()) for r in reports],
+    }
+    return json.dumps(data, indent=1) + "\n"
+
+
+def _relative(path: str) -> str:
+    try:
+        p = Path(path)
+        return str(p.resolve().relative_to(Path.cwd().resolve())) if p.is_absolute() else path
+    except ValueError:
+        return path
+
+
+def _relative_locations(entry: dict[str, Any]) -> dict[str, Any]:
+    for key in ("location", "reason_location"):
+        if isinstance(entry.get(key), str):
+            entry[key] = _relative_location(entry[key])
+    entry["nests"] = [_relative_locations(n) for n in entry.get("nests", [])]
+    return entry
+
+
+def _relative_location(location: str) -> str:
+    flc = parse_location(location)
+    if flc is None:
+        return location
+    return _relative(flc[0]) + location[len(flc[0]):]
 
 
 def _mlir_arg_names(module: ModuleOp) -> dict[str, list[str]]:
     """Argument names for reports and prompts when the module came from mlir-opt (the plugin,
-    or its generic form): mlir-opt numbers block arguments across the module (%arg4, %arg5),
-    so name them %arg0, %arg1, ... per function, as mlir-opt prints each function. Names the
-    user wrote (text parsed by xDSL directly) are kept."""
+    or its generic form), which drops them: the names in the source file the function's
+    location points to, else %arg0, %arg1, ... per function, as mlir-opt prints each function
+    (it numbers block arguments across the module). Names the user wrote (text parsed by xDSL
+    directly) are kept."""
     out: dict[str, list[str]] = {}
     for f in module.ops:
         if not isinstance(f, func.FuncOp) or not f.body.blocks:
             continue
-        hints = [a.name_hint for a in f.body.block.args]
-        if all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
-            out[f.sym_name.data] = [f"arg{i}" for i in range(len(hints))]
+        hints = [a.name_hint for a in f.body.blocks[0].args]
+        if not all(h is None or re.fullmatch(r"arg\d+", h) for h in hints):
+            continue
+        filename = getattr(f.location, "filename", None)
+        source = arg_names_in_file(filename.data, f.sym_name.data) if filename is not None else None
+        out[f.sym_name.data] = source if source is not None and len(source) == len(hints) else [f"arg{i}" for i in range(len(hints))]
     return out
 
 

@@ -222,6 +222,10 @@ def operator_reference() -> str:
         "",
         "def round_away(x):",
         '    """Round floats to the nearest integer, halves away from zero (C round, math.round); np.rint rounds halves to even."""',
+        "",
+        "def diagonal(x):",
+        '    """out[q] = x[q, q] of a square 2-D view; also an assignment target through a subscript:',
+        '    diagonal(corr[0:n, 0:n])[0:n] = 1.0 writes the diagonal only; diagonal(a[0:n-1, 1:n]) is the superdiagonal."""',
     ]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -73,25 +73,49 @@ class Outlined:
 
 def outline(fn: func.FuncOp, nest: Operation, index: int, arg_names: list[str] | None = None) -> Outlined:
     """The nest as a function of the values it uses (module docstring), or Refusal."""
-    top = fn.body.block
-    if nest.parent is not top:
+    if nest.parent is not fn.body.block:
         raise Refusal("not a top-level loop nest", nest)
+    return _outline(fn, [nest], nest, index, arg_names, f"{fn.sym_name.data}_nest{index}", None)
+
+
+def outline_body(fn: func.FuncOp, loop: Operation, index: int, arg_names: list[str] | None = None) -> Outlined:
+    """The body of a top-level loop that stays a loop (a time loop, the rows of a triangular
+    nest): a function of the loop's induction variable (an index argument, so the proof holds
+    for every iteration) and of the values the body uses. `inline_body` puts the raised body
+    back into the loop."""
+    if loop.parent is not fn.body.block:
+        raise Refusal("not a top-level loop nest", loop)
+    body = loop.regions[0].block
+    term = body.last_op
+    if len(body.args) != 1 or loop.results or term is None or term.operands:
+        raise Refusal("a loop that carries values (iter_args) is not kept around a raised body", loop)
+    ops = [op for op in body.ops if op is not term]
+    return _outline(fn, ops, loop, index, arg_names, f"{fn.sym_name.data}_body{index}", body.args[0])
+
+
+def _outline(fn: func.FuncOp, ops: list[Operation], anchor: Operation, index: int, arg_names: list[str] | None, name: str,
+             iv: BlockArgument | None) -> Outlined:
+    """`ops` (the nest, or a loop body) as a function; `anchor` is the top-level op they are in
+    or are; `iv` the induction variable of a kept loop (an argument of its own)."""
+    top = fn.body.block
     fn_args = list(top.args)
     names = arg_names if arg_names is not None and len(arg_names) == len(fn_args) else [
         a.name_hint or f"arg{i}" for i, a in enumerate(fn_args)
     ]
-    inside = set(nest.walk())
+    inside = {inner for op in ops for inner in op.walk()}
     external: list[SSAValue] = []
-    for op in nest.walk():
-        for v in op.operands:
-            if _defined_outside(v, inside) and v not in external:
-                external.append(v)
+    for op in ops:
+        for inner in op.walk():
+            for v in inner.operands:
+                if _defined_outside(v, inside) and v not in external:
+                    external.append(v)
     leaves: list[BlockArgument] = []  # function arguments
     derived: list[SSAValue] = []
     clones: set[Operation] = set()
+    nest = anchor
 
     def visit(v: SSAValue) -> None:
-        if v in leaves or v in derived:
+        if v in leaves or v in derived or v is iv:
             return
         if isinstance(v, BlockArgument):
             if v.block is not top:
@@ -115,15 +139,18 @@ def outline(fn: func.FuncOp, nest: Operation, index: int, arg_names: list[str] |
             return
         if isinstance(v.type, IndexType):
             raise Refusal(f"data-dependent index or bound: an index computed by {what}", owner)
-        if not isinstance(v.type, IntegerType) and getattr(v.type, "name", "") not in ("f16", "f32", "f64"):
+        if not isinstance(v.type, IntegerType) and getattr(v.type, "name", "") not in ("f16", "bf16", "f32", "f64"):
             raise Refusal(f"the nest uses a value of type {v.type} computed by {what}", owner)
         derived.append(v)
 
     for v in external:
         visit(v)
     leaves.sort(key=lambda a: a.index)
-    actuals: list[SSAValue] = [*leaves, *derived]
+    ivs: list[SSAValue] = [iv] if iv is not None else []
+    actuals: list[SSAValue] = [*leaves, *ivs, *derived]
     arg_list = [names[a.index] for a in leaves]
+    if iv is not None:
+        arg_list.append(_fresh_name("t", arg_list))
     nests = top_level_nests(fn)
     for k, v in enumerate(derived):
         arg_list.append(_derived_name(v, k, nests))
@@ -134,16 +161,25 @@ def outline(fn: func.FuncOp, nest: Operation, index: int, arg_names: list[str] |
             break
         if op in clones:
             block.add_op(op.clone(value_mapper=mapper))
-    copy = nest.clone(value_mapper=mapper)
-    block.add_op(copy)
-    used = [k for k, r in enumerate(nest.results) if r.uses]
-    block.add_op(func.ReturnOp(*[copy.results[k] for k in used]))
-    name = f"{fn.sym_name.data}_nest{index}"
+    copies = [op.clone(value_mapper=mapper) for op in ops]
+    for c in copies:
+        block.add_op(c)
+    used = [k for k, r in enumerate(nest.results) if r.uses] if iv is None else []
+    block.add_op(func.ReturnOp(*[copies[0].results[k] for k in used]))
     new_fn = func.FuncOp(name, ([v.type for v in actuals], [nest.results[k].type for k in used]), Region(block))
     return Outlined(
         index, nest, op_location(nest), ModuleOp([new_fn]), new_fn, arg_list, actuals,
-        list(range(len(leaves), len(actuals))), used,
+        list(range(len(leaves) + len(ivs), len(actuals))), used,
     )
+
+
+def _fresh_name(base: str, taken: list[str]) -> str:
+    name = base if base.isidentifier() else "t"
+    k = 0
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    return name
 
 
 def _derived_name(v: SSAValue, k: int, nests: list[Operation]) -> str:
@@ -180,3 +216,23 @@ def inline(nest: Operation, emitted: func.FuncOp, actuals: list[SSAValue], resul
     for k, v in zip(results, ret.operands, strict=True):
         nest.results[k].replace_all_uses_with(v)
     block.erase_op(nest)
+
+
+def inline_body(loop: Operation, emitted: func.FuncOp, actuals: list[SSAValue]) -> None:
+    """Replace the body of a kept loop (all but its terminator) by the body of `emitted` (its
+    outlined body after raising); the arguments become `actuals` (the induction variable too)."""
+    block = loop.regions[0].block
+    term = block.last_op
+    assert term is not None
+    for op in reversed([op for op in block.ops if op is not term]):
+        block.erase_op(op, safe_erase=False)  # uses of its results are in the ops erased with it
+    body = emitted.body.block
+    for arg, actual in zip(body.args, actuals, strict=True):
+        arg.replace_all_uses_with(actual)
+    ret = body.last_op
+    assert isinstance(ret, func.ReturnOp)
+    for op in list(body.ops):
+        if op is ret:
+            break
+        body.detach_op(op)
+        block.insert_op_before(op, term)

@@ -72,7 +72,7 @@ class Dim:
 
 
 def _np(dt_name: str) -> str:
-    return {"bool": "np.bool_", "f16": "np.float16", "f32": "np.float32", "f64": "np.float64"}.get(
+    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64"}.get(
         dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
     )
 
@@ -125,7 +125,7 @@ class _Tx:
         dvars = {d.var: d for d in dims}
         used = [v for p in idx for v in p.vars() if v in dvars]
         if len(used) != len(set(used)) or any(len([v for v in p.vars() if v in dvars]) > 1 for p in idx):
-            flat = self.flat_view(buf, idx, dims) or self.window_view(buf, idx, dims)
+            flat = self.flat_view(buf, idx, dims) or self.window_view(buf, idx, dims) or self.diagonal_view(buf, idx, dims)
             if flat is not None:
                 return flat
             raise CannotTranslate(f"access {buf}{[str(p) for p in idx]} uses a loop variable twice")
@@ -183,6 +183,26 @@ class _Tx:
         window = ", ".join(str(dvars[b].count) for b in inner)
         text = f"np.lib.stride_tricks.sliding_window_view({src}, ({window},))"
         return text, outer + inner
+
+    def diagonal_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
+        """x[i + a, i + b] on a 2-D buffer: the diagonal of the square slice that starts at
+        (lb + a, lb + b), `diagonal(x[lb+a : ub+a, lb+b : ub+b])`."""
+        dvars = {d.var: d for d in dims}
+        if len(idx) != 2:
+            return None
+        vs = [[v for v in p.vars() if v in dvars] for p in idx]
+        if len(vs[0]) != 1 or vs[0] != vs[1]:
+            return None
+        v = vs[0][0]
+        d = dvars[v]
+        try:
+            if any(p.coeff(v) != Poly.const(1) for p in idx) or d.step != 1:
+                return None
+        except ValueError:
+            return None
+        starts = [p.without(v) + d.lb for p in idx]
+        parts = ", ".join(f"{a}:{a + d.count}" for a in starts)
+        return f"diagonal({buf}[{parts}])", [v]
 
     def flat_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
         """w[x*S + y + off] on a 1-D buffer: w[start:start+cx*S].reshape(cx, S)[:, y-range]."""
@@ -293,13 +313,13 @@ class _Tx:
         if op in ("sitofp", "uitofp"):
             iw = t.args[0].type.width
             src = self.as_dt(args[0], f"{'u' if op == 'uitofp' else 'i'}{iw}")
-            dn = f"f{w}"
+            dn = str(t.type)
             return f"({src}).astype({_np(dn)})", dn
         if op in ("fptosi", "fptoui"):
             dn = ("u" if op == "fptoui" else "i") + str(w)
             return f"({args[0][0]}).astype({_np(dn)})", dn
         if op in ("extf", "truncf"):
-            return f"({args[0][0]}).astype({_np(f'f{w}')})", f"f{w}"
+            return f"({args[0][0]}).astype({_np(str(t.type))})", str(t.type)
         cmp = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">=", "ult": "<", "ule": "<=", "ugt": ">", "uge": ">=",
                "oeq": "==", "une": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}
         if op in cmp:
@@ -312,7 +332,7 @@ class _Tx:
                     dn = "i" + str(a0.width)
             return f"({self.as_dt(args[0], dn)} {cmp[op]} {self.as_dt(args[1], dn)})", "bool"
         if t.type.kind == "f":
-            fdn = f"f{w}"
+            fdn = str(t.type)
             binf = {"addf": "+", "subf": "-", "mulf": "*", "divf": "/"}
             if op in binf:
                 return f"({self.as_dt(args[0], fdn)} {binf[op]} {self.as_dt(args[1], fdn)})", fdn
@@ -471,11 +491,18 @@ class _Tx:
     # ------------------------------------------------------------ statements
     def record(self, r: Record) -> str:
         dims = [Dim(lv.name, lv.lb, lv.ub, lv.step) for lv in r.domain]
+        names = {d.var for d in dims}
+        if any((d.lb.vars() | d.ub.vars()) & names for d in dims):
+            # A slice cannot name another axis's position (the program would use an unbound
+            # loop variable): such nests are lifted row by row, their outer loop kept.
+            raise CannotTranslate(f"the write to '{r.buf}' has triangular bounds (a loop bound depends on an outer loop variable)")
         text, order = self.view(r.buf, r.idx, dims)
         if sorted(order) != sorted(d.var for d in dims):
             raise CannotTranslate(f"the write to '{r.buf}' does not use every loop variable")
         view_dims = [next(d for d in dims if d.var == v) for v in order]
         value = self.tx(r.value, view_dims)
+        if text.startswith("diagonal("):
+            text += f"[0:{view_dims[0].count}]"  # a call is no assignment target in Python; its subscript is
         return f"{text} = {value[0]}"
 
 

@@ -9,16 +9,20 @@ from typing import Any
 
 import z3
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import AffineMapAttr, IndexType, IntegerAttr, MemRefType, ModuleOp
+from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.ir.affine import AffineConstantExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
+from liftcomp.lift import budget
 from liftcomp.lift import tensorspec as TS
-from liftcomp.lift.analysis import Refusal, Summary, analyse
+from liftcomp.lift.analysis import Refusal, Summary, analyse, shown_names
+from liftcomp.lift.budget import SafetyTimeout
 from liftcomp.lift.confirm import confirm, from_model
-from liftcomp.lift.nests import Outlined, outline, splits_into_nests, top_level_nests
+from liftcomp.lift.nests import Outlined, outline, outline_body, splits_into_nests, top_level_nests
 from liftcomp.lift.proposer import Feedback, Problem, Proposer, SymbolicProposer
+from liftcomp.lift.terms import Poly
 from liftcomp.lift.verify import (
     LEVELS,
     Counterexample,
@@ -38,8 +42,8 @@ class RaiseOptions:
     require: str = "bounded"  # bounded | proved: minimum accepted level (`tested` always runs too)
     float_model: str = "real"  # real | ieee
     bound: int = 4
-    query_timeout_ms: int = 5000
-    kernel_timeout_s: float = 30.0
+    query_timeout_ms: int = 60000  # per z3 query, a wall-clock safety net only (lift/budget.py)
+    kernel_timeout_s: float = 120.0  # a wall-clock safety net only: counted budgets decide (lift/budget.py)
     trials: int = 4
     max_rounds: int = 3
     llm: Any = None  # an LLM proposer (liftcomp.lift.llm_proposer) when configured
@@ -116,7 +120,12 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
-    t = _differential(module, fn, summary, text, opts)
+    try:
+        t = _differential(module, fn, summary, text, opts)
+    except MemoryError:
+        # A proposal (an LLM's, typically) that allocates more than the machine has: rejected,
+        # and the next proposer (the built-in one under llm-first) gets its turn.
+        return Verdict(None, "evaluating the program ran out of memory (an intermediate array too large)"), None
     if t.level is None:
         return t, prog
     p = prove(summary, prog, opts.float_model, opts.query_timeout_ms)
@@ -134,9 +143,8 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             symbolic = Counterexample(_model_inputs(ref), "symbolic values", "z3 model", str(ref.model)[:300])
             return Verdict(None, f"the prover refutes it with an exact encoding ({p.reason}); no concrete counterexample: {found}", symbolic), prog
         note = f"; the prover's refutation is not trusted ({', '.join(ref.inexact)}) and not confirmed: {found}"
-    if time.monotonic() > deadline:
-        return Verdict("tested", f"not proved ({p.reason}{note}); no time left for the bounded check"), prog
-    b = bounded(summary, prog, opts.bound, opts.float_model, deadline_s=max(1.0, deadline - time.monotonic()))
+    _safety(deadline, opts)
+    b = bounded(summary, prog, opts.bound, opts.float_model)
     if b.level == "bounded":
         return Verdict("bounded", f"not proved: {p.reason}{note}"), prog
     cx = b.counterexample
@@ -147,6 +155,12 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason}, confirmed on concrete inputs", found), prog
         return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason} (symbolic only: {found})", cx), prog
     return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
+
+
+def _safety(deadline: float, opts: RaiseOptions) -> None:
+    """The wall-clock limit is a safety net only (counted budgets decide, lift/budget.py)."""
+    if time.monotonic() > deadline:
+        raise SafetyTimeout(f"the {opts.kernel_timeout_s:g} s safety limit per function (--kernel-timeout) was reached")
 
 
 def _model_inputs(ref: Refutation) -> dict[str, Any]:
@@ -166,8 +180,34 @@ def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str
     return differential(module, fn, summary, text, opts.trials)
 
 
-def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | None]:
+Facts = list[tuple[Poly, Poly]]  # (i, n): 0 <= i < n holds for every input considered (Summary.in_bounds)
+
+
+def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None,
+                  facts: Facts | None = None) -> tuple[FunctionReport, Lifted | None]:
+    """Lift `fn` as one program. `facts` are preconditions of the caller (the iteration range of a
+    kept loop whose body `fn` is), assumed like the original's in-bounds loads."""
     start = time.monotonic()
+    try:
+        # Within the caller's limit for the whole function (nest by nest, kept loops) if any.
+        outer = budget.current_wall_deadline()
+        at = start + opts.kernel_timeout_s if outer is None else min(outer.at, start + opts.kernel_timeout_s)
+        with budget.wall_deadline(budget.WallDeadline(at)):
+            report, lifted = _lift_function(module, fn, opts, arg_names, start, facts or [])
+    except SafetyTimeout as e:
+        # Reported as what it is: the outcome was not decided by the counted budgets.
+        return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, f"timeout: {e.message}"), None
+    except RecursionError:
+        # Terms are trees walked recursively: a chain of thousands of dependent ops is too deep.
+        reason = "expressions nested too deeply to analyse (a chain of about a thousand dependent ops or more)"
+        return FunctionReport(fn.sym_name.data, "unchanged", None, None, None, time.monotonic() - start, 0, reason, op_location(fn)), None
+    if report.reason and not fn.is_declaration:
+        report.reason = shown_names(fn, arg_names, report.reason)  # 'in', not TensorSpec's 'in_'
+    return report, lifted
+
+
+def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float,
+                   facts: Facts) -> tuple[FunctionReport, Lifted | None]:
     deadline = start + opts.kernel_timeout_s
     name = fn.sym_name.data
 
@@ -180,6 +220,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         summary = analyse(fn, arg_names)
     except Refusal as e:
         return unchanged(e.reason, e.location)
+    summary.in_bounds.extend(_facts_for(facts, [a.name for a in summary.args]))
     if not summary.records and not summary.results:
         return unchanged("the function has no effect to lift")
     problem = Problem(name, summary, fn, decls_of(summary))
@@ -200,12 +241,11 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
     calls_before = sum(getattr(p, "calls", 0) for p in proposers)
     for prop in proposers:
         for _round in range(opts.max_rounds):
-            if time.monotonic() > deadline:
-                break
+            _safety(deadline, opts)
             asked = time.monotonic()
             try:
                 cands = prop.propose(problem, feedback)
-            except CacheMiss:
+            except (CacheMiss, SafetyTimeout):
                 raise  # a replayed build must fail, not quietly differ from the recorded one
             except LiftcompError as e:
                 reasons.append(f"{prop.name}: {e.message}")
@@ -214,6 +254,9 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
                 # The kernel timeout is for analysis and verification; a model's time is bounded
                 # by the LLM budget (max_seconds), so a slow answer does not starve its checks.
                 deadline += time.monotonic() - asked
+                wall = budget.current_wall_deadline()
+                if wall is not None:
+                    wall.at = deadline
             if not cands:
                 why = getattr(prop, "why_not", None)
                 if not feedback.failures:
@@ -259,7 +302,8 @@ class NestLift:
     lifted: Lifted
 
 
-def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[FunctionReport, Lifted | list[NestLift] | None]:
+def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None = None,
+                   facts: Facts | None = None) -> tuple[FunctionReport, Lifted | list[NestLift | KeptLoop] | None]:
     """Lift a function as a whole, else each of its maximal loop nests on its own.
 
     The whole function comes first: one program then covers init loops and the accumulation
@@ -267,13 +311,29 @@ def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     into several nests (or one nest next to straight-line code with effects), every nest is
     outlined (lift/nests.py) and lifted alone; refused nests stay as they are.
     """
-    report, lifted = lift_function(module, fn, opts, arg_names)
-    if lifted is not None or fn.is_declaration or not splits_into_nests(fn):
+    report, lifted = lift_function(module, fn, opts, arg_names, facts)
+    if lifted is not None or fn.is_declaration:
         return report, lifted
+    nests = top_level_nests(fn)
+    if not splits_into_nests(fn):
+        # One nest refused as a whole: its outer loop may stay a loop around a raised body.
+        if len(nests) != 1:
+            return report, lifted
+        kr, kept = lift_kept_loop(fn, nests[0], 1, opts, arg_names, facts)
+        if kept is None:
+            return report, lifted
+        report.scope, report.nests = "nests", [kr]
+        report.seconds += kr.seconds
+        summarise_nests(report)
+        return report, [kept]
     nest_reports: list[NestReport] = []
-    lifts: list[NestLift] = []
-    for k, nest in enumerate(top_level_nests(fn), 1):
-        nr, nl = lift_nest(fn, nest, k, opts, arg_names)
+    lifts: list[NestLift | KeptLoop] = []
+    for k, nest in enumerate(nests, 1):
+        nr, nl = lift_nest(fn, nest, k, opts, arg_names, facts)
+        if nl is None:
+            kr, kept = lift_kept_loop(fn, nest, k, opts, arg_names, facts)
+            if kept is not None:
+                nr, nl = kr, kept
         nest_reports.append(nr)
         if nl is not None:
             lifts.append(nl)
@@ -285,14 +345,15 @@ def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     return report, (lifts or None)
 
 
-def lift_nest(fn: func.FuncOp, nest: Operation, index: int, opts: RaiseOptions, arg_names: list[str] | None = None) -> tuple[NestReport, NestLift | None]:
+def lift_nest(fn: func.FuncOp, nest: Operation, index: int, opts: RaiseOptions, arg_names: list[str] | None = None,
+              facts: Facts | None = None) -> tuple[NestReport, NestLift | None]:
     start = time.monotonic()
     location = op_location(nest)
     try:
         out = outline(fn, nest, index, arg_names)
     except Refusal as e:
         return NestReport(index, location, "unchanged", None, None, None, time.monotonic() - start, 0, e.reason, e.location), None
-    rep, lifted = lift_function(out.module, out.fn, opts, out.arg_names)
+    rep, lifted = lift_function(out.module, out.fn, opts, out.arg_names, facts)
     nr = NestReport(index, location, rep.status, rep.proof, rep.program, rep.proposer, time.monotonic() - start, rep.llm_calls, rep.reason, rep.location)
     if lifted is None:
         return nr, None
@@ -304,6 +365,137 @@ def lift_nest(fn: func.FuncOp, nest: Operation, index: int, opts: RaiseOptions, 
         nr.reason = f"data-dependent index or bound: '{sizes[0]}' is computed before the nest (loaded, or by an earlier loop)"
         return nr, None
     return nr, NestLift(out, lifted)
+
+
+@dataclass
+class KeptLoop:
+    """A top-level loop kept as a loop around its raised body (a time loop; the rows of a
+    triangular nest): the body outlined with the induction variable as an argument, so its
+    proof holds for every iteration and for every contents of the buffers at its start."""
+
+    outlined: Outlined
+    report: FunctionReport  # the body's own (lifted as a whole, or nest by nest)
+    lifted: Lifted | list[NestLift | KeptLoop]
+
+
+def lift_kept_loop(fn: func.FuncOp, loop: Operation, index: int, opts: RaiseOptions, arg_names: list[str] | None = None,
+                   facts: Facts | None = None) -> tuple[NestReport, KeptLoop | None]:
+    """Keep `loop` and lift its body (which must contain a loop: a body of scalar code stays)."""
+    start = time.monotonic()
+    location = op_location(loop)
+
+    def refused(reason: str, where: str | None = None) -> tuple[NestReport, None]:
+        return NestReport(index, location, "unchanged", None, None, None, time.monotonic() - start, 0, reason, where), None
+
+    body = loop.regions[0].block
+    if not any(op.name in ("scf.for", "affine.for") for op in body.ops):
+        return refused("the loop body has no loop nest to raise")
+    if not _nonnegative_lower_bound(loop):
+        return refused("the loop's lower bound may be negative (its body is proved for iterations >= 0)")
+    try:
+        out = outline_body(fn, loop, index, arg_names)
+    except Refusal as e:
+        return refused(e.reason, e.location)
+    iv = out.arg_names[len(out.actuals) - len(out.derived) - 1]
+    # The body runs only for lb <= iv < ub: a precondition of its proof and of its tests.
+    inner = list(facts or [])
+    rng = _iteration_range(loop, out.arg_names[: len(out.actuals) - len(out.derived) - 1], out.actuals)
+    if rng is not None:
+        inner.append((Poly.var(iv) - rng[0], rng[1] - rng[0]))
+    rep, lifted = raise_function(out.module, out.fn, opts, out.arg_names, inner)
+    if lifted is None or rep.status != "lifted":
+        return refused(f"its body: {rep.reason}", rep.location)
+    args = out.fn.body.block.args
+    derived_sizes = [out.arg_names[i] for i in out.derived if any(u.operation.name.startswith("arith.index_cast") for u in args[i].uses)]
+    if derived_sizes:
+        return refused(f"data-dependent index or bound: '{derived_sizes[0]}' is computed before the nest (loaded, or by an earlier loop)")
+    program = f"# loop kept at {location}; its body, for every iteration {iv}:\n{rep.program}"
+    nr = NestReport(index, location, "lifted", rep.proof, program, rep.proposer, time.monotonic() - start, rep.llm_calls, None)
+    return nr, KeptLoop(out, rep, lifted)
+
+
+def _facts_for(facts: Facts, names: list[str]) -> Facts:
+    """The facts that speak only of these arguments (and their shapes)."""
+    known = set(names)
+
+    def ok(p: Poly) -> bool:
+        return all(v in known or v.split(".shape[")[0] in known for v in p.vars())
+
+    return [(i, n) for i, n in facts if ok(i) and ok(n)]
+
+
+def _iteration_range(loop: Operation, names: list[str], actuals: list[SSAValue]) -> tuple[Poly, Poly] | None:
+    """The kept loop's bounds as polynomials of the outlined body's arguments (`names` of the
+    function arguments among `actuals`), when they are constants, index arguments, static or
+    dynamic dims of buffer arguments, and + - * of those; else None (no precondition)."""
+    env = {v: n for v, n in zip(actuals, names, strict=False)}
+    if loop.name == "affine.for":
+        seg = loop.properties.get("operandSegmentSizes")
+        lbm, ubm = loop.properties.get("lowerBoundMap"), loop.properties.get("upperBoundMap")
+        if seg is None or not isinstance(lbm, AffineMapAttr) or not isinstance(ubm, AffineMapAttr):
+            return None
+        sizes = list(seg.get_values())  # type: ignore[attr-defined]
+        lbo, ubo = list(loop.operands[: sizes[0]]), list(loop.operands[sizes[0] : sizes[0] + sizes[1]])
+        lb, ub = _affine_poly(lbm, lbo, env), _affine_poly(ubm, ubo, env)
+    else:
+        lb, ub = _index_poly(loop.operands[0], env), _index_poly(loop.operands[1], env)
+    return (lb, ub) if lb is not None and ub is not None else None
+
+
+def _affine_poly(m: AffineMapAttr, operands: list[SSAValue], env: dict[SSAValue, str]) -> Poly | None:
+    from liftcomp.lift.analysis import _affine_eval  # pyright: ignore[reportPrivateUsage]
+
+    if len(m.data.results) != 1:
+        return None
+    vals = [_index_poly(o, env) for o in operands]
+    if any(v is None for v in vals):
+        return None
+    nd = m.data.num_dims
+    try:
+        return _affine_eval(m.data.results[0], vals[:nd], vals[nd:], None)  # type: ignore[arg-type]
+    except Refusal:
+        return None
+
+
+def _index_poly(v: SSAValue, env: dict[SSAValue, str]) -> Poly | None:
+    if v in env:
+        return Poly.var(env[v])
+    owner = v.owner
+    if not isinstance(owner, Operation):
+        return None
+    if owner.name == "arith.constant":
+        c = owner.properties.get("value")
+        return Poly.const(c.value.data) if isinstance(c, IntegerAttr) else None
+    if owner.name in ("arith.addi", "arith.subi", "arith.muli"):
+        a, b = (_index_poly(o, env) for o in owner.operands)
+        if a is None or b is None:
+            return None
+        return a + b if owner.name == "arith.addi" else a - b if owner.name == "arith.subi" else a * b
+    if owner.name == "memref.dim":
+        buf, k = owner.operands[0], _index_poly(owner.operands[1], env)
+        t = buf.type
+        if buf not in env or k is None or not k.is_const or not isinstance(t, MemRefType):
+            return None
+        dim = t.get_shape()[k.const_value]
+        return Poly.const(dim) if dim >= 0 else Poly.var(f"{env[buf]}.shape[{k.const_value}]")
+    return None
+
+
+def _nonnegative_lower_bound(loop: Operation) -> bool:
+    """The loop's lower bound is a constant >= 0 or an index argument of the function (sizes are
+    assumed >= 0, as everywhere in the analysis)."""
+    if loop.name == "affine.for":
+        m = loop.properties.get("lowerBoundMap")
+        if not isinstance(m, AffineMapAttr) or len(m.data.results) != 1:
+            return False
+        e = m.data.results[0]
+        return isinstance(e, AffineConstantExpr) and e.value >= 0
+    lb = loop.operands[0]
+    owner = lb.owner
+    if isinstance(owner, Operation) and owner.name == "arith.constant":
+        v = owner.properties.get("value")
+        return isinstance(v, IntegerAttr) and v.value.data >= 0
+    return isinstance(lb, BlockArgument) and isinstance(lb.type, IndexType) and lb.block.parent_op() is loop.parent_op()
 
 
 def summarise_nests(report: FunctionReport) -> None:

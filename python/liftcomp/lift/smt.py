@@ -17,6 +17,7 @@ from typing import Any
 
 import z3
 
+from liftcomp.lift import budget
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Z3Expr, identity, zpoly
 from liftcomp.lift.terms import EType, Poly
@@ -52,6 +53,8 @@ class Encoder:
         if t.kind == "f":
             if self.float_model == "real":
                 return z3.RealSort()
+            if t.brain:
+                return z3.FPSort(8, 8)  # bfloat16
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 
@@ -233,8 +236,9 @@ _REAL_MAX = {"maxnumf": "maximumf", "maxselectf": "maximumf", "minnumf": "minimu
 def normalise(t: T.Term, float_model: str = "real") -> T.Term:
     """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
-    op(init, fold(identity)), and with real numbers every flavour of max/min is one op. (Float folds
-    keep their init: reassociation is not exact in IEEE.)"""
+    op(init, fold(identity)), and with real numbers every flavour of max/min is one op and float sums
+    and products split off their init too. (In IEEE mode float folds keep their init: reassociation
+    is not exact there.)"""
 
     def f(x: T.Term) -> T.Term | None:
         if float_model == "real" and isinstance(x, T.Op | T.Fold) and x.op in _REAL_MAX:
@@ -274,6 +278,11 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
         if isinstance(x, T.Fold) and x.type.kind != "f":
             ident = identity(x.op, x.type)
             if ident is not None and x.init != ident and x.op in ("addi", "muli", "andi", "ori", "xori"):
+                return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
+        if isinstance(x, T.Fold) and float_model == "real" and x.op in ("addf", "mulf"):
+            # Exact for real numbers (C = beta*C; C += A@B is beta*C + A@B); IEEE keeps the init.
+            ident = T.Const(T.IDENTITY[x.op], x.type)
+            if x.init != ident:
                 return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
         return None
 
@@ -333,8 +342,8 @@ class Prover:
         ea = enc.enc(a)
         enc.guarding = False
         eb = enc.enc(b)
-        s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s = budget.solver(budget.RLIMIT_PROOF)
+        s.set("timeout", self.timeout_ms)  # a safety net: the rlimit decides (lift/budget.py)
         s.add(*self.assumptions, *ctx)
         if isinstance(ea, tuple) or isinstance(eb, tuple):  # (value, index) pairs of argmax folds
             if not (isinstance(ea, tuple) and isinstance(eb, tuple)):
@@ -345,7 +354,7 @@ class Prover:
         else:
             s.add(ea != eb)
         self.queries += 1
-        r = s.check()
+        r = budget.check(s)
         if r == z3.unsat:
             return Outcome("proved")
         if r == z3.sat:
@@ -355,7 +364,7 @@ class Prover:
             if enc.guards:
                 s.push()
                 s.add(*enc.guards)
-                defined = s.check()
+                defined = budget.check(s)
                 if defined == z3.sat:
                     model = s.model()
                 else:
@@ -365,14 +374,14 @@ class Prover:
             if self.prefer and not self.nested:
                 s.push()
                 s.add(*self.prefer)
-                s.set("timeout", min(self.timeout_ms, 2000))
-                if s.check() == z3.sat:
+                s.set("rlimit", budget.RLIMIT_PREFER)
+                if budget.check(s) == z3.sat:
                     model = s.model()
                 s.pop()
             # Named folds or uninterpreted functions: the model may interpret them in a way the
             # real ones never are, so the refutation is only a hint (verify.confirm decides).
             return Outcome("unknown" if inexact else "refuted", model, "values differ", (a, b), inexact)
-        return Outcome("unknown", None, "solver timeout")
+        return Outcome("unknown", None, "solver budget (rlimit) exhausted")
 
     def _match_folds(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], enc: Encoder) -> Outcome | None:
         """Give structurally equal folds of a and b the same z3 name (proving them equal first)."""
@@ -431,11 +440,11 @@ class Prover:
         return self._provable(zpoly(p) == zpoly(q), ctx)
 
     def _provable(self, claim: Z3Expr, ctx: list[Z3Expr]) -> bool:
-        s = z3.Solver()
+        s = budget.solver(budget.RLIMIT_PROOF)
         s.set("timeout", self.timeout_ms)
         s.add(*self.assumptions, *ctx, z3.Not(claim))
         self.queries += 1
-        return s.check() == z3.unsat
+        return budget.check(s) == z3.unsat
 
 
 def _top_folds(t: T.Term) -> list[T.Fold]:

@@ -42,19 +42,21 @@ class SpecError(LiftcompError):
 
 @dataclass(frozen=True)
 class DType:
-    name: str  # bool, i8..i64, u8..u64, f16, f32, f64
+    name: str  # bool, i8..i64, u8..u64, f16, bf16, f32, f64
 
     @property
     def etype(self) -> EType:
         if self.name == "bool":
             return T.I1
+        if self.name == "bf16":
+            return T.BF16
         if self.name[0] in "iu":
             return EType("i", int(self.name[1:]))
         return EType("f", int(self.name[1:]))
 
     @property
     def is_float(self) -> bool:
-        return self.name[0] == "f"
+        return self.name[0] == "f" or self.name == "bf16"
 
     @property
     def is_unsigned(self) -> bool:
@@ -64,6 +66,10 @@ class DType:
     def np(self) -> np.dtype[Any]:
         if self.name == "bool":
             return np.dtype(np.bool_)
+        if self.name == "bf16":
+            import ml_dtypes
+
+            return np.dtype(ml_dtypes.bfloat16)
         kind = {"i": "int", "u": "uint", "f": "float"}[self.name[0]]
         return np.dtype(f"{kind}{self.name[1:]}")
 
@@ -74,13 +80,15 @@ class DType:
 def dtype_of_np(d: np.dtype[Any]) -> DType:
     if d.kind == "b":
         return DType("bool")
+    if d.name == "bfloat16":
+        return DType("bf16")
     return DType(f"{ {'i': 'i', 'u': 'u', 'f': 'f'}[d.kind] }{d.itemsize * 8}".replace(" ", ""))
 
 
 NP_DTYPE_NAMES = {
     "bool_": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
     "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-    "float16": "f16", "float32": "f32", "float64": "f64",
+    "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
 }
 
 
@@ -166,6 +174,15 @@ class Strided(Node):
     src: Node = None  # type: ignore[assignment]
     offset: Poly = field(default_factory=lambda: Poly.const(0))
     strides: tuple[Poly, ...] = ()
+
+
+@dataclass
+class Diagonal(Node):
+    """diagonal(x): out[q] = x[q, q] of a square 2-D view (a slice `a[r:r+n, c:c+n]` gives the
+    diagonal that starts at (r, c)). Unlike np.diagonal it may be an assignment target:
+    `diagonal(corr[0:n, 0:n])[0:n] = 1.0` writes the diagonal and nothing else."""
+
+    src: Node = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -263,8 +280,9 @@ _NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub
 # TensorSpec's own functions, called without `np.`:
 #   strided(x, offset, shape, strides): a strided view of a 1-D array (Strided), strides in elements;
 #   round_away(x): round floats to the nearest integer, halves away from zero (C's round,
-#     math.round); np.round and np.rint round halves to even.
-BUILTINS = ("strided", "round_away")
+#     math.round); np.round and np.rint round halves to even;
+#   diagonal(x): the diagonal of a square 2-D view (Diagonal), also as an assignment target.
+BUILTINS = ("strided", "round_away", "diagonal")
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -312,6 +330,9 @@ class _Parser:
     def assign(self, tgt: ast.expr, value: ast.expr) -> Assign:
         root = tgt
         while isinstance(root, ast.Subscript | ast.Call | ast.Attribute):
+            if isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id == "diagonal" and root.args:
+                root = root.args[0]  # diagonal(buf[...]): a view of buf
+                continue
             root = root.value if isinstance(root, ast.Subscript | ast.Attribute) else root.func  # type: ignore[assignment]
         if not isinstance(root, ast.Name) or root.id not in self.decls:
             raise self.fail(tgt, "assignment target must be a view of an argument buffer")
@@ -536,6 +557,11 @@ class _Parser:
             raise self.fail(e, f"{name}() takes positional arguments only")
         if name == "strided":
             return self.strided(e)
+        if name == "diagonal":
+            x = self.expr(e.args[0]) if len(e.args) == 1 else None
+            if x is None or len(x.shape) != 2 or x.shape[0] != x.shape[1]:
+                raise self.fail(e, "diagonal(x) takes one square 2-D view (equal extents, e.g. a[r:r+n, c:c+n])")
+            return Diagonal(x.dtype, (x.shape[0],), src=x)
         args = [self.expr(a) for a in e.args]
         self.arity(e, args, 1)
         if not args[0].dtype.is_float:
@@ -801,7 +827,7 @@ def ceil_values(sizes: dict[str, int]) -> dict[str, int]:
 
 
 def _is_view_chain(n: Node, root: str) -> bool:
-    while isinstance(n, View | Reshape):
+    while isinstance(n, View | Reshape | Diagonal):
         if isinstance(n, View) and n.newaxes:
             return False
         n = n.src
@@ -929,6 +955,8 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
     if isinstance(n, Window):
         r = len(n.window)
         return elem(n.src, tuple(idx[d] + idx[r + d] for d in range(r)))
+    if isinstance(n, Diagonal):
+        return elem(n.src, (idx[0], idx[0]))
     if isinstance(n, Strided):
         flat = n.offset
         for q, stride in zip(idx, n.strides, strict=True):
@@ -1183,6 +1211,10 @@ def _is_argument_view(n: Node) -> bool:
 def _eval_view(buf: np.ndarray[Any, Any], n: Node) -> np.ndarray[Any, Any]:
     if isinstance(n, Arg):
         return buf
+    if isinstance(n, Diagonal):
+        base = _eval_view(buf, n.src)
+        # A writable view of base[q, q] (np.diagonal's view is read-only).
+        return np.lib.stride_tricks.as_strided(base, shape=(base.shape[0],), strides=(base.strides[0] + base.strides[1],))
     if isinstance(n, View):
         base = _eval_view(buf, n.src)
         return base[_np_index(n, {})]
@@ -1249,6 +1281,8 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return np.asarray(_eval(n.src, env)).reshape(tuple(_size(p, {}) for p in n.shape))
     if isinstance(n, Transpose):
         return np.transpose(_eval(n.src, env), n.perm)
+    if isinstance(n, Diagonal):
+        return np.diagonal(np.asarray(_eval(n.src, env))).copy()
     if isinstance(n, Strided):
         src = np.asarray(_eval(n.src, env))
         idx = _strided_indices(n)

@@ -13,18 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 # ---------------------------------------------------------------- element types
 
 
 @dataclass(frozen=True)
 class EType:
-    """Element type: ('i', width) signless integer, ('f', width) float, ('index', 64)."""
+    """Element type: ('i', width) signless integer, ('f', width) float, ('index', 64).
+    `brain`: the 16-bit float is bfloat16 (8 exponent bits, 8 significand bits), not IEEE half."""
 
     kind: str
     width: int
+    brain: bool = False
 
     def __str__(self) -> str:
+        if self.brain:
+            return "bf16"
         return "index" if self.kind == "index" else f"{self.kind}{self.width}"
 
     @property
@@ -38,6 +45,16 @@ class EType:
 
 I1 = EType("i", 1)
 INDEX = EType("index", 64)
+BF16 = EType("f", 16, brain=True)
+
+
+def np_float(et: EType) -> Any:
+    """The numpy scalar type of a float element type (bfloat16 through ml_dtypes)."""
+    if et.brain:
+        import ml_dtypes
+
+        return ml_dtypes.bfloat16
+    return {16: np.float16, 32: np.float32, 64: np.float64}[et.width]
 
 
 # ---------------------------------------------------------------- index polynomials

@@ -37,6 +37,7 @@ from xdsl.dialects.builtin import (
     AffineMapAttr,
     AnyFloat,
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
     Float16Type,
     Float32Type,
@@ -53,10 +54,11 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.ir.affine import AffineDimExpr, AffineExpr, AffineMap
 from xdsl.transforms.common_subexpression_elimination import cse
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.interop import linalg_ops
 from liftcomp.lift import terms as T
 from liftcomp.lift.tensorspec import (
     Arg,
@@ -64,6 +66,7 @@ from liftcomp.lift.tensorspec import (
     ArgReduce,
     Assign,
     Cast,
+    Diagonal,
     DType,
     Elementwise,
     Full,
@@ -91,9 +94,33 @@ class LoweringError(LiftcompError):
     """A TensorSpec program (or function) this lowering cannot express."""
 
 
-def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
-    """Replace the body of `fn` with tensor-level IR computing `prog` (see the module docstring)."""
-    _Emitter(fn, prog, decls).run()
+def _read_args(prog: Program) -> set[str]:
+    """The buffers the program's values read."""
+    out: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(n: object) -> None:
+        if not isinstance(n, Node) or id(n) in seen:
+            return
+        seen.add(id(n))
+        if isinstance(n, Arg) and not n.is_scalar:
+            out.add(n.name)
+        for v in vars(n).values():
+            for c in v if isinstance(v, list | tuple) else [v]:
+                walk(c)
+
+    for a in prog.assigns:
+        walk(a.value)
+    for r in prog.returns:
+        walk(r)
+    return out
+
+
+def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl], named: bool = True) -> None:
+    """Replace the body of `fn` with tensor-level IR computing `prog` (see the module docstring).
+    named=False emits linalg.generic where a named op would go (the same maps and bodies: what
+    upstream's linalg-generalize-named-ops makes of the named form; tests compare the two)."""
+    _Emitter(fn, prog, decls, named).run()
 
 
 # ---------------------------------------------------------------- types
@@ -101,6 +128,8 @@ def emit_program(fn: func.FuncOp, prog: Program, decls: list[ArgDecl]) -> None:
 
 def elem_type(dt: DType) -> Attribute:
     et = dt.etype
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -109,6 +138,8 @@ def elem_type(dt: DType) -> Attribute:
 def _etype_attr(et: T.EType) -> Attribute:
     if et.kind == "index":
         return IndexType()
+    if et.brain:
+        return BFloat16Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -181,7 +212,8 @@ def _children(n: Node) -> Iterator[Node]:
 
 
 class _Emitter:
-    def __init__(self, fn: func.FuncOp, prog: Program, decls: list[ArgDecl]):
+    def __init__(self, fn: func.FuncOp, prog: Program, decls: list[ArgDecl], named: bool = True):
+        self.named = named
         if fn.is_declaration:
             raise LoweringError(f"function '{fn.sym_name.data}' has no body")
         self.fn = fn
@@ -197,6 +229,7 @@ class _Emitter:
         self.inputs: dict[str, SSAValue] = {}
         self.values: dict[str, SSAValue] = {}
         self.written = {a.buf for a in prog.assigns}
+        self.copies: list[SSAValue] = []  # entry copies of buffers the program reads and writes
         self.outputs: dict[str, SSAValue] = {}  # current value of each written buffer
 
     # --- insertion
@@ -290,6 +323,10 @@ class _Emitter:
             self.top.erase_op(op, safe_erase=False)
         for a in self.prog.assigns:
             self.prepare_target(a)
+        # Copies of buffers the program reads and writes come first: a later in-place write (an
+        # empty tensor eliminated into an output's slice) must not reach what they copy.
+        for name in sorted(_read_args(self.prog) & set(self.written)):
+            self.input_tensor(name)
         for a in self.prog.assigns:
             self.assign(a)
         for buf, t in self.outputs.items():
@@ -298,6 +335,12 @@ class _Emitter:
                     operands=[t, self.args[buf]], properties={"restrict": UnitAttr(), "writable": UnitAttr()}
                 )
             )
+        if not self.prog.returns:
+            # The entry copies are dead once the outputs are written (a raised loop body runs
+            # once per iteration: without this each iteration would leak its copies). A returned
+            # value may still be a view of one, so functions with results keep them.
+            for c in self.copies:
+                self.emit(memref.DeallocOp.get(c))
         outputs = self.fn.function_type.outputs.data
         if len(outputs) != len(self.prog.returns):
             raise LoweringError(
@@ -316,7 +359,7 @@ class _Emitter:
         if isinstance(t, IntegerType):
             dst = DType(f"{'u' if dt.is_unsigned else 'i'}{t.width.data}") if t.width.data > 1 else DType("bool")
         elif isinstance(t, AnyFloat):
-            dst = DType(f"f{t.bitwidth}")
+            dst = DType("bf16" if isinstance(t, BFloat16Type) else f"f{t.bitwidth}")
         else:
             raise LoweringError(f"cannot return a value as {t}")
         return self.term(_convert(T.Scalar("$0", dt.etype), dt, dst), {"$0": v})
@@ -339,6 +382,7 @@ class _Emitter:
             ]
             copy = self.emit_top(memref.AllocOp(dims, [], copy_t))
             self.top.add_op(memref.CopyOp(buf, copy))
+            self.copies.append(copy)
             buf = copy
         v = self.emit_top(bufferization.ToTensorOp(buf, restrict=True))
         self.inputs[name] = v
@@ -369,6 +413,8 @@ class _Emitter:
             return self.lower_window(n)
         if isinstance(n, Strided):
             return self.lower_strided(n)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n)
         if isinstance(n, Cast | Elementwise):
             return self.fused(n)
         if isinstance(n, Full):
@@ -429,6 +475,32 @@ class _Emitter:
         return self.emit(
             linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
         )
+
+    def lower_diagonal(self, n: Diagonal, src: SSAValue | None = None) -> SSAValue:
+        """A gather out[q] = tensor.extract src[q, q] in a linalg.generic with no inputs."""
+        src = self.value(n.src) if src is None else src
+        block = Block(arg_types=[elem_type(n.dtype)])
+        saved = self.cur
+        self.cur = block
+        q = self.emit(linalg.IndexOp(0))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [q, q], elem_type(n.dtype)))))
+        self.cur = saved
+        out_t = tensor_type(n.shape, n.dtype)
+        return self.emit(linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(1, [0])], [_PARALLEL], [out_t]))
+
+    def put_diagonal(self, cur: SSAValue, new: SSAValue, n: Diagonal) -> SSAValue:
+        """cur (a square 2-D tensor) with its diagonal replaced by new: a linalg.generic over
+        cur's elements that takes new[i] where i == j and keeps cur elsewhere."""
+        et = elem_type(n.dtype)
+        new = self.coerce(new, tensor_type(n.shape, n.dtype))
+        block = Block(arg_types=[et, et])
+        saved = self.cur
+        self.cur = block
+        i, j = self.emit(linalg.IndexOp(0)), self.emit(linalg.IndexOp(1))
+        on = self.emit(arith.CmpiOp(i, j, _CMPI["eq"]))
+        self.emit(linalg.YieldOp(self.emit(arith.SelectOp(on, block.args[0], block.args[1]))))
+        self.cur = saved
+        return self.emit(linalg.GenericOp([new], [cur], Region(block), [_map(2, [0]), _map(2, [0, 1])], [_PARALLEL, _PARALLEL], [cur.type]))
 
     def lower_arg(self, n: Arg) -> SSAValue:
         a = self.args.get(n.name)
@@ -590,6 +662,9 @@ class _Emitter:
             dims: list[int | None] = [
                 None if (a.shape[j] == one and shape[j + off] != one) else j + off for j in range(len(a.shape))
             ]
+            if isinstance(a, View) and a.newaxes and a.src.shape and _whole_dims(a) and all(dims[k] is None for k in a.newaxes):
+                # b[None, :] broadcast: read b itself (no unit-dim copy; the maps say broadcast).
+                a, dims = a.src, [d for k, d in enumerate(dims) if k not in a.newaxes]
             operands.append((a, dims))  # type: ignore[arg-type]
         return self.generic(shape, dt, operands, [_PARALLEL] * rank, None, body)
 
@@ -638,6 +713,10 @@ class _Emitter:
             r = combine(block.args[-1], r)
         self.emit(linalg.YieldOp(r))
         self.cur = saved
+        if self.named and combine is None and out_dims is None and all(it == _PARALLEL for it in iterators):
+            named = _named_parallel(ins, outs, block, maps, out_t)
+            if named is not None:
+                return self.emit(named)
         return self.emit(linalg.GenericOp(ins, [outs], Region(block), maps, list(iterators), [out_t]))
 
     def elementwise(self, n: Elementwise, vals: Sequence[SSAValue]) -> SSAValue:
@@ -693,9 +772,16 @@ class _Emitter:
 
     # --- reductions and contractions
     def lower_reduce(self, n: Reduce) -> SSAValue:
-        src = n.src
+        contraction = self.sum_of_products(n)
+        if contraction is not None:
+            return contraction
+        src, axes = _merged_sums(n)
+        if len(axes) == 1 and isinstance(src, Transpose) and n.initial is None and n.op in ("sum", "prod"):
+            # np.sum(x.T, axis=a): reduce x itself when the kept dims keep their order.
+            kept = [p for k, p in enumerate(src.perm) if k != axes[0]]
+            if kept == sorted(kept):
+                axes, src = [src.perm[axes[0]]], src.src
         rank = len(src.shape)
-        axes = list(range(rank)) if n.axis is None else [n.axis]
         f, u = n.dtype.is_float, n.dtype.is_unsigned
         comb = {
             "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
@@ -703,6 +789,11 @@ class _Emitter:
             "min": "minimumf" if f else ("minui" if u else "minsi"),
         }[n.op]
         et = elem_type(n.dtype)
+        if f and len(axes) > 1:
+            # TensorSpec folds the axes nested (each inner fold from the identity): one
+            # in-order reduction per axis, innermost first, keeps that rounding.
+            inner = Reduce(n.dtype, src.shape[:-1], op=n.op, src=src, axis=rank - 1)
+            return self.value(Reduce(n.dtype, n.shape, op=n.op, src=inner, axis=None if rank > 2 else 0))
         out_dims = [d for d in range(rank) if d not in axes]
         out_shape = tuple(src.shape[d] for d in out_dims)
         if n.initial is not None:
@@ -729,14 +820,134 @@ class _Emitter:
                     init = self.emit(tensor.FromElementsOp.create(operands=[first_v], result_types=[TensorType(et, [])]))
                 body_src = View(src.dtype, tuple(src.shape[d] - 1 if d == a else src.shape[d] for d in range(rank)), src=src,
                                 per_dim=[SliceSpec(Poly.const(1) if d == a else Poly.const(0), 1, src.shape[d] - 1 if d == a else src.shape[d]) for d in range(rank)])
-        iters = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
-        r = self.generic(
-            out_shape, n.dtype, [(body_src, list(range(rank)))], iters, out_dims,
-            lambda v: v[0], init=init, combine=lambda acc, x: self.emit(_named(f"arith.{comb}", [acc, x], et)),
-        )
+        # Casts of the reduced values (i8 summed in i32) convert inside the body: no widened copy.
+        base, convert = _peel_casts(body_src)
+        out_t = tensor_type(out_shape, n.dtype)
+        block = Block(arg_types=[elem_type(base.dtype), et])
+        saved = self.cur
+        self.cur = block
+        x = self.term(convert, {"$0": block.args[0]})
+        # comb(accumulator, element): TensorSpec's fold, and what upstream builds for
+        # `linalg.reduce { arith.addf }`.
+        self.emit(linalg.YieldOp(self.emit(_named(f"arith.{comb}", [block.args[1], x], et))))
+        self.cur = saved
+        ins = [self.value(base)]
+        if self.named:
+            r = self.emit(linalg_ops.ReduceOp(ins, [init], axes, Region(block), [out_t]))
+        else:
+            maps = [_map(rank, list(range(rank))), _map(rank, out_dims)]
+            iters = [_REDUCTION if d in axes else _PARALLEL for d in range(rank)]
+            r = self.emit(linalg.GenericOp(ins, [init], Region(block), maps, iters, [out_t]))
         if out_shape:
             return r
         return self.emit(tensor.ExtractOp(r, [], et))
+
+    def sum_of_products(self, n: Reduce) -> SSAValue | None:
+        """np.sum(x * y, axis=a) (x, y broadcast views, transposes, windows, widening casts):
+        one contraction, so no product or widened operand is materialised. Integer sums of
+        sums merge into one (exact); float ones stay nested (their rounding)."""
+        if n.op != "sum" or n.initial is not None:
+            return None
+        src, axes = _merged_sums(n)
+        if not (isinstance(src, Elementwise) and src.op == "mul" and len(src.args) == 2 and src.dtype == n.dtype):
+            return None
+        if any(a.dtype != n.dtype for a in src.args):
+            return None
+        rank = len(src.shape)
+        par = [d for d in range(rank) if d not in axes]
+        loops = par + axes  # parallel loops first, in output order (the named ops' order)
+        pos = {d: k for k, d in enumerate(loops)}
+        one = Poly.const(1)
+        operands: list[tuple[Node, list[AffineExpr | None]]] = []
+        for a in src.args:
+            off = rank - len(a.shape)
+            exprs: list[AffineExpr | None] = [
+                None if (a.shape[j] == one and src.shape[j + off] != one) else AffineExpr.dimension(pos[j + off]) for j in range(len(a.shape))
+            ]
+            operands.append((a, exprs))
+        return self.contraction(n.shape, n.dtype, operands, len(par), len(loops))
+
+    def contraction(self, out_shape: Sequence[Poly], dt: DType, operands: list[tuple[Node, list[AffineExpr | None]]],
+                    n_par: int, n_loops: int) -> SSAValue:
+        """out(d0..) = sum over the reduction loops of x * y, from 0, in loop order: a named op
+        where one has these maps (matmul, batch_matmul, matvec, vecmat, dot, conv_1d, conv_2d),
+        else a linalg.generic. Operands are read through their views (transposes and windows
+        become the maps) and converted in the body (widening casts: i8 x i8 -> i32 reads i8)."""
+        et = elem_type(dt)
+        peeled = [_peel_access(node, exprs) for node, exprs in operands]
+        plain = {e.position for p in peeled if p is not None for e in p[1] if isinstance(e, AffineDimExpr)}
+        if any(p is None for p in peeled) or not plain >= set(range(n_par, n_loops)):
+            # A loop the maps only reach through i + k: its range would not be known.
+            peeled = [(node, exprs, T.Scalar("$0", node.dtype.etype)) for node, exprs in operands]
+        accesses: list[tuple[Node, list[AffineExpr | None], T.Term]] = [p for p in peeled if p is not None]
+        maps = [_expr_map(n_loops, exprs) for _, exprs, _ in accesses]
+        out_map = _map(n_loops, list(range(n_par)))
+        named = self.named_contraction([m.data for m in maps], n_par, n_loops, [c for _, _, c in accesses])
+        if named is not None and named[1]:
+            # The named op takes them the other way round (conv: input, filter; matvec: matrix,
+            # vector): x * y = y * x exactly, also in floats.
+            accesses = accesses[::-1]
+            maps = maps[::-1]
+        block = Block(arg_types=[elem_type(node.dtype) for node, _, _ in accesses] + [et])
+        saved = self.cur
+        self.cur = block
+        vals = [self.term(conv, {"$0": arg}) for (_, _, conv), arg in zip(accesses, block.args, strict=False)]
+        mul = Elementwise(dt, (), op="mul", args=[Lit(dt, ()), Lit(dt, ())])
+        prod = self.elementwise(mul, vals)
+        add = "addf" if dt.is_float else "addi"
+        self.emit(linalg.YieldOp(self.emit(_named(f"arith.{add}", [block.args[-1], prod], et))))
+        self.cur = saved
+        zero = self.const(0.0 if dt.is_float else 0, et)
+        out_t = tensor_type(out_shape, dt)
+        init = self.emit(linalg.FillOp([zero], [self.empty(out_shape, dt)], [out_t]))
+        ins = [self.value(node) for node, _, _ in accesses]
+        iters = [_PARALLEL] * n_par + [_REDUCTION] * (n_loops - n_par)
+        if named is None or not self.named:
+            op: Operation = linalg.GenericOp(ins, [init], Region(block), [*maps, out_map], iters, [out_t])
+        else:
+            op = named[0](ins, [init], Region(block), [out_t], named[2])
+        r = self.emit(op)
+        if out_shape:
+            return r
+        return self.emit(tensor.ExtractOp(r, [], et))
+
+    def named_contraction(self, maps: list[AffineMap], n_par: int, n_loops: int, converts: list[T.Term]
+                          ) -> tuple[Callable[..., Operation], bool, dict[str, Attribute]] | None:
+        """(named op class, swap operands?, properties) of the contraction with these operand
+        maps, or None. The output map is the identity over the n_par parallel loops."""
+        cast = _cast_kind(converts)
+        if cast is None:
+            return None
+        props: dict[str, Attribute] = {}
+        key = (n_par, n_loops, *(str(m) for m in maps))
+        d = [AffineExpr.dimension(i) for i in range(n_loops)]
+        if n_par == 2 and n_loops == 3 and maps[0].results in ((d[0], d[2]), (d[2], d[0])) and maps[1].results in ((d[2], d[1]), (d[1], d[2])):
+            props["indexing_maps"] = ArrayAttr([AffineMapAttr(m) for m in maps] + [_map(3, [0, 1])])
+            if cast == "unsigned":
+                props["cast"] = linalg_ops.TypeFnAttr(linalg_ops.TypeFn.CAST_UNSIGNED)
+            return linalg_ops.MatmulOp, False, props
+        if n_par == 3 and n_loops == 4 and maps[0].results in ((d[0], d[1], d[3]), (d[0], d[3], d[1])) and maps[1].results in ((d[0], d[3], d[2]), (d[0], d[2], d[3])):
+            props["indexing_maps"] = ArrayAttr([AffineMapAttr(m) for m in maps] + [_map(4, [0, 1, 2])])
+            if cast == "unsigned":
+                props["cast"] = linalg_ops.TypeFnAttr(linalg_ops.TypeFn.CAST_UNSIGNED)
+            return linalg_ops.BatchMatmulOp, False, props
+        if cast != "signed":
+            return None  # the other named contractions always sign-extend
+        fixed: dict[tuple[object, ...], tuple[Callable[..., Operation], bool]] = {
+            (1, 2, "(d0, d1) -> (d0, d1)", "(d0, d1) -> (d1)"): (linalg_ops.MatvecOp, False),
+            (1, 2, "(d0, d1) -> (d1)", "(d0, d1) -> (d0, d1)"): (linalg_ops.MatvecOp, True),
+            (1, 2, "(d0, d1) -> (d1)", "(d0, d1) -> (d1, d0)"): (linalg_ops.VecmatOp, False),
+            (1, 2, "(d0, d1) -> (d1, d0)", "(d0, d1) -> (d1)"): (linalg_ops.VecmatOp, True),
+            (0, 1, "(d0) -> (d0)", "(d0) -> (d0)"): (linalg_ops.DotOp, False),
+            (1, 2, "(d0, d1) -> ((d0 + d1))", "(d0, d1) -> (d1)"): (linalg_ops.Conv1DOp, False),
+            (1, 2, "(d0, d1) -> (d1)", "(d0, d1) -> ((d0 + d1))"): (linalg_ops.Conv1DOp, True),
+            (2, 4, "(d0, d1, d2, d3) -> ((d0 + d2), (d1 + d3))", "(d0, d1, d2, d3) -> (d2, d3)"): (linalg_ops.Conv2DOp, False),
+            (2, 4, "(d0, d1, d2, d3) -> (d2, d3)", "(d0, d1, d2, d3) -> ((d0 + d2), (d1 + d3))"): (linalg_ops.Conv2DOp, True),
+        }
+        if key not in fixed:
+            return None
+        cls, swap = fixed[key]
+        return cls, swap, props
 
     def lower_arg_reduce(self, n: ArgReduce) -> SSAValue:
         """np.argmax/argmin: one linalg.generic reduction over x[1:] with two outputs, the best
@@ -784,31 +995,15 @@ class _Emitter:
         return rest, init
 
     def lower_matmul(self, n: MatMul) -> SSAValue:
-        et = elem_type(n.dtype)
-        zero = self.const(0.0 if n.dtype.is_float else 0, et)
-        out_t = tensor_type(n.shape, n.dtype)
-        init = self.emit(linalg.FillOp([zero], [self.empty(n.shape, n.dtype)], [out_t]))
+        d = AffineExpr.dimension
         la, lb = len(n.lhs.shape), len(n.rhs.shape)
-        if la == 2 and lb == 2:
-            return self.emit(linalg.MatmulOp([self.value(n.lhs), self.value(n.rhs)], [init], [out_t]))
-        mul = Elementwise(n.dtype, (), op="mul", args=[n.lhs, n.rhs])
-        add = "addf" if n.dtype.is_float else "addi"
-
-        def combine(acc: SSAValue, x: SSAValue) -> SSAValue:
-            return self.emit(_named(f"arith.{add}", [acc, x], et))
-
-        def body(v: list[SSAValue]) -> SSAValue:
-            return self.elementwise(mul, v)
-
+        if la == 2 and lb == 2:  # (i, k) x (k, j) -> (i, j), loops (i, j, k)
+            return self.contraction(n.shape, n.dtype, [(n.lhs, [d(0), d(2)]), (n.rhs, [d(2), d(1)])], 2, 3)
         if la == 2:  # (i, k) x (k) -> (i)
-            ops: list[tuple[Node, Sequence[int | None]]] = [(n.lhs, [0, 1]), (n.rhs, [1])]
-            return self.generic(n.shape, n.dtype, ops, [_PARALLEL, _REDUCTION], [0], body, init, combine)
+            return self.contraction(n.shape, n.dtype, [(n.lhs, [d(0), d(1)]), (n.rhs, [d(1)])], 1, 2)
         if lb == 2:  # (k) x (k, j) -> (j), loops (j, k)
-            ops = [(n.lhs, [1]), (n.rhs, [1, 0])]
-            return self.generic(n.shape, n.dtype, ops, [_PARALLEL, _REDUCTION], [0], body, init, combine)
-        # dot: (k) x (k) -> ()
-        r = self.generic((), n.dtype, [(n.lhs, [0]), (n.rhs, [0])], [_REDUCTION], [], body, init, combine)
-        return self.emit(tensor.ExtractOp(r, [], et))
+            return self.contraction(n.shape, n.dtype, [(n.lhs, [d(1)]), (n.rhs, [d(1), d(0)])], 1, 2)
+        return self.contraction(n.shape, n.dtype, [(n.lhs, [d(0)]), (n.rhs, [d(0)])], 0, 1)  # dot
 
     # --- writes
     def assign(self, a: Assign) -> None:
@@ -836,7 +1031,10 @@ class _Emitter:
         if not isinstance(_strip_whole(a.view), Arg):
             self.dest(a.buf)
         n = a.view
-        while isinstance(n, View | Reshape):
+        while isinstance(n, View | Reshape | Diagonal):
+            if isinstance(n, Diagonal):
+                n = n.src
+                continue
             polys = [s.start if isinstance(s, SliceSpec) else s for s in n.per_dim] if isinstance(n, View) else []
             polys += [s.length for s in n.per_dim if isinstance(s, SliceSpec)] if isinstance(n, View) else list(n.shape)
             for p in polys:
@@ -860,6 +1058,8 @@ class _Emitter:
             return self.slice_value(self.current(n.src, buf), n)
         if isinstance(n, Reshape):
             return self.reshape_value(self.current(n.src, buf), n.src.shape, n.shape, n.dtype)
+        if isinstance(n, Diagonal):
+            return self.lower_diagonal(n, self.current(n.src, buf))
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
     def update(self, n: Node, new: SSAValue, buf: str) -> SSAValue:
@@ -887,6 +1087,8 @@ class _Emitter:
             return self.update(n.src, self.emit(op), buf)
         if isinstance(n, Reshape):
             return self.update(n.src, self.reshape_value(new, n.shape, n.src.shape, n.dtype), buf)
+        if isinstance(n, Diagonal):
+            return self.update(n.src, self.put_diagonal(self.current(n.src, buf), new, n), buf)
         raise LoweringError(f"an assignment target cannot be a {type(n).__name__}")
 
 
@@ -922,3 +1124,151 @@ def _np_cast(value: int | float, src: DType, dst: DType) -> int | float:
     with np.errstate(all="ignore"):
         v = np.array(value, dtype=src.np).astype(dst.np)
     return float(v) if dst.is_float else int(v)
+
+
+def _merged_sums(n: Reduce) -> tuple[Node, list[int]]:
+    """(x, axes) for an integer sum of sums of x (one sum over several axes: exact), else
+    (n.src, n's axes). Float sums stay nested: merging would change their rounding."""
+    axes = list(range(len(n.src.shape))) if n.axis is None else [n.axis]
+    src = n.src
+    if n.op != "sum" or n.initial is not None or n.dtype.is_float:
+        return src, axes
+    while isinstance(src, Reduce) and src.op == "sum" and src.initial is None and src.dtype == n.dtype:
+        # Reduce(axis=a2) of Reduce(axis=a1, x): a2 counts x's dims without a1.
+        inner = list(range(len(src.src.shape))) if src.axis is None else [src.axis]
+        kept = [d for d in range(len(src.src.shape)) if d not in inner]
+        axes = sorted([kept[a] for a in axes] + inner)
+        src = src.src
+    return src, axes
+
+
+def _peel_casts(n: Node) -> tuple[Node, T.Term]:
+    """(x, convert) for n = casts of x: convert is n's element as a term of x's element "$0"."""
+    casts: list[Cast] = []
+    while isinstance(n, Cast):
+        casts.append(n)
+        n = n.src
+    term: T.Term = T.Scalar("$0", n.dtype.etype)
+    for c in reversed(casts):
+        term = _convert(term, c.src.dtype, c.dtype)
+    return n, term
+
+
+def _whole_dims(n: View) -> bool:
+    """Every dim of the view's source is taken whole (the view may add unit dims with None)."""
+    return _is_whole(View(n.dtype, n.src.shape, src=n.src, per_dim=n.per_dim))
+
+
+def _peel_access(n: Node, exprs: list[AffineExpr | None]) -> tuple[Node, list[AffineExpr | None], T.Term] | None:
+    """An operand of a contraction read through its views: (the tensor read, its indices over
+    the loops, the conversion of its element). Transposes permute the indices, sliding windows
+    add the window loop (i + k), unit dims added by None are dropped, casts go to the body.
+    None when a window position is a broadcast one."""
+    n, convert = _peel_casts(n)
+    while True:
+        if isinstance(n, Transpose):
+            src_exprs: list[AffineExpr | None] = [None] * len(exprs)
+            for out_pos, src_pos in enumerate(n.perm):
+                src_exprs[src_pos] = exprs[out_pos]
+            n, exprs = n.src, src_exprs
+        elif isinstance(n, Window):
+            r = len(n.window)
+            if any(exprs[d] is None or exprs[r + d] is None for d in range(r)):
+                return None
+            exprs = [_add(exprs[d], exprs[r + d]) for d in range(r)]  # type: ignore[arg-type]
+            n = n.src
+        elif isinstance(n, View) and _whole_dims(n):
+            exprs = [e for i, e in enumerate(exprs) if i not in n.newaxes]
+            n = n.src
+        else:
+            break
+        if isinstance(n, Cast):
+            return None  # a cast under a view: the conversion chain is not one term here
+    return n, exprs, convert
+
+
+def _add(a: AffineExpr, b: AffineExpr) -> AffineExpr:
+    """a + b with the lower loop first (d0 + d1, as upstream's conv maps are written)."""
+    if isinstance(a, AffineDimExpr) and isinstance(b, AffineDimExpr) and b.position < a.position:
+        return b + a
+    return a + b
+
+
+def _expr_map(num_dims: int, exprs: Sequence[AffineExpr | None]) -> AffineMapAttr:
+    return AffineMapAttr(AffineMap(num_dims, 0, tuple(AffineExpr.constant(0) if e is None else e for e in exprs)))
+
+
+def _cast_kind(converts: Sequence[T.Term]) -> str | None:
+    """How a named contraction converts its operands: 'signed' (extsi, extf, sitofp or none),
+    'unsigned' (extui, uitofp, extf or none), or None when a conversion is neither."""
+    kinds: set[str] = set()
+    for c in converts:
+        if isinstance(c, T.Scalar):
+            continue
+        if not (isinstance(c, T.Op) and len(c.args) == 1 and isinstance(c.args[0], T.Scalar)):
+            return None
+        if c.op in ("extsi", "sitofp"):
+            kinds.add("signed")
+        elif c.op in ("extui", "uitofp"):
+            kinds.add("unsigned")
+        elif c.op != "extf":
+            return None
+    if len(kinds) > 1:
+        return None
+    return kinds.pop() if kinds else "signed"
+
+
+# linalg.elementwise kinds and the one op each has in its body (MLIR 22's region builder).
+_ELEMENTWISE_KINDS: dict[str, str] = {
+    "arith.addf": "add", "arith.addi": "add", "arith.subf": "sub", "arith.subi": "sub",
+    "arith.mulf": "mul", "arith.muli": "mul", "arith.divf": "div",
+    "arith.maximumf": "max_signed", "arith.maxsi": "max_signed", "arith.maxui": "max_unsigned",
+    "arith.minimumf": "min_signed", "arith.minsi": "min_signed", "arith.minui": "min_unsigned",
+    "math.exp": "exp", "math.log": "log", "math.absf": "abs", "math.ceil": "ceil", "math.floor": "floor",
+    "arith.negf": "negf", "math.round": "round", "math.sqrt": "sqrt", "math.rsqrt": "rsqrt", "math.tanh": "tanh",
+    "math.erf": "erf", "math.powf": "powf", "arith.select": "select",
+}
+
+
+def _elementwise_kind(block: Block, n_ins: int) -> linalg_ops.ElementwiseKind | None:
+    """The linalg.elementwise kind whose body is `block`: one op of the inputs, in order, of one
+    element type (select: an i1 condition), yielded; else None."""
+    ops = list(block.ops)
+    if len(ops) != 2 or not isinstance(ops[1], linalg.YieldOp) or ops[1].operands[0] is not ops[0].results[0]:
+        return None
+    op = ops[0]
+    kind = _ELEMENTWISE_KINDS.get(op.name)
+    if kind is None or list(op.operands) != list(block.args[:n_ins]) or op.attributes:
+        return None
+    if any(getattr(v, "data", None) != frozenset() for v in op.properties.values()):
+        return None  # overflow or fast-math flags: not what the named op's body has
+    et = op.results[0].type
+    values = list(op.operands)[1:] if kind == "select" else list(op.operands)
+    if any(v.type != et for v in values) or (isinstance(et, IntegerType) and et.width.data == 1):
+        return None
+    return linalg_ops.ElementwiseKind(kind)
+
+
+def _named_parallel(ins: list[SSAValue], out: SSAValue, block: Block, maps: list[AffineMapAttr], out_t: Attribute) -> Operation | None:
+    """The named op of an all-parallel linalg.generic with an identity output map: elementwise
+    (one op; its maps may broadcast), map (any body, identity maps), broadcast (a copy that adds
+    dims), or None."""
+    rank = maps[-1].data.num_dims
+    projected = all(
+        all(isinstance(e, AffineDimExpr) for e in m.data.results)
+        and [e.position for e in m.data.results] == sorted({e.position for e in m.data.results})  # type: ignore[attr-defined]
+        for m in maps
+    )
+    if not projected or not ins:
+        return None
+    identity = all(len(m.data.results) == rank for m in maps)
+    kind = _elementwise_kind(block, len(ins))
+    if kind is not None:
+        return linalg_ops.ElementwiseOp(kind, ins, [out], Region(block), maps, [out_t])
+    if identity:
+        return linalg_ops.MapOp(ins, out, Region(block), [out_t])
+    ops = list(block.ops)
+    if len(ins) == 1 and len(ops) == 1 and isinstance(ops[0], linalg.YieldOp) and ops[0].operands[0] is block.args[0]:
+        kept = {e.position for e in maps[0].data.results}  # type: ignore[attr-defined]
+        return linalg_ops.BroadcastOp(ins[0], out, [d for d in range(rank) if d not in kept], Region(block), [out_t])
+    return None

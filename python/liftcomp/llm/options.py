@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from liftcomp.llm.config import CACHE_MODES, LLMConfig, load_config
+from liftcomp.pass_support import int_at_least
 
 
 def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,12 +31,22 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
         help="response cache: use (default), record, replay (never contacts the network), off",
     )
     group.add_argument("--llm-cache-dir", metavar="DIR", help="cache directory")
-    group.add_argument("--llm-timeout", type=float, metavar="S", help="seconds per request")
-    group.add_argument("--llm-max-calls", type=int, metavar="N", help="budget: HTTP requests")
-    group.add_argument("--llm-max-tokens", type=int, metavar="N", help="budget: tokens")
+    group.add_argument("--llm-timeout", type=_positive_seconds, metavar="S", help="wall-clock seconds per request")
+    group.add_argument("--llm-max-calls", type=int_at_least(0), metavar="N", help="budget: HTTP requests")
+    group.add_argument("--llm-max-tokens", type=int_at_least(0), metavar="N", help="budget: tokens")
     group.add_argument(
-        "--llm-max-seconds", type=float, metavar="S", help="budget: seconds spent waiting on LLMs"
+        "--llm-max-seconds", type=_positive_seconds, metavar="S", help="budget: seconds spent waiting on LLMs"
     )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a number of seconds, got '{text}'") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
 
 
 def config_from_args(ns: argparse.Namespace) -> LLMConfig:

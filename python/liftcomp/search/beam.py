@@ -17,13 +17,15 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from liftcomp.diagnostics import LiftcompError
-from liftcomp.search.problem import Metrics, SearchProblem
-from liftcomp.targets.gemmini.menu import Refused, Roofline, Step
+from liftcomp.search.cost_model import Bound
+from liftcomp.search.measure import Measurement
+from liftcomp.search.problem import SearchProblem
+from liftcomp.search.space import Refused, Step
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Candidate:
     steps: list[Step]
     schedule: Any
     plan: str = ""
-    metrics: Metrics | None = None
+    metrics: Measurement | None = None
     status: str = "pending"
     ir_sha256: str = ""  # free-form candidates: the proposed IR's hash (canonical once it parsed)
 
@@ -56,8 +58,8 @@ class Candidate:
         return self.status == "accepted"
 
     @property
-    def cycles(self) -> int:
-        return self.metrics.cycles if self.metrics is not None else 0
+    def cost(self) -> float:
+        return self.metrics.cost if self.metrics is not None else 0
 
     def to_json(self, problem: SearchProblem) -> dict[str, Any]:
         d = {
@@ -124,13 +126,14 @@ class SearchResult:
     root: Candidate
     best: Candidate
     candidates: list[Candidate]
-    best_per_iteration: list[int]
-    bound: Roofline
+    best_per_iteration: list[float]
+    bound: Bound
     seconds: float
     duplicates_skipped: int = 0
-    # The library's tiles in gemmini.h's own form (one loop_ws per tile), for reference; None where
-    # the start already is that form or loop_ws cannot run the kernel (transposed operands).
-    library_loop_ws_cycles: int | None = None
+    reused: int = 0  # measurements taken from tuning records (--resume) instead of evaluated
+    # Other reference schedules the target names (KernelSpace.baselines, e.g. Gemmini's loop_ws
+    # form of the library tiles) and their costs, for "speedup vs" columns.
+    baselines: dict[str, float] = field(default_factory=dict[str, float])
 
     @property
     def evaluated(self) -> int:
@@ -146,15 +149,18 @@ class SearchResult:
                         "budget": o.budget, "tolerance": o.tolerance, "strict_iterations": o.strict_iterations,
                         "seed": o.seed},
             "bound": self.bound.to_json(),
-            "library": {"id": self.root.id, "cycles": self.root.cycles,
+            "unit": self.bound.unit,
+            "library": {"id": self.root.id, "cost": self.root.cost,
                         "utilization": None if self.root.metrics is None else round(self.root.metrics.utilization, 6)},
-            "best": {"id": self.best.id, "cycles": self.best.cycles,
+            "best": {"id": self.best.id, "cost": self.best.cost,
                      "utilization": None if self.best.metrics is None else round(self.best.metrics.utilization, 6),
                      "steps": [s.to_json() for s in self.best.steps],
                      "schedule": self.problem.schedule_json(self.best.schedule)},
             "best_per_iteration": self.best_per_iteration,
             "evaluated": self.evaluated,
             "duplicates_skipped": self.duplicates_skipped,
+            "reused": self.reused,
+            "baselines": dict(self.baselines),
             "seconds": round(self.seconds, 2),
             "candidates": [c.to_json(self.problem) for c in self.candidates],
         }
@@ -165,11 +171,16 @@ def _step(impl: Step | Edit, ir_sha256: str) -> Step:
     return impl if isinstance(impl, Step) else Step(FREEFORM, {"ir_sha256": ir_sha256[:16]})
 
 
-ProgressFn = Callable[[str, int, int], None]  # (event, evaluated so far, best cycles)
+ProgressFn = Callable[[str, int, float], None]  # (event, evaluated so far, best cost)
+
+
+MeasureHook = Callable[[Candidate], None]  # called once per measured candidate (tuning records)
+Cache = Callable[[Any], Measurement | None]  # a recorded measurement of a schedule, if any (--resume)
 
 
 def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions | None = None,
-                progress: ProgressFn | None = None) -> SearchResult:
+                progress: ProgressFn | None = None, on_measured: MeasureHook | None = None,
+                cached: Cache | None = None) -> SearchResult:
     o = options or SearchOptions()
     if min(o.beam_width, o.plans_per_candidate, o.impls_per_plan) < 1 or o.iterations < 0:
         raise LiftcompError("beam width, plans per candidate and implementations per plan must be >= 1")
@@ -180,22 +191,51 @@ def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions
     evaluated = 0
     duplicates = 0
 
-    def note(event: str, best: int) -> None:
+    reused = 0
+
+    def measure(cands: list[Candidate], done: Callable[[Measurement], None] | None = None) -> None:
+        """Measure `cands` (or take their recorded measurements), in order; record each."""
+        nonlocal reused
+        fresh: list[Candidate] = []
+        for c in cands:
+            m = cached(c.schedule) if cached is not None else None
+            if m is None:
+                fresh.append(c)
+                continue
+            c.metrics = m
+            reused += 1
+            if done is not None:
+                done(m)
+        arrived = iter(fresh)
+
+        def one(m: Measurement) -> None:
+            # Recorded as each result arrives, so an interrupted search keeps what it measured.
+            c = next(arrived)
+            c.metrics = m
+            if on_measured is not None:
+                on_measured(c)
+            if done is not None:
+                done(m)
+
+        problem.evaluate_many([c.schedule for c in fresh], one)
+
+    def note(event: str, best: float) -> None:
         if progress is not None:
             progress(event, evaluated, best)
 
     root = Candidate(0, None, 0, [], problem.initial(), plan="library schedule")
     candidates.append(root)
-    [root.metrics] = problem.evaluate_many([root.schedule])
+    measure([root])
+    assert root.metrics is not None
     evaluated = 1
     if not root.metrics.correct:
         raise LiftcompError(f"{problem.name}: the library schedule itself fails: "
                             f"{root.metrics.error or 'wrong result'}")
     root.status = "accepted"
-    seen: dict[tuple[Any, ...], int] = {problem.key(root.schedule): root.id}
+    seen: dict[Hashable, int] = {problem.key(root.schedule): root.id}
     beam = [root]
-    best_per_iteration = [root.cycles]
-    note("start", root.cycles)
+    best_per_iteration = [root.cost]
+    note("start", root.cost)
     for it in range(1, o.iterations + 1):
         left = o.budget - evaluated if o.budget else None
         if left is not None and left <= 0:
@@ -252,32 +292,34 @@ def beam_search(problem: SearchProblem, planner: Planner, options: SearchOptions
                 del seen[problem.key(c.schedule)]
             to_eval = to_eval[:left]
 
-        best_now = beam[0].cycles
+        best_now = beam[0].cost
 
-        def one_done(m: Metrics) -> None:
+        def one_done(m: Measurement) -> None:
             nonlocal evaluated, best_now
             evaluated += 1
-            if m.correct and m.cycles:
-                best_now = min(best_now, m.cycles)
+            if m.correct and m.cost:
+                best_now = min(best_now, m.cost)
             note("evaluated", best_now)
 
-        for c, m in zip(to_eval, problem.evaluate_many([c.schedule for c in to_eval], one_done), strict=True):
-            c.metrics = m
+        measure(to_eval, one_done)
+        for c in to_eval:
+            m = c.metrics
+            assert m is not None
             parent = candidates[c.parent] if c.parent is not None else root
-            if m.error and not m.cycles:
+            if m.error and not m.cost:
                 c.status = f"rejected: {m.error}"
             elif not m.correct:
                 c.status = f"rejected: incorrect ({m.error})"
-            elif it <= o.strict_iterations and m.cycles > parent.cycles * (1 + o.tolerance):
-                c.status = (f"rejected: slower than its parent #{parent.id} ({m.cycles} > {parent.cycles} cycles "
+            elif it <= o.strict_iterations and m.cost > parent.cost * (1 + o.tolerance):
+                c.status = (f"rejected: slower than its parent #{parent.id} ({m.cost} > {parent.cost} {m.unit} "
                             f"+ {o.tolerance:.0%}) in iteration {it} <= {o.strict_iterations}")
             else:
                 c.status = "accepted"
         pool = beam + [c for c in to_eval if c.accepted]
-        pool.sort(key=lambda c: (c.cycles, c.id))
+        pool.sort(key=lambda c: (c.cost, c.id))
         beam = pool[: o.beam_width]
-        best_per_iteration.append(beam[0].cycles)
-        note("iteration", beam[0].cycles)
-    best = min((c for c in candidates if c.accepted), key=lambda c: (c.cycles, c.id))
+        best_per_iteration.append(beam[0].cost)
+        note("iteration", beam[0].cost)
+    best = min((c for c in candidates if c.accepted), key=lambda c: (c.cost, c.id))
     return SearchResult(problem, o, planner.name, root, best, candidates, best_per_iteration, problem.bound(),
-                        time.perf_counter() - t0, duplicates)
+                        time.perf_counter() - t0, duplicates, reused)

@@ -1,11 +1,12 @@
 """Free-form candidates: target IR text proposed by an LLM, checked without ever running it as code.
 
 A reply's last ```mlir block must be one MLIR module that xDSL parses with a context holding only
-the dialects a lowered Gemmini kernel uses (builtin, func, arith, scf, memref, gemmini), that
-verifies, and whose single function has the kernel's name and signature. Afterwards the text is
-only ever interpreted by the Gemmini simulator, under a step budget (blocks executed, weighted by
-their op count), so an endless or absurdly long loop is cut off deterministically instead of
-hanging the search. Nothing here imports, evaluates or shells out anything taken from the text.
+the dialects the target's free-form rules name (targets.base.FreeformRules; for Gemmini: builtin,
+func, arith, scf, memref, gemmini), that verifies, and whose single function has the kernel's name
+and signature. Afterwards the text is only ever interpreted by the target's simulator, under a
+step budget (blocks executed, weighted by `op_steps`), so an endless or absurdly long loop is cut
+off deterministically instead of hanging the search. Nothing here imports, evaluates or shells out
+anything taken from the text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from xdsl.context import Context
@@ -22,27 +25,37 @@ from xdsl.dialects.builtin import Builtin, FunctionType, MemRefType, ModuleOp
 from xdsl.dialects.func import Func
 from xdsl.dialects.memref import MemRef
 from xdsl.dialects.scf import Scf
-from xdsl.ir import Block, Operation
+from xdsl.ir import Dialect, Operation
 from xdsl.parser import Parser
 
-from liftcomp.targets.gemmini.config import GemminiConfig
-from liftcomp.targets.gemmini.dialect import Gemmini
-from liftcomp.targets.gemmini.menu import Refused
-from liftcomp.targets.gemmini.sim.machine import Machine
-from liftcomp.targets.gemmini.sim.program import CompiledFunction
+from liftcomp.search.space import Refused
 
-ALLOWED_DIALECTS = ("builtin", "func", "arith", "scf", "memref", "gemmini")
 MAX_IR_CHARS = 200_000  # a lowered kernel is a few kB; more is not an edit of it
 MAX_ALLOC_BYTES = 64 << 20  # host buffers the simulator would allocate with numpy
-LOOP_WS_COST = 4096  # steps charged per loop_ws call: one FSM call runs up to a whole tile
 
 _MLIR_BLOCK = re.compile(r"```mlir[^\n]*\n(.*?)```", re.S)
 
 
-def freeform_context() -> Context:
-    """An xDSL context with only the dialects a lowered Gemmini kernel is made of."""
+HOST_DIALECTS: tuple[Dialect, ...] = (Builtin, Func, Arith, Scf, MemRef)
+"""What host code around a target's ops is made of (a target's rules add its own dialect)."""
+
+
+@dataclass(frozen=True)
+class IRSchedule:
+    """A free-form candidate: the kernel's whole target IR as text, as xDSL prints it (canonical,
+    so equal programs share `sha256`)."""
+
+    text: str
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"freeform": True, "ir_sha256": self.sha256, "ir": self.text}
+
+
+def freeform_context(dialects: Sequence[Dialect]) -> Context:
+    """An xDSL context with only `dialects`."""
     ctx = Context(allow_unregistered=False)
-    for dialect in (Builtin, Func, Arith, Scf, MemRef, Gemmini):
+    for dialect in dialects:
         ctx.load_dialect(dialect)
     return ctx
 
@@ -71,14 +84,16 @@ def _short(e: BaseException, limit: int = 400) -> str:
     return (text[:limit] + "...") if len(text) > limit else text
 
 
-def parse_kernel_ir(text: str, func_name: str, signature: FunctionType) -> tuple[ModuleOp, func.FuncOp]:
-    """Parse and check free-form IR for the kernel `@func_name : signature`; Refused says why not."""
+def parse_kernel_ir(text: str, func_name: str, signature: FunctionType,
+                    dialects: Sequence[Dialect]) -> tuple[ModuleOp, func.FuncOp]:
+    """Parse and check free-form IR (of `dialects` only) for the kernel `@func_name : signature`;
+    Refused says why not."""
     if len(text) > MAX_IR_CHARS:
         raise Refused(f"free-form IR is too long ({len(text)} characters, at most {MAX_IR_CHARS})")
     try:
-        module = Parser(freeform_context(), text, "<free-form IR>").parse_module()
+        module = Parser(freeform_context(dialects), text, "<free-form IR>").parse_module()
     except Exception as e:  # noqa: BLE001 - untrusted text: any parser failure (nesting depth too) is a refusal
-        raise Refused(f"free-form IR does not parse (dialects allowed: {', '.join(ALLOWED_DIALECTS)}): "
+        raise Refused(f"free-form IR does not parse (dialects allowed: {', '.join(d.name for d in dialects)}): "
                       f"{_short(e)}") from None
     try:
         module.verify()
@@ -128,42 +143,11 @@ class StepBudgetExceeded(Exception):
     """The simulated program ran more steps than its budget."""
 
 
-def _op_cost(op: Operation) -> int:
-    """Steps charged for one op: 1, or about the elements it touches where that is more (a copy
-    of a large buffer, a loop_ws FSM call running a whole tile), so the budget bounds work."""
+def op_steps(op: Operation) -> int:
+    """Steps a budgeted run charges for a host op: 1, or the elements a copy moves (so the budget
+    bounds work, not just ops). A target charges its own ops on top (e.g. a whole FSM tile)."""
     if isinstance(op, memref.CopyOp):
         t = op.source.type
         if isinstance(t, MemRefType):
             return max(1, math.prod(max(1, d.data) for d in t.shape))
-    if op.name == "gemmini.loop_ws":
-        return LOOP_WS_COST
     return 1
-
-
-class _BudgetedFunction(CompiledFunction):
-    """The simulator's compiled function, charging every executed block the cost of its ops (at
-    least 1, so an empty loop body still costs a step per iteration) against a budget."""
-
-    def __init__(self, fn: func.FuncOp, machine: Machine, budget: int):
-        self.steps_left = budget
-        super().__init__(fn, machine)
-
-    def _block(self, block: Block) -> Any:
-        run = super()._block(block)
-        cost = max(1, sum(_op_cost(op) for op in block.ops))
-
-        def counted(regs: list[Any]) -> None:
-            self.steps_left -= cost
-            if self.steps_left < 0:
-                raise StepBudgetExceeded
-            run(regs)
-
-        return counted
-
-
-def run_with_budget(fn: func.FuncOp, args: list[Any], config: GemminiConfig, budget: int) -> int:
-    """Run `fn` functionally on `args` (arrays are updated in place); the steps it took.
-    Raises StepBudgetExceeded past `budget` steps, or whatever the simulator raises."""
-    compiled = _BudgetedFunction(fn, Machine(config, functional=True), budget)
-    compiled.run(args)
-    return budget - compiled.steps_left

@@ -1,8 +1,8 @@
 """An LLM planner in Autocomp's style, through liftcomp.llm (cache, budget, replay).
 
-Plan phase (one request per parent, `n` = plans per candidate samples): the prompt gives the ISA
-summary, the current schedule as readable text, its simulated cycles, utilization, per-unit busy
-times, occupancy and the analytic bound, the steps taken so far, and the rewrite menu with random
+Plan phase (one request per parent, `n` = plans per candidate samples): the prompt gives what the
+target describes (its hardware summary, the current schedule as readable text, the measured cost
+and the target's counters, e.g. Gemmini's per-unit busy times and occupancy) and the bound, the steps taken so far, and the rewrite menu with random
 dropout (each item is left out with probability `dropout`, never all), sometimes (`off_menu`)
 inviting an optimization that is not on the menu. The reply must contain one JSON object
 `{"rewrite": NAME, "params": {...}, "reason": "..."}`: the chosen item and a rough intent.
@@ -33,16 +33,16 @@ from typing import Any
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.llm import LLMClient, LLMError
 from liftcomp.search.beam import Candidate, Edit, Implementation, Plan, Unusable
-from liftcomp.search.freeform import ALLOWED_DIALECTS, extract_mlir, no_mlir_reason
-from liftcomp.search.problem import IRSchedule, SearchProblem
-from liftcomp.targets.gemmini.menu import MENU_BY_NAME, Refused, Step
+from liftcomp.search.freeform import IRSchedule, extract_mlir, no_mlir_reason
+from liftcomp.search.problem import SearchProblem
+from liftcomp.search.space import Menu, Refused, Step
 
 MODES = ("menu", "freeform", "mixed")
 
-_EXPERT = "You are an expert performance engineer for the Gemmini systolic-array accelerator. "
+_EXPERT = "You are an expert performance engineer for the accelerator described under '## Hardware'. "
 
 SYSTEM = (
-    _EXPERT + "You improve a matmul schedule one step at a time by choosing ONE rewrite from a menu. Every "
+    _EXPERT + "You improve a kernel's schedule one step at a time by choosing ONE rewrite from a menu. Every "
     "rewrite keeps the result exact; a legality check refuses rewrites that do not fit the hardware. Answer with "
     "a short reason and then exactly one JSON object: "
     '{"rewrite": "<menu item>", "params": {<parameters>}, "reason": "<one sentence>"}.'
@@ -53,13 +53,13 @@ SYSTEM_FREEFORM_PLAN = (
     'then exactly one JSON object: {"rewrite": "<menu item>", "params": {<parameters>}, "reason": "<one sentence>"}.'
 )
 SYSTEM_PARAMS = (
-    _EXPERT + "A plan chose one rewrite of a matmul schedule; you choose its concrete parameters. The rewrite "
+    _EXPERT + "A plan chose one rewrite of a kernel's schedule; you choose its concrete parameters. The rewrite "
     "keeps the result exact; a legality check refuses parameters that do not fit the hardware. Answer with a "
     'short reason and then exactly one JSON object: {"params": {<parameter>: <value>}, "reason": "<one sentence>"}.'
 )
 SYSTEM_FREEFORM = (
-    _EXPERT + "You optimise a kernel by editing its target IR directly: one MLIR module in the "
-    f"{', '.join(ALLOWED_DIALECTS)} dialects (no other dialect is accepted). Keep the function's name and "
+    _EXPERT + "You optimise a kernel by editing its target IR directly: one MLIR module in the dialects "
+    "listed under '## Target IR rules' (no other dialect is accepted). Keep the function's name and "
     "signature; its results must equal the reference's exactly for every input. Your IR is parsed, verified and "
     "simulated with a step limit on random inputs; it is never run as code. Answer with a short reason and then "
     "the whole new module in one ```mlir block."
@@ -74,8 +74,9 @@ def _state_lines(parent: Candidate, problem: SearchProblem) -> list[str]:
     m = parent.metrics
     assert m is not None
     bound = problem.bound()
-    busy = ", ".join(f"{u} {c} ({c / max(1, m.cycles):.0%})" for u, c in m.busy.items())
-    steps = ", ".join(str(s) for s in parent.steps) or "none (the library schedule, tiled_matmul_auto)"
+    steps = ", ".join(str(s) for s in parent.steps) or "none (the target's library schedule)"
+    limited = f", limited by {bound.bottleneck}" if bound.bottleneck else ""
+    util = f" (utilization {bound.utilization:.1%}{limited})" if bound.utilization is not None else ""
     return [
         "## Hardware",
         problem.isa_summary(),
@@ -84,16 +85,17 @@ def _state_lines(parent: Candidate, problem: SearchProblem) -> list[str]:
         problem.describe(parent.schedule),
         f"rewrite steps so far: {steps}",
         "",
-        "## Simulated performance",
-        f"cycles: {m.cycles}, utilization: {m.utilization:.1%}",
-        f"busy cycles per unit: {busy}",
-        f"scratchpad occupancy: {m.spad_occupancy:.0%}, accumulator occupancy: {m.acc_occupancy:.0%}",
-        f"roofline bound: {bound.cycles} cycles (utilization {bound.utilization:.1%}, limited by {bound.bottleneck})",
+        f"## Measured performance ({problem.evaluator.name})",
+        *problem.space.describe_measurement(m),
+        f"roofline bound: {bound.cost} {bound.unit}{util}",
     ]
 
 
 def _ir_lines(parent: Candidate, problem: SearchProblem) -> list[str]:
-    return ["", "## Current target IR", "```mlir", problem.target_ir(parent.schedule).rstrip(), "```"]
+    rules = problem.rules()
+    dialects = ", ".join(d.name for d in rules.dialects) if rules is not None else "none"
+    return ["", "## Target IR rules", f"dialects allowed: {dialects}",
+            "", "## Current target IR", "```mlir", problem.target_ir(parent.schedule).rstrip(), "```"]
 
 
 def build_prompt(parent: Candidate, problem: SearchProblem, rng: random.Random, dropout: float,
@@ -123,15 +125,16 @@ def build_prompt(parent: Candidate, problem: SearchProblem, rng: random.Random, 
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
 
 
-def _plan_lines(plan: Plan) -> list[str]:
-    if plan.rewrite in MENU_BY_NAME:
-        what = MENU_BY_NAME[plan.rewrite].describe()
+def _plan_lines(plan: Plan, menu: Menu[Any, Any]) -> list[str]:
+    rw = menu.get(plan.rewrite)
+    if rw is not None:
+        what = rw.describe()
     elif plan.rewrite == OFF_MENU_NAME:
         what = f"off the menu: {plan.params.get('description', '')}"
     else:
         what = f"free-form: {plan.params.get('idea', '')}"
     lines = ["", "## Plan", f"rewrite: {what}"]
-    if plan.params and plan.rewrite in MENU_BY_NAME:
+    if plan.params and rw is not None:
         lines.append(f"intended parameters: {json.dumps(plan.params, sort_keys=True)}")
     why = plan.reason.removeprefix("llm: ").removeprefix("llm")
     if why:
@@ -141,7 +144,7 @@ def _plan_lines(plan: Plan) -> list[str]:
 
 def build_params_prompt(parent: Candidate, problem: SearchProblem, plan: Plan) -> list[dict[str, str]]:
     """The implement phase's messages for a menu item: its concrete parameters."""
-    lines = _state_lines(parent, problem) + _plan_lines(plan)
+    lines = _state_lines(parent, problem) + _plan_lines(plan, problem.space.menu)
     lines += ["", f"Give concrete values for the parameters of {plan.rewrite} (JSON types as listed: integers, "
               'true / false, or one of the quoted choices). Reply with one JSON object {"params": {...}}.']
     return [{"role": "system", "content": SYSTEM_PARAMS}, {"role": "user", "content": "\n".join(lines)}]
@@ -149,7 +152,7 @@ def build_params_prompt(parent: Candidate, problem: SearchProblem, plan: Plan) -
 
 def build_freeform_prompt(parent: Candidate, problem: SearchProblem, plan: Plan) -> list[dict[str, str]]:
     """The implement phase's messages for a free-form edit: the target IR to rewrite."""
-    lines = _state_lines(parent, problem) + _ir_lines(parent, problem) + _plan_lines(plan)
+    lines = _state_lines(parent, problem) + _ir_lines(parent, problem) + _plan_lines(plan, problem.space.menu)
     lines += ["", "Apply this optimization by editing the target IR. Reply with the complete new module in one "
               "```mlir block."]
     return [{"role": "system", "content": SYSTEM_FREEFORM}, {"role": "user", "content": "\n".join(lines)}]
@@ -177,7 +180,7 @@ def _json_object(text: str) -> tuple[dict[str, Any] | None, str]:
     return obj, ""
 
 
-def parse_reply(text: str, mode: str = "menu", freeform_parent: bool = False) -> Plan:
+def parse_reply(text: str, mode: str = "menu", freeform_parent: bool = False, *, menu: Menu[Any, Any]) -> Plan:
     """A plan from one reply, or a Plan with `error` saying why the reply is unusable."""
     obj, why = _json_object(text)
     if obj is None:
@@ -202,12 +205,12 @@ def parse_reply(text: str, mode: str = "menu", freeform_parent: bool = False) ->
         return Plan(name, params, label, freeform=True)
     if name == FREEFORM_NAME and mode != "menu":
         return Plan(name, params, label, freeform=True)
-    if name not in MENU_BY_NAME:
+    if menu.get(name) is None:
         return Plan(name, params, reason, error=f"'{name}' is not on the menu")
     return Plan(name, params, label, freeform=mode == "freeform" or freeform_parent)
 
 
-def parse_params_reply(text: str, rewrite: str) -> Step | Unusable:
+def parse_params_reply(text: str, rewrite: str, menu: Menu[Any, Any]) -> Step | Unusable:
     """One implementation of menu item `rewrite` from a reply: its parameters, names and JSON types
     checked against the item's (the menu's legality check judges the values in context)."""
     obj, why = _json_object(text)
@@ -219,7 +222,8 @@ def parse_params_reply(text: str, rewrite: str) -> Step | Unusable:
     params = obj.get("params")
     if not isinstance(params, dict):
         return Unusable("unusable implementation reply ('params' is missing or not an object)")
-    rw = MENU_BY_NAME[rewrite]
+    rw = menu.get(rewrite)
+    assert rw is not None, "plans name menu items only"
     known = {p.name: p for p in rw.params}
     unknown = sorted(set(params) - set(known))
     if unknown:
@@ -260,19 +264,20 @@ class LLMPlanner:
         except LLMError as e:
             return [Plan("", error=f"LLM request failed: {e}")]
         freeform_parent = isinstance(parent.schedule, IRSchedule)
-        return [parse_reply(t, self.mode, freeform_parent) for t in texts]
+        return [parse_reply(t, self.mode, freeform_parent, menu=problem.space.menu) for t in texts]
 
     def implement(self, parent: Candidate, plan: Plan, problem: SearchProblem, n: int,
                   rng: random.Random) -> list[Implementation]:
         if plan.freeform:
             return self._implement_freeform(parent, plan, problem, n, rng)
-        if not MENU_BY_NAME[plan.rewrite].params:
+        rw = problem.space.menu.get(plan.rewrite)
+        if rw is not None and not rw.params:
             return [Step(plan.rewrite, {})]  # nothing to choose
         try:
             texts = self._ask(build_params_prompt(parent, problem, plan), n, rng)
         except LLMError as e:
             return [Unusable(f"LLM request failed: {e}")]
-        return _unique([parse_params_reply(t, plan.rewrite) for t in texts])
+        return _unique([parse_params_reply(t, plan.rewrite, problem.space.menu) for t in texts])
 
     def _implement_freeform(self, parent: Candidate, plan: Plan, problem: SearchProblem, n: int,
                             rng: random.Random) -> list[Implementation]:

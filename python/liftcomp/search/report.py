@@ -1,4 +1,4 @@
-"""Search results for people: JSON trace, PNG plot of best cycles per iteration, terminal table,
+"""Search results for people: JSON trace, PNG plot of the best cost per iteration, terminal table,
 and a progress bar while the search runs (rich)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def write_trace(result: SearchResult, path: Path) -> None:
 
 
 def write_plot(results: Sequence[SearchResult], path: Path) -> None:
-    """Best cycles after each iteration (relative to the library schedule), one line per kernel."""
+    """Best cost after each iteration (relative to the library schedule), one line per kernel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -26,13 +26,14 @@ def write_plot(results: Sequence[SearchResult], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for r in results:
-        base = r.root.cycles
+        base = r.root.cost
         ys = [base / c for c in r.best_per_iteration]
         ax.plot(range(len(ys)), ys, marker="o", label=f"{r.problem.name} ({r.planner})")
-        ax.axhline(base / r.bound.cycles, linestyle=":", linewidth=0.8, color=ax.lines[-1].get_color())
+        if r.bound.cost:
+            ax.axhline(base / r.bound.cost, linestyle=":", linewidth=0.8, color=ax.lines[-1].get_color())
     ax.set_xlabel("iteration (0 = library schedule)")
     ax.set_ylabel("speedup of the best schedule over the library")
-    ax.set_title("Schedule search: best cycles per iteration (dotted: roofline bound)")
+    ax.set_title("Schedule search: best cost per iteration (dotted: roofline bound)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -45,17 +46,19 @@ def table_rows(results: Sequence[SearchResult]) -> list[dict[str, Any]]:
     rows = []
     for r in results:
         assert r.root.metrics is not None and r.best.metrics is not None
+        vs = next(iter(r.baselines.items()), None)
         rows.append({
             "kernel": r.problem.name,
-            "library_cycles": r.root.cycles,
+            "unit": r.bound.unit,
+            "library_cost": r.root.cost,
             "library_util": r.root.metrics.utilization,
-            "best_cycles": r.best.cycles,
+            "best_cost": r.best.cost,
             "best_util": r.best.metrics.utilization,
-            "bound_util": r.bound.utilization,
-            "of_bound": r.bound.cycles / r.best.cycles,
-            "speedup": r.root.cycles / r.best.cycles,
-            "library_loop_ws_cycles": r.library_loop_ws_cycles,
-            "speedup_vs_loop_ws": None if r.library_loop_ws_cycles is None else r.library_loop_ws_cycles / r.best.cycles,
+            "bound_util": r.bound.utilization or 0.0,
+            "of_bound": r.bound.cost / max(1, r.best.cost),
+            "speedup": r.root.cost / max(1, r.best.cost),
+            "baseline": None if vs is None else vs[0],
+            "speedup_vs_baseline": None if vs is None else vs[1] / max(1, r.best.cost),
             "evaluated": r.evaluated,
             "seconds": r.seconds,
             "steps": ", ".join(str(s) for s in r.best.steps) or "(library)",
@@ -68,14 +71,15 @@ def print_table(results: Sequence[SearchResult]) -> None:
     from rich.table import Table
 
     t = Table(title="Schedule search")
-    for col in ("kernel", "library cycles", "util", "searched cycles", "util", "bound util", "of bound", "speedup",
-                "vs loop_ws", "evals", "time", "steps"):
+    for col in ("kernel", "library cost", "util", "searched cost", "util", "bound util", "of bound", "speedup",
+                "vs baseline", "evals", "time", "steps"):
         t.add_column(col, justify="left" if col in ("kernel", "steps") else "right")
     for row in table_rows(results):
-        t.add_row(row["kernel"], str(row["library_cycles"]), f"{row['library_util']:.1%}", str(row["best_cycles"]),
+        t.add_row(row["kernel"], f"{row['library_cost']} {row['unit']}", f"{row['library_util']:.1%}",
+                  f"{row['best_cost']} {row['unit']}",
                   f"{row['best_util']:.1%}", f"{row['bound_util']:.1%}", f"{row['of_bound']:.1%}",
                   f"{row['speedup']:.2f}x",
-                  "-" if row["speedup_vs_loop_ws"] is None else f"{row['speedup_vs_loop_ws']:.2f}x", str(row["evaluated"]), f"{row['seconds']:.0f}s", row["steps"])
+                  "-" if row["speedup_vs_baseline"] is None else f"{row['speedup_vs_baseline']:.2f}x ({row['baseline']})", str(row["evaluated"]), f"{row['seconds']:.0f}s", row["steps"])
     console = Console(stderr=True)
     if not console.is_terminal:
         console = Console(stderr=True, width=220)
@@ -94,7 +98,7 @@ def progress_bar(label: str, total: int | None, enabled: bool = True) -> Iterato
                   TimeElapsedColumn(), transient=True) as prog:
         task = prog.add_task(label, total=total, best="")
 
-        def update(event: str, evaluated: int, best: int) -> None:
-            prog.update(task, completed=evaluated, best=f"best {best} cycles")
+        def update(event: str, evaluated: int, best: float) -> None:
+            prog.update(task, completed=evaluated, best=f"best {best:g}")
 
         yield update

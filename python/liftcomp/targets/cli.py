@@ -1,34 +1,31 @@
-"""`liftcomp compile IN.mlir --target gemmini -o OUTDIR`: raise -> lower -> (search) -> emit.
+"""`liftcomp compile IN.mlir --target T -o OUTDIR`: raise -> lower -> (search) -> emit, for any
+registered target (liftcomp.targets).
 
-Writes OUTDIR/kernels.c (gemmini.h calls), OUTDIR/gemmini_host.h (CPU implementation for tests),
-OUTDIR/<stem>.gemmini.mlir (target IR) and OUTDIR/report.json with, per function: name, cycles,
-utilization, baseline_cycles, speedup (vs the library schedule), correct (simulated result ==
-numpy reference of the raised program on random inputs) and schedule. Nothing is written when
-any step fails.
+Writes the target's files (Gemmini: kernels.c with gemmini.h calls and gemmini_host.h, a CPU
+implementation for tests), OUTDIR/<stem>.<target>.mlir (target IR) and OUTDIR/report.json with,
+per function: name, cost and unit (and the cost under the unit's name, e.g. "cycles"),
+utilization, the baseline, speedup (vs the library schedule), correct (evaluated result == numpy
+reference of the raised program on random inputs) and schedule. Nothing is written when any step
+fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    Float32Type,
-    Float64Type,
-    IndexType,
-    IntegerType,
-    MemRefType,
-    ModuleOp,
-)
+from xdsl.dialects.builtin import MemRefType, ModuleOp
+from xdsl.ir import Attribute
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.pass_support import int_at_least
 
 
 def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
@@ -39,92 +36,8 @@ def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
     return raise_module(module, None, arg_names_from_source(source))
 
 
-def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> tuple[list[Any], list[tuple[int, ...] | None]]:
-    """Random arguments for `fn`: integers over their whole range, dynamic dims = dyn_size."""
-    args: list[Any] = []
-    shapes: list[tuple[int, ...] | None] = []
-    for a in fn.body.block.args:
-        t = a.type
-        if isinstance(t, IndexType):
-            # Index arguments are sizes in the corpus's kernels: give them the dynamic size.
-            args.append(dyn_size)
-            shapes.append(None)
-            continue
-        if isinstance(t, (Float32Type, Float64Type)):
-            # A float scalar is typically a scale: random sign, magnitude log-uniform in [1e-4, 1].
-            v = rng.choice([-1.0, 1.0]) * 10.0 ** rng.uniform(-4.0, 0.0)
-            args.append(np.float32(v) if isinstance(t, Float32Type) else np.float64(v))
-            shapes.append(None)
-            continue
-        if isinstance(t, IntegerType) and t.width.data > 1:
-            # Integer scalars are lengths or small factors in the corpus's kernels (an i32 n, a
-            # pixel value): the dynamic size too, within the type's range.
-            args.append(min(dyn_size, (1 << (t.width.data - 1)) - 1))
-            shapes.append(None)
-            continue
-        if not isinstance(t, MemRefType):
-            raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments of type {t} are not supported by compile yet")
-        shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
-        et = t.element_type
-        if isinstance(et, IntegerType):
-            w = et.width.data
-            dt = np.dtype(f"i{w // 8}")
-            info = np.iinfo(dt)
-            args.append(rng.integers(info.min, info.max, size=shape, dtype=dt, endpoint=True))
-        else:
-            from liftcomp.targets.gemmini.sim.simulate import dtype_of
-
-            args.append(rng.uniform(-1, 1, size=shape).astype(dtype_of(et)))
-        shapes.append(shape)
-    return args, shapes
-
-
 def _copy_args(args: list[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-
-
-# Math functions whose results libm and numpy may round differently (sqrt is exact in both).
-LIBM_INEXACT = frozenset({"math.exp", "math.exp2", "math.log", "math.log2", "math.log10", "math.tanh", "math.sin",
-                          "math.cos", "math.powf", "math.erf"})
-LIBM_RTOL_ULPS = 64  # relative tolerance, in ulps of the element type, where such functions are used
-
-
-def _check_c(c_src: str, header: str, fn: func.FuncOp, args: list[Any], shapes: list[tuple[int, ...] | None],
-             expected: list[Any]) -> bool:
-    """Compile kernels.c with gcc against the host header, run it on `args`, compare with `expected`."""
-    from liftcomp.targets.gemmini.emit_c import emit_harness
-
-    gcc = shutil.which("gcc") or shutil.which("cc")
-    if gcc is None:
-        raise LiftcompError("gcc not found (needed by --check-c)")
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp)
-        (d / "kernels.c").write_text(c_src)
-        (d / "gemmini_host.h").write_text(header)
-        scalars = [None if isinstance(a, np.ndarray) else a for a in args]
-        (d / "main.c").write_text(emit_harness(fn, shapes, scalars))
-        for i, a in enumerate(args):
-            if isinstance(a, np.ndarray):
-                np.ascontiguousarray(a).tofile(d / f"arg{i}.bin")
-        proc = subprocess.run([gcc, "-O2", "-std=c11", "-DLIFTCOMP_GEMMINI_HOST", "-I", str(d), "-o", str(d / "run"),
-                               str(d / "kernels.c"), str(d / "main.c"), "-lm"], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise LiftcompError(f"gcc failed on the emitted C:\n{proc.stderr[-2000:]}")
-        run = subprocess.run([str(d / "run")], cwd=d, capture_output=True, text=True, timeout=600)
-        if run.returncode != 0:
-            raise LiftcompError(f"the emitted C failed at run time:\n{run.stderr[-2000:]}")
-        # libm's exp/log/tanh/... are not correctly rounded, nor are numpy's: a few ulps apart.
-        inexact = any(op.name in LIBM_INEXACT for op in fn.walk())
-        for i, (a, e) in enumerate(zip(args, expected, strict=True)):
-            if not isinstance(a, np.ndarray):
-                continue
-            got = np.fromfile(d / f"arg{i}.out", dtype=a.dtype).reshape(a.shape)
-            if inexact and a.dtype.kind == "f":
-                if not np.allclose(got, e, rtol=LIBM_RTOL_ULPS * np.finfo(a.dtype).eps, atol=0, equal_nan=True):
-                    return False
-            elif not np.array_equal(got, e):
-                return False
-    return True
 
 
 # Steps of the reference executor (about a few seconds) when it checks a partly lifted function.
@@ -135,61 +48,67 @@ def compile_file(
     in_path: Path,
     outdir: Path,
     target: str = "gemmini",
-    form: str = "explicit",
+    options: dict[str, Any] | None = None,
     dyn_size: int = 64,
     seed: int = 0,
     check_c: bool = False,
-    dram_latency: int | None = None,
     search: dict[str, Any] | None = None,
+    config: str = "default",
 ) -> dict[str, Any]:
-    """The whole `compile` command; returns the report (also written to OUTDIR/report.json)."""
+    """The whole `compile` command for any registered target; returns the report (also written
+    to OUTDIR/report.json). `options` are the target's own (`Target.options_from_args`);
+    `search` holds `search.driver.SearchSettings` fields."""
+    from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
+    from liftcomp.reference import random_inputs, run_reference
+    from liftcomp.search.driver import (
+        SearchSettings,
+        choose_schedules,
+        func_schedules,
+        substitute_freeform,
+    )
     from liftcomp.targets import get_target
-    from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
-    from liftcomp.targets.gemmini.emit_c import emit_c, header_path
-    from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
-    from liftcomp.targets.gemmini.sim import simulate
-    from liftcomp.targets.reference import run_reference
 
-    if target != "gemmini":
-        get_target(target)  # raises for unknown targets
+    t = get_target(target)
+    opts = dict(options or {})
+    cfg = t.config_for(config, opts)
     if not in_path.is_file():
         raise LiftcompError(f"no such file: {in_path}")
-    module = parse_mlir(in_path.read_text(), str(in_path))
+    from liftcomp.output import check_output_dir
+
+    check_output_dir(outdir)  # before any work
+    text, _ = read_text(in_path)
+    module = parse_mlir(text, str(in_path))
+    _check_sizes(module, dyn_size)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
-    raised, raise_reports = _raise(module, in_path.read_text())
+    raised, raise_reports = _raise(module, text)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
     proofs = {r.name: r.proof for r in raise_reports}
-    cfg = DEFAULT_CONFIG if dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=dram_latency)
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
+    problems: dict[str, Any] = {}
     staging: Path | None = None
-    sched = None
     if search:
-        from liftcomp.search.driver import choose_schedules, schedule_fn
-
+        settings = SearchSettings(seed=seed, dyn_size=dyn_size, **search)
         # Traces and plots go to a staging folder, moved into OUTDIR only if everything succeeds.
         staging = Path(tempfile.mkdtemp(prefix="liftcomp-search-"))
         try:
-            choices = choose_schedules(raised, cfg, form=form, seed=seed, dyn_size=dyn_size, outdir=staging, **search)
+            choices, problems = choose_schedules(raised, target, cfg, opts, settings, outdir=staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        sched = schedule_fn(choices, cfg) if choices else None
     # Input loops kept on the host are scf loops for the simulator and the C emitter.
     host_source = run_pipeline(source, "builtin.module(lower-affine)")
     originals = {op.sym_name.data: op for op in host_source.ops if isinstance(op, func.FuncOp)}
-    lowered, lreport = lower_module_with_report(
-        raised, LowerOptions(form=form, config=cfg, schedule=sched, originals=originals))  # type: ignore[arg-type]
-    if choices:
-        from liftcomp.search.driver import substitute_freeform
-
-        substitute_freeform(lowered, choices)  # free-form (LLM-edited) IR replaces its lowered function
+    low = t.lower(raised, cfg, opts, func_schedules(choices), originals)
+    lowered = low.module
+    if any(c.ir for c in choices.values()):
+        substitute_freeform(lowered, choices, problems)  # free-form (LLM-edited) IR replaces its lowered function
     lowered.verify()
-    c_src = emit_c(lowered)
-    header = header_path().read_text()
+    files = t.emit(lowered, cfg)
+    evaluator = t.evaluator(cfg)
     rng = np.random.default_rng(seed)
     kernels: list[dict[str, Any]] = []
     for fn in [op for op in raised.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
@@ -202,43 +121,77 @@ def compile_file(
         except LiftcompError as e:
             # Loops left by a partial lift: the original loop nest itself is the reference.
             expected, ref_error = _reference_from_source(source, name, args, str(e))
-        sim = simulate(lowered, _copy_args(args), cfg, functional=True, func_name=name)
-        outs = list(sim.outputs.values())
+        got = _copy_args(args)
+        m = evaluator.run(lowered, name, got)
         arrays = [e for e in expected if isinstance(e, np.ndarray)]
-        correct = None if ref_error else all(np.array_equal(o, e) for o, e in zip(outs, arrays, strict=True))
+        outs = [a for a in got if isinstance(a, np.ndarray)]
+        correct = None if ref_error else t.outputs_match(outs, arrays)
         entry: dict[str, Any] = {
             "name": name,
             "proof": proofs.get(name),
-            "cycles": sim.cycles,
-            "utilization": round(sim.utilization, 6),
+            "cost": m.cost,
+            "unit": m.unit,
+            m.unit: m.cost,
+            "utilization": round(m.utilization, 6),
             # The library schedule; with --search, report_fields below replaces these with the searched ones.
-            "baseline_cycles": sim.cycles,
+            f"baseline_{m.unit}": m.cost,
             "speedup": 1.0,
             "correct": correct,
-            "schedule": [k.to_json() for k in lreport.kernels if k.func == name],
-            "sim": sim.summary(),
-            "remarks": [k.remark for k in lreport.kernels if k.func == name and k.remark],
+            "schedule": [k for k in low.kernels if k.get("func") == name],
+            "counters": m.counters,
+            "remarks": [k["remark"] for k in low.kernels if k.get("func") == name and k.get("remark")],
         }
         if name in choices:
-            entry.update(choices[name].report_fields(sim.cycles))
+            entry.update(choices[name].report_fields(m.cost))
         if ref_error:
             entry["reference_error"] = ref_error
         if check_c:
-            entry["c_correct"] = None if ref_error else _check_c(c_src, header, fn, args, shapes, expected)
+            entry["c_correct"] = None if ref_error else t.check_emitted(files, fn, args, shapes, expected)
         kernels.append(entry)
-    report = {"target": target, "input": str(in_path), "form": form, "dram_latency": cfg.dram_latency,
+    report = {"target": target, "config": config, "options": opts, "input": str(in_path), "files": sorted(files),
               "kernels": kernels}
-    # Everything succeeded: now write.
-    outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "kernels.c").write_text(c_src)
-    (outdir / "gemmini_host.h").write_text(header)
-    (outdir / f"{in_path.stem}.gemmini.mlir").write_text(print_custom(lowered))
-    (outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    # Everything succeeded: now write (all files or none).
+    from liftcomp.output import write_outputs
+
+    created = not outdir.exists()
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        write_outputs({**{outdir / fname: text for fname, text in files.items()},
+                       outdir / f"{in_path.stem}.{target}.mlir": print_custom(lowered),
+                       outdir / "report.json": json.dumps(report, indent=2) + "\n"})
+    except (OSError, LiftcompError) as e:
+        if created:
+            shutil.rmtree(outdir, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise e if isinstance(e, LiftcompError) else LiftcompError(f"cannot write into {outdir}: {e.strerror}") from None
     if staging is not None:
         for f in sorted(staging.iterdir()):
             shutil.move(str(f), outdir / f.name)
         shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+# compile simulates every kernel on random inputs: arguments past this are refused up front.
+MAX_ARGUMENT_BYTES = 1 << 30
+
+
+def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
+    """Refuse functions whose arguments (dynamic dims = dyn_size) the simulator cannot hold."""
+    from liftcomp.diagnostics import op_location
+
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        total = 0
+        for t in fn.function_type.inputs.data:
+            if isinstance(t, MemRefType):
+                t = cast(MemRefType[Attribute], t)
+                width = getattr(t.element_type, "bitwidth", 64)
+                total += math.prod(d.data if d.data >= 0 else dyn_size for d in t.shape.data) * max(width // 8, 1)
+        if total > MAX_ARGUMENT_BYTES:
+            raise LiftcompError(f"@{fn.sym_name.data}: arguments of {total / (1 << 30):.1f} GiB are too large to simulate "
+                                f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
 def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: str) -> tuple[list[Any], str | None]:
@@ -255,48 +208,76 @@ def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: st
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    from liftcomp.targets import get_target
+
+    target = get_target(ns.target)
     search = None
-    if ns.search or ns.schedule:
+    if ns.search or ns.schedule or ns.database:
         from liftcomp.llm.options import config_from_args
 
         search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
                   "schedule_file": Path(ns.schedule) if ns.schedule else None,
+                  "database": Path(ns.database) if ns.database else None, "resume": ns.resume,
+                  "executor": ns.executor, "ray_address": ns.ray_address, "workers": ns.workers,
                   "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
-    report = compile_file(Path(ns.input), Path(ns.output), ns.target, ns.form, ns.dyn_size, ns.seed, ns.check_c,
-                          ns.dram_latency, search)
+    elif ns.resume:
+        raise LiftcompError("--resume needs --search and --database (it continues the search recorded there)")
+    from liftcomp.frontends import as_mlir_file
+
+    with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
+        report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
+                              ns.seed, ns.check_c, search, ns.config)
     for k in report["kernels"]:
-        print(f"{k['name']}: {k['cycles']} cycles, utilization {k['utilization']:.1%}, "
+        print(f"{k['name']}: {k['cost']} {k['unit']}, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
               + (f", C correct: {k['c_correct']}" if "c_correct" in k else ""))
-    print(f"wrote {ns.output}/kernels.c and {ns.output}/report.json")
+    print(f"wrote {', '.join(f'{ns.output}/{f}' for f in report['files'])} and {ns.output}/report.json")
     bad = [k for k in report["kernels"] if k["correct"] is False or k.get("c_correct") is False]
     return 1 if bad else 0
 
 
 def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from liftcomp.targets import get_target, target_names
+
+    names = target_names()
     p = sub.add_parser(
         "compile",
-        help="raise, lower to an accelerator, simulate and emit code",
-        description="Raise loop nests to tensor ops, lower them to the target with the library "
-        "schedule, check the simulated result against a numpy reference on random inputs, and "
-        "emit C. Writes OUTDIR/kernels.c, gemmini_host.h, the target IR and report.json.",
+        help="raise, lower to an accelerator, search schedules, check and emit code",
+        description="Raise loop nests to tensor ops, lower them to the target with its library "
+        "schedule (or a searched / replayed one), check the evaluated result against a numpy "
+        "reference on random inputs, and emit code for the target's toolchain. Writes the target's "
+        "files, the target IR and report.json into OUTDIR; nothing when any step fails. "
+        "Targets: " + "; ".join(f"{n}: {get_target(n).summary}" for n in names),
     )
-    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg)")
-    p.add_argument("--target", default="gemmini", choices=["gemmini"])
+    p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels")
+    p.add_argument("--target", default="gemmini", choices=names, help="registered target (default gemmini)")
+    p.add_argument("--config", default="default",
+                   help="named configuration of the target (default: default)")
     p.add_argument("-o", "--output", required=True, help="output directory")
-    p.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
-                   help="library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
-    p.add_argument("--dyn-size", type=int, default=64, help="size used for dynamic dimensions (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
-    p.add_argument("--check-c", action="store_true", help="also compile the C with gcc and the host header and run it")
-    p.add_argument("--dram-latency", type=int, default=None, help="DRAM latency of the timing model (cycles)")
+    p.add_argument("--dyn-size", type=int_at_least(1), default=64, help="size used for dynamic dimensions (default 64)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
+    p.add_argument("--check-c", action="store_true", help="also build the emitted code and run it (where the target can)")
     p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
-    p.add_argument("--budget", type=int, default=0, help="most schedules the search simulates per kernel (0: no limit)")
+    p.add_argument("--budget", type=int_at_least(0), default=0, help="most schedules the search evaluates per kernel (0: no limit)")
     p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
     p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
+    p.add_argument("--database", metavar="FILE",
+                   help="tuning records (JSON lines): with --search, every measurement is appended as it is taken; "
+                   "without, the best record of the same function, target and configuration is replayed")
+    p.add_argument("--resume", action="store_true",
+                   help="with --search and --database: reuse the measurements recorded there (an interrupted "
+                   "search continues to the same result)")
+    p.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="where candidates are evaluated: local worker processes (default) or a Ray cluster "
+                   "(pip install 'liftcomp[ray]'; for hardware-in-the-loop search over many boards or GPUs)")
+    p.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray instance)")
+    p.add_argument("--workers", type=int_at_least(0), default=0, help="evaluation workers (0: one per core)")
     p.add_argument("--llm-mode", choices=["menu", "freeform", "mixed"], default="menu",
                    help="with --planner llm: implement plans with menu parameters (default), by editing the target "
                    "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")
+    for n in names:
+        get_target(n).add_arguments(p.add_argument_group(f"{n} options"))
     from liftcomp.llm.options import add_llm_arguments
 
     add_llm_arguments(p)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from io import BytesIO, StringIO
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
@@ -27,7 +28,16 @@ from liftcomp.universe import format_error, liftcomp_dialects, liftcomp_passes
 PROG = "liftcomp-opt"
 
 
+class _KeptOpen(StringIO):
+    """xDSL closes its output stream when the run ends: keep the text readable after that."""
+
+    def close(self) -> None:
+        pass
+
+
 class LiftcompOptMain(xDSLOptMain):
+    pending_output: StringIO | None = None
+
     def register_all_dialects(self) -> None:
         super().register_all_dialects()
         known = set(self.ctx.registered_dialect_names)
@@ -50,6 +60,26 @@ class LiftcompOptMain(xDSLOptMain):
 
         self.available_frontends["upstream"] = upstream
 
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        """The input, checked: UTF-8, no absurd literals (located errors, not xDSL exceptions)."""
+        from liftcomp.frontends.mlir import check_source
+
+        stream, extension = super().get_input_stream()
+        with stream:
+            data = stream.read()
+        check_source(data, self.get_input_name())
+        return BytesIO(data), extension
+
+    def prepare_output(self) -> IO[str]:
+        """Output is kept in memory and written by `main` only when the whole run succeeded."""
+        if self.args.output_file is None:
+            return sys.stdout
+        from liftcomp.output import check_writable
+
+        check_writable(self.args.output_file)  # before any work
+        self.pending_output = _KeptOpen()
+        return self.pending_output
+
     def setup_pipeline(self) -> None:
         try:
             super().setup_pipeline()
@@ -61,8 +91,12 @@ class LiftcompOptMain(xDSLOptMain):
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        LiftcompOptMain(description=f"{PROG}: xdsl-opt with liftcomp's dialects and passes",
-                        args=argv).run()
+        tool = LiftcompOptMain(description=f"{PROG}: xdsl-opt with liftcomp's dialects and passes", args=argv)
+        tool.run()
+        if tool.pending_output is not None:
+            from liftcomp.output import write_outputs
+
+            write_outputs({tool.args.output_file: tool.pending_output.getvalue()})
     except LiftcompError as e:
         print(format_error(e, PROG), file=sys.stderr)
         return 1

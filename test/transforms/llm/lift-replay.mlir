@@ -27,7 +27,7 @@
 
 // CHECK-LABEL: func.func @add_sat_u8
 // CHECK-NOT:     scf.for
-// CHECK:         linalg.generic
+// CHECK:         linalg.map
 // CHECK:           arith.extui
 // CHECK:           arith.minui
 // CHECK-NOT:     scf.for

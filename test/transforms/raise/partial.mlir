@@ -37,16 +37,14 @@ func.func @add_hist(%a: memref<?xi32>, %b: memref<?xi32>, %c: memref<?xi32>, %h:
 // CHECK-LABEL: func.func @add_hist(
 // CHECK-SAME:    %[[A:[a-z0-9]+]]: memref<?xi32>, %[[B:[a-z0-9]+]]: memref<?xi32>, %[[C:[a-z0-9]+]]: memref<?xi32>, %[[H:[a-z0-9]+]]: memref<?xi32>
 // CHECK:         bufferization.to_tensor %[[C]] restrict writable
-// CHECK:         linalg.generic
-// CHECK:           arith.addi
+// CHECK:         linalg.elementwise kind=#linalg.elementwise_kind<add>
 // CHECK:         bufferization.materialize_in_destination %{{.*}} in restrict writable %[[C]]
 // CHECK-NEXT:    scf.for
 // CHECK:           arith.index_cast
 // CHECK:           memref.store %{{.*}}, %[[H]][
 // CHECK:         }
 // CHECK:         bufferization.to_tensor %[[H]] restrict
-// CHECK:         linalg.generic
-// CHECK:           arith.muli
+// CHECK:         linalg.elementwise kind=#linalg.elementwise_kind<mul>
 // CHECK:         bufferization.materialize_in_destination %{{.*}} in restrict writable %[[B]]
 // CHECK-NOT:     scf.for
 // CHECK:         return

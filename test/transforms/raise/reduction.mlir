@@ -30,14 +30,12 @@ func.func @sum_i32(%a: memref<64xi32>) -> i32 {
 
 // CHECK-LABEL: func.func @max_first(
 // CHECK-NOT:   scf.for
-// CHECK:       linalg.generic {{.*}}iterator_types = ["reduction"]
-// CHECK:       arith.maximumf
+// CHECK:       linalg.reduce { arith.maximumf } ins(%{{.+}} : tensor<?xf32>) outs(%{{.+}} : tensor<f32>) dimensions = [0]
 // CHECK:       tensor.extract
 // CHECK-LABEL: func.func @sum_i32(
 // CHECK-NOT:   affine.for
 // CHECK:       linalg.fill
-// CHECK:       linalg.generic {{.*}}iterator_types = ["reduction"]
-// CHECK:       arith.addi
+// CHECK:       linalg.reduce { arith.addi {{.*}}} ins(%{{.+}} : tensor<64xi32>) outs(%{{.+}} : tensor<i32>) dimensions = [0]
 // REPORT: "name": "max_first"
 // REPORT: "proof": "proved"
 // REPORT: "program": "return np.max(x[1:n], axis=0, initial=x[0])"

@@ -28,7 +28,7 @@ func.func @stencil(%a: memref<?xf32>, %b: memref<?xf32>, %n: index) {
 // CHECK-LABEL: func.func @stencil(
 // CHECK-NOT:   scf.for
 // CHECK-COUNT-3: tensor.extract_slice %{{.*}}[{{.*}}] [{{.*}}] [1]
-// CHECK:       linalg.generic
+// CHECK:       linalg.map
 // CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[1]
 // REPORT: "proof": "proved"
 // REPORT: "program": "b[1:-1 + n] = (((np.float32(0.25) * a[0:-2 + n]) + (np.float32(0.5) * a[1:-1 + n])) + (np.float32(0.25) * a[2:n]))"

@@ -29,7 +29,7 @@
 
 // LAX-LABEL: func.func @vadd
 // LAX-NOT:     scf.for
-// LAX:         linalg.generic
+// LAX:         linalg.elementwise kind=#linalg.elementwise_kind<add>
 // LAX-LABEL: func.func @scan
 // LAX:         scf.for
 
@@ -40,7 +40,7 @@
 // UNTOUCHED-LABEL: func.func @scan
 // UNTOUCHED:         scf.for
 
-// REMARKS-DAG: strict.mlir:[[@LINE+2]]:1: remark: liftcomp-raise: @vadd: lifted (proved, proposed by symbolic): arg2[0:arg3] = (arg0[0:arg3] + arg1[0:arg3])
+// REMARKS-DAG: strict.mlir:[[@LINE+2]]:1: remark: liftcomp-raise: @vadd: lifted (proved, proposed by symbolic): c[0:n] = (a[0:n] + b[0:n])
 // (the remark names the function, at the function)
 func.func @vadd(%a: memref<?xi32>, %b: memref<?xi32>, %c: memref<?xi32>, %n: index) {
   %c0 = arith.constant 0 : index
@@ -56,8 +56,8 @@ func.func @vadd(%a: memref<?xi32>, %b: memref<?xi32>, %c: memref<?xi32>, %n: ind
 
 func.func @scan(%a: memref<?xi32>, %n: index) {
   %c1 = arith.constant 1 : index
-  // STRICT: strict.mlir:[[@LINE+2]]:3: error: liftcomp-raise: @scan: loop nest not lifted (strict=true): loop-carried dependence through memory on 'arg0'
-  // REMARKS-DAG: strict.mlir:[[@LINE+1]]:3: remark: liftcomp-raise: @scan: left unchanged: loop-carried dependence through memory on 'arg0'
+  // STRICT: strict.mlir:[[@LINE+2]]:3: error: liftcomp-raise: @scan: loop nest not lifted (strict=true): loop-carried dependence through memory on 'a'
+  // REMARKS-DAG: strict.mlir:[[@LINE+1]]:3: remark: liftcomp-raise: @scan: left unchanged: loop-carried dependence through memory on 'a'
   scf.for %i = %c1 to %n step %c1 {
     %im = arith.subi %i, %c1 : index
     %p = memref.load %a[%im] : memref<?xi32>

@@ -8,7 +8,7 @@ assumptions of our timing model, not measured from RTL. docs/GEMMINI.md explains
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,13 @@ class GemminiConfig:
             self.dma_max_inflight * self.dma_request_bytes / max(1, self.dram_latency),
         )
 
+    name: str = "default"
+    """Which named configuration (`CONFIGS`) this came from; overrides keep the name, while tuning
+    records key by every field (`to_json`), so they never mix two different models."""
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
     def with_(self, **changes: object) -> GemminiConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -116,3 +123,9 @@ says them with properties, so an address operand must stay below 2^29."""
 
 
 DEFAULT_CONFIG = GemminiConfig()
+
+CONFIGS: dict[str, GemminiConfig] = {
+    "default": DEFAULT_CONFIG,
+}
+"""Named configurations (`liftcomp compile --target gemmini --config NAME`): add one line per
+configuration, e.g. "firesim-lean": GemminiConfig(..., name="firesim-lean")."""

@@ -32,7 +32,6 @@ from __future__ import annotations
 from functools import cache
 from typing import ClassVar
 
-from xdsl.dialects.arith import ConstantOp
 from xdsl.dialects.builtin import (
     DictionaryAttr,
     Float32Type,
@@ -58,6 +57,7 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from liftcomp.ir.builder import const_int as const_int
 from liftcomp.targets.gemmini.config import (
     ADDR_FLAG_BITS,
     DEFAULT_CONFIG,
@@ -74,16 +74,6 @@ ACTIVATIONS = ("none", "relu")
 CONFIG_ATTR = "gemmini.config"
 """Attribute (on the module or a function) holding the hardware fields of the GemminiConfig the IR
 was lowered for (config.HARDWARE_FIELDS, as i64); absent = the default configuration."""
-
-
-def const_int(value: SSAValue | None) -> int | None:
-    """The integer of an operand defined by arith.constant, else None (not known statically)."""
-    if value is None:
-        return None
-    owner = value.owner
-    if isinstance(owner, ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
 
 
 def config_attr(cfg: GemminiConfig) -> DictionaryAttr | None:

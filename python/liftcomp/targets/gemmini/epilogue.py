@@ -258,7 +258,7 @@ def _samples(scale: float) -> np.ndarray[Any, Any]:
 
 def _numeric_mismatch(block: Block, x: SSAValue, req: Requant) -> str:
     from liftcomp.diagnostics import LiftcompError
-    from liftcomp.targets.reference import _eval_scalar_op
+    from liftcomp.reference import eval_scalar_op
 
     scales = [req.scale] if req.scale_value is None else list(_RUNTIME_SCALES)
     for s in scales:
@@ -275,8 +275,8 @@ def _numeric_mismatch(block: Block, x: SSAValue, req: Requant) -> str:
                         break
                     for v in op.operands:
                         if v not in env and isinstance(v.owner, arith.ConstantOp):
-                            _eval_scalar_op(v.owner, env)
-                    _eval_scalar_op(op, env)
+                            eval_scalar_op(v.owner, env)
+                    eval_scalar_op(op, env)
         except (LiftcompError, KeyError) as e:
             return f"its body could not be checked numerically ({e})"
         want = hardware(xs, float(np.float32(s)), req.relu)

@@ -30,6 +30,9 @@ class LiftcompLowerGemminiPass(LiftcompPass):
     - schedule = FILE: replay the rewrite steps of a search (a `liftcomp compile` report.json, a
       search trace, or what `search-report` wrote); exclusive with search=beam;
     - search-report = FILE: write the chosen steps per kernel (replayable with schedule=FILE);
+    - database = FILE: tuning records (search.database): with search=beam each measurement is
+      appended; without, the best record of each kernel (same function, target, configuration)
+      is replayed;
     - strict = true: an op that would stay on the host is an error at its location (the module is
       then left as it was); remarks = true: one remark per lowered op.
     """
@@ -42,6 +45,7 @@ class LiftcompLowerGemminiPass(LiftcompPass):
     planner: str = "builtin"
     schedule: str = ""
     search_report: str = ""
+    database: str = ""
     seed: int = 0
     dyn_size: int = 64
     strict: bool = False
@@ -59,8 +63,12 @@ class LiftcompLowerGemminiPass(LiftcompPass):
             raise self.option_error("option 'budget' needs search=beam")
         if self.search == "none" and self.planner != "builtin":
             raise self.option_error("option 'planner' needs search=beam")
-        if self.search_report and self.search == "none" and not self.schedule:
-            raise self.option_error("option 'search-report' needs search=beam or schedule=FILE")
+        if self.search_report and self.search == "none" and not (self.schedule or self.database):
+            raise self.option_error("option 'search-report' needs search=beam, schedule=FILE or database=FILE")
+        if self.schedule and self.database:
+            raise self.option_error("options 'schedule' and 'database' exclude each other (both replay records)")
+        if self.database and not Path(self.database).expanduser().resolve().parent.is_dir():
+            raise self.option_error(f"option 'database': no such directory for {self.database}")
         if self.schedule and not Path(self.schedule).expanduser().is_file():
             raise self.option_error(f"option 'schedule': no such file: {self.schedule}")
         if self.search_report and not Path(self.search_report).expanduser().resolve().parent.is_dir():
@@ -70,16 +78,16 @@ class LiftcompLowerGemminiPass(LiftcompPass):
         functions = {f.sym_name.data: f for f in op.ops if isinstance(f, func.FuncOp)}
         # Lower a copy: a failure (strict, a search error) must leave the module as it was.
         work = op.clone()
-        choices = self._choose_schedules(work)
-        from liftcomp.search.driver import schedule_fn
+        choices, problems = self._choose_schedules(work)
+        from liftcomp.search.driver import func_schedules
 
-        sched = schedule_fn(choices, DEFAULT_CONFIG) if choices else None
-        report = lower_in_place(work, LowerOptions(form=self.form, config=DEFAULT_CONFIG, schedule=sched))  # type: ignore[arg-type]
-        if any(getattr(c, "ir", "") for c in choices.values()):
+        form: Any = self.form  # checked in __post_init__
+        report = lower_in_place(work, LowerOptions(form=form, config=DEFAULT_CONFIG, func_schedules=func_schedules(choices)))
+        if any(c.ir for c in choices.values()):
             # A replayed free-form result (target IR an LLM planner wrote) replaces its function.
             from liftcomp.search.driver import substitute_freeform
 
-            substitute_freeform(work, choices)
+            substitute_freeform(work, choices, problems)
         if self.remarks:
             for k in report.kernels:
                 emit_remark(_remark_text(k, choices.get(k.func)), _where(k, functions.get(k.func)))
@@ -96,16 +104,17 @@ class LiftcompLowerGemminiPass(LiftcompPass):
             Path(self.search_report).write_text(json.dumps({"kernels": kernels}, indent=1) + "\n")
         replace_module_body(op, work)
 
-    def _choose_schedules(self, module: ModuleOp) -> dict[str, Any]:
-        if self.search == "none" and not self.schedule:
-            return {}
-        from liftcomp.search.driver import choose_schedules
+    def _choose_schedules(self, module: ModuleOp) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self.search == "none" and not self.schedule and not self.database:
+            return {}, {}
+        from liftcomp.search.driver import SearchSettings, choose_schedules
 
-        return choose_schedules(
-            module, DEFAULT_CONFIG, search=None if self.search == "none" else self.search, budget=self.budget,
-            planner=self.planner, schedule_file=Path(self.schedule) if self.schedule else None, form=self.form,
-            seed=self.seed, dyn_size=self.dyn_size, show_progress=False,
-        )
+        settings = SearchSettings(
+            search=None if self.search == "none" else self.search, budget=self.budget, planner=self.planner,
+            schedule_file=Path(self.schedule) if self.schedule else None,
+            database=Path(self.database).expanduser() if self.database else None,
+            seed=self.seed, dyn_size=self.dyn_size, show_progress=False)
+        return choose_schedules(module, "gemmini", DEFAULT_CONFIG, {"form": self.form}, settings)
 
 
 def _where(k: KernelRecord, fn: func.FuncOp | None) -> str | None:

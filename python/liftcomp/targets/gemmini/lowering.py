@@ -29,11 +29,12 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 
 from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.ir.builder import IRBuilder
+from liftcomp.lowering import views
+from liftcomp.lowering.match import is_mac_body
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini import epilogue as epi
-from liftcomp.targets.gemmini import views
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
-from liftcomp.targets.gemmini.irbuild import IRBuilder
 from liftcomp.targets.gemmini.schedule import Form, MatmulSchedule, MatmulShape, library_schedule
 
 ScheduleChoice = MatmulSchedule | Callable[[MatmulShape], MatmulSchedule] | None
@@ -51,8 +52,14 @@ class LowerOptions:
     # The input program's functions (loop nests) by name: a function whose tensor ops cannot all be
     # lowered keeps these loops on the host instead of failing (liftcomp compile passes them).
     originals: dict[str, func.FuncOp] | None = None
+    # A schedule per function name (what a search chose for that function's kernel); it wins over
+    # `schedule` for that function's matmuls.
+    func_schedules: dict[str, MatmulSchedule] | None = None
 
-    def schedule_for(self, shape: MatmulShape) -> MatmulSchedule:
+    def schedule_for(self, shape: MatmulShape, func_name: str = "") -> MatmulSchedule:
+        chosen = (self.func_schedules or {}).get(func_name)
+        if chosen is not None:
+            return chosen
         s = self.schedule
         if s is None:
             return library_schedule(shape, self.config, self.form)
@@ -112,6 +119,7 @@ def lower_module_with_report(module: ModuleOp, options: LowerOptions | None = No
 
 
 def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
+    from liftcomp.interop.linalg_ops import generalize
     from liftcomp.targets.gemmini.liftcomp_gemmini_cleanup import cleanup_function
 
     report = LoweringReport()
@@ -121,6 +129,7 @@ def lower_in_place(module: ModuleOp, options: LowerOptions) -> LoweringReport:
         first = len(report.kernels)
         name = fn.sym_name.data
         try:
+            generalize(fn)  # named linalg ops (matvec, reduce, map, ...) are matched as generics
             _FuncLowering(fn, options, report).run()
         except LiftcompError as e:
             original = (options.originals or {}).get(name)
@@ -184,32 +193,6 @@ def _int_width(t: Any) -> int | None:
     return t.width.data if isinstance(t, IntegerType) else None
 
 
-def _is_mac_body(block: Block) -> bool:
-    """yield addi(acc, muli(extsi(a), extsi(b))) with a, b: i8 and acc: i32 (any operand order)."""
-    last = block.last_op
-    if not isinstance(last, linalg.YieldOp) or len(last.operands) != 1 or len(block.args) != 3:
-        return False
-    a, b, acc = block.args
-    if _int_width(a.type) != 8 or _int_width(b.type) != 8 or _int_width(acc.type) != 32:
-        return False
-    add = last.operands[0].owner
-    if not isinstance(add, arith.AddiOp):
-        return False
-    ops = list(add.operands)
-    if acc not in ops:
-        return False
-    mul = ops[1].owner if ops[0] is acc else ops[0].owner
-    if not isinstance(mul, arith.MuliOp):
-        return False
-    srcs = []
-    for v in mul.operands:
-        ext = v.owner
-        if not isinstance(ext, arith.ExtSIOp):
-            return False
-        srcs.append(ext.input)
-    return sorted(map(id, srcs)) == sorted(map(id, (a, b)))
-
-
 def _iterators(op: linalg.GenericOp | linalg.MatmulOp) -> list[str]:
     return [str(it.data) for it in op.get_iterator_types().data]
 
@@ -240,7 +223,7 @@ def _contraction_kind(op: Operation) -> Contraction | None:
     if len(op.inputs) != 2 or len(op.outputs) != 1:
         return None
     a_in, b_in = op.inputs
-    if not _is_mac_body(op.body.block):
+    if not is_mac_body(op.body.block):
         if not _is_wide_mac_body(op.body.block):
             return None
         a_src, b_src = views.widened_source(a_in), views.widened_source(b_in)
@@ -297,7 +280,7 @@ def _transposed_source(v: SSAValue) -> SSAValue | None:
 
 def _body_semantics(block: Block, inputs: list[Any]) -> Any:
     """The body evaluated on numpy arrays (None if it uses something besides its inputs)."""
-    from liftcomp.targets.reference import _eval_scalar_op
+    from liftcomp.reference import eval_scalar_op
 
     env: dict[SSAValue, Any] = dict(zip(block.args, inputs, strict=False))
     for op in block.ops:
@@ -307,11 +290,11 @@ def _body_semantics(block: Block, inputs: list[Any]) -> Any:
             if v not in env:
                 owner = v.owner
                 if isinstance(owner, arith.ConstantOp):
-                    _eval_scalar_op(owner, env)
+                    eval_scalar_op(owner, env)
                 else:
                     return None
         try:
-            _eval_scalar_op(op, env)
+            eval_scalar_op(op, env)
         except LiftcompError:
             return None
     return None
@@ -477,7 +460,7 @@ class _FuncLowering:
                 mat.detach()
                 mat.erase()
                 return
-        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+        from liftcomp.lowering.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, src, dest, views.memref_of)
         self.report.kernels.append(KernelRecord(self.name, "host", remark=f"kept on the host: {reason}",
@@ -515,7 +498,7 @@ class _FuncLowering:
             tmp = self._alloc_like(b, producer.results[0])
             if tmp is None or self._try_contraction(b, mm, kind, producer.results[0], tmp, init=bias):
                 return False
-            from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+            from liftcomp.lowering.host_fallback import lower_to_host_loops
 
             mm_result = producer.results[0]
             lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
@@ -589,7 +572,7 @@ class _FuncLowering:
         shape = MatmulShape(*(_static(x) for x in (a.rows, a.cols, bm.cols)))
         # Unknown (dynamic) sizes: schedule as if they were large.
         hint = MatmulShape(*(x if x >= 0 else 1 << 16 for x in (shape.m, shape.k, shape.n)))
-        sched = self.opts.schedule_for(hint)
+        sched = self.opts.schedule_for(hint, self.name)
         if (a.transposed or bm.transposed) and sched.form == "loop_ws":
             # The simulator and host header model loop_ws without transposes: explicit
             # instructions with loop_ws's own buffering.
@@ -626,7 +609,7 @@ class _FuncLowering:
         reason = self._try_contraction(b, op, kind, mm_result, tmp, init=init)
         if reason:
             return reason
-        from liftcomp.targets.gemmini.host_fallback import lower_to_host_loops
+        from liftcomp.lowering.host_fallback import lower_to_host_loops
 
         lower_to_host_loops(b, result, dest, lambda v: tmp if v is mm_result else views.memref_of(v))
         rec = self.report.kernels[-1]

@@ -17,7 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.search.space import Menu, Param
+from liftcomp.search.space import Refused as Refused
+from liftcomp.search.space import Rewrite as _Rewrite
+from liftcomp.search.space import Step as Step
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.schedule import (
     MAX_UNROLL,
@@ -26,37 +29,6 @@ from liftcomp.targets.gemmini.schedule import (
     MatmulShape,
     os_refusal,
 )
-
-
-class Refused(LiftcompError):
-    """A rewrite does not apply to this schedule; the message says why."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One applied rewrite: a menu item's name and its parameters (JSON-ready)."""
-
-    rewrite: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rewrite": self.rewrite, "params": dict(self.params)}
-
-    @staticmethod
-    def from_json(d: Any) -> Step:
-        if not isinstance(d, dict) or not isinstance(d.get("rewrite"), str):
-            raise LiftcompError(f"a schedule step must be {{'rewrite': name, 'params': {{...}}}}, got {d!r}")
-        params = d.get("params", {})
-        if not isinstance(params, dict):
-            raise LiftcompError(f"params of step '{d['rewrite']}' must be an object, got {params!r}")
-        return Step(d["rewrite"], dict(params))
-
-    def __str__(self) -> str:
-        args = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
-        return f"{self.rewrite}({args})"
-
-    def __hash__(self) -> int:
-        return hash((self.rewrite, tuple(sorted((k, str(v)) for k, v in self.params.items()))))
 
 
 @dataclass(frozen=True)
@@ -84,88 +56,7 @@ class KernelContext:
         return -(-s.m // d), -(-s.n // d), -(-s.k // d)
 
 
-@dataclass(frozen=True)
-class Param:
-    """A parameter: 'int' in [lo, hi], 'bool', or 'choice' among `choices`."""
-
-    name: str
-    kind: str
-    lo: int = 0
-    hi: int = 0
-    choices: tuple[str, ...] = ()
-    required: bool = True
-    doc: str = ""
-
-    def check(self, rewrite: str, value: Any) -> Any:
-        """The value, validated (never converted from text: a reply's JSON types must already fit)."""
-        if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise Refused(f"{rewrite}: parameter '{self.name}' must be an integer, got {value!r}")
-            if not self.lo <= value <= self.hi:
-                raise Refused(f"{rewrite}: parameter '{self.name}' = {value} outside [{self.lo}, {self.hi}]")
-            return value
-        if self.kind == "bool":
-            if not isinstance(value, bool):
-                raise Refused(f"{rewrite}: parameter '{self.name}' must be true or false, got {value!r}")
-            return value
-        if value not in self.choices:
-            raise Refused(f"{rewrite}: parameter '{self.name}' must be one of {list(self.choices)}, got {value!r}")
-        return value
-
-    def describe(self) -> str:
-        if self.kind == "int":
-            t = f"int {self.lo}..{self.hi}"
-        elif self.kind == "bool":
-            t = "bool"
-        else:
-            t = " | ".join(f'"{c}"' for c in self.choices)
-        return f"{self.name}: {t}{'' if self.required else ' (optional)'}"
-
-
-ApplyFn = Callable[[MatmulSchedule, dict[str, Any], KernelContext], MatmulSchedule]
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    name: str
-    doc: str
-    params: tuple[Param, ...]
-    fn: ApplyFn
-
-    def apply(self, sched: MatmulSchedule, params: dict[str, Any], ctx: KernelContext) -> MatmulSchedule:
-        """The rewritten schedule, or Refused with the reason."""
-        known = {p.name: p for p in self.params}
-        extra = sorted(set(params) - set(known))
-        if extra:
-            raise Refused(f"{self.name}: unknown parameter(s) {extra} (takes {sorted(known)})")
-        checked: dict[str, Any] = {}
-        for p in self.params:
-            if p.name in params:
-                checked[p.name] = p.check(self.name, params[p.name])
-            elif p.required:
-                raise Refused(f"{self.name}: missing parameter '{p.name}'")
-        if not checked and self.params:
-            raise Refused(f"{self.name}: give at least one of {sorted(known)}")
-        out = self.fn(sched, checked, ctx)
-        if _key(out) == _key(sched):
-            raise Refused(f"{self.name}: no change (the schedule already has {_describe_params(checked)})")
-        try:
-            out.check(ctx.shape, ctx.config)
-        except LiftcompError as e:
-            raise Refused(f"{self.name}: {e.message}") from None
-        return out
-
-    def describe(self) -> str:
-        ps = ", ".join(p.describe() for p in self.params) or "no parameters"
-        return f"{self.name}({ps}): {self.doc}"
-
-
-def _describe_params(p: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(p.items())) or "it"
-
-
-def _key(s: MatmulSchedule) -> tuple[Any, ...]:
-    return schedule_key(s)
+Rewrite = _Rewrite[MatmulSchedule, KernelContext]
 
 
 def schedule_key(s: MatmulSchedule) -> tuple[Any, ...]:
@@ -393,22 +284,20 @@ MENU: tuple[Rewrite, ...] = (
 MENU_BY_NAME: dict[str, Rewrite] = {r.name: r for r in MENU}
 
 
+def _validate(s: MatmulSchedule, ctx: KernelContext) -> None:
+    s.check(ctx.shape, ctx.config)
+
+
+GEMMINI_MENU: Menu[MatmulSchedule, KernelContext] = Menu(MENU, schedule_key, _validate)
+
+
 def apply_step(sched: MatmulSchedule, step: Step, ctx: KernelContext) -> MatmulSchedule:
-    rw = MENU_BY_NAME.get(step.rewrite)
-    if rw is None:
-        raise Refused(f"'{step.rewrite}' is not on the menu (items: {', '.join(MENU_BY_NAME)})")
-    return rw.apply(sched, step.params, ctx)
+    return GEMMINI_MENU.apply(sched, step, ctx)
 
 
 def apply_steps(start: MatmulSchedule, steps: Sequence[Step], ctx: KernelContext) -> MatmulSchedule:
     """Replay `steps` from `start`; any refusal is an error (a replayed schedule must apply as recorded)."""
-    s = start
-    for n, step in enumerate(steps):
-        try:
-            s = apply_step(s, step, ctx)
-        except Refused as e:
-            raise LiftcompError(f"schedule step {n + 1} ({step}) does not apply: {e.message}") from None
-    return s
+    return GEMMINI_MENU.replay(start, steps, ctx)
 
 
 # ---------------------------------------------------------------------------------- the bound --

@@ -32,15 +32,17 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.host.closures import HostError
+from liftcomp.host.closures import dtype_of as dtype_of
 from liftcomp.targets.gemmini.config import ADDR_FLAG_BITS, GARBAGE_ADDR, GemminiConfig
 from liftcomp.targets.gemmini.sim.timing import ACC, EX, LD, SPAD, ST, Timing
 
 Array = np.ndarray[Any, Any]
 
 
-class SimError(LiftcompError):
-    """The Gemmini program did something the hardware forbids or leaves undefined."""
+# The Gemmini program did something the hardware forbids or leaves undefined (one class with the
+# host code's errors: the simulator runs both).
+SimError = HostError
 
 
 def scale_round(x: Array, scale: float) -> Array:

@@ -12,17 +12,14 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     Float32Type,
     Float64Type,
-    IndexType,
-    IntegerType,
     MemRefType,
     ModuleOp,
 )
-from xdsl.ir import Attribute
 from xdsl.utils.exceptions import VerifyException
 
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.dialect import hardware_config
-from liftcomp.targets.gemmini.sim.machine import Machine, SimError
+from liftcomp.targets.gemmini.sim.machine import Machine, SimError, dtype_of
 from liftcomp.targets.gemmini.sim.program import CompiledFunction
 from liftcomp.targets.gemmini.sim.timing import UNIT_NAMES
 
@@ -81,21 +78,6 @@ class SimResult:
             "instructions": dict(self.instructions),
             "sim_seconds": round(self.sim_seconds, 4),
         }
-
-
-def dtype_of(t: Attribute) -> np.dtype[Any]:
-    if isinstance(t, IntegerType):
-        w = t.width.data
-        if w not in (8, 16, 32, 64):
-            raise SimError(f"unsupported element type i{w}")
-        return np.dtype(f"i{w // 8}")
-    if isinstance(t, IndexType):
-        return np.dtype(np.int64)
-    if isinstance(t, Float32Type):
-        return np.dtype(np.float32)
-    if isinstance(t, Float64Type):
-        return np.dtype(np.float64)
-    raise SimError(f"unsupported element type {t}")
 
 
 def find_func(module_or_func: ModuleOp | func.FuncOp, name: str | None = None) -> func.FuncOp:

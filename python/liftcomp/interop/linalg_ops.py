@@ -1,0 +1,432 @@
+"""Upstream linalg named ops that xDSL 0.74 lacks or defines too narrowly, as MLIR 22 prints them.
+
+Raised IR uses upstream's named ops wherever one exists (docs/LIFTING.md, "Named ops"). xDSL 0.74
+has no linalg.batch_matmul / matvec / vecmat / dot / conv_1d / conv_2d / map / elementwise, its
+linalg.matmul builds an i32 x i32 body (no mixed precision, no `cast`) and prints without its
+indexing_maps, and its linalg.reduce / linalg.broadcast are not structured ops. The ops here:
+
+- are structured ops (`LinalgStructuredOperation`): `get_indexing_maps()` and
+  `get_iterator_types()` are what upstream's `linalg-generalize-named-ops` gives, so
+  `generalize()` turns any of them into the `linalg.generic` upstream would (a test checks this
+  against mlir-opt-22);
+- carry their region as built by the emitter (mixed precision bodies: i8 x i8 -> i32 is
+  `extsi, extsi, muli, addi`), printed and parsed in the generic form, the form text crosses to
+  mlir-opt-22 in; xDSL prints them generically (its custom forms drop properties);
+- are installed into xDSL's linalg dialect by `xdsl_compat.apply()` (replacing xDSL's
+  linalg.matmul / reduce / broadcast; `isinstance(op, linalg.MatmulOp)` still holds).
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Sequence
+from enum import auto
+from typing import ClassVar
+
+from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, DenseArrayBase, ShapedType, i64
+from xdsl.dialects.linalg import ops as xlinalg
+from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
+from xdsl.dialects.utils import EnumAttribute
+from xdsl.ir import Attribute, Operation, Region, SSAValue
+from xdsl.ir.affine import AffineExpr, AffineMap
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    SameVariadicOperandSize,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.rewriter import Rewriter
+from xdsl.utils.str_enum import StrEnum
+
+# ---------------------------------------------------------------- attributes
+
+
+class TypeFn(StrEnum):
+    CAST_SIGNED = auto()
+    CAST_UNSIGNED = auto()
+
+
+@irdl_attr_definition
+class TypeFnAttr(EnumAttribute[TypeFn]):
+    """`#linalg.type_fn<cast_unsigned>`: how a contraction extends narrower operands."""
+
+    name = "linalg.type_fn"
+
+    @classmethod
+    def parse_parameter(cls, parser: AttrParser) -> TypeFn:
+        with parser.in_angle_brackets():
+            return super().parse_parameter(parser)
+
+    def print_parameter(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            super().print_parameter(printer)
+
+
+class ElementwiseKind(StrEnum):
+    EXP = auto()
+    LOG = auto()
+    ABS = auto()
+    CEIL = auto()
+    FLOOR = auto()
+    NEGF = auto()
+    RECIPROCAL = auto()
+    ROUND = auto()
+    SQRT = auto()
+    RSQRT = auto()
+    SQUARE = auto()
+    TANH = auto()
+    ERF = auto()
+    ADD = auto()
+    SUB = auto()
+    MUL = auto()
+    DIV = auto()
+    DIV_UNSIGNED = auto()
+    MAX_SIGNED = auto()
+    MIN_SIGNED = auto()
+    MAX_UNSIGNED = auto()
+    MIN_UNSIGNED = auto()
+    POWF = auto()
+    SELECT = auto()
+
+
+@irdl_attr_definition
+class ElementwiseKindAttr(EnumAttribute[ElementwiseKind]):
+    """`#linalg.elementwise_kind<add>`."""
+
+    name = "linalg.elementwise_kind"
+
+    @classmethod
+    def parse_parameter(cls, parser: AttrParser) -> ElementwiseKind:
+        with parser.in_angle_brackets():
+            return super().parse_parameter(parser)
+
+    def print_parameter(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            super().print_parameter(printer)
+
+
+# ---------------------------------------------------------------- helpers
+
+_PARALLEL = IteratorTypeAttr.parallel()
+_REDUCTION = IteratorTypeAttr.reduction()
+
+
+def _d(i: int) -> AffineExpr:
+    return AffineExpr.dimension(i)
+
+
+def _maps(num_dims: int, *results: Sequence[AffineExpr]) -> ArrayAttr[AffineMapAttr]:
+    return ArrayAttr([AffineMapAttr(AffineMap(num_dims, 0, tuple(r))) for r in results])
+
+
+def _rank(v: SSAValue) -> int:
+    t = v.type
+    return len(t.get_shape()) if isinstance(t, ShapedType) else 0
+
+
+# ---------------------------------------------------------------- contractions
+
+
+class _Contraction(LinalgStructuredOperation, ABC):
+    """ins(A, B) outs(C) with a multiply-accumulate body; maps fixed by the op (OpDSL ops)."""
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    ITERATORS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+                 result_types: Sequence[Attribute], properties: dict[str, Attribute] | None = None):
+        super().__init__(operands=[inputs, outputs], result_types=[result_types], regions=[body],
+                         properties=properties or {})
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL if it == "p" else _REDUCTION for it in self.ITERATORS])
+
+
+@irdl_op_definition
+class MatvecOp(_Contraction):
+    """linalg.matvec: y(i) += A(i, k) * x(k)."""
+
+    name = "linalg.matvec"
+    ITERATORS: ClassVar[tuple[str, ...]] = ("p", "r")
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return _maps(2, (_d(0), _d(1)), (_d(1),), (_d(0),))
+
+
+@irdl_op_definition
+class VecmatOp(_Contraction):
+    """linalg.vecmat: y(j) += x(k) * A(k, j)."""
+
+    name = "linalg.vecmat"
+    ITERATORS: ClassVar[tuple[str, ...]] = ("p", "r")
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return _maps(2, (_d(1),), (_d(1), _d(0)), (_d(0),))
+
+
+@irdl_op_definition
+class DotOp(_Contraction):
+    """linalg.dot: s() += x(k) * y(k)."""
+
+    name = "linalg.dot"
+    ITERATORS: ClassVar[tuple[str, ...]] = ("r",)
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return _maps(1, (_d(0),), (_d(0),), ())
+
+
+@irdl_op_definition
+class Conv1DOp(_Contraction):
+    """linalg.conv_1d: out(i) += in(i + k) * filter(k)."""
+
+    name = "linalg.conv_1d"
+    ITERATORS: ClassVar[tuple[str, ...]] = ("p", "r")
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return _maps(2, (_d(0) + _d(1),), (_d(1),), (_d(0),))
+
+
+@irdl_op_definition
+class Conv2DOp(_Contraction):
+    """linalg.conv_2d: out(i, j) += in(i + a, j + b) * filter(a, b)."""
+
+    name = "linalg.conv_2d"
+    ITERATORS: ClassVar[tuple[str, ...]] = ("p", "p", "r", "r")
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return _maps(4, (_d(0) + _d(2), _d(1) + _d(3)), (_d(2), _d(3)), (_d(0), _d(1)))
+
+
+MATMUL_MAPS = _maps(3, (_d(0), _d(2)), (_d(2), _d(1)), (_d(0), _d(1)))
+BATCH_MATMUL_MAPS = _maps(4, (_d(0), _d(1), _d(3)), (_d(0), _d(3), _d(2)), (_d(0), _d(1), _d(2)))
+
+
+@irdl_op_definition
+class MatmulOp(LinalgStructuredOperation):
+    """linalg.matmul as MLIR 22 has it: C(i, j) += A(i, k) * B(k, j), `indexing_maps` may
+    transpose A/B, `cast` = cast_unsigned zero-extends narrower operands; the body is built by
+    the emitter. (It replaces xDSL's linalg.matmul, whose custom printer drops the maps.)"""
+
+    name = "linalg.matmul"
+
+    indexing_maps = prop_def(ArrayAttr[AffineMapAttr], default_value=MATMUL_MAPS)
+    cast = opt_prop_def(TypeFnAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+                 result_types: Sequence[Attribute], properties: dict[str, Attribute] | None = None):
+        super().__init__(operands=[inputs, outputs], result_types=[result_types], regions=[body],
+                         properties={"indexing_maps": MATMUL_MAPS, **(properties or {})})
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return self.indexing_maps
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL, _PARALLEL, _REDUCTION])
+
+    @classmethod
+    def parse(cls, parser: Parser) -> MatmulOp:
+        """xDSL's custom form (`linalg.matmul ins(..) outs(..)`, operands of one element type);
+        mixed precision, maps and `cast` are read in the generic form."""
+        op = xlinalg.MatmulOp.parse(parser)
+        body = op.body.clone()
+        return cls(list(op.inputs), list(op.outputs), body, [r.type for r in op.results], {"indexing_maps": op.indexing_maps})
+
+
+@irdl_op_definition
+class BatchMatmulOp(LinalgStructuredOperation):
+    """linalg.batch_matmul: C(b, i, j) += A(b, i, k) * B(b, k, j) (maps may transpose A/B)."""
+
+    name = "linalg.batch_matmul"
+
+    indexing_maps = prop_def(ArrayAttr[AffineMapAttr], default_value=BATCH_MATMUL_MAPS)
+    cast = opt_prop_def(TypeFnAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+                 result_types: Sequence[Attribute], properties: dict[str, Attribute] | None = None):
+        super().__init__(operands=[inputs, outputs], result_types=[result_types], regions=[body],
+                         properties={"indexing_maps": BATCH_MATMUL_MAPS, **(properties or {})})
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return self.indexing_maps
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL, _PARALLEL, _PARALLEL, _REDUCTION])
+
+
+# ---------------------------------------------------------------- element-wise, reduce, broadcast
+
+
+@irdl_op_definition
+class ElementwiseOp(LinalgStructuredOperation):
+    """linalg.elementwise kind=#linalg.elementwise_kind<K>: one arith/math op per element; the
+    maps may broadcast operands (projected permutations), the output's is the identity."""
+
+    name = "linalg.elementwise"
+
+    kind = prop_def(ElementwiseKindAttr)
+    indexing_maps = prop_def(ArrayAttr[AffineMapAttr])
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(self, kind: ElementwiseKind, inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+                 maps: Sequence[AffineMapAttr], result_types: Sequence[Attribute]):
+        super().__init__(operands=[inputs, outputs], result_types=[result_types], regions=[body],
+                         properties={"kind": ElementwiseKindAttr(kind), "indexing_maps": ArrayAttr(maps)})
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        return self.indexing_maps
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL] * _rank(self.outputs[0]))
+
+
+class _OwnBody(IRDLOperation, ABC):
+    """A structured op whose operands are not linalg's ins/outs segments (map, reduce, broadcast)."""
+
+    body = region_def("single_block")
+
+    @property
+    def inputs(self) -> Sequence[SSAValue]:
+        raise NotImplementedError
+
+    @property
+    def outputs(self) -> Sequence[SSAValue]:
+        raise NotImplementedError
+
+
+@irdl_op_definition
+class MapOp(_OwnBody):
+    """linalg.map ins(...) outs(init): any element-wise body over operands of one shape (the
+    body also gets the init's element, as in MLIR 22; values from above may be used)."""
+
+    name = "linalg.map"
+
+    mapped = var_operand_def(ShapedType)
+    init = operand_def(ShapedType)
+    res = var_result_def()
+
+    def __init__(self, inputs: Sequence[SSAValue], init: SSAValue, body: Region, result_types: Sequence[Attribute]):
+        super().__init__(operands=[inputs, init], result_types=[result_types], regions=[body])
+
+    @property
+    def inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.mapped)
+
+    @property
+    def outputs(self) -> Sequence[SSAValue]:
+        return (self.init,)
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        rank = _rank(self.init)
+        ident = tuple(_d(i) for i in range(rank))
+        return _maps(rank, *([ident] * (len(self.mapped) + 1)))
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL] * _rank(self.init))
+
+
+@irdl_op_definition
+class ReduceOp(_OwnBody):
+    """linalg.reduce ins(x) outs(init) dimensions = [...]: body (x element, accumulator); the
+    element types may differ (the body converts). Over one dimension it lowers to an in-order
+    loop per output element: a float sum keeps the loop's sequential order."""
+
+    name = "linalg.reduce"
+
+    reduced = var_operand_def(ShapedType)
+    inits = var_operand_def(ShapedType)
+    res = var_result_def()
+    dimensions = prop_def(DenseArrayBase.constr(i64))
+    irdl_options = (SameVariadicOperandSize(),)
+
+    def __init__(self, inputs: Sequence[SSAValue], inits: Sequence[SSAValue], dimensions: Sequence[int], body: Region,
+                 result_types: Sequence[Attribute]):
+        super().__init__(operands=[inputs, inits], result_types=[result_types], regions=[body],
+                         properties={"dimensions": DenseArrayBase.from_list(i64, list(dimensions))})
+
+    @property
+    def inputs(self) -> Sequence[SSAValue]:
+        return tuple(self.reduced)
+
+    @property
+    def outputs(self) -> Sequence[SSAValue]:
+        return tuple(self.inits)
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        rank = _rank(self.reduced[0])
+        dims = set(self.dimensions.get_values())
+        ident = tuple(_d(i) for i in range(rank))
+        kept = tuple(_d(i) for i in range(rank) if i not in dims)
+        return _maps(rank, *([ident] * len(self.reduced) + [kept] * len(self.inits)))
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        dims = set(self.dimensions.get_values())
+        return ArrayAttr([_REDUCTION if i in dims else _PARALLEL for i in range(_rank(self.reduced[0]))])
+
+
+@irdl_op_definition
+class BroadcastOp(_OwnBody):
+    """linalg.broadcast ins(x) outs(init) dimensions = [...]: the listed init dims are added."""
+
+    name = "linalg.broadcast"
+
+    input = operand_def(ShapedType)
+    init = operand_def(ShapedType)
+    res = var_result_def()
+    dimensions = prop_def(DenseArrayBase.constr(i64))
+
+    def __init__(self, source: SSAValue, init: SSAValue, dimensions: Sequence[int], body: Region, result_types: Sequence[Attribute]):
+        super().__init__(operands=[source, init], result_types=[result_types], regions=[body],
+                         properties={"dimensions": DenseArrayBase.from_list(i64, list(dimensions))})
+
+    @property
+    def inputs(self) -> Sequence[SSAValue]:
+        return (self.input,)
+
+    @property
+    def outputs(self) -> Sequence[SSAValue]:
+        return (self.init,)
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        rank = _rank(self.init)
+        dims = set(self.dimensions.get_values())
+        kept = tuple(_d(i) for i in range(rank) if i not in dims)
+        return _maps(rank, kept, tuple(_d(i) for i in range(rank)))
+
+    def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
+        return ArrayAttr([_PARALLEL] * _rank(self.init))
+
+
+NEW_OPS: tuple[type[Operation], ...] = (
+    MatvecOp, VecmatOp, DotOp, Conv1DOp, Conv2DOp, BatchMatmulOp, ElementwiseOp, MapOp,
+)
+REPLACED: dict[type[Operation], type[Operation]] = {
+    xlinalg.MatmulOp: MatmulOp, xlinalg.ReduceOp: ReduceOp, xlinalg.BroadcastOp: BroadcastOp,
+}
+ATTRIBUTES = (TypeFnAttr, ElementwiseKindAttr)
+# The structured named ops defined here (xDSL's own FillOp / TransposeOp are left alone).
+STRUCTURED = (_Contraction, MatmulOp, BatchMatmulOp, ElementwiseOp, MapOp, ReduceOp, BroadcastOp)
+
+
+def generalize(root: Operation, keep: tuple[type[Operation], ...] = ()) -> None:
+    """Replace every named op of this module under `root` (except `keep`) by the linalg.generic
+    upstream's linalg-generalize-named-ops gives: same operands, maps, iterators and body."""
+    for op in list(root.walk()):
+        if not isinstance(op, STRUCTURED) or isinstance(op, keep):
+            continue
+        generic = xlinalg.GenericOp(
+            list(op.inputs), list(op.outputs), op.body.clone(), op.get_indexing_maps(), op.get_iterator_types(),
+            [r.type for r in op.results],
+        )
+        Rewriter.replace_op(op, generic)

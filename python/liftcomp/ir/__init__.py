@@ -1,0 +1,1 @@
+"""IR helpers shared by every stage: building scf/arith/memref IR, element types."""

@@ -1,0 +1,42 @@
+"""Element types: MLIR builtin types to numpy dtypes (one place for every stage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IndexType,
+    IntegerType,
+)
+from xdsl.ir import Attribute
+
+from liftcomp.diagnostics import LiftcompError
+
+
+def numpy_dtype(t: Attribute) -> np.dtype[Any]:
+    """The numpy dtype holding values of element type `t` (i1 as bool; index as int64)."""
+    if isinstance(t, IntegerType):
+        w = t.width.data
+        if w == 1:
+            return np.dtype(np.bool_)
+        if w not in (8, 16, 32, 64):
+            raise LiftcompError(f"unsupported element type i{w}")
+        return np.dtype(f"i{w // 8}")
+    if isinstance(t, IndexType):
+        return np.dtype(np.int64)
+    if isinstance(t, Float16Type):
+        return np.dtype(np.float16)
+    if isinstance(t, BFloat16Type):
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    if isinstance(t, Float32Type):
+        return np.dtype(np.float32)
+    if isinstance(t, Float64Type):
+        return np.dtype(np.float64)
+    raise LiftcompError(f"unsupported element type {t}")

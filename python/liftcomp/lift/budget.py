@@ -1,0 +1,86 @@
+"""Counted budgets for the solver: a lift's outcome must not depend on machine load.
+
+Every z3 query of the lifting pipeline is limited by z3's resource counter (`rlimit`, a count of
+solver steps that is the same on an idle and on a loaded machine), never by wall-clock time, so
+whether a nest is proved, bounded, tested or refused is decided by counts alone (rlimits here,
+numbers of size assignments and evaluated terms in verify.py). A wall-clock timeout stays on
+each query only as a safety net far above what the rlimits allow: a query that reaches it raises
+`SafetyTimeout`, which the driver reports as a timeout instead of quietly deciding otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import z3
+
+from liftcomp.diagnostics import LiftcompError
+
+# Resource limits per query (about 10M units per second of one core of this project's machines;
+# z3 reports an exhausted rlimit as unknown, reason "canceled").
+RLIMIT_INDEX = 10_000_000  # index facts in the analysis (bounds, injectivity, which write a read sees)
+RLIMIT_PROOF = 30_000_000  # an equality query of the prover
+RLIMIT_PREFER = 10_000_000  # looking for a small model of a refutation
+RLIMIT_BOUNDED = 60_000_000  # one size assignment of the bounded check
+
+SAFETY_TIMEOUT_MS = 120_000  # per query: never reached by a query within its rlimit on this project's machines
+
+
+class SafetyTimeout(LiftcompError):
+    """A query ran into the wall-clock safety net (its counted budget did not stop it)."""
+
+
+class WallDeadline:
+    """The user's wall-clock limit for the function being lifted (--kernel-timeout), seen by the
+    long-running parts (z3 queries, the reference executor) so that the limit bounds them too."""
+
+    def __init__(self, at: float):
+        self.at = at
+
+    def left_ms(self) -> int:
+        return max(1, int((self.at - time.monotonic()) * 1000))
+
+    def check(self, what: str) -> None:
+        if time.monotonic() > self.at:
+            raise SafetyTimeout(f"the per-function wall-clock limit (--kernel-timeout) was reached during {what}")
+
+
+_wall: ContextVar[WallDeadline | None] = ContextVar("liftcomp_wall_deadline", default=None)
+
+
+@contextmanager
+def wall_deadline(deadline: WallDeadline) -> Iterator[WallDeadline]:
+    token = _wall.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _wall.reset(token)
+
+
+def current_wall_deadline() -> WallDeadline | None:
+    return _wall.get()
+
+
+def solver(rlimit: int) -> Any:
+    """A fresh z3 solver limited by `rlimit` (with the wall-clock safety net: the smaller of
+    SAFETY_TIMEOUT_MS and what is left of the function's --kernel-timeout)."""
+    s = z3.Solver()
+    s.set("rlimit", rlimit)
+    wall = _wall.get()
+    s.set("timeout", SAFETY_TIMEOUT_MS if wall is None else min(SAFETY_TIMEOUT_MS, wall.left_ms()))
+    return s
+
+
+def check(s: Any, *assumptions: Any) -> Any:
+    """s.check() under its budgets: sat / unsat / unknown (budget exhausted), or SafetyTimeout."""
+    r = s.check(*assumptions)
+    if r == z3.unknown and s.reason_unknown() == "timeout":
+        wall = _wall.get()
+        if wall is not None:
+            wall.check("a z3 query")
+        raise SafetyTimeout(f"a z3 query ran past the {SAFETY_TIMEOUT_MS // 1000} s safety limit (its counted budget did not stop it)")
+    return r

@@ -1,0 +1,402 @@
+"""Fast numpy reference for tensor-level kernels (what `liftcomp-raise` produces).
+
+Every target checks its simulated result against this. It runs the raised function directly:
+to_tensor reads an argument, linalg ops compute on whole arrays (a reduction loops over its
+reduction indices only, the rest is vectorised), materialize_in_destination writes an argument.
+Integers follow arith's semantics: values of width w wrap modulo 2^w (kept as signed int64).
+The raised program is proven equal to the original loops, so this is a reference for those too,
+and it takes seconds where interpreting a 512^3 loop nest would take hours.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import arith, bufferization, func, tensor
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Operation, SSAValue
+from xdsl.ir.affine import AffineDimExpr
+
+from liftcomp.diagnostics import LiftcompError, op_location
+from liftcomp.ir.types import numpy_dtype
+from liftcomp.lowering.match import is_mac_body
+
+Array = np.ndarray[Any, Any]
+
+
+class ReferenceError_(LiftcompError):
+    """The reference evaluator cannot run this program."""
+
+
+def _width(t: Any) -> int | None:
+    if isinstance(t, IntegerType):
+        return t.width.data
+    if isinstance(t, IndexType):
+        return 64
+    return None
+
+
+def _wrap(x: Array, w: int) -> Array:
+    if w >= 64:
+        return x.astype(np.int64)
+    if w == 1:
+        return x.astype(np.int64) & 1
+    half = 1 << (w - 1)
+    return ((x.astype(np.int64) + half) & ((1 << w) - 1)) - half
+
+
+def _unsigned(x: Array, w: int) -> Array:
+    if w >= 64:
+        return x.astype(np.uint64)
+    return x.astype(np.int64) & ((1 << w) - 1)
+
+
+def _trunc_div(a: Array, b: Array) -> Array:
+    if np.any(b == 0):
+        raise ReferenceError_("integer division by zero")
+    q = np.abs(a) // np.abs(b)
+    return np.where((a >= 0) == (b >= 0), q, -q)
+
+
+def _int_binop(name: str) -> Callable[[Array, Array, int], Array] | None:
+    table: dict[str, Callable[[Array, Array, int], Array]] = {
+        "arith.addi": lambda a, b, w: _wrap(a + b, w),
+        "arith.subi": lambda a, b, w: _wrap(a - b, w),
+        "arith.muli": lambda a, b, w: _wrap(a * b, w),
+        "arith.divsi": lambda a, b, w: _wrap(_trunc_div(a, b), w),
+        "arith.remsi": lambda a, b, w: _wrap(a - _trunc_div(a, b) * b, w),
+        # Python's // (the Python frontend): toward minus infinity.
+        "arith.floordivsi": lambda a, b, w: _wrap(np.floor_divide(a, b), w) if not np.any(b == 0) else _raise_div0(),
+        "arith.divui": lambda a, b, w: _wrap(_unsigned(a, w) // np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
+        if not np.any(_unsigned(b, w) == 0) else _raise_div0(),
+        "arith.remui": lambda a, b, w: _wrap(_unsigned(a, w) % np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
+        if not np.any(_unsigned(b, w) == 0) else _raise_div0(),
+        "arith.maxsi": lambda a, b, w: np.maximum(a, b),
+        "arith.minsi": lambda a, b, w: np.minimum(a, b),
+        "arith.maxui": lambda a, b, w: np.where(_unsigned(a, w) >= _unsigned(b, w), a, b),
+        "arith.minui": lambda a, b, w: np.where(_unsigned(a, w) <= _unsigned(b, w), a, b),
+        "arith.andi": lambda a, b, w: _wrap(a & b, w),
+        "arith.ori": lambda a, b, w: _wrap(a | b, w),
+        "arith.xori": lambda a, b, w: _wrap(a ^ b, w),
+        "arith.shli": lambda a, b, w: _wrap(_unsigned(a, w) << np.minimum(b, 63), w) if np.all((b >= 0) & (b < w)) else _raise_shift(),
+        "arith.shrsi": lambda a, b, w: a >> b if np.all((b >= 0) & (b < w)) else _raise_shift(),
+        "arith.shrui": lambda a, b, w: _wrap(_unsigned(a, w) >> b, w) if np.all((b >= 0) & (b < w)) else _raise_shift(),
+    }
+    return table.get(name)
+
+
+def _raise_div0() -> Array:
+    raise ReferenceError_("integer division by zero")
+
+
+def _raise_shift() -> Array:
+    raise ReferenceError_("shift amount out of range (poison)")
+
+
+_CMP: dict[int, Callable[[Array, Array], Array]] = {
+    0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal, 4: np.greater, 5: np.greater_equal,
+}
+
+
+def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C901
+    name = op.name
+    if isinstance(op, arith.ConstantOp):
+        v = op.value
+        if isinstance(v, IntegerAttr):
+            env[op.result] = _wrap(np.asarray(v.value.data), _width(op.result.type) or 64)
+        elif isinstance(v, FloatAttr):
+            dt = np.float32 if _float_bits(op.result.type) == 32 else np.float64
+            env[op.result] = np.asarray(v.value.data, dtype=dt)
+        else:
+            raise ReferenceError_(f"unsupported constant {v}")
+        return
+    args = [env[v] for v in op.operands]
+    rt = op.results[0].type if op.results else None
+    w = _width(rt)
+    f = _int_binop(name)
+    if f is not None and w is not None:
+        env[op.results[0]] = f(args[0], args[1], w)
+        return
+    if name == "arith.cmpi":
+        assert isinstance(op, arith.CmpiOp)
+        pred = op.predicate.value.data
+        wi = _width(op.lhs.type) or 64
+        a, b = args
+        if pred >= 6:
+            a, b = _unsigned(a, wi), _unsigned(b, wi)
+            pred -= 4
+        env[op.result] = _CMP[pred](a, b).astype(np.int64)
+        return
+    if name == "arith.cmpf":
+        # Ordered predicates are false on NaN, unordered ones true (MLIR's arith.cmpf).
+        a, b = np.asarray(args[0]), np.asarray(args[1])
+        pred = op.properties["predicate"].value.data  # type: ignore[union-attr]
+        unordered = np.isnan(a) | np.isnan(b)
+        rel = {1: a == b, 2: a > b, 3: a >= b, 4: a < b, 5: a <= b, 6: a != b, 7: ~unordered, 8: a == b,
+               9: a > b, 10: a >= b, 11: a < b, 12: a <= b, 13: a != b, 14: unordered}
+        if pred in (0, 15):
+            env[op.results[0]] = np.full(np.broadcast(a, b).shape, pred == 15, dtype=np.int64)
+            return
+        r = rel[pred] if pred == 7 or pred == 14 else (rel[pred] & ~unordered if pred <= 6 else rel[pred] | unordered)
+        env[op.results[0]] = np.asarray(r).astype(np.int64)
+        return
+    if name == "arith.select":
+        env[op.results[0]] = np.where(args[0] != 0, args[1], args[2])
+        return
+    if name in ("arith.extsi", "arith.index_cast"):
+        env[op.results[0]] = _wrap(args[0], w or 64)
+        return
+    if name in ("arith.extui", "arith.index_castui"):
+        env[op.results[0]] = _wrap(_unsigned(args[0], _width(op.operands[0].type) or 64), w or 64)
+        return
+    if name == "arith.trunci":
+        env[op.results[0]] = _wrap(args[0], w or 64)
+        return
+    if name in ("arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.maximumf", "arith.minimumf"):
+        fn = {"arith.addf": np.add, "arith.subf": np.subtract, "arith.mulf": np.multiply,
+              "arith.divf": np.divide, "arith.maximumf": np.maximum, "arith.minimumf": np.minimum}[name]
+        with np.errstate(all="ignore"):
+            env[op.results[0]] = fn(args[0], args[1]).astype(_float_dtype(rt))
+        return
+    if name == "arith.sitofp":
+        env[op.results[0]] = args[0].astype(_float_dtype(rt))
+        return
+    if name == "arith.uitofp":
+        env[op.results[0]] = _unsigned(args[0], _width(op.operands[0].type) or 64).astype(_float_dtype(rt))
+        return
+    if name in ("arith.maxnumf", "arith.minnumf"):
+        fn2 = np.fmax if name == "arith.maxnumf" else np.fmin
+        env[op.results[0]] = fn2(args[0], args[1]).astype(_float_dtype(rt))
+        return
+    if name in ("arith.extf", "arith.truncf", "arith.negf", "math.absf", "math.floor", "math.ceil", "math.trunc",
+                "math.roundeven", "math.round"):
+        x = np.asarray(args[0])
+        if name == "math.round":
+            # Halves away from zero; x - trunc(x) is exact.
+            t = np.trunc(x)
+            y = np.where(np.abs(x - t) >= 0.5, t + np.sign(x), t)
+        else:
+            unary = {"arith.extf": lambda v: v, "arith.truncf": lambda v: v, "arith.negf": np.negative,
+                     "math.absf": np.abs, "math.floor": np.floor, "math.ceil": np.ceil, "math.trunc": np.trunc,
+                     "math.roundeven": np.rint}[name]
+            y = unary(x)
+        env[op.results[0]] = np.asarray(y).astype(_float_dtype(rt))
+        return
+    if name in ("arith.fptosi", "arith.fptoui"):
+        x = np.asarray(args[0])
+        if not np.all(np.isfinite(x)):
+            raise ReferenceError_(f"{name} of a non-finite value (poison)", op_location(op))
+        # Out-of-range values are poison in MLIR; wrap them like the executors do.
+        env[op.results[0]] = _wrap(np.trunc(x).astype(np.int64), w or 64)
+        return
+    raise ReferenceError_(f"the numpy reference does not support '{name}'", op_location(op))
+
+
+def _float_bits(t: Any) -> int:
+    if isinstance(t, AnyFloat):
+        return t.bitwidth
+    raise ReferenceError_(f"not a float type: {t}")
+
+
+def _float_dtype(t: Any) -> type[np.floating[Any]]:
+    return np.float32 if _float_bits(t) == 32 else np.float64
+
+
+def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | linalg.FillOp,
+                env: dict[SSAValue, Any]) -> Array:
+    maps = [m.data for m in op.get_indexing_maps().data]
+    iters = [str(it.data) for it in op.get_iterator_types().data]
+    operands = [env[v] for v in (*op.inputs, *op.outputs)]
+    n = len(iters)
+    sizes: list[int | None] = [None] * n
+    for arr, m in zip(operands, maps, strict=True):
+        for axis, e in enumerate(m.results):
+            if not isinstance(e, AffineDimExpr):
+                raise ReferenceError_("indexing maps other than permutations/projections are not supported")
+            if np.ndim(arr) > axis:
+                sizes[e.position] = np.shape(arr)[axis]
+    if any(s is None for s in sizes):
+        raise ReferenceError_("cannot infer every loop bound", op_location(op))
+    sizes_: list[int] = [s for s in sizes if s is not None]
+    par = [d for d in range(n) if iters[d] == "parallel"]
+    red = [d for d in range(n) if iters[d] != "parallel"]
+    out = np.array(operands[-1], copy=True)
+    out_map = maps[-1]
+    out_dims = [e.position for e in out_map.results]  # type: ignore[union-attr]
+    if sorted(out_dims) != sorted(par):
+        raise ReferenceError_("output map must index exactly the parallel dims")
+    block = op.body.block
+    par_sizes = [sizes_[d] for d in par]
+
+    def gather(arr: Array, m: Any, red_idx: dict[int, int]) -> Array:
+        # An operand as an array over the parallel dims (in `par` order), at fixed reduction indices.
+        dims = [e.position for e in m.results]
+        idx: list[Any] = []
+        for d in dims:
+            idx.append(red_idx[d] if d in red_idx else slice(None))
+        sub = np.asarray(arr)[tuple(idx)] if dims else np.asarray(arr)
+        kept = [d for d in dims if d not in red_idx]
+        # Put kept dims in `par` order, broadcast the missing ones.
+        order = sorted(range(len(kept)), key=lambda i: par.index(kept[i]))
+        sub = np.transpose(sub, order) if len(order) > 1 else sub
+        kept_sorted = [kept[i] for i in order]
+        shape = [sizes_[d] if d in kept_sorted else 1 for d in par]
+        return np.broadcast_to(np.reshape(sub, shape), par_sizes)
+
+    out_perm = [out_dims.index(d) for d in par]
+    fast = _mac_einsum(block, operands, maps, red, n)
+    if fast is not None:
+        return _wrap(fast + out.astype(np.int64), _width(block.args[-1].type) or 64)
+
+    for point in itertools.product(*(range(sizes_[d]) for d in red)):  # type: ignore[arg-type]
+        red_idx = dict(zip(red, point, strict=True))
+        env_b: dict[SSAValue, Any] = {}
+        for arg, arr, m in zip(block.args[:-1], operands[:-1], maps[:-1], strict=True):
+            env_b[arg] = gather(arr, m, red_idx)
+        env_b[block.args[-1]] = np.transpose(out, out_perm) if out.ndim > 1 else out
+        for body_op in block.ops:
+            if isinstance(body_op, linalg.YieldOp):
+                res = env_b.get(body_op.operands[0])
+                if res is None:
+                    res = env[body_op.operands[0]]
+                res = np.broadcast_to(res, par_sizes)
+                inv = np.argsort(out_perm)
+                out = np.array(np.transpose(res, inv) if res.ndim > 1 else res, dtype=out.dtype, copy=True)
+                break
+            if isinstance(body_op, linalg.IndexOp):
+                d = body_op.dim.value.data
+                if d in red_idx:
+                    env_b[body_op.result] = np.asarray(red_idx[d])
+                else:
+                    shape = [sizes_[x] if x == d else 1 for x in par]
+                    env_b[body_op.result] = np.broadcast_to(np.arange(sizes_[d]).reshape(shape), par_sizes)  # type: ignore[arg-type]
+                continue
+            local = {**env, **env_b}
+            eval_scalar_op(body_op, local)
+            for r in body_op.results:
+                env_b[r] = local[r]
+    return out
+
+
+def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int], n: int) -> Array | None:
+    """sum over the reduction of sext(a) * sext(b) (i8 inputs), exactly, with BLAS: float64 holds
+    every partial sum exactly while K * 2^14 < 2^53."""
+    if len(operands) != 3 or not red or not is_mac_body(block):
+        return None
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    specs = ["".join(letters[e.position] for e in m.results) for m in maps]
+    a, b = (np.asarray(x, dtype=np.float64) for x in operands[:2])
+    spec = f"{specs[0]},{specs[1]}->{specs[2]}"
+    return np.rint(np.einsum(spec, a, b, optimize=True)).astype(np.int64)
+
+
+def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
+    """Prefix (offset 0, stride 1) extract_slice / insert_slice."""
+    offsets = list(op.static_offsets.get_values())
+    strides = list(op.static_strides.get_values())
+    if op.offsets or op.strides or any(offsets) or any(s != 1 for s in strides):
+        raise ReferenceError_("only slices at offset 0 with unit strides are supported", op_location(op))
+    dyn = iter(op.sizes)
+    sizes = [int(env[next(dyn)]) if s < 0 else s for s in op.static_sizes.get_values()]
+    region = tuple(slice(0, s) for s in sizes)
+    if isinstance(op, tensor.ExtractSliceOp):
+        src = np.asarray(env[op.source])
+        if any(s > d for s, d in zip(sizes, src.shape, strict=True)):
+            raise ReferenceError_("extract_slice out of bounds", op_location(op))
+        return src[region].copy()
+    dest = np.array(env[op.dest], copy=True)
+    dest[region] = env[op.source]
+    return dest
+
+
+def run_reference(fn: func.FuncOp, args: list[Any],
+                  hook: Callable[[Operation, dict[SSAValue, Any]], bool] | None = None) -> list[Any]:
+    """Run a tensor-level function on numpy arrays (memref arguments updated in place).
+
+    `hook(op, env)` runs first on every op and returns True when it evaluated the op (a target's
+    interpreter handles its own ops, e.g. cuda.launch, this way)."""
+    from liftcomp.interop.linalg_ops import STRUCTURED, generalize
+
+    if any(isinstance(op, STRUCTURED) for op in fn.walk()):
+        fn = fn.clone()
+        generalize(fn)  # named ops as the linalg.generic they stand for
+    env: dict[SSAValue, Any] = {}
+    for a, v in zip(fn.body.block.args, args, strict=True):
+        if isinstance(a.type, MemRefType):
+            if not isinstance(v, np.ndarray):
+                raise ReferenceError_("memref arguments must be numpy arrays")
+            env[a] = v
+        else:
+            env[a] = np.asarray(v)
+    for op in fn.body.block.ops:
+        if hook is not None and hook(op, env):
+            continue
+        if isinstance(op, func.ReturnOp):
+            return [env[v] for v in op.operands]
+        if isinstance(op, bufferization.ToTensorOp):
+            mem = env[op.memref]
+            env[op.tensor] = _wrap(mem, _width(op.tensor.type.element_type) or 64) if mem.dtype.kind in "iu" else mem.copy()  # type: ignore[union-attr]
+            continue
+        if isinstance(op, bufferization.MaterializeInDestinationOp):
+            dest = env[op.dest]
+            dest[...] = env[op.source].astype(dest.dtype)
+            continue
+        if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
+            env[op.result] = _slice(op, env)
+            continue
+        if isinstance(op, (tensor.ExpandShapeOp, tensor.CollapseShapeOp)):
+            # Row-major reshapes (the NKI target's matmuls and norms read operands through them).
+            t = op.result.type
+            dyn = iter(op.dynamic_output_shape) if isinstance(op, tensor.ExpandShapeOp) else iter(())
+            shape = [d if d >= 0 else int(env[next(dyn)]) for d in t.get_shape()]  # type: ignore[union-attr]
+            env[op.result] = np.reshape(env[op.src], shape)
+            continue
+        if isinstance(op, tensor.ExtractOp):
+            env[op.result] = np.asarray(env[op.tensor][tuple(int(env[i]) for i in op.indices)])
+            continue
+        if isinstance(op, tensor.EmptyOp):
+            t = op.tensor.type
+            shape = [d if d >= 0 else 0 for d in t.get_shape()]  # type: ignore[union-attr]
+            if any(d < 0 for d in t.get_shape()):  # type: ignore[union-attr]
+                dyn = iter(op.dynamic_sizes)
+                shape = [int(env[next(dyn)]) if d < 0 else d for d in t.get_shape()]  # type: ignore[union-attr]
+            # Integers compute in int64 and wrap where they are read; floats in their own width.
+            et = op.tensor.type.element_type  # type: ignore[union-attr]
+            env[op.tensor] = np.zeros(shape, dtype=_float_dtype(et) if isinstance(et, AnyFloat) else np.int64)
+            continue
+        if isinstance(op, linalg.FillOp):
+            base = env[op.outputs[0]]
+            env[op.res[0]] = np.full(np.shape(base), env[op.inputs[0]], dtype=np.asarray(env[op.inputs[0]]).dtype)
+            continue
+        if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
+            env[op.res[0]] = _structured(op, env)
+            continue
+        if op.name.startswith("arith."):
+            eval_scalar_op(op, env)
+            continue
+        if op.name == "memref.alloc":
+            mt = op.results[0].type
+            assert isinstance(mt, MemRefType)
+            dyn = iter(op.operands)
+            shape = [int(env[next(dyn)]) if d.data < 0 else d.data for d in mt.shape.data]
+            env[op.results[0]] = np.zeros(shape, dtype=numpy_dtype(mt.element_type))
+            continue
+        if op.name == "memref.copy":
+            np.copyto(env[op.operands[1]], env[op.operands[0]])
+            continue
+        if op.name == "memref.dim":
+            env[op.results[0]] = np.asarray(env[op.operands[0]].shape[int(env[op.operands[1]])])
+            continue
+        raise ReferenceError_(f"the numpy reference does not support '{op.name}'", op_location(op))
+    return []

@@ -1,0 +1,111 @@
+"""CUDA (H100, sm_90a; portable sm_80) behind the common target interface (targets/base.py)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
+
+from liftcomp.search.measure import Evaluator
+from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
+from liftcomp.targets.cuda.config import CONFIGS, CudaConfig
+
+
+class CudaTarget(Target):
+    name = "cuda"
+    summary = "NVIDIA GPUs: H100 (sm_90a: CUTLASS TMA + wgmma GEMMs) and a portable sm_80 path; CUDA C++ with a C ABI"
+
+    def configs(self) -> Mapping[str, CudaConfig]:
+        return CONFIGS
+
+    def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
+        group.add_argument("--cuda-arch", default="sm_90a", choices=["sm_90a", "sm_80"],
+                           help="cuda: architecture of the main path (the portable sm_80 sources are emitted too)")
+        group.add_argument("--cuda-evaluate", default="model", choices=["model", "gpu"],
+                           help="cuda: tile-level interpreter + cost model (default), or build every kernel with nvcc "
+                                "and time it on this machine's GPU (also what --search measures)")
+        group.add_argument("--cuda-records", default=None, metavar="FILE",
+                           help="cuda: measured schedules to replay ('none': the built-in defaults; default: the H100 "
+                                "records shipped with liftcomp)")
+
+    def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
+        return {"arch": getattr(ns, "cuda_arch", "sm_90a"), "evaluate": getattr(ns, "cuda_evaluate", "model"),
+                "records": getattr(ns, "cuda_records", None)}
+
+    def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> CudaConfig:
+        cfg = super().config_for(name, options)
+        assert isinstance(cfg, CudaConfig)
+        opts = options or {}
+        arch = opts.get("arch") or cfg.arch
+        return replace(cfg, arch=arch, evaluate=opts.get("evaluate") or cfg.evaluate)
+
+    def lower(self, module: ModuleOp, config: TargetConfig, options: Mapping[str, Any],
+              schedules: Mapping[str, Any] | None = None, originals: Mapping[str, func.FuncOp] | None = None
+              ) -> Lowered:
+        from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
+        from liftcomp.targets.cuda.search import load_records
+        from liftcomp.targets.cuda.space import FnSchedule
+
+        assert isinstance(config, CudaConfig)
+        over: dict[str, dict[str, Any]] = {}
+        fuse = True
+        for s in (schedules or {}).values():
+            if isinstance(s, FnSchedule):
+                over.update(s.overrides())
+                fuse = fuse and s.fuse_epilogue
+        rec = options.get("records")
+        records = [] if rec == "none" else load_records(Path(rec) if rec else None)
+        return lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
+
+    def kernel_space(self, fn: func.FuncOp, config: TargetConfig, options: Mapping[str, Any]) -> KernelSpace[Any]:
+        from liftcomp.targets.cuda.space import CudaSpace
+
+        assert isinstance(config, CudaConfig)
+        return CudaSpace.from_function(fn, config)
+
+    def evaluator(self, config: TargetConfig) -> Evaluator:
+        from liftcomp.targets.cuda.evaluate import CudaGpuEvaluator, CudaModelEvaluator
+
+        assert isinstance(config, CudaConfig)
+        return CudaGpuEvaluator(config) if config.evaluate == "gpu" else CudaModelEvaluator(config)
+
+    def emit(self, module: ModuleOp, config: TargetConfig) -> dict[str, str]:
+        """One .cu per kernel for the configured arch and for the portable sm_80 path, kernels.h,
+        compile_commands.json, build.sh and launcher.py."""
+        from liftcomp.targets.cuda import dialect as cu
+        from liftcomp.targets.cuda.emit_cuda import emit_files
+        from liftcomp.targets.cuda.kernels import spec_of
+
+        specs = [spec_of(k) for k in module.body.block.ops if isinstance(k, cu.KernelOp)]
+        portable = [replace(s, arch="sm_80") for s in specs if s.arch != "sm_80"]
+        files = emit_files(specs + portable)
+        files["launcher.py"] = (Path(__file__).with_name("launcher.py")).read_text()
+        return files
+
+    def outputs_match(self, got: list[Any], expected: list[Any]) -> bool:
+        from liftcomp.targets.cuda.compare import outputs_match
+
+        return outputs_match(got, expected)
+
+    def dialects(self) -> dict[str, Callable[[], Dialect]]:
+        def cuda() -> Dialect:
+            from liftcomp.targets.cuda.dialect import Cuda
+
+            return Cuda
+
+        return {"cuda": cuda}
+
+    def passes(self) -> dict[str, Callable[[], type[ModulePass]]]:
+        def lower() -> type[ModulePass]:
+            from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+            return LiftcompLowerCudaPass
+
+        return {"liftcomp-lower-cuda": lower}

@@ -1,0 +1,4 @@
+// café ÿþ
+func.func @f() {
+  return
+}
