@@ -58,6 +58,11 @@ class NkiChip:
     # -- engines that share SBUF/PSUM ports (NC-v2) --
     shared_ports: tuple[tuple[str, str, str], ...]  # (engine a, engine b, memory) that serialise
 
+    def to_json(self) -> dict[str, object]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
     def with_(self, **kw: object) -> NkiChip:
         return replace(self, **kw)  # type: ignore[arg-type]
 
@@ -160,7 +165,7 @@ SOURCES: dict[str, str] = {
     "dma_engines": f"16 DMA engines (queues) per NeuronCore ({ARCH_TRN1}, {ARCH_TRN2})",
     "dma_engine_gbps": f"27.2 GB/s per DMA engine ({AUTOCOMP})",
     "hbm_gbps_per_core": f"{TRN2_SPEC} -> 362.5 GB/s per NeuronCore; {TRN1_SPEC} -> 410 GB/s",
-    "dma_fixed_ns": f"fixed latency of one transfer (descriptor generation, semaphore, packet setup: neuron-explorer guide 'How to reduce inefficient DMA transfers' names the parts, gives no number): 2 us, the order the NKI perf guide's 32 KiB advice implies; latency only, it does not occupy the queues",
+    "dma_fixed_ns": "fixed latency of one transfer (descriptor generation, semaphore, packet setup: neuron-explorer guide 'How to reduce inefficient DMA transfers' names the parts, gives no number): 2 us, the order the NKI perf guide's 32 KiB advice implies; latency only, it does not occupy the queues",
     "dma_desc_overhead_bytes": f"each contiguous chunk costs as much as 512 more bytes: a 4 KiB chunk runs at 89%, 512 B at 50% ({DMA_GUIDE}: payloads >= 4 KiB are needed to saturate HBM bandwidth)",
     "dma_transpose_efficiency": f"dma_transpose moves 2-byte elements per descriptor: 'slow', prefer load + nc_transpose ({PERF_GUIDE})",
     "shared_ports": f"NC-v2: VectorE and GpSimd share the SBUF port; VectorE and ScalarE the PSUM port ({ARCH_TRN1}); NC-v3 has separate ports ({ARCH_TRN2})",

@@ -28,7 +28,6 @@ from xdsl.dialects.builtin import (
     Float32Type,
     FloatAttr,
     IndexType,
-    IntAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,

@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import IO
 
 from xdsl.dialects import arith, func, memref
-from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+)
 from xdsl.ir import Block, Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
@@ -368,12 +375,16 @@ def _host_fallback(out: list[str], fn: func.FuncOp) -> None:
     out.append("")
     out.append("")
     out.append(f"def {name}(*args):")
-    out.append(f'    """Stays on the host ({reason.data}): the raised program on liftcomp\'s numpy reference."""')
+    out.append(f'    """Stays on the host ({reason.data}): run by liftcomp (its executor for loops, its numpy '
+               'reference for tensor ops)."""')
+    out.append("    from liftcomp.executor import Interpreter")
     out.append("    from liftcomp.interop.mlir_tool import parse_mlir")
-    out.append("    from liftcomp.targets.reference import run_reference")
+    out.append("    from liftcomp.reference import run_reference")
     out.append("")
-    out.append(f'    fn = next(iter(parse_mlir(_HOST_{name}, "{name}").ops))')
-    out.append("    res = run_reference(fn, list(args))")
+    out.append(f'    module = parse_mlir(_HOST_{name}, "{name}")')
+    out.append("    fn = next(iter(module.ops))")
+    out.append('    loops = any(op.name.startswith(("scf.", "affine.")) for op in fn.walk())')
+    out.append(f'    res = Interpreter(module).call("{name}", list(args)) if loops else run_reference(fn, list(args))')
     out.append("    return res[0] if len(res) == 1 else (tuple(res) if res else None)")
 
 

@@ -36,7 +36,12 @@ from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.config import DEFAULT_CHIP, NkiChip
-from liftcomp.targets.nki.matmul import MatmulProblem, MatmulSchedule, build_matmul_kernel, naive_schedule
+from liftcomp.targets.nki.matmul import (
+    MatmulProblem,
+    MatmulSchedule,
+    build_matmul_kernel,
+    naive_schedule,
+)
 from liftcomp.targets.nki.views import HbmView, IndexEval, Unsupported, hbm_view
 
 HOST_ATTR = "nki.host"
@@ -47,6 +52,7 @@ class LowerOptions:
     chip: NkiChip = DEFAULT_CHIP
     dyn_size: int = 64
     schedules: dict[str, Any] = field(default_factory=dict)  # function name -> MatmulSchedule / RowSchedule
+    originals: dict[str, func.FuncOp] = field(default_factory=dict)  # input loop nests, kept on the host
 
 
 @dataclass
@@ -185,7 +191,7 @@ def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> tuple[Mo
             else:
                 kernel, host, rec = lower_rowwise(fn, o)
         except Unsupported as e:
-            kept = fn.clone()
+            kept = (o.originals.get(name) or fn).clone()
             kept.attributes[HOST_ATTR] = StringAttr(str(e))
             out_ops.append(kept)
             report.kernels.append(KernelRecord(name, "host", f"@{name} stays on the host: {e}"))
@@ -323,11 +329,13 @@ def _dims(m: Any) -> list[int] | None:
 
 def _contraction(op: Operation, ev: IndexEval) -> tuple[SSAValue, SSAValue, str, str, SSAValue] | None:
     """(A, B, a_layout, b_layout, init) of C[i, j] = sum_k A . B, or None."""
-    if isinstance(op, linalg.MatmulOp):
-        if len(op.inputs) != 2:
+    if op.name == "linalg.matmul":
+        ins, outs = list(op.inputs), list(op.outputs)  # type: ignore[attr-defined]
+        maps = [_dims(m.data) for m in op.get_indexing_maps().data]  # type: ignore[attr-defined]
+        if len(ins) != 2 or maps != [[0, 2], [2, 1], [0, 1]]:
             return None
-        return op.inputs[0], op.inputs[1], "mk", "kn", op.outputs[0]
-    if not isinstance(op, linalg.GenericOp) or len(op.inputs) != 2 or not _is_mac(op.body.block):
+        return ins[0], ins[1], "mk", "kn", outs[0]
+    if not hasattr(op, "get_indexing_maps") or len(op.inputs) != 2 or not _is_mac(op.body.block):  # type: ignore[attr-defined]
         return None
     its = [str(it.data) for it in op.get_iterator_types().data]
     maps = [_dims(m.data) for m in op.get_indexing_maps().data]
@@ -410,7 +418,9 @@ def _is_zero_fill(v: SSAValue) -> bool:
 
 def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.FuncOp, KernelRecord] | None:
     ev = IndexEval(o.dyn_size)
-    structured = [op for op in fn.body.block.ops if isinstance(op, (linalg.GenericOp, linalg.MatmulOp))]
+    from liftcomp.targets.nki.rowwise import is_structured
+
+    structured = [op for op in fn.body.block.ops if op.name == "linalg.matmul" or is_structured(op)]
     if not structured or len(structured) > 2:
         return None
     c = _contraction(structured[0], ev)
@@ -423,6 +433,8 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
     bias = None
     act = ""
     if len(structured) == 2:
+        if not hasattr(structured[1], "get_indexing_maps"):
+            return None
         epi = _epilogue(structured[1], result)  # type: ignore[arg-type]
         if epi is None:
             return None
@@ -441,7 +453,7 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
         raise Unsupported("matmul operands computed on the device (only arguments are loaded)")
     elems = {fn.body.block.args[x.arg].type.element_type for x in (av, bv)}  # type: ignore[attr-defined]
     et = next(iter(elems))
-    if len(elems) != 1 or not nki.element_bytes(et) in (1, 2, 4) or not hasattr(et, "bitwidth"):
+    if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth"):
         raise Unsupported(f"matmul element types {sorted(map(str, elems))}")
     am, ak = (av.squeezed().shape + (1,))[:2] if a_layout == "mk" else tuple(reversed((av.squeezed().shape + (1,))[:2]))
     sq_b = bv.squeezed().shape

@@ -22,14 +22,28 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import arith, bufferization, func, tensor
-from xdsl.dialects.builtin import ArrayAttr, Float32Type, FloatAttr, FunctionType, MemRefType, StringAttr, f32
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    Float32Type,
+    FloatAttr,
+    FunctionType,
+    MemRefType,
+    StringAttr,
+    f32,
+)
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.build import KernelBuilder
-from liftcomp.targets.nki.lowering import ArgTable, KernelRecord, LowerOptions, build_host, window_2d
+from liftcomp.targets.nki.lowering import (
+    ArgTable,
+    KernelRecord,
+    LowerOptions,
+    build_host,
+    window_2d,
+)
 from liftcomp.targets.nki.views import IndexEval, Unsupported, hbm_view
 
 
@@ -68,6 +82,13 @@ class TVal:
     def free(self) -> int:
         assert self.tile is not None
         return nki.shape_of(self.tile)[1]
+
+
+def is_structured(op: Operation) -> bool:
+    """A linalg op with indexing maps and a body (generic, map, reduce, elementwise, ...)."""
+    return (op.name.startswith("linalg.") and op.name not in ("linalg.fill", "linalg.matmul", "linalg.batch_matmul",
+                                                               "linalg.yield")
+            and hasattr(op, "get_indexing_maps") and hasattr(op, "body"))
 
 
 def _loop_dims(g: linalg.GenericOp, ev: IndexEval) -> list[int]:
@@ -111,10 +132,10 @@ class _Lowering:
 
     # ---------------------------------------------------------------------------- geometry --
     def geometry(self) -> None:
-        gens = [op for op in self.fn.body.block.ops if isinstance(op, linalg.GenericOp)]
+        gens = [op for op in self.fn.body.block.ops if is_structured(op)]
         if not gens:
             raise Unsupported("no linalg.generic to lower")
-        if any(isinstance(op, (linalg.MatmulOp,)) for op in self.fn.body.block.ops):
+        if any(op.name in ("linalg.matmul", "linalg.batch_matmul") for op in self.fn.body.block.ops):
             raise Unsupported("a matmul mixed with other tensor ops")
         self.geo: dict[Operation, tuple[int | None, int | None]] = {}
         rows: set[int] = set()
@@ -193,8 +214,8 @@ class _Lowering:
 
     # ------------------------------------------------------------------------------- ops --
     def visit(self, op: Operation) -> None:
-        if isinstance(op, linalg.GenericOp):
-            self.env[op.results[0]] = self.generic(op)
+        if is_structured(op):
+            self.env[op.results[0]] = self.generic(op)  # type: ignore[arg-type]
             return
         if isinstance(op, bufferization.MaterializeInDestinationOp):
             self.materialize(op)
@@ -206,7 +227,7 @@ class _Lowering:
             return  # read where used
         ok = ("arith.", "math.", "tensor.empty", "tensor.extract_slice", "tensor.expand_shape", "tensor.collapse_shape",
               "bufferization.to_tensor", "tensor.insert_slice", "tensor.extract", "memref.alloc", "memref.copy",
-              "memref.dim", "tensor.dim")
+              "memref.dim", "tensor.dim", "memref.dealloc")
         if not op.name.startswith(ok):
             raise Unsupported(f"{op.name} has no NKI lowering")
 

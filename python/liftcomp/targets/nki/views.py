@@ -222,7 +222,7 @@ def hbm_view(v: SSAValue, ev: IndexEval) -> HbmView | None:
         shape, strides = [], []
         for grp in _reassoc(op):
             dims = [(src.shape[i], src.strides[i]) for i in grp if src.shape[i] != 1] or [(1, 1)]
-            for (s0, st0), (s1, st1) in zip(dims, dims[1:], strict=False):
+            for (_s0, st0), (s1, st1) in zip(dims, dims[1:], strict=False):
                 if st0 != s1 * st1:
                     raise Unsupported("collapse_shape of non-contiguous dims")
             shape.append(_prod([d[0] for d in dims]))
