@@ -689,4 +689,4 @@ class LaunchOp(IRDLOperation):
 OUTPUTS_ATTR = "nki.outputs"
 
 
-NKI = Dialect("nki", _ops(), [])
+NKI = Dialect("nki", _ops(), [])  # type: ignore

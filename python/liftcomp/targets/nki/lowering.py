@@ -294,10 +294,10 @@ def _scalar_closure(roots: list[SSAValue]) -> set[Operation]:
             seen.add(op)
             stack += list(op.indices)
             continue
-        if not (op.name.startswith("arith.") or op.name.startswith("math.") or op.name == "memref.dim"):
+        if not (op.name.startswith("arith.") or op.name.startswith("math.") or op.name == "memref.dim"):  # type: ignore
             continue
-        seen.add(op)
-        stack += list(op.operands)
+        seen.add(op)  # type: ignore
+        stack += list(op.operands)  # type: ignore
     return seen
 
 
@@ -337,8 +337,8 @@ def _contraction(op: Operation, ev: IndexEval) -> tuple[SSAValue, SSAValue, str,
         return ins[0], ins[1], "mk", "kn", outs[0]
     if not hasattr(op, "get_indexing_maps") or len(op.inputs) != 2 or not _is_mac(op.body.block):  # type: ignore[attr-defined]
         return None
-    its = [str(it.data) for it in op.get_iterator_types().data]
-    maps = [_dims(m.data) for m in op.get_indexing_maps().data]
+    its = [str(it.data) for it in op.get_iterator_types().data]  # type: ignore
+    maps = [_dims(m.data) for m in op.get_indexing_maps().data]  # type: ignore
     if None in maps or its.count("reduction") != 1:
         return None
     k = its.index("reduction")
@@ -348,9 +348,9 @@ def _contraction(op: Operation, ev: IndexEval) -> tuple[SSAValue, SSAValue, str,
     i_dim = par[0]
     j_dim = par[1] if len(par) == 2 else None
     ma, mb, mc = maps  # type: ignore[misc]
-    ma = [d for d in ma if d >= 0]
-    mb = [d for d in mb if d >= 0]
-    mc = [d for d in mc if d >= 0]
+    ma = [d for d in ma if d >= 0]  # type: ignore
+    mb = [d for d in mb if d >= 0]  # type: ignore
+    mc = [d for d in mc if d >= 0]  # type: ignore
     if mc != ([i_dim, j_dim] if j_dim is not None else [i_dim]):
         return None
     a_layout = {(i_dim, k): "mk", (k, i_dim): "km"}.get(tuple(ma))  # type: ignore[arg-type]
@@ -360,7 +360,7 @@ def _contraction(op: Operation, ev: IndexEval) -> tuple[SSAValue, SSAValue, str,
         b_layout = {(k, j_dim): "kn", (j_dim, k): "nk"}.get(tuple(mb))  # type: ignore[arg-type]
     if a_layout is None or b_layout is None:
         return None
-    return op.inputs[0], op.inputs[1], a_layout, b_layout, op.outputs[0]
+    return op.inputs[0], op.inputs[1], a_layout, b_layout, op.outputs[0]  # type: ignore
 
 
 _ACT_OF = {"math.tanh": "tanh", "math.exp": "exp", "math.sqrt": "sqrt", "math.rsqrt": "rsqrt", "math.erf": "erf"}

@@ -140,8 +140,8 @@ class _Lowering:
         self.geo: dict[Operation, tuple[int | None, int | None]] = {}
         rows: set[int] = set()
         for g in gens:
-            sizes = _loop_dims(g, self.ev)
-            its = [str(t.data) for t in g.get_iterator_types().data]
+            sizes = _loop_dims(g, self.ev)  # type: ignore
+            its = [str(t.data) for t in g.get_iterator_types().data]  # type: ignore
             par = [d for d, s in enumerate(sizes) if s != 1 and its[d] == "parallel"]
             red = [d for d, s in enumerate(sizes) if s != 1 and its[d] == "reduction"]
             if len(red) > 1 or len(par) > 2 or (red and len(par) > 1):
@@ -186,7 +186,7 @@ class _Lowering:
         # Arguments were added as they were found.
         kernel.function_type = FunctionType.from_lists([a.type for a in self.kblock.args], [])
         kernel.attributes[nki.OUTPUTS_ATTR] = ArrayAttr(
-            [nki.IntegerAttr(i, nki.i64) for i, a in enumerate(self.table.args) if a.output])
+            [nki.IntegerAttr(i, nki.i64) for i, a in enumerate(self.table.args) if a.output])  # type: ignore
         kernel.attributes["nki.arg_names"] = ArrayAttr([StringAttr(a.name) for a in self.table.args])
         host = build_host(self.fn, name, self.table, self.scalar_results, self.ev)
         return kernel, host, KernelRecord(self.fn.sym_name.data, "rowwise", "", self.s.to_json(),
@@ -319,12 +319,12 @@ class _Lowering:
             return self.as_tile(vals_get(vals, y.operands[0], self), C, "full" if f is not None else "row")
         # Row reduction: yield combine(out, expr)
         comb = y.operands[0].owner
-        if comb not in ops or comb.name not in _BIN or out_arg not in comb.operands:
+        if comb not in ops or comb.name not in _BIN or out_arg not in comb.operands:  # type: ignore
             raise Unsupported("a reduction that is not out = out <op> expr")
-        red_op = _BIN[comb.name]
+        red_op = _BIN[comb.name]  # type: ignore
         if red_op not in _IDENTITY:
             raise Unsupported(f"reduction with {red_op}")
-        expr = comb.operands[1] if comb.operands[0] is out_arg else comb.operands[0]
+        expr = comb.operands[1] if comb.operands[0] is out_arg else comb.operands[0]  # type: ignore
         for o in ops:
             if o is comb:
                 continue

@@ -58,11 +58,11 @@ class IndexEval:
                "arith.maxsi": max, "arith.minsi": min, "arith.divsi": lambda a, b: int(a / b),
                "arith.floordivsi": lambda a, b: a // b, "arith.ceildivsi": lambda a, b: -(-a // b),
                "arith.remsi": lambda a, b: a - int(a / b) * b}
-        if op.name in ops:
+        if op.name in ops:  # type: ignore
             return ops[op.name](self(op.operands[0]), self(op.operands[1]))  # type: ignore[operator]
-        if op.name in ("arith.index_cast", "arith.index_castui", "arith.extsi", "arith.trunci"):
-            return self(op.operands[0])
-        raise Unsupported(f"index value computed by {op.name}")
+        if op.name in ("arith.index_cast", "arith.index_castui", "arith.extsi", "arith.trunci"):  # type: ignore
+            return self(op.operands[0])  # type: ignore
+        raise Unsupported(f"index value computed by {op.name}")  # type: ignore
 
     def dim(self, t: MemRefType | TensorType, axis: int) -> int:  # type: ignore[type-arg]
         s = t.get_shape()[axis]
@@ -97,7 +97,7 @@ class IndexEval:
             return tuple(self(next(dyn)) if s == DYNAMIC else s for s in out)
         if isinstance(op, tensor.InsertSliceOp):
             return self.shape(op.dest)
-        if op is not None and hasattr(op, "outputs") and op.outputs:  # linalg ops
+        if op is not None and hasattr(op, "outputs") and op.outputs:  # linalg ops  # type: ignore
             return self.shape(op.outputs[0])  # type: ignore[attr-defined]
         if isinstance(op, tensor.CollapseShapeOp):
             src = self.shape(op.src)
