@@ -124,6 +124,28 @@ def build(out: Path, jobs: int, emit_only: bool, top: int) -> None:
             plan.append({"group": op, "label": "default" if i == 0 else f"t{s.row.threads}_v{s.row.vec}",
                          "name": name, "kind": "row", "schedule": spec.schedule_json(), "default": i == 0,
                          "spec": spec_to_json(spec)})
+    # the same row kernels as the compiler makes them from loop nests (raise, then the row fusion)
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.targets.cli import _raise
+    from liftcomp.targets.cuda import dialect as cu
+    from liftcomp.targets.cuda.kernels import spec_of
+    from liftcomp.targets.cuda.lowering import lower_module
+
+    src = (Path(__file__).resolve().parents[1] / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir").read_text()
+    r, c = ROW_SHAPE
+    src = (src.replace("16x64", f"{r}x{c}").replace("memref<64x", f"memref<{c}x").replace("to 16 ", f"to {r} ")
+           .replace("to 64 ", f"to {c} ").replace("64.0 : f32", f"{float(c)} : f32"))
+    raised, _ = _raise(parse_mlir(src, "cuda_row_kernels.mlir"), src)
+    lowered = lower_module(raised)
+    for k in [o for o in lowered.module.body.block.ops if isinstance(o, cu.KernelOp)]:
+        base = spec_of(k)
+        op = base.name.split("_rows")[0]
+        for label, threads in (("lowered", 256), ("lowered_t512", 512)):
+            name = f"row_{op}_{label}"
+            spec = replace(base.with_row(threads=threads), name=name)
+            libs[name] = spec
+            plan.append({"group": op, "label": label, "name": name, "kind": "row", "schedule": spec.schedule_json(),
+                         "default": False, "spec": spec_to_json(spec), "from_loops": True})
     (out / "plan.json").write_text(json.dumps({"plan": plan, "keys": keys}, indent=1))
     lines = []
     for name, spec in libs.items():
@@ -166,7 +188,7 @@ class Lib:
 
 
 def run(libdir: Path, out: Path, reps: int) -> None:
-    import torch
+    import torch  # pyright: ignore[reportMissingImports]
 
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

@@ -34,7 +34,7 @@ def prepare(out: Path) -> None:
     from liftcomp.targets.cuda.emit_cuda import emit_kernel, nvcc_command
     from liftcomp.targets.cuda.evaluate import CudaGpuEvaluator
     from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-    from test_cuda_target import MATMUL_BIAS_RELU
+    from test_cuda_target import MATMUL_BIAS_RELU  # pyright: ignore[reportMissingImports]
     from xdsl.dialects import func
 
     out.mkdir(parents=True, exist_ok=True)
@@ -44,19 +44,21 @@ def prepare(out: Path) -> None:
     jobs = []
     sources = [(n, (REPO / "test" / "corpus" / f"{n}.mlir").read_text()) for n in CORPUS]
     sources.append(("bf16_matmul_bias_relu", MATMUL_BIAS_RELU.format(m=1000, n=1536, k=512)))
+    sources.append(("rows", (REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir").read_text()))
     rng = np.random.default_rng(0)
     for arch in ("sm_90a", "sm_80"):
         for name, text in sources:
             module = parse_mlir(text, name)
-            raised = module if name.startswith("bf16") else _raise(module, text)[0]
+            raised = module if name == "bf16_matmul_bias_relu" else _raise(module, text)[0]
             if any(op.name.startswith("affine.") for op in raised.walk()):
                 raised = run_pipeline(raised, "builtin.module(lower-affine)")
             low = lower_module(raised, LowerOptions(arch=arch))
-            for fn in [op for op in low.module.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
-                if name.startswith("bf16"):
+            for fn in [op for op in low.module.ops if isinstance(op, func.FuncOp) and op.body.blocks
+                       and op.sym_visibility is None]:
+                if name == "bf16_matmul_bias_relu":
                     import ml_dtypes
 
-                    args = [rng.standard_normal([d.data for d in a.type.shape.data]).astype(ml_dtypes.bfloat16)
+                    args = [rng.standard_normal([d.data for d in a.type.shape.data]).astype(ml_dtypes.bfloat16)  # type: ignore[attr-defined]
                             for a in fn.body.block.args]
                 else:
                     args, _ = random_inputs(fn, 256, rng)

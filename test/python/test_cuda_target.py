@@ -131,8 +131,8 @@ def test_fused_bf16_gemm_interpreted_per_schedule(sched: dict[str, object]) -> N
 
 
 CORPUS = ["extra_linalg/gemm_nn_f32", "extra_linalg/batched_matmul_f32", "extra_linalg/bias_relu_f32",
-          "extra_linalg/row_sums_f32", "extra_linalg/transpose_copy_f32", "llama/softmax_part1",
-          "llama/softmax_part2", "llama/rmsnorm_part1", "llama/rmsnorm_part2", "dsp/vadd"]
+          "extra_linalg/row_sums_f32", "llama/softmax_part1", "llama/rmsnorm_part2", "dsp/vadd",
+          "extra_gemmini/matmul_requant_i8", "extra_control/argmax_i32"]
 
 
 def test_corpus_kernels_compile_and_match_the_reference(tmp_path: Path) -> None:
@@ -141,16 +141,19 @@ def test_corpus_kernels_compile_and_match_the_reference(tmp_path: Path) -> None:
     kinds = set()
     for name in CORPUS:
         out = tmp_path / name.replace("/", "_")
-        report = compile_file(REPO / "test" / "corpus" / f"{name}.mlir", out, "cuda", dyn_size=48)
+        report = compile_file(REPO / "test" / "corpus" / f"{name}.mlir", out, "cuda", dyn_size=32)
         (f,) = report["kernels"]
         assert f["correct"] is True, (name, f)
-        assert f["schedule"] and f["unit"] == "ns" and f["cost"] > 0, name
         kinds |= {k["kind"] for k in f["schedule"]}
+        if name.endswith("argmax_i32"):  # not lowered: the input loops stay on the host, with a remark
+            assert [k["kind"] for k in f["schedule"]] == ["host"] and "loop nests" in f["schedule"][0]["remark"]
+            continue
+        assert f["schedule"] and f["unit"] == "ns" and f["cost"] > 0, name
         cc = json.loads((out / "compile_commands.json").read_text())
         assert {c["file"] for c in cc} == {p.name for p in out.glob("*.cu")}
         assert {c["file"].rsplit(".", 2)[1] for c in cc} == {"sm_90a", "sm_80"}
         assert (out / "launcher.py").is_file() and (out / "kernels.h").is_file()
-    assert kinds == {"gemm", "eltwise", "reduce", "transpose"}
+    assert kinds == {"gemm", "eltwise", "reduce", "transpose", "host"}
 
 
 def test_cli_error_writes_nothing(tmp_path: Path) -> None:
@@ -215,6 +218,13 @@ def _representative() -> list[KernelSpec]:
         KernelSpec("rd", "reduce", a_type="f32", out_type="f32", n_inputs=2, input_kinds=("row", "col"),
                    in_types=("f32", "f32"), body="x0 * x1"),
         KernelSpec("tr", "transpose", a_type="bf16", out_type="bf16"),
+        KernelSpec("fused", "row", row_op="fused", a_type="bf16", out_type="bf16", n_inputs=2,
+                   input_kinds=("row", "col"), in_types=("bf16", "bf16"), static_dims=(8192, 8192), body=json.dumps({
+                       "lines": ["float v1; { float a = 0.f; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) "
+                                 "{ float x = in0[j] * in0[j]; a += x; } a = lc_block_reduce<false>(a, red); v1 = a; }",
+                                 "float v2[N]; for (int j = 0; j < N; j++) v2[j] = in0[j] * rsqrtf(v1 / 8192.0f + 1e-5f)"
+                                 " * in1[j];"],
+                       "out": "v2", "reductions": ["sum"]})),
     ]
     sm80 = [replace(s, arch="sm_80") for s in base]
     # one CUTLASS GEMM for sm_90a (about 25 s of one core: the fused epilogue, the most template code)
@@ -306,3 +316,30 @@ def test_llm_planner_and_builtin_planner_search_the_cuda_menu(llm_server) -> Non
     # the built-in (cost-model) planner improves on the default schedule of this small problem
     r2 = beam_search(problem, make_planner(problem, "builtin"), SearchOptions(beam_width=1, iterations=1, budget=6))
     assert r2.best is not None and r2.best.cost < r2.root.cost
+
+
+def test_row_kernels_written_as_loops_fuse_into_one_kernel(tmp_path: Path) -> None:
+    from liftcomp.targets.cli import compile_file
+
+    src = REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir"
+    report = compile_file(src, tmp_path, "cuda")
+    for f in report["kernels"]:
+        assert f["correct"] is True, f
+        (k,) = f["schedule"]  # softmax: max, exp, sum, divide; rmsnorm: sum of squares, scale: one kernel
+        assert k["kind"] == "row", k
+    text = (tmp_path / "softmax_rows_rows1.sm_90a.cu").read_text()
+    assert text.count("lc_block_reduce<true>(a, red)") == 1  # the raiser's repeated max is computed once
+    assert text.count("lc_block_reduce<false>(a, red)") == 1
+
+
+def test_cost_model_refits_to_measured_records() -> None:
+    from liftcomp.targets.cuda.cost_model import kernel_ns, refit
+    from liftcomp.targets.cuda.kernels import spec_to_json
+
+    spec = default_spec(KernelSpec("g", "gemm", static_dims=(8192, 8192, 8192, 1)))
+    dims = (8192, 8192, 8192, 1)
+    before = kernel_ns(spec, dims)
+    measured = 1.25 * before
+    params = refit([{"spec": spec_to_json(spec), "dims": list(dims), "ns": measured}])
+    assert params.wgmma_efficiency < CONFIGS["h100"].params.wgmma_efficiency
+    assert abs(kernel_ns(spec, dims, params) - measured) / measured < 0.05

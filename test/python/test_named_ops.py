@@ -126,6 +126,30 @@ func.func @rows(%x: memref<?xf32>, %out: memref<?x?xf32>) {
   return
 }
 
+func.func @maxpool_i32(%a: memref<8x10xi32>, %out: memref<4x5xi32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c5 = arith.constant 5 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    scf.for %j = %c0 to %c5 step %c1 {
+      %y = arith.addi %i, %i : index
+      %x = arith.addi %j, %j : index
+      %y1 = arith.addi %y, %c1 : index
+      %x1 = arith.addi %x, %c1 : index
+      %v00 = memref.load %a[%y, %x] : memref<8x10xi32>
+      %v01 = memref.load %a[%y, %x1] : memref<8x10xi32>
+      %v10 = memref.load %a[%y1, %x] : memref<8x10xi32>
+      %v11 = memref.load %a[%y1, %x1] : memref<8x10xi32>
+      %m0 = arith.maxsi %v00, %v01 : i32
+      %m1 = arith.maxsi %m0, %v10 : i32
+      %m2 = arith.maxsi %m1, %v11 : i32
+      memref.store %m2, %out[%i, %j] : memref<4x5xi32>
+    }
+  }
+  return
+}
+
 func.func @conv2d_i32(%img: memref<10x12xi32>, %w: memref<3x3xi32>, %out: memref<8x10xi32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -155,12 +179,14 @@ func.func @conv2d_i32(%img: memref<10x12xi32>, %w: memref<3x3xi32>, %out: memref
 """
 
 
-def test_unsigned_mixed_precision_matmul_broadcast_and_integer_conv2d() -> None:
+def test_unsigned_mixed_precision_matmul_broadcast_max_pooling_and_integer_conv2d() -> None:
     module, reports = raise_module(parse_mlir(MIXED), arg_names={})
-    assert [r.status for r in reports] == ["lifted"] * 3, [r.reason for r in reports]
+    assert [r.status for r in reports] == ["lifted"] * 4, [r.reason for r in reports]
     text = run_mlir_opt_text(print_generic(module), [])
     # u8 x u8 -> i32: one matmul on the i8 buffers, zero-extended in its body.
     assert re.search(r"linalg\.matmul \{cast = #linalg\.type_fn<cast_unsigned>\} ins\(%\w+, %\w+ : tensor<\?x\?xi8>, tensor<\?x\?xi8>\)", text), text
     assert re.search(r"linalg\.broadcast ins\(%\w+ : tensor<\?xf32>\) outs\(%\w+ : tensor<\?x\?xf32>\) dimensions = \[0\]", text), text
+    assert re.search(r"linalg\.pooling_nhwc_max \{dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>\} "
+                     r"ins\(%\w+, %\w+ : tensor<1x8x10x1xi32>, tensor<2x2xi32>\)", text), text
     assert "linalg.conv_2d ins(" in text and "tensor<10x12xi32>, tensor<3x3xi32>" in text, text
     assert "linalg.generic" not in text, text

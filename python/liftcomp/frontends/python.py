@@ -68,7 +68,7 @@ class PyType:
 
     @property
     def signed(self) -> bool:
-        return self.np.kind != "u"
+        return self.np.kind not in "ub"
 
     @property
     def width(self) -> int:
@@ -247,6 +247,14 @@ class PyTranslator:
             op = "uitofp" if (not fr.signed or fr == BOOL) else "sitofp"
             return self.make(to, b.op(f"arith.{op} {self.val(v)} : {fr.mlir} to {to.mlir}", loc), loc)
         if not to.is_float:
+            if to.width < 64 and to != BOOL:
+                # numpy casts through a wider signed integer (x86-64): a negative float stored in
+                # a uint8 array wraps around instead of being undefined.
+                wide = "i32" if to.width < 32 else "i64"
+                w = b.op(f"arith.fptosi {self.val(v)} : {fr.mlir} to {wide}", loc)
+                if to.width == int(wide[1:]):
+                    return self.make(to, w, loc)
+                return self.make(to, b.op(f"arith.trunci {w} : {wide} to {to.mlir}", loc), loc)
             op = "fptosi" if to.signed else "fptoui"
             return self.make(to, b.op(f"arith.{op} {self.val(v)} : {fr.mlir} to {to.mlir}", loc), loc)
         op = "extf" if to.width > fr.width else "truncf"

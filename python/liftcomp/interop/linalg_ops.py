@@ -23,7 +23,15 @@ from collections.abc import Sequence
 from enum import auto
 from typing import ClassVar
 
-from xdsl.dialects.builtin import AffineMapAttr, ArrayAttr, DenseArrayBase, ShapedType, i64
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    ShapedType,
+    TensorType,
+    i64,
+)
 from xdsl.dialects.linalg import ops as xlinalg
 from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
@@ -205,6 +213,41 @@ class Conv2DOp(_Contraction):
 
     def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
         return _maps(4, (_d(0) + _d(2), _d(1) + _d(3)), (_d(2), _d(3)), (_d(0), _d(1)))
+
+
+class _Pooling(_Contraction, ABC):
+    """ins(x: N x H x W x C, window: KH x KW) outs(N x OH x OW x C), strides and dilations: the
+    window operand only gives the window's shape (its elements are not read)."""
+
+    strides = prop_def(DenseIntOrFPElementsAttr)
+    dilations = prop_def(DenseIntOrFPElementsAttr)
+    ITERATORS: ClassVar[tuple[str, ...]] = ("p", "p", "p", "p", "r", "r")
+
+    def get_indexing_maps(self) -> ArrayAttr[AffineMapAttr]:
+        sh, sw = (int(v) for v in self.strides.get_values() if isinstance(v, int))
+        dh, dw = (int(v) for v in self.dilations.get_values() if isinstance(v, int))
+        d = [_d(i) for i in range(6)]
+        return _maps(6, (d[0], d[1] * sh + d[4] * dh, d[2] * sw + d[5] * dw, d[3]), (d[4], d[5]), (d[0], d[1], d[2], d[3]))
+
+
+@irdl_op_definition
+class PoolingNhwcSumOp(_Pooling):
+    """linalg.pooling_nhwc_sum: out(n, i, j, c) += x(n, i*sh + a*dh, j*sw + b*dw, c)."""
+
+    name = "linalg.pooling_nhwc_sum"
+
+
+@irdl_op_definition
+class PoolingNhwcMaxOp(_Pooling):
+    """linalg.pooling_nhwc_max: out(n, i, j, c) = max(out, x(n, i*sh + a*dh, j*sw + b*dw, c))."""
+
+    name = "linalg.pooling_nhwc_max"
+
+
+def pooling_props(strides: tuple[int, int], dilations: tuple[int, int]) -> dict[str, Attribute]:
+    t = TensorType(i64, [2])
+    return {"strides": DenseIntOrFPElementsAttr.from_list(t, list(strides)),
+            "dilations": DenseIntOrFPElementsAttr.from_list(t, list(dilations))}
 
 
 MATMUL_MAPS = _maps(3, (_d(0), _d(2)), (_d(2), _d(1)), (_d(0), _d(1)))
@@ -409,7 +452,7 @@ class BroadcastOp(_OwnBody):
 
 
 NEW_OPS: tuple[type[Operation], ...] = (
-    MatvecOp, VecmatOp, DotOp, Conv1DOp, Conv2DOp, BatchMatmulOp, ElementwiseOp, MapOp,
+    MatvecOp, VecmatOp, DotOp, Conv1DOp, Conv2DOp, PoolingNhwcSumOp, PoolingNhwcMaxOp, BatchMatmulOp, ElementwiseOp, MapOp,
 )
 REPLACED: dict[type[Operation], type[Operation]] = {
     xlinalg.MatmulOp: MatmulOp, xlinalg.ReduceOp: ReduceOp, xlinalg.BroadcastOp: BroadcastOp,

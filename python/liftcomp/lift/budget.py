@@ -82,5 +82,7 @@ def check(s: Any, *assumptions: Any) -> Any:
         wall = _wall.get()
         if wall is not None:
             wall.check("a z3 query")
-        raise SafetyTimeout(f"a z3 query ran past the {SAFETY_TIMEOUT_MS // 1000} s safety limit (its counted budget did not stop it)")
+        # The solver's own limit: SAFETY_TIMEOUT_MS, or the prover's --query-timeout-ms.
+        raise SafetyTimeout("a z3 query ran past its wall-clock safety limit (--query-timeout-ms) before its counted budget (rlimit) "
+                            "stopped it: the machine is much slower than the budgets assume")
     return r

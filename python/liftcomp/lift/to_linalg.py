@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -416,6 +417,9 @@ class _Emitter:
         if isinstance(n, Diagonal):
             return self.lower_diagonal(n)
         if isinstance(n, Cast | Elementwise):
+            window = _pooling_window(n)
+            if window is not None:
+                return self.pooling(n, window)
             return self.fused(n)
         if isinstance(n, Full):
             v = self.value(n.value)
@@ -435,6 +439,43 @@ class _Emitter:
                 lambda v: self.elementwise(mul, v[:2]),
             )
         raise LoweringError(f"cannot lower {type(n).__name__} to linalg")
+
+    def pooling(self, n: Node, w: _Window) -> SSAValue:
+        """t(0,0) op t(0,1) op ... op t(KH-1,KW-1), t(a,b) = x[p + a*dh :: sh, q + b*dw :: sw]
+        (an unrolled 2-D pooling window, left to right, row-major): linalg.pooling_nhwc_sum / max
+        on x as a 1 x H x W x 1 tensor, from the op's identity (-0.0 for a float sum: -0.0 + t
+        is t exactly, so the order and the result are the program's)."""
+        assert isinstance(n, Elementwise)
+        (oh, ow), dt = n.shape, n.dtype
+        et = elem_type(dt)
+        height = (oh - 1) * w.strides[0] + (w.window[0] - 1) * w.dilations[0] + 1
+        width = (ow - 1) * w.strides[1] + (w.window[1] - 1) * w.dilations[1] + 1
+        region = View(dt, (height, width), src=w.src, per_dim=[SliceSpec(w.start[0], 1, height), SliceSpec(w.start[1], 1, width)])
+        one = Poly.const(1)
+        x = self.expand(self.value(region), [[0, 1], [2, 3]], (one, height, width, one), dt)
+        window = self.emit(tensor.EmptyOp([], TensorType(et, list(w.window))))
+        out_shape = (one, oh, ow, one)
+        if n.op == "add":
+            ident: int | float = -0.0 if dt.is_float else 0
+        else:
+            ident = float("-inf") if dt.is_float else -(1 << (dt.etype.width - 1))
+        init = self.emit(linalg.FillOp([self.const(ident, et)], [self.empty(out_shape, dt)], [tensor_type(out_shape, dt)]))
+        block = Block(arg_types=[et, et, et])
+        comb = {"add": "addf" if dt.is_float else "addi", "max": "maximumf" if dt.is_float else "maxsi"}[n.op]
+        saved = self.cur
+        self.cur = block
+        self.emit(linalg.YieldOp(self.emit(_named(f"arith.{comb}", [block.args[2], block.args[0]], et))))
+        self.cur = saved
+        out_t = tensor_type(out_shape, dt)
+        cls = linalg_ops.PoolingNhwcSumOp if n.op == "add" else linalg_ops.PoolingNhwcMaxOp
+        op = cls([x, window], [init], Region(block), [out_t], linalg_ops.pooling_props(w.strides, w.dilations))
+        if not self.named:
+            op = linalg.GenericOp([x, window], [init], op.body.clone(), op.get_indexing_maps(), op.get_iterator_types(), [out_t])
+        pooled = self.emit(op)
+        collapse = tensor.CollapseShapeOp.create(
+            operands=[pooled], result_types=[tensor_type(n.shape, dt)], properties={"reassociation": _reassociation([[0, 1], [2, 3]])},
+        )
+        return self.emit(collapse)
 
     def lower_window(self, n: Window) -> SSAValue:
         """A copy through the indexing map (i..., k...) -> (i + k ...): linalg's own convolution form."""
@@ -617,6 +658,8 @@ class _Emitter:
         """One generic for a tree of element-wise ops and casts of the same shape."""
 
         def fusable(n: Node) -> bool:
+            if n is not root and _pooling_window(n) is not None:
+                return False  # a pooling window inside the tree: lowered as its own op
             return isinstance(n, Cast | Elementwise) and (n is root or n.shape == root.shape)
 
         leaves: dict[str, Node] = {}
@@ -1124,6 +1167,55 @@ def _np_cast(value: int | float, src: DType, dst: DType) -> int | float:
     with np.errstate(all="ignore"):
         v = np.array(value, dtype=src.np).astype(dst.np)
     return float(v) if dst.is_float else int(v)
+
+
+@dataclass
+class _Window:
+    """An unrolled 2-D pooling window over `src` (see _Emitter.pooling)."""
+
+    src: Node
+    start: tuple[Poly, Poly]
+    strides: tuple[int, int]
+    dilations: tuple[int, int]
+    window: tuple[int, int]
+
+
+def _pooling_window(n: Node) -> _Window | None:
+    """The window when n is ((t0 op t1) op t2) ... of strided 2-D views of one source at the
+    offsets of a KH x KW window in row-major order (op: a sum, a float max or a signed max)."""
+    if not (isinstance(n, Elementwise) and n.op in ("add", "max") and len(n.shape) == 2):
+        return None
+    if n.op == "max" and n.dtype.is_unsigned:
+        return None
+    terms: list[Node] = []
+    cur: Node = n
+    while isinstance(cur, Elementwise) and cur.op == n.op and len(cur.args) == 2 and cur.dtype == n.dtype:
+        terms.append(cur.args[1])
+        cur = cur.args[0]
+    terms.append(cur)
+    terms.reverse()
+    views = [t for t in terms if isinstance(t, View) and not t.newaxes and t.dtype == n.dtype and t.shape == n.shape]
+    if len(views) != len(terms) or len(views) < 2 or len({repr(v.src) for v in views}) != 1 or len(views[0].src.shape) != 2:
+        return None
+    specs = [v.per_dim for v in views]
+    if not all(isinstance(d, SliceSpec) for spec in specs for d in spec):
+        return None
+    starts = [(spec[0].start, spec[1].start) for spec in specs]  # type: ignore[union-attr]
+    steps = {(spec[0].step, spec[1].step) for spec in specs}  # type: ignore[union-attr]
+    if len(steps) != 1:
+        return None
+    kw = next((k for k, s in enumerate(starts) if s[0] != starts[0][0]), len(starts))
+    kh, rest = divmod(len(starts), kw)
+    dh = (starts[kw][0] - starts[0][0]) if kh > 1 else Poly.const(1)
+    dw = (starts[1][1] - starts[0][1]) if kw > 1 else Poly.const(1)
+    if rest or not (dh.is_const and dw.is_const and dh.const_value >= 1 and dw.const_value >= 1):
+        return None
+    for k, (sh, sw) in enumerate(starts):
+        a, b = divmod(k, kw)
+        if sh - starts[0][0] != Poly.const(a * dh.const_value) or sw - starts[0][1] != Poly.const(b * dw.const_value):
+            return None
+    (step,) = steps
+    return _Window(views[0].src, starts[0], step, (dh.const_value, dw.const_value), (kh, kw))
 
 
 def _merged_sums(n: Reduce) -> tuple[Node, list[int]]:

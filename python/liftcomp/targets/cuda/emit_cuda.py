@@ -477,7 +477,81 @@ __device__ __forceinline__ float lc_block_reduce(float x, float* red) {
 """
 
 
+def _emit_row_fused(spec: KernelSpec) -> str:
+    """A row program (rowfuse.py): every input row loaded once into registers, the program's
+    statements over them (block reductions included), the output row written once."""
+    prog = json.loads(spec.body)
+    sched = spec.row
+    types = list(spec.in_types)
+    widest = max(DTYPES[t][1] for t in types + [spec.out_type])
+    vec = max(1, 16 // widest) if sched.vec > 1 else 1
+    cols = spec.static_dims[1] if len(spec.static_dims) > 1 and spec.static_dims[1] else 0
+    items = max(1, -(-(cols or 16384) // (sched.threads * vec)))
+    to = DTYPES[spec.out_type][0]
+    params = ", ".join([f"const {DTYPES[t][0]}* __restrict__ g{i}" for i, t in enumerate(types)] +
+                       [f"{to}* __restrict__ y", "int rows", "int cols"] + [f"double s{j}" for j in range(spec.n_scalars)])
+    loads = []
+    for i, kind in enumerate(spec.input_kinds):
+        base = "(size_t)row * cols + c" if kind == "row" else "c"
+        loads.append(f"  float in{i}[N];\n  for (int it = 0; it < ITEMS; it++) {{ int c = (it * THREADS + threadIdx.x) * VEC;\n"
+                     f"    if (c < cols) lc_load_n(g{i} + {base}, &in{i}[it * VEC]); "
+                     f"else for (int v = 0; v < VEC; v++) in{i}[it * VEC + v] = 0.f; }}")
+    scal = "".join(f"  float sc{j} = (float)s{j};\n" for j in range(spec.n_scalars))
+    args = ", ".join([f"({'const ' + DTYPES[t][0]}*)buffers[{i}]" for i, t in enumerate(types)] +
+                     [f"({to}*)buffers[{len(types)}]", "rows", "cols"] + [f"scalars[{j}]" for j in range(spec.n_scalars)])
+    body = "\n".join("  " + line for line in prog["lines"])
+    return _prelude(spec) + f"""\
+#define THREADS {sched.threads}
+#define VEC {vec}
+#define ITEMS {items}
+#define N (ITEMS * VEC)
+{_BLOCK_REDUCE}
+template <class T>
+__device__ __forceinline__ void lc_load_n(const T* p, float* out) {{
+  if (sizeof(T) * VEC == 16) {{
+    uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const T* e = reinterpret_cast<const T*>(&raw);
+    for (int j = 0; j < VEC; j++) out[j] = lc_to_f(e[j]);
+  }} else {{
+    for (int j = 0; j < VEC; j++) out[j] = lc_to_f(p[j]);
+  }}
+}}
+__device__ __forceinline__ bool lc_valid(int j, int cols) {{
+  return ((j / VEC) * THREADS + threadIdx.x) * VEC + j % VEC < cols;
+}}
+__global__ void __launch_bounds__(THREADS) lc_{spec.name}_kernel({params}) {{
+  __shared__ float red[32];
+  int row = blockIdx.x;
+{chr(10).join(loads)}
+{scal}{body}
+  for (int it = 0; it < ITEMS; it++) {{
+    int c = (it * THREADS + threadIdx.x) * VEC;
+    if (c >= cols) continue;
+    if (sizeof({to}) * VEC == 16) {{  // one 16-byte store
+      uint4 raw;
+      {to}* e = reinterpret_cast<{to}*>(&raw);
+      for (int v = 0; v < VEC; v++) e[v] = lc_from_f<{to}>({prog["out"]}[it * VEC + v]);
+      *reinterpret_cast<uint4*>(y + (size_t)row * cols + c) = raw;
+      continue;
+    }}
+    for (int v = 0; v < VEC; v++) y[(size_t)row * cols + c + v] = lc_from_f<{to}>({prog["out"]}[it * VEC + v]);
+  }}
+}}
+extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const double* scalars, void* stream) {{
+  int rows = (int)dims[0], cols = (int)dims[1];
+  if (cols > N * THREADS) {{ lc_err = "row longer than this kernel's register plan"; return 1; }}
+  if (cols % VEC != 0) {{ lc_err = "row length not a multiple of the vector width"; return 1; }}
+  if (rows == 0) return 0;
+  lc_{spec.name}_kernel<<<rows, THREADS, 0, (cudaStream_t)stream>>>({args});
+  LC_CHECK(cudaGetLastError());
+  return 0;
+}}
+"""
+
+
 def _emit_row(spec: KernelSpec) -> str:
+    if spec.row_op == "fused":
+        return _emit_row_fused(spec)
     t = DTYPES[spec.a_type][0]
     sched = spec.row
     vec = max(1, 16 // DTYPES[spec.a_type][1]) if sched.vec > 1 else 1

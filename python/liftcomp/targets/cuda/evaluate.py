@@ -51,6 +51,8 @@ class CudaModelEvaluator:
         self.config = config
 
     def run(self, module: ModuleOp, func_name: str, args: list[Any]) -> Measurement:
+        if run_host_loops(module, func_name, args):
+            return Measurement(0.0, "ns", counters={"host": "the input loop nests, on the host"})
         launches: list[tuple[KernelSpec, tuple[int, ...]]] = []
 
         def seen(k: Any, spec: KernelSpec, bufs: list[Any], scalars: list[Any], out: Any) -> None:
@@ -62,6 +64,18 @@ class CudaModelEvaluator:
         floor = sum(kernel_bound_ns(s, d, p).cost for s, d in launches)
         return Measurement(ns, "ns", counters={"utilization": floor / ns if ns else 0.0, "launches": len(launches),
                                                "kernels": [s.name for s, _ in launches]})
+
+
+def run_host_loops(module: ModuleOp, func_name: str, args: list[Any]) -> bool:
+    """A function kept as its input loop nests (no kernel launches) runs in the reference executor."""
+    fn = _fn(module, func_name)
+    if any(isinstance(o, func.CallOp) and o.callee.root_reference.data.endswith(".launch") for o in fn.walk()) or \
+            not any(o.name.startswith(("scf.", "affine.")) for o in fn.walk()):
+        return False
+    from liftcomp.executor import Interpreter
+
+    Interpreter(ModuleOp([fn.clone()])).call(func_name, args)
+    return True
 
 
 def cache_dir() -> Path:
@@ -140,6 +154,8 @@ class CudaGpuEvaluator:
 
         if shutil.which("nvidia-smi") is None:
             raise LiftcompError("--cuda-evaluate gpu: no NVIDIA GPU on this machine (nvidia-smi not found)")
+        if run_host_loops(module, func_name, args):
+            return Measurement(0.0, "ns", counters={"host": "the input loop nests, on the host"})
         total, counters, errors = 0.0, {"kernels": []}, []  # type: ignore[var-annotated]
         with tempfile.TemporaryDirectory() as tmp:
             for spec, jp in self.jobs(module, func_name, args, Path(tmp)):

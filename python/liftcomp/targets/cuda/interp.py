@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 from xdsl.dialects import func, tensor
 from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 from liftcomp.targets.cuda import dialect as cu
+from liftcomp.targets.cuda.kernels import _function as function_of  # pyright: ignore[reportPrivateUsage]
 from liftcomp.targets.cuda.kernels import body_ops, map_of, spec_of
 from liftcomp.targets.cuda.spec import KernelSpec
 
@@ -115,7 +117,13 @@ def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[
     return out if batched else out[0]
 
 
-def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array]) -> Array:
+def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any] | None = None) -> Array:
+    if spec.row_op == "fused":
+        fn = function_of(k, "rows")
+        if fn is None:
+            raise InterpError(f"@{spec.name}: a fused row kernel without @{spec.name}.rows")
+        (out,) = run_reference(fn, [*bufs, *(scalars or [])], glue_hook)
+        return _store(np.asarray(out), spec.out_type)
     x = bufs[0].astype(np.float32)
     reds = [o.combine.data for o in _ops(k) if isinstance(o, cu.BlockReduceOp)]
     math = next((o for o in _ops(k) if isinstance(o, cu.RowMathOp)), None)
@@ -141,7 +149,7 @@ def run_row(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array]) -> Array:
 
 _MATH = {"math.exp": np.exp, "math.log": np.log, "math.sqrt": np.sqrt, "math.tanh": np.tanh, "math.absf": np.abs,
          "math.sin": np.sin, "math.cos": np.cos, "math.rsqrt": lambda v: 1 / np.sqrt(v), "math.floor": np.floor,
-         "math.ceil": np.ceil}
+         "math.ceil": np.ceil, "math.roundeven": np.rint, "math.trunc": np.trunc}
 
 
 def eval_map(mp: func.FuncOp, values: list[Any]) -> Any:
@@ -222,7 +230,7 @@ def run_kernel(k: cu.KernelOp, args: list[Any], n_scalars: int, out_shape: tuple
     if spec.kind == "gemm":
         return run_gemm(k, spec, bufs, scalars)
     if spec.kind == "row":
-        return run_row(k, spec, bufs)
+        return run_row(k, spec, bufs, scalars)
     if spec.kind == "eltwise":
         return run_eltwise(k, spec, bufs, scalars, out_shape)
     if spec.kind == "reduce":
@@ -285,8 +293,11 @@ def run_cuda(module: ModuleOp, fn: func.FuncOp, args: list[Any], on_launch: Laun
 
 
 def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
-    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops, deallocations."""
+    """Host glue the reference lacks: reshapes, tensor.extract, scalar math ops, deallocations, and
+    generics that read unit dims through constant-0 map results."""
     if op.name == "memref.dealloc":
+        return True
+    if isinstance(op, linalg.GenericOp) and _unit_const_generic(op, env):
         return True
     if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
         dyn_o, dyn_s, dyn_t = iter(op.offsets), iter(op.sizes), iter(op.strides)
@@ -323,4 +334,78 @@ def glue_hook(op: Operation, env: dict[SSAValue, Any]) -> bool:
         env[res] = src.reshape([d if d >= 0 else -1 for d in dims])
     else:
         env[res] = src.reshape(_shape_of(res, env, list(op.operands[1:])))
+    return True
+
+
+def _unit_const_generic(op: linalg.GenericOp, env: dict[SSAValue, Any]) -> bool:
+    """Evaluate a generic the reference cannot: maps that index unit dims with constant 0 (the
+    raiser's broadcasts) or math ops in the body. Vectorised over the whole iteration space; one
+    reduction loop at most (out = combine(out, f(inputs))). False: leave it to the reference."""
+    from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
+
+    maps = [m.data for m in op.get_indexing_maps().data]
+    body = op.body.block
+    if all(not isinstance(e, AffineConstantExpr) for m in maps for e in m.results) and \
+            not any(o.name in _MATH for o in body.ops):
+        return False
+    iters = [str(i.data) for i in op.get_iterator_types().data]
+    n = len(iters)
+    sizes = [1] * n
+    operands = [*op.inputs, *op.outputs]
+    for v, m in zip(operands, maps, strict=True):
+        for e, d in zip(m.results, np.shape(env[v]), strict=True):
+            if isinstance(e, AffineDimExpr):
+                sizes[e.position] = max(sizes[e.position], d)
+            elif not (isinstance(e, AffineConstantExpr) and e.value == 0 and d == 1):
+                return False
+
+    def spread(v: SSAValue, m: Any) -> Array:
+        arr = np.asarray(env[v])
+        dims = [e.position for e in m.results if isinstance(e, AffineDimExpr)]
+        arr = arr.reshape([d for e, d in zip(m.results, arr.shape, strict=True) if isinstance(e, AffineDimExpr)])
+        order = sorted(range(len(dims)), key=lambda i: dims[i])
+        arr = np.transpose(arr, order) if len(order) > 1 else arr
+        shape = [sizes[d] if d in dims else 1 for d in range(n)]
+        return np.broadcast_to(arr.reshape(shape), sizes)
+
+    red = [d for d in range(n) if iters[d] != "parallel"]
+    if len(red) > 1:
+        return False
+    local: dict[SSAValue, Any] = dict(env)
+    for a, v, m in zip(body.args, operands, maps, strict=True):
+        local[a] = spread(v, m)
+    y = body.last_op
+    assert isinstance(y, linalg.YieldOp)
+    if red:
+        comb = y.operands[0].owner
+        out_arg = body.args[-1]
+        if not isinstance(comb, Operation) or out_arg not in comb.operands or len(comb.operands) != 2:
+            return False
+        val = comb.operands[1 - list(comb.operands).index(out_arg)]
+        fn = {"arith.addf": np.add, "arith.maximumf": np.maximum, "arith.maxnumf": np.fmax}.get(comb.name)
+        if fn is None:
+            return False
+        stop: Operation | None = comb
+    else:
+        val, fn, stop = y.operands[0], None, None
+    for o in body.ops:
+        if o is stop or isinstance(o, linalg.YieldOp):
+            break
+        if o.name in _MATH:
+            x = np.asarray(local[o.operands[0]])
+            with np.errstate(all="ignore"):
+                local[o.results[0]] = _MATH[o.name](x).astype(x.dtype)
+            continue
+        eval_scalar_op(o, local)
+    res = np.broadcast_to(np.asarray(local[val]), sizes)
+    if fn is not None:
+        res = fn.reduce(res, axis=red[0], keepdims=True)
+        res = fn(spread(op.outputs[0], maps[-1]).take([0], axis=red[0]), res)
+    out_dims = [e.position for e in maps[-1].results if isinstance(e, AffineDimExpr)]
+    keep = [d for d in range(n) if d not in red]
+    res = res.reshape([sizes[d] for d in keep]) if red else res
+    pos = [keep.index(d) for d in out_dims]
+    res = np.transpose(res, pos) if len(pos) > 1 else res.reshape([sizes[d] for d in out_dims])
+    dtype = np.asarray(env[op.outputs[0]]).dtype
+    env[op.res[0]] = np.asarray(res).astype(dtype).reshape(op.res[0].type.get_shape())  # type: ignore[union-attr]
     return True

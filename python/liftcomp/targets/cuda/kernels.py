@@ -163,7 +163,14 @@ def _row_body(spec: KernelSpec) -> list[Operation]:
     cols = spec.static_dims[1] if len(spec.static_dims) > 1 and spec.static_dims[1] else 16384
     items = max(1, -(-cols // (spec.row.threads * vec)))
     ops: list[Operation] = [cu.RowLoadOp.create(attributes={"operand": _i(0), "vec": _i(vec), "items": _i(items)})]
-    reductions = {"softmax": ["max", "sum"], "rmsnorm": ["sum"], "layernorm": ["sum", "sum"]}[spec.row_op]
+    if spec.row_op == "fused":
+        import json
+
+        reductions = list(json.loads(spec.body)["reductions"])
+        ops = [cu.RowLoadOp.create(attributes={"operand": _i(i), "vec": _i(vec), "items": _i(items)})
+               for i in range(spec.n_inputs)]
+    else:
+        reductions = {"softmax": ["max", "sum"], "rmsnorm": ["sum"], "layernorm": ["sum", "sum"]}[spec.row_op]
     for r in reductions:
         ops.append(cu.BlockReduceOp.create(attributes={"combine": _s(r), "scope": _s("block")}))
     ops.append(cu.RowMathOp.create(attributes={"op": _s(spec.row_op), "eps": FloatAttr(spec.eps, Float64Type())}))

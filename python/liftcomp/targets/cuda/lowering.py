@@ -95,6 +95,7 @@ _C_BIN = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf":
 _C_FN = {"arith.maximumf": "fmaxf", "arith.minimumf": "fminf", "arith.maxnumf": "fmaxf", "arith.minnumf": "fminf",
          "math.exp": "expf", "math.log": "logf", "math.sqrt": "sqrtf", "math.tanh": "tanhf", "math.absf": "fabsf",
          "math.rsqrt": "rsqrtf", "math.sin": "sinf", "math.cos": "cosf", "math.floor": "floorf", "math.ceil": "ceilf",
+         "math.roundeven": "rintf", "math.trunc": "truncf",
          "arith.maxsi": "max", "arith.minsi": "min", "arith.negf": "-"}
 _CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 6: "!=", 8: "==", 9: ">", 10: ">=", 11: "<", 12: "<=", 13: "!="}
 _CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}
@@ -296,6 +297,7 @@ class _Lowering:
         for fn in [o for o in self.module.body.block.ops if isinstance(o, func.FuncOp)]:
             self.fn_name = fn.sym_name.data
             self.count = 0  # kernel names per function: a one-function module names them the same
+            self.fuse_rows(fn)
             for op in list(fn.body.block.ops):
                 if op in self.gone or op.parent is None:
                     continue
@@ -311,6 +313,31 @@ class _Lowering:
                 if op.name.startswith("linalg.") and op.results and not any(r.uses for r in op.results):
                     op.detach()
                     op.erase()
+
+    def fuse_rows(self, fn: func.FuncOp) -> None:
+        """A function made only of row-local ops (softmax, rmsnorm, layernorm, ...) -> one row kernel."""
+        import json
+
+        from liftcomp.targets.cuda import rowfuse
+
+        found = rowfuse.analyse(fn, type_name, c_expr)
+        if found is None:
+            return
+        p, result = found
+        spec = KernelSpec(self.name(fn, "rows"), "row", row_op="fused", a_type=p.types[0], out_type=p.out_type,
+                          n_inputs=len(p.inputs), n_scalars=len(p.scalars), input_kinds=tuple(p.kinds),
+                          in_types=tuple(p.types), static_dims=(p.rows, p.cols),
+                          body=json.dumps({"lines": p.lines, "out": p.out, "reductions": p.reductions}))
+        rows_fn = rowfuse.extract_function(f"{spec.name}.rows", fn, p, result)
+        use = next(iter(result.uses)).operation
+        spec = self.finish(spec, None)
+        self.module.body.block.add_op(rows_fn)
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [v.type for v in [*p.inputs, *p.scalars]],
+                                                           result.type))
+        call = func.CallOp(f"{spec.name}.launch", [*p.inputs, *p.scalars], [result.type])
+        Rewriter.insert_op(call, _before(use))
+        result.replace_all_uses_with(call.res[0])
+        self.gone.update(p.ops)
 
     def lower_op(self, fn: func.FuncOp, op: Operation) -> None:
         if op.name in ("linalg.matmul", "linalg.batch_matmul") and isinstance(op, LinalgStructuredOperation):
@@ -344,7 +371,7 @@ class _Lowering:
             b, b_col = t.inputs[0], True
             self.gone.add(t)
         if ta == "i8" and not b_col:
-            raise _Unsupported("8-bit wgmma needs a K-major B (store B transposed)")
+            b, b_col = self.transposed(fn, op, b), True  # 8-bit wgmma (and WMMA here) read B K-major
         acc = "i32" if ta == "i8" else "f32"
         residual = not _is_zero_fill(init)
         spec = KernelSpec(self.name(fn, "gemm"), "gemm", a_type=ta, b_type=tb, out_type=to, acc_type=acc,
@@ -353,6 +380,22 @@ class _Lowering:
         args = [a, b] + ([init] if residual else [])
         spec, args, n_scalars, result = self.fuse_epilogue(spec, args, result)
         self.launch(op, spec, None, args, n_scalars, result)
+
+    def transposed(self, fn: func.FuncOp, op: Operation, v: SSAValue) -> SSAValue:
+        """A transpose kernel launch making `v` (..., K, N) into (..., N, K), before `op`."""
+        t = v.type
+        assert isinstance(t, TensorType)
+        shape = list(t.get_shape())
+        out_t = TensorType(t.element_type, [*shape[:-2], shape[-1], shape[-2]])
+        tname = type_name(t.element_type) or "i8"
+        spec = self.finish(KernelSpec(self.name(fn, "transpose"), "transpose", a_type=tname, out_type=tname,
+                                      static_dims=tuple(max(0, d) for d in (shape[-2], shape[-1],
+                                                                              shape[0] if len(shape) == 3 else 1))),
+                           None)
+        self.module.body.block.add_op(cu.launch_declaration(spec.name, [t], out_t))
+        call = func.CallOp(f"{spec.name}.launch", [v], [out_t])
+        Rewriter.insert_op(call, _before(op))
+        return call.res[0]
 
     def fuse_epilogue(self, spec: KernelSpec, args: list[SSAValue], result: SSAValue
                       ) -> tuple[KernelSpec, list[SSAValue], int, SSAValue]:

@@ -30,7 +30,7 @@ DTYPES: dict[str, tuple[str, int]] = {
 }
 ARCHS = ("sm_90a", "sm_80")
 KINDS = ("gemm", "row", "eltwise", "reduce", "transpose")
-ROW_OPS = ("softmax", "rmsnorm", "layernorm")
+ROW_OPS = ("softmax", "rmsnorm", "layernorm", "fused")  # fused: a row program from rowfuse.py
 EPILOGUE_OPS = ("scale", "bias", "relu", "residual", "convert")
 
 
@@ -107,6 +107,8 @@ class KernelSpec:
     def n_buffers(self) -> int:
         if self.kind == "gemm":
             return 3 + ("bias" in self.epilogue) + ("residual" in self.epilogue)
+        if self.kind == "row" and self.row_op == "fused":
+            return self.n_inputs + 1
         if self.kind == "row":
             return 2 + {"softmax": 0, "rmsnorm": 1, "layernorm": 2}[self.row_op]
         if self.kind in ("eltwise", "reduce"):
@@ -119,6 +121,8 @@ class KernelSpec:
             names += ["bias"] if "bias" in self.epilogue else []
             names += ["residual"] if "residual" in self.epilogue else []
             return names + ["D"]
+        if self.kind == "row" and self.row_op == "fused":
+            return [f"in{i}" for i in range(self.n_inputs)] + ["y"]
         if self.kind == "row":
             return ["x"] + {"softmax": [], "rmsnorm": ["w"], "layernorm": ["w", "b"]}[self.row_op] + ["y"]
         if self.kind in ("eltwise", "reduce"):

@@ -62,7 +62,11 @@ class CudaTarget(Target):
                 fuse = fuse and s.fuse_epilogue
         rec = options.get("records")
         records = [] if rec == "none" else load_records(Path(rec) if rec else None)
-        return lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
+        low = lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
+        for name in sorted({k["func"] for k in low.kernels if k.get("kind") == "host"}):
+            if originals and name in originals:
+                _keep_loops(low, name, originals[name])
+        return low
 
     def kernel_space(self, fn: func.FuncOp, config: TargetConfig, options: Mapping[str, Any]) -> KernelSpace[Any]:
         from liftcomp.targets.cuda.space import CudaSpace
@@ -109,3 +113,22 @@ class CudaTarget(Target):
             return LiftcompLowerCudaPass
 
         return {"liftcomp-lower-cuda": lower}
+
+
+def _keep_loops(low: Lowered, name: str, original: func.FuncOp) -> None:
+    """A function with ops the lowering left on the host keeps its input loop nests instead (run on
+    the host; its kernels are dropped), as the Gemmini target does."""
+    fn = next(op for op in low.module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name)
+    low.module.body.block.insert_op_before(original.clone(), fn)
+    fn.detach()
+    fn.erase()
+    mine = {k["name"] for k in low.kernels if k.get("func") == name and "name" in k}
+    for op in list(low.module.ops):
+        sym = op.attributes.get("sym_name") or getattr(op, "sym_name", None)
+        text = getattr(sym, "data", "")
+        if text in mine or text.split(".")[0] in mine:
+            op.detach()
+            op.erase()
+    why = "; ".join(k["remark"] for k in low.kernels if k.get("func") == name and k.get("kind") == "host")
+    low.kernels = [k for k in low.kernels if k.get("func") != name]
+    low.kernels.append({"func": name, "kind": "host", "remark": f"kept the input loop nests on the host ({why})"})

@@ -63,6 +63,17 @@ class GemminiConfig:
     """*model*: unit busy time of a config instruction."""
     preload_cycles: int = 1
     """*model*: execute-unit cycles of a preload (the weight shift-in overlaps the next compute)."""
+    preload_weight_cycles: int = 0
+    """*model, off by default*: extra execute-unit cycles of a WS preload that loads real weights
+    (B not GARBAGE) and does not overlap the following compute (the DIM-row weight shift-in).
+    Fitted for `firesim-lean` (tools/calibrate_gemmini.py); 0 keeps the default model's figures."""
+    tlb_entries: int = 0
+    """*model, off by default (0)*: entries of the DMA's shared, fully associative LRU TLB of
+    `page_bytes` pages (Gemmini's default `tlb_size` is 4). Each page a transfer touches that is not
+    in it costs `tlb_miss_cycles` of its unit's time (the page-table walk)."""
+    tlb_miss_cycles: int = 0
+    """*model*: cycles a TLB miss adds to its DMA transfer (fitted for `firesim-lean`)."""
+    page_bytes: int = 4096
     transposer_latency: int = 16
     """*model*: cycles A spends in the DIM x DIM transposer that OS feeds it through (Gemmini's
     README: OS uses the transposer even without a requested transposition)."""
@@ -124,8 +135,27 @@ says them with properties, so an address operand must stay below 2^29."""
 
 DEFAULT_CONFIG = GemminiConfig()
 
+FIT_DRAM_LATENCY = 104
+FIT_PRELOAD_WEIGHT_CYCLES = 0
+FIT_TLB_MISS_CYCLES = 80
+
+FIRESIM_LEAN_CONFIG = GemminiConfig(
+    # Autocomp's FireSim target (charleshong3/auto-comp-firesim-files): Rocket host, Lean Gemmini
+    # (DIM 16, 256 KiB scratchpad, 64 KiB accumulator, 64 DMA requests in Gemmini) behind FireSim's
+    # default memory model (fixed latency, 16 outstanding reads and 16 writes: the binding limit).
+    dma_max_inflight=16,
+    # Fitted on Autocomp's two 12544x64x256 programs (tools/calibrate_gemmini.py; docs/PERFORMANCE.md
+    # "Gemmini calibration"): the memory model's latency and the non-overlapped weight preload.
+    dram_latency=FIT_DRAM_LATENCY,
+    preload_weight_cycles=FIT_PRELOAD_WEIGHT_CYCLES,
+    tlb_entries=4,
+    tlb_miss_cycles=FIT_TLB_MISS_CYCLES,
+    name="firesim-lean",
+)
+
 CONFIGS: dict[str, GemminiConfig] = {
     "default": DEFAULT_CONFIG,
+    "firesim-lean": FIRESIM_LEAN_CONFIG,
 }
-"""Named configurations (`liftcomp compile --target gemmini --config NAME`): add one line per
-configuration, e.g. "firesim-lean": GemminiConfig(..., name="firesim-lean")."""
+"""Named configurations (`liftcomp compile --target gemmini --config NAME`, the bench scripts'
+`--config`): every figure names the configuration that produced it."""

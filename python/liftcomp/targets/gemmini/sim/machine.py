@@ -27,6 +27,7 @@ Functional semantics (bit-exact with include/gemmini_host.h, which the emitted C
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,11 @@ class Machine:
         self.spad = np.zeros((cfg.sp_rows, dim), dtype=np.int8)
         self.acc = np.zeros((cfg.acc_rows, dim), dtype=np.int32)
         self.timing = Timing(cfg)
+        # Optional TLB model (cfg.tlb_entries > 0): LRU pages, page-aligned base per array.
+        self.tlb: OrderedDict[int, None] = OrderedDict()
+        self.page_base: dict[int, int] = {}
+        self.next_page = 0
+        self.tlb_misses = 0
         # Configuration state.
         self.dataflow = "WS"
         self.a_transpose = False
@@ -259,12 +265,42 @@ class Machine:
         t = self.timing
         row_bytes = cols * arr.itemsize
         t.stats.dma_bytes_in += rows * row_bytes
-        busy = t.dma_cycles(rows, row_bytes)
+        busy = t.dma_cycles(rows, row_bytes) + self._tlb_cycles(arr, offset, stride, rows, row_bytes)
         mem = SPAD if space == "spad" else ACC
         span = (blocks - 1) * dim + rows
         self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),),
                     rmw=accumulate and space == "acc")
         self._count("mvin")
+
+    def _tlb_cycles(self, arr: Array, offset: int, stride: int, rows: int, row_bytes: int) -> int:
+        """Page-walk cycles of one transfer under the optional TLB model (`tlb_entries` > 0): each
+        array gets page-aligned virtual addresses of its own; misses are counted per page touched."""
+        cfg = self.cfg
+        if cfg.tlb_entries <= 0:
+            return 0
+        base = self.page_base.get(id(arr))
+        if base is None:
+            base = self.page_base[id(arr)] = self.next_page
+            self.next_page += -(-arr.nbytes // cfg.page_bytes) + 1
+        item = arr.itemsize
+        pages: list[int] = []
+        for r in range(rows):
+            first = (offset + r * stride) * item
+            for p in range(first // cfg.page_bytes, (first + row_bytes - 1) // cfg.page_bytes + 1):
+                if not pages or pages[-1] != base + p:
+                    pages.append(base + p)
+        misses = 0
+        tlb = self.tlb
+        for p in pages:
+            if p in tlb:
+                tlb.move_to_end(p)
+                continue
+            misses += 1
+            tlb[p] = None
+            if len(tlb) > cfg.tlb_entries:
+                tlb.popitem(last=False)
+        self.tlb_misses += misses
+        return misses * cfg.tlb_miss_cycles
 
     def mvout(
         self,
@@ -312,6 +348,7 @@ class Machine:
         # The store unit reads blocks * rows local rows; a row of all its blocks is one DMA write
         # (StoreController gathers the blocks of a row, DMA.scala writes them as one request).
         busy = max(blocks * rows + cfg.acc_latency, t.dma_cycles(rows, row_bytes))
+        busy += self._tlb_cycles(arr, offset, stride, rows, row_bytes)
         mem = SPAD if space == "spad" else ACC
         self._issue(ST, busy, cfg.dram_latency, issuer, reads=(t.block_range(mem, addr, (blocks - 1) * dim + rows),))
         self._count("mvout")
@@ -345,7 +382,10 @@ class Machine:
         self.pending = (b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_accumulate)
         t = self.timing
         reads = (t.block_range(SPAD, b_addr, b_span),) if b_addr is not None else ()
-        self._issue(EX, self.cfg.preload_cycles, 0, issuer, reads=reads)
+        busy = self.cfg.preload_cycles
+        if b_addr is not None and self.dataflow == "WS":
+            busy += self.cfg.preload_weight_cycles
+        self._issue(EX, busy, 0, issuer, reads=reads)
         self._count("preload")
 
     def compute(

@@ -1,0 +1,190 @@
+"""Autocomp's GEMM problem and its public FireSim measurements, as programs our simulator runs.
+
+Autocomp (ucb-bar/autocomp) times int8 A x int8 B -> int8 C (requantised by the accumulator's
+mvout scale, no bias) on a Rocket + Lean Gemmini FireSim image, from `gemmini_flush(0); fence`
+to the final fence. Its library baseline is gemmini.h's `tiled_matmul_auto(..., WS)`, which issues
+one `loop_ws` per tile. This module writes:
+
+- `requant_matmul_text`: that problem as the tensor-level input `liftcomp compile` lowers (the
+  library baseline is its lowering with `library_schedule`, form `loop_ws`);
+- `autocomp_example_text`: the two hand-written 12544x64x256 programs of Autocomp's prompt
+  `autocomp/agents/gemmini/prompts/if_example_matmul.py` (3,435,455 and 1,519,076 cycles on
+  FireSim), instruction for instruction as gemmini dialect ops in scf loops;
+- `ws_perf_text`: gemmini-rocc-tests' `tiled_matmul_ws_perf` (bias D in int32, int8 C, identity
+  scales), whose 128x256x256 run measured 39,815 cycles on a Gemmini FireSim image.
+
+`MEASURED` lists those points; tools/calibrate_gemmini.py fits `firesim-lean` against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MeasuredPoint:
+    name: str
+    shape: tuple[int, int, int]
+    """I x K x J."""
+    cycles: int
+    source: str
+
+
+MEASURED = (
+    MeasuredPoint("autocomp_unoptimised", (12544, 64, 256), 3_435_455,
+                  "ucb-bar/autocomp autocomp/agents/gemmini/prompts/if_example_matmul.py (orig_code)"),
+    MeasuredPoint("autocomp_reuse", (12544, 64, 256), 1_519_076,
+                  "ucb-bar/autocomp autocomp/agents/gemmini/prompts/if_example_matmul.py (new_code)"),
+    MeasuredPoint("tiled_matmul_ws_perf", (128, 256, 256), 39_815,
+                  "gemmini-rocc-tests bareMetalC/tiled_matmul_ws_perf.c, third-party FireSim run (82%)"),
+)
+
+AUTOCOMP_GEMM_SHAPES = ((512, 512, 512), (12544, 64, 256), (12544, 256, 64), (3136, 128, 512), (3136, 512, 128),
+                        (784, 256, 1024))
+"""Autocomp's six GEMM shapes, I x K x J."""
+
+_REQUANT_BODY = """    %x = arith.sitofp %in : i32 to f32
+    %y = arith.mulf %x, %s : f32
+    %t = math.roundeven %y : f32
+    %c1 = arith.maximumf %t, %lo : f32
+    %c2 = arith.minimumf %c1, %hi : f32
+    %q = arith.fptosi %c2 : f32 to i8"""
+
+
+def requant_matmul_text(m: int, k: int, n: int, bias: bool = False, name: str = "gemm") -> str:
+    """C[i8] = sat8(roundeven(f32(D + A @ B) * s)) with s a run-time f32 argument (Autocomp's
+    harness sets the scale at run time); D (int32, m x n) only when `bias`."""
+    d_arg = f", %D: memref<{m}x{n}xi32>" if bias else ""
+    if bias:
+        init = f"%f = bufferization.to_tensor %D restrict : memref<{m}x{n}xi32> to tensor<{m}x{n}xi32>"
+    else:
+        init = (f"%z = arith.constant 0 : i32\n  %e = tensor.empty() : tensor<{m}x{n}xi32>\n"
+                f"  %f = linalg.fill ins(%z : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>")
+    return f"""#map = affine_map<(d0, d1) -> (d0, d1)>
+func.func @{name}(%A: memref<{m}x{k}xi8>, %B: memref<{k}x{n}xi8>{d_arg}, %C: memref<{m}x{n}xi8>, %s: f32) {{
+  %a = bufferization.to_tensor %A restrict : memref<{m}x{k}xi8> to tensor<{m}x{k}xi8>
+  %b = bufferization.to_tensor %B restrict : memref<{k}x{n}xi8> to tensor<{k}x{n}xi8>
+  {init}
+  %mm = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%f : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %lo = arith.constant -128.0 : f32
+  %hi = arith.constant 127.0 : f32
+  %e8 = tensor.empty() : tensor<{m}x{n}xi8>
+  %r = linalg.generic {{indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}} ins(%mm : tensor<{m}x{n}xi32>) outs(%e8 : tensor<{m}x{n}xi8>) {{
+  ^bb0(%in: i32, %out: i8):
+{_REQUANT_BODY}
+    linalg.yield %q : i8
+  }} -> tensor<{m}x{n}xi8>
+  bufferization.materialize_in_destination %r in restrict writable %C : (tensor<{m}x{n}xi8>, memref<{m}x{n}xi8>) -> ()
+  return
+}}
+"""
+
+
+def ws_perf_text(m: int = 128, k: int = 256, n: int = 256) -> str:
+    """tiled_matmul_ws_perf: NO_BIAS 0 (a full m x n int32 D), int8 C, identity scales."""
+    return requant_matmul_text(m, k, n, bias=True, name="tiled_matmul_ws_perf")
+
+
+def autocomp_example_text(reuse: bool, i_blocks: int = 784) -> str:
+    """Autocomp's 12544x64x256 example (I = 16 * i_blocks), unoptimised or with reuse.
+
+    Per (i, j) with j over 4 groups of 64 columns: zero the 4 accumulator blocks, mvin2 A (16 x
+    64), mvin3 the 4 B blocks (16 x 64 each), 16 preload + compute_preloaded pairs (every compute
+    preloads its weights), 4 int8 mvouts. The reuse version loads A only when j == 0 (into
+    spad row (i / 4) * 64, as the original does) and B only when i == 0, and keeps one
+    accumulator region per j. One difference, functionally invisible: the original zeroes the
+    accumulator with mvins from DRAM address 0 (Gemmini's ZeroWriter: no DRAM traffic, one row
+    per cycle) and then accumulates; our IR has no zeroing mvin, so the k = 0 preload overwrites
+    instead (the same rows, the same dependencies on the previous mvouts)."""
+    m = 16 * i_blocks
+    a_base = 0
+    b_base = 12544 if reuse else 1024
+    lines = [
+        f"func.func @autocomp_{'reuse' if reuse else 'unoptimised'}(%A: memref<{m}x64xi8>, %B: memref<64x256xi8>, "
+        f"%C: memref<{m}x256xi8>) {{"]
+    consts = {0, 1, 4, 16, 64, 256, 1024, 4096, i_blocks, a_base, b_base}
+    lines += [f"  %c{c} = arith.constant {c} : index" for c in sorted(consts)]
+    lines += [
+        "  gemmini.config_ex",
+        "  gemmini.config_st %c256",
+        "  gemmini.config_ld %c64 {id = 1 : i64}",
+        "  gemmini.config_ld %c256 {id = 2 : i64}",
+        f"  scf.for %i = %c0 to %c{i_blocks} step %c1 {{",
+        "    %aoff = arith.muli %i, %c1024 : index",
+        "    %i4 = arith.divui %i, %c4 : index",
+        "    %i4r = arith.muli %i4, %c64 : index",
+        "    %coff_i = arith.muli %i, %c4096 : index",
+        "    %i0 = arith.cmpi eq, %i, %c0 : index",
+        "    scf.for %j = %c0 to %c4 step %c1 {",
+        "      %j64 = arith.muli %j, %c64 : index",
+        "      %jb = arith.muli %j, %c256 : index",
+        "      %coff_j = arith.addi %coff_i, %j64 : index",
+    ]
+    if reuse:
+        lines += [
+            "      %j0 = arith.cmpi eq, %j, %c0 : index",
+            "      %res = arith.addi %c0, %j64 : index",
+            "      %aaddr = arith.addi %i4r, %c0 : index",
+            "      scf.if %j0 {",
+            "        gemmini.mvin %A[%aoff] to %aaddr rows %c16 cols %c64 {space = \"spad\", id = 1 : i64} : "
+            f"memref<{m}x64xi8>",
+            "      }",
+            "      scf.if %i0 {",
+            *_b_loads(m, "        ", b_base),
+            "      }",
+        ]
+    else:
+        lines += [
+            "      %res = arith.addi %c0, %c0 : index",
+            "      %aaddr = arith.addi %c0, %c0 : index",
+            "      gemmini.mvin %A[%aoff] to %aaddr rows %c16 cols %c64 {space = \"spad\", id = 1 : i64} : "
+            f"memref<{m}x64xi8>",
+            *_b_loads(m, "      ", b_base),
+        ]
+    bj = "%jb" if reuse else "%c0"
+    for k in range(4):
+        acc = "c_accumulate, " if k else ""
+        lines += [
+            "      scf.for %jj = %c0 to %c4 step %c1 {",
+            "        %jj16 = arith.muli %jj, %c16 : index",
+            f"        %bk = arith.addi %c{b_base}, {bj} : index",
+            f"        %bk2 = arith.addi %bk, %c{k * 64} : index" if k * 64 in consts else
+            f"        %kk = arith.constant {k * 64} : index\n        %bk2 = arith.addi %bk, %kk : index",
+            "        %baddr = arith.addi %bk2, %jj16 : index",
+            "        %caddr = arith.addi %res, %jj16 : index",
+            "        \"gemmini.preload\"(%baddr, %caddr, %c16, %c16, %c16, %c16) <{c_space = \"acc\", "
+            f"{acc}operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1>}}> : (index, index, index, index, index, index) -> ()",
+            f"        %ka = arith.constant {k * 16} : index",
+            "        %a_k = arith.addi %aaddr, %ka : index",
+            "        \"gemmini.compute_preloaded\"(%a_k, %c16, %c16, %c16, %c16) <{operandSegmentSizes = "
+            "array<i32: 1, 0, 1, 1, 1, 1>}> : (index, index, index, index, index) -> ()",
+            "      }",
+        ]
+    lines += [
+        "      scf.for %jj = %c0 to %c4 step %c1 {",
+        "        %jj16 = arith.muli %jj, %c16 : index",
+        "        %caddr = arith.addi %res, %jj16 : index",
+        "        %coff = arith.addi %coff_j, %jj16 : index",
+        f"        gemmini.mvout %caddr to %C[%coff] rows %c16 cols %c16 {{space = \"acc\"}} : memref<{m}x256xi8>",
+        "      }",
+        "    }",
+        "  }",
+        "  gemmini.fence",
+        "  return",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _b_loads(m: int, ind: str, b_base: int) -> list[str]:
+    del m
+    return [
+        f"{ind}scf.for %k = %c0 to %c4 step %c1 {{",
+        f"{ind}  %kr = arith.muli %k, %c4096 : index",
+        f"{ind}  %boff = arith.addi %kr, %j64 : index",
+        f"{ind}  %k64 = arith.muli %k, %c64 : index",
+        f"{ind}  %bj = arith.addi %c{b_base}, %jb : index" if b_base == 12544 else f"{ind}  %bj = arith.addi %c{b_base}, %c0 : index",
+        f"{ind}  %baddr = arith.addi %bj, %k64 : index",
+        f"{ind}  gemmini.mvin %B[%boff] to %baddr rows %c16 cols %c64 {{space = \"spad\", id = 2 : i64}} : memref<64x256xi8>",
+        f"{ind}}}",
+    ]
