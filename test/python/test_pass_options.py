@@ -26,7 +26,8 @@ NO_FILE = "/nonexistent/liftcomp/file.json"
 BAD = [
     ("liftcomp-raise", "proposer=oracle", "option 'proposer' must be one of symbolic, llm, got 'oracle'"),
     ("liftcomp-raise", "require=tested", "option 'require' must be one of bounded, proved, got 'tested'"),
-    ("liftcomp-raise", "float-model=exact", "option 'float-model' must be one of real, ieee, got 'exact'"),
+    ("liftcomp-raise", "float-model=exact", "option 'float-model' must be ieee, fast, or fast-math flags joined by '+' "
+     "(nnan+ninf+nsz+reassoc+contract), got 'exact'"),
     ("liftcomp-raise", "bound=0", "option 'bound' must be >= 1, got 0"),
     ("liftcomp-raise", "bound=many", "option 'bound' expects an integer, got 'many'"),
     ("liftcomp-raise", "query-timeout-ms=0", "option 'query-timeout-ms' must be >= 1, got 0"),
