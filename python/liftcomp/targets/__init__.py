@@ -64,7 +64,10 @@ def get_target(name: str) -> Target:
         raise LiftcompError(f"unknown target '{name}' (known: {', '.join(target_names())})")
     if isinstance(factory, str):
         module_name, _, attr = factory.partition(":")
-        factory = getattr(import_module(module_name), attr)
+        try:
+            factory = getattr(import_module(module_name), attr)
+        except (ImportError, AttributeError) as e:
+            raise LiftcompError(f"target '{name}': cannot load {factory}: {e}") from None
     target = factory()
     if not isinstance(target, Target):
         raise LiftcompError(f"target '{name}': {factory!r} made a {type(target).__name__}, not a targets.base.Target")
