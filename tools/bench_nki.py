@@ -16,12 +16,16 @@ import argparse
 import sys
 import time
 
-from xdsl.dialects.builtin import ModuleOp, bf16, f32
-
 from liftcomp.targets.nki.config import TRN2
 from liftcomp.targets.nki.cost_model import estimate
-from liftcomp.targets.nki.matmul import MatmulProblem, MatmulSchedule, build_matmul_kernel, naive_schedule
+from liftcomp.targets.nki.matmul import (
+    MatmulProblem,
+    MatmulSchedule,
+    build_matmul_kernel,
+    naive_schedule,
+)
 from liftcomp.targets.nki.menu import beam_search
+from xdsl.dialects.builtin import ModuleOp, bf16, f32
 
 
 def _model(p: MatmulProblem, s: MatmulSchedule):  # type: ignore[no-untyped-def]
