@@ -19,6 +19,7 @@ from liftcomp.targets.base import KernelSpace, Lowered, Target
 TARGETS: dict[str, str] = {
     "gemmini": "liftcomp.targets.gemmini.target:GemminiTarget",
     "cuda": "liftcomp.targets.cuda.target:CudaTarget",
+    "nki": "liftcomp.targets.nki.target:NkiTarget",
 }
 
 _registered: dict[str, str | Callable[[], Target]] = {}
