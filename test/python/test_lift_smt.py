@@ -71,7 +71,7 @@ def test_ieee_mode_refuses_reassociation_that_reals_allow() -> None:
     left = T.Op("addf", (T.Op("addf", (a, b), F32), c), F32)
     right = T.Op("addf", (a, T.Op("addf", (b, c), F32)), F32)
     assert Prover([], "real").equal(left, right, []).status == "proved"
-    assert Prover([], "ieee", timeout_ms=2000).equal(left, right, []).status != "proved"
+    assert Prover([], "ieee").equal(left, right, []).status != "proved"
     # Commutativity holds in IEEE too.
     assert Prover([], "ieee").equal(T.Op("addf", (a, b), F32), T.Op("addf", (b, a), F32), []).status == "proved"
 
@@ -81,4 +81,4 @@ def test_select_max_is_maximumf_only_for_reals() -> None:
     a, b = T.Scalar("a", F32), T.Scalar("b", F32)
     sel = T.Op("maxselectf", (a, b), F32)
     assert Prover([], "real").equal(sel, T.Op("maximumf", (a, b), F32), []).status == "proved"
-    assert Prover([], "ieee", timeout_ms=2000).equal(sel, T.Op("maximumf", (a, b), F32), []).status != "proved"
+    assert Prover([], "ieee").equal(sel, T.Op("maximumf", (a, b), F32), []).status != "proved"

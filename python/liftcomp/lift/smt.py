@@ -250,7 +250,7 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
             if isinstance(inner, T.Op) and inner.op in ("extsi", "extui") and inner.args[0].type == x.type:
                 return inner.args[0]
             if isinstance(inner, T.Op) and inner.op in ("addi", "subi", "muli", "andi", "ori", "xori"):
-                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type))
+                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type), float_model)
             if isinstance(inner, T.Const):
                 return T.Const(int(inner.value) & ((1 << x.type.width) - 1), x.type)
             if isinstance(inner, T.IndexValue):
@@ -258,7 +258,8 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
             if isinstance(inner, T.Fold) and inner.op in ("addi", "muli", "andi", "ori", "xori"):
                 return normalise(
                     T.Fold(inner.op, T.Op("trunci", (inner.init,), x.type), inner.var, inner.lb, inner.ub, inner.step,
-                           T.Op("trunci", (inner.body,), x.type), x.type)
+                           T.Op("trunci", (inner.body,), x.type), x.type),
+                    float_model,  # the same model inside (an IEEE proof must not use the real-number rules)
                 )
         if isinstance(x, T.Op) and x.op in ("extsi", "extui") and isinstance(x.args[0], T.Const):
             c = x.args[0]
@@ -310,7 +311,7 @@ def unroll_small(t: T.Term) -> T.Term:
 class Prover:
     assumptions: list[Z3Expr]
     float_model: str = "real"
-    timeout_ms: int = 5000
+    timeout_ms: int = budget.SAFETY_TIMEOUT_MS  # a wall-clock safety net: the rlimit decides
     queries: int = 0
     # Tried first when a query is satisfiable (e.g. small sizes), so that a refutation's model is
     # one the reference executor can run; the model of the plain query is kept when they fail.

@@ -186,7 +186,7 @@ def nonempty_obligations(prog: TS.Program) -> list[Poly]:
     return out
 
 
-def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout_ms: int = 5000) -> Verdict:
+def prove(summary: Summary, prog: TS.Program, float_model: str = "real", timeout_ms: int = budget.SAFETY_TIMEOUT_MS) -> Verdict:
     pairs = pair_writes(summary, prog)
     if isinstance(pairs, str):
         return Verdict(None, pairs)
