@@ -2,6 +2,11 @@
 """Schedule search on Autocomp's six GEMM shapes: library vs searched schedule, bound, time.
 
     .venv/bin/python tools/bench_search.py [--budget 40] [--planner builtin] [--out bench-search]
+        [--config default|firesim-lean] [--problem int32|autocomp]
+
+`--config` names the GemminiConfig every figure comes from (`firesim-lean`: calibrated on FireSim,
+docs/PERFORMANCE.md); `--problem autocomp` is Autocomp's int8 requantised C without bias
+(targets/gemmini/autocomp.py) instead of int32 C.
 
 Per shape (I x K x J, int8 x int8 -> int32): beam search from tiled_matmul_auto's schedule
 (explicit form, the `liftcomp compile` default) with the built-in policy; then the best schedule is
@@ -45,6 +50,8 @@ def main() -> int:
     ap.add_argument("--out", default="bench-search", help="output directory")
     ap.add_argument("--shapes", default="", help="comma-separated indices into the six shapes (default all)")
     ap.add_argument("--no-c", action="store_true", help="skip the replay with the gcc check")
+    ap.add_argument("--config", default="default", help="GemminiConfig name (default, firesim-lean)")
+    ap.add_argument("--problem", default="int32", choices=["int32", "autocomp"])
     args = ap.parse_args()
 
     from liftcomp.interop.mlir_tool import parse_mlir
@@ -52,6 +59,8 @@ def main() -> int:
     from liftcomp.search.problem import Problem
     from liftcomp.search.report import print_table, progress_bar, write_plot, write_trace
     from liftcomp.targets.cli import compile_file
+    from liftcomp.targets.gemmini.autocomp import requant_matmul_text
+    from liftcomp.targets.gemmini.config import CONFIGS
     from liftcomp.targets.gemmini.policy import BuiltinPlanner
     from liftcomp.targets.gemmini.schedule import library_schedule
     from liftcomp.targets.gemmini.space import GemminiSpace
@@ -65,9 +74,10 @@ def main() -> int:
     for m, k, n in picked:
         name = f"gemm_{m}x{k}x{n}"
         src = out / f"{name}.mlir"
-        src.write_text(matmul_text(m, k, n, name))
+        src.write_text(requant_matmul_text(m, k, n, name=name) if args.problem == "autocomp"
+                       else matmul_text(m, k, n, name))
         fn = next(op for op in parse_mlir(src.read_text()).ops if isinstance(op, func.FuncOp))
-        problem = Problem.for_function("gemmini", fn, seed=args.seed)
+        problem = Problem.for_function("gemmini", fn, config=CONFIGS[args.config], seed=args.seed)
         space = problem.space
         assert isinstance(space, GemminiSpace)
         lib_ws = problem.evaluate(library_schedule(space.shape, space.config, "loop_ws"))
@@ -85,10 +95,12 @@ def main() -> int:
         replay = None
         if not args.no_c:
             rep = compile_file(src, out / f"{name}-replay", seed=args.seed, check_c=True,
-                               search={"schedule_file": trace})
+                               search={"schedule_file": trace}, config=args.config)
             replay = rep["kernels"][0]
         assert r.root.metrics is not None and r.best.metrics is not None
         row = {
+            "config": args.config,
+            "problem": args.problem,
             "shape": f"{m}x{k}x{n}",
             "library_cycles": r.root.cost,
             "library_util": r.root.metrics.utilization,

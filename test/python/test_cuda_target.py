@@ -343,3 +343,8 @@ def test_cost_model_refits_to_measured_records() -> None:
     params = refit([{"spec": spec_to_json(spec), "dims": list(dims), "ns": measured}])
     assert params.wgmma_efficiency < CONFIGS["h100"].params.wgmma_efficiency
     assert abs(kernel_ns(spec, dims, params) - measured) / measured < 0.05
+    # the shipped GPU tuning records refit both efficiencies
+    from liftcomp.targets.cuda.search import default_records_path, load_records
+
+    fitted = refit(load_records(default_records_path()))
+    assert fitted.wgmma_efficiency != params.wgmma_efficiency and 0.3 < fitted.hbm_efficiency <= 1.0

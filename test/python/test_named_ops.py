@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from lift_helpers import lifted as lift_once
 from lift_helpers import parsed
 from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_mlir_opt_text
+from liftcomp.interop.upstream_jit import bindings_available, jit_compare
 from liftcomp.lift.liftcomp_raise import raise_module
 from liftcomp.lift.to_linalg import emit_program
 from xdsl.dialects import func
@@ -190,3 +192,23 @@ def test_unsigned_mixed_precision_matmul_broadcast_max_pooling_and_integer_conv2
                      r"ins\(%\w+, %\w+ : tensor<1x8x10x1xi32>, tensor<2x2xi32>\)", text), text
     assert "linalg.conv_2d ins(" in text and "tensor<10x12xi32>, tensor<3x3xi32>" in text, text
     assert "linalg.generic" not in text, text
+
+
+@pytest.mark.skipif(not bindings_available(), reason="optional extra 'mlir' not installed")
+def test_named_forms_run_natively_like_the_loops() -> None:
+    """The raised MIXED kernels (u8 matmul, broadcast, max pooling, conv_2d) through upstream's
+    whole pipeline to LLVM (bufferize, linalg to loops, ExecutionEngine) against the loops."""
+    original = parse_mlir(MIXED)
+    raised, _ = raise_module(original.clone(), arg_names={})
+    rng = np.random.default_rng(3)
+    cases = {
+        "gemm_u8": [rng.integers(-128, 128, (5, 7), dtype=np.int8), rng.integers(-128, 128, (7, 6), dtype=np.int8),
+                    np.zeros((5, 6), dtype=np.int32)],
+        "rows": [rng.standard_normal(6).astype(np.float32), np.zeros((4, 6), dtype=np.float32)],
+        "maxpool_i32": [rng.integers(-2**31, 2**31, (8, 10), dtype=np.int32), np.zeros((4, 5), dtype=np.int32)],
+        "conv2d_i32": [rng.integers(-2**31, 2**31, (10, 12), dtype=np.int32), rng.integers(-9, 9, (3, 3), dtype=np.int32),
+                       np.zeros((8, 10), dtype=np.int32)],
+    }
+    for name, args in cases.items():
+        cmp = jit_compare(print_generic(original), print_generic(raised), name, args, repeats=1)
+        assert cmp.equal, (name, cmp.mismatches)

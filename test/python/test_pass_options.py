@@ -26,7 +26,8 @@ NO_FILE = "/nonexistent/liftcomp/file.json"
 BAD = [
     ("liftcomp-raise", "proposer=oracle", "option 'proposer' must be one of symbolic, llm, got 'oracle'"),
     ("liftcomp-raise", "require=tested", "option 'require' must be one of bounded, proved, got 'tested'"),
-    ("liftcomp-raise", "float-model=exact", "option 'float-model' must be one of real, ieee, got 'exact'"),
+    ("liftcomp-raise", "float-model=exact", "option 'float-model' must be ieee, fast, or fast-math flags joined by '+' "
+     "(nnan+ninf+nsz+reassoc+contract), got 'exact'"),
     ("liftcomp-raise", "bound=0", "option 'bound' must be >= 1, got 0"),
     ("liftcomp-raise", "bound=many", "option 'bound' expects an integer, got 'many'"),
     ("liftcomp-raise", "query-timeout-ms=0", "option 'query-timeout-ms' must be >= 1, got 0"),
@@ -69,6 +70,10 @@ BAD = [
     ("liftcomp-lower-gemmini", "strict=1", "option 'strict' expects true or false, got 1"),
     ("liftcomp-lower-gemmini", "remarks=on", "option 'remarks' expects true or false, got 'on'"),
     ("liftcomp-gemmini-cleanup", "aggressive=true", "unknown option 'aggressive' (options: none)"),
+    ("liftcomp-lower-cuda", "arch=sm_75", "option 'arch' must be one of sm_90a, sm_80, got 'sm_75'"),
+    ("liftcomp-lower-cuda", f'records="{NO_FILE}"', f"option 'records': no such file: {NO_FILE}"),
+    ("liftcomp-lower-cuda", "fuse-epilogue=yes", "option 'fuse-epilogue' expects true or false, got 'yes'"),
+    ("liftcomp-lower-cuda", "remarks=on", "option 'remarks' expects true or false, got 'on'"),
     ("liftcomp-test-bridge", "tag=1", "option 'tag' expects a string, got 1 (quote text with spaces or special characters)"),
     ("liftcomp-test-bridge", "count-ops=maybe", "option 'count-ops' expects true or false, got 'maybe'"),
     ("liftcomp-test-bridge", "fail=true", "option 'fail' expects a string, got true (quote text with spaces or special characters)"),

@@ -566,13 +566,9 @@ class _Lowering:
         assert isinstance(y, linalg.YieldOp)
         comb = y.operands[0].owner
         out = block.args[-1]
-        if not isinstance(comb, Operation) or out not in comb.operands or len(comb.operands) != 2:
+        if not isinstance(comb, Operation) or out not in comb.operands:
             raise _Unsupported("a reduction body that is not out = combine(out, f(inputs))")
-        combine = {"arith.addf": "sum", "arith.addi": "sum", "arith.maximumf": "max", "arith.maxsi": "max",
-                   "arith.maxnumf": "max"}.get(comb.name)
-        if combine is None:
-            raise _Unsupported(f"combiner {comb.name}")
-        val = comb.operands[1 - list(comb.operands).index(out)]
+        combine, val = combiner(comb, out)
         n = len(maps[0].results) if maps else 0
         loops = len([*op.get_iterator_types().data])
         k = loops - 1
@@ -626,6 +622,35 @@ class _Lowering:
         spec = KernelSpec(self.name(fn, "transpose"), "transpose", a_type=t, out_type=t,
                           static_dims=(shape[-2], shape[-1], shape[0] if len(shape) == 3 else 1))
         self.launch(op, spec, None, [op.inputs[0]], 0, op.res[0])
+
+
+_CMP_DIR = {"ogt": "max", "oge": "max", "ugt": "max", "uge": "max", "sgt": "max", "sge": "max",
+            "olt": "min", "ole": "min", "ult": "min", "ule": "min", "slt": "min", "sle": "min"}
+
+
+def combiner(comb: Operation, out: SSAValue) -> tuple[str, SSAValue]:
+    """("sum" | "max" | "min", the value combined into `out`) of a reduction's last op: add, max/min
+    ops, or select(cmp(x, out), x, out) (how the raiser states a max or min loop exactly)."""
+    simple = {"arith.addf": "sum", "arith.addi": "sum", "arith.maximumf": "max", "arith.maxsi": "max",
+              "arith.maxnumf": "max", "arith.minimumf": "min", "arith.minsi": "min", "arith.minnumf": "min"}
+    if comb.name in simple and len(comb.operands) == 2:
+        return simple[comb.name], comb.operands[1 - list(comb.operands).index(out)]
+    if comb.name == "arith.select" and len(comb.operands) == 3:
+        cond, t, f = comb.operands
+        cmp = cond.owner
+        if isinstance(cmp, (arith.CmpfOp, arith.CmpiOp)) and out in (t, f):
+            pred = str(cmp.predicate.value.data)
+            names = {0: "oeq", 1: "ogt", 2: "oge", 3: "olt", 4: "ole"} if isinstance(cmp, arith.CmpfOp) else {
+                2: "slt", 3: "sle", 4: "sgt", 5: "sge"}
+            if isinstance(cmp, arith.CmpfOp):
+                names = {1: "ogt", 2: "oge", 3: "olt", 4: "ole", 9: "ugt", 10: "uge", 11: "ult", 12: "ule"}
+            d = _CMP_DIR.get(names.get(int(pred), ""))
+            x = f if t is out else t
+            if d is not None and list(cmp.operands) in ([x, out], [out, x]):
+                # select(x > out, x, out) is a max; select(out > x, out, x) too; the others a min
+                flip = (list(cmp.operands) == [out, x]) != (t is out)
+                return ({"max": "min", "min": "max"}[d] if flip else d), x
+    raise _Unsupported(f"combiner {comb.name}")
 
 
 def _const_zero(v: SSAValue) -> bool:

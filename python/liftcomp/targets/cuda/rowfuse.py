@@ -244,12 +244,16 @@ class _Builder:
             return
         comb = y.operands[0].owner
         out_arg = block.args[-1]
-        if not isinstance(comb, Operation) or out_arg not in comb.operands or len(comb.operands) != 2:
+        if not isinstance(comb, Operation) or out_arg not in comb.operands and comb.name != "arith.select":
             raise NotRowLocal("a reduction body that is not out = combine(out, f(inputs))")
-        kind = {"arith.addf": "sum", "arith.maximumf": "max", "arith.maxnumf": "max"}.get(comb.name)
-        if kind is None:
-            raise NotRowLocal(f"combiner {comb.name}")
-        val = comb.operands[1 - list(comb.operands).index(out_arg)]
+        from liftcomp.targets.cuda.lowering import _Unsupported, combiner  # pyright: ignore[reportPrivateUsage]
+
+        try:
+            kind, val = combiner(comb, out_arg)
+        except _Unsupported as e:
+            raise NotRowLocal(str(e)) from None
+        if kind not in ("sum", "max"):
+            raise NotRowLocal(f"combiner {kind}")
         expr = self.expr(block, list(block.args[: len(op.inputs)]), val, args)
         init = self.init_of(op.outputs[0])
         key = (kind, expr, init)
