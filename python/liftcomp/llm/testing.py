@@ -90,7 +90,9 @@ class RecordedRequest:
         return "\n".join(str(m.get("content", "")) for m in self.messages)
 
 
-ScriptItem = Reply | Status | Delay | Malformed | Trickle | Callable[[RecordedRequest], "ScriptItem"]
+ScriptItem = (
+    Reply | Status | Delay | Malformed | Trickle | Callable[[RecordedRequest], "ScriptItem"]
+)
 
 
 class LoopbackLLMServer:
