@@ -17,9 +17,19 @@ Single-site mutations of a program, each tagged with a category:
           one, doubled, halved, squared, zeroed, made absolute or clamped at 0
   rename  an argument replaced by another one
 
-Float widths are not swapped (np.float32 <-> np.float64): in the verifier's default real-number
-model (docs/LIFTING.md) conversions between float widths are exact, so such a mutant is not wrong
-in the model, and the proof of a fold in one width against a fold in the other is out of reach.
+Float categories (programs with a float argument; wrong under the default IEEE model, right in
+real numbers, so each must be rejected with a counterexample found on special values):
+
+  nan     a NaN-sensitive rewrite: np.maximum <-> np.fmax, np.minimum <-> np.fmin, a compare
+          replaced by the negation of its complement (x > y -> ~(x <= y): NaN goes the other way),
+          seq_max(x) -> np.max(x) (the loop's select vs maximumf)
+  algebra a product distributed over a sum (a * (b + c) -> a * b + a * c)
+  reassoc a sum reassociated ((a + b) + c -> a + (b + c))
+  f64     a float32 reduction accumulated in float64 (dtype=np.float32 -> np.float64), a matmul
+          of float64 operands
+  zero    a float zero constant given the other sign (0.0 <-> -0.0)
+
+Float widths are not swapped elsewhere (np.float32 <-> np.float64 casts): f64 above covers it.
 
 `mutants` gives them in a deterministic order that represents every category first and spreads
 each category's sites over the whole program (first, last, middle, quarters, ...) instead of
@@ -35,7 +45,10 @@ from dataclasses import dataclass
 
 from liftcomp.lift import tensorspec as TS
 
-CATEGORIES = ("swap", "slice", "const", "sign", "drop", "cmp", "func", "read", "rename")
+CATEGORIES = ("swap", "slice", "const", "sign", "drop", "cmp", "func", "read", "rename", "nan", "algebra", "reassoc", "f64", "zero")
+FLOAT_CATEGORIES = ("nan", "algebra", "reassoc", "f64", "zero")
+NAN_SWAPS = {"maximum": "fmax", "fmax": "maximum", "minimum": "fmin", "fmin": "minimum"}
+_COMPLEMENT: dict[type[ast.cmpop], Callable[[], ast.cmpop]] = {ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Lt: ast.GtE, ast.LtE: ast.Gt}
 
 SIGN_FLIP = {"uint8": "int8", "int8": "uint8", "uint16": "int16", "int16": "uint16", "uint32": "int32", "int32": "uint32",
              "uint64": "int64", "int64": "uint64"}
@@ -196,6 +209,8 @@ def _edits(ix: _Index, node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
             yield "func", f"np.{node.attr}->np.{FUNC_SWAPS[node.attr]}", _set_attr(FUNC_SWAPS[node.attr])
     if isinstance(node, ast.Attribute) and node.attr in FUNC_SWAPS and not _is_np(node.value):
         yield "func", f".{node.attr}()->.{FUNC_SWAPS[node.attr]}()", _set_attr(FUNC_SWAPS[node.attr])
+    if ix.has_floats and not in_index:
+        yield from _float_edits(ix, node)
     arg = ix.argument_read(node)
     if arg is not None or (_is_typed_literal(node) and not in_index):
         what = arg.name if arg is not None else ast.unparse(node)
@@ -209,6 +224,73 @@ def _edits(ix: _Index, node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
         for other in sorted(ix.decls):
             if other != node.id:
                 yield "rename", f"{node.id}->{other}", _rename(other)
+
+
+def _float_edits(ix: _Index, node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
+    if isinstance(node, ast.Attribute) and _is_np(node.value) and node.attr in NAN_SWAPS:
+        yield "nan", f"np.{node.attr}->np.{NAN_SWAPS[node.attr]}", _set_attr(NAN_SWAPS[node.attr])
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPLEMENT:
+        neg = _COMPLEMENT[type(node.ops[0])]
+        yield "nan", f"{type(node.ops[0]).__name__}->~{neg.__name__}", _wrap(lambda x, neg=neg: _complement(x, neg))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("seq_max", "seq_min"):
+        yield "nan", f"{node.func.id}->np.{node.func.id[4:]}", lambda t, n: _set_func(n, _np_attr(node.func.id[4:]))  # type: ignore[attr-defined]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for side in ("left", "right"):
+            inner = getattr(node, side)
+            if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Add | ast.Sub):
+                yield "algebra", f"distribute * over the {side} sum", _distribute(side)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Add):
+        yield "reassoc", "(a + b) + c -> a + (b + c)", _reassociate
+    if isinstance(node, ast.keyword) and node.arg == "dtype" and isinstance(node.value, ast.Attribute) and node.value.attr == "float32":
+        yield "f64", "accumulate in float64", lambda t, n: _set_attr("float64")(t, n.value)  # type: ignore[attr-defined]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        yield "f64", "matmul in float64", lambda t, n: _replace_in_parent(t, n.left, _astype(n.left, "float64"))  # type: ignore[attr-defined]
+    if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value == 0.0:
+        negated = isinstance(ix.parent(node), ast.UnaryOp) and isinstance(ix.parent(node).op, ast.USub)  # type: ignore[union-attr]
+        if negated:
+            yield "zero", "-0.0 -> 0.0", lambda t, n: _replace_in_parent(t, _parent_in(t, n), n)
+        else:
+            yield "zero", "0.0 -> -0.0", _wrap(lambda x: ast.UnaryOp(ast.USub(), x))
+
+
+def _complement(x: ast.expr, neg: Callable[[], ast.cmpop]) -> ast.expr:
+    assert isinstance(x, ast.Compare)
+    return ast.UnaryOp(ast.Invert(), ast.Compare(x.left, [neg()], x.comparators))
+
+
+def _np_attr(name: str) -> ast.expr:
+    return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
+
+
+def _set_func(n: ast.Call, f: ast.expr) -> bool:
+    n.func = f
+    return True
+
+
+def _distribute(side: str) -> Edit:
+    def edit(t: ast.AST, n: ast.AST) -> bool:
+        assert isinstance(n, ast.BinOp)
+        inner = getattr(n, side)
+        other = n.right if side == "left" else n.left
+        assert isinstance(inner, ast.BinOp)
+        a = ast.BinOp(inner.left, ast.Mult(), copy.deepcopy(other))
+        b = ast.BinOp(inner.right, ast.Mult(), copy.deepcopy(other))
+        return _replace_in_parent(t, n, ast.BinOp(a, copy.deepcopy(inner.op), b))
+
+    return edit
+
+
+def _reassociate(t: ast.AST, n: ast.AST) -> bool:
+    assert isinstance(n, ast.BinOp) and isinstance(n.left, ast.BinOp)
+    a, b, c = n.left.left, n.left.right, n.right
+    return _replace_in_parent(t, n, ast.BinOp(a, ast.Add(), ast.BinOp(b, ast.Add(), c)))
+
+
+def _parent_in(t: ast.AST, n: ast.AST) -> ast.AST:
+    for p in ast.walk(t):
+        if any(c is n for c in ast.iter_child_nodes(p)):
+            return p
+    raise ValueError("no parent")
 
 
 # ---------------------------------------------------------------- edit builders
@@ -376,6 +458,7 @@ class _Index:
     def __init__(self, tree: ast.Module, decls: dict[str, TS.ArgDecl]):
         self.tree = tree
         self.decls = decls
+        self.has_floats = any(d.dtype.is_float for d in decls.values())
         self.parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
         self.targets: set[int] = set()  # nodes inside assignment targets
         self.target_roots: set[int] = set()

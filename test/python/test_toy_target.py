@@ -61,7 +61,13 @@ def test_toy_target_compiles_searches_records_replays_and_emits(tmp_path: Path) 
     assert best["speedup"] > 10 and {s["rewrite"] for s in best["steps"]} == {"lanes", "unroll"}
     records = [json.loads(line) for line in db.read_text().splitlines()]
     assert len(records) == best["search"]["evaluated"] and {r["key"]["target"] for r in records} == {"toy"}
+    assert {r["inputs"]["seed"] for r in records} == {0}
     assert "vadd.16 v7" in (tmp_path / "s" / "kernels.s").read_text()
+    # --resume reuses measurements taken on the same inputs only (correctness was judged on them).
+    for seed, reused in (("0", best["search"]["evaluated"]), ("1", 0)):
+        assert main(["compile", str(src), "--target", "toy", "-o", str(tmp_path / f"re{seed}"), "--search", "beam",
+                     "--budget", "12", "--database", str(db), "--resume", "--seed", seed, "--workers", "1"]) == 0
+        assert _kernel(tmp_path / f"re{seed}")["search"]["reused"] == reused
     # Replay from the records; another configuration never uses them.
     assert main(["compile", str(src), "--target", "toy", "-o", str(tmp_path / "r"), "--database", str(db)]) == 0
     assert (_kernel(tmp_path / "r")["cycles"], _kernel(tmp_path / "r")["schedule_source"]) == (best["cycles"], "database")

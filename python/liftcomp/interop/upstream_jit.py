@@ -82,23 +82,45 @@ def upstream_verify(module_text: str, timeout_s: float = 120) -> None:
     _call_worker({"module": module_text, "verify_only": True, "args": []}, {}, timeout_s)
 
 
-def jit_run(module_text: str, function: str, args: Sequence[Any], repeats: int = 3, timeout_s: float = 600) -> JitRun:
-    """Compile `module_text` natively and call `@function(*args)` once, then `repeats` timed times."""
-    arrays: dict[str, np.ndarray[Any, Any]] = {}
+def _wire(args: Sequence[Any], prefix: str, arrays: dict[str, np.ndarray[Any, Any]]) -> list[dict[str, Any]]:
     wire: list[dict[str, Any]] = []
     for i, arg in enumerate(args):
         if isinstance(arg, np.ndarray):
-            key = f"a{i}"
+            key = f"{prefix}a{i}"
             arrays[key] = np.ascontiguousarray(arg)
             wire.append({"kind": "memref", "key": key})
         elif isinstance(arg, int | float | np.integer | np.floating):
             wire.append({"kind": "scalar", "value": arg.item() if isinstance(arg, np.generic) else arg})
         else:
             raise LiftcompError(f"argument {i}: expected a numpy array or a number, got {type(arg).__name__}")
+    return wire
+
+
+def jit_run(module_text: str, function: str, args: Sequence[Any], repeats: int = 3, timeout_s: float = 600) -> JitRun:
+    """Compile `module_text` natively and call `@function(*args)` once, then `repeats` timed times."""
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    wire = _wire(args, "", arrays)
     request = {"module": module_text, "function": function, "repeats": repeats, "args": wire}
     reply, outputs = _call_worker(request, arrays, timeout_s)
     after = [outputs[f"a{i}"] if isinstance(a, np.ndarray) else a for i, a in enumerate(args)]
     return JitRun(outputs=after, results=list(reply["results"]), seconds=list(reply["seconds"]))
+
+
+def jit_run_many(module_text: str, calls: Sequence[tuple[str, Sequence[Any]]], timeout_s: float = 600, deallocate: bool = True) -> list[JitRun | str]:
+    """Compile `module_text` once (one child process) and make every call `(function, args)`,
+    once each: a JitRun per call, or the worker's error for that call. `deallocate=False` for a
+    module with its own memref.dealloc (upstream's buffer-deallocation-pipeline refuses those)."""
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    wires = [{"function": f, "repeats": 0, "args": _wire(args, f"c{j}_", arrays)} for j, (f, args) in enumerate(calls)]
+    reply, outputs = _call_worker({"module": module_text, "calls": wires, "deallocate": deallocate}, arrays, timeout_s)
+    out: list[JitRun | str] = []
+    for j, ((_, args), r) in enumerate(zip(calls, reply["calls"], strict=True)):
+        if "error" in r:
+            out.append(str(r["error"]))
+            continue
+        after = [outputs[f"c{j}_a{i}"] if isinstance(a, np.ndarray) else a for i, a in enumerate(args)]
+        out.append(JitRun(outputs=after, results=list(r["results"]), seconds=list(r["seconds"])))
+    return out
 
 
 @dataclass
@@ -117,25 +139,30 @@ class JitComparison:
         return self.original.median_s / self.raised.median_s
 
 
-def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
+def _same(a: Any, b: Any, rtol: float, atol: float, exact: bool = False) -> bool:
     x, y = np.asarray(a), np.asarray(b)
     if x.shape != y.shape:
         return False
+    if np.issubdtype(x.dtype, np.floating) and exact:
+        # The machine's values: bit for bit, any NaN equal to any NaN.
+        return bool(np.all(((x == y) & (np.signbit(x) == np.signbit(y))) | (np.isnan(x) & np.isnan(y))))
     if np.issubdtype(x.dtype, np.floating):
         return bool(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
     return bool(np.array_equal(x, y))
 
 
-def jit_compare(original_text: str, raised_text: str, function: str, args: Sequence[Any], repeats: int = 3, rtol: float = 1e-4, atol: float = 1e-5) -> JitComparison:
+def jit_compare(original_text: str, raised_text: str, function: str, args: Sequence[Any], repeats: int = 3, rtol: float = 1e-4, atol: float = 1e-5,
+                exact: bool = False) -> JitComparison:
     """Run `@function` of both modules natively on the same inputs; compare every output (integers
-    exactly, floats within rtol/atol: raising may reassociate float reductions) and time both."""
+    exactly, floats bit for bit with `exact` (lifting under IEEE semantics), else within
+    rtol/atol (under `fast`, which may reassociate float reductions)) and time both."""
     original = jit_run(original_text, function, args, repeats)
     raised = jit_run(raised_text, function, args, repeats)
     mismatches: list[str] = []
     for i, (a, b) in enumerate(zip(original.outputs, raised.outputs, strict=True)):
-        if not _same(a, b, rtol, atol):
+        if not _same(a, b, rtol, atol, exact):
             mismatches.append(f"argument {i} differs after the call")
     for i, (a, b) in enumerate(zip(original.results, raised.results, strict=True)):
-        if not _same(a, b, rtol, atol):
+        if not _same(a, b, rtol, atol, exact):
             mismatches.append(f"result {i} differs: {a} vs {b}")
     return JitComparison(original, raised, mismatches)

@@ -461,7 +461,8 @@ def _cmp_pred(op: Operation) -> int:
 
 
 _CMPI_NAMES = {0: "eq", 1: "ne", 2: "slt", 3: "sle", 4: "sgt", 5: "sge", 6: "ult", 7: "ule", 8: "ugt", 9: "uge"}
-_CMPF_NAMES = {1: "oeq", 2: "ogt", 3: "oge", 4: "olt", 5: "ole", 6: "one", 8: "ueq", 9: "ugt_f", 10: "uge_f", 11: "ult_f", 12: "ule_f", 13: "une"}
+_CMPF_NAMES = {1: "oeq", 2: "ogt", 3: "oge", 4: "olt", 5: "ole", 6: "one", 7: "ord", 8: "ueq", 9: "ugt_f", 10: "uge_f", 11: "ult_f", 12: "ule_f",
+               13: "une", 14: "uno"}
 
 _ARITH = {
     f"arith.{n}" for n in (
@@ -823,6 +824,9 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
         sel = list(y.args)  # a fresh list: pyright narrows y.args to a pair above
         c, tv, fv = sel[0], sel[1], sel[2]
         # select(c, op(acc, e), acc) -> op(acc, select(c, e, identity))
+        sf = _select_fold(c, tv, fv, acc) if y.type.kind == "f" and isinstance(c, T.Op) and c.op in T.CMPF else None
+        if sf is not None:
+            return sf
         if fv == acc:
             inner = _split_combine(tv, acc)
             ident = identity(inner[0], y.type) if inner else None
@@ -846,6 +850,10 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
             mn = _max_of(_swap_pred(c.op), y.type)  # select(acc < e, e, acc) == max
             if mn:
                 return mn, tv
+    if isinstance(y, T.Fold) and y.init == acc and y.type.kind == "f":
+        # A float accumulator carried through an inner loop: one fold in loop order (the inner
+        # fold continues the outer accumulator), never a sum of partial sums (terms.ACC).
+        return y.op, T.Fold(y.op, T.acc_var(y.type), y.var, y.lb, y.ub, y.step, y.body, y.type)
     if isinstance(y, T.Fold) and y.init == acc:
         ident = identity(y.op, y.type)
         if ident is not None:
@@ -853,8 +861,28 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
     return None
 
 
+_FSWAP = {"ogt": "olt", "oge": "ole", "olt": "ogt", "ole": "oge", "ugt_f": "ult_f", "uge_f": "ule_f", "ult_f": "ugt_f", "ule_f": "uge_f"}
+# The complement of a float predicate (true exactly where it is false, NaN included).
+_FNOT = {"ogt": "ule_f", "oge": "ult_f", "olt": "uge_f", "ole": "ugt_f", "ugt_f": "ole", "uge_f": "olt", "ult_f": "oge", "ule_f": "ogt"}
+
+
+def _select_fold(c: T.Op, tv: T.Term, fv: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
+    """A float max/min written as a compare and a select of the accumulator and an element e:
+    `selectf_P` with `acc' = P(e, acc) ? e : acc` for the predicate P that says exactly when e is
+    taken (NaN and signed zeros included; terms.SELECT_FOLDS)."""
+    e = fv if tv == acc else tv
+    if {tv, fv} != {acc, e} or e == acc or set(c.args) != {acc, e} or c.op not in _FSWAP:
+        return None
+    pred = c.op if c.args[0] == e else _FSWAP[c.op]  # P(e, acc): c is true
+    if tv == acc:  # c true keeps acc: e is taken where c is false
+        pred = _FNOT[pred]
+    return f"selectf_{pred}", e
+
+
 def identity(op: str, t: EType) -> T.Const | None:
     """The identity element of a fold's combiner at type t (None for float max/min)."""
+    if op == "addf":
+        return T.Const(-0.0, t)  # x + -0.0 == x for every x (x + 0.0 turns -0.0 into +0.0)
     if op in T.IDENTITY:
         return T.Const(T.IDENTITY[op], t)
     w = t.width
@@ -865,12 +893,7 @@ def identity(op: str, t: EType) -> T.Const | None:
 
 
 def _max_of(pred: str, t: EType) -> str | None:
-    # A select-based float max is a max of reals but not IEEE's maximumf (NaN, signed zeros):
-    # its own combiner, equal to maximumf only in the real-number model (smt.normalise).
-    if pred in ("ogt", "oge"):
-        return "maxselectf"
-    if pred in ("olt", "ole"):
-        return "minselectf"
+    # (Float selects are _select_fold's: their own combiners, exact about NaN and signed zeros.)
     if pred in ("sgt", "sge"):
         return "maxsi"
     if pred in ("slt", "sle"):

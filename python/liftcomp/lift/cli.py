@@ -64,7 +64,7 @@ def run_lift(ns: argparse.Namespace) -> int:
     module = work
     out = print_generic(module) if ns.generic else to_upstream_text(module)
     if ns.jit_check:
-        jit_check(original, print_generic(module), reports, ns.jit_scale, name)
+        jit_check(original, print_generic(module), reports, ns.jit_scale, name, the_pass.float_model)
     # Write only after everything succeeded, all files or none.
     files: dict[str, str] = {}
     if ns.report:
@@ -88,55 +88,76 @@ def lift_progress(module: Any, enabled: bool) -> Any:
     return progress(sum(isinstance(op, func.FuncOp) for op in module.ops), "lifting", enabled)
 
 
-def jit_check(original: str, raised: str, reports: list[Any], scale: int, source_name: str) -> None:
-    """Run original and raised functions natively on the same large inputs; any difference is an error.
+def jit_check(original: str, raised: str, reports: list[Any], scale: int, source_name: str, float_model: str = "ieee") -> None:
+    """Run original and raised functions natively on the same large inputs; a difference is an
+    error (floats bit for bit, unless the float model is `fast`). A check that cannot run (inputs
+    that cannot be sized, a failing JIT) is reported on stderr and does not fail the command.
 
     Input sizes: the sizes at which the original's accesses fit in the reference executor
     (small), scaled up by `scale` (dims of 1-D buffers by scale^2, for flattened indexing)."""
+    for r in reports:
+        if r.status not in ("lifted", "partial"):
+            continue
+        try:
+            _jit_check_one(original, raised, r, scale, source_name, float_model)
+        except _JitDiffers:
+            raise
+        except LiftcompError as e:
+            print(f"jit-check @{r.name}: not run: {e.message}", file=sys.stderr)
+
+
+class _JitDiffers(LiftcompError):
+    pass
+
+
+def _jit_check_one(original: str, raised: str, r: Any, scale: int, source_name: str, float_model: str) -> None:
     import numpy as np
 
     from liftcomp.corpus.check import find_func
-    from liftcomp.executor import Interpreter, OutOfBounds
+    from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
     from liftcomp.interop.mlir_tool import parse_xdsl
     from liftcomp.interop.upstream_jit import bindings_available, jit_compare
-    from liftcomp.lift.analysis import analyse
+    from liftcomp.lift import floats
+    from liftcomp.lift.analysis import Refusal, analyse
     from liftcomp.lift.verify import make_args
 
     if not bindings_available():
         raise LiftcompError("--jit-check needs the upstream MLIR Python bindings: pip install -e '.[mlir]'")
     module = parse_xdsl(original, source_name)
-    for r in reports:
-        if r.status not in ("lifted", "partial"):
-            continue
-        if r.scope == "nests":
-            # Sizing inputs needs one summary of the whole function, which a function lifted
-            # nest by nest does not have (its refused nests may index by data, for example).
-            print(f"jit-check @{r.name}: skipped (lifted nest by nest)", file=sys.stderr)
-            continue
-        fn = find_func(module, r.name)
+    if r.scope == "nests":
+        # Sizing inputs needs one summary of the whole function, which a function lifted
+        # nest by nest does not have (its refused nests may index by data, for example).
+        print(f"jit-check @{r.name}: skipped (lifted nest by nest)", file=sys.stderr)
+        return
+    fn = find_func(module, r.name)
+    try:
         summary = analyse(fn)
-        sizes = {a.name: 5 for a in summary.args if a.kind == "size"}
-        dyn = {a.name: 7 for a in summary.args if a.kind == "buffer"}
-        for _ in range(12):
-            args = make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")
-            try:
-                Interpreter(module).call(r.name, args)
-                break
-            except OutOfBounds as e:
-                which = [a.name for a, x in zip(summary.args, args, strict=True) if x is e.array]
-                if not which:
-                    raise LiftcompError(f"@{r.name}: could not size inputs for --jit-check") from None
-                dyn[which[0]] *= 2
-        big_sizes = {k: v * scale for k, v in sizes.items()}
-        rank = {a.name: len(a.shape or ()) for a in summary.args if a.kind == "buffer"}
-        big_dyn = {k: v * (scale * scale if rank[k] == 1 else scale) for k, v in dyn.items()}
-        args = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "full")
-        cmp = jit_compare(original, raised, r.name, args)
-        if cmp.mismatches:
-            raise LiftcompError(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
-        speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
-        print(f"jit-check @{r.name}: equal on native runs; original {cmp.original.median_s * 1e3:.3f} ms, "
-              f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
+    except Refusal as e:
+        raise LiftcompError(f"cannot size its inputs ({e.reason})") from None
+    sizes = {a.name: 5 for a in summary.args if a.kind == "size"}
+    dyn = {a.name: 7 for a in summary.args if a.kind == "buffer"}
+    for _ in range(12):
+        args = make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")
+        try:
+            Interpreter(module).call(r.name, args)
+            break
+        except OutOfBounds as e:
+            which = [a.name for a, x in zip(summary.args, args, strict=True) if x is e.array]
+            if not which:
+                raise LiftcompError("could not size its inputs") from None
+            dyn[which[0]] *= 2
+        except ExecutionError as e:
+            raise LiftcompError(f"the reference executor cannot run it on sized inputs ({e})") from None
+    big_sizes = {k: v * scale for k, v in sizes.items()}
+    rank = {a.name: len(a.shape or ()) for a in summary.args if a.kind == "buffer"}
+    big_dyn = {k: v * (scale * scale if rank[k] == 1 else scale) for k, v in dyn.items()}
+    args = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "special", float_model)
+    cmp = jit_compare(original, raised, r.name, args, exact=not floats.is_real(float_model))
+    if cmp.mismatches:
+        raise _JitDiffers(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
+    speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
+    print(f"jit-check @{r.name}: equal on native runs; original {cmp.original.median_s * 1e3:.3f} ms, "
+          f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
 
 
 def print_table(reports: list[Any]) -> None:

@@ -30,7 +30,7 @@ from xdsl.dialects.builtin import IntegerType, MemRefType, ModuleOp
 
 from liftcomp.executor import OutOfBounds
 from liftcomp.executor.interpreter import round_half_away
-from liftcomp.lift import budget
+from liftcomp.lift import budget, floats
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Summary, zpoly
@@ -61,12 +61,13 @@ class _Undefined(Exception):
 
 
 def from_model(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, model: z3.ModelRef, sizes: dict[str, int],
-               float_model: str) -> Counterexample | str:
-    """Run both sides at these sizes on the model's values, then on random ones."""
+               float_model: str, encoding: str = "") -> Counterexample | str:
+    """Run both sides at these sizes on the model's values, then on random ones (encoding: the
+    float model the model's values are in, where not float_model)."""
     why = "no input set tried"
     for k, (mode, scale) in enumerate(RUN_FILLS):
-        fill = _Fill(model if mode == "model" else None, mode, scale, k, float_model)
-        out = _run(module, fn, summary, prog, dict(sizes), fill)
+        fill = _Fill(model if mode == "model" else None, mode, scale, k, float_model, encoding)
+        out = _run(module, fn, summary, prog, dict(sizes), fill, float_model)
         if isinstance(out, Counterexample):
             return out
         why = out
@@ -79,7 +80,7 @@ def confirm(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Progra
     sizes = {s: env[s] for s in summary.size_symbols}
     runnable = _runnable(summary, sizes)
     if runnable:
-        found = from_model(module, fn, summary, prog, ref.model, sizes, float_model)
+        found = from_model(module, fn, summary, prog, ref.model, sizes, float_model, ref.encoding)
         if isinstance(found, Counterexample):
             return found
     at = f"at sizes {sizes}" + ("" if runnable else ", too large to run")
@@ -90,9 +91,9 @@ def confirm(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Progra
         return f"{at}: {e}"
     why = ""
     for k, (mode, scale) in enumerate(POINT_FILLS):
-        fill = _Fill(ref.model if mode == "model" else None, mode, scale, k, float_model)
+        fill = _Fill(ref.model if mode == "model" else None, mode, scale, k, float_model, ref.encoding)
         try:
-            cx = _point(ref, summary, env, free, fill)
+            cx = _point(ref, summary, env, free, fill, float_model)
         except _Undefined as e:
             why = str(e)
             continue
@@ -108,10 +109,11 @@ def confirm(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Progra
 class _Fill:
     """Values of scalars and buffer elements: the model's (model set) or random ones."""
 
-    def __init__(self, model: z3.ModelRef | None, mode: str, scale: float, seed: int, float_model: str):
+    def __init__(self, model: z3.ModelRef | None, mode: str, scale: float, seed: int, float_model: str, encoding: str = ""):
         self.model, self.mode, self.scale = model, mode, scale
+        self.float_model = float_model
         self.rng = np.random.default_rng([1729, seed])
-        self.enc = Encoder(float_model)
+        self.enc = Encoder(encoding or float_model)  # the sorts of the model's values
         self.elements: dict[tuple[str, tuple[int, ...]], Any] = {}
 
     @property
@@ -120,7 +122,7 @@ class _Fill:
         return self.mode == "zeros"
 
     def _random(self, et: EType, unsigned: bool) -> Any:
-        v = _random_array(self.rng, (), dtype_for(et, unsigned).np, self.mode)[()]
+        v = _random_array(self.rng, (), dtype_for(et, unsigned).np, self.mode, self.float_model)[()]
         return T.np_float(et)(v * self.scale) if et.kind == "f" else int(v) & _mask(et.width)
 
     def scalar(self, name: str, et: EType) -> Any:
@@ -145,7 +147,7 @@ class _Fill:
         if self.uniform:
             return np.zeros(shape, dtype=dt)
         if self.model is None:
-            vals = _random_array(self.rng, shape, dt, self.mode)  # type: ignore[arg-type]
+            vals = _random_array(self.rng, shape, dt, self.mode, self.float_model)  # type: ignore[arg-type]
             return (vals * self.scale).astype(dt) if et.kind == "f" else vals
         out = np.zeros(shape, dtype=dt)
         for idx in np.ndindex(*shape):
@@ -179,6 +181,8 @@ def _value(v: Any, et: EType) -> Any:
                 return ft(np.nan)
             if v.isInf():
                 return ft(np.inf if v.isPositive() else -np.inf)
+            if v.isZero():
+                return ft(-0.0 if v.isNegative() else 0.0)
             r = z3.simplify(z3.fpToReal(v))
             return ft(float(Fraction(r.numerator_as_long(), r.denominator_as_long())))  # type: ignore[attr-defined]
     raise _Undefined(f"the model gives no number for {v}")
@@ -242,7 +246,8 @@ def _arguments(fn: func.FuncOp, summary: Summary, sizes: dict[str, int], fill: _
     return out
 
 
-def _run(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, sizes: dict[str, int], fill: _Fill) -> Counterexample | str:
+def _run(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, sizes: dict[str, int], fill: _Fill,
+         float_model: str) -> Counterexample | str:
     """One input set at these sizes; a buffer that the original overruns grows (a dynamic extent
     the model chose too small: any extent that holds the accesses is an input)."""
     for _ in range(12):
@@ -250,8 +255,10 @@ def _run(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, 
             args = _arguments(fn, summary, sizes, fill)
         except _Undefined as e:
             return str(e)
-        # Only finite disagreements: an infinity or NaN may be an overflow, outside the real model.
-        out = run_both(module, fn, summary, prog, args, finite_only=True)
+        # Real numbers (fast): only finite disagreements (an infinity or NaN may be an overflow,
+        # outside the model). IEEE: every disagreement, bit for bit.
+        real = floats.is_real(float_model)
+        out = run_both(module, fn, summary, prog, args, finite_only=real, float_model=float_model)
         if isinstance(out, Counterexample):
             return out
         if out is None:
@@ -343,12 +350,12 @@ def _check_reads(summary: Summary, env: dict[str, int], free: set[str]) -> None:
         walk(T.subst_index(t, penv), [])
 
 
-def _point(ref: Refutation, summary: Summary, env: dict[str, int], free: set[str], fill: _Fill) -> Counterexample | None:
+def _point(ref: Refutation, summary: Summary, env: dict[str, int], free: set[str], fill: _Fill, float_model: str) -> Counterexample | None:
     unsigned = {a.name: a.unsigned_hint for a in summary.args}
-    ev = _Eval(fill, unsigned)
+    ev = _Eval(fill, unsigned, floats.is_real(float_model))
     expected = ev.eval(ref.lhs, env)
     got = ev.eval(ref.rhs, env)
-    if _close(_as_np(expected, ref.lhs.type), _as_np(got, ref.rhs.type)):
+    if _close(_as_np(expected, ref.lhs.type), _as_np(got, ref.rhs.type), float_model):
         return None
     inputs: dict[str, Any] = {}
     extents: dict[str, Any] = {}
@@ -385,10 +392,11 @@ class _Eval:
     unsigned values modulo 2**w, floats as numpy scalars of their width, undefined behaviour
     (division by zero, over-wide shifts, float -> int overflow) raises _Undefined."""
 
-    def __init__(self, fill: _Fill, unsigned: dict[str, bool]):
+    def __init__(self, fill: _Fill, unsigned: dict[str, bool], real: bool = False):
         self.fill = fill
         self.unsigned = unsigned
         self.scalars: dict[str, Any] = {}
+        self.real = real  # real-number model: an overflow to infinity is no evidence
 
     def eval(self, t: T.Term, env: dict[str, int]) -> Any:
         if isinstance(t, T.Const):
@@ -411,8 +419,13 @@ class _Eval:
             if len(r) > POINT_FOLD_LIMIT:
                 return self._long_fold(t, acc, r, env)
             for k in r:
+                if T.is_threaded(t):
+                    acc = self.eval(T.thread(t.body, _Val(acc, t.type)), {**env, t.var: k})  # type: ignore[arg-type]
+                    continue
                 acc = self.apply(t.op, [acc, self.eval(t.body, {**env, t.var: k})], [t.type, t.type], t.type)
             return acc[1] if t.op in T.ARG_FOLDS else acc
+        if isinstance(t, _Val):
+            return t.v
         assert isinstance(t, T.Op)
         if t.op == "pair":
             # (value, index, the value's width): an argmax step compares values at their width.
@@ -424,7 +437,7 @@ class _Eval:
         """A fold too long to run whose body is the same in every iteration (its variable only
         indexes buffers whose elements are all equal) and whose combine reaches a fixed point
         (adding zeros): the value after one step."""
-        if not (self.fill.uniform and _only_in_reads(t.body, t.var)) or t.op in T.ARG_FOLDS:
+        if not (self.fill.uniform and _only_in_reads(t.body, t.var)) or t.op in T.ARG_FOLDS or T.is_threaded(t):
             raise _Undefined(f"a fold of {len(r)} iterations at one element")
         v = self.eval(t.body, {**env, t.var: r[0]})
         once = self.apply(t.op, [init, v], [t.type, t.type], t.type)
@@ -435,10 +448,17 @@ class _Eval:
 
     def apply(self, op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
         with np.errstate(all="ignore"):
-            return _apply(op, a, types, rt)
+            return _apply(op, a, types, rt, self.real)
 
 
-def _apply(op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
+class _Val:
+    """A concrete accumulator value inside a term (a threaded fold's ACC, replaced)."""
+
+    def __init__(self, v: Any, et: EType):
+        self.v, self.type = v, et
+
+
+def _apply(op: str, a: list[Any], types: list[EType], rt: EType, real: bool = False) -> Any:
     w = rt.width
     m = _mask(w)
     if op in T.ARG_FOLDS:
@@ -449,9 +469,11 @@ def _apply(op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
         return _INT[op](a[0], a[1], aw) & m if len(a) == 2 else _INT[op](a[0], 0, aw) & m
     if op in T.CMPI:
         return int(_cmpi(op, a[0], a[1], types[0].width))
-    if op in T.CMPF:
+    if op in T.CMPF or op in ("ord", "uno"):
         x, y = a
         unordered = bool(np.isnan(x) or np.isnan(y))
+        if op in ("ord", "uno"):
+            return int(unordered == (op == "uno"))
         base = op.removesuffix("_f")[1:]
         res = {"eq": x == y, "ne": x != y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[base]
         return int(unordered or bool(res)) if op.startswith("u") else int(not unordered and bool(res))
@@ -459,9 +481,9 @@ def _apply(op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
         return a[1] if a[0] & 1 else a[2]
     if rt.kind == "f":
         r = _float_op(op, a, types, T.np_float(rt))
-        # An infinity from finite operands is an overflow (or a division by zero): outside the
-        # real-number model, so no evidence. NaN from finite operands (sqrt(-1)) is a value.
-        if np.isinf(r) and all(np.isfinite(x) for x, t in zip(a, types, strict=True) if t.kind == "f"):
+        # Real numbers: an infinity from finite operands is an overflow (or a division by zero),
+        # outside the model, so no evidence. NaN from finite operands (sqrt(-1)) is a value.
+        if real and np.isinf(r) and all(np.isfinite(x) for x, t in zip(a, types, strict=True) if t.kind == "f"):
             raise _Undefined(f"{op} overflows")
         return r
     if op == "extsi":
@@ -485,10 +507,9 @@ def _apply(op: str, a: list[Any], types: list[EType], rt: EType) -> Any:
 def _float_op(op: str, a: list[Any], types: list[EType], ft: Any) -> Any:
     if op in _FLOAT_BIN:
         return ft(_FLOAT_BIN[op](a[0], a[1]))
-    if op in ("maxselectf", "minselectf"):
-        if np.isnan(a[0]) or np.isnan(a[1]):
-            raise _Undefined("a select-based max of NaN")
-        return ft(max(a[0], a[1]) if op == "maxselectf" else min(a[0], a[1]))
+    if op in T.SELECT_FOLDS:  # P(e, acc) ? e : acc
+        taken = _apply(op.removeprefix("selectf_"), [a[1], a[0]], [types[1], types[0]], T.I1)
+        return ft(a[1] if taken else a[0])
     if op in _FLOAT_UN:
         return ft(_FLOAT_UN[op](a[0]))
     if op == "sitofp":
@@ -560,17 +581,10 @@ _INT: dict[str, Any] = {
 }
 
 
-def _maximumf(x: Any, y: Any) -> Any:
-    return np.nan if np.isnan(x) or np.isnan(y) else np.maximum(x, y)
-
-
-def _minimumf(x: Any, y: Any) -> Any:
-    return np.nan if np.isnan(x) or np.isnan(y) else np.minimum(x, y)
-
-
 _FLOAT_BIN: dict[str, Any] = {
     "addf": lambda x, y: x + y, "subf": lambda x, y: x - y, "mulf": lambda x, y: x * y, "divf": lambda x, y: x / y,
-    "remf": np.fmod, "powf": np.power, "maximumf": _maximumf, "minimumf": _minimumf, "maxnumf": np.fmax, "minnumf": np.fmin,
+    "remf": np.fmod, "powf": np.power, "maximumf": lambda x, y: floats.maximumf(x, y)[()], "minimumf": lambda x, y: floats.minimumf(x, y)[()],
+    "maxnumf": np.fmax, "minnumf": np.fmin,
 }
 _FLOAT_UN: dict[str, Any] = {
     "negf": lambda x: -x, "exp": np.exp, "exp2": np.exp2, "log": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,

@@ -16,6 +16,7 @@ from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_in_file
+from liftcomp.lift import floats
 from liftcomp.lift.budget import WallDeadline, wall_deadline
 from liftcomp.lift.nests import inline, inline_body, top_level_nests
 from liftcomp.lift.raising import (
@@ -214,7 +215,12 @@ class LiftcompRaisePass(LiftcompPass):
     # same checks. The llm-* ones override the environment and the config file (docs/LLM.md).
     proposer: str = option("symbolic", "who proposes tensor programs (llm needs an endpoint)", choices=("symbolic", "llm"))
     require: str = option("bounded", "minimum verification level to accept a program", choices=("bounded", "proved"))
-    float_model: str = option("real", "float semantics for proofs: real numbers or strict IEEE-754", choices=("real", "ieee"))
+    float_model: str = option(
+        "ieee", "float semantics of proofs and checks, like a C compiler's -ffast-math (docs/LIFTING.md): 'ieee' (IEEE-754 as "
+        "arith defines it: NaN, infinities, signed zeros, rounding, loop order); fast-math flags joined by ',' or '+', each a "
+        "relaxation: 'nnan' (no NaN), 'ninf' (no infinities), 'nsz' (sign of zero insignificant); or 'fast' (all of them with "
+        "reassoc and contract: real-number arithmetic, algebra and reordered sums; 'real' is the same). The source's own "
+        "fastmath<...> flags add to it. E.g. np.maximum(x, 0) for 'x > 0 ? x : 0' is accepted under 'nnan', not by default (x = NaN)")
     bound: int = option(4, "size bound per dimension of the bounded check", at_least=1)
     query_timeout_ms: int = option(60000, "wall-clock safety limit per z3 query, milliseconds; counted solver budgets (rlimit) decide, "
                                    "so results do not depend on machine load; a query that reaches this limit is reported as a timeout", at_least=1)
@@ -239,6 +245,11 @@ class LiftcompRaisePass(LiftcompPass):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        try:
+            floats.parse(self.float_model)
+        except floats.FloatModelError:
+            complaint = f"must be ieee, fast, or fast-math flags joined by '+' ({'+'.join(floats.FLAGS)}), got '{self.float_model}'"
+            raise self.option_error(f"option 'float-model' {complaint}", "float_model", complaint) from None
         if self.llm_config and not Path(self.llm_config).expanduser().is_file():
             raise self.option_error(f"option 'llm-config': no such file: {self.llm_config}", "llm_config", f"no such file: {self.llm_config}")
         if self.report and not Path(self.report).expanduser().resolve().parent.is_dir():

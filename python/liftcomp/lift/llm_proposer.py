@@ -100,8 +100,10 @@ _NP_DOCS: dict[str, tuple[str, str]] = {
         "cond, a, b",
         "Element-wise select: a where cond is True, else b. cond is a comparison such as x > 0.",
     ),
-    "maximum": ("a, b", "Element-wise maximum (floats: NaN if either is NaN). Broadcasts."),
-    "minimum": ("a, b", "Element-wise minimum (floats: NaN if either is NaN). Broadcasts."),
+    "maximum": ("a, b", "Element-wise maximum (floats: NaN if either is NaN, +0.0 > -0.0). Broadcasts."),
+    "minimum": ("a, b", "Element-wise minimum (floats: NaN if either is NaN, -0.0 < +0.0). Broadcasts."),
+    "fmax": ("a, b", "Element-wise maximum ignoring a NaN operand (floats: either zero for +0.0 vs -0.0)."),
+    "fmin": ("a, b", "Element-wise minimum ignoring a NaN operand."),
     "clip": ("a, lo, hi", "np.minimum(np.maximum(a, lo), hi)."),
     "add": ("a, b", "a + b."),
     "subtract": ("a, b", "a - b."),
@@ -226,6 +228,13 @@ def operator_reference() -> str:
         "def diagonal(x):",
         '    """out[q] = x[q, q] of a square 2-D view; also an assignment target through a subscript:',
         '    diagonal(corr[0:n, 0:n])[0:n] = 1.0 writes the diagonal only; diagonal(a[0:n-1, 1:n]) is the superdiagonal."""',
+        "",
+        "def seq_max(x, initial=None):",
+        '    """A 1-D float array\'s maximum as the loop `m = x[0]; for k: m = x[k] if x[k] > m else m` computes it (from',
+        "    initial= if given): a NaN element is never taken and -0.0 vs +0.0 keeps the earlier one; np.max propagates NaN.\"\"\"",
+        "",
+        "def seq_min(x, initial=None):",
+        '    """Like seq_max with `<`: the loop `m = x[k] if x[k] < m else m`."""',
     ]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -380,19 +380,26 @@ class _Tx:
             raise CannotTranslate("reduction bounds depend on an outer loop (triangular nest)")
         if f.op in T.ARG_FOLDS:
             return self.arg_fold(f, dims)
+        if f.init == T.acc_var(f.type):
+            raise CannotTranslate("a fold that continues an outer accumulator (one float reduction over several loops)")
         fdt = self.dt(f.type, f.op in ("maxui", "minui"))
         lb = f.lb
         init = f.init
         # A peeled init (m = x[lb-step]; fold from lb) becomes a reduction over the longer range.
         before = T.subst_index(f.body, {f.var: f.lb - f.step})
-        peeled = self.extend_peeled and init == before and f.op in ("maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf",
-                                                                    "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli")
+        peeled = self.extend_peeled and init == before and (f.op in T.SELECT_FOLDS or f.op in ("maximumf", "minimumf", "maxnumf", "minnumf",
+                                                                    "maxsi", "minsi", "maxui", "minui", "addf", "addi", "mulf", "muli"))
         if peeled:
             lb = f.lb - f.step
         k = Dim(f.var, lb, f.ub, f.step)
         inner = [*dims, k]
         axis = len(dims)
-        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul else None
+        # A float sum from a per-element init (C[i, j] += ...) is one fold from that init in IEEE:
+        # np.sum(..., initial=<array>), never init + (a @ b).
+        ident0 = T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None
+        from_init = f.type.kind == "f" and f.op in ("addf", "mulf") and not peeled and init != ident0 and bool(
+            T.free_index_vars(init) & {d.var for d in dims})
+        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul and not from_init else None
         if red is None:
             try:
                 body = self.as_dt(self.tx(f.body, inner), fdt)
@@ -403,10 +410,15 @@ class _Tx:
                 return unrolled
             if f.op in ("addf", "addi", "mulf", "muli"):
                 name = "sum" if f.op in ("addf", "addi") else "prod"
+                if from_init:
+                    return f"np.{name}({body}, axis={axis}, dtype={_np(fdt)}, initial={self.as_dt(self.tx(init, dims), fdt)})", fdt
                 red = f"np.{name}({body}, axis={axis}, dtype={_np(fdt)})"
-            elif f.op in ("maximumf", "maxnumf", "maxselectf", "maxsi", "maxui"):
+            elif f.op in ("selectf_ogt", "selectf_olt") and not dims:
+                # The loop's compare-and-select, exactly (np.max differs on NaN and signed zeros).
+                red = f"{'seq_max' if f.op == 'selectf_ogt' else 'seq_min'}({body})"
+            elif f.op in ("maximumf", "maxnumf", "maxsi", "maxui") or f.op in T.SELECT_MAX:
                 red = f"np.max({body}, axis={axis})"
-            elif f.op in ("minimumf", "minnumf", "minselectf", "minsi", "minui"):
+            elif f.op in ("minimumf", "minnumf", "minsi", "minui") or f.op in T.SELECT_MIN:
                 red = f"np.min({body}, axis={axis})"
             else:
                 raise CannotTranslate(f"no reduction for {f.op}")
@@ -416,7 +428,7 @@ class _Tx:
         if ident is not None and init == ident:
             return red, fdt
         dims_free = not (T.free_index_vars(init) & {d.var for d in dims})
-        if self.use_initial and dims_free and red.startswith(("np.max(", "np.min(", "np.sum(", "np.prod(")):
+        if self.use_initial and dims_free and red.startswith(("np.max(", "np.min(", "np.sum(", "np.prod(", "seq_max(", "seq_min(")):
             # numpy's initial= is exactly a fold that starts from init (also over an empty range).
             c = init.value if isinstance(init, T.Const) else None
             if isinstance(c, float) and c in (float("inf"), float("-inf")):
@@ -455,12 +467,28 @@ class _Tx:
         """A short constant-trip fold (a convolution window) as an explicit chain of combines."""
         if not (f.lb.is_const and f.ub.is_const) or len(range(f.lb.const_value, f.ub.const_value, f.step)) > 16:
             return None
-        sym = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}.get(f.op)
-        fn = {"maximumf": "np.maximum", "maxnumf": "np.maximum", "maxselectf": "np.maximum", "maxsi": "np.maximum", "maxui": "np.maximum",
-              "minimumf": "np.minimum", "minnumf": "np.minimum", "minselectf": "np.minimum", "minsi": "np.minimum", "minui": "np.minimum"}.get(f.op)
         acc = self.as_dt(self.tx(f.init, dims), fdt)
+        return self._unroll_from(f, acc, dims, fdt)
+
+    def _unroll_from(self, f: T.Fold, acc: str, dims: Sequence[Dim], fdt: str) -> tuple[str, str] | None:
+        """Unroll f from the accumulator text acc; the inner folds of a threaded fold (terms.ACC)
+        continue it, so the chain keeps the loops' order."""
+        if not (f.lb.is_const and f.ub.is_const) or len(range(f.lb.const_value, f.ub.const_value, f.step)) > 16:
+            return None
+        sym = {"addf": "+", "addi": "+", "mulf": "*", "muli": "*"}.get(f.op)
+        fn = {"maximumf": "np.maximum", "maxnumf": "np.maximum", "maxsi": "np.maximum", "maxui": "np.maximum",
+              "minimumf": "np.minimum", "minnumf": "np.minimum", "minsi": "np.minimum", "minui": "np.minimum"}.get(f.op)
         for kv in range(f.lb.const_value, f.ub.const_value, f.step):
-            b = self.as_dt(self.tx(T.subst_index(f.body, {f.var: Poly.const(kv)}), dims), fdt)
+            body = T.subst_index(f.body, {f.var: Poly.const(kv)})
+            if T.is_threaded(f):
+                if not (isinstance(body, T.Fold) and body.init == T.acc_var(f.type)):
+                    return None
+                inner = self._unroll_from(body, acc, dims, fdt)
+                if inner is None:
+                    return None
+                acc = inner[0]
+                continue
+            b = self.as_dt(self.tx(body, dims), fdt)
             acc = f"({acc} {sym} {b})" if sym else f"{fn}({acc}, {b})"
         return acc, fdt
 

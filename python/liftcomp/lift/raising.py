@@ -15,8 +15,9 @@ from xdsl.ir.affine import AffineConstantExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.frontends.mlir import arg_names_from_source  # noqa: F401 (re-exported for callers)
-from liftcomp.lift import budget
+from liftcomp.lift import budget, floats
 from liftcomp.lift import tensorspec as TS
+from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import Refusal, Summary, analyse, shown_names
 from liftcomp.lift.budget import SafetyTimeout
 from liftcomp.lift.confirm import confirm, from_model
@@ -40,7 +41,9 @@ class RaiseOptions:
     proposer: str = "symbolic"  # symbolic | llm
     strategy: str = "symbolic-first"  # symbolic-first | llm-first | llm-only
     require: str = "bounded"  # bounded | proved: minimum accepted level (`tested` always runs too)
-    float_model: str = "real"  # real | ieee
+    # ieee (default) | fast | a comma-separated list of fast-math flags (lift/floats.py); the
+    # source's own fastmath flags add to it
+    float_model: str = "ieee"
     bound: int = 4
     query_timeout_ms: int = 60000  # per z3 query, a wall-clock safety net only (lift/budget.py)
     kernel_timeout_s: float = 120.0  # a wall-clock safety net only: counted budgets decide (lift/budget.py)
@@ -51,8 +54,10 @@ class RaiseOptions:
     def __post_init__(self) -> None:
         if self.require not in LEVELS:
             raise LiftcompError(f"--require must be one of {', '.join(LEVELS)}, not '{self.require}'")
-        if self.float_model not in ("real", "ieee"):
-            raise LiftcompError(f"float model must be 'real' or 'ieee', not '{self.float_model}'")
+        try:
+            floats.parse(self.float_model)
+        except floats.FloatModelError as e:
+            raise LiftcompError(f"--float-model: {e}") from None
         if self.strategy not in ("symbolic-first", "llm-first", "llm-only"):
             raise LiftcompError(f"unknown strategy '{self.strategy}'")
 
@@ -71,6 +76,7 @@ class NestReport:
     llm_calls: int
     reason: str | None
     reason_location: str | None = None  # the op a refusal names
+    floats: str | None = None  # the float semantics the proof assumed (floats.describe)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -96,6 +102,9 @@ class FunctionReport:
     # with one entry per maximal loop nest in `nests`
     scope: str = "function"
     nests: list[NestReport] = field(default_factory=list)
+    # The float semantics the accepted program was checked under (floats.describe: ieee, the
+    # fast-math flags used, or fast); None where nothing was lifted or no float is involved.
+    floats: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -113,29 +122,37 @@ class Lifted:
     decls: list[TS.ArgDecl]
 
 
+def float_model_of(fn: func.FuncOp, opts: RaiseOptions) -> str:
+    """The float model of a function's checks: the user's, plus the fast-math flags that every
+    float op of the function carries (a flag on only some ops is not used: the proof then
+    assumes less than the source allows, never more)."""
+    return floats.join(opts.float_model, floats.source_flags(fn))
+
+
 def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, deadline: float) -> tuple[Verdict, TS.Program | None]:
     decls = decls_of(summary)
+    fm = float_model_of(fn, opts)
     try:
         prog = TS.parse_program(text, decls)
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
     try:
-        t = _differential(module, fn, summary, text, opts)
+        t = _differential(module, fn, summary, text, opts, fm)
     except MemoryError:
         # A proposal (an LLM's, typically) that allocates more than the machine has: rejected,
         # and the next proposer (the built-in one under llm-first) gets its turn.
         return Verdict(None, "evaluating the program ran out of memory (an intermediate array too large)"), None
     if t.level is None:
         return t, prog
-    p = prove(summary, prog, opts.float_model, opts.query_timeout_ms)
+    p = prove(summary, prog, fm, opts.query_timeout_ms)
     if p.level == "proved":
         return p, prog
     # A refutation is decided before any weaker check can accept the program.
     note = ""
     ref = p.refutation
     if ref is not None:
-        found = confirm(module, fn, summary, prog, ref, opts.float_model)
+        found = confirm(module, fn, summary, prog, ref, fm)
         if isinstance(found, Counterexample):
             return Verdict(None, f"the prover refutes it ({p.reason}), confirmed on concrete inputs", found), prog
         if not ref.inexact:
@@ -144,17 +161,31 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             return Verdict(None, f"the prover refutes it with an exact encoding ({p.reason}); no concrete counterexample: {found}", symbolic), prog
         note = f"; the prover's refutation is not trusted ({', '.join(ref.inexact)}) and not confirmed: {found}"
     _safety(deadline, opts)
-    b = bounded(summary, prog, opts.bound, opts.float_model)
+    b = bounded(summary, prog, opts.bound, fm)
     if b.level == "bounded":
         return Verdict("bounded", f"not proved: {p.reason}{note}"), prog
     cx = b.counterexample
     model = b.details.get("model")
     if cx is not None and model is not None:
-        found = from_model(module, fn, summary, prog, model, b.details["sizes"], opts.float_model)
+        found = from_model(module, fn, summary, prog, model, b.details["sizes"], fm)
         if isinstance(found, Counterexample):
             return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason}, confirmed on concrete inputs", found), prog
+        if b.details.get("exact"):
+            # No uninterpreted function: the model is a difference in the documented semantics
+            # (e.g. maxnumf(-0.0, +0.0), which IEEE leaves to the implementation).
+            return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason} with an exact encoding (no concrete run shows it: {found})", cx), prog
         return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason} (symbolic only: {found})", cx), prog
+    if cx is not None and cx.sizes:
+        # A concrete finding of the bounded check (the program is undefined where the original
+        # is defined: an empty np.max / np.argmax range).
+        return Verdict(None, f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
     return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
+
+
+def _has_floats(summary: Summary) -> bool:
+    terms = [r.value for r in summary.records] + list(summary.results)
+    return any(a.etype is not None and a.etype.kind == "f" for a in summary.args) or any(
+        x.type.kind == "f" for t in terms for x in T.walk(t))
 
 
 def _safety(deadline: float, opts: RaiseOptions) -> None:
@@ -173,11 +204,11 @@ def _model_inputs(ref: Refutation) -> dict[str, Any]:
     return out
 
 
-def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions) -> Verdict:
+def _differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, float_model: str) -> Verdict:
     """The differential test, on small instances when the nest has large static sizes."""
     from liftcomp.lift.shrink import differential
 
-    return differential(module, fn, summary, text, opts.trials)
+    return differential(module, fn, summary, text, opts.trials, float_model)
 
 
 Facts = list[tuple[Poly, Poly]]  # (i, n): 0 <= i < n holds for every input considered (Summary.in_bounds)
@@ -288,6 +319,8 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
         return unchanged(reasons[-1] if reasons else "no candidate", None, proposers[0].name if proposers else None, calls)
     verdict, prog, text, pname = best
     report = FunctionReport(name, "lifted", verdict.level, text, pname, time.monotonic() - start, calls, None)
+    if _has_floats(summary):
+        report.floats = floats.describe(float_model_of(fn, opts))
     return report, Lifted(fn, summary, prog, decls_of(summary))
 
 
@@ -354,7 +387,8 @@ def lift_nest(fn: func.FuncOp, nest: Operation, index: int, opts: RaiseOptions, 
     except Refusal as e:
         return NestReport(index, location, "unchanged", None, None, None, time.monotonic() - start, 0, e.reason, e.location), None
     rep, lifted = lift_function(out.module, out.fn, opts, out.arg_names, facts)
-    nr = NestReport(index, location, rep.status, rep.proof, rep.program, rep.proposer, time.monotonic() - start, rep.llm_calls, rep.reason, rep.location)
+    nr = NestReport(index, location, rep.status, rep.proof, rep.program, rep.proposer, time.monotonic() - start, rep.llm_calls, rep.reason, rep.location,
+                    rep.floats)
     if lifted is None:
         return nr, None
     # The analysis assumes size symbols are >= 0 and known before the loops run; a value loaded
@@ -511,6 +545,7 @@ def summarise_nests(report: FunctionReport) -> None:
     report.proof = min((n.proof for n in done if n.proof), key=LEVELS.index, default=None)
     report.program = "\n".join(f"# nest {n.nest} at {n.location}\n{n.program}" for n in done)
     report.proposer = ",".join(dict.fromkeys(n.proposer for n in done if n.proposer)) or None
+    report.floats = "; ".join(dict.fromkeys(n.floats for n in done if n.floats)) or None
     if refused:
         report.reason = f"{len(refused)} of {len(report.nests)} loop nests not lifted: {_nest_reason(refused[0])}"
         report.location = refused[0].reason_location or refused[0].location

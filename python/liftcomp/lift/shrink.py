@@ -376,29 +376,29 @@ class _IndexLiterals(ast.NodeTransformer):
 # ---------------------------------------------------------------- the differential test
 
 
-def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, trials: int) -> Verdict:
+def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, trials: int, float_model: str = "ieee") -> Verdict:
     """The differential test of a proposal, on small instances when the nest has large static
     sizes (at the real size only where no faithful small instance passes and that is cheap)."""
     prog = TS.parse_program(text, decls_of(summary))
     if not needs_shrinking(fn):
-        return tested(module, fn, summary, prog, trials=trials)
+        return tested(module, fn, summary, prog, trials=trials, float_model=float_model)
     g = generalise(fn, index_literals(text))
     failure: Verdict | None = None
     if isinstance(g, str):
         why = g
     else:
-        small = _test_instances(module, fn, summary, text, g, trials)
+        small = _test_instances(module, fn, summary, text, g, trials, float_model)
         if small.details.get("too_large"):
             # Relations with large offsets made the instances big: a family that keeps only small
             # offsets (the others become sizes of their own) still contains the real program.
             g2 = generalise(fn, index_literals(text), SMALL_DELTA)
             if not isinstance(g2, str):
-                small = _test_instances(module, fn, summary, text, g2, trials)
+                small = _test_instances(module, fn, summary, text, g2, trials, float_model)
         if small.level is not None:
             return small
         why, failure = small.reason, small if small.counterexample is not None else None
     if real_size_cost(summary) <= REAL_SIZE_BUDGET:
-        v = tested(module, fn, summary, prog, trials=trials)
+        v = tested(module, fn, summary, prog, trials=trials, float_model=float_model)
         v.details["real_size"] = True
         return v
     if failure is not None:
@@ -406,7 +406,8 @@ def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str,
     return Verdict(None, f"{why}; the nest is too large to test at its real size")
 
 
-def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, g: Generalisation, trials: int) -> Verdict:
+def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, g: Generalisation, trials: int,
+                    float_model: str = "ieee") -> Verdict:
     names = [a.name for a in summary.args]
     done: list[dict[str, int]] = []
     for small in g.instances:
@@ -424,7 +425,7 @@ def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
             return Verdict(None, f"the program at sizes {at} is not valid: {e.message}")
         if real_size_cost(small_summary) > REAL_SIZE_BUDGET:
             return Verdict(None, f"the instance at sizes {at} is too large to interpret", details={"too_large": True})
-        v = tested(small_mod, small_fn, small_summary, small_prog, trials=max(2, trials // len(g.instances)))
+        v = tested(small_mod, small_fn, small_summary, small_prog, trials=max(2, trials // len(g.instances)), float_model=float_model)
         if v.level is None:
             v.reason = f"{v.reason} (at the static sizes {at} instead of their real values)"
             if v.counterexample is not None:

@@ -2,22 +2,24 @@
 
 Model (stated in docs/LIFTING.md): integers are bit-vectors of their real width with arith's
 semantics; index arithmetic is over mathematical integers with every size symbol >= 0; floats are
-real numbers (`--float-model real`, the default: +,-,*,/ exact, math functions uninterpreted,
-conversions between float widths exact) or IEEE-754 of the real width (`ieee`: z3's FP theory,
-round-to-nearest-even; math functions uninterpreted). Folds are left folds in loop order and are
+IEEE-754 of the real width by default (z3's FP theory, round-to-nearest-even, NaN, infinities and
+signed zeros as arith defines them; math functions uninterpreted), relaxed by fast-math flags
+(lift/floats.py: nnan/ninf assume no NaN/infinity on the loop nest's side, nsz compares zeros
+without their sign), or real numbers under `fast` (+,-,*,/ exact, conversions exact). Folds are left folds in loop order and are
 compared structurally: two folds are equal when their bounds and inits are equal and their bodies
 are equal for every iteration (proved recursively), so no proof ever unrolls a loop.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
-from liftcomp.lift import budget
+from liftcomp.lift import budget, floats
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Z3Expr, identity, zpoly
 from liftcomp.lift.terms import EType, Poly
@@ -33,11 +35,12 @@ class Outcome:
     # uninterpreted function or a named fold in a way the real one never does).
     terms: tuple[T.Term, T.Term] | None = None
     inexact: list[str] = field(default_factory=list)
+    encoding: str = ""  # the float model the model's values are in, where not the query's own
 
 
 @dataclass
 class Encoder:
-    float_model: str = "real"  # real | ieee
+    float_model: str = "ieee"  # a float model of lift/floats.py: ieee, fast, or flags
     funcs: dict[str, z3.FuncDeclRef] = field(default_factory=dict)
     fold_names: dict[T.Fold, z3.ExprRef] = field(default_factory=dict)
     # What the encoding left opaque: math functions as uninterpreted functions, infinities as
@@ -48,11 +51,27 @@ class Encoder:
     # original's side must hold where they do (the original has no undefined behaviour).
     guarding: bool = False
     guards: list[Any] = field(default_factory=list)
+    # Under nnan / ninf (IEEE encoding): no float value of the loop nest's side is NaN / infinite
+    # (the source would be poison there), assumed by the proof.
+    assume: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # "small:<model>": the same model over a float format with few significand bits (8 exponent,
+        # 6 significand: float32's range), where a counterexample is quick to find; its values are
+        # then tried at the real widths.
+        self.small = self.float_model.startswith("small:")
+        flags = floats.parse(self.float_model.removeprefix("small:"))
+        self.real = floats.FAST <= flags
+        self.nnan = "nnan" in flags and not self.real
+        self.ninf = "ninf" in flags and not self.real
+        self.nsz = "nsz" in flags
 
     def sort(self, t: EType) -> z3.SortRef:
         if t.kind == "f":
-            if self.float_model == "real":
+            if self.real:
                 return z3.RealSort()
+            if self.small:
+                return z3.FPSort(8, 6)
             if t.brain:
                 return z3.FPSort(8, 8)  # bfloat16
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
@@ -67,9 +86,18 @@ class Encoder:
         return f
 
     def enc(self, t: T.Term) -> Any:
+        e = self._enc(t)
+        if self.guarding and (self.nnan or self.ninf) and t.type.kind == "f" and not isinstance(e, tuple):
+            if self.nnan:
+                self.assume.append(z3.Not(z3.fpIsNaN(e)))
+            if self.ninf:
+                self.assume.append(z3.Not(z3.fpIsInf(e)))
+        return e
+
+    def _enc(self, t: T.Term) -> Any:
         if isinstance(t, T.Const):
             if t.type.kind == "f":
-                if self.float_model == "real":
+                if self.real:
                     v = float(t.value)
                     if v in (float("inf"), float("-inf")):
                         # Infinities are not reals: an opaque constant, equal only to itself.
@@ -103,7 +131,7 @@ class Encoder:
             better = {"sgt": lambda: xv > bv, "ugt": lambda: z3.UGT(xv, bv), "slt": lambda: xv < bv, "ult": lambda: z3.ULT(xv, bv)}[T.ARG_FOLDS[op]]()
             return (z3.If(better, xv, bv), z3.If(better, xi, bi))
         w = t.type.width
-        ieee = self.float_model == "ieee"
+        ieee = not self.real
         rm = z3.RNE()
         int_ops: dict[str, Callable[[], Any]] = {
             "addi": lambda: a[0] + a[1], "subi": lambda: a[0] - a[1], "muli": lambda: a[0] * a[1],
@@ -132,14 +160,19 @@ class Encoder:
             "ogt": lambda: a[0] > a[1], "oge": lambda: a[0] >= a[1], "ueq": lambda: a[0] == a[1], "une": lambda: a[0] != a[1],
             "ult_f": lambda: a[0] < a[1], "ule_f": lambda: a[0] <= a[1], "ugt_f": lambda: a[0] > a[1], "uge_f": lambda: a[0] >= a[1],
         }
-        if op in cmp_f:
-            if ieee and op in ("oeq", "ueq"):
-                return z3.If(z3.fpEQ(a[0], a[1]), z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-            if ieee and op in ("one", "une"):
-                return z3.If(z3.Not(z3.fpEQ(a[0], a[1])), z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
-            return z3.If(cmp_f[op](), z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
+        if op in cmp_f or op in ("ord", "uno"):
+            c = _fcmp(op, a[0], a[1]) if ieee else (z3.BoolVal(op != "uno") if op in ("ord", "uno") else cmp_f[op]())
+            return z3.If(c, z3.BitVecVal(1, 1), z3.BitVecVal(0, 1))
         if op == "select":
             return z3.If(a[0] == z3.BitVecVal(1, 1), a[1], a[2])
+        if op in T.SELECT_FOLDS:  # P(e, acc) ? e : acc, the loop's compare-and-select
+            pred = op.removeprefix("selectf_")
+            if ieee:
+                c = _fcmp(pred, a[1], a[0])
+            else:
+                c = {"ogt": a[1] > a[0], "oge": a[1] >= a[0], "ugt_f": a[1] > a[0], "uge_f": a[1] >= a[0],
+                     "olt": a[1] < a[0], "ole": a[1] <= a[0], "ult_f": a[1] < a[0], "ule_f": a[1] <= a[0]}[pred]
+            return z3.If(c, a[1], a[0])
         if op in ("addf", "subf", "mulf", "divf"):
             if ieee:
                 f = {"addf": z3.fpAdd, "subf": z3.fpSub, "mulf": z3.fpMul, "divf": z3.fpDiv}[op]
@@ -147,15 +180,19 @@ class Encoder:
             return {"addf": lambda: a[0] + a[1], "subf": lambda: a[0] - a[1], "mulf": lambda: a[0] * a[1], "divf": lambda: a[0] / a[1]}[op]()
         if op == "negf":
             return z3.fpNeg(a[0]) if ieee else -a[0]
-        if op in ("maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf") and not ieee:
+        if op in ("maximumf", "minimumf", "maxnumf", "minnumf") and not ieee:
             # Real numbers: every flavour of max is max.
             return z3.If(a[0] >= a[1], a[0], a[1]) if op.startswith("max") else z3.If(a[0] <= a[1], a[0], a[1])
         if op in ("maxnumf", "minnumf"):
             return (z3.fpMax if op == "maxnumf" else z3.fpMin)(a[0], a[1])  # IEEE maxNum: NaN loses
         if op in ("maximumf", "minimumf"):
-            # IEEE maximum: NaN wins (z3's fpMax would return the other operand).
+            # IEEE maximum: NaN wins (z3's fpMax would return the other operand) and +0.0 > -0.0
+            # (z3 leaves fpMax(+0, -0) unspecified).
             m = (z3.fpMax if op == "maximumf" else z3.fpMin)(a[0], a[1])
-            return z3.If(z3.Or(z3.fpIsNaN(a[0]), z3.fpIsNaN(a[1])), z3.fpNaN(self.sort(t.type)), m)
+            both_zero = z3.And(z3.fpIsZero(a[0]), z3.fpIsZero(a[1]))
+            neg0 = z3.fpIsNegative(a[0])
+            zero = z3.If(neg0, a[1], a[0]) if op == "maximumf" else z3.If(neg0, a[0], a[1])
+            return z3.If(z3.Or(z3.fpIsNaN(a[0]), z3.fpIsNaN(a[1])), z3.fpNaN(self.sort(t.type)), z3.If(both_zero, zero, m))
         if op == "absf":
             return z3.fpAbs(a[0]) if ieee else z3.If(a[0] >= 0, a[0], -a[0])
         if op == "extsi":
@@ -175,6 +212,8 @@ class Encoder:
             return a[0]
         if op in ("round", "roundeven"):
             return _round(a[0], op == "round", ieee)
+        if op in ("floor", "ceil") and ieee:
+            return z3.fpRoundToIntegral(z3.RTN() if op == "floor" else z3.RTP(), a[0])
         # Everything else (exp, log, sqrt, tanh, fptosi, powf, ...) is an uninterpreted function of its
         # operands: sound for equality (same op on equal operands), silent about algebraic laws.
         doms = [x.sort() for x in a]
@@ -189,6 +228,20 @@ class Encoder:
             self.guards.append(a[1] != 0)
             if op in ("divsi", "floordivsi"):
                 self.guards.append(z3.Or(a[0] != z3.BitVecVal(1 << (w - 1), w), a[1] != z3.BitVecVal(-1, w)))
+
+
+def _fcmp(pred: str, x: Any, y: Any) -> Any:
+    """arith.cmpf in IEEE: ordered predicates are false on NaN, unordered ones true."""
+    unordered = z3.Or(z3.fpIsNaN(x), z3.fpIsNaN(y))
+    ordered = {"oeq": lambda: z3.fpEQ(x, y), "ogt": lambda: z3.fpGT(x, y), "oge": lambda: z3.fpGEQ(x, y),
+               "olt": lambda: z3.fpLT(x, y), "ole": lambda: z3.fpLEQ(x, y),
+               "one": lambda: z3.And(z3.Not(unordered), z3.Not(z3.fpEQ(x, y))), "ord": lambda: z3.Not(unordered)}
+    if pred in ordered:
+        return ordered[pred]()
+    base = {"ueq": "oeq", "une": "one", "ugt_f": "ogt", "uge_f": "oge", "ult_f": "olt", "ule_f": "ole"}
+    if pred == "uno":
+        return unordered
+    return z3.Or(unordered, ordered[base[pred]]())
 
 
 def _round(x: Any, away: bool, ieee: bool) -> Any:
@@ -224,33 +277,52 @@ def _pymod(a: Any, b: Any) -> Any:
 
 
 UNROLL_LIMIT = 16
+# Counted budget of a prover query over IEEE float operations (z3 bit-blasts them; 30M rlimit units
+# took ~20 s of CPU there, against ~3 s for integer queries).
+RLIMIT_IEEE = 6_000_000
 
 # A cap on z3's memory for every query: past it a query answers 'unknown' instead of taking the
 # machine down (large unrolled float formulas can grow without bound).
 z3.set_param("memory_max_size", 3000)
 
 
-_REAL_MAX = {"maxnumf": "maximumf", "maxselectf": "maximumf", "minnumf": "minimumf", "minselectf": "minimumf"}
+def _max_flavours(float_model: str) -> dict[str, str]:
+    """Which max/min ops are one op under the model: all of them with real numbers or without
+    NaN and signed zeros (nnan + nsz); without NaN alone an unordered compare is the ordered one."""
+    flags = floats.parse(float_model)
+    if floats.FAST <= flags or {"nnan", "nsz"} <= flags:
+        out = {op: "maximumf" for op in T.SELECT_MAX} | {op: "minimumf" for op in T.SELECT_MIN}
+        return out | {"maxnumf": "maximumf", "minnumf": "minimumf"}
+    if "nnan" in flags:
+        return {"selectf_ugt_f": "selectf_ogt", "selectf_uge_f": "selectf_oge", "selectf_ult_f": "selectf_olt", "selectf_ule_f": "selectf_ole"}
+    return {}
 
 
-def normalise(t: T.Term, float_model: str = "real") -> T.Term:
+def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
     """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
-    op(init, fold(identity)), and with real numbers every flavour of max/min is one op and float sums
-    and products split off their init too. (In IEEE mode float folds keep their init: reassociation
-    is not exact there.)"""
+    op(init, fold(identity)), and the flavours of max/min that the model makes one op
+    (_max_flavours); with real numbers (`fast`) float sums and products split off their init too.
+    (In IEEE float folds keep their init: reassociation is not exact there.)"""
+    flavours = _max_flavours(float_model)
+    real = floats.is_real(float_model)
 
     def f(x: T.Term) -> T.Term | None:
-        if float_model == "real" and isinstance(x, T.Op | T.Fold) and x.op in _REAL_MAX:
+        if isinstance(x, T.Op) and x.op in _COMMUTATIVE and len(x.args) == 2:
+            # One operand order (exact: IEEE + and * commute, NaNs are one value here).
+            ordered = tuple(sorted(x.args, key=T.show))
+            if ordered != x.args:
+                return f(T.Op(x.op, ordered, x.type)) or T.Op(x.op, ordered, x.type)
+        if isinstance(x, T.Op | T.Fold) and x.op in flavours:
             if isinstance(x, T.Op):
-                return T.Op(_REAL_MAX[x.op], x.args, x.type)
-            return T.Fold(_REAL_MAX[x.op], x.init, x.var, x.lb, x.ub, x.step, x.body, x.type)
+                return T.Op(flavours[x.op], x.args, x.type)
+            return T.Fold(flavours[x.op], x.init, x.var, x.lb, x.ub, x.step, x.body, x.type)
         if isinstance(x, T.Op) and x.op == "trunci":
             inner = x.args[0]
             if isinstance(inner, T.Op) and inner.op in ("extsi", "extui") and inner.args[0].type == x.type:
                 return inner.args[0]
             if isinstance(inner, T.Op) and inner.op in ("addi", "subi", "muli", "andi", "ori", "xori"):
-                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type))
+                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type), float_model)
             if isinstance(inner, T.Const):
                 return T.Const(int(inner.value) & ((1 << x.type.width) - 1), x.type)
             if isinstance(inner, T.IndexValue):
@@ -258,7 +330,8 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
             if isinstance(inner, T.Fold) and inner.op in ("addi", "muli", "andi", "ori", "xori"):
                 return normalise(
                     T.Fold(inner.op, T.Op("trunci", (inner.init,), x.type), inner.var, inner.lb, inner.ub, inner.step,
-                           T.Op("trunci", (inner.body,), x.type), x.type)
+                           T.Op("trunci", (inner.body,), x.type), x.type),
+                    float_model,  # the same model inside the truncation
                 )
         if isinstance(x, T.Op) and x.op in ("extsi", "extui") and isinstance(x.args[0], T.Const):
             c = x.args[0]
@@ -279,7 +352,7 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
             ident = identity(x.op, x.type)
             if ident is not None and x.init != ident and x.op in ("addi", "muli", "andi", "ori", "xori"):
                 return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
-        if isinstance(x, T.Fold) and float_model == "real" and x.op in ("addf", "mulf"):
+        if isinstance(x, T.Fold) and real and x.op in ("addf", "mulf") and not T.is_threaded(x):
             # Exact for real numbers (C = beta*C; C += A@B is beta*C + A@B); IEEE keeps the init.
             ident = T.Const(T.IDENTITY[x.op], x.type)
             if x.init != ident:
@@ -289,6 +362,20 @@ def normalise(t: T.Term, float_model: str = "real") -> T.Term:
     return T.map_terms(t, f)
 
 
+_COMMUTATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",
+                "eq", "ne", "oeq", "one", "ueq", "une", "ord", "uno"}
+
+
+def zero_sign_free(f: T.Fold) -> bool:
+    """In a non-threaded float sum from a constant other than -0.0 the accumulator is never -0.0
+    (x + y is -0.0 only for -0.0 + -0.0 when rounding to nearest), and acc + 0.0 == acc + -0.0
+    for every other acc: the sign of a zero term is insignificant there."""
+    if f.op != "addf" or f.type.kind != "f" or T.is_threaded(f) or not isinstance(f.init, T.Const):
+        return False
+    v = float(f.init.value)
+    return not (v == 0.0 and math.copysign(1.0, v) < 0)
+
+
 def unroll_small(t: T.Term) -> T.Term:
     """Unroll folds with constant bounds and at most UNROLL_LIMIT iterations (in loop order)."""
 
@@ -296,7 +383,7 @@ def unroll_small(t: T.Term) -> T.Term:
         if isinstance(x, T.Fold) and x.lb.is_const and x.ub.is_const and len(range(x.lb.const_value, x.ub.const_value, x.step)) <= UNROLL_LIMIT:
             acc = x.init
             for k in range(x.lb.const_value, x.ub.const_value, x.step):
-                acc = T.Op(x.op, (acc, T.subst_index(x.body, {x.var: Poly.const(k)})), x.type)
+                acc = T.step(x, acc, T.subst_index(x.body, {x.var: Poly.const(k)}))
             return acc
         return None
 
@@ -309,18 +396,25 @@ def unroll_small(t: T.Term) -> T.Term:
 @dataclass
 class Prover:
     assumptions: list[Z3Expr]
-    float_model: str = "real"
-    timeout_ms: int = 5000
+    float_model: str = "ieee"
+    timeout_ms: int = 60000  # wall-clock safety net only (lift/budget.py): the rlimit decides
     queries: int = 0
     # Tried first when a query is satisfiable (e.g. small sizes), so that a refutation's model is
     # one the reference executor can run; the model of the plain query is kept when they fail.
     prefer: list[Z3Expr] = field(default_factory=list)
     nested: int = 0  # > 0 while matching folds (their failed matches need no preferred model)
+    hints: bool = True  # on an IEEE timeout, look for a model in a tiny float format / the reals
+    rlimit: int = budget.RLIMIT_PROOF  # per equality query (lift/budget.py)
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
         """Prove a == b for all values of free variables satisfying assumptions + ctx."""
         a, b = normalise(a, self.float_model), normalise(b, self.float_model)
         if a == b:
+            return Outcome("proved")
+        # A short fold spelled unrolled on one side (a convolution window): equal as terms once
+        # unrolled, before any (bit-blasted, costly) query.
+        ua, ub = unroll_small(a), unroll_small(b)
+        if (ua, ub) != (a, b) and normalise(ua, self.float_model) == normalise(ub, self.float_model):
             return Outcome("proved")
         enc = Encoder(self.float_model)
         self.nested += 1
@@ -329,6 +423,17 @@ class Prover:
         finally:
             self.nested -= 1
         out = self._check(enc, a, b, ctx)
+        if out.status == "unknown" and out.model is None and not enc.real and not self.nested and self.hints and a.type.kind == "f":
+            # The IEEE query ran out of budget (bit-blasted floats). A model of the same question
+            # over a tiny float format is a hint only: confirm.py runs its values with the real
+            # widths' IEEE semantics. (Not the reals: nonlinear real arithmetic is not bounded by
+            # the rlimit.)
+            for hint_model, why in ((f"small:{self.float_model}", "a reduced-precision model"),):
+                hint = Prover(self.assumptions, hint_model, self.timeout_ms, prefer=self.prefer, hints=False,
+                              rlimit=self.rlimit // 3).equal(a, b, ctx)
+                if hint.model is not None:
+                    return Outcome("unknown", hint.model, f"{out.reason}; {why} differs", hint.terms,
+                                   [*hint.inexact, f"{why} of an IEEE question"], hint_model)
         if out.status == "proved" or not enc.fold_names:
             return out
         # Short constant folds (convolution windows) may be spelled unrolled on one side.
@@ -342,17 +447,17 @@ class Prover:
         ea = enc.enc(a)
         enc.guarding = False
         eb = enc.enc(b)
-        s = budget.solver(budget.RLIMIT_PROOF)
+        # Bit-blasted IEEE floats spend far more time per rlimit unit than integers: a smaller budget.
+        ieee_floats = not enc.real and any(isinstance(x, T.Op) and x.type.kind == "f" for t in (a, b) for x in T.walk(t))
+        s = budget.solver(min(self.rlimit, RLIMIT_IEEE) if ieee_floats else self.rlimit)
         s.set("timeout", self.timeout_ms)  # a safety net: the rlimit decides (lift/budget.py)
-        s.add(*self.assumptions, *ctx)
+        s.add(*self.assumptions, *ctx, *enc.assume)
         if isinstance(ea, tuple) or isinstance(eb, tuple):  # (value, index) pairs of argmax folds
             if not (isinstance(ea, tuple) and isinstance(eb, tuple)):
                 return Outcome("unknown", None, "a pair compared with a scalar")
             s.add(z3.Or(*[x != y for x, y in zip(ea, eb, strict=True)]))  # pyright: ignore[reportUnknownArgumentType]
-        elif self.float_model == "ieee" and a.type.kind == "f":
-            s.add(z3.Not(z3.Or(z3.fpEQ(ea, eb), z3.And(z3.fpIsNaN(ea), z3.fpIsNaN(eb)))))
         else:
-            s.add(ea != eb)
+            s.add(differ(enc, a.type, ea, eb))
         self.queries += 1
         r = budget.check(s)
         if r == z3.unsat:
@@ -413,7 +518,13 @@ class Prover:
             bx = T.subst_index(x.body, {x.var: x.lb + tv * x.step})
             by = T.subst_index(y.body, {y.var: y.lb + tv * y.step})
             rng = [z3.Int(t) >= 0, zpoly(x.lb + tv * x.step) < zpoly(x.ub)]
-            return self.equal(bx, by, [*ctx, *rng]).status == "proved"
+            body_prover = self
+            if zero_sign_free(x) and not floats.has(self.float_model, "nsz") and not floats.is_real(self.float_model):
+                body_prover = Prover(self.assumptions, floats.join(self.float_model, frozenset({"nsz"})), self.timeout_ms, nested=1,
+                                     rlimit=self.rlimit)
+            out = body_prover.equal(bx, by, [*ctx, *rng]).status == "proved"
+            self.queries += body_prover.queries if body_prover is not self else 0
+            return out
         k = T.fresh("k")
         kv = Poly.var(k)
         # One fold starts one step later with the first iteration folded into its init (a peeled
@@ -423,15 +534,17 @@ class Prover:
                 # Needs at least one iteration: with none, early = init while late = op(init, body(lb)).
                 nonempty = zpoly(early.lb) < zpoly(early.ub)
                 first = T.subst_index(early.body, {early.var: early.lb})
-                peeled = T.Op(early.op, (early.init, first), early.type)
-                if self.equal(peeled, late.init, [*ctx, nonempty]).status != "proved":
+                peeled = T.step(early, early.init, first)
+                # x is the loop nest's side: it stays the first operand (nnan/ninf assume on it).
+                pair = (peeled, late.init) if early is x else (late.init, peeled)
+                if self.equal(*pair, [*ctx, nonempty]).status != "proved":
                     continue
                 if not self._provable(nonempty, ctx):
                     continue
                 rng = [zpoly(late.lb) <= z3.Int(k), z3.Int(k) < zpoly(late.ub)]
                 e_b = T.subst_index(early.body, {early.var: kv})
                 l_b = T.subst_index(late.body, {late.var: kv})
-                return self.equal(e_b, l_b, [*ctx, *rng]).status == "proved"
+                return self.equal(*((e_b, l_b) if early is x else (l_b, e_b)), [*ctx, *rng]).status == "proved"
         return False
 
     def _idx_equal(self, p: Poly, q: Poly, ctx: list[Z3Expr]) -> bool:
@@ -445,6 +558,14 @@ class Prover:
         s.add(*self.assumptions, *ctx, z3.Not(claim))
         self.queries += 1
         return budget.check(s) == z3.unsat
+
+
+def differ(enc: Encoder, et: EType, ea: Any, eb: Any) -> Any:
+    """The two encoded values differ on the machine: IEEE values are equal when their bits are
+    (SMT equality: one NaN, -0.0 != +0.0), or as numbers with zeros of either sign under nsz."""
+    if et.kind == "f" and not enc.real and enc.nsz:
+        return z3.Not(z3.Or(z3.fpEQ(ea, eb), z3.And(z3.fpIsNaN(ea), z3.fpIsNaN(eb))))
+    return ea != eb
 
 
 def _top_folds(t: T.Term) -> list[T.Fold]:

@@ -28,6 +28,7 @@ import numpy as np
 import z3
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.lift import floats
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import zpoly
 from liftcomp.lift.terms import EType, Poly
@@ -200,7 +201,7 @@ class Elementwise(Node):
 
 @dataclass
 class Reduce(Node):
-    op: str = ""  # sum | prod | max | min
+    op: str = ""  # sum | prod | max | min | seq_max | seq_min
     src: Node = None  # type: ignore[assignment]
     axis: int | None = None  # None: all axes
     initial: Node | None = None  # numpy's `initial=`: the fold starts from it (a scalar)
@@ -281,8 +282,9 @@ _NP_BINARY = {"maximum": "max", "minimum": "min", "add": "add", "subtract": "sub
 #   strided(x, offset, shape, strides): a strided view of a 1-D array (Strided), strides in elements;
 #   round_away(x): round floats to the nearest integer, halves away from zero (C's round,
 #     math.round); np.round and np.rint round halves to even;
-#   diagonal(x): the diagonal of a square 2-D view (Diagonal), also as an assignment target.
-BUILTINS = ("strided", "round_away", "diagonal")
+#   diagonal(x): the diagonal of a square 2-D view (Diagonal), also as an assignment target;
+#   seq_max(x) / seq_min(x): a loop's compare-and-select reduction (see _Parser.seq_reduce).
+BUILTINS = ("strided", "round_away", "diagonal", "seq_max", "seq_min")
 _NP_REDUCE = {"sum": "sum", "prod": "prod", "max": "max", "min": "min", "amax": "max", "amin": "min"}
 
 
@@ -553,6 +555,8 @@ class _Parser:
 
     def builtin(self, name: str, e: ast.Call) -> Node:
         """TensorSpec's own functions (see BUILTINS): what numpy cannot spell exactly."""
+        if name in ("seq_max", "seq_min"):
+            return self.seq_reduce(name, e)
         if e.keywords:
             raise self.fail(e, f"{name}() takes positional arguments only")
         if name == "strided":
@@ -567,6 +571,27 @@ class _Parser:
         if not args[0].dtype.is_float:
             raise self.fail(e, f"{name}() of an integer array")
         return self.elementwise(name, args, e)
+
+    def seq_reduce(self, name: str, e: ast.Call) -> Node:
+        """seq_max(x) / seq_min(x) [initial=v]: the compare-and-select reduction of a 1-D float
+        array in order, `m = x[k] if x[k] > m else m` (`<` for seq_min) from m = x[0] (or v):
+        an ordered compare, so a NaN element is never taken and ties (-0.0 vs +0.0) keep the
+        earlier value, unlike np.max (NaN wins, +0.0 > -0.0)."""
+        kwargs = {k.arg: k.value for k in e.keywords}
+        if set(kwargs) - {"initial"}:
+            raise self.fail(e, f"{name}() takes one array and initial= only")
+        args = [self.expr(a) for a in e.args]
+        self.arity(e, args, 1)
+        x = args[0]
+        if len(x.shape) != 1 or not x.dtype.is_float:
+            raise self.fail(e, f"{name}() of a 1-D float array only")
+        initial = None
+        if "initial" in kwargs:
+            iv = self.expr(kwargs["initial"])
+            if iv.shape:
+                raise self.fail(e, "initial= must be a scalar")
+            initial = self.cast(iv, x.dtype)
+        return Reduce(x.dtype, (), op=name, src=x, axis=None, initial=initial)
 
     def strided(self, e: ast.Call) -> Node:
         if len(e.args) != 4:
@@ -682,8 +707,10 @@ class _Parser:
         initial = None
         if "initial" in kwargs:
             iv = self.expr(kwargs["initial"])
-            if iv.shape:
-                raise self.fail(e, "initial= must be a scalar")
+            # An array of the result's shape (TensorSpec, not numpy): each output element's fold
+            # starts from its own value, as `C[i, j] += ...` does.
+            if iv.shape and not (op in ("sum", "prod") and tuple(iv.shape) == shape):
+                raise self.fail(e, "initial= must be a scalar (or, for sum/prod, an array of the result's shape)")
             initial = self.cast(iv, dt)
         return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial)
 
@@ -1053,9 +1080,12 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
     comb = {
         "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
         "max": "maximumf" if f else ("maxui" if u else "maxsi"), "min": "minimumf" if f else ("minui" if u else "minsi"),
+        "seq_max": "selectf_ogt", "seq_min": "selectf_olt",
     }[n.op]
     axes = list(range(len(src.shape))) if n.axis is None else [n.axis]
     # Left fold in row-major order over the reduced axes; max/min start from the first element.
+    # A float sum/prod over several axes is one fold (inner folds continue the outer accumulator,
+    # terms.ACC), as its linalg reduction runs; integers may restart inner folds at the identity.
     names = {a: T.fresh("r") for a in axes}
 
     def src_index(fixed: dict[int, Poly]) -> tuple[Poly, ...]:
@@ -1073,16 +1103,16 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
         if level == len(axes) - 1:
             body = elem(src, src_index(inner_fixed))
         else:
-            body = build(level + 1, inner_fixed, None)
+            body = build(level + 1, inner_fixed, T.acc_var(et) if f else None)
         return T.Fold(comb, acc_init if acc_init is not None else _identity_or(comb, et), var, Poly.const(0), src.shape[a], 1, body, et)
 
     if n.initial is not None:
         if len(axes) != 1:
             raise SpecError("initial= with a reduction over several axes")
-        return build(0, {}, elem(n.initial, ()))
+        return build(0, {}, elem(n.initial, idx if n.initial.shape else ()))
     if n.op in ("sum", "prod"):
         return build(0, {}, None)
-    # max/min: init = first element, fold from 1 (only single-axis or 1-D for now).
+    # max/min/seq_max/seq_min: init = first element, fold from 1 (only single-axis or 1-D for now).
     if len(axes) != 1:
         raise SpecError("max/min over several axes: reduce one axis at a time")
     a = axes[0]
@@ -1302,6 +1332,14 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
     if isinstance(n, Elementwise):
         a = [_eval(x, env) for x in n.args]
         return _np_elementwise(n, a)
+    if isinstance(n, Reduce) and n.dtype.is_float:
+        return _float_reduce(n, np.asarray(_eval(n.src, env)).astype(n.dtype.np), None if n.initial is None else _eval(n.initial, env))
+    if isinstance(n, Reduce) and n.initial is not None and n.initial.shape:
+        # An array initial= (integers: exact in any order, wrapping): the reduction, then one combine.
+        x = _eval(n.src, env)
+        red = np.sum(x, axis=n.axis, dtype=n.dtype.np) if n.op == "sum" else np.prod(x, axis=n.axis, dtype=n.dtype.np)
+        init = np.asarray(_eval(n.initial, env)).astype(n.dtype.np)
+        return (init + red if n.op == "sum" else init * red).astype(n.dtype.np)
     if isinstance(n, Reduce):
         x = _eval(n.src, env)
         kw: dict[str, Any] = {} if n.initial is None else {"initial": _eval(n.initial, env)}
@@ -1317,11 +1355,54 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         if x.size == 0:
             raise SpecError(f"np.{n.op} of an empty array")
         return np.int64(np.argmax(x) if n.op == "argmax" else np.argmin(x))
+    if isinstance(n, MatMul) and n.dtype.is_float:
+        return _float_matmul(np.asarray(_eval(n.lhs, env)), np.asarray(_eval(n.rhs, env)), n.dtype.np)
     if isinstance(n, MatMul):
         return np.matmul(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
     if isinstance(n, Outer):
         return np.outer(_eval(n.lhs, env), _eval(n.rhs, env)).astype(n.dtype.np)
     raise SpecError(f"cannot evaluate {type(n).__name__}")
+
+
+def _float_reduce(n: Reduce, x: np.ndarray[Any, Any], initial: Any) -> Any:
+    """A float reduction as its fold runs (elem, the emitted linalg): one left fold over the
+    reduced axes in row-major order from +0.0 / 1.0 / the first element / initial=, each step
+    rounded (numpy's own sum is pairwise and would be another value)."""
+    axes = list(range(x.ndim)) if n.axis is None else [n.axis]
+    kept = [d for d in range(x.ndim) if d not in axes]
+    flat = np.transpose(x, kept + axes).reshape((*[x.shape[d] for d in kept], -1))
+    flat = np.moveaxis(flat, -1, 0)  # the reduced elements in fold order, first axis
+    step = {"sum": np.add, "prod": np.multiply, "max": floats.maximumf, "min": floats.minimumf,
+            "seq_max": lambda acc, v: np.where(v > acc, v, acc), "seq_min": lambda acc, v: np.where(v < acc, v, acc)}[n.op]
+    if initial is not None:
+        acc, rest = np.broadcast_to(np.asarray(initial, dtype=x.dtype), flat.shape[1:]).copy(), flat
+    elif n.op in ("sum", "prod"):
+        acc, rest = np.full(flat.shape[1:], 0.0 if n.op == "sum" else 1.0, dtype=x.dtype), flat
+    else:
+        if flat.shape[0] == 0:
+            raise SpecError(f"{n.op} of an empty array")
+        acc, rest = flat[0], flat[1:]
+    with np.errstate(all="ignore"):
+        for v in rest:
+            acc = np.asarray(step(acc, v)).astype(x.dtype)
+    return acc if acc.ndim else acc[()]
+
+
+def _float_matmul(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], dt: np.dtype[Any]) -> Any:
+    """a @ b as linalg.matmul / the generic runs it: acc = +0.0, then acc + a[.., k] * b[k, ..] for
+    k in order, every product and sum rounded (no BLAS order, no fused multiply-add)."""
+    a, b = a.astype(dt), b.astype(dt)
+    av = a if a.ndim == 2 else a[None, :]
+    bv = b if b.ndim == 2 else b[:, None]
+    acc = np.zeros((av.shape[0], bv.shape[1]), dtype=dt)
+    with np.errstate(all="ignore"):
+        for k in range(av.shape[1]):
+            acc = (acc + (av[:, k : k + 1] * bv[k : k + 1, :]).astype(dt)).astype(dt)
+    if a.ndim == 1:
+        acc = acc[0]
+    if b.ndim == 1:
+        acc = acc[..., 0]
+    return acc if acc.ndim else acc[()]
 
 
 def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
@@ -1341,6 +1422,8 @@ def _np_elementwise(n: Elementwise, a: list[Any]) -> Any:
               "xor": np.bitwise_xor, "shl": np.left_shift, "shr": np.right_shift, "max": np.maximum,
               "min": np.minimum, "pow": np.power, "fmod": np.fmod, "fmax": np.fmax, "fmin": np.fmin, "lt": np.less, "le": np.less_equal, "gt": np.greater,
               "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
+    if op in ("max", "min") and n.dtype.is_float:
+        binary = {"max": floats.maximumf, "min": floats.minimumf}  # arith.maximumf: +0.0 > -0.0
     r = binary[op](a[0], a[1])
     return np.asarray(r).astype(dt)
 

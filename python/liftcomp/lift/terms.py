@@ -175,10 +175,21 @@ ZERO = Poly.const(0)
 # ---------------------------------------------------------------- terms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Const:
     value: int | float
     type: EType
+
+    # Float constants are equal when their bits are: as Python floats 0.0 == -0.0 and NaN != NaN,
+    # which would let a structural comparison equate a select's -0.0 with +0.0.
+    def key(self) -> tuple[object, EType]:
+        return (float(self.value).hex() if self.type.kind == "f" else int(self.value), self.type)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Const) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key())
 
 
 @dataclass(frozen=True)
@@ -236,20 +247,67 @@ BINARY_INT = {
     "addi", "subi", "muli", "divsi", "divui", "remsi", "remui", "andi", "ori", "xori",
     "shli", "shrsi", "shrui", "maxsi", "minsi", "maxui", "minui",
 }
-BINARY_FLOAT = {"addf", "subf", "mulf", "divf", "maximumf", "minimumf", "maxnumf", "minnumf", "maxselectf", "minselectf", "powf"}
+# Float max/min reductions written with a compare and a select: `selectf_P(acc, e)` is
+# `P(e, acc) ? e : acc` for the cmpf predicate P (exactly the loop's select: a NaN or a tie of
+# signed zeros goes where the compare sends it, unlike maximumf/minimumf).
+SELECT_MAX = {"selectf_ogt", "selectf_oge", "selectf_ugt_f", "selectf_uge_f"}
+SELECT_MIN = {"selectf_olt", "selectf_ole", "selectf_ult_f", "selectf_ule_f"}
+SELECT_FOLDS = SELECT_MAX | SELECT_MIN
+BINARY_FLOAT = {"addf", "subf", "mulf", "divf", "maximumf", "minimumf", "maxnumf", "minnumf", "powf"} | SELECT_FOLDS
 CMPI = {"eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"}
-CMPF = {"oeq", "one", "olt", "ole", "ogt", "oge", "ueq", "une", "ult_f", "ule_f", "ugt_f", "uge_f"}
+CMPF = {"oeq", "one", "olt", "ole", "ogt", "oge", "ueq", "une", "ult_f", "ule_f", "ugt_f", "uge_f", "ord", "uno"}
 UNARY_FLOAT = {"negf", "exp", "log", "sqrt", "tanh", "absf", "exp2", "log2", "log10", "sin", "cos", "erf", "floor", "ceil"}
 UNARY_INT = {"absi"}
 CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "extf", "truncf"}
 ASSOCIATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",
-               "maxnumf", "minnumf", "maxselectf", "minselectf"}
+               "maxnumf", "minnumf"}
 # Folds over (value, index) pairs: init and body are Op("pair", (value, index)); the combine keeps
 # the accumulated pair unless the new value is strictly greater (argmax) / less (argmin), so ties
 # keep the first index; the fold's value is the index of the final pair.
 ARG_FOLDS = {"argmaxsi": "sgt", "argmaxui": "ugt", "argminsi": "slt", "argminui": "ult"}
 # Identity elements of the folds whose init may be split off: op(init, fold(op, identity, ...)).
 IDENTITY: dict[str, int | float] = {"addi": 0, "muli": 1, "ori": 0, "xori": 0, "addf": 0.0, "mulf": 1.0}
+
+
+# A threaded fold: a fold whose body mentions ACC (outside the bodies of folds nested in it) takes
+# `acc = body[ACC := acc]` as its step instead of `op(acc, body)`. A fold nested in that body whose
+# init is ACC continues the enclosing accumulator, so a reduction over several loops (or axes) is
+# one left fold in row-major order: `for i: for j: s += x[i, j]` is
+# Fold(addf, s0, i, body=Fold(addf, ACC, j, body=x[i, j])) = (((s0 + x00) + x01) + x10) + ...,
+# which IEEE floats need (reassociating it into a sum of row sums changes the rounding).
+ACC = "#acc"
+
+
+def acc_var(t: EType) -> Scalar:
+    return Scalar(ACC, t)
+
+
+def is_threaded(f: Fold) -> bool:
+    return _mentions_acc(f.body)
+
+
+def _mentions_acc(t: Term) -> bool:
+    if isinstance(t, Scalar):
+        return t.name == ACC
+    if isinstance(t, Fold):
+        return _mentions_acc(t.init)  # its body's ACC is its own accumulator
+    return any(_mentions_acc(c) for c in children(t))
+
+
+def thread(body: Term, acc: Term) -> Term:
+    """body[ACC := acc] for the ACC of the fold whose body this is (nested fold bodies keep theirs)."""
+    if isinstance(body, Scalar):
+        return acc if body.name == ACC else body
+    if isinstance(body, Op):
+        return Op(body.op, tuple(thread(a, acc) for a in body.args), body.type)
+    if isinstance(body, Fold):
+        return Fold(body.op, thread(body.init, acc), body.var, body.lb, body.ub, body.step, body.body, body.type)
+    return body
+
+
+def step(f: Fold, acc: Term, body: Term) -> Term:
+    """One iteration of fold f from accumulator acc, with its body already instantiated."""
+    return thread(body, acc) if is_threaded(f) else Op(f.op, (acc, body), f.type)
 
 
 def children(t: Term) -> Iterator[Term]:

@@ -164,8 +164,8 @@ _PARALLEL = IteratorTypeAttr.parallel()
 _REDUCTION = IteratorTypeAttr.reduction()
 
 _CMPI = {"eq": 0, "ne": 1, "slt": 2, "sle": 3, "sgt": 4, "sge": 5, "ult": 6, "ule": 7, "ugt": 8, "uge": 9}
-_CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ueq": 8, "ugt_f": 9, "uge_f": 10,
-         "ult_f": 11, "ule_f": 12, "une": 13}
+_CMPF = {"oeq": 1, "ogt": 2, "oge": 3, "olt": 4, "ole": 5, "one": 6, "ord": 7, "ueq": 8, "ugt_f": 9, "uge_f": 10,
+         "ult_f": 11, "ule_f": 12, "une": 13, "uno": 14}
 _MATH = {"exp", "log", "sqrt", "rsqrt", "tanh", "exp2", "expm1", "log2", "log10", "log1p", "sin", "cos", "tan", "atan",
          "floor", "ceil", "trunc", "round", "roundeven", "absf", "absi", "powf", "erf", "cbrt"}
 _SHAPE_SYM = re.compile(r"^(\w+)\.shape\[(\d+)\]$")
@@ -244,7 +244,9 @@ class _Emitter:
         return op.results[0]
 
     def const(self, value: int | float, t: Attribute) -> SSAValue:
-        key = (value, t)
+        # Keyed by bit pattern: 0.0 == -0.0 (and NaN != NaN) as Python floats, so a value key would
+        # hand a select's +0.0 the -0.0 of a compare emitted earlier.
+        key = (float(value).hex() if isinstance(t, AnyFloat) else int(value), t)
         if key in self.consts:
             return self.consts[key]
         if isinstance(t, IndexType):
@@ -498,23 +500,26 @@ class _Emitter:
         linalg.generic with no inputs (linalg.index gives q). It reads exactly the view's
         elements, so overlapping rows and the gaps between rows need no slice of whole rows
         (which could reach past the buffer where the loop does not)."""
-        src = self.value(n.src)
-        offset = self.index(n.offset)
-        strides = [self.index(s) for s in n.strides]
-        rank = len(n.shape)
-        out_t = tensor_type(n.shape, n.dtype)
-        block = Block(arg_types=[elem_type(n.dtype)])
+        return self.gather(self.value(n.src), n.offset, n.shape, n.strides, n.dtype)
+
+    def gather(self, src: SSAValue, offset_p: Poly, shape: Sequence[Poly], strides_p: Sequence[Poly], dt: DType) -> SSAValue:
+        """out[q...] = src[offset + sum q_k * strides[k]] of a 1-D tensor, one linalg.generic."""
+        offset = self.index(offset_p)
+        strides = [self.index(s) for s in strides_p]
+        rank = len(shape)
+        out_t = tensor_type(shape, dt)
+        block = Block(arg_types=[elem_type(dt)])
         saved = self.cur
         self.cur = block
         pos = offset
         for k, stride in enumerate(strides):
             q = self.emit(linalg.IndexOp(k))
-            step = q if n.strides[k] == Poly.const(1) else self.emit(arith.MuliOp(q, stride))
+            step = q if strides_p[k] == Poly.const(1) else self.emit(arith.MuliOp(q, stride))
             pos = self.emit(arith.AddiOp(pos, step))
-        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [pos], elem_type(n.dtype)))))
+        self.emit(linalg.YieldOp(self.emit(tensor.ExtractOp(src, [pos], elem_type(dt)))))
         self.cur = saved
         return self.emit(
-            linalg.GenericOp([], [self.empty(n.shape, n.dtype)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
+            linalg.GenericOp([], [self.empty(shape, dt)], Region(block), [_map(rank, list(range(rank)))], [_PARALLEL] * rank, [out_t])
         )
 
     def lower_diagonal(self, n: Diagonal, src: SSAValue | None = None) -> SSAValue:
@@ -635,6 +640,16 @@ class _Emitter:
         rank_in, rank_out = len(src_shape), len(shape)
         if rank_in == rank_out == 1:
             return self.coerce(src, tensor_type(shape, dt))
+        if rank_in == 1 and sum(not p.is_const for p in shape) > 1:
+            # One tensor.expand_shape group with two dynamic sizes is valid IR, but upstream's
+            # expand-strided-metadata aborts on it after bufferization: read it as a gather.
+            strides: list[Poly] = []
+            for k in range(rank_out):
+                stride = Poly.const(1)
+                for d in shape[k + 1 :]:
+                    stride = stride * d
+                strides.append(stride)
+            return self.gather(src, Poly.const(0), shape, strides, dt)
         if rank_in == 1:
             return self.expand(src, [list(range(rank_out))], shape, dt)
         if rank_out == 1:
@@ -830,6 +845,7 @@ class _Emitter:
             "sum": "addf" if f else "addi", "prod": "mulf" if f else "muli",
             "max": "maximumf" if f else ("maxui" if u else "maxsi"),
             "min": "minimumf" if f else ("minui" if u else "minsi"),
+            "seq_max": "selectf_ogt", "seq_min": "selectf_olt",
         }[n.op]
         et = elem_type(n.dtype)
         if f and len(axes) > 1:
@@ -839,11 +855,15 @@ class _Emitter:
             return self.value(Reduce(n.dtype, n.shape, op=n.op, src=inner, axis=None if rank > 2 else 0))
         out_dims = [d for d in range(rank) if d not in axes]
         out_shape = tuple(src.shape[d] for d in out_dims)
-        if n.initial is not None:
+        if n.initial is not None and n.initial.shape:
+            # An array initial=: each output element's fold starts from its own value.
+            init = self.coerce(self.value(n.initial), tensor_type(out_shape, n.dtype))
+            body_src: Node = src
+        elif n.initial is not None:
             # numpy's initial=: the fold starts from it and runs over every element (also none).
             start = self.value(n.initial)
             init = self.emit(linalg.FillOp([start], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
-            body_src: Node = src
+            body_src = src
         elif n.op in ("sum", "prod"):
             ident = T.IDENTITY[comb]
             init = self.emit(linalg.FillOp([self.const(ident, et)], [self.empty(out_shape, n.dtype)], [tensor_type(out_shape, n.dtype)]))
@@ -872,7 +892,11 @@ class _Emitter:
         x = self.term(convert, {"$0": block.args[0]})
         # comb(accumulator, element): TensorSpec's fold, and what upstream builds for
         # `linalg.reduce { arith.addf }`.
-        self.emit(linalg.YieldOp(self.emit(_named(f"arith.{comb}", [block.args[1], x], et))))
+        if comb in T.SELECT_FOLDS:  # the loop's own compare and select: x wins only if P(x, acc)
+            taken = self.emit(arith.CmpfOp(x, block.args[1], _CMPF[comb.removeprefix("selectf_")]))
+            self.emit(linalg.YieldOp(self.emit(arith.SelectOp(taken, x, block.args[1]))))
+        else:
+            self.emit(linalg.YieldOp(self.emit(_named(f"arith.{comb}", [block.args[1], x], et))))
         self.cur = saved
         ins = [self.value(base)]
         if self.named:

@@ -1,4 +1,4 @@
-"""What Gemmini cannot run stays on the host: tensor ops become scf loops over memrefs.
+"""What a target cannot run stays on the host: tensor ops become scf loops over memrefs.
 
 `lower_to_host_loops(b, value, dest, memref_of)` writes the tensor `value` into the memref `dest`:
 to_tensor -> copy, fill -> stores of the constant, linalg.generic / matmul -> its iteration space

@@ -1,12 +1,14 @@
 """Tuning records: one JSON line per measured schedule, appended as the search measures.
 
-A record is keyed by the tensor-level function (a hash of its text), the target, a hash of every
-field of the target's configuration, and the seed of the inputs it was checked on; it holds the
-schedule (as the kernel space writes it, free-form IR included), the steps that led to it and
-the measurement. Records of another key are never used: not for `--resume` (which reuses the
-measurement of a schedule the search proposes again, so a resumed search retraces the
-interrupted one to the same result), and not for replay (`best`: the fastest correct record).
-A line cut short by an interruption is skipped.
+A record is keyed by the tensor-level function (a hash of its text), the target and a hash of
+every field of the target's configuration; it holds the inputs it was checked on (seed, dynamic
+size), the schedule (as the kernel space writes it, free-form IR included), the steps that led to
+it and the measurement. Records of another key are never used: not for `--resume` (which reuses
+the measurement of a schedule the search proposes again, so a resumed search retraces the
+interrupted one to the same result; only measurements taken on the same inputs are reused, since
+correctness was judged on them), and not for replay (`best`: the fastest correct record, which
+`liftcomp compile` then checks again on its own inputs). A line cut short by an interruption is
+skipped.
 """
 
 from __future__ import annotations
@@ -53,18 +55,20 @@ class Database:
         return [r for r in self._records if r.get("key") == key]
 
     def append(self, key: dict[str, Any], func_name: str, schedule_json: dict[str, Any], steps: list[dict[str, Any]],
-               measurement: Measurement) -> None:
-        rec = {"format": FORMAT, "key": key, "func": func_name, "schedule": schedule_json, "steps": steps,
-               "measurement": measurement.to_json()}
+               measurement: Measurement, inputs: dict[str, Any]) -> None:
+        rec = {"format": FORMAT, "key": key, "func": func_name, "inputs": inputs, "schedule": schedule_json,
+               "steps": steps, "measurement": measurement.to_json()}
         with self.path.open("a") as f:
             f.write(json.dumps(rec, sort_keys=True) + "\n")
             f.flush()
         self._records.append(rec)
 
-    def measurements(self, key: dict[str, Any]) -> dict[str, Measurement]:
-        """Recorded measurements by schedule (canonical JSON text), the first of each."""
+    def measurements(self, key: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Measurement]:
+        """Measurements recorded on `inputs`, by schedule (canonical JSON text), the first of each."""
         out: dict[str, Measurement] = {}
         for r in self.records(key):
+            if r.get("inputs") != inputs:
+                continue
             out.setdefault(_canonical(r["schedule"]), Measurement.from_json(r["measurement"]))
         return out
 
@@ -72,7 +76,3 @@ class Database:
         """The fastest correct record of `key` (earliest among equals), or None."""
         good = [r for r in self.records(key) if r["measurement"].get("correct") and r["measurement"].get("cost")]
         return min(good, key=lambda r: r["measurement"]["cost"]) if good else None
-
-
-def lookup(db: Database, key: dict[str, Any], schedule_json: dict[str, Any]) -> Measurement | None:
-    return db.measurements(key).get(_canonical(schedule_json))

@@ -296,14 +296,16 @@ def run_search(problem: Problem, options: SearchOptions, planner: Any, show_prog
     from liftcomp.search.report import progress_bar
 
     key = problem.record_key()
-    known = db.measurements(key) if db is not None and resume else {}
+    inputs = {"seed": problem.seed, "dyn_size": problem.dyn_size}
+    known = db.measurements(key, inputs) if db is not None and resume else {}
 
     def cached(schedule: Any) -> Any:
         return known.get(json.dumps(problem.schedule_json(schedule), sort_keys=True))
 
     def record(c: Candidate) -> None:
         assert c.metrics is not None and db is not None
-        db.append(key, problem.func_name, problem.schedule_json(c.schedule), [x.to_json() for x in c.steps], c.metrics)
+        db.append(key, problem.func_name, problem.schedule_json(c.schedule), [x.to_json() for x in c.steps], c.metrics,
+                  inputs)
 
     try:
         problem.start()  # fork the workers before the progress bar's thread starts

@@ -127,14 +127,23 @@ def kernel_bound_ns(spec: KernelSpec, dims: tuple[int, ...], p: CostParams = DEF
 def refit(records: list[dict[str, Any]], p: CostParams = DEFAULT_PARAMS) -> CostParams:
     """Efficiencies scaled so the model matches measured tuning records on average.
 
-    A record: {"spec": KernelSpec JSON fields, "dims": [...], "ns": measured}. GEMM records scale
+    A record: {"spec": KernelSpec JSON fields, "dims": [...], "ns": measured}, or a tuning record
+    (search.py: "key" with the spec and dims, "schedule", "ns"). GEMM records scale
     `wgmma_efficiency`, the others `hbm_efficiency` (geometric mean of measured / predicted)."""
+    import json
+
     from liftcomp.targets.cuda.kernels import spec_from_json
 
     logs: dict[str, list[float]] = {"gemm": [], "stream": []}
     for r in records:
-        spec = spec_from_json(r["spec"])
-        pred = kernel_ns(spec, tuple(r["dims"]), p)
+        if "key" in r:
+            k = json.loads(r["key"])
+            sched = "gemm" if k["spec"]["kind"] == "gemm" else "row"
+            spec = spec_from_json({**k["spec"], "name": "record", sched: r["schedule"]})
+            dims = tuple(k["dims"])
+        else:
+            spec, dims = spec_from_json(r["spec"]), tuple(r["dims"])
+        pred = kernel_ns(spec, dims, p)
         logs["gemm" if spec.kind == "gemm" else "stream"].append(math.log(pred / float(r["ns"])))
     out = p
     if logs["gemm"]:
