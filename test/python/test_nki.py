@@ -98,3 +98,16 @@ def test_model_and_search_reach_the_tensore_bound() -> None:
     # about the NKI tutorial's 102 FLOP per HBM byte of the naive kernel (its stores count here too)
     assert res.start.report.flop_per_byte == pytest.approx(100, rel=0.05)
     assert isinstance(res.best.schedule, MatmulSchedule)
+
+
+def test_dyn_size_reaches_the_target(tmp_path: Path) -> None:
+    """`--dyn-size` reaches NKI's lowering: a matmul with dynamic dimensions is compiled for
+    128 and its host wrapper accepts 128x128 (before, NKI assumed 64 and refused)."""
+    from liftcomp.targets.cli import compile_file
+
+    report = compile_file(CORPUS / "nki/matmul_dyn.mlir", tmp_path / "out", "nki", dyn_size=128)
+    (k,) = report["kernels"]
+    assert k["correct"] is True and [s["kind"] for s in k["schedule"]] == ["matmul"]
+    assert "dyn_size" not in report["options"]  # reports keep the target's own options
+    py = (tmp_path / "out" / "kernels.py").read_text()
+    assert "compiled for shape (128, 128)" in py

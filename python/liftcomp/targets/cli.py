@@ -68,6 +68,7 @@ def compile_file(
         substitute_freeform,
     )
     from liftcomp.targets import get_target
+    from liftcomp.targets.base import with_dyn_size
 
     t = get_target(target)
     opts = dict(options or {})
@@ -102,7 +103,8 @@ def compile_file(
     # Input loops kept on the host are scf loops for the simulator and the C emitter.
     host_source = run_pipeline(source, "builtin.module(lower-affine)")
     originals = {op.sym_name.data: op for op in host_source.ops if isinstance(op, func.FuncOp)}
-    low = t.lower(raised, cfg, opts, func_schedules(choices), originals)
+    # Targets read the dynamic-dimension size from their options (`with_dyn_size`).
+    low = t.lower(raised, cfg, with_dyn_size(opts, dyn_size), func_schedules(choices), originals)
     lowered = low.module
     if any(c.ir for c in choices.values()):
         substitute_freeform(lowered, choices, problems)  # free-form (LLM-edited) IR replaces its lowered function

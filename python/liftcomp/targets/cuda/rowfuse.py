@@ -25,6 +25,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
+from liftcomp.targets.cuda.scalar import Unsupported, build_map, combiner
 from liftcomp.targets.cuda.spec import DTYPES
 
 
@@ -246,11 +247,9 @@ class _Builder:
         out_arg = block.args[-1]
         if not isinstance(comb, Operation) or out_arg not in comb.operands and comb.name != "arith.select":
             raise NotRowLocal("a reduction body that is not out = combine(out, f(inputs))")
-        from liftcomp.targets.cuda.lowering import _Unsupported, combiner  # pyright: ignore[reportPrivateUsage]
-
         try:
             kind, val = combiner(comb, out_arg)
-        except _Unsupported as e:
+        except Unsupported as e:
             raise NotRowLocal(str(e)) from None
         if kind not in ("sum", "max"):
             raise NotRowLocal(f"combiner {kind}")
@@ -279,8 +278,6 @@ class _Builder:
         raise NotRowLocal("a reduction whose initial value is not a constant fill")
 
     def expr(self, block: Any, ins: list[SSAValue], result: SSAValue, args: list[str]) -> str:
-        from liftcomp.targets.cuda.lowering import build_map
-
         mp, outside = build_map(block, ins, result)
         text = self.c_expr_of(mp)
         names = []

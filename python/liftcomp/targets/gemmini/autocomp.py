@@ -110,15 +110,21 @@ def autocomp_example_text(reuse: bool, i_blocks: int = 784) -> str:
         "  gemmini.config_ld %c256 {id = 2 : i64}",
         f"  scf.for %i = %c0 to %c{i_blocks} step %c1 {{",
         "    %aoff = arith.muli %i, %c1024 : index",
-        "    %i4 = arith.divui %i, %c4 : index",
-        "    %i4r = arith.muli %i4, %c64 : index",
         "    %coff_i = arith.muli %i, %c4096 : index",
-        "    %i0 = arith.cmpi eq, %i, %c0 : index",
+    ]
+    if reuse:
+        lines += [
+            "    %i4 = arith.divui %i, %c4 : index",
+            "    %i4r = arith.muli %i4, %c64 : index",
+            "    %i0 = arith.cmpi eq, %i, %c0 : index",
+        ]
+    lines += [
         "    scf.for %j = %c0 to %c4 step %c1 {",
         "      %j64 = arith.muli %j, %c64 : index",
-        "      %jb = arith.muli %j, %c256 : index",
         "      %coff_j = arith.addi %coff_i, %j64 : index",
     ]
+    if reuse:
+        lines.append("      %jb = arith.muli %j, %c256 : index")
     res_base = "%j64" if reuse else "%c0"
     lines += [
         "      scf.for %jz = %c0 to %c4 step %c1 {",
