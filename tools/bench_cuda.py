@@ -68,8 +68,9 @@ def build(out: Path, jobs: int, emit_only: bool, top: int) -> None:
     from liftcomp.targets.cuda.emit_cuda import emit_kernel, nvcc_command
     from liftcomp.targets.cuda.kernels import spec_to_json
     from liftcomp.targets.cuda.policy import default_spec
-    from liftcomp.targets.cuda.search import record_key, search_spec
+    from liftcomp.targets.cuda.search import search_spec
     from liftcomp.targets.cuda.spec import KernelSpec
+    from liftcomp.targets.cuda.tuning import record_key
 
     out.mkdir(parents=True, exist_ok=True)
     plan: list[dict[str, Any]] = []

@@ -23,9 +23,10 @@ from liftcomp.targets.cuda.interp import run_cuda
 from liftcomp.targets.cuda.kernels import body_ops, build_kernel, spec_of
 from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
 from liftcomp.targets.cuda.policy import default_spec
-from liftcomp.targets.cuda.search import record_key, search
-from liftcomp.targets.cuda.space import CudaSpace, problem_dims
-from liftcomp.targets.cuda.spec import KernelSpec
+from liftcomp.targets.cuda.search import search
+from liftcomp.targets.cuda.space import CudaSpace
+from liftcomp.targets.cuda.spec import KernelSpec, problem_dims
+from liftcomp.targets.cuda.tuning import record_key
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import VerifyException
@@ -191,7 +192,7 @@ def test_search_is_never_worse_than_default_and_records_replay(tmp_path: Path) -
 
 
 def test_shipped_h100_records_replay_the_measured_schedules() -> None:
-    from liftcomp.targets.cuda.search import default_records_path, load_records
+    from liftcomp.targets.cuda.tuning import default_records_path, load_records
 
     records = load_records(default_records_path())
     gemm = [r for r in records if json.loads(r["key"])["spec"]["kind"] == "gemm"]
@@ -344,7 +345,7 @@ def test_cost_model_refits_to_measured_records() -> None:
     assert params.wgmma_efficiency < CONFIGS["h100"].params.wgmma_efficiency
     assert abs(kernel_ns(spec, dims, params) - measured) / measured < 0.05
     # the shipped GPU tuning records refit both efficiencies
-    from liftcomp.targets.cuda.search import default_records_path, load_records
+    from liftcomp.targets.cuda.tuning import default_records_path, load_records
 
     fitted = refit(load_records(default_records_path()))
     assert fitted.wgmma_efficiency != params.wgmma_efficiency and 0.3 < fitted.hbm_efficiency <= 1.0

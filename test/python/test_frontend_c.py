@@ -213,3 +213,24 @@ std::vector<float> outer(const std::vector<float> &x, const std::vector<float> &
     for k in kernels:
         assert not k.problems, (k.name, k.problems)
         assert k.gcc_compared >= 2  # inputs and the output vector
+
+
+def test_compile_c_file_for_gemmini(tmp_path, capsys):
+    src = tmp_path / "mm.c"
+    src.write_text(
+        "#include <stdint.h>\n"
+        "void mm(const int8_t A[8][16], const int8_t B[16][8], int32_t C[8][8]) {\n"
+        "  for (int i = 0; i < 8; i++)\n"
+        "    for (int j = 0; j < 8; j++) {\n"
+        "      int32_t acc = 0;\n"
+        "      for (int k = 0; k < 16; k++) acc += A[i][k] * B[k][j];\n"
+        "      C[i][j] = acc;\n"
+        "    }\n"
+        "}\n")
+    out = tmp_path / "out"
+    assert main(["compile", str(src), "--target", "gemmini", "-o", str(out)]) == 0
+    import json
+
+    report = json.loads((out / "report.json").read_text())
+    assert report["input"] == str(src) and report["kernels"][0]["correct"] is True
+    assert "gemmini" in (out / "mm.gemmini.mlir").read_text() and (out / "kernels.c").exists()

@@ -39,7 +39,7 @@ def test_firesim_lean_mechanisms_are_off_by_default_and_cost_time_when_on() -> N
     lean = FIRESIM_LEAN_CONFIG
     base = lean.with_(tlb_entries=0, preload_weight_cycles=0)
     c0, _, _ = _example(False, base, functional=False)
-    # The unoptimised example touches 6 pages per (i, j) step: a 4-entry TLB misses on each.
+    # The unoptimised example touches 6 pages per (i, j) step (A, 4 of B, C): a 4-entry TLB misses on each.
     c_tlb, _, _ = _example(False, base.with_(tlb_entries=4, tlb_miss_cycles=50), functional=False)
     c_big_tlb, _, _ = _example(False, base.with_(tlb_entries=64, tlb_miss_cycles=50), functional=False)
     c_pre, _, _ = _example(False, base.with_(preload_weight_cycles=16), functional=False)

@@ -114,3 +114,22 @@ def test_scale_relu_saturation_bit_exact(tmp_path: Path) -> None:
     np.testing.assert_array_equal(list(sim.outputs.values())[3], expected)
     out = run_c(module, "scaled", [a, b, d, c], tmp_path)
     np.testing.assert_array_equal(out[3], expected)
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_zeroing_mvins_of_autocomps_example_in_c(reuse: bool, tmp_path: Path) -> None:
+    # mvin {zeros} (DRAM address 0, Gemmini's ZeroWriter) in the host header: the reuse version
+    # accumulates every product into zeroed accumulator rows, so a missing zeroing shows.
+    from liftcomp.interop.mlir_tool import parse_xdsl
+    from liftcomp.targets.gemmini.autocomp import autocomp_example_text
+    from liftcomp.targets.gemmini.sim import simulate
+
+    module = parse_xdsl(autocomp_example_text(reuse, i_blocks=2))
+    rng = np.random.default_rng(5)
+    a = rng.integers(-128, 128, (32, 64), dtype=np.int8)
+    b = rng.integers(-128, 128, (64, 256), dtype=np.int8)
+    c = np.zeros((32, 256), np.int8)
+    want = np.clip(a.astype(np.int64) @ b.astype(np.int64), -128, 127).astype(np.int8)
+    got_c = run_c(module, f"autocomp_{'reuse' if reuse else 'unoptimised'}", [a, b, c], tmp_path)[2]
+    np.testing.assert_array_equal(got_c, want)
+    np.testing.assert_array_equal(simulate(module, [a, b, c]).outputs["C"], want)

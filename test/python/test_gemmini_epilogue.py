@@ -244,6 +244,7 @@ CORPUS_EXPECT = {
     "matmul_requant_relu_i8": ("matmul", ""),
     "matmul_requant_dyn": ("matmul", ""),
     "matmul_requant_relu_dyn": ("matmul", ""),
+    "matmul_bias_requant_relu_dyn": ("matmul", ""),
     "scale_i32_i8": ("scale", "scaled through the accumulator"),
     "matmul_requant_sym127": ("matmul", "epilogue kept on the host: it clamps to [-127, 127]"),
     "matmul_at_i8": ("matmul", "A^T through the array's transpose flag"),
@@ -265,7 +266,7 @@ def test_corpus_kernel_end_to_end_with_c(kernel: str, tmp_path: Path) -> None:
     kind, remark = CORPUS_EXPECT[kernel]
     assert [s["kind"] for s in k["schedule"]] == [kind]
     assert remark in k["schedule"][0]["remark"]
-    if kernel.startswith("matmul_requant") and not remark:
+    if "requant" in kernel and not remark:
         # Fused: the C writes int8 through config_st's scale, no host loop over C.
         c_src = (tmp_path / "out" / "kernels.c").read_text()
         assert "gemmini_extended_config_st" in c_src and "nearbyint" not in c_src

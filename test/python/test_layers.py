@@ -58,19 +58,9 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return out
 
 
-# Cycles tolerated while a target is still being ported onto the interface (issue 16,
-# targets/cuda: its own compile driver for now): inside its folder, or through the compile command
-# that dispatches to that driver. Any other cycle fails; drop this once targets/cuda has none.
-IN_PROGRESS = "liftcomp.targets.cuda."
-
-
-def _tolerated(cycle: list[str]) -> bool:
-    return all(m.startswith(IN_PROGRESS) or m == "liftcomp.targets.cli" for m in cycle)
-
-
 def test_no_import_cycles_between_modules() -> None:
     cycles = _cycles(grimp.build_graph("liftcomp"))
-    assert [c for c in cycles if not _tolerated(c)] == []
+    assert cycles == []
 
 
 def test_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

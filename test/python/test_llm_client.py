@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from liftcomp.llm.testing import (
     RecordedRequest,
     Reply,
     Status,
+    Trickle,
 )
 
 PROMPT = [
@@ -101,6 +103,38 @@ def test_timeout_then_success(llm_server: LoopbackLLMServer) -> None:
     assert time.monotonic() - start < 3
     assert len(llm_server.requests) == 2
     assert client.usage.failures == 1
+
+
+def test_timeout_is_wall_clock_for_a_trickling_reply(llm_server: LoopbackLLMServer) -> None:
+    # One byte every 0.2 s (status line and headers too): no single read ever waits 1.5 s, so only a
+    # wall-clock deadline stops the first request, which would otherwise take over a minute.
+    # A reply that trickles fast enough to finish in time is accepted.
+    llm_server.script(
+        Trickle(Reply(["late"]), 0.2),
+        Trickle(Reply(["trickled in time"]), 0.001),
+    )
+    client = LLMClient(llm_server.config(timeout_s=1.5, max_retries=1))
+    start = time.monotonic()
+    assert client.complete(PROMPT) == ["trickled in time"]
+    assert time.monotonic() - start < 5
+    assert (client.usage.failures, client.usage.retries, len(llm_server.requests)) == (1, 1, 2)
+
+    llm_server.script(Trickle(Reply(["late"]), 0.2))
+    client = LLMClient(llm_server.config(timeout_s=1.5, max_retries=0))
+    start = time.monotonic()
+    with pytest.raises(LLMRequestError, match="timed out after 1.5 s"):
+        client.complete(PROMPT)
+    assert time.monotonic() - start < 5
+
+    # The abandoned requests' threads end once their connections are closed.
+    deadline = time.monotonic() + 5
+    while _request_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _request_threads()
+
+
+def _request_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "liftcomp-llm-request"]
 
 
 def test_retries_exhausted_raises_request_error(llm_server: LoopbackLLMServer) -> None:

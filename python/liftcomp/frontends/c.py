@@ -409,6 +409,7 @@ class FunctionTranslator:
                     raise self.refuse(f"return type '{rt.spelling}' is not supported (scalars and std::vector<T>)", fn)
                 ret_decl = f" -> {self.result.mlir}"
         header_at = len(self.b.lines)
+        self.b.entry = header_at
         stmts = self.children(body[0])
         for i, s in enumerate(stmts):
             if s.kind == ci.CursorKind.RETURN_STMT and i != len(stmts) - 1:
@@ -424,6 +425,7 @@ class FunctionTranslator:
             sig.append(f"%{o.arg.name}: {o.arg.mlir} {self.loc(fn)}")
             self.arg_names.append(o.arg.name)
             self.params.append(ParamInfo(o.arg.name, "out_vector", o.arg.elem, [None]))
+        self.b.entry = None
         head = f"  func.func @{fn.spelling}({', '.join(sig)}){ret_decl} {{"
         tail = f"  }} {self.loc(fn)}"
         self.b.lines.insert(header_at, head)
@@ -439,8 +441,9 @@ class FunctionTranslator:
         cast = "index_cast" if ty.signed else "index_castui"
 
         def idx() -> str:
+            # At the function's entry: a size the analysis sees defined before every loop.
             self.idx_used.add(name)
-            return b.op(f"arith.{cast} {ssa} : {ty.mlir} to index", loc)
+            return b.hoist(f"arith.{cast} {ssa} : {ty.mlir} to index", loc)
 
         def val() -> str:
             if name in self.size_params:

@@ -38,6 +38,8 @@ class Builder:
         self.counter = 0
         self.scopes: list[int] = [0]
         self.next_scope = 1
+        self.entry: int | None = None  # where hoisted ops go: the current function's first line
+        self.hoisted: set[str] = set()
 
     def loc(self, line: int, col: int) -> str:
         return f"loc({json.dumps(self.filename)}:{line}:{col})"
@@ -53,6 +55,16 @@ class Builder:
     def op(self, text: str, loc: str, hint: str = "v") -> str:
         name = self.fresh(hint)
         self.emit(f"{name} = {text} {loc}")
+        return name
+
+    def hoist(self, text: str, loc: str, hint: str = "v") -> str:
+        """An op at the start of the current function (valid in every region of it)."""
+        if self.entry is None:
+            return self.op(text, loc, hint)
+        name = self.fresh(hint)
+        self.lines.insert(self.entry, "  " + f"{name} = {text} {loc}")
+        self.entry += 1
+        self.hoisted.add(name)
         return name
 
     def const(self, value: int | float | bool, ty: str, loc: str) -> str:
@@ -81,7 +93,7 @@ class Builder:
         if make is None:
             raise KeyError(kind)
         ssa = make()
-        lazy.memo[kind] = (self.scopes[-1], ssa)
+        lazy.memo[kind] = (0 if ssa in self.hoisted else self.scopes[-1], ssa)
         return ssa
 
 

@@ -935,7 +935,11 @@ class Kernel:
             raise LiftcompError(f"@{self.name} takes {len(self.arg_names)} arguments ({', '.join(self.arg_names)}), got {len(args)}")
         if any(op.name.startswith("affine.") for op in raised.walk()):
             raised = run_pipeline(raised, "builtin.module(lower-affine)")
-        out = run_reference(find_func(raised, self.name), list(args))
+        fn = find_func(raised, self.name)
+        if any(op.name == "scf.for" for op in fn.walk()):
+            raise LiftcompError(f"@{self.name} was lifted around kept loops ({self.report.program.splitlines()[0]}); "
+                                "the numpy reference runs whole tensor programs only: use .compile(target) or .py")
+        out = run_reference(fn, list(args))
         if not out:
             return None
         return out[0] if len(out) == 1 else tuple(out)

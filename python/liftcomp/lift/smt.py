@@ -334,7 +334,7 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
             if isinstance(inner, T.Op) and inner.op in ("extsi", "extui") and inner.args[0].type == x.type:
                 return inner.args[0]
             if isinstance(inner, T.Op) and inner.op in ("addi", "subi", "muli", "andi", "ori", "xori"):
-                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type))
+                return normalise(T.Op(inner.op, tuple(T.Op("trunci", (a,), x.type) for a in inner.args), x.type), float_model)
             if isinstance(inner, T.Const):
                 return T.Const(int(inner.value) & ((1 << x.type.width) - 1), x.type)
             if isinstance(inner, T.IndexValue):
@@ -342,7 +342,8 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
             if isinstance(inner, T.Fold) and inner.op in ("addi", "muli", "andi", "ori", "xori"):
                 return normalise(
                     T.Fold(inner.op, T.Op("trunci", (inner.init,), x.type), inner.var, inner.lb, inner.ub, inner.step,
-                           T.Op("trunci", (inner.body,), x.type), x.type)
+                           T.Op("trunci", (inner.body,), x.type), x.type),
+                    float_model,  # the same model inside the truncation
                 )
         if isinstance(x, T.Op) and x.op in ("extsi", "extui") and isinstance(x.args[0], T.Const):
             c = x.args[0]

@@ -18,6 +18,11 @@ Budget (from the config, None = unlimited), checked before every HTTP request:
 - `max_seconds`: time spent inside the client (network waits and backoff), not wall time of the
   run, so a long symbolic phase before the first request does not eat the LLM budget. Each request's
   timeout is shortened to what is left.
+
+Timeouts are wall-clock: `timeout_s` bounds each HTTP request from start to last byte. httpx's own
+timeouts are per read, so a server trickling one byte a second would never trip them; the request
+therefore runs in a worker thread that the caller stops waiting for at the deadline (its connection is
+closed, so the thread ends soon after). A request cut off this way counts as a timeout, and is retried.
 Exhaustion raises BudgetExhausted. Cache hits are free: they count in `usage.cache_hits` only.
 
 Several models share the work round-robin, one request each, unless `model=` is given.
@@ -30,6 +35,7 @@ import email.utils
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -87,6 +93,10 @@ class _Reply:
 
 class _Malformed(Exception):
     """The server answered 2xx with something that is not a usable chat completion."""
+
+
+class _Deadline(Exception):
+    """The request was still running at its wall-clock deadline."""
 
 
 class LLMClient:
@@ -243,12 +253,12 @@ class LLMClient:
             self.usage.calls_by_model[spec.name] = self.usage.calls_by_model.get(spec.name, 0) + 1
             start = self._clock()
             try:
-                reply = self._call_once(endpoint, request, n, timeout)
+                reply = self._call_before_deadline(spec, endpoint, request, n, timeout)
                 self.usage.prompt_tokens += reply.prompt_tokens
                 self.usage.completion_tokens += reply.completion_tokens
                 self.usage.estimated_tokens |= reply.estimated
                 return reply
-            except (openai.APIConnectionError, openai.APIStatusError, _Malformed) as e:
+            except (openai.APIConnectionError, openai.APIStatusError, _Malformed, _Deadline) as e:
                 self.usage.failures += 1
                 status = e.status_code if isinstance(e, openai.APIStatusError) else None
                 problem = _describe(e)
@@ -285,6 +295,37 @@ class LLMClient:
             if asked is not None:
                 return min(max(asked, 0.0), self.config.retry_after_max_s)
         return min(self.config.backoff_initial_s * 2**attempt, self.config.backoff_max_s)
+
+    def _call_before_deadline(
+        self,
+        spec: ModelSpec,
+        endpoint: openai.OpenAI,
+        request: dict[str, Any],
+        n: int,
+        timeout: float,
+    ) -> _Reply:
+        """`_call_once`, given up at `timeout` seconds of wall-clock time whatever the server does."""
+        outcome: list[_Reply | BaseException] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._call_once(endpoint, request, n, timeout))
+            except BaseException as e:  # handed to the caller's thread below
+                outcome.append(e)
+
+        # A daemon thread, so a request abandoned at the deadline never holds the process open.
+        worker = threading.Thread(target=work, name="liftcomp-llm-request", daemon=True)
+        worker.start()
+        worker.join(timeout if math.isfinite(timeout) else None)
+        if not outcome:
+            # Closing the connection makes the abandoned request fail at its next read.
+            self._openai.pop(spec.name, None)
+            endpoint.close()
+            raise _Deadline(f"timed out after {timeout:g} s")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _call_once(
         self, endpoint: openai.OpenAI, request: dict[str, Any], n: int, timeout: float

@@ -14,6 +14,8 @@ Script items:
 - `Status(code, headers)`: an HTTP error, e.g. `Status(429, {"Retry-After": "0.05"})`.
 - `Delay(seconds, then)`: wait (longer than the client's timeout, typically), then answer with `then`.
 - `Malformed(body)`: HTTP 200 with a body that is not a chat.completion (invalid JSON by default).
+- `Trickle(then, interval)`: send `then`'s whole HTTP response (status line and headers included)
+  one byte every `interval` seconds, like a stalled proxy; a per-read timeout never fires on it.
 - a callable `(RecordedRequest) -> item`, to answer from what the request contains.
 
 Every request body is recorded in `server.requests`, in arrival order, whatever the answer.
@@ -28,6 +30,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -64,6 +67,12 @@ class Malformed:
 
 
 @dataclass(frozen=True)
+class Trickle:
+    then: Reply | Status | Malformed
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class RecordedRequest:
     path: str
     headers: Mapping[str, str]
@@ -81,7 +90,9 @@ class RecordedRequest:
         return "\n".join(str(m.get("content", "")) for m in self.messages)
 
 
-ScriptItem = Reply | Status | Delay | Malformed | Callable[[RecordedRequest], "ScriptItem"]
+ScriptItem = (
+    Reply | Status | Delay | Malformed | Trickle | Callable[[RecordedRequest], "ScriptItem"]
+)
 
 
 class LoopbackLLMServer:
@@ -225,12 +236,24 @@ def _make_handler(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             return  # keep test output quiet
 
-        def _send(self, code: int, body: str, headers: Mapping[str, str] | None = None) -> None:
+        def _send(
+            self,
+            code: int,
+            body: str,
+            headers: Mapping[str, str] | None = None,
+            trickle: float | None = None,
+        ) -> None:
             data = body.encode()
+            fields = {"Content-Type": "application/json", "Content-Length": str(len(data))}
+            fields.update(headers or {})
+            if trickle is not None:
+                head = f"HTTP/1.1 {code} {HTTPStatus(code).phrase}\r\n" + "".join(
+                    f"{key}: {value}\r\n" for key, value in fields.items()
+                )
+                self._trickle(head.encode() + b"\r\n" + data, trickle)
+                return
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
+            for key, value in fields.items():
                 self.send_header(key, value)
             self.end_headers()
             try:
@@ -238,9 +261,25 @@ def _make_handler(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeout); nothing to do
 
-        def _error(self, code: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        def _trickle(self, data: bytes, interval: float) -> None:
+            for i in range(len(data)):
+                try:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up
+                if not server._wait(interval):
+                    return  # stopping: drop the connection
+
+        def _error(
+            self,
+            code: int,
+            message: str,
+            headers: Mapping[str, str] | None = None,
+            trickle: float | None = None,
+        ) -> None:
             body = json.dumps({"error": {"message": message, "type": "loopback", "code": code}})
-            self._send(code, body, headers)
+            self._send(code, body, headers, trickle)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -262,16 +301,21 @@ def _make_handler(server: LoopbackLLMServer) -> type[BaseHTTPRequestHandler]:
             self._answer(item, request)
 
         def _answer(self, item: ScriptItem, request: RecordedRequest) -> None:
+            trickle: float | None = None
             while True:
                 if isinstance(item, Reply):
-                    self._send(200, json.dumps(_completion_body(item, request)))
+                    self._send(200, json.dumps(_completion_body(item, request)), None, trickle)
                     return
                 if isinstance(item, Status):
-                    self._error(item.code, item.message, item.headers)
+                    self._error(item.code, item.message, item.headers, trickle)
                     return
                 if isinstance(item, Malformed):
-                    self._send(item.status, item.body)
+                    self._send(item.status, item.body, None, trickle)
                     return
+                if isinstance(item, Trickle):
+                    trickle = item.interval
+                    item = item.then
+                    continue
                 if isinstance(item, Delay):
                     if not server._wait(item.seconds):
                         return  # stopping: drop the connection

@@ -355,6 +355,16 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         if isinstance(op, (tensor.ExtractSliceOp, tensor.InsertSliceOp)):
             env[op.result] = _slice(op, env)
             continue
+        if isinstance(op, (tensor.ExpandShapeOp, tensor.CollapseShapeOp)):
+            # Row-major reshapes (the NKI target's matmuls and norms read operands through them).
+            t = op.result.type
+            dyn = iter(op.dynamic_output_shape) if isinstance(op, tensor.ExpandShapeOp) else iter(())
+            shape = [d if d >= 0 else int(env[next(dyn)]) for d in t.get_shape()]  # type: ignore[union-attr]
+            env[op.result] = np.reshape(env[op.src], shape)
+            continue
+        if isinstance(op, tensor.ExtractOp):
+            env[op.result] = np.asarray(env[op.tensor][tuple(int(env[i]) for i in op.indices)])
+            continue
         if isinstance(op, tensor.EmptyOp):
             t = op.tensor.type
             shape = [d if d >= 0 else 0 for d in t.get_shape()]  # type: ignore[union-attr]

@@ -70,11 +70,12 @@ class Problem:
         """The problem of tensor-level `fn` on `target` (registered name), with random inputs of
         `seed` and their reference outputs. LiftcompError if the target has no space for it."""
         from liftcomp.targets import get_target
+        from liftcomp.targets.base import with_dyn_size
 
         t = get_target(target)
         opts = dict(options or {})
         cfg = config if config is not None else t.config_for("default", opts)
-        space = t.kernel_space(fn, cfg, opts)
+        space = t.kernel_space(fn, cfg, with_dyn_size(opts, dyn_size))
         inputs, expected = reference_case(fn, seed, dyn_size)
         return Problem(space, t.evaluator(cfg), inputs, expected, target, cfg, opts, seed, dyn_size, workers,
                        executor, ray_address)

@@ -19,6 +19,7 @@ from liftcomp.targets.base import KernelSpace, Lowered, Target
 TARGETS: dict[str, str] = {
     "gemmini": "liftcomp.targets.gemmini.target:GemminiTarget",
     "cuda": "liftcomp.targets.cuda.target:CudaTarget",
+    "nki": "liftcomp.targets.nki.target:NkiTarget",
 }
 
 _registered: dict[str, str | Callable[[], Target]] = {}
@@ -64,7 +65,10 @@ def get_target(name: str) -> Target:
         raise LiftcompError(f"unknown target '{name}' (known: {', '.join(target_names())})")
     if isinstance(factory, str):
         module_name, _, attr = factory.partition(":")
-        factory = getattr(import_module(module_name), attr)
+        try:
+            factory = getattr(import_module(module_name), attr)
+        except (ImportError, AttributeError) as e:
+            raise LiftcompError(f"target '{name}': cannot load {factory}: {e}") from None
     target = factory()
     if not isinstance(target, Target):
         raise LiftcompError(f"target '{name}': {factory!r} made a {type(target).__name__}, not a targets.base.Target")

@@ -155,6 +155,13 @@ class KernelSpace(ABC, Generic[S]):
         return None
 
 
+def with_dyn_size(options: Mapping[str, Any], dyn_size: int) -> dict[str, Any]:
+    """The options `Target.lower` and `Target.kernel_space` get from the generic drivers: the
+    target's own plus "dyn_size", the size of every dynamic dimension of the inputs they run on
+    (`--dyn-size`). Kept out of reports and tuning-record options, which hold the target's own."""
+    return {**options, "dyn_size": dyn_size}
+
+
 class Target(ABC):
     """One accelerator. Instances are cheap to make: import heavy modules inside methods."""
 
@@ -187,7 +194,8 @@ class Target(ABC):
     def lower(self, module: ModuleOp, config: TargetConfig, options: Mapping[str, Any],
               schedules: Mapping[str, Any] | None = None, originals: Mapping[str, func.FuncOp] | None = None
               ) -> Lowered:
-        """Tensor-level module -> target IR (the input is not modified). `schedules` maps a
+        """Tensor-level module -> target IR (the input is not modified); `options` also carry
+        "dyn_size" (`with_dyn_size`) when the generic driver calls. `schedules` maps a
         function name to the schedule its kernel space chose (else the target's default);
         `originals` are the input loop nests of each function, for ops kept on the host."""
 

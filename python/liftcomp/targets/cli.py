@@ -68,6 +68,7 @@ def compile_file(
         substitute_freeform,
     )
     from liftcomp.targets import get_target
+    from liftcomp.targets.base import with_dyn_size
 
     t = get_target(target)
     opts = dict(options or {})
@@ -102,7 +103,8 @@ def compile_file(
     # Input loops kept on the host are scf loops for the simulator and the C emitter.
     host_source = run_pipeline(source, "builtin.module(lower-affine)")
     originals = {op.sym_name.data: op for op in host_source.ops if isinstance(op, func.FuncOp)}
-    low = t.lower(raised, cfg, opts, func_schedules(choices), originals)
+    # Targets read the dynamic-dimension size from their options (`with_dyn_size`).
+    low = t.lower(raised, cfg, with_dyn_size(opts, dyn_size), func_schedules(choices), originals)
     lowered = low.module
     if any(c.ir for c in choices.values()):
         substitute_freeform(lowered, choices, problems)  # free-form (LLM-edited) IR replaces its lowered function
@@ -227,6 +229,9 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
         report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
                               ns.seed, ns.check_c, search, ns.config)
+    if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
+        report["input"] = ns.input
+        (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     for k in report["kernels"]:
         print(f"{k['name']}: {k['cost']} {k['unit']}, utilization {k['utilization']:.1%}, "
               f"speedup {k['speedup']:.2f}x, correct: {k['correct']}"
@@ -252,7 +257,14 @@ def host_fallbacks(kernel: dict[str, Any]) -> list[str]:
 def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from liftcomp.targets import get_target, target_names
 
-    names = target_names()
+    names: list[str] = []
+    broken: list[str] = []
+    for n in target_names():
+        try:
+            get_target(n)
+            names.append(n)
+        except LiftcompError as e:  # a plugin target that fails to load must not break the other commands
+            broken.append(e.message)
     p = sub.add_parser(
         "compile",
         help="raise, lower to an accelerator, search schedules, check and emit code",
@@ -260,7 +272,8 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "schedule (or a searched / replayed one), check the evaluated result against a numpy "
         "reference on random inputs, and emit code for the target's toolchain. Writes the target's "
         "files, the target IR and report.json into OUTDIR; nothing when any step fails. "
-        "Targets: " + "; ".join(f"{n}: {get_target(n).summary}" for n in names),
+        "Targets: " + "; ".join(f"{n}: {get_target(n).summary}" for n in names)
+        + "".join(f" (not loaded: {m})" for m in broken),
     )
     p.add_argument("input", help="input .mlir (loop nests, or tensor-level linalg), or C/C++ (.c .cc .cpp .cxx) or Python (.py) loop kernels")
     p.add_argument("--target", default="gemmini", choices=names, help="registered target (default gemmini)")

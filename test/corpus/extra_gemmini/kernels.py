@@ -91,3 +91,11 @@ def matmul_bt_i8(A, B, C, m, n, k):
         args="A:in B:in C:out", tags=("matmul", "transpose", "iter_args", "static", "affine"))
 def matmul_atbt_i8(A, B, C):
     C[...] = A.T.astype(np.int32) @ B.T.astype(np.int32)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin=ORIGIN,
+        args="A:in[m,k] B:in[k,n] D:in[m,n] C:out[m,n] scale:scalar{0.0001:0.004} m:=m n:=n k:=k",
+        sizes={"m": 19, "k": 40, "n": 22},
+        tags=("matmul", "bias", "requantise", "relu", "runtime-scale", "roundeven", "saturation", "dynamic", "scf"))
+def matmul_bias_requant_relu_dyn(A, B, D, C, scale, m, n, k):
+    C[...] = _requant(_mm(A, B) + D, scale, lo=0)

@@ -66,6 +66,8 @@ func.func @every_op(%A: memref<32x64xi8>, %B: memref<64x48xi8>, %D: memref<32x48
   gemmini.mvin %B[%c0] to %c64 rows %c16 cols %c48 {space = "spad", id = 1 : i64} : memref<64x48xi8>
   // CHECK-NEXT: gemmini.mvin {{.*}} {space = "acc", id = 2 : i64, accumulate} : memref<32x48xi32>
   gemmini.mvin %D[%c0] to %c0 rows %c16 cols %c16 {space = "acc", id = 2 : i64, accumulate} : memref<32x48xi32>
+  // CHECK-NEXT: gemmini.mvin {{.*}} {space = "acc", zeros} : memref<32x48xi32>
+  gemmini.mvin %D[%c0] to %c16 rows %c16 cols %c16 {space = "acc", zeros} : memref<32x48xi32>
   // CHECK-NEXT: "gemmini.preload"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{c_space = "acc", operandSegmentSizes = array<i32: 0, 1, 1, 1, 1, 1>}>
   "gemmini.preload"(%c0, %c16, %c16, %c16, %c16) <{c_space = "acc", operandSegmentSizes = array<i32: 0, 1, 1, 1, 1, 1>}> : (index, index, index, index, index) -> ()
   // CHECK-NEXT: "gemmini.compute_preloaded"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 0, 0, 1, 1, 1, 1>}>

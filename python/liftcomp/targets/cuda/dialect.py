@@ -319,7 +319,7 @@ class BlockReduceOp(IRDLOperation):
     scope = attr_def(StringAttr)  # block or grid
 
     def verify_(self) -> None:
-        if self.combine.data not in ("sum", "max", "argmax"):
+        if self.combine.data not in ("sum", "max", "min", "argmax"):
             _Fail.raise_(self, f"unknown combiner '{self.combine.data}'")
         if self.scope.data not in ("block", "grid"):
             _Fail.raise_(self, f"scope must be block or grid, not '{self.scope.data}'")

@@ -674,9 +674,10 @@ def _emit_reduce(spec: KernelSpec) -> str:
   if (threadIdx.x == 0) out[r] = ({to})sa[0];
 """
     else:
-        is_max = spec.combine == "max"
-        init = f"-(({acc})INFINITY)" if is_max and acc != "long long" else ("(long long)(-9223372036854775807LL - 1)" if is_max else "0")
-        comb = "a = b > a ? b : a;" if is_max else "a = a + b;"
+        integer = acc == "long long"
+        init = {"max": "(long long)(-9223372036854775807LL - 1)" if integer else f"-(({acc})INFINITY)",
+                "min": "9223372036854775807LL" if integer else f"(({acc})INFINITY)", "sum": "0"}[spec.combine]
+        comb = {"max": "a = b > a ? b : a;", "min": "a = b < a ? b : a;", "sum": "a = a + b;"}[spec.combine]
         body = f"""\
   {acc} a = {init};
   for (int c = threadIdx.x; c < cols; c += blockDim.x) {{ {loads} {acc} b = ({acc})({spec.body}); {comb} }}

@@ -218,6 +218,10 @@ def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: lis
         r = v.max(axis=1) if cols else np.full(rows, -np.inf)
         if init is not None:
             r = np.maximum(_lift(np.asarray(init)).reshape(rows), r)
+    elif combine == "min":
+        r = v.min(axis=1) if cols else np.full(rows, np.inf)
+        if init is not None:
+            r = np.minimum(_lift(np.asarray(init)).reshape(rows), r)
     else:
         raise InterpError(f"@{spec.name}: combiner {combine}")
     return _store(r, spec.out_type).reshape(out_shape)

@@ -37,7 +37,7 @@ class LiftcompLowerCudaPass(LiftcompPass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-        from liftcomp.targets.cuda.search import load_records
+        from liftcomp.targets.cuda.tuning import load_records
 
         records = [] if self.records == "none" else load_records(Path(self.records).expanduser() if self.records else None)
         low = lower_module(op, LowerOptions(arch=self.arch, fuse_epilogue=self.fuse_epilogue, records=records))

@@ -18,34 +18,33 @@ reference.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xdsl.dialects import arith, func, tensor
 from xdsl.dialects.builtin import (
     AnyFloat,
-    BFloat16Type,
-    Float16Type,
-    Float32Type,
-    Float64Type,
     FloatAttr,
     IntegerAttr,
-    IntegerType,
     ModuleOp,
     TensorType,
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import Rewriter
 
 from liftcomp.diagnostics import op_location
 from liftcomp.targets.base import Lowered
 from liftcomp.targets.cuda import dialect as cu
+from liftcomp.targets.cuda import rowfuse
 from liftcomp.targets.cuda.kernels import build_kernel
 from liftcomp.targets.cuda.policy import default_spec
-from liftcomp.targets.cuda.spec import DTYPES, KernelSpec
+from liftcomp.targets.cuda.scalar import Unsupported, build_map, c_expr, combiner, type_name
+from liftcomp.targets.cuda.spec import KernelSpec, problem_dims
+from liftcomp.targets.cuda.tuning import replay
 
 
 @dataclass
@@ -55,22 +54,8 @@ class LowerOptions:
     fuse_epilogue: bool = True
     # kernel name -> schedule fields (from the search)
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # tuning records (search.py): a kernel with a recorded schedule for its sizes gets it
+    # tuning records (tuning.py): a kernel with a recorded schedule for its sizes gets it
     records: list[dict[str, Any]] = field(default_factory=list)
-
-
-def type_name(t: Attribute) -> str | None:
-    if isinstance(t, BFloat16Type):
-        return "bf16"
-    if isinstance(t, Float16Type):
-        return "f16"
-    if isinstance(t, Float32Type):
-        return "f32"
-    if isinstance(t, Float64Type):
-        return "f64"
-    if isinstance(t, IntegerType) and t.width.data in (8, 32, 64):
-        return f"i{t.width.data}"
-    return None
 
 
 def _elem(v: SSAValue) -> Attribute:
@@ -81,113 +66,6 @@ def _elem(v: SSAValue) -> Attribute:
 def _rank(v: SSAValue) -> int:
     t = v.type
     return len(t.get_shape()) if isinstance(t, TensorType) else 0
-
-
-class _Unsupported(Exception):
-    pass
-
-
-# ---------------------------------------------------------------- scalar bodies -> map functions + C
-
-
-_C_BIN = {"arith.addf": "+", "arith.subf": "-", "arith.mulf": "*", "arith.divf": "/", "arith.addi": "+",
-          "arith.subi": "-", "arith.muli": "*", "arith.andi": "&", "arith.ori": "|", "arith.xori": "^"}
-_C_FN = {"arith.maximumf": "fmaxf", "arith.minimumf": "fminf", "arith.maxnumf": "fmaxf", "arith.minnumf": "fminf",
-         "math.exp": "expf", "math.log": "logf", "math.sqrt": "sqrtf", "math.tanh": "tanhf", "math.absf": "fabsf",
-         "math.rsqrt": "rsqrtf", "math.sin": "sinf", "math.cos": "cosf", "math.floor": "floorf", "math.ceil": "ceilf",
-         "math.roundeven": "rintf", "math.trunc": "truncf",
-         "arith.maxsi": "max", "arith.minsi": "min", "arith.negf": "-"}
-_CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 6: "!=", 8: "==", 9: ">", 10: ">=", 11: "<", 12: "<=", 13: "!="}
-_CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}
-
-
-def c_expr(mp: func.FuncOp) -> str:
-    """The C expression of a map function: arguments x0.. (inputs) then s0.. (scalars)."""
-    block = mp.body.block
-    n_in = int(mp.attributes["cuda.inputs"].value.data)  # type: ignore[union-attr]
-    env: dict[SSAValue, str] = {}
-    for i, a in enumerate(block.args):
-        ct = DTYPES.get(type_name(a.type) or "f32", ("float", 4))[0]
-        env[a] = f"lc_to_f(x{i})" if i < n_in and ct in ("__nv_bfloat16", "__half") else (
-            f"x{i}" if i < n_in else f"(({ct})s{i - n_in})")
-    for op in block.ops:
-        if isinstance(op, func.ReturnOp):
-            return env[op.arguments[0]]
-        a = [env[v] for v in op.operands]
-        n = op.name
-        ct = DTYPES.get(type_name(op.results[0].type) or "f32", ("float", 4))[0] if op.results else "float"
-        ct = "float" if ct in ("__nv_bfloat16", "__half") else ct
-        if isinstance(op, arith.ConstantOp):
-            v = op.value
-            val = repr(float(v.value.data)) + "f" if isinstance(v, FloatAttr) else str(v.value.data)  # type: ignore[union-attr]
-            env[op.result] = f"(({ct}){val})"
-        elif n in _C_BIN:
-            env[op.results[0]] = f"(({ct})({a[0]} {_C_BIN[n]} {a[1]}))"
-        elif n == "arith.negf":
-            env[op.results[0]] = f"(-{a[0]})"
-        elif n in _C_FN:
-            env[op.results[0]] = f"{_C_FN[n]}({', '.join(a)})"
-        elif n == "arith.cmpf":
-            env[op.results[0]] = f"({a[0]} {_CMPF[op.predicate.value.data]} {a[1]})"  # type: ignore[attr-defined]
-        elif n == "arith.cmpi":
-            env[op.results[0]] = f"({a[0]} {_CMPI[op.predicate.value.data]} {a[1]})"  # type: ignore[attr-defined]
-        elif n == "arith.select":
-            env[op.results[0]] = f"({a[0]} ? {a[1]} : {a[2]})"
-        elif n in ("arith.extf", "arith.truncf", "arith.sitofp", "arith.fptosi", "arith.extsi", "arith.trunci"):
-            env[op.results[0]] = f"(({ct}){a[0]})"
-        else:
-            raise _Unsupported(f"no CUDA form for '{n}' in an elementwise body")
-    raise _Unsupported("map function without func.return")
-
-
-_MAP_OPS = set(_C_BIN) | set(_C_FN) | {"arith.constant", "arith.cmpf", "arith.cmpi", "arith.select", "arith.extf",
-                                       "arith.truncf", "arith.sitofp", "arith.fptosi", "arith.extsi", "arith.trunci"}
-
-
-def build_map(block: Block, inputs: list[SSAValue], result: SSAValue,
-              extra: dict[SSAValue, SSAValue] | None = None) -> tuple[func.FuncOp, list[SSAValue]]:
-    """A private function computing `result` from the generic body's `inputs` block args (the
-    kernel's map, renamed `@<kernel>.map` by build_kernel); values from outside the body become
-    scalar arguments (returned, in order)."""
-    order: list[Operation] = []
-    seen: set[Operation] = set()
-    outside: list[SSAValue] = []
-
-    def visit(v: SSAValue) -> None:
-        if v in inputs or (extra and v in extra):
-            return
-        owner = v.owner
-        if isinstance(owner, Operation) and (owner.parent_block() is block or isinstance(owner, arith.ConstantOp)):
-            if owner in seen:
-                return
-            if owner.name not in _MAP_OPS:
-                raise _Unsupported(f"'{owner.name}' in an elementwise body")
-            for o in owner.operands:
-                visit(o)
-            seen.add(owner)
-            order.append(owner)
-            return
-        if isinstance(owner, Block) and owner is block:
-            raise _Unsupported("the body reads its output (an accumulation in place)")
-        if v not in outside:
-            outside.append(v)
-
-    visit(result)
-    arg_types = [v.type for v in inputs] + [v.type for v in outside]
-    new_block = Block(arg_types=arg_types)
-    vmap: dict[SSAValue, SSAValue] = {}
-    for old, new in zip([*inputs, *outside], new_block.args, strict=True):
-        vmap[old] = new
-    if extra:
-        vmap.update(extra)
-    for op in order:
-        c = op.clone(value_mapper=vmap)  # type: ignore[arg-type]
-        new_block.add_op(c)
-    out = vmap.get(result, result)
-    new_block.add_op(func.ReturnOp(out))
-    mp = func.FuncOp.from_region("map", arg_types, [out.type], Region(new_block), visibility="private")
-    mp.attributes["cuda.inputs"] = IntegerAttr(len(inputs), 64)
-    return mp, outside
 
 
 # ---------------------------------------------------------------- the walk
@@ -207,7 +85,7 @@ def _strip_unit(v: SSAValue, dims: list[int | None]) -> tuple[SSAValue, list[int
         kept = [d for d in dims if d is not None]
         if _rank(src) == len(kept):
             return src, kept
-    raise _Unsupported("a broadcast operand that is not a unit-dim expand_shape")
+    raise Unsupported("a broadcast operand that is not a unit-dim expand_shape")
 
 
 def _is_zero_fill(v: SSAValue) -> bool:
@@ -271,9 +149,6 @@ class _Lowering:
             spec = spec.with_gemm(**over) if spec.kind == "gemm" else spec.with_row(**over)
             source = "search"
         elif self.opts.records and all(spec.static_dims):
-            from liftcomp.targets.cuda.search import replay
-            from liftcomp.targets.cuda.space import problem_dims
-
             hit = replay(spec, problem_dims(spec, 0), self.opts.records)
             if hit is not None:
                 spec, source = hit, "records"
@@ -303,7 +178,7 @@ class _Lowering:
                     continue
                 try:
                     self.lower_op(fn, op)
-                except _Unsupported as e:
+                except Unsupported as e:
                     where = op_location(op)
                     where = f" ({where})" if where and "'" not in where else ""
                     msg = f"@{fn.sym_name.data}: {op.name}{where} kept on the host: {e}"
@@ -316,10 +191,6 @@ class _Lowering:
 
     def fuse_rows(self, fn: func.FuncOp) -> None:
         """A function made only of row-local ops (softmax, rmsnorm, layernorm, ...) -> one row kernel."""
-        import json
-
-        from liftcomp.targets.cuda import rowfuse
-
         found = rowfuse.analyse(fn, type_name, c_expr)
         if found is None:
             return
@@ -345,13 +216,13 @@ class _Lowering:
             maps = [m.data for m in op.get_indexing_maps().data]
             n = len(op.get_iterator_types().data)
             if not self.contraction(fn, op, maps, op.inputs[0], op.inputs[1], n):
-                raise _Unsupported("a contraction whose operand maps are not (batch, m, k) x (batch, k | n, n | k)")
+                raise Unsupported("a contraction whose operand maps are not (batch, m, k) x (batch, k | n, n | k)")
         elif isinstance(op, linalg.GenericOp):
             self.generic(fn, op)
         elif isinstance(op, linalg.TransposeOp):
             self.transpose(fn, op)
         elif op.name.startswith("linalg.") and not isinstance(op, (linalg.FillOp, linalg.YieldOp)):
-            raise _Unsupported("no CUDA lowering for this op")
+            raise Unsupported("no CUDA lowering for this op")
 
     # ---- contractions
 
@@ -359,9 +230,9 @@ class _Lowering:
              batch: bool, b_col: bool = False) -> None:
         ta, tb, to = type_name(_elem(a)), type_name(_elem(b)), type_name(_elem(result))
         if ta is None or tb is None or to is None or ta != tb:
-            raise _Unsupported(f"element types {_elem(a)} x {_elem(b)} -> {_elem(result)}")
+            raise Unsupported(f"element types {_elem(a)} x {_elem(b)} -> {_elem(result)}")
         if ta in ("f64", "i32", "i64") or (ta == "i8" and to != "i32"):
-            raise _Unsupported(f"no tensor-core or exact GEMM path for {ta} -> {to}")
+            raise Unsupported(f"no tensor-core or exact GEMM path for {ta} -> {to}")
         if ta == "f32" and self.opts.allow_tf32:
             self.remarks.append(f"{fn.sym_name.data}: allow_tf32 is not implemented; f32 GEMMs run exactly on FMA units")
         # a transpose feeding B: read B K-major instead of launching a transpose
@@ -460,7 +331,7 @@ class _Lowering:
         iters = [str(i.data) for i in op.get_iterator_types().data]
         maps = [m.data for m in op.get_indexing_maps().data]
         if len(op.res) != 1:
-            raise _Unsupported("several results (argmax-style pairs are not lowered yet)")
+            raise Unsupported("several results (argmax-style pairs are not lowered yet)")
         if all(i == "parallel" for i in iters):
             if self.mul_then_sum(fn, op, maps):
                 return
@@ -468,7 +339,7 @@ class _Lowering:
             return
         red = [d for d, i in enumerate(iters) if i != "parallel"]
         if len(red) != 1 or red[0] != len(iters) - 1:
-            raise _Unsupported("a reduction other than over the innermost loop")
+            raise Unsupported("a reduction other than over the innermost loop")
         if _mac(op.body.block) and self.contraction(fn, op, maps, op.inputs[0], op.inputs[1], len(iters)):
             return
         self.reduce(fn, op, maps)
@@ -516,7 +387,7 @@ class _Lowering:
             return False
         try:
             ok = self.contraction(fn, red, [maps[0], maps[1], rmaps[-1]], op.inputs[0], op.inputs[1], n)
-        except _Unsupported:
+        except Unsupported:
             return False
         if ok:
             self.gone.add(red)
@@ -528,7 +399,7 @@ class _Lowering:
         out_dims = _dims(maps[-1])
         rank = len(out_dims)
         if out_dims != list(range(rank)):
-            raise _Unsupported("an output map that is not the identity")
+            raise Unsupported("an output map that is not the identity")
         block = op.body.block
         y = block.last_op
         assert isinstance(y, linalg.YieldOp)
@@ -547,12 +418,12 @@ class _Lowering:
                 kinds.append("rowb")
                 bufs.append(_strip_unit(v, d)[0])
             else:
-                raise _Unsupported(f"an input indexed by {m}")
+                raise Unsupported(f"an input indexed by {m}")
         mp, scalars = build_map(block, list(block.args[: len(ins)]), y.operands[0])
         types = [type_name(_elem(v)) for v in bufs]
         to = type_name(_elem(op.res[0]))
         if to is None or any(t is None for t in types):
-            raise _Unsupported("an element type the CUDA target does not handle")
+            raise Unsupported("an element type the CUDA target does not handle")
         # a chain: fold this kernel into its only user if that is elementwise over the same shape
         spec = KernelSpec(self.name(fn, "eltwise"), "eltwise", a_type=types[0] or "f32", out_type=to,
                           n_inputs=len(bufs), n_scalars=len(scalars), input_kinds=tuple(kinds),
@@ -566,18 +437,14 @@ class _Lowering:
         assert isinstance(y, linalg.YieldOp)
         comb = y.operands[0].owner
         out = block.args[-1]
-        if not isinstance(comb, Operation) or out not in comb.operands or len(comb.operands) != 2:
-            raise _Unsupported("a reduction body that is not out = combine(out, f(inputs))")
-        combine = {"arith.addf": "sum", "arith.addi": "sum", "arith.maximumf": "max", "arith.maxsi": "max",
-                   "arith.maxnumf": "max"}.get(comb.name)
-        if combine is None:
-            raise _Unsupported(f"combiner {comb.name}")
-        val = comb.operands[1 - list(comb.operands).index(out)]
+        if not isinstance(comb, Operation) or out not in comb.operands:
+            raise Unsupported("a reduction body that is not out = combine(out, f(inputs))")
+        combine, val = combiner(comb, out)
         n = len(maps[0].results) if maps else 0
         loops = len([*op.get_iterator_types().data])
         k = loops - 1
         if _dims(maps[-1]) != list(range(k)):
-            raise _Unsupported("an output map that is not the parallel loops in order")
+            raise Unsupported("an output map that is not the parallel loops in order")
         kinds, bufs = [], []
         for v, m in zip(op.inputs, maps, strict=False):
             d = _dims(m)
@@ -592,16 +459,16 @@ class _Lowering:
                 elif d2 == [k]:
                     kinds.append("col")
                 else:
-                    raise _Unsupported(f"a reduction input indexed by {m}")
+                    raise Unsupported(f"a reduction input indexed by {m}")
             bufs.append(v)
         del n
         if k > 1:
-            raise _Unsupported("reductions with more than one parallel loop")
+            raise Unsupported("reductions with more than one parallel loop")
         mp, scalars = build_map(block, list(block.args[: len(op.inputs)]), val)
         types = [type_name(_elem(v)) for v in bufs]
         to = type_name(_elem(op.res[0]))
         if to is None or any(t is None for t in types):
-            raise _Unsupported("an element type the CUDA target does not handle")
+            raise Unsupported("an element type the CUDA target does not handle")
         init = op.outputs[0]
         identity = _is_zero_fill(init) and combine == "sum"
         if not identity:
@@ -618,10 +485,10 @@ class _Lowering:
     def transpose(self, fn: func.FuncOp, op: linalg.TransposeOp) -> None:
         perm = list(op.permutation.get_values())
         if perm not in ([1, 0], [0, 2, 1]):
-            raise _Unsupported(f"permutation {perm}")
+            raise Unsupported(f"permutation {perm}")
         t = type_name(_elem(op.inputs[0]))
         if t is None:
-            raise _Unsupported("element type")
+            raise Unsupported("element type")
         shape = [max(0, d) for d in op.inputs[0].type.get_shape()]  # type: ignore[union-attr]
         spec = KernelSpec(self.name(fn, "transpose"), "transpose", a_type=t, out_type=t,
                           static_dims=(shape[-2], shape[-1], shape[0] if len(shape) == 3 else 1))

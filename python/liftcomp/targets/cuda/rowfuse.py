@@ -25,6 +25,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
+from liftcomp.targets.cuda.scalar import Unsupported, build_map, combiner
 from liftcomp.targets.cuda.spec import DTYPES
 
 
@@ -244,12 +245,14 @@ class _Builder:
             return
         comb = y.operands[0].owner
         out_arg = block.args[-1]
-        if not isinstance(comb, Operation) or out_arg not in comb.operands or len(comb.operands) != 2:
+        if not isinstance(comb, Operation) or out_arg not in comb.operands and comb.name != "arith.select":
             raise NotRowLocal("a reduction body that is not out = combine(out, f(inputs))")
-        kind = {"arith.addf": "sum", "arith.maximumf": "max", "arith.maxnumf": "max"}.get(comb.name)
-        if kind is None:
-            raise NotRowLocal(f"combiner {comb.name}")
-        val = comb.operands[1 - list(comb.operands).index(out_arg)]
+        try:
+            kind, val = combiner(comb, out_arg)
+        except Unsupported as e:
+            raise NotRowLocal(str(e)) from None
+        if kind not in ("sum", "max"):
+            raise NotRowLocal(f"combiner {kind}")
         expr = self.expr(block, list(block.args[: len(op.inputs)]), val, args)
         init = self.init_of(op.outputs[0])
         key = (kind, expr, init)
@@ -275,8 +278,6 @@ class _Builder:
         raise NotRowLocal("a reduction whose initial value is not a constant fill")
 
     def expr(self, block: Any, ins: list[SSAValue], result: SSAValue, args: list[str]) -> str:
-        from liftcomp.targets.cuda.lowering import build_map
-
         mp, outside = build_map(block, ins, result)
         text = self.c_expr_of(mp)
         names = []

@@ -1,31 +1,24 @@
-"""Schedule search over the CUDA menu (cost model or GPU measurements) and tuning records.
+"""Schedule search over the CUDA menu (cost model or GPU measurements); its results become tuning
+records (tuning.py).
 
 `search` is a deterministic beam search: from the beam, every menu item with every parameter value
 (each kernel of the function) is applied; refused rewrites are dropped (the menu's validation runs
 the dialect's verifiers); survivors are scored by `score` (the cost model by default, the GPU
 evaluator when given) and the `beam` best are kept. The default schedule is always a candidate,
 so the result is never predicted slower than it.
-
-Tuning records (JSON list) hold measured schedules per kernel: {"key": what the kernel computes
-(spec without name and schedule, plus the problem dims), "schedule": ..., "ns": ..., "default_ns":
-..., "card": ..., "source": "gpu"}. `replay` gives a kernel the recorded schedule of the same key:
-the compiler uses a GPU search's result without a GPU.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable
-from dataclasses import asdict, replace
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
-from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.space import Refused, Step
-from liftcomp.targets.cuda.space import CudaSpace, FnSchedule
-from liftcomp.targets.cuda.spec import GemmSchedule, KernelSpec, RowSchedule
+from liftcomp.targets.cuda.config import CONFIGS
+from liftcomp.targets.cuda.cost_model import kernel_ns
+from liftcomp.targets.cuda.space import CudaSpace, FnSchedule, SpaceContext, menu
+from liftcomp.targets.cuda.spec import KernelSpec
 
 _INT_VALUES = {"m": [1, 2], "n": [1, 2], "stages": [0, 4, 6], "split_k": [1, 2, 4]}
 
@@ -75,56 +68,9 @@ def search(space: CudaSpace, score: Callable[[FnSchedule], float] | None = None,
     return sorted(seen.values(), key=lambda x: x[1])
 
 
-# ---------------------------------------------------------------- tuning records
-
-
-def record_key(spec: KernelSpec, dims: tuple[int, ...]) -> str:
-    d = asdict(spec)
-    for k in ("name", "gemm", "row"):
-        d.pop(k)
-    return json.dumps({"spec": d, "dims": list(dims)}, sort_keys=True)
-
-
-def default_records_path() -> Path:
-    return Path(str(files("liftcomp.targets.cuda") / "records" / "h100.json"))
-
-
-def load_records(path: Path | None = None) -> list[dict[str, Any]]:
-    p = path or default_records_path()
-    if not p.is_file():
-        if path is not None:
-            raise LiftcompError(f"no such tuning records file: {p}")
-        return []
-    try:
-        data = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise LiftcompError(f"{p}: not JSON ({e})") from None
-    if not isinstance(data, list):
-        raise LiftcompError(f"{p}: tuning records must be a JSON list")
-    return data
-
-
-def replay(spec: KernelSpec, dims: tuple[int, ...], records: list[dict[str, Any]]) -> KernelSpec | None:
-    """`spec` with the recorded schedule of the fastest record of the same kernel and dims."""
-    key = record_key(spec, dims)
-    hits = [r for r in records if r.get("key") == key]
-    if not hits:
-        return None
-    best = min(hits, key=lambda r: float(r["ns"]))
-    sched = best["schedule"]
-    if spec.kind == "gemm":
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in sched.items()}
-        return replace(spec, gemm=GemmSchedule(**fields))
-    return replace(spec, row=RowSchedule(**sched))
-
-
 def search_spec(spec: KernelSpec, dims: tuple[int, ...], config: Any = None, beam: int = 4,
                 iterations: int = 3) -> list[tuple[KernelSpec, float]]:
     """`search` for one kernel given as a spec (benchmarks: no module needed)."""
-    from liftcomp.targets.cuda.config import CONFIGS
-    from liftcomp.targets.cuda.cost_model import kernel_ns
-    from liftcomp.targets.cuda.space import SpaceContext, menu
-
     cfg = config or CONFIGS["h100"]
     m = menu()
     ctx = SpaceContext(cfg.arch, (dims,))

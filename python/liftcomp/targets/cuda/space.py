@@ -35,10 +35,12 @@ from liftcomp.search.cost_model import Bound
 from liftcomp.search.measure import Measurement
 from liftcomp.search.space import Menu, Param, Refused, Rewrite
 from liftcomp.targets.base import KernelSpace
+from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda.config import CudaConfig
 from liftcomp.targets.cuda.cost_model import kernel_bound_ns, kernel_ns
-from liftcomp.targets.cuda.kernels import build_kernel, spec_from_json, spec_to_json
-from liftcomp.targets.cuda.spec import DTYPES, KernelSpec
+from liftcomp.targets.cuda.kernels import build_kernel, spec_from_json, spec_of, spec_to_json
+from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
+from liftcomp.targets.cuda.spec import DTYPES, KernelSpec, problem_dims
 
 
 @dataclass(frozen=True)
@@ -182,31 +184,14 @@ class CudaCostModel:
         return None
 
 
-def problem_dims(spec: KernelSpec, dyn: int) -> tuple[int, ...]:
-    d = tuple(x if x > 0 else dyn for x in spec.static_dims)
-    if spec.kind == "gemm":
-        return (d + (dyn, dyn, dyn, 1))[:4] if len(d) < 4 else d
-    if spec.kind == "eltwise":
-        n = 1
-        for x in d or (dyn,):
-            n *= x
-        return (n, d[-1] if d else 1)
-    return d or (dyn, dyn)
-
-
 class CudaSpace(KernelSpace[FnSchedule]):
     def __init__(self, module: ModuleOp, func_name: str, config: CudaConfig, dyn_size: int = 4096):
-        from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-
         self.module = module
         self.func_name = func_name
         self.config = config
         self.menu = menu()
         low = lower_module(module, LowerOptions(arch=config.arch))
         self._lowered = low
-        from liftcomp.targets.cuda import dialect as cu
-        from liftcomp.targets.cuda.kernels import spec_of
-
         specs = tuple(spec_of(k) for k in low.module.body.block.ops if isinstance(k, cu.KernelOp))
         if not specs:
             raise LiftcompError(f"@{func_name}: nothing lowers to a CUDA kernel" +
@@ -222,8 +207,6 @@ class CudaSpace(KernelSpace[FnSchedule]):
         return self._initial
 
     def lower(self, schedule: FnSchedule) -> ModuleOp:
-        from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-
         return lower_module(self.module, LowerOptions(arch=self.config.arch, fuse_epilogue=schedule.fuse_epilogue,
                                                       schedules=schedule.overrides())).module
 

@@ -128,3 +128,17 @@ class KernelSpec:
         if self.kind in ("eltwise", "reduce"):
             return [f"in{i}" for i in range(self.n_inputs)] + ["out"]
         return ["in", "out"]
+
+
+def problem_dims(spec: KernelSpec, dyn: int) -> tuple[int, ...]:
+    """The sizes the cost model and the tuning records key on: dynamic dims (<= 0) become `dyn`;
+    gemm (M, N, K, batch), eltwise (elements, last dim), row kernels (rows, cols)."""
+    d = tuple(x if x > 0 else dyn for x in spec.static_dims)
+    if spec.kind == "gemm":
+        return (d + (dyn, dyn, dyn, 1))[:4] if len(d) < 4 else d
+    if spec.kind == "eltwise":
+        n = 1
+        for x in d or (dyn,):
+            n *= x
+        return (n, d[-1] if d else 1)
+    return d or (dyn, dyn)

@@ -50,8 +50,8 @@ class CudaTarget(Target):
               schedules: Mapping[str, Any] | None = None, originals: Mapping[str, func.FuncOp] | None = None
               ) -> Lowered:
         from liftcomp.targets.cuda.lowering import LowerOptions, lower_module
-        from liftcomp.targets.cuda.search import load_records
         from liftcomp.targets.cuda.space import FnSchedule
+        from liftcomp.targets.cuda.tuning import load_records
 
         assert isinstance(config, CudaConfig)
         over: dict[str, dict[str, Any]] = {}

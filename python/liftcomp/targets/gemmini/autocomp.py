@@ -92,10 +92,9 @@ def autocomp_example_text(reuse: bool, i_blocks: int = 784) -> str:
     64), mvin3 the 4 B blocks (16 x 64 each), 16 preload + compute_preloaded pairs (every compute
     preloads its weights), 4 int8 mvouts. The reuse version loads A only when j == 0 (into
     spad row (i / 4) * 64, as the original does) and B only when i == 0, and keeps one
-    accumulator region per j. One difference, functionally invisible: the original zeroes the
-    accumulator with mvins from DRAM address 0 (Gemmini's ZeroWriter: no DRAM traffic, one row
-    per cycle) and then accumulates; our IR has no zeroing mvin, so the k = 0 preload overwrites
-    instead (the same rows, the same dependencies on the previous mvouts)."""
+    accumulator region per j. The zeroing mvins (DRAM address 0: Gemmini's ZeroWriter, no DRAM
+    traffic) are `gemmini.mvin {zeros}`; as in the original, the unoptimised version's first
+    preload overwrites anyway and every preload of the reuse version accumulates."""
     m = 16 * i_blocks
     a_base = 0
     b_base = 12544 if reuse else 1024
@@ -111,14 +110,29 @@ def autocomp_example_text(reuse: bool, i_blocks: int = 784) -> str:
         "  gemmini.config_ld %c256 {id = 2 : i64}",
         f"  scf.for %i = %c0 to %c{i_blocks} step %c1 {{",
         "    %aoff = arith.muli %i, %c1024 : index",
-        "    %i4 = arith.divui %i, %c4 : index",
-        "    %i4r = arith.muli %i4, %c64 : index",
         "    %coff_i = arith.muli %i, %c4096 : index",
-        "    %i0 = arith.cmpi eq, %i, %c0 : index",
+    ]
+    if reuse:
+        lines += [
+            "    %i4 = arith.divui %i, %c4 : index",
+            "    %i4r = arith.muli %i4, %c64 : index",
+            "    %i0 = arith.cmpi eq, %i, %c0 : index",
+        ]
+    lines += [
         "    scf.for %j = %c0 to %c4 step %c1 {",
         "      %j64 = arith.muli %j, %c64 : index",
-        "      %jb = arith.muli %j, %c256 : index",
         "      %coff_j = arith.addi %coff_i, %j64 : index",
+    ]
+    if reuse:
+        lines.append("      %jb = arith.muli %j, %c256 : index")
+    res_base = "%j64" if reuse else "%c0"
+    lines += [
+        "      scf.for %jz = %c0 to %c4 step %c1 {",
+        "        %jz16 = arith.muli %jz, %c16 : index",
+        f"        %zaddr = arith.addi {res_base}, %jz16 : index",
+        "        gemmini.mvin %C[%c0] to %zaddr rows %c16 cols %c16 {space = \"acc\", zeros} : "
+        f"memref<{m}x256xi8>",
+        "      }",
     ]
     if reuse:
         lines += [
@@ -143,7 +157,7 @@ def autocomp_example_text(reuse: bool, i_blocks: int = 784) -> str:
         ]
     bj = "%jb" if reuse else "%c0"
     for k in range(4):
-        acc = "c_accumulate, " if k else ""
+        acc = "c_accumulate, " if k or reuse else ""
         lines += [
             "      scf.for %jj = %c0 to %c4 step %c1 {",
             "        %jj16 = arith.muli %jj, %c16 : index",

@@ -200,11 +200,14 @@ class _DmaOp(IRDLOperation):
 
 @irdl_op_definition
 class MvinOp(_DmaOp):
-    """DRAM -> scratchpad or accumulator. `id` 0/1/2 = mvin/mvin2/mvin3 (each its own config_ld)."""
+    """DRAM -> scratchpad or accumulator. `id` 0/1/2 = mvin/mvin2/mvin3 (each its own config_ld).
+    `zeros`: DRAM address 0, which Gemmini's ZeroWriter turns into zero rows without any DRAM
+    traffic (the memref operand then only gives the element type; the offset is ignored)."""
 
     name = "gemmini.mvin"
     id = prop_def(IntegerAttr, default_value=IntegerAttr(0, i64))
     accumulate = opt_prop_def(UnitAttr)
+    zeros = opt_prop_def(UnitAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$dram `[` $offset `]` `to` $addr `rows` $rows `cols` $cols attr-dict `:` type($dram)"

@@ -70,8 +70,8 @@ def _gemmini(e: FuncEmitter, op: Operation, d: int) -> bool:  # noqa: C901
     if isinstance(op, g.MvinOp):
         variant = {0: "gemmini_extended_mvin", 1: "gemmini_extended_mvin2", 2: "gemmini_extended_mvin3"}[op.id.value.data]
         extra = (1 << 30) if op.accumulate is not None else 0
-        e.line(d, f"{variant}({e.n(op.dram)} + {e.n(op.offset)}, "
-                     f"{_local(e, op.addr, op.space.data, extra)}, {e.n(op.cols)}, {e.n(op.rows)});")
+        dram = "(const void *)0" if op.zeros is not None else f"{e.n(op.dram)} + {e.n(op.offset)}"
+        e.line(d, f"{variant}({dram}, {_local(e, op.addr, op.space.data, extra)}, {e.n(op.cols)}, {e.n(op.rows)});")
         return True
     if isinstance(op, g.MvoutOp):
         extra = (1 << 29) if op.full is not None else 0

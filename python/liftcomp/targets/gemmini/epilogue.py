@@ -121,6 +121,39 @@ def identity_elementwise(op: Operation) -> bool:
     return True
 
 
+def match_bias_requant(op: Operation) -> tuple[Requant | None, str]:
+    """(the epilogue, '') when `op` is an element-wise generic of two i32 inputs to i8 whose body
+    first adds its two inputs (a bias and a product: what the raising pass makes of a k-sum that
+    starts from a bias) and then computes exactly Gemmini's mvout on the sum; else (None, why not)."""
+    if not isinstance(op, linalg.GenericOp) or len(op.inputs) != 2 or len(op.outputs) != 1:
+        return None, "not an element-wise op of two inputs"
+    if any(str(it.data) != "parallel" for it in op.get_iterator_types().data):
+        return None, "not element-wise"
+    for m in op.get_indexing_maps().data:
+        res = m.data.results
+        if len(res) != m.data.num_dims or not all(isinstance(e, AffineDimExpr) and e.position == i
+                                                  for i, e in enumerate(res)):
+            return None, "not element-wise"
+    block = op.body.block
+    a0, a1, out = block.args
+    if _width(a0.type) != 32 or _width(a1.type) != 32 or _width(out.type) != 8 or out.uses:
+        return None, "not an i32 + i32 -> i8 epilogue"
+    first = block.first_op
+    if (not isinstance(first, arith.AddiOp) or {first.lhs, first.rhs} != {a0, a1}
+            or len(list(a0.uses)) != 1 or len(list(a1.uses)) != 1):
+        return None, "the body does not start by adding its two inputs"
+    last = block.last_op
+    if not isinstance(last, linalg.YieldOp) or len(last.operands) != 1:
+        return None, "unexpected body"
+    req, why = _match_structure(block, first.result, last.operands[0])
+    if req is None:
+        return None, why
+    bad = _numeric_mismatch(block, first.result, req)
+    if bad:
+        return None, bad
+    return req, ""
+
+
 def match_requant(op: Operation) -> tuple[Requant | None, str]:
     """(the epilogue, '') when `op` computes exactly what Gemmini's mvout does from an i32 value,
     else (None, why not). `op` must be an element-wise generic i32 -> i8 (see identity_elementwise)."""
@@ -273,6 +306,8 @@ def _numeric_mismatch(block: Block, x: SSAValue, req: Requant) -> str:
                     if isinstance(op, linalg.YieldOp):
                         got = env[op.operands[0]]
                         break
+                    if op.results and all(r in env for r in op.results):
+                        continue  # the sum a bias epilogue starts from (match_bias_requant)
                     for v in op.operands:
                         if v not in env and isinstance(v.owner, arith.ConstantOp):
                             eval_scalar_op(v.owner, env)

@@ -438,6 +438,10 @@ class _FuncLowering:
         if not isinstance(dest.type, MemRefType):
             raise LiftcompError("materialize_in_destination into a tensor is not supported", op_location(mat))
         reason = "not a contraction or element-wise add Gemmini runs exactly"
+        if isinstance(op, Operation) and self._lower_bias_epilogue(b, op, src, dest):
+            mat.detach()
+            mat.erase()
+            return
         if isinstance(op, Operation) and epi.identity_elementwise(op) and self._lower_epilogue(b, op, src, dest):
             mat.detach()
             mat.erase()
@@ -510,6 +514,28 @@ class _FuncLowering:
         if req is None or views.memref_of(op.inputs[0]) is None:
             return False
         return not self._try_scale(b, op, req, result, dest)
+
+    def _lower_bias_epilogue(self, b: IRBuilder, op: Operation, result: SSAValue, dest: SSAValue) -> bool:
+        """`requant(bias + A @ B)` written as one element-wise op of two inputs (the raising
+        pass's form of a k-sum that starts from a bias): the contraction with the bias moved into
+        the accumulator and the requantisation in its mvouts. False when it is not that (or
+        Gemmini cannot run it: the caller goes on and the op may end on the host)."""
+        req, _ = epi.match_bias_requant(op)
+        if req is None:
+            return False
+        assert isinstance(op, linalg.GenericOp)
+        for i in (0, 1):
+            producer = op.inputs[i].owner
+            if not isinstance(producer, Operation) or len(producer.results) != 1:
+                continue
+            if len(list(producer.results[0].uses)) != 1:
+                continue
+            kind = _contraction_kind(producer)
+            if kind is None:
+                continue
+            bias = op.inputs[1 - i]
+            return not self._try_contraction(b, producer, kind, result, dest, init=bias, epilogue=req)
+        return False
 
     def _alloc_like(self, b: IRBuilder, v: SSAValue) -> SSAValue | None:
         """A fresh buffer of the (static or dynamic) shape and element type of tensor `v`."""

@@ -142,7 +142,8 @@ static inline void gh_mvin_id(const void *dram, uint32_t addr, size_t cols, size
     gh_check(row, rows, cols, MAX_BLOCK_LEN, false);
     for (size_t r = 0; r < rows; r++)
       for (size_t c = 0; c < cols; c++) {
-        int64_t x = *(const elem_t *)gh_at(dram, stride, r, c, sizeof(elem_t));
+        /* DRAM address 0: Gemmini's ZeroWriter writes zero rows. */
+        int64_t x = dram ? *(const elem_t *)gh_at(dram, stride, r, c, sizeof(elem_t)) : 0;
         if (scale != 1.0f) x = gh_rint_sat((float)x * scale, -128, 127);
         gh_spad[row + (c / DIM) * DIM + r][c % DIM] = (elem_t)x;
       }
@@ -153,8 +154,8 @@ static inline void gh_mvin_id(const void *dram, uint32_t addr, size_t cols, size
   gh_check(row, rows, cols, MAX_BLOCK_LEN_ACC, true);
   for (size_t r = 0; r < rows; r++)
     for (size_t c = 0; c < cols; c++) {
-      int64_t x = shrunk ? *(const elem_t *)gh_at(dram, stride, r, c, 1)
-                         : *(const acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t));
+      int64_t x = !dram ? 0 : shrunk ? *(const elem_t *)gh_at(dram, stride, r, c, 1)
+                                 : *(const acc_t *)gh_at(dram, stride, r, c, sizeof(acc_t));
       if (scale != 1.0f) x = gh_rint_sat((float)x * scale, INT32_MIN, INT32_MAX);
       acc_t *dst = &gh_acc[row + (c / DIM) * DIM + r][c % DIM];
       *dst = accumulate ? (acc_t)((uint32_t)*dst + (uint32_t)x) : (acc_t)x;

@@ -229,9 +229,13 @@ class Machine:
         accumulate: bool,
         issuer: str = "host",
         stride: int | None = None,
+        zeros: bool = False,
     ) -> None:
         cfg = self.cfg
         dim = cfg.dim
+        if zeros:
+            self._mvin_zeros(addr, rows, cols, space, accumulate, issuer)
+            return
         if stride is None:
             stride = self.ld_stride[id]
             if arr.itemsize * 8 != self.ld_bits[id]:
@@ -269,6 +273,27 @@ class Machine:
         mem = SPAD if space == "spad" else ACC
         span = (blocks - 1) * dim + rows
         self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),),
+                    rmw=accumulate and space == "acc")
+        self._count("mvin")
+
+    def _mvin_zeros(self, addr: int, rows: int, cols: int, space: str, accumulate: bool, issuer: str) -> None:
+        """mvin from DRAM address 0: Gemmini's ZeroWriter writes zero rows (one row of a block per
+        cycle) through the load unit, in its order, without DRAM requests."""
+        cfg = self.cfg
+        dim = cfg.dim
+        if space == "spad":
+            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space))
+        else:
+            blocks = self._check_local(space, addr, rows, cols, cfg.max_block_len_acc,
+                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator")
+        if self.functional and not accumulate:
+            mem_arr = self.spad if space == "spad" else self.acc
+            for b in range(blocks):
+                mem_arr[addr + b * dim : addr + b * dim + rows, : min(dim, cols - b * dim)] = 0
+        t = self.timing
+        mem = SPAD if space == "spad" else ACC
+        span = (blocks - 1) * dim + rows
+        self._issue(LD, blocks * rows, cfg.acc_latency, issuer, writes=(t.block_range(mem, addr, span),),
                     rmw=accumulate and space == "acc")
         self._count("mvin")
 

@@ -76,9 +76,10 @@ class CompiledFunction(HostProgram):
         if isinstance(op, g.MvinOp):
             d, off, ad, r, c = (S(v) for v in op.operands)
             space, i, accf = op.space.data, op.id.value.data, op.accumulate is not None
+            zeros = op.zeros is not None
 
             def mvin(regs: Regs) -> None:
-                m.mvin(regs[d], regs[off], regs[ad], regs[r], regs[c], space, i, accf)
+                m.mvin(regs[d], regs[off], regs[ad], regs[r], regs[c], space, i, accf, zeros=zeros)
 
             return mvin
         if isinstance(op, g.MvoutOp):

@@ -1,0 +1,161 @@
+"""The schedule space of one NKI matmul kernel (targets/base.KernelSpace over MatmulSchedule)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+
+from liftcomp.diagnostics import LiftcompError
+from liftcomp.search.cost_model import Bound
+from liftcomp.search.measure import Measurement
+from liftcomp.search.space import Menu, Param, Refused, Rewrite
+from liftcomp.targets.base import KernelSpace
+from liftcomp.targets.nki.config import NkiChip
+from liftcomp.targets.nki.matmul import (
+    MatmulProblem,
+    MatmulSchedule,
+    check_schedule,
+    naive_schedule,
+)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    problem: MatmulProblem
+    chip: NkiChip
+
+
+def _tile(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
+    return s.with_(tile_m=p.get("m", s.tile_m), tile_n=p.get("n", s.tile_n), tile_k=p.get("k", s.tile_k),
+                   block_m=1, block_n=1, block_k=1)
+
+
+def _order(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
+    order = tuple(p["order"].split(","))
+    return s.with_(order=order)
+
+
+def _hoist(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
+    return s.with_(block_k=c.problem.k // s.tile_k)
+
+
+def _block(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
+    return s.with_(**{f"block_{p['dim']}": p["factor"]})
+
+
+def _validate(s: MatmulSchedule, c: Ctx) -> None:
+    why = check_schedule(c.problem, s, c.chip)
+    if why:
+        raise LiftcompError(why)
+    from xdsl.utils.exceptions import VerifyException
+
+    from liftcomp.targets.nki.matmul import build_matmul_kernel
+
+    try:
+        ModuleOp([build_matmul_kernel("k", c.problem, s, c.chip)]).verify()
+    except VerifyException as e:
+        raise LiftcompError(str(e).splitlines()[0]) from None
+
+
+ORDERS = tuple(",".join(o) for o in (("m", "n", "k"), ("m", "k", "n"), ("n", "m", "k"), ("n", "k", "m"),
+                                     ("k", "m", "n"), ("k", "n", "m")))
+
+MENU: Menu[MatmulSchedule, Ctx] = Menu(
+    (
+        Rewrite("tile", "TensorE tile sizes (stationary free m <= 128, moving free n <= 512, contraction k <= 128)",
+                (Param("m", "int", 1, 128, required=False), Param("n", "int", 1, 512, required=False),
+                 Param("k", "int", 1, 128, required=False)), _tile),
+        Rewrite("order", "order of the M/N/K block loops, outermost first (hoists the loads of the operand whose "
+                "loops are outside)", (Param("order", "choice", choices=ORDERS),), _order),
+        Rewrite("hoist_k", "keep the whole K extent of A^T and B resident (one K block)", (), _hoist),
+        Rewrite("block", "tiles per block along m, n or k (reuse in SBUF, wider DMAs)",
+                (Param("dim", "choice", choices=("m", "n", "k")), Param("factor", "int", 1, 64)), _block),
+        Rewrite("bufs", "buffers per input tile (multi-buffering)", (Param("bufs", "int", 1, 4),),
+                lambda s, p, c: s.with_(bufs=p["bufs"])),
+        Rewrite("psum_acc", "accumulate across the K-block loop in PSUM (K innermost) instead of SBUF",
+                (Param("on", "bool"),), lambda s, p, c: s.with_(psum_acc=p["on"])),
+        Rewrite("evict", "PSUM -> SBUF copy engine", (Param("engine", "choice", choices=("vector", "scalar")),),
+                lambda s, p, c: s.with_(evict_engine=p["engine"])),
+    ),
+    key=lambda s: s,
+    validate=_validate,
+)
+
+
+class NkiModel:
+    """The engine-level cost model as the search's CostModel (predict: modelled ns)."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+
+    def predict(self, schedule: MatmulSchedule) -> float:
+        from liftcomp.targets.nki.menu import evaluate_matmul
+
+        rep, why = evaluate_matmul(self.ctx.problem, schedule, self.ctx.chip)
+        if rep is None:
+            raise Refused(why or "refused")
+        return rep.time_ns
+
+    def bound(self) -> Bound:
+        p, c = self.ctx.problem, self.ctx.chip
+        pe_ns = p.flops() / (c.peak_bf16_tflops * 1000) * (c.matmul_fp32_factor if "f32" in str(p.a_elem) else 1)
+        return Bound(pe_ns, "ns", 1.0, {"tensore": pe_ns})
+
+    def update(self, schedule: MatmulSchedule, measurement: Measurement) -> None:
+        return None
+
+
+class NkiMatmulSpace(KernelSpace[MatmulSchedule]):
+    def __init__(self, fn: func.FuncOp, problem: MatmulProblem, chip: NkiChip, dyn_size: int):
+        self.module = ModuleOp([fn.clone()])
+        self.func_name = fn.sym_name.data
+        self.menu = MENU
+        self.context = Ctx(problem, chip)
+        self.problem = problem
+        self.chip = chip
+        self.dyn_size = dyn_size
+
+    def initial(self) -> MatmulSchedule:
+        return naive_schedule(self.problem, self.chip)
+
+    def lower(self, schedule: MatmulSchedule) -> ModuleOp:
+        from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+
+        out, _ = lower_module(self.module, LowerOptions(self.chip, self.dyn_size, {self.func_name: schedule}))
+        return out
+
+    def key(self, schedule: MatmulSchedule) -> Hashable:
+        return schedule
+
+    def schedule_json(self, schedule: MatmulSchedule) -> dict[str, Any]:
+        return schedule.to_json()
+
+    def schedule_from_json(self, data: dict[str, Any]) -> MatmulSchedule:
+        try:
+            return MatmulSchedule.from_json(data)
+        except TypeError as e:
+            raise LiftcompError(f"not an NKI matmul schedule: {e}") from None
+
+    def describe(self, schedule: MatmulSchedule) -> str:
+        s = schedule
+        return (f"tiles m={s.tile_m} n={s.tile_n} k={s.tile_k}; blocks m={s.block_m} n={s.block_n} k={s.block_k}; "
+                f"block loop order {','.join(s.order)}; {s.bufs} buffers per input tile; "
+                f"{'PSUM' if s.psum_acc else 'SBUF'} accumulation across K blocks; PSUM eviction on {s.evict_engine}")
+
+    def hardware_summary(self) -> str:
+        c = self.chip
+        return (f"AWS {c.name} NeuronCore: TensorE 128x128 systolic array at {c.pe_ghz} GHz "
+                f"({c.peak_bf16_tflops:.0f} TFLOP/s bf16; nc_matmul computes stationary[K<=128, M<=128]^T @ "
+                f"moving[K, N<=512] into fp32 PSUM), SBUF {c.sbuf_bytes_per_partition // 1024} KiB x 128 partitions, "
+                f"PSUM 8 banks of 2 KiB per partition, 16 DMA queues sharing {c.hbm_gbps_per_core:.0f} GB/s of HBM.")
+
+    def kernel_summary(self) -> str:
+        p = self.problem
+        return f"@{self.func_name}: C[{p.m}, {p.n}] = A[{p.m}, {p.k}] @ B[{p.k}, {p.n}] ({p.a_elem})"
+
+    def cost_model(self) -> NkiModel:
+        return NkiModel(self.context)
