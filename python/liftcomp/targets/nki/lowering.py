@@ -455,6 +455,10 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
     et = next(iter(elems))
     if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth"):
         raise Unsupported(f"matmul element types {sorted(map(str, elems))}")
+    if nki.is_fp8(et) and not o.chip.has_fp8:
+        raise Unsupported(f"an fp8 ({et}) matmul: {o.chip.name}'s TensorE has no fp8 (trn2's has)")
+    if nki.is_fp8(et) and not isinstance(fn.body.block.args[dest_view.arg].type.element_type, Float32Type):  # type: ignore[attr-defined]
+        raise Unsupported("an fp8 matmul must accumulate into f32 (TensorE sums fp8 products in fp32 PSUM)")
     am, ak = (av.squeezed().shape + (1,))[:2] if a_layout == "mk" else tuple(reversed((av.squeezed().shape + (1,))[:2]))
     sq_b = bv.squeezed().shape
     n = 1 if len(sq_b) == 1 else (sq_b[1] if b_layout == "kn" else sq_b[0])
