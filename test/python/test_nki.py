@@ -165,8 +165,9 @@ def test_fp8_matmul_on_trn2_refused_on_trn1(tmp_path: Path) -> None:
     of the same fp8 inputs; trn1 (no fp8 TensorE) keeps it on the host with a remark."""
     import ml_dtypes
     from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.targets.nki.driver import lower_module
     from liftcomp.targets.nki.emit import emit_python
-    from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+    from liftcomp.targets.nki.lowering import LowerOptions
     from liftcomp.testing import nki_numpy
 
     out, report = lower_module(parse_mlir(FP8_MATMUL, "fp8.mlir"), LowerOptions(TRN2))

@@ -128,7 +128,8 @@ class NkiMatmulSpace(KernelSpace[MatmulSchedule]):
         return naive_schedule(self.problem, self.chip)
 
     def lower(self, schedule: MatmulSchedule) -> ModuleOp:
-        from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+        from liftcomp.targets.nki.driver import lower_module
+        from liftcomp.targets.nki.lowering import LowerOptions
 
         out, _ = lower_module(self.module, LowerOptions(self.chip, self.dyn_size, {self.func_name: schedule}))
         return out
