@@ -56,31 +56,35 @@ def corpus_table(console: Console) -> bool:
     from liftcomp.frontends import arg_names_from_source
     from liftcomp.interop.mlir_tool import parse_mlir
     from liftcomp.lift.raising import RaiseOptions, lift_function
+    from liftcomp.progress import progress
 
     table = Table(title="kernel corpus: reference executor and verified lifting")
     for col in ("kernel", "suite", "types", "tensor form", "executor == reference", "lifted", "proof", "s"):
         table.add_column(col)
     ok_all = True
     n_form = n_lifted = n_proved = n_wrong = 0
-    for k in load_corpus():
-        try:
-            module = parse_mlir(k.mlir_text, str(k.mlir_path))
-            cmp = check_kernel(k, module, seeds=range(3))
-            matches = "yes" if cmp.ok else f"NO: {cmp.detail}"
-            ok_all &= cmp.ok
-            t = time.perf_counter()
-            rep, _ = lift_function(module, find_func(module, k.name), RaiseOptions(), arg_names_from_source(k.mlir_text).get(k.name))
-            secs = time.perf_counter() - t
-        except LiftcompError as e:
-            table.add_row(k.name, k.suite, k.types, "yes" if k.form else "no", f"NO: {e.message}", "-", "-", "-")
-            ok_all = False
-            continue
-        lifted = rep.status == "lifted"
-        n_form += k.form
-        n_lifted += lifted and k.form
-        n_proved += lifted and rep.proof == "proved"
-        n_wrong += lifted and not k.form
-        table.add_row(k.name, k.suite, k.types, "yes" if k.form else "no", matches, "yes" if lifted else "no", rep.proof or "-", f"{secs:.2f}")
+    kernels = load_corpus()
+    with progress(len(kernels), "examples: corpus") as advance:  # on stderr, only when it is a terminal
+        for k in kernels:
+            advance(k.name)
+            try:
+                module = parse_mlir(k.mlir_text, str(k.mlir_path))
+                cmp = check_kernel(k, module, seeds=range(3))
+                matches = "yes" if cmp.ok else f"NO: {cmp.detail}"
+                ok_all &= cmp.ok
+                t = time.perf_counter()
+                rep, _ = lift_function(module, find_func(module, k.name), RaiseOptions(), arg_names_from_source(k.mlir_text).get(k.name))
+                secs = time.perf_counter() - t
+            except LiftcompError as e:
+                table.add_row(k.name, k.suite, k.types, "yes" if k.form else "no", f"NO: {e.message}", "-", "-", "-")
+                ok_all = False
+                continue
+            lifted = rep.status == "lifted"
+            n_form += k.form
+            n_lifted += lifted and k.form
+            n_proved += lifted and rep.proof == "proved"
+            n_wrong += lifted and not k.form
+            table.add_row(k.name, k.suite, k.types, "yes" if k.form else "no", matches, "yes" if lifted else "no", rep.proof or "-", f"{secs:.2f}")
     console.print(table)
     console.print(f"lifted {n_lifted}/{n_form} kernels with a tensor form ({n_proved} proved); "
                   f"kernels without a form lifted: {n_wrong}")

@@ -35,12 +35,30 @@ def format_error(e: LiftcompError, prog: str = "") -> str:
     return f"{flc[0]}:{flc[1]}:{flc[2]}: error: {e.message}"
 
 
+def _remove_empty_output(argv: list[str]) -> None:
+    """xdsl-opt opens its `-o` file before it runs the passes: a failed run leaves it empty.
+    Remove it (only when empty: nothing of this run's output is lost), so a failure writes nothing."""
+    for i, arg in enumerate(argv):
+        name = None
+        if arg in ("-o", "--output-file") and i + 1 < len(argv):
+            name = argv[i + 1]
+        elif arg.startswith("--output-file="):
+            name = arg.split("=", 1)[1]
+        if name is None:
+            continue
+        out = Path(name)
+        if out.is_file() and out.stat().st_size == 0:
+            out.unlink(missing_ok=True)
+
+
 def _install_error_hook() -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         from xdsl.utils.exceptions import DiagnosticException, ParseError
 
+        if Path(sys.argv[0]).name == "xdsl-opt":
+            _remove_empty_output(sys.argv[1:])
         if isinstance(value, LiftcompError):
             print(format_error(value), file=sys.stderr)
             return

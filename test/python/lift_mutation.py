@@ -243,7 +243,7 @@ def _float_edits(ix: _Index, node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
         yield "reassoc", "(a + b) + c -> a + (b + c)", _reassociate
     if isinstance(node, ast.keyword) and node.arg == "dtype" and isinstance(node.value, ast.Attribute) and node.value.attr == "float32":
         yield "f64", "accumulate in float64", lambda t, n: _set_attr("float64")(t, n.value)  # type: ignore[attr-defined]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and not _int_cast(node.left):
         yield "f64", "matmul in float64", lambda t, n: _replace_in_parent(t, n.left, _astype(n.left, "float64"))  # type: ignore[attr-defined]
     if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value == 0.0:
         negated = isinstance(ix.parent(node), ast.UnaryOp) and isinstance(ix.parent(node).op, ast.USub)  # type: ignore[union-attr]
@@ -251,6 +251,12 @@ def _float_edits(ix: _Index, node: ast.AST) -> Iterator[tuple[str, str, Edit]]:
             yield "zero", "-0.0 -> 0.0", lambda t, n: _replace_in_parent(t, _parent_in(t, n), n)
         else:
             yield "zero", "0.0 -> -0.0", _wrap(lambda x: ast.UnaryOp(ast.USub(), x))
+
+
+def _int_cast(e: ast.expr) -> bool:
+    """x.astype(np.int32) and the like: an integer matmul (exact in float64 too, not a float mutant)."""
+    return isinstance(e, ast.Call) and _method(e) == "astype" and bool(e.args) and isinstance(e.args[0], ast.Attribute) \
+        and e.args[0].attr.startswith(("int", "uint"))
 
 
 def _complement(x: ast.expr, neg: Callable[[], ast.cmpop]) -> ast.expr:

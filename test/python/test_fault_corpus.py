@@ -111,6 +111,18 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
 def test_located_diagnostics_for_unsupported_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, err, _ = run_in_process("liftcomp", ["lift", "-q", str(FAULTS / "not_utf8.mlir")], capsys)
     assert rc == 1 and "not_utf8.mlir:1:7: error: the input is not UTF-8 text" in err
+    # The C and Python frontends too, through lift and compile (nothing written). Written here: ruff
+    # refuses a committed .py that is not UTF-8.
+    (tmp_path / "not_utf8.c").write_bytes(b"// caf\xe9 \xff\xfe\nvoid zero(float *a, int n) {\n"
+                                          b"  for (int i = 0; i < n; i++) a[i] = 0;\n}\n")
+    (tmp_path / "not_utf8.py").write_bytes(b"def zero(a: f32[n]):\n    # caf\xe9 \xff\xfe\n"
+                                           b"    for i in range(n):\n        a[i] = 0.0\n")
+    for source, where in (("not_utf8.c", "not_utf8.c:1:7:"), ("not_utf8.py", "not_utf8.py:2:10:")):
+        for args in (["lift", "-q", "-o", str(tmp_path / "o.mlir")], ["compile", "-o", str(tmp_path / "cdir")]):
+            rc, err, _ = run_in_process("liftcomp", [*args, str(tmp_path / source)], capsys)
+            assert rc == 1 and f"{where} error: the input is not UTF-8 text" in err, (source, args, err[-1500:])
+            assert "Traceback" not in err and "internal error" not in err
+            assert not (tmp_path / "o.mlir").exists() and not (tmp_path / "cdir").exists()
     rep = tmp_path / "r.json"
     rc, err, _ = run_in_process("liftcomp", ["lift", "-q", str(FAULTS / "dim_out_of_range.mlir"), "--report", str(rep), "--strict"], capsys)
     assert rc == 1 and "dim_out_of_range.mlir:6:8" in err and "memref.dim index 3 out of range" in err
@@ -150,7 +162,8 @@ def test_mlir_opt_plugin_and_xdsl_opt_never_crash(tmp_path: Path) -> None:
         check(p.returncode, p.stderr, time.monotonic() - start, 60, [tmp_path / "o.mlir"], f"mlir-opt {f.name}")
         assert p.returncode == 0 and "remark: liftcomp-raise" in p.stderr, p.stderr[-2000:]
     for name in ("invalid_forward", "not_utf8"):
-        p = subprocess.run([str(BIN / "xdsl-opt"), str(FAULTS / f"{name}.mlir"), "-p", "liftcomp-raise"],
-                           capture_output=True, text=True, env=env, timeout=60)
-        check(p.returncode, p.stderr, 0, 1, [], f"xdsl-opt {name}")
+        # xdsl-opt opens -o before it parses: the error hook removes the empty file again.
+        p = subprocess.run([str(BIN / "xdsl-opt"), str(FAULTS / f"{name}.mlir"), "-p", "liftcomp-raise",
+                            "-o", str(tmp_path / "x.mlir")], capture_output=True, text=True, env=env, timeout=60)
+        check(p.returncode, p.stderr, 0, 1, [tmp_path / "x.mlir"], f"xdsl-opt {name}")
         assert p.returncode == 1 and "xdsl-opt: error:" in p.stderr

@@ -208,3 +208,40 @@ def test_llm_answer_gets_a_float_counterexample_then_is_accepted_under_its_flag(
                                                    float_model="nnan"), names)
     assert relaxed.status == "lifted" and relaxed.program == wrong
     assert relaxed.floats is not None and "no NaN" in relaxed.floats
+
+
+def test_every_cached_float_constant_keeps_its_bits() -> None:
+    """The emitter caches constants by bit pattern: -0.0 next to +0.0, infinities, a denormal, a
+    value one ulp above 1, a float64 0.1 all come out of mlir-opt-22 with their own bits, each
+    once."""
+    import struct
+
+    from liftcomp.interop.mlir_tool import to_upstream_text
+    from liftcomp.lift import tensorspec as TS
+    from liftcomp.lift.to_linalg import emit_program
+    from liftcomp.lift.verify import decls_of
+    from xdsl.dialects import arith
+    from xdsl.dialects.builtin import FloatAttr
+
+    m = parse_mlir(RELU_SELECT)
+    fn = find_func(m, "relu")
+    summary = analyse(fn, arg_names_from_source(RELU_SELECT)["relu"])
+    text = ("out[0:n] = np.where(x[0:n] > np.float32(-0.0), x[0:n], np.float32(0.0)) "
+            "+ np.where(x[0:n] < np.inf, np.float32(-0.0), -np.inf) * np.float32(1.0000001) + np.float32(1e-45) "
+            "+ (x[0:n].astype(np.float64) * 0.1).astype(np.float32)")
+    prog = TS.parse_program(text, decls_of(summary))
+    emit_program(fn, prog, decls_of(summary))
+    again = parse_mlir(to_upstream_text(m))  # through mlir-opt-22's parser and printer
+
+    def bits(v: float, width: int) -> int:
+        return int.from_bytes(struct.pack("<f" if width == 32 else "<d", v), "little")
+
+    seen: list[tuple[int, int]] = []
+    for op in again.walk():
+        if isinstance(op, arith.ConstantOp) and isinstance(op.value, FloatAttr):
+            width = 32 if str(op.value.type) == "f32" else 64
+            seen.append((width, bits(op.value.value.data, width)))
+    f32 = lambda v: (32, bits(v, 32))  # noqa: E731
+    want = {f32(-0.0), f32(0.0), f32(float("inf")), f32(float("-inf")), f32(1.0000001), f32(1e-45), (64, bits(0.1, 64))}
+    assert want <= set(seen), sorted(want - set(seen))
+    assert len(seen) == len(set(seen)), "a bit pattern emitted twice: the cache missed it"

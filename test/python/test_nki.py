@@ -111,3 +111,79 @@ def test_dyn_size_reaches_the_target(tmp_path: Path) -> None:
     assert "dyn_size" not in report["options"]  # reports keep the target's own options
     py = (tmp_path / "out" / "kernels.py").read_text()
     assert "compiled for shape (128, 128)" in py
+
+
+def test_swap_puts_the_short_matrix_on_the_moving_side(tmp_path: Path) -> None:
+    """`swap` (B stationary, A^T moving, C^T transposed back) computes the same C on the numpy NKI
+    implementation, and on a short-M matmul the model sees TensorE time halve and prefers it."""
+    from liftcomp.targets.nki.emit import emit_python
+    from liftcomp.targets.nki.matmul import swap_roles
+    from liftcomp.targets.nki.menu import evaluate_matmul
+    from liftcomp.testing import nki_numpy
+
+    p = MatmulProblem(64, 256, 256, f32, f32, f32, activation="relu")  # A[M, K]: through dma_transpose
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((64, 256), np.float32), rng.standard_normal((256, 256), np.float32)
+    outs = []
+    for swap in (False, True):
+        s = swap_roles(p, naive_schedule(p, TRN2), TRN2, swap)
+        f = tmp_path / f"k{swap}.py"
+        f.write_text(emit_python(ModuleOp([build_matmul_kernel("k", p, s, TRN2)])))
+        assert ("nisa.nc_transpose(" in f.read_text()) == swap
+        outs.append(np.asarray(nki_numpy.run_file(f, "k", [a, b])).reshape(64, 256))  # (C,) from the kernel
+    for c in outs:  # the swapped kernel sums K in another order
+        np.testing.assert_allclose(c, np.maximum(a @ b, 0), rtol=1e-4, atol=1e-4)
+    short_m = MatmulProblem(64, 2048, 2048, f32, f32, f32, a_layout="km")
+    base = naive_schedule(short_m, TRN2).with_(block_k=16)
+    plain, _ = evaluate_matmul(short_m, base, TRN2)
+    swapped, _ = evaluate_matmul(short_m, swap_roles(short_m, base, TRN2, True), TRN2)
+    assert plain is not None and swapped is not None
+    assert swapped.busy_ns["pe"] < 0.6 * plain.busy_ns["pe"] and swapped.time_ns < plain.time_ns
+    from liftcomp.targets.nki.menu import beam_search
+
+    assert beam_search(short_m, base, TRN2, beam=2, budget=24).best.schedule.swap
+
+
+FP8_MATMUL = """
+func.func @mm8(%arg0: memref<128x256xf8E4M3FN>, %arg1: memref<256x512xf8E4M3FN>, %arg2: memref<128x512xf32>) {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<128x512xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %2 = bufferization.to_tensor %arg0 restrict : memref<128x256xf8E4M3FN> to tensor<128x256xf8E4M3FN>
+  %3 = bufferization.to_tensor %arg1 restrict : memref<256x512xf8E4M3FN> to tensor<256x512xf8E4M3FN>
+  %4 = linalg.matmul ins(%2, %3 : tensor<128x256xf8E4M3FN>, tensor<256x512xf8E4M3FN>)
+                     outs(%1 : tensor<128x512xf32>) -> tensor<128x512xf32>
+  bufferization.materialize_in_destination %4 in restrict writable %arg2 : (tensor<128x512xf32>, memref<128x512xf32>) -> ()
+  return
+}
+"""
+
+
+def test_fp8_matmul_on_trn2_refused_on_trn1(tmp_path: Path) -> None:
+    """A float8_e4m3 matmul accumulating in f32 (the tensor form the raising gives a matmul of
+    extf'd fp8 loads) lowers to fp8 nc_matmuls into fp32 PSUM on trn2 and equals the reference
+    of the same fp8 inputs; trn1 (no fp8 TensorE) keeps it on the host with a remark."""
+    import ml_dtypes
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.targets.nki.driver import lower_module
+    from liftcomp.targets.nki.emit import emit_python
+    from liftcomp.targets.nki.lowering import LowerOptions
+    from liftcomp.testing import nki_numpy
+
+    out, report = lower_module(parse_mlir(FP8_MATMUL, "fp8.mlir"), LowerOptions(TRN2))
+    (k,) = report.kernels
+    assert k.kind == "matmul" and not report.remarks
+    out.verify()
+    py = emit_python(out)
+    assert "dtype=nl.float8_e4m3" in py
+    f = tmp_path / "k.py"
+    f.write_text(py)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((128, 256)).astype(ml_dtypes.float8_e4m3fn)
+    b = rng.standard_normal((256, 512)).astype(ml_dtypes.float8_e4m3fn)
+    c = np.zeros((128, 512), np.float32)
+    nki_numpy.run_file(f, "mm8", [a, b, c])
+    np.testing.assert_allclose(c, a.astype(np.float32) @ b.astype(np.float32), rtol=1e-5, atol=1e-4)
+    _, report1 = lower_module(parse_mlir(FP8_MATMUL, "fp8.mlir"), LowerOptions(TRN1))
+    remarks = [x.remark for x in report1.kernels] + report1.remarks
+    assert any("trn1's TensorE has no fp8" in r for r in remarks), remarks

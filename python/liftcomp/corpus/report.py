@@ -15,6 +15,7 @@ from liftcomp.corpus import KernelSpec, load_corpus
 from liftcomp.corpus.check import check_kernel
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import parse_mlir
+from liftcomp.progress import progress
 
 
 @dataclass
@@ -62,7 +63,11 @@ def run_corpus_table(root: Path | None, only: list[str] | None, seeds: int, as_j
         if missing:
             raise LiftcompError(f"unknown kernel(s): {', '.join(sorted(missing))}")
         kernels = [k for k in kernels if k.name in only]
-    rows = [check_one(k, seeds, lift) for k in kernels]
+    rows: list[CorpusRow] = []
+    with progress(len(kernels), "corpus") as advance:  # on stderr, only when it is a terminal
+        for k in kernels:
+            rows.append(check_one(k, seeds, lift))
+            advance(k.name)
     if as_json:
         json.dump([asdict(r) for r in rows], sys.stdout, indent=1)
         print()

@@ -1506,10 +1506,14 @@ def translate_c(path: str | Path, source: str | None = None, cxx: bool | None = 
 
 
 def _read_text(p: Path) -> str:
+    # Bytes that are not UTF-8: an error at their line and column.
+    from liftcomp.frontends.mlir import check_source
+
     try:
-        return p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LiftcompError(f"cannot read {p}: {e}") from None
+        data = p.read_bytes()
+    except OSError as e:
+        raise LiftcompError(f"cannot read {p}: {e.strerror}") from None
+    return check_source(data, str(p))
 
 
 def _where(c: Any) -> str:

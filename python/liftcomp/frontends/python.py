@@ -850,11 +850,14 @@ def translate_python(path: str | Path) -> PyProgram:
     p = Path(path)
     if not p.is_file():
         raise LiftcompError(f"no such file: {path}")
+    # Bytes that are not UTF-8: an error at their line and column.
+    from liftcomp.frontends.mlir import check_source
+
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LiftcompError(f"cannot read {p}: {e}") from None
-    return translate_python_source(text, str(p))
+        data = p.read_bytes()
+    except OSError as e:
+        raise LiftcompError(f"cannot read {p}: {e.strerror}") from None
+    return translate_python_source(check_source(data, str(p)), str(p))
 
 
 def read_python(path: str | Path) -> Any:

@@ -21,13 +21,16 @@ from __future__ import annotations
 from abc import ABC
 from collections.abc import Sequence
 from enum import auto
-from typing import ClassVar
+from typing import ClassVar, Self
 
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
     AffineMapAttr,
+    AnyFloat,
     ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    IntegerType,
     ShapedType,
     TensorType,
     i64,
@@ -36,7 +39,7 @@ from xdsl.dialects.linalg import ops as xlinalg
 from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.dialects.utils import EnumAttribute
-from xdsl.ir import Attribute, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineExpr, AffineMap
 from xdsl.irdl import (
     AttrSizedOperandSegments,
@@ -54,6 +57,7 @@ from xdsl.irdl import (
 from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.rewriter import Rewriter
+from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
 # ---------------------------------------------------------------- attributes
@@ -145,8 +149,103 @@ def _rank(v: SSAValue) -> int:
 # ---------------------------------------------------------------- contractions
 
 
-class _Contraction(LinalgStructuredOperation, ABC):
-    """ins(A, B) outs(C) with a multiply-accumulate body; maps fixed by the op (OpDSL ops)."""
+def contraction_body(input_types: Sequence[Attribute], out_type: Attribute, unsigned: bool) -> Region:
+    """The body upstream builds for a contraction: each input converted to the accumulator's type
+    (cast_signed / cast_unsigned), multiplied, added to the accumulator."""
+    block = Block(arg_types=[*input_types, out_type])
+    float_out = isinstance(out_type, AnyFloat)
+    vals: list[SSAValue] = []
+    for arg in block.args[:-1]:
+        t = arg.type
+        if t == out_type:
+            vals.append(arg)
+            continue
+        if isinstance(t, AnyFloat) and float_out:
+            conv: Operation = arith.ExtFOp(arg, out_type) if t.bitwidth < out_type.bitwidth else arith.TruncFOp(arg, out_type)  # type: ignore[union-attr]
+        elif isinstance(t, IntegerType) and float_out:
+            conv = arith.UIToFPOp(arg, out_type) if unsigned else arith.SIToFPOp(arg, out_type)
+        elif isinstance(t, IntegerType) and isinstance(out_type, IntegerType) and t.width.data < out_type.width.data:
+            conv = arith.ExtUIOp(arg, out_type) if unsigned else arith.ExtSIOp(arg, out_type)
+        else:
+            raise VerifyException(f"no conversion from {t} to {out_type} in a contraction's custom form")
+        block.add_op(conv)
+        vals.append(conv.results[0])
+    mul = arith.MulfOp(vals[0], vals[1]) if float_out else arith.MuliOp(vals[0], vals[1])
+    add = arith.AddfOp(block.args[-1], mul.result) if float_out else arith.AddiOp(block.args[-1], mul.result)
+    block.add_ops([mul, add, xlinalg.YieldOp(add.result)])
+    return Region(block)
+
+
+def _parse_operands(parser: Parser, pos: int) -> list[SSAValue]:
+    """`(%a, %b : ta, tb)`."""
+    parser.parse_punctuation("(")
+    names = parser.parse_comma_separated_list(Parser.Delimiter.NONE, parser.parse_unresolved_operand)
+    parser.parse_punctuation(":")
+    types = parser.parse_comma_separated_list(Parser.Delimiter.NONE, parser.parse_type)
+    parser.parse_punctuation(")")
+    return list(parser.resolve_operands(names, types, pos))
+
+
+class _ContractionSyntax(IRDLOperation):
+    """Upstream's custom form of a contraction, `[indexing_maps = [...]] [{cast = ...}]
+    ins(a, b : ta, tb) outs(c : tc) -> tc`; the body is rebuilt from the types when parsed."""
+
+    DEFAULT_MAPS: ClassVar[ArrayAttr[AffineMapAttr] | None] = None
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Self:
+        props: dict[str, Attribute] = {}
+        if parser.parse_optional_keyword("indexing_maps"):
+            parser.parse_punctuation("=")
+            props["indexing_maps"] = parser.parse_attribute()
+        props.update(parser.parse_optional_attr_dict())
+        pos = parser.pos
+        parser.parse_keyword("ins")
+        ins = _parse_operands(parser, pos)
+        pos = parser.pos
+        parser.parse_keyword("outs")
+        outs = _parse_operands(parser, pos)
+        results: list[Attribute] = []
+        if parser.parse_optional_punctuation("->"):
+            results = [parser.parse_type()]
+        out_elem = outs[0].type.get_element_type() if isinstance(outs[0].type, ShapedType) else outs[0].type  # type: ignore[attr-defined]
+        in_elems = [v.type.get_element_type() if isinstance(v.type, ShapedType) else v.type for v in ins]  # type: ignore[attr-defined]
+        unsigned = isinstance(props.get("cast"), TypeFnAttr) and props["cast"].data == TypeFn.CAST_UNSIGNED  # type: ignore[union-attr]
+        body = contraction_body(in_elems, out_elem, unsigned)
+        if cls.DEFAULT_MAPS is not None:
+            props.setdefault("indexing_maps", cls.DEFAULT_MAPS)
+        op = cls.__new__(cls)
+        IRDLOperation.__init__(op, operands=[ins, outs], result_types=[results], regions=[body], properties=props)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        maps = self.properties.get("indexing_maps")
+        if maps is not None and maps != self.DEFAULT_MAPS:
+            printer.print_string(" indexing_maps = ")
+            printer.print_attribute(maps)
+        cast = self.properties.get("cast")
+        if cast is not None:
+            printer.print_string(" {cast = ")
+            printer.print_attribute(cast)
+            printer.print_string("}")
+        ins, outs = self.operands[:-1], self.operands[-1:]
+        printer.print_string(" ins(")
+        printer.print_list(ins, printer.print_ssa_value)
+        printer.print_string(" : ")
+        printer.print_list([v.type for v in ins], printer.print_attribute)
+        printer.print_string(") outs(")
+        printer.print_list(outs, printer.print_ssa_value)
+        printer.print_string(" : ")
+        printer.print_list([v.type for v in outs], printer.print_attribute)
+        printer.print_string(")")
+        if self.results:
+            printer.print_string(" -> ")
+            printer.print_list([r.type for r in self.results], printer.print_attribute)
+
+
+
+class _Structured(LinalgStructuredOperation, ABC):
+    """ins(...) outs(...) with the maps and loops fixed by the op (OpDSL ops)."""
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
     ITERATORS: ClassVar[tuple[str, ...]] = ()
@@ -158,6 +257,10 @@ class _Contraction(LinalgStructuredOperation, ABC):
 
     def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
         return ArrayAttr([_PARALLEL if it == "p" else _REDUCTION for it in self.ITERATORS])
+
+
+class _Contraction(_ContractionSyntax, _Structured, ABC):
+    """ins(A, B) outs(C) with a multiply-accumulate body."""
 
 
 @irdl_op_definition
@@ -215,7 +318,7 @@ class Conv2DOp(_Contraction):
         return _maps(4, (_d(0) + _d(2), _d(1) + _d(3)), (_d(2), _d(3)), (_d(0), _d(1)))
 
 
-class _Pooling(_Contraction, ABC):
+class _Pooling(_Structured, ABC):
     """ins(x: N x H x W x C, window: KH x KW) outs(N x OH x OW x C), strides and dilations: the
     window operand only gives the window's shape (its elements are not read)."""
 
@@ -255,12 +358,13 @@ BATCH_MATMUL_MAPS = _maps(4, (_d(0), _d(1), _d(3)), (_d(0), _d(3), _d(2)), (_d(0
 
 
 @irdl_op_definition
-class MatmulOp(LinalgStructuredOperation):
+class MatmulOp(_ContractionSyntax, LinalgStructuredOperation):
     """linalg.matmul as MLIR 22 has it: C(i, j) += A(i, k) * B(k, j), `indexing_maps` may
     transpose A/B, `cast` = cast_unsigned zero-extends narrower operands; the body is built by
     the emitter. (It replaces xDSL's linalg.matmul, whose custom printer drops the maps.)"""
 
     name = "linalg.matmul"
+    DEFAULT_MAPS: ClassVar[ArrayAttr[AffineMapAttr] | None] = MATMUL_MAPS
 
     indexing_maps = prop_def(ArrayAttr[AffineMapAttr], default_value=MATMUL_MAPS)
     cast = opt_prop_def(TypeFnAttr)
@@ -277,20 +381,14 @@ class MatmulOp(LinalgStructuredOperation):
     def get_iterator_types(self) -> ArrayAttr[IteratorTypeAttr]:
         return ArrayAttr([_PARALLEL, _PARALLEL, _REDUCTION])
 
-    @classmethod
-    def parse(cls, parser: Parser) -> MatmulOp:
-        """xDSL's custom form (`linalg.matmul ins(..) outs(..)`, operands of one element type);
-        mixed precision, maps and `cast` are read in the generic form."""
-        op = xlinalg.MatmulOp.parse(parser)
-        body = op.body.clone()
-        return cls(list(op.inputs), list(op.outputs), body, [r.type for r in op.results], {"indexing_maps": op.indexing_maps})
 
 
 @irdl_op_definition
-class BatchMatmulOp(LinalgStructuredOperation):
+class BatchMatmulOp(_ContractionSyntax, LinalgStructuredOperation):
     """linalg.batch_matmul: C(b, i, j) += A(b, i, k) * B(b, k, j) (maps may transpose A/B)."""
 
     name = "linalg.batch_matmul"
+    DEFAULT_MAPS: ClassVar[ArrayAttr[AffineMapAttr] | None] = BATCH_MATMUL_MAPS
 
     indexing_maps = prop_def(ArrayAttr[AffineMapAttr], default_value=BATCH_MATMUL_MAPS)
     cast = opt_prop_def(TypeFnAttr)
@@ -459,7 +557,7 @@ REPLACED: dict[type[Operation], type[Operation]] = {
 }
 ATTRIBUTES = (TypeFnAttr, ElementwiseKindAttr)
 # The structured named ops defined here (xDSL's own FillOp / TransposeOp are left alone).
-STRUCTURED = (_Contraction, MatmulOp, BatchMatmulOp, ElementwiseOp, MapOp, ReduceOp, BroadcastOp)
+STRUCTURED = (_Structured, MatmulOp, BatchMatmulOp, ElementwiseOp, MapOp, ReduceOp, BroadcastOp)
 
 
 def generalize(root: Operation, keep: tuple[type[Operation], ...] = ()) -> None:

@@ -54,6 +54,9 @@ class Encoder:
     # Under nnan / ninf (IEEE encoding): no float value of the loop nest's side is NaN / infinite
     # (the source would be poison there), assumed by the proof.
     assume: list[Any] = field(default_factory=list)
+    # Weighted count of IEEE float operations encoded (bit-blasted by z3: the cost that z3's rlimit
+    # hardly counts; smt.MAX_FP_OPS caps a query by it, a counted budget).
+    fp_ops: int = 0
 
     def __post_init__(self) -> None:
         # "small:<model>": the same model over a float format with few significand bits (8 exponent,
@@ -133,6 +136,8 @@ class Encoder:
         w = t.type.width
         ieee = not self.real
         rm = z3.RNE()
+        if ieee and (t.type.kind == "f" or op in T.CMPF):
+            self.fp_ops += _FP_WEIGHT.get(op, 1) * (2 if w == 64 else 1)
         int_ops: dict[str, Callable[[], Any]] = {
             "addi": lambda: a[0] + a[1], "subi": lambda: a[0] - a[1], "muli": lambda: a[0] * a[1],
             "divsi": lambda: a[0] / a[1], "divui": lambda: z3.UDiv(a[0], a[1]), "remsi": lambda: z3.SRem(a[0], a[1]),
@@ -228,6 +233,13 @@ class Encoder:
             self.guards.append(a[1] != 0)
             if op in ("divsi", "floordivsi"):
                 self.guards.append(z3.Or(a[0] != z3.BitVecVal(1 << (w - 1), w), a[1] != z3.BitVecVal(-1, w)))
+
+
+_FP_WEIGHT = {"mulf": 4, "divf": 6, "sqrt": 6, "powf": 6, "remf": 6, "sitofp": 2, "uitofp": 2, "truncf": 2}
+# Most weighted IEEE float operations (Encoder.fp_ops) in one prover query / bounded size
+# assignment: beyond, z3's bit-blasting takes tens of seconds that its rlimit barely counts, so
+# the query is not made (a counted budget: the same on every machine).
+MAX_FP_OPS = 24
 
 
 def _fcmp(pred: str, x: Any, y: Any) -> Any:
@@ -452,6 +464,8 @@ class Prover:
         s = budget.solver(min(self.rlimit, RLIMIT_IEEE) if ieee_floats else self.rlimit)
         s.set("timeout", self.timeout_ms)  # a safety net: the rlimit decides (lift/budget.py)
         s.add(*self.assumptions, *ctx, *enc.assume)
+        if enc.fp_ops > MAX_FP_OPS:
+            return Outcome("unknown", None, f"too many IEEE float operations for the prover ({enc.fp_ops} weighted > {MAX_FP_OPS})")
         if isinstance(ea, tuple) or isinstance(eb, tuple):  # (value, index) pairs of argmax folds
             if not (isinstance(ea, tuple) and isinstance(eb, tuple)):
                 return Outcome("unknown", None, "a pair compared with a scalar")
@@ -479,7 +493,7 @@ class Prover:
             if self.prefer and not self.nested:
                 s.push()
                 s.add(*self.prefer)
-                s.set("rlimit", budget.RLIMIT_PREFER)
+                s.set("rlimit", min(budget.RLIMIT_PREFER, RLIMIT_IEEE) if ieee_floats else budget.RLIMIT_PREFER)
                 if budget.check(s) == z3.sat:
                     model = s.model()
                 s.pop()

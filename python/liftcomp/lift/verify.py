@@ -25,7 +25,7 @@ from liftcomp.lift import budget, floats
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Record, Summary, Z3Expr, zpoly
-from liftcomp.lift.smt import Encoder, Outcome, Prover, differ, normalise
+from liftcomp.lift.smt import MAX_FP_OPS, Encoder, Outcome, Prover, differ, normalise
 from liftcomp.lift.terms import EType, Poly
 
 LEVELS = ("tested", "bounded", "proved")
@@ -354,6 +354,8 @@ def bounded(summary: Summary, prog: TS.Program, bound: int = 4, float_model: str
             diffs.append(_neq(enc, normalise(T.subst_index(r, env), float_model), normalise(rhs, float_model)))
         if not diffs:
             continue
+        if enc.fp_ops > 4 * MAX_FP_OPS:
+            return Verdict(None, f"bounded check: too many IEEE float operations at sizes {sizes} ({enc.fp_ops} weighted > {4 * MAX_FP_OPS})")
         ieee_floats = not enc.real and any(x.type.kind == "f" for r in summary.records for x in T.walk(r.value))
         s = budget.solver(RLIMIT_IEEE_BOUNDED if ieee_floats else budget.RLIMIT_BOUNDED)
         s.add(*enc.assume)

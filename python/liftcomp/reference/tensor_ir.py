@@ -11,6 +11,7 @@ and it takes seconds where interpreting a 512^3 loop nest would take hours.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -312,12 +313,31 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     region = tuple(slice(0, s) for s in sizes)
     if isinstance(op, tensor.ExtractSliceOp):
         src = np.asarray(env[op.source])
-        if any(s > d for s, d in zip(sizes, src.shape, strict=True)):
+        if src.ndim != len(sizes) or any(s > d for s, d in zip(sizes, src.shape, strict=True)):
             raise ReferenceError_("extract_slice out of bounds", op_location(op))
-        return src[region].copy()
+        # Rank-reducing: the result drops unit dims (which ones does not matter in row-major order).
+        return np.reshape(src[region], _reduced(sizes, len(op.result.type.get_shape()), op)).copy()  # type: ignore[union-attr]
     dest = np.array(env[op.dest], copy=True)
-    dest[region] = env[op.source]
+    src = np.asarray(env[op.source])
+    if dest.ndim != len(sizes) or src.size != math.prod(sizes) or any(s > d for s, d in zip(sizes, dest.shape, strict=True)):
+        raise ReferenceError_(f"insert_slice of a {list(src.shape)} tensor into a {sizes} window of "
+                              f"{list(dest.shape)}", op_location(op))
+    dest[region] = np.reshape(src, sizes)  # a rank-reduced source fills its window row-major
     return dest
+
+
+def _reduced(sizes: list[int], rank: int, op: Operation) -> list[int]:
+    """`sizes` without as many unit dims (leftmost first) as a rank-`rank` result drops."""
+    drop = len(sizes) - rank
+    out: list[int] = []
+    for s in sizes:
+        if drop > 0 and s == 1:
+            drop -= 1
+            continue
+        out.append(s)
+    if drop:
+        raise ReferenceError_(f"extract_slice of sizes {sizes} to rank {rank} drops a non-unit dim", op_location(op))
+    return out
 
 
 def run_reference(fn: func.FuncOp, args: list[Any],

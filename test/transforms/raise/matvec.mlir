@@ -25,7 +25,7 @@ func.func @matvec(%xout: memref<?xf32>, %x: memref<?xf32>, %w: memref<?xf32>, %n
 
 // CHECK-LABEL: func.func @matvec(
 // CHECK-NOT:   scf.for
-// CHECK:       tensor.expand_shape
+// CHECK:       linalg.generic
 // CHECK:       linalg.matvec ins(%{{.+}}, %{{.+}} : tensor<?x?xf32>, tensor<?xf32>)
 // CHECK:       bufferization.materialize_in_destination
 // REPORT: "status": "lifted"

@@ -30,7 +30,9 @@ func.func @sum_i32(%a: memref<64xi32>) -> i32 {
 
 // CHECK-LABEL: func.func @max_first(
 // CHECK-NOT:   scf.for
-// CHECK:       linalg.reduce { arith.maximumf } ins(%{{.+}} : tensor<?xf32>) outs(%{{.+}} : tensor<f32>) dimensions = [0]
+// CHECK:       linalg.reduce ins(%{{.+}} : tensor<?xf32>) outs(%{{.+}} : tensor<f32>) dimensions = [0]
+// CHECK:         arith.cmpf ogt
+// CHECK:         arith.select
 // CHECK:       tensor.extract
 // CHECK-LABEL: func.func @sum_i32(
 // CHECK-NOT:   affine.for
@@ -38,7 +40,7 @@ func.func @sum_i32(%a: memref<64xi32>) -> i32 {
 // CHECK:       linalg.reduce { arith.addi {{.*}}} ins(%{{.+}} : tensor<64xi32>) outs(%{{.+}} : tensor<i32>) dimensions = [0]
 // REPORT: "name": "max_first"
 // REPORT: "proof": "proved"
-// REPORT: "program": "return np.max(x[1:n], axis=0, initial=x[0])"
+// REPORT: "program": "return seq_max(x[1:n], initial=x[0])"
 // REPORT: "name": "sum_i32"
 // REPORT: "proof": "proved"
 // REPORT: "program": "return np.sum(a[0:64], axis=0, dtype=np.int32)"

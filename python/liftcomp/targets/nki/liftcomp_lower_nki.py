@@ -40,7 +40,8 @@ class LiftcompLowerNkiPass(LiftcompPass):
         self.check_at_least("dyn-size", self.dyn_size, 1)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+        from liftcomp.targets.nki.driver import lower_module
+        from liftcomp.targets.nki.lowering import LowerOptions
 
         functions = {f.sym_name.data: f for f in op.ops if isinstance(f, func.FuncOp)}
         out, report = lower_module(op, LowerOptions(chip=CHIPS[self.chip], dyn_size=self.dyn_size))

@@ -26,7 +26,6 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     MemRefType,
-    ModuleOp,
     StringAttr,
     TensorType,
     i64,
@@ -42,7 +41,7 @@ from liftcomp.targets.nki.matmul import (
     build_matmul_kernel,
     naive_schedule,
 )
-from liftcomp.targets.nki.views import HbmView, IndexEval, Unsupported, hbm_view
+from liftcomp.targets.nki.views import HbmView, IndexEval, Unsupported, hbm_view, is_structured
 
 HOST_ATTR = "nki.host"
 
@@ -169,38 +168,6 @@ def window_2d(view: HbmView, role: str) -> tuple[tuple[int, int], tuple[int, int
 
 
 # ------------------------------------------------------------------------------- driver --
-def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> tuple[ModuleOp, LoweringReport]:
-    """A new module: per function, a kernel (nki.kernel) and its host wrapper, or the function
-    itself (kept on the host, `nki.host` = why)."""
-    from liftcomp.targets.nki.rowwise import lower_rowwise
-
-    o = opts or LowerOptions()
-    report = LoweringReport()
-    out_ops: list[Operation] = []
-    for fn in [op for op in module.ops if isinstance(op, func.FuncOp)]:
-        name = fn.sym_name.data
-        if not fn.body.blocks:
-            out_ops.append(fn.clone())
-            continue
-        try:
-            if _has_loops(fn):
-                raise Unsupported("loops left by the raising (only tensor ops are lowered)")
-            mm = match_matmul(fn, o)
-            if mm is not None:
-                kernel, host, rec = mm
-            else:
-                kernel, host, rec = lower_rowwise(fn, o)
-        except Unsupported as e:
-            kept = (o.originals.get(name) or fn).clone()
-            kept.attributes[HOST_ATTR] = StringAttr(str(e))
-            out_ops.append(kept)
-            report.kernels.append(KernelRecord(name, "host", f"@{name} stays on the host: {e}"))
-            continue
-        out_ops += [kernel, host]
-        report.kernels.append(rec)
-    return ModuleOp(out_ops), report
-
-
 def _has_loops(fn: func.FuncOp) -> bool:
     return any(op.name in ("scf.for", "scf.while", "affine.for", "scf.if") for op in fn.walk())
 
@@ -418,8 +385,6 @@ def _is_zero_fill(v: SSAValue) -> bool:
 
 def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.FuncOp, KernelRecord] | None:
     ev = IndexEval(o.dyn_size)
-    from liftcomp.targets.nki.rowwise import is_structured
-
     structured = [op for op in fn.body.block.ops if op.name == "linalg.matmul" or is_structured(op)]
     if not structured or len(structured) > 2:
         return None
@@ -455,6 +420,10 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
     et = next(iter(elems))
     if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth"):
         raise Unsupported(f"matmul element types {sorted(map(str, elems))}")
+    if nki.is_fp8(et) and not o.chip.has_fp8:
+        raise Unsupported(f"an fp8 ({et}) matmul: {o.chip.name}'s TensorE has no fp8 (trn2's has)")
+    if nki.is_fp8(et) and not isinstance(fn.body.block.args[dest_view.arg].type.element_type, Float32Type):  # type: ignore[attr-defined]
+        raise Unsupported("an fp8 matmul must accumulate into f32 (TensorE sums fp8 products in fp32 PSUM)")
     am, ak = (av.squeezed().shape + (1,))[:2] if a_layout == "mk" else tuple(reversed((av.squeezed().shape + (1,))[:2]))
     sq_b = bv.squeezed().shape
     n = 1 if len(sq_b) == 1 else (sq_b[1] if b_layout == "kn" else sq_b[0])
@@ -529,5 +498,5 @@ def _dest_view(mat: bufferization.MaterializeInDestinationOp, result: SSAValue, 
     return None
 
 
-__all__ = ["LowerOptions", "LoweringReport", "KernelRecord", "lower_module", "match_matmul", "build_host",
+__all__ = ["LowerOptions", "LoweringReport", "KernelRecord", "match_matmul", "build_host",
            "ArgTable", "window_2d", "Float32Type", "math"]

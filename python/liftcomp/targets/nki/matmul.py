@@ -9,6 +9,13 @@ accumulates in PSUM when no K-block loop is left (one nc_matmul chain per [tile_
 else in an fp32 SBUF block that spans the M/N loops inside the K-block loop (the optimization
 guide's blocked kernel). A given as [M, K] (not transposed) comes through dma_transpose; the
 stores write whole rows of an output block (one DMA per tile row).
+
+With `swap` the roles of A and B on TensorE swap: the kernel computes C^T = B^T @ A^T (B's
+tiles stationary, A^T's moving) and turns each output row block back with nc_transpose before
+storing. nc_matmul costs ~max(min(64, stationary free), moving free) cycles, so a matmul with a
+short M (A^T's free size) runs up to 2x faster with A^T on the moving side (the perf guide's
+"put the short matrix on the moving side"). Tiles keep naming C's dimensions: swapped, tile_n
+is the stationary free size (<= 128) and tile_m the moving one (<= 512).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ class MatmulSchedule:
     bufs: int = 4                 # buffers per input tile (the NKI compiler's allocation; see cost_model)
     evict_engine: str = "vector"  # PSUM -> SBUF copy: "vector" (tensor_copy) or "scalar" (activation)
     psum_acc: bool = True         # K-block loop innermost: accumulate across it in PSUM, not SBUF
+    swap: bool = False            # B stationary, A^T moving: compute C^T and transpose it back
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -85,8 +93,32 @@ def naive_schedule(p: MatmulProblem, chip: NkiChip) -> MatmulSchedule:
                           tile_k=_largest_divisor(p.k, chip.partitions))
 
 
+def _swapped(p: MatmulProblem, s: MatmulSchedule) -> tuple[MatmulProblem, MatmulSchedule]:
+    """The problem C^T = B^T @ A^T (B stationary, A^T moving) and the schedule in its terms."""
+    dims = {"m": "n", "n": "m", "k": "k"}
+    p2 = replace(p, m=p.n, n=p.m, a_elem=p.b_elem, b_elem=p.a_elem,
+                 a_layout="km" if p.b_layout == "kn" else "mk", b_layout="nk" if p.a_layout == "mk" else "kn")
+    s2 = replace(s, tile_m=s.tile_n, tile_n=s.tile_m, block_m=s.block_n, block_n=s.block_m,
+                 order=tuple(dims[d] for d in s.order), swap=False)  # type: ignore[arg-type]
+    return p2, s2
+
+
+def swap_roles(p: MatmulProblem, s: MatmulSchedule, chip: NkiChip, on: bool) -> MatmulSchedule:
+    """`s` with A^T on the moving side (`on`) or back, re-tiled to the largest legal tiles of
+    the new roles (the stationary free size is limited to 128, the moving one to 512)."""
+    st, mv = chip.gemm_stationary_fmax, chip.gemm_moving_fmax
+    tm, tn = (mv, st) if on else (st, mv)
+    return replace(s, swap=on, tile_m=_largest_divisor(p.m, tm), tile_n=_largest_divisor(p.n, tn),
+                   block_m=1, block_n=1)
+
+
 def check_schedule(p: MatmulProblem, s: MatmulSchedule, chip: NkiChip) -> str | None:
     """Why `s` is not a schedule of `p` (None if it is). Capacity is the verifier's job."""
+    if s.swap:
+        if p.bias:
+            return "swap: the bias[N] epilogue would run along partitions (not supported swapped)"
+        why = check_schedule(*_swapped(p, s), chip)
+        return f"swap (B stationary, A^T moving): {why}" if why else None
     if sorted(s.order) != ["k", "m", "n"]:
         return f"order {s.order} is not a permutation of m, n, k"
     if not (1 <= s.tile_m <= chip.gemm_stationary_fmax and 1 <= s.tile_n <= chip.gemm_moving_fmax
@@ -111,6 +143,7 @@ class _Ctx:
     bias: SSAValue | None
     c: SSAValue
     trips: dict[str, int]
+    transposed_out: bool = False  # the kernel computes C^T (swap): stores transpose it back
     ivs: dict[str, SSAValue] = field(default_factory=dict)
     lhs_blk: list[SSAValue] = field(default_factory=list)   # one tile per K tile of the block
     rhs_blk: list[SSAValue] = field(default_factory=list)
@@ -135,9 +168,13 @@ def build_matmul_kernel(name: str, p: MatmulProblem, s: MatmulSchedule, chip: Nk
     b = KernelBuilder(name, chip.name, args, [len(args) - 1])
     a_v, b_v = b.args[0], b.args[1]
     bias_v = b.args[2] if p.bias else None
+    swap = s.swap
+    if swap:
+        p, s = _swapped(p, s)
+        a_v, b_v = b_v, a_v
     trips = {"m": p.m // (s.tile_m * s.block_m), "n": p.n // (s.tile_n * s.block_n),
              "k": p.k // (s.tile_k * s.block_k)}
-    ctx = _Ctx(b, p, s, a_v, b_v, bias_v, b.args[-1], trips)
+    ctx = _Ctx(b, p, s, a_v, b_v, bias_v, b.args[-1], trips, transposed_out=swap)
     eff = _effective(s.order, trips)
     _nest(ctx, eff, 0)
     return b.finish()
@@ -263,7 +300,24 @@ def _compute_block_psum(ctx: _Ctx) -> None:
             ps = _matmul_chain(ctx, bm, bn)
             _epilogue(ctx, b.view(row, b.mul_i(bn, s.tile_n), s.tile_n), ps, b.mul_i(bn, s.tile_n))
         r0 = b.lin([(_iv(ctx, "m"), s.block_m * s.tile_m), (bm, s.tile_m)])
-        b.add(nki.StoreOp(ctx.c, [r0, b.mul_i(_iv(ctx, "n"), width)], row))
+        _store(ctx, r0, b.mul_i(_iv(ctx, "n"), width), row)
+
+
+def _store(ctx: _Ctx, r0: SSAValue, c0: SSAValue, row: SSAValue) -> None:
+    """C[r0:, c0:] = row; swapped, row is a block of C^T: each <= 128-column chunk goes back
+    through nc_transpose (PSUM) and a copy to SBUF, then to C[c0 + j:, r0:]."""
+    b = ctx.b
+    if not ctx.transposed_out:
+        b.add(nki.StoreOp(ctx.c, [r0, c0], row))
+        return
+    rows, width = nki.shape_of(row)  # type: ignore[misc]
+    chunk = min(width, 128)
+    for j in range(0, width, chunk):
+        ps = b.alloc((chunk, rows), f32, "psum", "ct_psum", 2)
+        b.add(nki.TransposeOp(ps, b.view(row, b.c(j), chunk)))
+        out = b.alloc((chunk, rows), ctx.p.c_elem, "sbuf", "ct_row", 2)
+        b.add(nki.TensorCopyOp(out, ps))
+        b.add(nki.StoreOp(ctx.c, [b.add_i(c0, b.c(j)), r0], out))
 
 
 def _k_in_psum(ctx: _Ctx, eff: list[str], depth: int) -> None:
@@ -290,7 +344,7 @@ def _k_in_psum(ctx: _Ctx, eff: list[str], depth: int) -> None:
         for bn in range(s.block_n):
             _epilogue(ctx, b.view(row, b.c(bn * s.tile_n), s.tile_n), psums[bm][bn], b.c(bn * s.tile_n))
         r0 = b.lin([(_iv(ctx, "m"), s.block_m * s.tile_m)], bm * s.tile_m)
-        b.add(nki.StoreOp(ctx.c, [r0, b.mul_i(_iv(ctx, "n"), width)], row))
+        _store(ctx, r0, b.mul_i(_iv(ctx, "n"), width), row)
 
 
 def _k_accumulated(ctx: _Ctx, eff: list[str], depth: int) -> None:
@@ -310,7 +364,7 @@ def _k_accumulated(ctx: _Ctx, eff: list[str], depth: int) -> None:
         n_base = b.mul_i(_iv(ctx, "n"), s.block_n * s.tile_n) if "n" not in inner else b.c(0)
         _epilogue_wide(ctx, row, b.view(acc, b.mul_i(mt, n_cols), n_cols), n_base, "n" in inner)
         m_base = b.mul_i(_iv(ctx, "m"), s.block_m * s.tile_m) if "m" not in inner else b.c(0)
-        b.add(nki.StoreOp(ctx.c, [b.add_i(m_base, b.mul_i(mt, s.tile_m)), n_base], row))
+        _store(ctx, b.add_i(m_base, b.mul_i(mt, s.tile_m)), n_base, row)
 
 
 def _epilogue_wide(ctx: _Ctx, dst: SSAValue, src: SSAValue, n_base: SSAValue, n_inner: bool) -> None:

@@ -9,6 +9,8 @@ Menu items (Autocomp's NKI menu is the anchor; docs/NKI.md lists which item is w
 - `bufs(b)`: multi-buffering depth of the input tiles;
 - `psum_acc(on)`: accumulate across the K-block loop in PSUM (K innermost) or in SBUF;
 - `evict(engine)`: PSUM -> SBUF copy on VectorE or ScalarE (engine choice);
+- `swap(on)`: put A^T on the moving side (B stationary; C^T computed and transposed back), the
+  perf guide's "put the short matrix on the moving side" for a short M;
 - for row-wise kernels (rowwise.py): `row_tile(f)`, `fuse_activation(on)`, `engine(e)`.
 Every schedule is checked (check_schedule, then the dialect verifier for capacity) before the
 cost model scores it; refused ones cost nothing but the check.
@@ -25,13 +27,14 @@ from typing import Any
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import VerifyException
 
-from liftcomp.targets.nki.config import NkiChip
+from liftcomp.targets.nki.config import DEFAULT_CHIP, NkiChip
 from liftcomp.targets.nki.cost_model import CostReport, estimate
 from liftcomp.targets.nki.matmul import (
     MatmulProblem,
     MatmulSchedule,
     build_matmul_kernel,
     check_schedule,
+    swap_roles,
 )
 
 
@@ -49,7 +52,7 @@ class Step:
         return {"name": self.name, "params": dict(self.params)}
 
 
-def apply_step(s: MatmulSchedule, step: Step, p: MatmulProblem) -> MatmulSchedule:
+def apply_step(s: MatmulSchedule, step: Step, p: MatmulProblem, chip: NkiChip = DEFAULT_CHIP) -> MatmulSchedule:
     kw = dict(step.params)
     if step.name == "tile":
         return s.with_(tile_m=kw["m"], tile_n=kw["n"], tile_k=kw["k"], block_m=1, block_n=1, block_k=1)
@@ -65,6 +68,8 @@ def apply_step(s: MatmulSchedule, step: Step, p: MatmulProblem) -> MatmulSchedul
         return s.with_(psum_acc=kw["on"])
     if step.name == "evict":
         return s.with_(evict_engine=kw["engine"])
+    if step.name == "swap":
+        return swap_roles(p, s, chip, kw["on"])
     raise ValueError(f"unknown menu item {step.name}")
 
 
@@ -87,7 +92,11 @@ def neighbours(s: MatmulSchedule, p: MatmulProblem, chip: NkiChip) -> list[Step]
     steps += [Step("bufs", (("bufs", b),)) for b in (1, 2, 3, 4) if b != s.bufs]
     steps.append(Step("psum_acc", (("on", not s.psum_acc),)))
     steps.append(Step("evict", (("engine", "scalar" if s.evict_engine == "vector" else "vector"),)))
-    for tm, tn, tk in ((128, 512, 128), (128, 256, 128), (64, 512, 128)):
+    steps.append(Step("swap", (("on", not s.swap),)))
+    tiles = ((128, 512, 128), (128, 256, 128), (64, 512, 128))
+    if s.swap:  # the stationary free size (<= 128) is now N's, the moving one (<= 512) M's
+        tiles = tuple((tn, tm, tk) for tm, tn, tk in tiles)
+    for tm, tn, tk in tiles:
         if (tm, tn, tk) != (s.tile_m, s.tile_n, s.tile_k) and p.m % tm == 0 and p.n % tn == 0 and p.k % tk == 0:
             steps.append(Step("tile", (("m", tm), ("n", tn), ("k", tk))))
     return steps
@@ -151,7 +160,7 @@ def beam_search(p: MatmulProblem, start: MatmulSchedule, chip: NkiChip, *, beam:
         cands: list[Scored] = []
         for parent in frontier:
             for step in propose(parent.schedule, p, chip):
-                s = apply_step(parent.schedule, step, p)
+                s = apply_step(parent.schedule, step, p, chip)
                 if s in seen or evaluated >= budget or time.monotonic() - t0 >= time_limit_s:
                     continue
                 seen.add(s)

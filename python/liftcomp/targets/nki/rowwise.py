@@ -41,10 +41,11 @@ from liftcomp.targets.nki.lowering import (
     ArgTable,
     KernelRecord,
     LowerOptions,
+    _dest_view,
     build_host,
     window_2d,
 )
-from liftcomp.targets.nki.views import IndexEval, Unsupported, hbm_view
+from liftcomp.targets.nki.views import IndexEval, Unsupported, hbm_view, is_structured
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,6 @@ class TVal:
         return nki.shape_of(self.tile)[1]
 
 
-def is_structured(op: Operation) -> bool:
-    """A linalg op with indexing maps and a body (generic, map, reduce, elementwise, ...)."""
-    return (op.name.startswith("linalg.") and op.name not in ("linalg.fill", "linalg.matmul", "linalg.batch_matmul",
-                                                               "linalg.yield")
-            and hasattr(op, "get_indexing_maps") and hasattr(op, "body"))
 
 
 def _loop_dims(g: linalg.GenericOp, ev: IndexEval) -> list[int]:
@@ -456,8 +452,6 @@ class _Lowering:
 
     # ------------------------------------------------------------------------- results --
     def materialize(self, mat: bufferization.MaterializeInDestinationOp) -> None:
-        from liftcomp.targets.nki.lowering import _dest_view
-
         src = mat.source
         value = src.owner.source if isinstance(src.owner, tensor.InsertSliceOp) else src  # type: ignore[union-attr]
         if value not in self.env:

@@ -20,6 +20,7 @@ from liftcomp.targets.nki.matmul import (
     MatmulSchedule,
     check_schedule,
     naive_schedule,
+    swap_roles,
 )
 
 
@@ -66,8 +67,9 @@ ORDERS = tuple(",".join(o) for o in (("m", "n", "k"), ("m", "k", "n"), ("n", "m"
 
 MENU: Menu[MatmulSchedule, Ctx] = Menu(
     (
-        Rewrite("tile", "TensorE tile sizes (stationary free m <= 128, moving free n <= 512, contraction k <= 128)",
-                (Param("m", "int", 1, 128, required=False), Param("n", "int", 1, 512, required=False),
+        Rewrite("tile", "TensorE tile sizes (stationary free m <= 128, moving free n <= 512, contraction k <= 128; "
+                "swapped: n <= 128, m <= 512)",
+                (Param("m", "int", 1, 512, required=False), Param("n", "int", 1, 512, required=False),
                  Param("k", "int", 1, 128, required=False)), _tile),
         Rewrite("order", "order of the M/N/K block loops, outermost first (hoists the loads of the operand whose "
                 "loops are outside)", (Param("order", "choice", choices=ORDERS),), _order),
@@ -78,6 +80,9 @@ MENU: Menu[MatmulSchedule, Ctx] = Menu(
                 lambda s, p, c: s.with_(bufs=p["bufs"])),
         Rewrite("psum_acc", "accumulate across the K-block loop in PSUM (K innermost) instead of SBUF",
                 (Param("on", "bool"),), lambda s, p, c: s.with_(psum_acc=p["on"])),
+        Rewrite("swap", "put the short matrix on the moving side: B stationary and A^T moving (C^T computed, "
+                "transposed back; tile n <= 128, tile m <= 512 then)", (Param("on", "bool"),),
+                lambda s, p, c: swap_roles(c.problem, s, c.chip, p["on"])),
         Rewrite("evict", "PSUM -> SBUF copy engine", (Param("engine", "choice", choices=("vector", "scalar")),),
                 lambda s, p, c: s.with_(evict_engine=p["engine"])),
     ),
@@ -123,7 +128,8 @@ class NkiMatmulSpace(KernelSpace[MatmulSchedule]):
         return naive_schedule(self.problem, self.chip)
 
     def lower(self, schedule: MatmulSchedule) -> ModuleOp:
-        from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+        from liftcomp.targets.nki.driver import lower_module
+        from liftcomp.targets.nki.lowering import LowerOptions
 
         out, _ = lower_module(self.module, LowerOptions(self.chip, self.dyn_size, {self.func_name: schedule}))
         return out
@@ -144,7 +150,8 @@ class NkiMatmulSpace(KernelSpace[MatmulSchedule]):
         s = schedule
         return (f"tiles m={s.tile_m} n={s.tile_n} k={s.tile_k}; blocks m={s.block_m} n={s.block_n} k={s.block_k}; "
                 f"block loop order {','.join(s.order)}; {s.bufs} buffers per input tile; "
-                f"{'PSUM' if s.psum_acc else 'SBUF'} accumulation across K blocks; PSUM eviction on {s.evict_engine}")
+                f"{'PSUM' if s.psum_acc else 'SBUF'} accumulation across K blocks; PSUM eviction on {s.evict_engine}"
+                + ("; swapped: B stationary, A^T moving (C^T transposed back)" if s.swap else ""))
 
     def hardware_summary(self) -> str:
         c = self.chip

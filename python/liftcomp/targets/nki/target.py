@@ -110,7 +110,8 @@ class NkiTarget(Target):
     def lower(self, module: ModuleOp, config: TargetConfig, options: Mapping[str, Any],
               schedules: Mapping[str, Any] | None = None, originals: Mapping[str, func.FuncOp] | None = None
               ) -> Lowered:
-        from liftcomp.targets.nki.lowering import LowerOptions, lower_module
+        from liftcomp.targets.nki.driver import lower_module
+        from liftcomp.targets.nki.lowering import LowerOptions
 
         assert isinstance(config, NkiChip)
         out, report = lower_module(module, LowerOptions(config, int(options.get("dyn_size", 64)),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from xdsl.dialects import arith, bufferization, memref, tensor
 from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, MemRefType, TensorType
-from xdsl.ir import BlockArgument, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 
 DYNAMIC = -9223372036854775808
 
@@ -229,3 +229,10 @@ def hbm_view(v: SSAValue, ev: IndexEval) -> HbmView | None:
             strides.append(dims[-1][1])
         return HbmView(src.arg, src.offset, tuple(shape), tuple(strides))
     return None
+
+
+def is_structured(op: Operation) -> bool:
+    """A linalg op with indexing maps and a body (generic, map, reduce, elementwise, ...)."""
+    return (op.name.startswith("linalg.") and op.name not in ("linalg.fill", "linalg.matmul", "linalg.batch_matmul",
+                                                               "linalg.yield")
+            and hasattr(op, "get_indexing_maps") and hasattr(op, "body"))
