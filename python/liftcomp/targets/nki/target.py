@@ -23,8 +23,11 @@ from liftcomp.search.measure import Evaluator, Measurement
 from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.nki.config import CHIPS, NkiChip
 
-# Outputs equal the reference within |got - expected| <= ATOL + RTOL |expected| (f32 programs:
-# reductions and matmuls sum in another order on the engines; ScalarE's exp is not numpy's).
+# Outputs equal the reference within |got - expected| <= ATOL + RTOL (|expected| + max |expected|)
+# (f32 programs: reductions and matmuls sum in another order on the engines; ScalarE's exp is not
+# numpy's). The max term: a reordered f32 sum errs by ~eps x the size of its partial sums, not of
+# its result, so an element that cancels to near 0 in a long dot product (K = 512, |C| up to ~40)
+# is off by ~3e-5; the output's scale bounds the partial sums' (an indexing bug errs by O(|C|)).
 RTOL = 2e-5
 ATOL = 1e-5
 
@@ -147,7 +150,9 @@ class NkiTarget(Target):
             return False
         for g, e in zip(got, expected, strict=True):
             g64, e64 = np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)
-            if g64.shape != e64.shape or not np.allclose(g64, e64, rtol=RTOL, atol=ATOL, equal_nan=True):
+            finite = np.abs(e64[np.isfinite(e64)])
+            atol = ATOL + RTOL * (float(finite.max()) if finite.size else 0.0)
+            if g64.shape != e64.shape or not np.allclose(g64, e64, rtol=RTOL, atol=atol, equal_nan=True):
                 return False
         return True
 
