@@ -12,7 +12,7 @@ NOTEBOOKS = sorted(TUTORIAL.glob("*.ipynb"))
 
 
 def test_tutorial_notebooks_are_stored_without_outputs():
-    assert len(NOTEBOOKS) >= 2
+    assert len(NOTEBOOKS) >= 4
     for nb in NOTEBOOKS:
         for cell in json.loads(nb.read_text())["cells"]:
             if cell["cell_type"] == "code":
@@ -40,4 +40,6 @@ def test_tutorial_notebook_executes(path, monkeypatch):
     assert not errors
     # Every exercise's check ran and printed its verdict.
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "Exercise 1 solved" in text and ("Exercise 2 solved" in text or "proved" in text)
+    assert "Exercise 1 solved" in text
+    if path.stem.startswith(("01", "02")):
+        assert "Exercise 2 solved" in text or "proved" in text
