@@ -228,8 +228,12 @@ def _representative() -> list[KernelSpec]:
                        "out": "v2", "reductions": ["sum"]})),
     ]
     sm80 = [replace(s, arch="sm_80") for s in base]
-    # one CUTLASS GEMM for sm_90a (about 25 s of one core: the fused epilogue, the most template code)
-    return [base[0]] + [replace(s, arch="sm_90a") for s in base[2:]] + sm80
+    # sm_90a GEMMs are CUTLASS instantiations (25-45 s of one core each): the fused bf16 epilogue
+    # (cooperative, 2x1 cluster), the int8 GEMM, and fp16 with the other policy and no cluster
+    # (pingpong, 1x1) cover each template path the lowering emits.
+    f16_pingpong = KernelSpec("g_f16_pp", "gemm", a_type="f16", b_type="f16", out_type="f16").with_gemm(
+        policy="pingpong", cluster=(1, 1), tile=(128, 128, 64))
+    return base[:2] + [f16_pingpong] + [replace(s, arch="sm_90a") for s in base[2:]] + sm80
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")

@@ -432,7 +432,7 @@ class HostProgram:
         step = self.target_op(op)
         if step is not None:
             return step
-        raise SimError(f"the Gemmini simulator cannot run '{op.name}' (lower it first)")
+        raise SimError(f"the host simulator cannot run '{op.name}' (lower it first)")
 
     def _float_op(self, op: Operation) -> Step | None:
         """Conversions, rounding and min/max of floats (host epilogues such as requantisation),

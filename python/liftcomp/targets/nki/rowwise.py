@@ -436,9 +436,28 @@ class _Lowering:
                 src = u.src
                 u.detach()
                 u.erase()
-                return src, None, bias
+                src, scale = self.fold_scale(src)
+                return src, scale, bias
         del op
         return a.tile, None, None  # type: ignore[return-value]
+
+    def fold_scale(self, t: SSAValue) -> tuple[SSAValue, float | None]:
+        """If tile t = x * s (or x / s) with an immediate s and t has no other reader, use x and
+        the activation's scale (the multiply-add fused into ScalarE's activation)."""
+        users = [u.operation for u in t.uses]
+        writers = [u for u in users if isinstance(u, nki.TensorScalarOp) and u.dst is t]
+        if len(users) != 1 or len(writers) != 1:
+            return t, None
+        w = writers[0]
+        if w.op1 is not None or w.reverse0 is not None or w.imm0 is None or w.op0.data not in ("multiply", "divide"):
+            return t, None
+        k, divide = float(w.imm0.value.data), w.op0.data == "divide"
+        if divide and k == 0.0:
+            return t, None
+        src = w.src
+        w.detach()
+        w.erase()
+        return src, (1.0 / k if divide else k)
 
     def select(self, c: TVal, a: TVal, b: TVal) -> TVal:
         kinds = {t.kind for t in (c, a, b)} - {"imm"}

@@ -132,9 +132,15 @@ class NkiTarget(Target):
             mm = match_matmul(fn, LowerOptions(config, dyn))
         except Unsupported as e:
             raise LiftcompError(f"@{fn.sym_name.data}: no NKI schedule space ({e})") from None
-        if mm is None:
-            raise LiftcompError(f"@{fn.sym_name.data}: only matmul kernels have an NKI schedule space")
-        return NkiMatmulSpace(fn, mm[2].problem, config, dyn)
+        if mm is not None:
+            return NkiMatmulSpace(fn, mm[2].problem, config, dyn)
+        from liftcomp.targets.nki.rowspace import NkiRowSpace, evaluate_rowwise
+
+        space = NkiRowSpace(fn, config, dyn)
+        _, why = evaluate_rowwise(space.context, space.initial())
+        if why:
+            raise LiftcompError(f"@{fn.sym_name.data}: no NKI schedule space ({why})")
+        return space
 
     def evaluator(self, config: TargetConfig) -> Evaluator:
         assert isinstance(config, NkiChip)
