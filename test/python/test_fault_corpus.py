@@ -81,7 +81,7 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     for name in ("dim_out_of_range", "multi_block", "i128"):
         cases.append((f"liftcomp-opt {name}", "liftcomp-opt", [str(inputs[name]), "-p", "liftcomp-raise{strict=true}", "-o", str(out)], 1, 30))
     # A 20-deep nest of 2-trip loops: --kernel-timeout bounds it (reported as a timeout).
-    cases.append(("lift deep nest", "liftcomp", ["lift", "-q", str(inputs["deep_nest_20"]), "--kernel-timeout", "2", "-o", str(out)], 0, 12))
+    cases.append(("lift deep nest", "liftcomp", ["lift", "-q", str(inputs["deep_nest_20"]), "--kernel-timeout", "2", "-o", str(out)], 0, 20))
     u8 = str(U8_SUM)
     for bad in (["-o", str(tmp_path / "nodir" / "x")], ["-o", str(adir)], ["-o", "/dev/full"],
                 ["--report", str(tmp_path / "nodir" / "r.json")], ["-o", str(out), "--report", str(adir)]):

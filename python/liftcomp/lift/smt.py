@@ -239,7 +239,7 @@ _FP_WEIGHT = {"mulf": 4, "divf": 6, "sqrt": 6, "powf": 6, "remf": 6, "sitofp": 2
 # Most weighted IEEE float operations (Encoder.fp_ops) in one prover query / bounded size
 # assignment: beyond, z3's bit-blasting takes tens of seconds that its rlimit barely counts, so
 # the query is not made (a counted budget: the same on every machine).
-MAX_FP_OPS = 24
+MAX_FP_OPS = 32
 
 
 def _fcmp(pred: str, x: Any, y: Any) -> Any:
