@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.ir.affine import AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
@@ -38,6 +38,17 @@ Array = np.ndarray[Any, Any]
 
 class ReferenceError_(LiftcompError):
     """The reference evaluator cannot run this program."""
+
+
+class SliceOutOfBounds(ReferenceError_):
+    """An extract_slice past its source: on inputs too small for the program (a dynamic buffer
+    that must hold n + taps - 1 elements, say). `argument` is the function argument the source
+    was read from (None if it is no argument) and `sizes` the slice's sizes, to grow inputs by."""
+
+    def __init__(self, message: str, location: str | None, argument: int | None, sizes: list[int]):
+        super().__init__(message, location)
+        self.argument = argument
+        self.sizes = sizes
 
 
 def _width(t: Any) -> int | None:
@@ -314,7 +325,8 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     if isinstance(op, tensor.ExtractSliceOp):
         src = np.asarray(env[op.source])
         if src.ndim != len(sizes) or any(s > d for s, d in zip(sizes, src.shape, strict=True)):
-            raise ReferenceError_("extract_slice out of bounds", op_location(op))
+            raise SliceOutOfBounds(f"extract_slice of sizes {sizes} out of bounds of a {list(src.shape)} tensor",
+                                   op_location(op), _argument_index(op.source), sizes)
         # Rank-reducing: the result drops unit dims (which ones does not matter in row-major order).
         return np.reshape(src[region], _reduced(sizes, len(op.result.type.get_shape()), op)).copy()  # type: ignore[union-attr]
     dest = np.array(env[op.dest], copy=True)
@@ -324,6 +336,14 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
                               f"{list(dest.shape)}", op_location(op))
     dest[region] = np.reshape(src, sizes)  # a rank-reduced source fills its window row-major
     return dest
+
+
+def _argument_index(v: SSAValue) -> int | None:
+    """The function argument a tensor was read from (`bufferization.to_tensor %argK`), or None."""
+    owner = v.owner
+    if isinstance(owner, bufferization.ToTensorOp) and isinstance(owner.memref, BlockArgument):
+        return owner.memref.index
+    return None
 
 
 def _reduced(sizes: list[int], rank: int, op: Operation) -> list[int]:

@@ -60,7 +60,7 @@ def compile_file(
     `search` holds `search.driver.SearchSettings` fields."""
     from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
-    from liftcomp.reference import random_inputs, run_reference
+    from liftcomp.reference import random_inputs
     from liftcomp.search.driver import (
         SearchSettings,
         choose_schedules,
@@ -116,13 +116,7 @@ def compile_file(
     for fn in [op for op in raised.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
         name = fn.sym_name.data
         args, shapes = random_inputs(fn, dyn_size, rng)
-        expected = _copy_args(args)
-        ref_error = None
-        try:
-            run_reference(fn, expected)
-        except LiftcompError as e:
-            # Loops left by a partial lift: the original loop nest itself is the reference.
-            expected, ref_error = _reference_from_source(source, name, args, str(e))
+        args, shapes, expected, ref_error = _expected_outputs(fn, source, args, shapes, rng)
         got = _copy_args(args)
         m = evaluator.run(lowered, name, got)
         arrays = [e for e in expected if isinstance(e, np.ndarray)]
@@ -196,17 +190,56 @@ def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
                                 f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
-def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: str) -> tuple[list[Any], str | None]:
-    """Expected outputs from running the input program itself in the reference executor, for a
-    function whose raised form the numpy reference cannot run; (args, reason) if that fails too."""
-    from liftcomp.executor import Interpreter
+# Times compile grows a dynamic buffer that the program reads past (see _expected_outputs).
+MAX_GROWTHS = 8
 
-    expected = _copy_args(args)
-    try:
-        Interpreter(source, max_steps=REFERENCE_MAX_STEPS).call(name, expected)
-    except LiftcompError as e:
-        return _copy_args(args), f"{why}; the input program in the reference executor: {e}"
-    return expected, None
+
+def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes: list[Any], rng: np.random.Generator
+                      ) -> tuple[list[Any], list[Any], list[Any], str | None]:
+    """(args, shapes, expected outputs, None), or (..., the reason) when no reference runs.
+
+    Random inputs give every dynamic dim and every size argument the same value, which a kernel
+    such as a FIR filter (x holds n + taps - 1 samples) reads past: the buffer it reads past is
+    grown (to the sizes the raised program slices, or doubled for the input loops) and the inputs
+    are made again, so that the target runs on inputs the program is defined on."""
+    from liftcomp.executor import Interpreter, OutOfBounds
+    from liftcomp.reference import run_reference
+    from liftcomp.reference.inputs import grown, random_array
+    from liftcomp.reference.tensor_ir import SliceOutOfBounds
+
+    name = fn.sym_name.data
+    original = next((op for op in source.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name), fn)
+    for _ in range(MAX_GROWTHS + 1):
+        expected = _copy_args(args)
+        where: tuple[int, list[int] | None] | None = None
+        try:
+            run_reference(fn, expected)
+            return args, shapes, expected, None
+        except SliceOutOfBounds as e:
+            why = str(e)
+            if e.argument is not None:
+                where = (e.argument, e.sizes)
+        except LiftcompError as e:
+            why = str(e)
+        if where is None:
+            # Loops left by a partial lift: the original loop nest itself is the reference.
+            expected = _copy_args(args)
+            try:
+                Interpreter(source, max_steps=REFERENCE_MAX_STEPS).call(name, expected)
+                return args, shapes, expected, None
+            except OutOfBounds as e:
+                index = next((k for k, a in enumerate(expected) if a is e.array), None)
+                where = None if index is None else (index, None)
+                why = f"{why}; the input program in the reference executor: {e}"
+            except LiftcompError as e:
+                return args, shapes, _copy_args(args), f"{why}; the input program in the reference executor: {e}"
+        new = None if where is None else grown(original, where[0], shapes[where[0]], where[1])
+        if where is None or new is None:
+            return args, shapes, _copy_args(args), why
+        t = original.body.block.args[where[0]].type
+        assert isinstance(t, MemRefType)
+        args[where[0]], shapes[where[0]] = random_array(cast(MemRefType[Attribute], t), new, rng), new
+    return args, shapes, _copy_args(args), why
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:

@@ -63,7 +63,7 @@ class CudaTarget(Target):
         rec = options.get("records")
         records = [] if rec == "none" else load_records(Path(rec) if rec else None)
         low = lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
-        for name in sorted({k["func"] for k in low.kernels if k.get("kind") == "host"}):
+        for name in sorted({k["func"] for k in low.kernels if k.get("kind") == "host"} | _loops_around_tensors(low.module)):
             if originals and name in originals:
                 _keep_loops(low, name, originals[name])
         return low
@@ -115,6 +115,21 @@ class CudaTarget(Target):
         return {"liftcomp-lower-cuda": lower}
 
 
+def _loops_around_tensors(module: ModuleOp) -> set[str]:
+    """Functions that kept loops around tensor ops (a loop nest lifted body by body, or lifted in
+    part): neither the GPU path nor the reference executor runs such a mix, so they keep their
+    input loop nests on the host."""
+    out: set[str] = set()
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        names = [o.name for o in fn.walk()]
+        if any(n.startswith(("scf.", "affine.")) for n in names) and \
+                any(n.startswith(("tensor.", "linalg.", "bufferization.")) for n in names):
+            out.add(fn.sym_name.data)
+    return out
+
+
 def _keep_loops(low: Lowered, name: str, original: func.FuncOp) -> None:
     """A function with ops the lowering left on the host keeps its input loop nests instead (run on
     the host; its kernels are dropped), as the Gemmini target does."""
@@ -129,6 +144,7 @@ def _keep_loops(low: Lowered, name: str, original: func.FuncOp) -> None:
         if text in mine or text.split(".")[0] in mine:
             op.detach()
             op.erase()
-    why = "; ".join(k["remark"] for k in low.kernels if k.get("func") == name and k.get("kind") == "host")
+    why = "; ".join(k["remark"] for k in low.kernels if k.get("func") == name and k.get("kind") == "host") or \
+        f"@{name}: loops kept around tensor ops (lifted nest by nest or body by body)"
     low.kernels = [k for k in low.kernels if k.get("func") != name]
     low.kernels.append({"func": name, "kind": "host", "remark": f"kept the input loop nests on the host ({why})"})
