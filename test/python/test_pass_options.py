@@ -66,6 +66,8 @@ BAD = [
     ("liftcomp-lower-gemmini", f'schedule="{HERE}" database="r.jsonl"',
      "options 'schedule' and 'database' exclude each other (both replay records)"),
     ("liftcomp-lower-gemmini", "seed=x", "option 'seed' expects an integer, got 'x'"),
+    ("liftcomp-lower-gemmini", "seed=-1", "option 'seed' must be >= 0, got -1"),
+    ("liftcomp-lower-gemmini", "dram-latency=-1", "option 'dram-latency' must be >= 0, got -1"),
     ("liftcomp-lower-gemmini", "dyn-size=0", "option 'dyn-size' must be >= 1, got 0"),
     ("liftcomp-lower-gemmini", "strict=1", "option 'strict' expects true or false, got 1"),
     ("liftcomp-lower-gemmini", "remarks=on", "option 'remarks' expects true or false, got 'on'"),

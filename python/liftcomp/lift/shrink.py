@@ -23,6 +23,12 @@ divisor, a large literal of the program that is not an expression of the bases) 
 real size if that is cheap, and otherwise refused with the reason; an instance whose test fails
 (it may be degenerate, e.g. a tiled loop that overruns at a small size) also falls back to the real
 size when that is cheap, so a small instance never decides alone that a program is wrong or right.
+
+A nest that is costly at its real size even with the sizes below THRESHOLD kept (a 64x96x128
+GEMM) is first tested with every static size from LOW_THRESHOLD on in the family, the way a
+dynamic-size nest is tested at small sizes. This changes nothing of the argument: the proof is
+still of the real program, and every instance is a member of the one family the real program
+belongs to; only a passing test is taken from it, anything else goes the way above.
 """
 
 from __future__ import annotations
@@ -57,6 +63,13 @@ from liftcomp.lift.analysis import Refusal, Summary, analyse
 from liftcomp.lift.verify import Verdict, decls_of, tested, unrolled_size
 
 THRESHOLD = 100  # index constants from here on are "large"
+# A nest that would cost more than SHRINK_ALL_COST term leaves at its real size is first tested with
+# every static size from LOW_THRESHOLD on written over the bases (a 64x96x128 GEMM keeps 64 and 96
+# below THRESHOLD: 64 * 96 * N iterations per instance, seconds to interpret; with all three shrunk,
+# a few hundred, what a dynamic-size GEMM's test costs). Only a passing test decides there; anything
+# else (an instance that is not faithful, a failure) goes on as before, from THRESHOLD.
+LOW_THRESHOLD = 16
+SHRINK_ALL_COST = 20_000
 DELTA = 16  # largest offset from a multiple of the bases that is kept as a relation
 # Offsets kept by the second family, tried when the first one's instances are too large to
 # interpret (784 = 3 * 256 + 16 forces bases above 32; with 784 a base of its own they stay tiny).
@@ -86,10 +99,11 @@ class Generalisation:
     modulus: int
     instances: list[list[int]] = field(default_factory=list)
     delta: int = DELTA
+    threshold: int = THRESHOLD
 
     def value(self, v: int, small: list[int]) -> int | None:
         """v in the instance with bases `small` (None: a large value that is no expression)."""
-        if abs(v) < THRESHOLD:
+        if abs(v) < self.threshold:
             return v
         e = self.exprs.get(v)
         if e is None:
@@ -116,11 +130,11 @@ def _memref_types(fn: func.FuncOp) -> list[MemRefType[Attribute]]:
     return out
 
 
-def _contents(fn: func.FuncOp) -> _Contents:
+def _contents(fn: func.FuncOp, threshold: int = THRESHOLD) -> _Contents:
     c = _Contents()
     for t in _memref_types(fn):
         for s in t.get_shape():
-            if s >= THRESHOLD:
+            if s >= threshold:
                 c.dims.add(s)
             elif s > 1:
                 c.coeffs.add(s)
@@ -138,7 +152,7 @@ def _contents(fn: func.FuncOp) -> _Contents:
         for attr in op.properties.values():
             if isinstance(attr, AffineMapAttr):
                 for r in attr.data.results:
-                    _expr_contents(r, c)
+                    _expr_contents(r, c, threshold)
             elif isinstance(attr, AffineSetAttr):
                 c.problems.append(f"an integer set in {op.name}")
     return c
@@ -153,25 +167,25 @@ def _const_index(v: SSAValue) -> int | None:
     return None
 
 
-def _expr_contents(e: AffineExpr, c: _Contents) -> None:
+def _expr_contents(e: AffineExpr, c: _Contents, threshold: int) -> None:
     if isinstance(e, AffineConstantExpr):
         c.consts.add(e.value)
     elif isinstance(e, AffineBinaryOpExpr):
         rhs = e.rhs
         if isinstance(rhs, AffineConstantExpr) and e.kind in (AffineBinaryOpKind.FloorDiv, AffineBinaryOpKind.CeilDiv, AffineBinaryOpKind.Mod):
-            if abs(rhs.value) >= THRESHOLD:
+            if abs(rhs.value) >= threshold:
                 c.consts.add(rhs.value)
             else:
                 c.steps.add(abs(rhs.value))
-        elif isinstance(rhs, AffineConstantExpr) and e.kind == AffineBinaryOpKind.Mul and 1 < abs(rhs.value) < THRESHOLD:
+        elif isinstance(rhs, AffineConstantExpr) and e.kind == AffineBinaryOpKind.Mul and 1 < abs(rhs.value) < threshold:
             c.coeffs.add(abs(rhs.value))
-        _expr_contents(e.lhs, c)
-        _expr_contents(e.rhs, c)
+        _expr_contents(e.lhs, c, threshold)
+        _expr_contents(e.rhs, c, threshold)
 
 
-def needs_shrinking(fn: func.FuncOp) -> bool:
-    c = _contents(fn)
-    return bool(c.dims) or any(abs(v) >= THRESHOLD for v in c.consts)
+def needs_shrinking(fn: func.FuncOp, threshold: int = THRESHOLD) -> bool:
+    c = _contents(fn, threshold)
+    return bool(c.dims) or any(abs(v) >= threshold for v in c.consts)
 
 
 # ---------------------------------------------------------------- bases and expressions
@@ -196,18 +210,19 @@ def _express(v: int, bases: list[int], coeffs: tuple[int, ...], delta: int = DEL
     return best
 
 
-def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELTA) -> Generalisation | str:
-    """Bases and expressions for fn's large constants (and `extra` ones: the program's literals),
-    with two small instances; or why it cannot be generalised faithfully."""
-    c = _contents(fn)
+def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELTA,
+               threshold: int = THRESHOLD) -> Generalisation | str:
+    """Bases and expressions for fn's large constants (`threshold` and above; and `extra` ones:
+    the program's literals), with two small instances; or why it cannot be generalised faithfully."""
+    c = _contents(fn, threshold)
     if c.problems:
         return f"cannot generalise the static sizes: {c.problems[0]}"
-    if any(s >= THRESHOLD for s in c.steps):
+    if any(s >= threshold for s in c.steps):
         return "cannot generalise the static sizes: a large loop step or divisor"
     coeffs = tuple(sorted(set(_COEFFS) | c.coeffs))
     bases: list[int] = []
     exprs: dict[int, Expr] = {}
-    large = [v for v in (extra or set()) | c.consts if abs(v) >= THRESHOLD]
+    large = [v for v in (extra or set()) | c.consts if abs(v) >= threshold]
     # Static dims first: they are the natural sizes N; bounds and offsets are written from them.
     for v in [*sorted(c.dims), *sorted(set(large) - c.dims, key=abs)]:
         if _express(v, bases, coeffs, delta) is None:
@@ -223,7 +238,7 @@ def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELT
             modulus = math.lcm(modulus, s)
     if modulus > MAX_MODULUS:
         return f"cannot generalise the static sizes: residues modulo {modulus} would need large instances"
-    g = Generalisation(bases, exprs, modulus, delta=delta)
+    g = Generalisation(bases, exprs, modulus, delta=delta, threshold=threshold)
     first = _small_bases(g, 0)
     if first is None:
         return "cannot generalise the static sizes: no small sizes keep their order"
@@ -380,23 +395,17 @@ def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str,
     """The differential test of a proposal, on small instances when the nest has large static
     sizes (at the real size only where no faithful small instance passes and that is cheap)."""
     prog = TS.parse_program(text, decls_of(summary))
+    if real_size_cost(summary) > SHRINK_ALL_COST and needs_shrinking(fn, LOW_THRESHOLD):
+        small = _on_instances(module, fn, summary, text, trials, float_model, LOW_THRESHOLD)
+        if small.level is not None:
+            small.details["threshold"] = LOW_THRESHOLD
+            return small
     if not needs_shrinking(fn):
         return tested(module, fn, summary, prog, trials=trials, float_model=float_model)
-    g = generalise(fn, index_literals(text))
-    failure: Verdict | None = None
-    if isinstance(g, str):
-        why = g
-    else:
-        small = _test_instances(module, fn, summary, text, g, trials, float_model)
-        if small.details.get("too_large"):
-            # Relations with large offsets made the instances big: a family that keeps only small
-            # offsets (the others become sizes of their own) still contains the real program.
-            g2 = generalise(fn, index_literals(text), SMALL_DELTA)
-            if not isinstance(g2, str):
-                small = _test_instances(module, fn, summary, text, g2, trials, float_model)
-        if small.level is not None:
-            return small
-        why, failure = small.reason, small if small.counterexample is not None else None
+    small = _on_instances(module, fn, summary, text, trials, float_model, THRESHOLD)
+    if small.level is not None:
+        return small
+    why, failure = small.reason, small if small.counterexample is not None else None
     if real_size_cost(summary) <= REAL_SIZE_BUDGET:
         v = tested(module, fn, summary, prog, trials=trials, float_model=float_model)
         v.details["real_size"] = True
@@ -404,6 +413,22 @@ def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str,
     if failure is not None:
         return failure
     return Verdict(None, f"{why}; the nest is too large to test at its real size")
+
+
+def _on_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, trials: int, float_model: str,
+                  threshold: int) -> Verdict:
+    """The differential test on small instances of the family of the sizes from `threshold` on."""
+    g = generalise(fn, index_literals(text), threshold=threshold)
+    if isinstance(g, str):
+        return Verdict(None, g)
+    small = _test_instances(module, fn, summary, text, g, trials, float_model)
+    if small.details.get("too_large"):
+        # Relations with large offsets made the instances big: a family that keeps only small
+        # offsets (the others become sizes of their own) still contains the real program.
+        g2 = generalise(fn, index_literals(text), SMALL_DELTA, threshold)
+        if not isinstance(g2, str):
+            small = _test_instances(module, fn, summary, text, g2, trials, float_model)
+    return small
 
 
 def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, g: Generalisation, trials: int,

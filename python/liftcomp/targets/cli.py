@@ -190,8 +190,20 @@ def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
                                 f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
+def _halve_sizes(fn: func.FuncOp, args: list[Any]) -> bool:
+    """Halve the index arguments (sizes, strides) above 1; False if there are none."""
+    from xdsl.dialects.builtin import IndexType
+
+    changed = False
+    for k, a in enumerate(fn.body.block.args):
+        if isinstance(a.type, IndexType) and isinstance(args[k], int) and args[k] > 1:
+            args[k] //= 2
+            changed = True
+    return changed
+
+
 # Times compile grows a dynamic buffer that the program reads past (see _expected_outputs).
-MAX_GROWTHS = 8
+MAX_GROWTHS = 12
 
 
 def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes: list[Any], rng: np.random.Generator
@@ -204,7 +216,6 @@ def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes
     are made again, so that the target runs on inputs the program is defined on."""
     from liftcomp.executor import Interpreter, OutOfBounds
     from liftcomp.reference import run_reference
-    from liftcomp.reference.inputs import grown, random_array
     from liftcomp.reference.tensor_ir import SliceOutOfBounds
 
     name = fn.sym_name.data
@@ -228,40 +239,60 @@ def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes
                 Interpreter(source, max_steps=REFERENCE_MAX_STEPS).call(name, expected)
                 return args, shapes, expected, None
             except OutOfBounds as e:
-                index = next((k for k, a in enumerate(expected) if a is e.array), None)
-                where = None if index is None else (index, None)
                 why = f"{why}; the input program in the reference executor: {e}"
+                # Flat buffers of m * n elements, say: every dynamic buffer doubles at once.
+                grew = [_grow(original, k, shapes[k], None, args, shapes, rng) for k in range(len(args))]
+                if not any(grew) and not _halve_sizes(original, args):
+                    return args, shapes, _copy_args(args), why
+                continue
             except LiftcompError as e:
                 return args, shapes, _copy_args(args), f"{why}; the input program in the reference executor: {e}"
-        new = None if where is None else grown(original, where[0], shapes[where[0]], where[1])
-        if where is None or new is None:
-            return args, shapes, _copy_args(args), why
-        t = original.body.block.args[where[0]].type
-        assert isinstance(t, MemRefType)
-        args[where[0]], shapes[where[0]] = random_array(cast(MemRefType[Attribute], t), new, rng), new
+        assert where is not None
+        if not _grow(original, where[0], shapes[where[0]], where[1], args, shapes, rng) and not _halve_sizes(original, args):
+            return args, shapes, _copy_args(args), why  # else: smaller sizes (and strides) for a static buffer
     return args, shapes, _copy_args(args), why
 
 
+def _grow(fn: func.FuncOp, k: int, shape: Any, at_least: list[int] | None, args: list[Any], shapes: list[Any],
+          rng: np.random.Generator) -> bool:
+    """Argument k made anew at a larger shape (`reference.inputs.grown`); False if it cannot grow."""
+    from liftcomp.reference.inputs import grown, random_array
+
+    t = fn.body.block.args[k].type
+    new = grown(fn, k, shape, at_least) if isinstance(t, MemRefType) and shape is not None else None
+    if new is None:
+        return False
+    args[k], shapes[k] = random_array(cast(MemRefType[Attribute], t), new, rng), new
+    return True
+
+
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.pass_support import pass_from_args
     from liftcomp.targets import get_target
+    from liftcomp.targets.schedule_options import ScheduleOptions
 
     target = get_target(ns.target)
+    # The checks of the pass options these flags are (one definition, one set of checks).
+    sched: ScheduleOptions = pass_from_args(ScheduleOptions, ns)
+    pass_from_args(LiftcompRaisePass, ns)  # the --llm-* flags
+    options = target.options_from_args(ns)  # the target's own, checked by its lowering pass
     search = None
-    if ns.search or ns.schedule or ns.database:
+    if sched.search != "none" or sched.schedule or sched.database:
         from liftcomp.llm.options import config_from_args
 
-        search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
-                  "schedule_file": Path(ns.schedule) if ns.schedule else None,
-                  "database": Path(ns.database) if ns.database else None, "resume": ns.resume,
+        search = {"search": None if sched.search == "none" else sched.search, "budget": sched.budget,
+                  "planner": sched.planner, "schedule_file": Path(sched.schedule) if sched.schedule else None,
+                  "database": Path(sched.database) if sched.database else None, "resume": ns.resume,
                   "executor": ns.executor, "ray_address": ns.ray_address, "workers": ns.workers,
-                  "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
+                  "llm_config": config_from_args(ns) if sched.planner == "llm" else None, "llm_mode": ns.llm_mode}
     elif ns.resume:
         raise LiftcompError("--resume needs --search and --database (it continues the search recorded there)")
     from liftcomp.frontends import as_mlir_file
 
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
-        report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
-                              ns.seed, ns.check_c, search, ns.config)
+        report = compile_file(mlir_input, Path(ns.output), ns.target, options, sched.dyn_size,
+                              sched.seed, ns.check_c, search, ns.config)
     if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
         report["input"] = ns.input
         (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -313,16 +344,14 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--config", default="default",
                    help="named configuration of the target (default: default)")
     p.add_argument("-o", "--output", required=True, help="output directory")
-    p.add_argument("--dyn-size", type=int_at_least(1), default=64, help="size used for dynamic dimensions (default 64)")
-    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
     p.add_argument("--check-c", action="store_true", help="also build the emitted code and run it (where the target can)")
-    p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
-    p.add_argument("--budget", type=int_at_least(0), default=0, help="most schedules the search evaluates per kernel (0: no limit)")
-    p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
-    p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
-    p.add_argument("--database", metavar="FILE",
-                   help="tuning records (JSON lines): with --search, every measurement is appended as it is taken; "
-                   "without, the best record of the same function, target and configuration is replayed")
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.pass_support import add_pass_arguments
+    from liftcomp.targets.schedule_options import ScheduleOptions
+
+    # --search, --budget, --planner, --schedule, --database, --seed, --dyn-size: the options of the
+    # lowering passes that search (liftcomp-lower-gemmini), with their defaults, help and checks.
+    add_pass_arguments(p, ScheduleOptions)
     p.add_argument("--resume", action="store_true",
                    help="with --search and --database: reuse the measurements recorded there (an interrupted "
                    "search continues to the same result)")
@@ -337,7 +366,13 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")
     for n in names:
         get_target(n).add_arguments(p.add_argument_group(f"{n} options"))
-    from liftcomp.llm.options import add_llm_arguments
-
-    add_llm_arguments(p)
+    llm = p.add_argument_group("LLM (with --planner llm)", "OpenAI-compatible endpoint from OPENAI_API_KEY / OPENAI_BASE_URL; "
+                               "model from LIFTCOMP_MODEL or --llm-model")
+    # The liftcomp-raise pass's LLM options (the ones a planner uses), as `liftcomp lift` has them.
+    add_pass_arguments(llm, LiftcompRaisePass, skip=tuple(f for f in LIFT_ONLY_OPTIONS))
     p.set_defaults(func=_cmd_compile)
+
+
+# Options of liftcomp-raise that are not compile's (the LLM planner asks for one plan at a time).
+LIFT_ONLY_OPTIONS = ("proposer", "require", "float_model", "bound", "query_timeout_ms", "kernel_timeout_s", "strict",
+                     "strategy", "llm_samples", "llm_temperature")

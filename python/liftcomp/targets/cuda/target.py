@@ -18,6 +18,10 @@ from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.cuda.config import CONFIGS, CudaConfig
 
 
+# liftcomp-lower-cuda's options as `liftcomp compile` flags (every target's flags share one parser).
+CLI_FLAGS = {"arch": "cuda-arch", "records": "cuda-records"}
+
+
 class CudaTarget(Target):
     name = "cuda"
     summary = "NVIDIA GPUs: H100 (sm_90a: CUTLASS TMA + wgmma GEMMs) and a portable sm_80 path; CUDA C++ with a C ABI"
@@ -26,18 +30,21 @@ class CudaTarget(Target):
         return CONFIGS
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
-        group.add_argument("--cuda-arch", default="sm_90a", choices=["sm_90a", "sm_80"],
-                           help="cuda: architecture of the main path (the portable sm_80 sources are emitted too)")
+        from liftcomp.pass_support import add_pass_arguments
+        from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+        # --cuda-arch and --cuda-records: liftcomp-lower-cuda's arch and records options.
+        add_pass_arguments(group, LiftcompLowerCudaPass, CLI_FLAGS)
         group.add_argument("--cuda-evaluate", default="model", choices=["model", "gpu"],
                            help="cuda: tile-level interpreter + cost model (default), or build every kernel with nvcc "
                                 "and time it on this machine's GPU (also what --search measures)")
-        group.add_argument("--cuda-records", default=None, metavar="FILE",
-                           help="cuda: measured schedules to replay ('none': the built-in defaults; default: the H100 "
-                                "records shipped with liftcomp)")
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
-        return {"arch": getattr(ns, "cuda_arch", "sm_90a"), "evaluate": getattr(ns, "cuda_evaluate", "model"),
-                "records": getattr(ns, "cuda_records", None)}
+        from liftcomp.pass_support import pass_from_args
+        from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+        p: LiftcompLowerCudaPass = pass_from_args(LiftcompLowerCudaPass, ns, CLI_FLAGS)  # the pass's checks
+        return {"arch": p.arch, "evaluate": getattr(ns, "cuda_evaluate", "model"), "records": p.records or None}
 
     def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> CudaConfig:
         cfg = super().config_for(name, options)
