@@ -95,6 +95,7 @@ class KernelRecord:
     b_transposed: bool = False
     epilogue_refused: str = ""  # why an epilogue after the matmul cannot go into the mvouts
     host_location: str = ""  # where the op kept on the host is (op_location), for strict/remarks
+    conv_shape: Any = None  # a convolution's conv.ConvShape (kind "conv"; `shape` is its implicit GEMM)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -551,7 +552,7 @@ class _FuncLowering:
         self.report.kernels.append(KernelRecord(
             self.name, "conv", mm_shape, sched, remark="; ".join([f"conv {shape.describe()}: {sched.describe()}",
                                                                   *notes]),  # type: ignore[arg-type]
-            epilogue=None if req is None else req.describe()))
+            epilogue=None if req is None else req.describe(), conv_shape=shape))
         return ""
 
     # ------------------------------------------------------------------------------ epilogue --
