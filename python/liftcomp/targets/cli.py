@@ -21,8 +21,8 @@ from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType, ModuleOp
-from xdsl.ir import Attribute
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.ir import Attribute, Operation
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.pass_support import int_at_least
@@ -81,6 +81,7 @@ def compile_file(
     text, _ = read_text(in_path)
     module = parse_mlir(text, str(in_path))
     _check_sizes(module, dyn_size)
+    _check_supported(module)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
     raised, raise_reports = _raise(module, text)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
@@ -200,6 +201,28 @@ def _halve_sizes(fn: func.FuncOp, args: list[Any]) -> bool:
             args[k] //= 2
             changed = True
     return changed
+
+
+def _check_supported(module: ModuleOp) -> None:
+    """Refuse, at its location, what compile's lowerings and simulators cannot run: function bodies
+    of several blocks (cf branches) and memref.dim past a buffer's rank (the lift leaves both)."""
+    from liftcomp.diagnostics import op_location
+
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
+            continue
+        if len(fn.body.blocks) != 1:
+            raise LiftcompError(f"@{fn.sym_name.data}: a function body of {len(fn.body.blocks)} blocks (branches between "
+                                "blocks): compile takes structured control flow (scf/affine) only", op_location(fn))
+        for op in fn.walk():
+            if op.name != "memref.dim" or not isinstance(op.operands[0].type, MemRefType):
+                continue
+            owner = op.operands[1].owner
+            value = owner.properties.get("value") if isinstance(owner, Operation) and owner.name == "arith.constant" else None
+            rank = len(op.operands[0].type.get_shape())
+            if isinstance(value, IntegerAttr) and not 0 <= value.value.data < rank:
+                raise LiftcompError(f"memref.dim index {value.value.data} out of range for a buffer of rank {rank}",
+                                    op_location(op))
 
 
 # Times compile grows a dynamic buffer that the program reads past (see _expected_outputs).
