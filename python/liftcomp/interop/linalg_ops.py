@@ -347,6 +347,16 @@ class PoolingNhwcMaxOp(_Pooling):
     name = "linalg.pooling_nhwc_max"
 
 
+def conv_2d(cls: type[xlinalg.ConvOperation], inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+            result_types: Sequence[Attribute], properties: dict[str, Attribute]) -> Operation:
+    """xDSL's own linalg.conv_2d_nhwc_hwcf / conv_2d_nchw_fchw (its maps follow `strides` and
+    `dilations`) with the body upstream builds, `out + cast(x) * cast(w)` (xDSL's constructor
+    writes the addition the other way round)."""
+    op = cls.__new__(cls)
+    xlinalg.NamedOperation.__init__(op, inputs, outputs, result_types, properties=properties, hidden_region=body)
+    return op
+
+
 def pooling_props(strides: tuple[int, int], dilations: tuple[int, int]) -> dict[str, Attribute]:
     t = TensorType(i64, [2])
     return {"strides": DenseIntOrFPElementsAttr.from_list(t, list(strides)),
