@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_re
 from liftcomp.targets.gemmini.sim import simulate
 from xdsl.dialects import func
 from xdsl.utils.exceptions import VerifyException
+
+if TYPE_CHECKING:
+    from liftcomp.llm.testing import LoopbackLLMServer
 
 
 def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float | None, relu: bool) -> np.ndarray:
@@ -149,3 +153,23 @@ def test_conv_search_improves_and_replays(tmp_path: Path) -> None:
     (k2,) = again["kernels"]
     assert k2["cycles"] == k["cycles"] and k2["c_correct"] is True
     assert "gemmini_loop_conv_ws(" in (tmp_path / "r" / "kernels.c").read_text()
+
+
+def test_llm_planner_plans_conv_menu_steps(llm_server: LoopbackLLMServer) -> None:
+    # The LLM planner sees the conv menu and description, and its step is simulated and checked.
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+    from liftcomp.search.beam import SearchOptions, beam_search
+    from liftcomp.search.llm_planner import LLMPlanner
+    from liftcomp.search.problem import Problem
+
+    fn = next(op for op in parse_mlir(conv_text(2, 8, 8, 16, 32)).ops if isinstance(op, func.FuncOp))
+    problem = Problem.for_function("gemmini", fn, workers=1)
+    plan = '{"rewrite": "batches", "params": {"n": 1}, "reason": "two tiles overlap loads with computes"}'
+    llm_server.script(Reply([plan]), Reply(['{"params": {"n": 1}}']))
+    opts = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
+    r = beam_search(problem, LLMPlanner(LLMClient(llm_server.config()), dropout=0.0, off_menu=0.0), opts)
+    (kid,) = [c for c in r.candidates if c.parent is not None]
+    assert [str(s) for s in kid.steps] == ["batches(n=1)"] and kid.accepted
+    assert kid.metrics is not None and kid.metrics.correct
+    assert "loop_conv_ws" in llm_server.requests[0].text and "fit(keep:" in llm_server.requests[0].text
