@@ -6,79 +6,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from liftcomp.interop.mlir_tool import parse_mlir, parse_xdsl
 from liftcomp.reference import run_reference
 from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini.autocomp import conv_requant_text as conv_text
 from liftcomp.targets.gemmini.conv import ConvSchedule, ConvShape, library_conv_schedule
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
 from liftcomp.targets.gemmini.sim import simulate
 from xdsl.dialects import func
 from xdsl.utils.exceptions import VerifyException
 
-
-def conv_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: int = 1, stride: int = 1,
-              scale: float = 0.01, relu: bool = False, requant: bool = True, generic: bool = False) -> str:
-    """Y = requant(conv(pad(X), W)) at the tensor level, as the raising pass writes it; `generic`:
-    the conv as the linalg.generic it generalises to; `requant` off: the int32 conv itself."""
-    hp, wp = h + 2 * pad, w + 2 * pad
-    oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
-    xt, wt = f"tensor<{n}x{hp}x{wp}x{c}xi8>", f"tensor<{k}x{k}x{c}x{f}xi8>"
-    yt = f"tensor<{n}x{oh}x{ow}x{f}xi32>"
-    if generic:
-        conv = (f"linalg.generic {{indexing_maps = [affine_map<(n, y, x, f, i, j, c) -> (n, y * {stride} + i, "
-                f"x * {stride} + j, c)>, affine_map<(n, y, x, f, i, j, c) -> (i, j, c, f)>, "
-                "affine_map<(n, y, x, f, i, j, c) -> (n, y, x, f)>], iterator_types = [\"parallel\", \"parallel\", "
-                "\"parallel\", \"parallel\", \"reduction\", \"reduction\", \"reduction\"]} "
-                f"ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) {{\n"
-                "  ^bb0(%a: i8, %b: i8, %acc: i32):\n    %aw = arith.extsi %a : i8 to i32\n"
-                "    %bw = arith.extsi %b : i8 to i32\n    %m = arith.muli %aw, %bw : i32\n"
-                "    %s2 = arith.addi %acc, %m : i32\n    linalg.yield %s2 : i32\n"
-                f"  }} -> {yt}")
-    else:
-        conv = (f"linalg.conv_2d_nhwc_hwcf {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : "
-                f"tensor<2xi64>}} ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) -> {yt}")
-    out_t = f"{n}x{oh}x{ow}x{f}x{'i8' if requant else 'i32'}"
-    lines = [
-        f"func.func @conv(%X: memref<{n}x{h}x{w}x{c}xi8>, %W: memref<{k}x{k}x{c}x{f}xi8>, %Y: memref<{out_t}>) {{",
-        f"  %x = bufferization.to_tensor %X restrict : memref<{n}x{h}x{w}x{c}xi8> to tensor<{n}x{h}x{w}x{c}xi8>",
-        f"  %w = bufferization.to_tensor %W restrict : memref<{k}x{k}x{c}x{f}xi8> to {wt}",
-        "  %c0 = arith.constant 0 : i8",
-        f"  %p = tensor.pad %x low[0, {pad}, {pad}, 0] high[0, {pad}, {pad}, 0] {{",
-        "  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
-        "    tensor.yield %c0 : i8",
-        f"  }} : tensor<{n}x{h}x{w}x{c}xi8> to {xt}",
-        "  %z = arith.constant 0 : i32",
-        f"  %e = tensor.empty() : {yt}",
-        f"  %fl = linalg.fill ins(%z : i32) outs(%e : {yt}) -> {yt}",
-        f"  %r = {conv}",
-    ]
-    if not requant:
-        lines.append(f"  bufferization.materialize_in_destination %r in restrict writable %Y : ({yt}, memref<{out_t}>) -> ()")
-    else:
-        y8 = f"tensor<{n}x{oh}x{ow}x{f}xi8>"
-        lines += [
-            f"  %s = arith.constant {scale!r} : f32",
-            f"  %lo = arith.constant {'0.0' if relu else '-128.0'} : f32",
-            "  %hi = arith.constant 127.0 : f32",
-            f"  %e8 = tensor.empty() : {y8}",
-            "  %q = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) "
-            "-> (a, b, c, d)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]} "
-            f"ins(%r : {yt}) outs(%e8 : {y8}) {{",
-            "  ^bb0(%in: i32, %out: i8):",
-            "    %xf = arith.sitofp %in : i32 to f32",
-            "    %y = arith.mulf %xf, %s : f32",
-            "    %t = math.roundeven %y : f32",
-            "    %c1 = arith.maximumf %t, %lo : f32",
-            "    %c2 = arith.minimumf %c1, %hi : f32",
-            "    %o = arith.fptosi %c2 : f32 to i8",
-            "    linalg.yield %o : i8",
-            f"  }} -> {y8}",
-            f"  bufferization.materialize_in_destination %q in restrict writable %Y : ({y8}, memref<{out_t}>) -> ()",
-        ]
-    return "\n".join([*lines, "  return", "}", ""])
+if TYPE_CHECKING:
+    from liftcomp.llm.testing import LoopbackLLMServer
 
 
 def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float | None, relu: bool) -> np.ndarray:
@@ -210,3 +153,23 @@ def test_conv_search_improves_and_replays(tmp_path: Path) -> None:
     (k2,) = again["kernels"]
     assert k2["cycles"] == k["cycles"] and k2["c_correct"] is True
     assert "gemmini_loop_conv_ws(" in (tmp_path / "r" / "kernels.c").read_text()
+
+
+def test_llm_planner_plans_conv_menu_steps(llm_server: LoopbackLLMServer) -> None:
+    # The LLM planner sees the conv menu and description, and its step is simulated and checked.
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+    from liftcomp.search.beam import SearchOptions, beam_search
+    from liftcomp.search.llm_planner import LLMPlanner
+    from liftcomp.search.problem import Problem
+
+    fn = next(op for op in parse_mlir(conv_text(2, 8, 8, 16, 32)).ops if isinstance(op, func.FuncOp))
+    problem = Problem.for_function("gemmini", fn, workers=1)
+    plan = '{"rewrite": "batches", "params": {"n": 1}, "reason": "two tiles overlap loads with computes"}'
+    llm_server.script(Reply([plan]), Reply(['{"params": {"n": 1}}']))
+    opts = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
+    r = beam_search(problem, LLMPlanner(LLMClient(llm_server.config()), dropout=0.0, off_menu=0.0), opts)
+    (kid,) = [c for c in r.candidates if c.parent is not None]
+    assert [str(s) for s in kid.steps] == ["batches(n=1)"] and kid.accepted
+    assert kid.metrics is not None and kid.metrics.correct
+    assert "loop_conv_ws" in llm_server.requests[0].text and "fit(keep:" in llm_server.requests[0].text
