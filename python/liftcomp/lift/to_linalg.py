@@ -1323,10 +1323,11 @@ def _peel_access(n: Node, exprs: list[AffineExpr | None]) -> tuple[Node, list[Af
         elif isinstance(n, View) and isinstance(n.src, Window):
             # Window positions taken with a step (a strided convolution), window dims of size 1
             # taken at 0 (an axis the window does not slide along): the step goes into the map.
-            src_exprs = _sliced_exprs(n, exprs)
-            if src_exprs is None:
+            sliced = _sliced_exprs(n, exprs)
+            if sliced is None:
                 return None
-            n, exprs = n.src, src_exprs
+            exprs = sliced
+            n = n.src
         else:
             break
         if isinstance(n, Cast):
