@@ -20,12 +20,8 @@ from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
     AnyFloat,
-    BFloat16Type,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    Float16Type,
-    Float32Type,
-    Float64Type,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -37,6 +33,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineMap
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.ir import types
 
 
 class ExecutionError(LiftcompError):
@@ -52,27 +49,11 @@ class OutOfBounds(ExecutionError):
 
 
 def numpy_dtype(t: Attribute, unsigned: bool = False) -> np.dtype[Any]:
-    """The numpy dtype that holds elements of an MLIR scalar type."""
-    if isinstance(t, IntegerType):
-        w = t.width.data
-        if w == 1:
-            return np.dtype(np.bool_)
-        if w not in (8, 16, 32, 64):
-            raise ExecutionError(f"unsupported integer width i{w}")
-        return np.dtype(f"{'u' if unsigned else 'i'}{w // 8}")
-    if isinstance(t, IndexType):
-        return np.dtype(np.int64)
-    if isinstance(t, Float16Type):
-        return np.dtype(np.float16)
-    if isinstance(t, BFloat16Type):
-        import ml_dtypes
-
-        return np.dtype(ml_dtypes.bfloat16)
-    if isinstance(t, Float32Type):
-        return np.dtype(np.float32)
-    if isinstance(t, Float64Type):
-        return np.dtype(np.float64)
-    raise ExecutionError(f"unsupported element type {t}")
+    """The numpy dtype that holds elements of an MLIR scalar type (ExecutionError if none)."""
+    try:
+        return types.numpy_dtype(t, unsigned)
+    except LiftcompError as e:
+        raise ExecutionError(str(e)) from None
 
 
 def _float_type(t: Attribute) -> type[np.floating[Any]]:

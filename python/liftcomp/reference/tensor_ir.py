@@ -31,7 +31,7 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
-from liftcomp.lowering.match import is_mac_body
+from liftcomp.lowering.match import conv_nhwc_hwcf_stride, is_mac_body
 
 Array = np.ndarray[Any, Any]
 
@@ -322,6 +322,35 @@ def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int]
     return np.rint(np.einsum(spec, a, b, optimize=True)).astype(np.int64)
 
 
+def _pad(op: tensor.PadOp, env: dict[SSAValue, Any]) -> Array:
+    """tensor.pad with static sizes and a constant (region-invariant) padding value."""
+    if op.low or op.high:
+        raise ReferenceError_("tensor.pad with dynamic padding is not supported", op_location(op))
+    y = op.region.block.last_op
+    assert y is not None
+    if len(y.operands) != 1 or y.operands[0] not in env:
+        raise ReferenceError_("tensor.pad's value must be defined outside its region", op_location(op))
+    src = np.asarray(env[op.source])
+    widths = list(zip(op.static_low.get_values(), op.static_high.get_values(), strict=True))
+    return np.pad(src, widths, constant_values=np.asarray(env[y.operands[0]]).item())
+
+
+def _conv_nhwc_hwcf(op: Operation, env: dict[SSAValue, Any]) -> Array:
+    """out[n, oh, ow, f] += sum x[n, oh*s + kh, ow*s + kw, c] * w[kh, kw, c, f] (i8 x i8 -> i32,
+    exact in float64 per kernel position, wrapped to 32 bits)."""
+    s = conv_nhwc_hwcf_stride(op)
+    assert s is not None
+    x, w, out = (np.asarray(env[v]) for v in op.operands[:3])
+    _, oh, ow, _ = out.shape
+    kh, kw, _, _ = w.shape
+    acc = out.astype(np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            win = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s, :].astype(np.float64)
+            acc += np.rint(np.einsum("nhwc,cf->nhwf", win, w[i, j].astype(np.float64))).astype(np.int64)
+    return _wrap(acc, 32)
+
+
 def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
     """extract_slice / insert_slice with static or dynamic offsets, sizes and positive strides."""
     def values(static: Any, dynamic: Any) -> list[int]:
@@ -422,6 +451,12 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         if isinstance(op, linalg.FillOp):
             base = env[op.outputs[0]]
             env[op.res[0]] = np.full(np.shape(base), env[op.inputs[0]], dtype=np.asarray(env[op.inputs[0]]).dtype)
+            continue
+        if isinstance(op, tensor.PadOp):
+            env[op.result] = _pad(op, env)
+            continue
+        if conv_nhwc_hwcf_stride(op) is not None:
+            env[op.results[0]] = _conv_nhwc_hwcf(op, env)
             continue
         if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
             env[op.res[0]] = _structured(op, env)

@@ -56,9 +56,13 @@ class GemminiTarget(Target):
         return Lowered(out, [k.to_json() for k in report.kernels], report.remarks)
 
     def kernel_space(self, fn: func.FuncOp, config: TargetConfig, options: Mapping[str, Any]) -> KernelSpace[Any]:
+        from liftcomp.targets.gemmini.conv_space import GemminiConvSpace
         from liftcomp.targets.gemmini.space import GemminiSpace
 
         assert isinstance(config, GemminiConfig)
+        conv = GemminiConvSpace.from_function(fn, config)
+        if conv is not None:
+            return conv
         return GemminiSpace.from_function(fn, config, form=options.get("form", "explicit"))
 
     def evaluator(self, config: TargetConfig) -> Evaluator:

@@ -397,6 +397,117 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
 #undef GH_COLS_J
 }
 
+/* ------------------------------------------------------------------------ loop_conv_ws FSM -- */
+/* As LoopConv.scala's sub-machines (LdBias, LdInput, LdWeight, Execute, StC; the simulator's
+ * Machine.loop_conv_ws) without pooling, dilation, transposes or downsampling, which must be off.
+ * Local layout: input rows from the loop's scratchpad half (one row per pixel, DIM channels, channel
+ * blocks batches*irows*icols rows apart), weights at the end of that half (one row per (krow, kcol,
+ * kch), DIM output channels, blocks krows*kcols*kchs apart), outputs in the accumulator half (one row
+ * per pixel, blocks batches*orows*ocols apart), which advances after a loop that stores. */
+static inline void gh_loop_conv_ws(int batch_size, int in_row_dim, int in_col_dim, int in_channels, int out_channels,
+                            int out_row_dim, int out_col_dim, int pool_out_row_dim, int pool_out_col_dim, int stride,
+                            int padding, int kernel_dim, int kernel_dilation, int pool_size, int pool_stride,
+                            int pool_padding, int batches, int porows, int pocols, int pochs, int krows, int kcols,
+                            int kchs, int lpad, int rpad, int upad, int dpad, int plpad, int prpad, int pupad,
+                            int pdpad, int orows, int ocols, const elem_t *weights, elem_t *output, const acc_t *bias,
+                            const elem_t *input, bool no_bias, bool no_pool, bool downsample, bool wrot180,
+                            bool input_dilated, int act, bool trans_output_1203, bool trans_weight_1203,
+                            bool trans_weight_0132, bool trans_input_3120, int max_pixels_per_row, int in_stride,
+                            int weight_stride, int out_stride, bool dw, int a_spad_id, int b_spad_id) {
+  (void)batch_size; (void)out_channels; (void)pool_out_row_dim; (void)pool_out_col_dim; (void)padding;
+  (void)pool_padding; (void)act; (void)a_spad_id; (void)b_spad_id;
+  if (!no_pool || pool_size != 1 || pool_stride != 1 || plpad || prpad || pupad || pdpad || downsample || wrot180 ||
+      input_dilated || trans_output_1203 || trans_weight_1203 || trans_weight_0132 || trans_input_3120 || dw ||
+      kernel_dilation != 1 || max_pixels_per_row != 1)
+    gh_fail("loop_conv_ws: pooling, dilation, transposes, downsampling and depthwise are not implemented");
+  if (stride != 1) gh_fail("loop_conv_ws: only stride 1 is modelled");
+  if (gh_dataflow != WEIGHT_STATIONARY || gh_a_transpose || gh_b_transpose)
+    gh_fail("loop_conv_ws issues WS sequences without transposes: config_ex WS first");
+  if (orows != porows || ocols != pocols) gh_fail("loop_conv_ws: orows/ocols must equal porows/pocols without pooling");
+  const int irows = orows + krows - 1, icols = ocols + kcols - 1;
+  const int irows_un = irows - upad - dpad, icols_un = icols - lpad - rpad;
+  if (irows_un < 0 || icols_un < 0) gh_fail("loop_conv_ws: pads exceed the input window");
+  const int a_bank = batches * irows * icols, b_bank = krows * kcols * kchs, c_bank = batches * orows * ocols;
+  const int half_sp = BANK_NUM * BANK_ROWS / 2, half_acc = ACC_ROWS / 2;
+  const int b_rows = ((pochs + DIM - 1) / DIM) * b_bank;
+  if (((kchs + DIM - 1) / DIM) * a_bank + b_rows > half_sp || ((pochs + DIM - 1) / DIM) * c_bank > half_acc)
+    gh_fail("loop_conv_ws tile too large");
+  const uint32_t a_start = gh_fsm_sp_half * half_sp, b_start = a_start + half_sp - b_rows;
+  const uint32_t c_start = gh_fsm_acc_half * half_acc;
+  gh_fsm_sp_half ^= 1;
+  if (output != NULL) gh_fsm_acc_half ^= 1;
+  const uint32_t ACC = 1u << 31, ACCUM = 1u << 30;
+#define GH_C_ADDR(b, orow, ocol, och) \
+  (c_start + ((och) / DIM) * c_bank + (b) * orows * ocols + (orow) * ocols + (ocol))
+  /* LdBias (int32 rows of the bias repeated per pixel, or zero rows), one DIM block at a time. */
+  if (bias != NULL)
+    for (int b = 0; b < batches; b++)
+      for (int orow = 0; orow < orows; orow++)
+        for (int ocol = 0; ocol < ocols; ocol += DIM)
+          for (int och = 0; och < pochs; och += DIM) {
+            int I = ocols - ocol < DIM ? ocols - ocol : DIM, J = pochs - och < DIM ? pochs - och : DIM;
+            bool saved = gh_ld_shrunk[2];
+            gh_ld_shrunk[2] = false;
+            gh_mvin_id(no_bias ? NULL : bias + och, ACC | GH_C_ADDR(b, orow, ocol, och), J, I, 2, 0, true);
+            gh_ld_shrunk[2] = saved;
+          }
+  /* LdInput: zero rows outside the image; channel blocks of one pixel go to rows a_bank apart. */
+  for (int b = 0; b < batches; b++)
+    for (int irow = -upad; irow < irows_un + dpad; irow++)
+      for (int icol = -lpad; icol < icols_un + rpad;) {
+        int I = icol < 0 ? (-icol < DIM ? -icol : DIM)
+                         : icol >= icols_un ? (icols_un + rpad - icol < DIM ? icols_un + rpad - icol : DIM)
+                                            : (icols_un - icol < DIM ? icols_un - icol : DIM);
+        bool zeros = irow < 0 || irow >= irows_un || icol < 0 || icol >= icols_un;
+        for (int ich = 0; ich < kchs; ich += DIM) {
+          uint32_t addr = a_start + (ich / DIM) * a_bank + b * irows * icols + (irow + upad) * icols + icol + lpad;
+          const elem_t *src = zeros ? NULL : input + ((b * in_row_dim + irow) * in_col_dim + icol) * in_stride + ich;
+          gh_mvin_id(src, addr, kchs - ich < DIM ? kchs - ich : DIM, I, 0, in_stride, true);
+        }
+        icol += I;
+      }
+  /* LdWeight. */
+  for (int och = 0; och < pochs; och += DIM)
+    for (int krow = 0; krow < krows; krow++)
+      for (int kcol = 0; kcol < kcols; kcol++)
+        for (int kch = 0; kch < kchs; kch += DIM) {
+          uint32_t addr = b_start + (och / DIM) * b_bank + krow * kcols * kchs + kcol * kchs + kch;
+          const elem_t *src = weights + ((krow * kernel_dim + kcol) * in_channels + kch) * weight_stride + och;
+          gh_mvin_id(src, addr, pochs - och < DIM ? pochs - och : DIM, kchs - kch < DIM ? kchs - kch : DIM, 1,
+                     weight_stride, true);
+        }
+  /* Execute: every preload accumulates (the bias or zero rows came first). */
+  for (int och = 0; och < pochs; och += DIM)
+    for (int krow = 0; krow < krows; krow++)
+      for (int kcol = 0; kcol < kcols; kcol++)
+        for (int kch = 0; kch < kchs; kch += DIM) {
+          const int J = pochs - och < DIM ? pochs - och : DIM, K = kchs - kch < DIM ? kchs - kch : DIM;
+          const uint32_t b_addr = b_start + (och / DIM) * b_bank + krow * kcols * kchs + kcol * kchs + kch;
+          bool new_weights = true;
+          for (int b = 0; b < batches; b++)
+            for (int orow = 0; orow < orows; orow++)
+              for (int ocol = 0; ocol < ocols; ocol += DIM) {
+                const int I = ocols - ocol < DIM ? ocols - ocol : DIM;
+                const uint32_t a_addr =
+                    a_start + (kch / DIM) * a_bank + b * irows * icols + (orow + krow) * icols + ocol + kcol;
+                gh_preload(new_weights ? b_addr : GARBAGE_ADDR, ACC | ACCUM | GH_C_ADDR(b, orow, ocol, och), J, K, J, I);
+                gh_compute(new_weights, a_addr, GARBAGE_ADDR, K, I, J, I);
+                new_weights = false;
+              }
+        }
+  /* StC: int8 through config_st's scale and activation. */
+  if (output != NULL)
+    for (int b = 0; b < batches; b++)
+      for (int orow = 0; orow < orows; orow++)
+        for (int ocol = 0; ocol < ocols; ocol += DIM)
+          for (int och = 0; och < pochs; och += DIM)
+            gh_mvout(output + ((b * out_row_dim + orow) * out_col_dim + ocol) * out_stride + och,
+                     ACC | GH_C_ADDR(b, orow, ocol, och), pochs - och < DIM ? pochs - och : DIM,
+                     ocols - ocol < DIM ? ocols - ocol : DIM, out_stride);
+#undef GH_C_ADDR
+}
+#define gemmini_loop_conv_ws(...) gh_loop_conv_ws(__VA_ARGS__)
+
 #define gemmini_fence() ((void)0)
 #define gemmini_flush(skip) ((void)(skip))
 
