@@ -45,12 +45,16 @@ def _run(n: int, h: int, w: int, c: int, f: int, sched: ConvSchedule | None = No
     stride = int(kw.get("stride", 1))  # type: ignore[call-overload]
     requant = bool(kw.get("requant", True))
     relu = bool(kw.get("relu", False))
+    nchw = kw.get("layout") == "nchw"
     mod = parse_mlir(conv_text(n, h, w, c, f, **kw))  # type: ignore[arg-type]
     fn = next(op for op in mod.ops if isinstance(op, func.FuncOp))
     rng = np.random.default_rng(h * 100 + c)
     X = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     W = rng.integers(-128, 128, (3, 3, c, f), dtype=np.int8)
     want = numpy_conv(X, W, 1, stride, 0.01 if requant else None, relu)
+    if nchw:  # the same conv on NCHW / FCHW / NFHW buffers
+        X, W, want = (np.ascontiguousarray(X.transpose(0, 3, 1, 2)), np.ascontiguousarray(W.transpose(3, 2, 0, 1)),
+                      np.ascontiguousarray(want.transpose(0, 3, 1, 2)))
     Y = np.zeros(want.shape, want.dtype)
     expected = [X.copy(), W.copy(), Y.copy()]
     run_reference(fn, expected)  # the tensor-level reference agrees with the oracle
@@ -91,6 +95,12 @@ def test_conv_im2col_where_loop_conv_ws_cannot(kw: dict[str, object], why: str) 
     remark, instrs = _run(1, 7, 6, 8, 16, **kw)
     assert "im2col" in remark and why in remark
     assert "loop_conv_ws" not in instrs and instrs["compute_preloaded"] >= 1
+
+
+def test_nchw_conv_runs_im2col_and_matmul_in_c() -> None:
+    # NCHW x FCHW: the filter is the matmul's A, im2col^T its B, the rows of C output channels.
+    remark, instrs = _run(2, 7, 5, 12, 20, layout="nchw", stride=2, check_c=shutil.which("gcc") is not None)
+    assert "NCHW" in remark and "im2col" in remark and instrs["compute_preloaded"] >= 1
 
 
 def test_im2col_schedule_is_bit_exact_and_emits_matmul_c() -> None:

@@ -31,7 +31,7 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
-from liftcomp.lowering.match import conv_nhwc_hwcf_stride, is_mac_body
+from liftcomp.lowering.match import conv_2d_form, is_mac_body
 
 Array = np.ndarray[Any, Any]
 
@@ -335,12 +335,16 @@ def _pad(op: tensor.PadOp, env: dict[SSAValue, Any]) -> Array:
     return np.pad(src, widths, constant_values=np.asarray(env[y.operands[0]]).item())
 
 
-def _conv_nhwc_hwcf(op: Operation, env: dict[SSAValue, Any]) -> Array:
+def _conv_2d(op: Operation, env: dict[SSAValue, Any]) -> Array:
     """out[n, oh, ow, f] += sum x[n, oh*s + kh, ow*s + kw, c] * w[kh, kw, c, f] (i8 x i8 -> i32,
-    exact in float64 per kernel position, wrapped to 32 bits)."""
-    s = conv_nhwc_hwcf_stride(op)
-    assert s is not None
+    exact in float64 per kernel position, wrapped to 32 bits); NCHW / FCHW / NFHW through the same
+    sum on transposed views."""
+    form = conv_2d_form(op)
+    assert form is not None
+    layout, s = form
     x, w, out = (np.asarray(env[v]) for v in op.operands[:3])
+    if layout == "nchw":
+        x, w, out = x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), out.transpose(0, 2, 3, 1)
     _, oh, ow, _ = out.shape
     kh, kw, _, _ = w.shape
     acc = out.astype(np.int64)
@@ -348,7 +352,8 @@ def _conv_nhwc_hwcf(op: Operation, env: dict[SSAValue, Any]) -> Array:
         for j in range(kw):
             win = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s, :].astype(np.float64)
             acc += np.rint(np.einsum("nhwc,cf->nhwf", win, w[i, j].astype(np.float64))).astype(np.int64)
-    return _wrap(acc, 32)
+    acc = _wrap(acc, 32)
+    return np.ascontiguousarray(acc.transpose(0, 3, 1, 2)) if layout == "nchw" else acc
 
 
 def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
@@ -455,8 +460,8 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         if isinstance(op, tensor.PadOp):
             env[op.result] = _pad(op, env)
             continue
-        if conv_nhwc_hwcf_stride(op) is not None:
-            env[op.results[0]] = _conv_nhwc_hwcf(op, env)
+        if conv_2d_form(op) is not None:
+            env[op.results[0]] = _conv_2d(op, env)
             continue
         if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
             env[op.res[0]] = _structured(op, env)
