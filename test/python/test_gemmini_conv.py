@@ -5,80 +5,24 @@ in the emitted C on the host header; the library's tile choice against gemmini.h
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from liftcomp.interop.mlir_tool import parse_mlir, parse_xdsl
 from liftcomp.reference import run_reference
 from liftcomp.targets.gemmini import dialect as g
+from liftcomp.targets.gemmini.autocomp import conv_requant_text as conv_text
 from liftcomp.targets.gemmini.conv import ConvSchedule, ConvShape, library_conv_schedule
 from liftcomp.targets.gemmini.lowering import LowerOptions, lower_module_with_report
 from liftcomp.targets.gemmini.sim import simulate
 from xdsl.dialects import func
 from xdsl.utils.exceptions import VerifyException
 
-
-def conv_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: int = 1, stride: int = 1,
-              scale: float = 0.01, relu: bool = False, requant: bool = True, generic: bool = False) -> str:
-    """Y = requant(conv(pad(X), W)) at the tensor level, as the raising pass writes it; `generic`:
-    the conv as the linalg.generic it generalises to; `requant` off: the int32 conv itself."""
-    hp, wp = h + 2 * pad, w + 2 * pad
-    oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
-    xt, wt = f"tensor<{n}x{hp}x{wp}x{c}xi8>", f"tensor<{k}x{k}x{c}x{f}xi8>"
-    yt = f"tensor<{n}x{oh}x{ow}x{f}xi32>"
-    if generic:
-        conv = (f"linalg.generic {{indexing_maps = [affine_map<(n, y, x, f, i, j, c) -> (n, y * {stride} + i, "
-                f"x * {stride} + j, c)>, affine_map<(n, y, x, f, i, j, c) -> (i, j, c, f)>, "
-                "affine_map<(n, y, x, f, i, j, c) -> (n, y, x, f)>], iterator_types = [\"parallel\", \"parallel\", "
-                "\"parallel\", \"parallel\", \"reduction\", \"reduction\", \"reduction\"]} "
-                f"ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) {{\n"
-                "  ^bb0(%a: i8, %b: i8, %acc: i32):\n    %aw = arith.extsi %a : i8 to i32\n"
-                "    %bw = arith.extsi %b : i8 to i32\n    %m = arith.muli %aw, %bw : i32\n"
-                "    %s2 = arith.addi %acc, %m : i32\n    linalg.yield %s2 : i32\n"
-                f"  }} -> {yt}")
-    else:
-        conv = (f"linalg.conv_2d_nhwc_hwcf {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : "
-                f"tensor<2xi64>}} ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) -> {yt}")
-    out_t = f"{n}x{oh}x{ow}x{f}x{'i8' if requant else 'i32'}"
-    lines = [
-        f"func.func @conv(%X: memref<{n}x{h}x{w}x{c}xi8>, %W: memref<{k}x{k}x{c}x{f}xi8>, %Y: memref<{out_t}>) {{",
-        f"  %x = bufferization.to_tensor %X restrict : memref<{n}x{h}x{w}x{c}xi8> to tensor<{n}x{h}x{w}x{c}xi8>",
-        f"  %w = bufferization.to_tensor %W restrict : memref<{k}x{k}x{c}x{f}xi8> to {wt}",
-        "  %c0 = arith.constant 0 : i8",
-        f"  %p = tensor.pad %x low[0, {pad}, {pad}, 0] high[0, {pad}, {pad}, 0] {{",
-        "  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
-        "    tensor.yield %c0 : i8",
-        f"  }} : tensor<{n}x{h}x{w}x{c}xi8> to {xt}",
-        "  %z = arith.constant 0 : i32",
-        f"  %e = tensor.empty() : {yt}",
-        f"  %fl = linalg.fill ins(%z : i32) outs(%e : {yt}) -> {yt}",
-        f"  %r = {conv}",
-    ]
-    if not requant:
-        lines.append(f"  bufferization.materialize_in_destination %r in restrict writable %Y : ({yt}, memref<{out_t}>) -> ()")
-    else:
-        y8 = f"tensor<{n}x{oh}x{ow}x{f}xi8>"
-        lines += [
-            f"  %s = arith.constant {scale!r} : f32",
-            f"  %lo = arith.constant {'0.0' if relu else '-128.0'} : f32",
-            "  %hi = arith.constant 127.0 : f32",
-            f"  %e8 = tensor.empty() : {y8}",
-            "  %q = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) "
-            "-> (a, b, c, d)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]} "
-            f"ins(%r : {yt}) outs(%e8 : {y8}) {{",
-            "  ^bb0(%in: i32, %out: i8):",
-            "    %xf = arith.sitofp %in : i32 to f32",
-            "    %y = arith.mulf %xf, %s : f32",
-            "    %t = math.roundeven %y : f32",
-            "    %c1 = arith.maximumf %t, %lo : f32",
-            "    %c2 = arith.minimumf %c1, %hi : f32",
-            "    %o = arith.fptosi %c2 : f32 to i8",
-            "    linalg.yield %o : i8",
-            f"  }} -> {y8}",
-            f"  bufferization.materialize_in_destination %q in restrict writable %Y : ({y8}, memref<{out_t}>) -> ()",
-        ]
-    return "\n".join([*lines, "  return", "}", ""])
+if TYPE_CHECKING:
+    from liftcomp.llm.testing import LoopbackLLMServer
 
 
 def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float | None, relu: bool) -> np.ndarray:
@@ -102,12 +46,16 @@ def _run(n: int, h: int, w: int, c: int, f: int, sched: ConvSchedule | None = No
     stride = int(kw.get("stride", 1))  # type: ignore[call-overload]
     requant = bool(kw.get("requant", True))
     relu = bool(kw.get("relu", False))
+    nchw = kw.get("layout") == "nchw"
     mod = parse_mlir(conv_text(n, h, w, c, f, **kw))  # type: ignore[arg-type]
     fn = next(op for op in mod.ops if isinstance(op, func.FuncOp))
     rng = np.random.default_rng(h * 100 + c)
     X = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     W = rng.integers(-128, 128, (3, 3, c, f), dtype=np.int8)
     want = numpy_conv(X, W, 1, stride, 0.01 if requant else None, relu)
+    if nchw:  # the same conv on NCHW / FCHW / NFHW buffers
+        X, W, want = (np.ascontiguousarray(X.transpose(0, 3, 1, 2)), np.ascontiguousarray(W.transpose(3, 2, 0, 1)),
+                      np.ascontiguousarray(want.transpose(0, 3, 1, 2)))
     Y = np.zeros(want.shape, want.dtype)
     expected = [X.copy(), W.copy(), Y.copy()]
     run_reference(fn, expected)  # the tensor-level reference agrees with the oracle
@@ -148,6 +96,12 @@ def test_conv_im2col_where_loop_conv_ws_cannot(kw: dict[str, object], why: str) 
     remark, instrs = _run(1, 7, 6, 8, 16, **kw)
     assert "im2col" in remark and why in remark
     assert "loop_conv_ws" not in instrs and instrs["compute_preloaded"] >= 1
+
+
+def test_nchw_conv_runs_im2col_and_matmul_in_c() -> None:
+    # NCHW x FCHW: the filter is the matmul's A, im2col^T its B, the rows of C output channels.
+    remark, instrs = _run(2, 7, 5, 12, 20, layout="nchw", stride=2, check_c=shutil.which("gcc") is not None)
+    assert "NCHW" in remark and "im2col" in remark and instrs["compute_preloaded"] >= 1
 
 
 def test_im2col_schedule_is_bit_exact_and_emits_matmul_c() -> None:
@@ -210,3 +164,74 @@ def test_conv_search_improves_and_replays(tmp_path: Path) -> None:
     (k2,) = again["kernels"]
     assert k2["cycles"] == k["cycles"] and k2["c_correct"] is True
     assert "gemmini_loop_conv_ws(" in (tmp_path / "r" / "kernels.c").read_text()
+
+
+def test_llm_planner_plans_conv_menu_steps(llm_server: LoopbackLLMServer) -> None:
+    # The LLM planner sees the conv menu and description, and its step is simulated and checked.
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+    from liftcomp.search.beam import SearchOptions, beam_search
+    from liftcomp.search.llm_planner import LLMPlanner
+    from liftcomp.search.problem import Problem
+
+    fn = next(op for op in parse_mlir(conv_text(2, 8, 8, 16, 32)).ops if isinstance(op, func.FuncOp))
+    problem = Problem.for_function("gemmini", fn, workers=1)
+    plan = '{"rewrite": "batches", "params": {"n": 1}, "reason": "two tiles overlap loads with computes"}'
+    llm_server.script(Reply([plan]), Reply(['{"params": {"n": 1}}']))
+    opts = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
+    r = beam_search(problem, LLMPlanner(LLMClient(llm_server.config()), dropout=0.0, off_menu=0.0), opts)
+    (kid,) = [c for c in r.candidates if c.parent is not None]
+    assert [str(s) for s in kid.steps] == ["batches(n=1)"] and kid.accepted
+    assert kid.metrics is not None and kid.metrics.correct
+    assert "loop_conv_ws" in llm_server.requests[0].text and "fit(keep:" in llm_server.requests[0].text
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+def test_host_header_tiled_conv_auto(tmp_path: Path) -> None:
+    # The host header's tiled_conv_auto (gemmini.h's library call, as Autocomp's baseline calls it:
+    # pre-padded input, padding 0, an int32 bias, scale 1) computes the conv, and its tile choice
+    # equals library_conv_schedule's on Autocomp's shapes and odd ones.
+    from liftcomp.targets.gemmini.emit_c import header_path
+
+    shapes = [(4, 56, 64, 64), (4, 28, 128, 128), (4, 14, 256, 256), (2, 9, 20, 24), (3, 33, 48, 80), (1, 5, 300, 40)]
+    calls = "\n".join(f'  {{ int a[7] = {{{n}, {hw}, {hw}, {f}, 3, 3, {c}}}; gh_tiled_conv_tiles(a, 1); '
+                      'printf("%d %d %d %d %d %d %d\\n", a[0], a[1], a[2], a[3], a[4], a[5], a[6]); }'
+                      for n, hw, c, f in shapes)
+    n, hw, c, f = 1, 14, 256, 32  # kchs 240 < 256 here: two kernel tiles accumulate
+    rng = np.random.default_rng(1)
+    X = rng.integers(-128, 128, (n, hw + 2, hw + 2, c), dtype=np.int8)
+    W = rng.integers(-128, 128, (3, 3, c, f), dtype=np.int8)
+    bias = rng.integers(-5000, 5000, (f,), dtype=np.int32)
+    acc = numpy_conv(X, W, 0, 1, None, False).astype(np.int64) + bias
+    want = np.clip(acc, -128, 127).astype(np.int8)
+    (tmp_path / "in.bin").write_bytes(X.tobytes() + W.tobytes() + bias.tobytes())
+    (tmp_path / "main.c").write_text(f"""#include "gemmini_host.h"
+static elem_t x[{X.size}], w[{W.size}], y[{want.size}];
+static acc_t bias[{f}];
+int main(void) {{
+{calls}
+  FILE *fp = fopen("in.bin", "rb");
+  if (fread(x, 1, sizeof x, fp) != sizeof x || fread(w, 1, sizeof w, fp) != sizeof w ||
+      fread(bias, 1, sizeof bias, fp) != sizeof bias) return 2;
+  fclose(fp);
+  {{ int a[7] = {{{n}, {hw}, {hw}, {f}, 3, 3, {c}}}; gh_tiled_conv_tiles(a, 1);
+    printf("%d %d %d %d %d %d %d\\n", a[0], a[1], a[2], a[3], a[4], a[5], a[6]); }}
+  tiled_conv_auto({n}, {hw + 2}, {hw + 2}, {c}, {f}, {hw}, {hw}, 1, 1, 1, 0, 3, false, false, false, false, false,
+                  x, w, bias, y, NO_ACTIVATION, 1.0f, 0, 0, 0, WEIGHT_STATIONARY);
+  fp = fopen("out.bin", "wb");
+  fwrite(y, 1, sizeof y, fp);
+  fclose(fp);
+  return 0;
+}}
+""")
+    (tmp_path / "gemmini_host.h").write_text(header_path().read_text())
+    subprocess.run(["gcc", "-O2", "-std=c11", "-Wall", "-Werror", "-o", "run", "main.c", "-lm"], cwd=tmp_path,
+                   check=True)
+    out = subprocess.run(["./run"], cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split("\n")
+    for line, (sn, shw, sc, sf) in zip(out, [*shapes, (n, hw + 2, c, f)], strict=False):
+        oh = shw if (sn, shw, sc, sf) != (n, hw + 2, c, f) else hw
+        s = library_conv_schedule(ConvShape(sn, shw, shw, sc, 3, 3, sf, oh, oh, 1, (1, 1, 1, 1)))
+        assert tuple(map(int, line.split())) == (s.batches, s.porows, s.pocols, s.pochs, s.krows, s.kcols, s.kchs)
+    assert int(out[len(shapes)].split()[-1]) < c  # the bench case splits the input channels
+    got = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.int8).reshape(want.shape)
+    np.testing.assert_array_equal(got, want)

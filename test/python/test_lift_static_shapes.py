@@ -23,7 +23,7 @@ from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import verify
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
-from liftcomp.lift.shrink import differential, generalise, instance_program, needs_shrinking
+from liftcomp.lift.shrink import LOW_THRESHOLD, differential, generalise, instance_program, needs_shrinking
 from liftcomp.lift.verify import decls_of, prove
 
 LOWER = ("builtin.module(eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries}, "
@@ -366,7 +366,7 @@ def test_costly_static_nests_shrink_their_sizes_below_the_threshold_too(interpre
     text = ("C[0:64, 0:128] = np.sum((A[0:64, 0:96][:, None, :] * B[0:96, 0:128].T[None, :, :]), axis=2, "
             "dtype=np.float32, initial=C[0:64, 0:128])")
     v = differential(m, f, summary, text, trials=4)
-    assert v.level == "tested" and v.details["threshold"] == 16, v.reason
+    assert v.level == "tested" and v.details["threshold"] == LOW_THRESHOLD, v.reason
     # 128 = 2 * 64 stays a relation of the instances; every size is small.
     assert all(inst["64"] * 2 <= 32 for inst in v.details["instances"])
     assert interpreted and max(max(s) for s in interpreted) <= 32, interpreted

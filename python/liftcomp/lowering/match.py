@@ -53,10 +53,19 @@ def _linear(m: Any, n_dims: int) -> list[list[int]] | None:
     return coeffs if list(m.eval(probe, [])) == want else None
 
 
-def conv_nhwc_hwcf_stride(op: Operation) -> int | None:
-    """The stride of an i8 x i8 -> i32 NHWC x HWCF conv (linalg.conv_2d_nhwc_hwcf or the generic it
-    generalises to; dilation 1), else None."""
-    if not isinstance(op, (linalg.GenericOp, linalg.Conv2DNhwc_HwcfOp)):
+# Positions of (n, oh, ow, f) in the output, (kh, kw, c, f) in the filter, and of n, c, and the two
+# spatial dims in the input, per layout.
+_CONV_LAYOUTS = {
+    "nhwc": ((0, 1, 2, 3), (0, 1, 2, 3), (0, 3, 1, 2)),
+    "nchw": ((0, 2, 3, 1), (2, 3, 1, 0), (0, 1, 2, 3)),
+}
+
+
+def conv_2d_form(op: Operation) -> tuple[str, int] | None:
+    """(layout, stride) of an i8 x i8 -> i32 2-D convolution with unit dilation: "nhwc" (input NHWC,
+    filter HWCF, output NHWF: linalg.conv_2d_nhwc_hwcf) or "nchw" (NCHW, FCHW, NFHW:
+    linalg.conv_2d_nchw_fchw), named or as the linalg.generic it generalises to; else None."""
+    if not isinstance(op, (linalg.GenericOp, linalg.Conv2DNhwc_HwcfOp, linalg.Conv2DNchwFchwOp)):
         return None
     if len(op.inputs) != 2 or len(op.outputs) != 1 or not is_mac_body(op.body.block):
         return None
@@ -69,23 +78,32 @@ def conv_nhwc_hwcf_stride(op: Operation) -> int | None:
         return None
     x_map, w_map, y_map = lin  # type: ignore[misc]
     assert x_map is not None and w_map is not None and y_map is not None
-    unit = lambda d: [1 if i == d else 0 for i in range(7)]  # noqa: E731
-    # Output (n, oh, ow, f) names the four parallel dims; filter (kh, kw, c, f) the reductions + f.
-    if any(len(r) != 4 for r in (x_map, w_map, y_map)) or any(sum(map(abs, r)) != 1 for r in y_map):
+    if any(len(r) != 4 for r in (x_map, w_map, y_map)):
         return None
-    n, oh, ow, f = (r.index(1) for r in y_map)
-    if any(sum(map(abs, r)) != 1 for r in w_map):
+    if any(sum(map(abs, r)) != 1 for r in (*y_map, *w_map)):
         return None
-    kh, kw, c, f2 = (r.index(1) for r in w_map)
+    for layout, (yp, wp, xp) in _CONV_LAYOUTS.items():
+        s = _conv_stride(x_map, [y_map[i].index(1) for i in yp], [w_map[i].index(1) for i in wp], xp, iters)
+        if s is not None:
+            return layout, s
+    return None
+
+
+def _conv_stride(x_map: list[list[int]], out: list[int], filt: list[int], xp: tuple[int, ...],
+                 iters: list[str]) -> int | None:
+    n, oh, ow, f = out
+    kh, kw, c, f2 = filt
     if f2 != f or sorted((n, oh, ow, f, kh, kw, c)) != list(range(7)):
         return None
     if any(iters[d] != "parallel" for d in (n, oh, ow, f)) or any(iters[d] != "reduction" for d in (kh, kw, c)):
         return None
-    s = x_map[1][oh]
-    if x_map[0] != unit(n) or x_map[3] != unit(c) or s < 1:
+    xn, xc, xh, xw = (x_map[i] for i in xp)
+    unit = lambda d: [1 if i == d else 0 for i in range(7)]  # noqa: E731
+    s = xh[oh]
+    if xn != unit(n) or xc != unit(c) or s < 1:
         return None
-    if x_map[1] != [s if d == oh else 1 if d == kh else 0 for d in range(7)]:
+    if xh != [s if d == oh else 1 if d == kh else 0 for d in range(7)]:
         return None
-    if x_map[2] != [s if d == ow else 1 if d == kw else 0 for d in range(7)]:
+    if xw != [s if d == ow else 1 if d == kw else 0 for d in range(7)]:
         return None
     return s

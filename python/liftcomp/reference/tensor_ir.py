@@ -27,11 +27,11 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import BlockArgument, Operation, SSAValue
-from xdsl.ir.affine import AffineDimExpr
+from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
-from liftcomp.lowering.match import conv_nhwc_hwcf_stride, is_mac_body
+from liftcomp.lowering.match import conv_2d_form, is_mac_body
 
 Array = np.ndarray[Any, Any]
 
@@ -205,6 +205,10 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
             y = unary(x)
         env[op.results[0]] = np.asarray(y).astype(_float_dtype(rt))
         return
+    if name in _MATH_UNARY:
+        with np.errstate(all="ignore"):
+            env[op.results[0]] = np.asarray(_MATH_UNARY[name](np.asarray(args[0]))).astype(_float_dtype(rt))
+        return
     if name in ("arith.fptosi", "arith.fptoui"):
         x = np.asarray(args[0])
         if not np.all(np.isfinite(x)):
@@ -213,6 +217,12 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
         env[op.results[0]] = _wrap(np.trunc(x).astype(np.int64), w or 64)
         return
     raise ReferenceError_(f"the numpy reference does not support '{name}'", op_location(op))
+
+
+# math ops with a numpy counterpart (the raised row kernels: softmax's exp, the norms' sqrt).
+_MATH_UNARY: dict[str, Callable[[Array], Array]] = {
+    "math.exp": np.exp, "math.exp2": np.exp2, "math.log": np.log, "math.log2": np.log2, "math.sqrt": np.sqrt,
+    "math.rsqrt": lambda x: 1.0 / np.sqrt(x), "math.tanh": np.tanh, "math.sin": np.sin, "math.cos": np.cos}
 
 
 def _float_bits(t: Any) -> int:
@@ -232,10 +242,15 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     operands = [env[v] for v in (*op.inputs, *op.outputs)]
     n = len(iters)
     sizes: list[int | None] = [None] * n
-    for arr, m in zip(operands, maps, strict=True):
+    for k, (arr, m) in enumerate(zip(operands, maps, strict=True)):
         for axis, e in enumerate(m.results):
+            # An input may read one fixed position of an axis: (d0, d1) -> (d0, 0) broadcasts a
+            # reduced column along d1 (the raised row kernels).
+            if isinstance(e, AffineConstantExpr) and k < len(op.inputs):
+                continue
             if not isinstance(e, AffineDimExpr):
-                raise ReferenceError_("indexing maps other than permutations/projections are not supported")
+                raise ReferenceError_("indexing maps other than permutations/projections (and constant input positions) "
+                                      "are not supported", op_location(op))
             if np.ndim(arr) > axis:
                 sizes[e.position] = np.shape(arr)[axis]
     if any(s is None for s in sizes):
@@ -253,11 +268,14 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
 
     def gather(arr: Array, m: Any, red_idx: dict[int, int]) -> Array:
         # An operand as an array over the parallel dims (in `par` order), at fixed reduction indices.
-        dims = [e.position for e in m.results]
+        dims = [e.position for e in m.results if isinstance(e, AffineDimExpr)]
         idx: list[Any] = []
-        for d in dims:
-            idx.append(red_idx[d] if d in red_idx else slice(None))
-        sub = np.asarray(arr)[tuple(idx)] if dims else np.asarray(arr)
+        for e in m.results:
+            if isinstance(e, AffineConstantExpr):
+                idx.append(e.value)
+                continue
+            idx.append(red_idx[e.position] if e.position in red_idx else slice(None))
+        sub = np.asarray(arr)[tuple(idx)] if idx else np.asarray(arr)
         kept = [d for d in dims if d not in red_idx]
         # Put kept dims in `par` order, broadcast the missing ones.
         order = sorted(range(len(kept)), key=lambda i: par.index(kept[i]))
@@ -306,6 +324,8 @@ def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int]
     every partial sum exactly while K * 2^14 < 2^53."""
     if len(operands) != 3 or not red or not is_mac_body(block):
         return None
+    if not all(isinstance(e, AffineDimExpr) for m in maps for e in m.results):
+        return None
     letters = "abcdefghijklmnopqrstuvwxyz"
     specs = ["".join(letters[e.position] for e in m.results) for m in maps]
     a, b = (np.asarray(x, dtype=np.float64) for x in operands[:2])
@@ -326,12 +346,16 @@ def _pad(op: tensor.PadOp, env: dict[SSAValue, Any]) -> Array:
     return np.pad(src, widths, constant_values=np.asarray(env[y.operands[0]]).item())
 
 
-def _conv_nhwc_hwcf(op: Operation, env: dict[SSAValue, Any]) -> Array:
+def _conv_2d(op: Operation, env: dict[SSAValue, Any]) -> Array:
     """out[n, oh, ow, f] += sum x[n, oh*s + kh, ow*s + kw, c] * w[kh, kw, c, f] (i8 x i8 -> i32,
-    exact in float64 per kernel position, wrapped to 32 bits)."""
-    s = conv_nhwc_hwcf_stride(op)
-    assert s is not None
+    exact in float64 per kernel position, wrapped to 32 bits); NCHW / FCHW / NFHW through the same
+    sum on transposed views."""
+    form = conv_2d_form(op)
+    assert form is not None
+    layout, s = form
     x, w, out = (np.asarray(env[v]) for v in op.operands[:3])
+    if layout == "nchw":
+        x, w, out = x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), out.transpose(0, 2, 3, 1)
     _, oh, ow, _ = out.shape
     kh, kw, _, _ = w.shape
     acc = out.astype(np.int64)
@@ -339,28 +363,33 @@ def _conv_nhwc_hwcf(op: Operation, env: dict[SSAValue, Any]) -> Array:
         for j in range(kw):
             win = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s, :].astype(np.float64)
             acc += np.rint(np.einsum("nhwc,cf->nhwf", win, w[i, j].astype(np.float64))).astype(np.int64)
-    return _wrap(acc, 32)
+    acc = _wrap(acc, 32)
+    return np.ascontiguousarray(acc.transpose(0, 3, 1, 2)) if layout == "nchw" else acc
 
 
 def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
-    """Prefix (offset 0, stride 1) extract_slice / insert_slice."""
-    offsets = list(op.static_offsets.get_values())
-    strides = list(op.static_strides.get_values())
-    if op.offsets or op.strides or any(offsets) or any(s != 1 for s in strides):
-        raise ReferenceError_("only slices at offset 0 with unit strides are supported", op_location(op))
-    dyn = iter(op.sizes)
-    sizes = [int(env[next(dyn)]) if s < 0 else s for s in op.static_sizes.get_values()]
-    region = tuple(slice(0, s) for s in sizes)
+    """extract_slice / insert_slice with static or dynamic offsets, sizes and positive strides."""
+    def values(static: Any, dynamic: Any) -> list[int]:
+        dyn = iter(dynamic)  # a negative static entry is MLIR's marker of a dynamic one
+        return [int(env[next(dyn)]) if v < 0 else int(v) for v in static.get_values()]
+
+    offsets = values(op.static_offsets, op.offsets)
+    sizes = values(op.static_sizes, op.sizes)
+    strides = values(op.static_strides, op.strides)
+    if any(o < 0 for o in offsets) or any(st < 1 for st in strides):
+        raise ReferenceError_(f"slice offsets {offsets} / strides {strides} not supported (negative)", op_location(op))
+    region = tuple(slice(o, o + (s - 1) * st + 1 if s else o, st) for o, s, st in zip(offsets, sizes, strides, strict=True))
+    ends = [o + (s - 1) * st + 1 if s else o for o, s, st in zip(offsets, sizes, strides, strict=True)]
     if isinstance(op, tensor.ExtractSliceOp):
         src = np.asarray(env[op.source])
-        if src.ndim != len(sizes) or any(s > d for s, d in zip(sizes, src.shape, strict=True)):
-            raise SliceOutOfBounds(f"extract_slice of sizes {sizes} out of bounds of a {list(src.shape)} tensor",
-                                   op_location(op), _argument_index(op.source), sizes)
+        if src.ndim != len(sizes) or any(e > d for e, d in zip(ends, src.shape, strict=True)):
+            raise SliceOutOfBounds(f"extract_slice to {ends} out of bounds of a {list(src.shape)} tensor",
+                                   op_location(op), _argument_index(op.source), ends)
         # Rank-reducing: the result drops unit dims (which ones does not matter in row-major order).
         return np.reshape(src[region], _reduced(sizes, len(op.result.type.get_shape()), op)).copy()  # type: ignore[union-attr]
     dest = np.array(env[op.dest], copy=True)
     src = np.asarray(env[op.source])
-    if dest.ndim != len(sizes) or src.size != math.prod(sizes) or any(s > d for s, d in zip(sizes, dest.shape, strict=True)):
+    if dest.ndim != len(sizes) or src.size != math.prod(sizes) or any(e > d for e, d in zip(ends, dest.shape, strict=True)):
         raise ReferenceError_(f"insert_slice of a {list(src.shape)} tensor into a {sizes} window of "
                               f"{list(dest.shape)}", op_location(op))
     dest[region] = np.reshape(src, sizes)  # a rank-reduced source fills its window row-major
@@ -451,8 +480,8 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         if isinstance(op, tensor.PadOp):
             env[op.result] = _pad(op, env)
             continue
-        if conv_nhwc_hwcf_stride(op) is not None:
-            env[op.results[0]] = _conv_nhwc_hwcf(op, env)
+        if conv_2d_form(op) is not None:
+            env[op.results[0]] = _conv_2d(op, env)
             continue
         if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
             env[op.res[0]] = _structured(op, env)

@@ -19,14 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from xdsl.dialects import arith, bufferization, memref, tensor
+from xdsl.dialects import arith, memref, tensor
 from xdsl.dialects.builtin import IntegerType, MemRefType, TensorType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.ir.builder import IRBuilder
-from liftcomp.lowering import views
-from liftcomp.lowering.match import conv_nhwc_hwcf_stride
+from liftcomp.lowering.match import conv_2d_form
 from liftcomp.targets.gemmini import dialect as g
 from liftcomp.targets.gemmini import epilogue as epi
 from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
@@ -50,6 +49,8 @@ class ConvShape:
     ow: int
     stride: int = 1
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)
+    layout: str = "nhwc"
+    """"nhwc" (NHWC x HWCF -> NHWF) or "nchw" (NCHW x FCHW -> NFHW); the sizes are named alike."""
 
     @property
     def macs(self) -> int:
@@ -57,6 +58,9 @@ class ConvShape:
 
     def describe(self) -> str:
         pads = "" if not any(self.pad) else f" pad {'/'.join(map(str, self.pad))}"
+        if self.layout == "nchw":
+            return (f"NCHW {self.n}x{self.c}x{self.h}x{self.w} * FCHW {self.f}x{self.c}x{self.kh}x{self.kw} -> "
+                    f"{self.n}x{self.f}x{self.oh}x{self.ow} stride {self.stride}{pads}")
         return (f"{self.n}x{self.h}x{self.w}x{self.c} * {self.kh}x{self.kw}x{self.c}x{self.f} -> "
                 f"{self.n}x{self.oh}x{self.ow}x{self.f} stride {self.stride}{pads}")
 
@@ -101,6 +105,8 @@ class ConvSchedule:
             return ""
         if shape.stride != 1:
             return f"loop_conv_ws is modelled for stride 1 only (stride {shape.stride})"
+        if shape.layout != "nhwc":
+            return "loop_conv_ws reads NHWC inputs and HWCF filters (this conv is NCHW)"
         sizes = (self.batches, self.porows, self.pocols, self.pochs, self.krows, self.kcols, self.kchs)
         limits = (shape.n, shape.oh, shape.ow, shape.f, shape.kh, shape.kw, shape.c)
         if any(s < 1 for s in sizes):
@@ -171,14 +177,16 @@ def _int_width(v: SSAValue) -> int | None:
     return None
 
 
-def _zero_pad(v: SSAValue) -> tuple[SSAValue, tuple[int, int, int, int]] | None:
+def _zero_pad(v: SSAValue, layout: str) -> tuple[SSAValue, tuple[int, int, int, int]] | None:
     """(source, (top, left, bottom, right)) when `v` is a static zero tensor.pad of H and W only."""
     op = v.owner
     if not isinstance(op, tensor.PadOp) or op.low or op.high:
         return None
     low, high = list(op.static_low.get_values()), list(op.static_high.get_values())
-    if len(low) != 4 or low[0] or low[3] or high[0] or high[3]:
+    hd, wd = (1, 2) if layout == "nhwc" else (2, 3)
+    if len(low) != 4 or any(low[d] or high[d] for d in range(4) if d not in (hd, wd)):
         return None
+    low, high = [0, low[hd], low[wd], 0], [0, high[hd], high[wd], 0]
     y = op.region.block.last_op
     if y is None or len(y.operands) != 1:
         return None
@@ -192,16 +200,18 @@ def _zero_pad(v: SSAValue) -> tuple[SSAValue, tuple[int, int, int, int]] | None:
 
 
 def match_conv(op: Operation) -> tuple[ConvMatch | None, str]:
-    """The conv `op` computes (i8 x i8 -> i32, NHWC x HWCF, static sizes), or (None, why not)."""
-    s = conv_nhwc_hwcf_stride(op)
-    if s is None:
+    """The conv `op` computes (i8 x i8 -> i32, NHWC x HWCF or NCHW x FCHW, static sizes), or (None,
+    why not)."""
+    form = conv_2d_form(op)
+    if form is None:
         return None, ""
-    assert isinstance(op, (linalg.GenericOp, linalg.Conv2DNhwc_HwcfOp))
+    layout, s = form
+    assert isinstance(op, (linalg.GenericOp, linalg.Conv2DNhwc_HwcfOp, linalg.Conv2DNchwFchwOp))
     x, w = op.inputs
     if _int_width(x) != 8 or _int_width(w) != 8 or _int_width(op.outputs[0]) != 32:
         return None, "a conv whose operands are not i8 x i8 -> i32"
     pad = (0, 0, 0, 0)
-    padded = _zero_pad(x)
+    padded = _zero_pad(x, layout)
     if padded is not None:
         x, pad = padded
     xt, wt, yt = x.type, w.type, op.outputs[0].type
@@ -209,12 +219,17 @@ def match_conv(op: Operation) -> tuple[ConvMatch | None, str]:
     dims = [*xt.get_shape(), *wt.get_shape(), *yt.get_shape()]
     if any(d < 0 for d in dims):
         return None, "a conv with dynamic sizes (Gemmini's conv lowering needs static shapes)"
-    n, h, wd, c = xt.get_shape()
-    kh, kw, c2, f = wt.get_shape()
-    n2, oh, ow, f2 = yt.get_shape()
+    if layout == "nhwc":
+        n, h, wd, c = xt.get_shape()
+        kh, kw, c2, f = wt.get_shape()
+        n2, oh, ow, f2 = yt.get_shape()
+    else:
+        n, c, h, wd = xt.get_shape()
+        f, c2, kh, kw = wt.get_shape()
+        n2, f2, oh, ow = yt.get_shape()
     if (c2, n2, f2) != (c, n, f):
         return None, "conv operand shapes disagree"
-    return ConvMatch(op, x, w, ConvShape(n, h, wd, c, kh, kw, f, oh, ow, s, pad)), ""
+    return ConvMatch(op, x, w, ConvShape(n, h, wd, c, kh, kw, f, oh, ow, s, pad, layout)), ""
 
 
 # ---------------------------------------------------------------------------------- codegen --
@@ -327,15 +342,7 @@ def emit_im2col(b: IRBuilder, x: SSAValue, shape: ConvShape) -> SSAValue:
             b.for_(b.c(0), b.c(shape.kw), b.c(1)) as kw, b.for_(b.c(0), b.c(shape.c), b.c(1)) as c:
         r = b.sub(b.add(b.mul(oh, b.c(shape.stride)), kh), b.c(pt))
         q = b.sub(b.add(b.mul(ow, b.c(shape.stride)), kw), b.c(pl))
-        inside = b.c(1)
-        conds = []
-        for v, hi in ((r, shape.h), (q, shape.w)):
-            conds.append(b.insert(arith.CmpiOp(v, b.c(0), "sge")).results[0])
-            conds.append(b.insert(arith.CmpiOp(v, b.c(hi), "slt")).results[0])
-        ok = conds[0]
-        for cnd in conds[1:]:
-            ok = b.insert(arith.AndIOp(ok, cnd)).results[0]
-        del inside
+        ok = _inside(b, r, q, shape)
         # Clamped indices keep the load in bounds; the select puts the padding's zero.
         rc = b.min(_max(b, r, b.c(0)), b.c(shape.h - 1))
         qc = b.min(_max(b, q, b.c(0)), b.c(shape.w - 1))
@@ -347,10 +354,51 @@ def emit_im2col(b: IRBuilder, x: SSAValue, shape: ConvShape) -> SSAValue:
     return a
 
 
-def is_conv_leftover(op: Operation) -> bool:
-    return isinstance(op, (tensor.PadOp, linalg.Conv2DNhwc_HwcfOp))
+def emit_im2col_nchw(b: IRBuilder, x: SSAValue, shape: ConvShape) -> SSAValue:
+    """B = im2col(pad(X)) of an NCHW input, transposed: a (C*KH*KW) x (N*OH*OW) i8 buffer, row (c,
+    kh, kw), column (n, oh, ow), zero outside the image; the FCHW filter is the matching
+    F x (C*KH*KW) matrix, so filter @ B is the output with rows f, columns (n, oh, ow)."""
+    rows = shape.c * shape.kh * shape.kw
+    cols = shape.n * shape.oh * shape.ow
+    xt = x.type
+    assert isinstance(xt, MemRefType)
+    a = b.insert(memref.AllocOp.get(xt.element_type, shape=[rows, cols])).results[0]
+    zero8 = b.insert(arith.ConstantOp.from_int_and_width(0, 8)).results[0]
+    pt, pl = shape.pad[0], shape.pad[1]
+    with b.for_(b.c(0), b.c(shape.c), b.c(1)) as c, b.for_(b.c(0), b.c(shape.kh), b.c(1)) as kh, \
+            b.for_(b.c(0), b.c(shape.kw), b.c(1)) as kw, b.for_(b.c(0), b.c(shape.n), b.c(1)) as n, \
+            b.for_(b.c(0), b.c(shape.oh), b.c(1)) as oh, b.for_(b.c(0), b.c(shape.ow), b.c(1)) as ow:
+        r = b.sub(b.add(b.mul(oh, b.c(shape.stride)), kh), b.c(pt))
+        q = b.sub(b.add(b.mul(ow, b.c(shape.stride)), kw), b.c(pl))
+        ok = _inside(b, r, q, shape)
+        rc = b.min(_max(b, r, b.c(0)), b.c(shape.h - 1))
+        qc = b.min(_max(b, q, b.c(0)), b.c(shape.w - 1))
+        v = b.insert(memref.LoadOp.get(x, [n, c, rc, qc])).results[0]
+        val = b.insert(arith.SelectOp(ok, v, zero8)).results[0]
+        row = b.add(b.mul(b.add(b.mul(c, b.c(shape.kh)), kh), b.c(shape.kw)), kw)
+        col = b.add(b.mul(b.add(b.mul(n, b.c(shape.oh)), oh), b.c(shape.ow)), ow)
+        b.insert(memref.StoreOp.get(val, a, [row, col]))
+    return a
 
 
-REMOVABLE = (tensor.PadOp, linalg.Conv2DNhwc_HwcfOp, bufferization.ToTensorOp)
-__all__ = ["ConvMatch", "ConvSchedule", "ConvShape", "emit_im2col", "emit_loop_conv_ws", "library_conv_schedule",
-           "match_conv", "views"]
+def emit_nfhw_copy(b: IRBuilder, src: SSAValue, dest: SSAValue, shape: ConvShape) -> None:
+    """dest[n, f, oh, ow] = src[f, (n, oh, ow)] on the host (the matmul's rows are output channels)."""
+    with b.for_(b.c(0), b.c(shape.n), b.c(1)) as n, b.for_(b.c(0), b.c(shape.f), b.c(1)) as f, \
+            b.for_(b.c(0), b.c(shape.oh), b.c(1)) as oh, b.for_(b.c(0), b.c(shape.ow), b.c(1)) as ow:
+        col = b.add(b.mul(b.add(b.mul(n, b.c(shape.oh)), oh), b.c(shape.ow)), ow)
+        v = b.insert(memref.LoadOp.get(src, [f, col])).results[0]
+        b.insert(memref.StoreOp.get(v, dest, [n, f, oh, ow]))
+
+
+def _inside(b: IRBuilder, r: SSAValue, q: SSAValue, shape: ConvShape) -> SSAValue:
+    """0 <= r < H and 0 <= q < W, as an i1."""
+    conds = []
+    for v, hi in ((r, shape.h), (q, shape.w)):
+        conds.append(b.insert(arith.CmpiOp(v, b.c(0), "sge")).results[0])
+        conds.append(b.insert(arith.CmpiOp(v, b.c(hi), "slt")).results[0])
+    ok = conds[0]
+    for cnd in conds[1:]:
+        ok = b.insert(arith.AndIOp(ok, cnd)).results[0]
+    return ok
+
+

@@ -412,6 +412,7 @@ class _FuncLowering:
         leftovers = [op for op in block.walk() if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp,
                                                                   linalg.TransposeOp, bufferization.ToTensorOp,
                                                                   tensor.PadOp, linalg.Conv2DNhwc_HwcfOp,
+                                                                  linalg.Conv2DNchwFchwOp,
                                                                   bufferization.MaterializeInDestinationOp))]
         if leftovers:
             raise LiftcompError(
@@ -534,6 +535,9 @@ class _FuncLowering:
         if sched.form == "loop_conv_ws" and shape.stride != 1:
             sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: stride"))
             notes.append(f"loop_conv_ws is modelled for stride 1 only: im2col + matmul for stride {shape.stride}")
+        if sched.form == "loop_conv_ws" and shape.layout != "nhwc":
+            sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: NCHW"))
+            notes.append("loop_conv_ws reads NHWC: im2col + matmul for NCHW")
         refused = sched.check(shape, self.cfg)
         if refused:
             return refused
@@ -541,6 +545,18 @@ class _FuncLowering:
         if sched.form == "loop_conv_ws":
             assert req is not None
             cv.emit_loop_conv_ws(b, x, w, dest, shape, sched, req)
+        elif shape.layout == "nchw":
+            # out^T (F x N*OH*OW) = filter (F x C*KH*KW) @ im2col^T, then NFHW on the host.
+            mm_shape = MatmulShape(shape.f, mm_shape.k, mm_shape.m)
+            bt = cv.emit_im2col_nchw(b, x, shape)
+            tmp = b.insert(memref.AllocOp.get(dt.element_type, shape=[mm_shape.m, mm_shape.n])).results[0]
+            am = Mat(w, b.c(mm_shape.m), b.c(mm_shape.k), b.c(mm_shape.k))
+            bm = Mat(bt, b.c(mm_shape.k), b.c(mm_shape.n), b.c(mm_shape.n))
+            cm = Mat(tmp, b.c(mm_shape.m), b.c(mm_shape.n), b.c(mm_shape.n))
+            ms = self.opts.schedule_for(mm_shape, self.name)
+            ms.check(mm_shape, self.cfg)
+            emit_matmul(b, am, bm, cm, None, ms, self.cfg, req)
+            cv.emit_nfhw_copy(b, tmp, dest, shape)
         else:
             a = cv.emit_im2col(b, x, shape)
             am = Mat(a, b.c(mm_shape.m), b.c(mm_shape.k), b.c(mm_shape.k))
@@ -769,7 +785,8 @@ class _FuncLowering:
     def _erase_dead_tensor_ops(self) -> None:
         removable = (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp, linalg.TransposeOp,
                      bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp, tensor.ExtractSliceOp,
-                     tensor.InsertSliceOp, memref.DimOp, tensor.PadOp, linalg.Conv2DNhwc_HwcfOp)
+                     tensor.InsertSliceOp, memref.DimOp, tensor.PadOp, linalg.Conv2DNhwc_HwcfOp,
+                     linalg.Conv2DNchwFchwOp)
         changed = True
         while changed:
             changed = False

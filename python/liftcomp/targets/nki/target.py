@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -52,7 +53,9 @@ class NkiEvaluator:
         hit = self._files.get(id(module))
         if hit is not None and hit[0] is module:
             return hit[1]
-        path = Path(self._tmp.name) / f"kernels_{len(self._files)}.py"
+        # The search's worker processes share this folder (forked): the pid keeps their files apart
+        # (and every path is new, so no stale bytecode from __pycache__ is ever imported).
+        path = Path(self._tmp.name) / f"kernels_{os.getpid()}_{len(self._files)}.py"
         path.write_text(emit_python(module))
         self._files[id(module)] = (module, path)
         return path
