@@ -460,6 +460,10 @@ def run_reference(fn: func.FuncOp, args: list[Any],
             shape = [d if d >= 0 else int(env[next(dyn)]) for d in t.get_shape()]  # type: ignore[union-attr]
             env[op.result] = np.reshape(env[op.src], shape)
             continue
+        if isinstance(op, tensor.FromElementsOp):
+            shape = op.result.type.get_shape()  # type: ignore[union-attr]
+            env[op.result] = np.reshape(np.array([env[v] for v in op.elements]), shape)
+            continue
         if isinstance(op, tensor.ExtractOp):
             env[op.result] = np.asarray(env[op.tensor][tuple(int(env[i]) for i in op.indices)])
             continue
