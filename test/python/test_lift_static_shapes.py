@@ -23,7 +23,13 @@ from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import verify
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
-from liftcomp.lift.shrink import LOW_THRESHOLD, differential, generalise, instance_program, needs_shrinking
+from liftcomp.lift.shrink import (
+    LOW_THRESHOLD,
+    differential,
+    generalise,
+    instance_program,
+    needs_shrinking,
+)
 from liftcomp.lift.verify import decls_of, prove
 
 LOWER = ("builtin.module(eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries}, "

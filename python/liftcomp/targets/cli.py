@@ -243,7 +243,7 @@ def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes
 
     name = fn.sym_name.data
     original = next((op for op in source.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name), fn)
-    small_integers = False
+    small_integers, why = False, ""
     for _ in range(MAX_GROWTHS + 1):
         expected = _copy_args(args)
         where: tuple[int, list[int] | None] | None = None

@@ -17,7 +17,6 @@ from liftcomp.search.measure import Evaluator
 from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.cuda.config import CONFIGS, CudaConfig
 
-
 # liftcomp-lower-cuda's options as `liftcomp compile` flags (every target's flags share one parser).
 CLI_FLAGS = {"arch": "cuda-arch", "records": "cuda-records"}
 
