@@ -384,6 +384,10 @@ class Analyzer:
                 continue
             s = budget.solver(budget.RLIMIT_INDEX)
             s.add(*self.constraints)
+            # The path condition: a guarded load (`if 0 <= ih < H: x[ih]`, padding) is only
+            # executed where its guard holds.
+            if self.guards:
+                s.add(guard_facts(self.guards[-1]))
             s.add(z3.Or(zpoly(p) < 0, zpoly(p) >= extent.const_value))
             if budget.check(s) == z3.sat:
                 raise Refusal(f"'{buf}' is accessed outside its extent {extent.const_value}: undefined behaviour", op)
@@ -457,6 +461,55 @@ class Analyzer:
             old = self.load(buf, idx, _etype_of_term(value), op)
             value = T.Op("select", (guard, value, old), _etype_of_term(value))
         self.scopes[-1].append(Record(buf, [], idx, value, _loc(op)))
+
+
+_INDEX_CMP = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "slt": lambda a, b: a < b, "sle": lambda a, b: a <= b,
+    "sgt": lambda a, b: a > b, "sge": lambda a, b: a >= b,
+}
+_UNSIGNED_CMP = {"ult": "slt", "ule": "sle", "ugt": "sgt", "uge": "sge"}
+
+
+def _index_operand(t: T.Term) -> Z3Expr | None:
+    return zpoly(t.idx) if isinstance(t, T.IndexValue) and t.type == T.INDEX else None
+
+
+def _as_unsigned(x: Z3Expr) -> Z3Expr:
+    """An index as its 64-bit unsigned value (a negative index compares above every size)."""
+    return z3.If(x < 0, x + (1 << 64), x)
+
+
+def _exact_condition(t: T.Term) -> Z3Expr | None:
+    """The i1 term t as an equivalent formula over the index variables, or None when it
+    depends on data (or on ops not modelled here)."""
+    if isinstance(t, T.Const) and t.type == T.I1:
+        return z3.BoolVal(bool(t.value))
+    if not isinstance(t, T.Op):
+        return None
+    if t.op in _INDEX_CMP or t.op in _UNSIGNED_CMP:
+        a, b = (_index_operand(x) for x in t.args)
+        if a is None or b is None:
+            return None
+        if t.op in _UNSIGNED_CMP:
+            return _INDEX_CMP[_UNSIGNED_CMP[t.op]](_as_unsigned(a), _as_unsigned(b))
+        return _INDEX_CMP[t.op](a, b)
+    if t.type != T.I1 or t.op not in ("andi", "ori", "xori"):
+        return None
+    x, y = (_exact_condition(a) for a in t.args)
+    if x is None or y is None:
+        return None
+    return {"andi": z3.And, "ori": z3.Or, "xori": z3.Xor}[t.op](x, y)
+
+
+def guard_facts(t: T.Term) -> Z3Expr:
+    """A formula over the index variables that the i1 guard t implies (its index comparisons;
+    conjuncts that depend on data are dropped, which only weakens it)."""
+    exact = _exact_condition(t)
+    if exact is not None:
+        return exact
+    if isinstance(t, T.Op) and t.op == "andi" and t.type == T.I1:
+        return z3.And(guard_facts(t.args[0]), guard_facts(t.args[1]))
+    return z3.BoolVal(True)
 
 
 def _etype_of_term(t: T.Term) -> EType:

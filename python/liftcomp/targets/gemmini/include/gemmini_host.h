@@ -397,6 +397,9 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
 #undef GH_COLS_J
 }
 
+#define gemmini_fence() ((void)0)
+#define gemmini_flush(skip) ((void)(skip))
+
 /* ------------------------------------------------------------------------ loop_conv_ws FSM -- */
 /* As LoopConv.scala's sub-machines (LdBias, LdInput, LdWeight, Execute, StC; the simulator's
  * Machine.loop_conv_ws) without pooling, dilation, transposes or downsampling, which must be off.
@@ -507,8 +510,117 @@ static inline void gh_loop_conv_ws(int batch_size, int in_row_dim, int in_col_di
 #undef GH_C_ADDR
 }
 #define gemmini_loop_conv_ws(...) gh_loop_conv_ws(__VA_ARGS__)
+#define gemmini_loop_conv_ws(...) gh_loop_conv_ws(__VA_ARGS__)
 
-#define gemmini_fence() ((void)0)
-#define gemmini_flush(skip) ((void)(skip))
+/* ------------------------------------------------------------------------ tiled_conv_auto -- */
+/* gemmini.h's library convolution (no pooling, dilation, transposes or downsampling): the tile
+ * choice of tiled_conv_stride_auto (gh_tiled_conv_tiles: shrink the largest of batches, porows,
+ * pocols, pochs, krows, kcols, kchs, channels by DIM, never pocols below DIM while porows > 1, until
+ * the tiles fit half the scratchpad and accumulator; then grow pocols, then any argument, while they
+ * fit; liftcomp's conv.library_conv_schedule makes the same choice), then tiled_conv's loops: one
+ * loop_conv_ws per tile, the bias (or zero rows) on the first kernel tile, the output on the last. */
+static inline void gh_conv_tile_rows(const int a[7], int stride, int *sp, int *acc) {
+  const int irows = a[1] * stride + a[4] - 1, icols = a[2] * stride + a[5] - 1;
+  const int in_banks = (a[6] + DIM - 1) / DIM, out_banks = (a[3] + DIM - 1) / DIM;
+  *sp = in_banks * a[0] * irows * icols + out_banks * a[5] * a[4] * a[6];
+  *acc = out_banks * a[0] * a[1] * a[2];
+}
+
+static inline bool gh_conv_tile_fits(const int a[7], int stride) {
+  int sp, acc;
+  gh_conv_tile_rows(a, stride, &sp, &acc);
+  return sp <= BANK_NUM * BANK_ROWS / 2 && acc <= ACC_ROWS / 2;
+}
+
+static inline void gh_tiled_conv_tiles(int args[7], int stride) {
+  int max_args[7];
+  memcpy(max_args, args, sizeof max_args);
+  while (!gh_conv_tile_fits(args, stride)) {
+    int max_val = -1, max_idx = -1;
+    for (int i = 0; i < 7; i++)
+      if (!(i == 2 && args[i] <= DIM && args[1] > 1) && args[i] > max_val) {
+        max_val = args[i];
+        max_idx = i;
+      }
+    if (max_idx == 3 || max_idx == 6) {
+      args[max_idx] = args[max_idx] % DIM ? (args[max_idx] / DIM) * DIM : args[max_idx] - DIM;
+      if (args[max_idx] <= 0) args[max_idx] = 1;
+    } else {
+      args[max_idx]--;
+    }
+  }
+  for (;;) {
+    int cand[7];
+    memcpy(cand, args, sizeof cand);
+    cand[2]++;
+    if (cand[2] > max_args[2] || !gh_conv_tile_fits(cand, stride)) break;
+    args[2]++;
+  }
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (int i = 0; i < 7; i++) {
+      int cand[7];
+      memcpy(cand, args, sizeof cand);
+      cand[i]++;
+      if (cand[i] <= max_args[i] && gh_conv_tile_fits(cand, stride)) {
+        args[i]++;
+        grown = true;
+      }
+    }
+  }
+}
+
+static inline void tiled_conv_auto(int batch_size, int in_row_dim, int in_col_dim, int in_channels, int out_channels,
+                                   int out_row_dim, int out_col_dim, int stride, int input_dilation,
+                                   int kernel_dilation, int padding, int kernel_dim, bool wrot180,
+                                   bool trans_output_1203, bool trans_input_3120, bool trans_weight_1203,
+                                   bool trans_weight_0132, const elem_t *input, const elem_t *weights,
+                                   const acc_t *bias, elem_t *output, int act, acc_scale_t scale, int pool_size,
+                                   int pool_stride, int pool_padding, int tiled_conv_type) {
+  (void)pool_size; (void)pool_padding;
+  if (input_dilation != 1 || kernel_dilation != 1 || wrot180 || trans_output_1203 || trans_input_3120 ||
+      trans_weight_1203 || trans_weight_0132 || pool_stride != 0 || tiled_conv_type != WEIGHT_STATIONARY)
+    gh_fail("tiled_conv_auto: only WS without pooling, dilation or transposes is implemented");
+  int args[7] = {batch_size, out_row_dim, out_col_dim, out_channels, kernel_dim, kernel_dim, in_channels};
+  gh_tiled_conv_tiles(args, stride);
+  const int batches = args[0], porows = args[1], pocols = args[2], pochs = args[3];
+  const int krows = args[4], kcols = args[5], kchs = args[6];
+  const bool no_bias = bias == NULL;
+  if (no_bias) bias = (const acc_t *)1; /* as gemmini.h: LdBias then writes zero rows */
+  gemmini_extended_config_st(out_channels * sizeof(elem_t), act, scale);
+  gemmini_extended_config_ex(WEIGHT_STATIONARY, 0, 0, 1, false, false);
+  for (int b = 0; b < batch_size; b += batches)
+    for (int orow = 0; orow < out_row_dim; orow += porows)
+      for (int ocol = 0; ocol < out_col_dim; ocol += pocols)
+        for (int poch = 0; poch < out_channels; poch += pochs)
+          for (int krow = 0; krow < kernel_dim; krow += krows)
+            for (int kcol = 0; kcol < kernel_dim; kcol += kcols)
+              for (int kch = 0; kch < in_channels; kch += kchs) {
+                const int batches_ = batch_size - b < batches ? batch_size - b : batches;
+                const int porows_ = out_row_dim - orow < porows ? out_row_dim - orow : porows;
+                const int pocols_ = out_col_dim - ocol < pocols ? out_col_dim - ocol : pocols;
+                const int pochs_ = out_channels - poch < pochs ? out_channels - poch : pochs;
+                const int krows_ = kernel_dim - krow < krows ? kernel_dim - krow : krows;
+                const int kcols_ = kernel_dim - kcol < kcols ? kernel_dim - kcol : kcols;
+                const int kchs_ = in_channels - kch < kchs ? in_channels - kch : kchs;
+                const int irow = orow * stride + krow - padding, icol = ocol * stride + kcol - padding;
+                const int irows_ = porows_ * stride + krows_ - 1, icols_ = pocols_ * stride + kcols_ - 1;
+                const int lpad = icol < 0 ? -icol : 0, upad = irow < 0 ? -irow : 0;
+                const int rpad = icol + icols_ > in_col_dim ? icol + icols_ - in_col_dim : 0;
+                const int dpad = irow + irows_ > in_row_dim ? irow + irows_ - in_row_dim : 0;
+                elem_t *out = output + ((b * out_row_dim + orow) * out_col_dim + ocol) * out_channels + poch;
+                if (krow + krows < kernel_dim || kcol + kcols < kernel_dim || kch + kchs < in_channels) out = NULL;
+                const acc_t *bias_ = (krow > 0 || kcol > 0 || kch > 0) ? NULL : bias + poch;
+                const elem_t *w = weights + ((krow * kernel_dim + kcol) * in_channels + kch) * out_channels + poch;
+                const elem_t *in = input + ((b * in_row_dim + irow + upad) * in_col_dim + icol + lpad) * in_channels + kch;
+                gh_loop_conv_ws(batch_size, in_row_dim, in_col_dim, in_channels, out_channels, out_row_dim,
+                                out_col_dim, out_row_dim, out_col_dim, stride, padding, kernel_dim, 1, 1, 1, 0,
+                                batches_, porows_, pocols_, pochs_, krows_, kcols_, kchs_, lpad, rpad, upad, dpad, 0,
+                                0, 0, 0, porows_, pocols_, w, out, bias_, in, no_bias, true, false, false, false, act,
+                                false, false, false, false, 1, in_channels, out_channels, out_channels, false, 0, 0);
+              }
+  gemmini_fence();
+}
+
 
 #endif /* LIFTCOMP_GEMMINI_HOST_H */
