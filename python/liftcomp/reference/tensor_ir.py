@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
@@ -38,6 +38,17 @@ Array = np.ndarray[Any, Any]
 
 class ReferenceError_(LiftcompError):
     """The reference evaluator cannot run this program."""
+
+
+class SliceOutOfBounds(ReferenceError_):
+    """An extract_slice past its source: on inputs too small for the program (a dynamic buffer
+    that must hold n + taps - 1 elements, say). `argument` is the function argument the source
+    was read from (None if it is no argument) and `sizes` the slice's sizes, to grow inputs by."""
+
+    def __init__(self, message: str, location: str | None, argument: int | None, sizes: list[int]):
+        super().__init__(message, location)
+        self.argument = argument
+        self.sizes = sizes
 
 
 def _width(t: Any) -> int | None:
@@ -372,7 +383,8 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
     if isinstance(op, tensor.ExtractSliceOp):
         src = np.asarray(env[op.source])
         if src.ndim != len(sizes) or any(e > d for e, d in zip(ends, src.shape, strict=True)):
-            raise ReferenceError_("extract_slice out of bounds", op_location(op))
+            raise SliceOutOfBounds(f"extract_slice to {ends} out of bounds of a {list(src.shape)} tensor",
+                                   op_location(op), _argument_index(op.source), ends)
         # Rank-reducing: the result drops unit dims (which ones does not matter in row-major order).
         return np.reshape(src[region], _reduced(sizes, len(op.result.type.get_shape()), op)).copy()  # type: ignore[union-attr]
     dest = np.array(env[op.dest], copy=True)
@@ -382,6 +394,14 @@ def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue,
                               f"{list(dest.shape)}", op_location(op))
     dest[region] = np.reshape(src, sizes)  # a rank-reduced source fills its window row-major
     return dest
+
+
+def _argument_index(v: SSAValue) -> int | None:
+    """The function argument a tensor was read from (`bufferization.to_tensor %argK`), or None."""
+    owner = v.owner
+    if isinstance(owner, bufferization.ToTensorOp) and isinstance(owner.memref, BlockArgument):
+        return owner.memref.index
+    return None
 
 
 def _reduced(sizes: list[int], rank: int, op: Operation) -> list[int]:
@@ -439,6 +459,10 @@ def run_reference(fn: func.FuncOp, args: list[Any],
             dyn = iter(op.dynamic_output_shape) if isinstance(op, tensor.ExpandShapeOp) else iter(())
             shape = [d if d >= 0 else int(env[next(dyn)]) for d in t.get_shape()]  # type: ignore[union-attr]
             env[op.result] = np.reshape(env[op.src], shape)
+            continue
+        if isinstance(op, tensor.FromElementsOp):
+            shape = op.result.type.get_shape()  # type: ignore[union-attr]
+            env[op.result] = np.reshape(np.array([env[v] for v in op.elements]), shape)
             continue
         if isinstance(op, tensor.ExtractOp):
             env[op.result] = np.asarray(env[op.tensor][tuple(int(env[i]) for i in op.indices)])
