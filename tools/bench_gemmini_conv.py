@@ -7,9 +7,8 @@
 Shapes (targets/gemmini/autocomp.py AUTOCOMP_CONV_SHAPES): batch 4, 3x3 kernel, stride 1, 56x56x64,
 28x28x128, 14x14x256 (channels in = out), int8 NHWC x HWCF -> int32, requantised to int8.
 `--form autocomp` is Autocomp's harness (harnesses/exo-conv/test0-2.c): input pre-padded in DRAM
-(58x58 for 56x56; padding 0 in the conv), scale 1, no activation, but no bias (Autocomp adds an
-int32 bias; our conv lowering has none yet: the bias mvins it would add are not counted);
-`--form padded` is our corpus form (tensor.pad by 1: the FSM writes the border as zero rows,
+(58x58 for 56x56; padding 0 in the conv), an int32 bias per output channel, scale 1, no activation;
+`--form padded` is our corpus form (tensor.pad by 1: the FSM writes the border as zero rows, no bias,
 requantisation scale 0.01).
 
 Per shape and configuration (every figure names it):
@@ -34,14 +33,16 @@ import numpy as np
 
 
 def hand_tilings(n: int, hw: int, c: int) -> list[tuple[int, ...]]:
-    """Tilings a person would try: (batches, porows, pocols, pochs, krows, kcols, kchs), the whole
-    kernel per tile; 16-pixel or full-row column tiles, 16/32/64 output channels, 1 or all images."""
+    """Tilings a person would try: (batches, porows, pocols, pochs, krows, kcols, kchs): 16-pixel or
+    full-row column tiles, 16/32/64 output channels, 1 or all images, 2 or 8 rows, 64 or all input
+    channels per tile (the whole 3x3 kernel)."""
     out: list[tuple[int, ...]] = []
     for pochs in (16, 32, 64):
         for pocols in sorted({16, hw}):
             for batches in sorted({1, n}):
-                for porows in (2, 4, 8):
-                    out.append((batches, porows, pocols, pochs, 3, 3, c))
+                for porows in (2, 8):
+                    for kchs in sorted({64, c}):
+                        out.append((batches, porows, pocols, pochs, 3, 3, kchs))
     return out
 
 
@@ -67,13 +68,13 @@ def main() -> int:
     for idx in (int(x) for x in args.shapes.split(",")):
         n, hw, c = AUTOCOMP_CONV_SHAPES[idx]
         if args.form == "autocomp":
-            text = conv_requant_text(n, hw + 2, hw + 2, c, c, pad=0, scale=1.0, name=f"conv{idx}")
+            text = conv_requant_text(n, hw + 2, hw + 2, c, c, pad=0, scale=1.0, name=f"conv{idx}", bias=True)
             in_hw = hw + 2
         else:
             text = conv_requant_text(n, hw, hw, c, c, pad=1, scale=0.01, name=f"conv{idx}")
             in_hw = hw
         arrays = [np.zeros((n, in_hw, in_hw, c), np.int8), np.zeros((3, 3, c, c), np.int8),
-                  np.zeros((n, hw, hw, c), np.int8)]
+                  np.zeros((n, hw, hw, c), np.int8)] + ([np.zeros(c, np.int32)] if args.form == "autocomp" else [])
         macs = n * hw * hw * c * c * 9
         pad = 0 if args.form == "autocomp" else 1
         shape = ConvShape(n, in_hw, in_hw, c, 3, 3, c, hw, hw, 1, (pad,) * 4)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from liftcomp.llm.testing import LoopbackLLMServer
 
 
-def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float | None, relu: bool) -> np.ndarray:
+def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float | None, relu: bool,
+               bias: np.ndarray | None = None) -> np.ndarray:
     """The independent oracle: zero padding, direct sum over the kernel, Gemmini's requantisation."""
     xp = np.pad(X.astype(np.int64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
     k = W.shape[0]
@@ -35,6 +36,8 @@ def numpy_conv(X: np.ndarray, W: np.ndarray, pad: int, stride: int, scale: float
         for j in range(k):
             win = xp[:, i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
             acc += np.einsum("nhwc,cf->nhwf", win, W[i, j].astype(np.int64))
+    if bias is not None:
+        acc += bias
     if scale is None:
         return acc.astype(np.int32)
     y = np.rint(acc.astype(np.float32) * np.float32(scale))
@@ -47,22 +50,26 @@ def _run(n: int, h: int, w: int, c: int, f: int, sched: ConvSchedule | None = No
     requant = bool(kw.get("requant", True))
     relu = bool(kw.get("relu", False))
     nchw = kw.get("layout") == "nchw"
+    pad = int(kw.get("pad", 1))  # type: ignore[call-overload]
+    scale = float(kw.get("scale", 0.01))  # type: ignore[arg-type]
     mod = parse_mlir(conv_text(n, h, w, c, f, **kw))  # type: ignore[arg-type]
     fn = next(op for op in mod.ops if isinstance(op, func.FuncOp))
     rng = np.random.default_rng(h * 100 + c)
     X = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     W = rng.integers(-128, 128, (3, 3, c, f), dtype=np.int8)
-    want = numpy_conv(X, W, 1, stride, 0.01 if requant else None, relu)
+    bias = rng.integers(-20000, 20000, (f,), dtype=np.int32) if kw.get("bias") else None
+    want = numpy_conv(X, W, pad, stride, scale if requant else None, relu, bias)
     if nchw:  # the same conv on NCHW / FCHW / NFHW buffers
         X, W, want = (np.ascontiguousarray(X.transpose(0, 3, 1, 2)), np.ascontiguousarray(W.transpose(3, 2, 0, 1)),
                       np.ascontiguousarray(want.transpose(0, 3, 1, 2)))
     Y = np.zeros(want.shape, want.dtype)
-    expected = [X.copy(), W.copy(), Y.copy()]
+    args = [X, W, Y] + ([] if bias is None else [bias])
+    expected = [a.copy() for a in args]
     run_reference(fn, expected)  # the tensor-level reference agrees with the oracle
     np.testing.assert_array_equal(expected[2], want)
     low, report = lower_module_with_report(mod, LowerOptions(conv_schedule=sched))
     low.verify()
-    r = simulate(low, [X, W, Y])
+    r = simulate(low, args)
     np.testing.assert_array_equal(r.outputs["arg2"], want)
     (k,) = report.kernels
     assert k.kind == "conv"
@@ -73,7 +80,8 @@ def _run(n: int, h: int, w: int, c: int, f: int, sched: ConvSchedule | None = No
         src = emit_c(low)
         assert ("gemmini_loop_conv_ws(" in src) == (r.instructions.get("loop_conv_ws", 0) > 0)
         low_fn = next(op for op in low.ops if isinstance(op, func.FuncOp))
-        assert run_c(src, header_path().read_text(), low_fn, [X, W, Y], [X.shape, W.shape, Y.shape], [X, W, want])
+        assert run_c(src, header_path().read_text(), low_fn, args, [a.shape for a in args],
+                     [X, W, want] + ([] if bias is None else [bias]))
     return k.remark, r.instructions
 
 
@@ -96,6 +104,16 @@ def test_conv_im2col_where_loop_conv_ws_cannot(kw: dict[str, object], why: str) 
     remark, instrs = _run(1, 7, 6, 8, 16, **kw)
     assert "im2col" in remark and why in remark
     assert "loop_conv_ws" not in instrs and instrs["compute_preloaded"] >= 1
+
+
+@pytest.mark.parametrize("form", ["loop_conv_ws", "im2col"])
+def test_autocomp_conv_form_with_bias(form: str) -> None:
+    # Autocomp's harness: input pre-padded (no tensor.pad), an int32 bias per output channel, scale
+    # 1: the bias goes into the accumulator (loop_conv_ws's bias rows; the matmul's D at row stride 0).
+    sched = ConvSchedule(2, 3, 4, 16, 3, 2, 16) if form == "loop_conv_ws" else ConvSchedule(form="im2col")
+    remark, instrs = _run(2, 7, 8, 24, 20, sched=sched, check_c=shutil.which("gcc") is not None, pad=0, scale=1.0,
+                          bias=True)
+    assert (instrs.get("loop_conv_ws", 0) > 0) == (form == "loop_conv_ws")
 
 
 def test_nchw_conv_runs_im2col_and_matmul_in_c() -> None:
@@ -235,3 +253,24 @@ int main(void) {{
     assert int(out[len(shapes)].split()[-1]) < c  # the bench case splits the input channels
     got = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.int8).reshape(want.shape)
     np.testing.assert_array_equal(got, want)
+
+
+CORPUS = Path(__file__).parents[1] / "corpus" / "extra_gemmini"
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+@pytest.mark.parametrize(("kernel", "instr"), [("conv_pad1_s1_i8", "loop_conv_ws"), ("conv_pad1_s2_i8", "compute_preloaded")])
+def test_padded_conv_loop_nest_end_to_end(kernel: str, instr: str, tmp_path: Path) -> None:
+    # A conv loop nest whose padding is guarded loads in scf.if: lifted (proved) to tensor.pad +
+    # conv_2d_nhwc_hwcf + requant, lowered to loop_conv_ws (stride 1) or im2col + matmul (stride 2);
+    # simulated = numpy reference, and the emitted C on the host header agrees.
+    from liftcomp.targets.cli import compile_file
+
+    report = compile_file(CORPUS / f"{kernel}.mlir", tmp_path / "out", check_c=True)
+    (k,) = report["kernels"]
+    assert k["proof"] == "proved"
+    assert k["correct"] is True and k["c_correct"] is True
+    assert [s["kind"] for s in k["schedule"]] == ["conv"]
+    assert k["counters"]["instructions"].get(instr, 0) >= 1
+    c_src = (tmp_path / "out" / "kernels.c").read_text()
+    assert ("gemmini_loop_conv_ws(" in c_src) == (instr == "loop_conv_ws")

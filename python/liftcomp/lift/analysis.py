@@ -101,6 +101,14 @@ def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
     return re.sub(r"'(\w+)'", lambda m: f"'{renamed.get(m[1], m[1])}'", text)
 
 
+_FP8 = ("f8E4M3FN", "f8E5M2")
+# Ops whose fp8 result is one of their fp8 operands' values or an fp8 constant: exact in the
+# prover's superset format for f8E4M3FN (smt.Encoder.sort); every other fp8 result rounds.
+_FP8_EXACT = frozenset({"memref.load", "affine.load", "arith.constant", "arith.select", "arith.negf", "math.absf",
+                        "arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "scf.for", "affine.for",
+                        "scf.if", "affine.if"})
+
+
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
         if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
@@ -111,6 +119,8 @@ def etype_of(t: Attribute) -> EType:
     name = getattr(t, "name", "")
     if name == "bf16":
         return T.BF16
+    if name in ("f8E4M3FN", "f8E5M2"):
+        return T.FP8[name.lower()]
     widths = {"f16": 16, "f32": 32, "f64": 64}
     if name in widths:
         return EType("f", widths[name])
@@ -281,6 +291,10 @@ class Analyzer:
 
     def op(self, op: Operation) -> None:
         name = op.name
+        if name not in _FP8_EXACT and any(getattr(r.type, "name", "") in _FP8 for r in op.results):
+            raise Refusal(f"'{name}' rounds to {op.results[0].type}: fp8 values may only be loaded, stored, compared, "
+                          "selected or extended (arith.extf); the prover has no exact model of rounding to fp8 "
+                          "(docs/LIFTING.md, Float semantics)", op)
         handler = _HANDLERS.get(name)
         if handler is not None:
             out = handler(self, op)

@@ -77,6 +77,12 @@ class Encoder:
                 return z3.FPSort(8, 6)
             if t.brain:
                 return z3.FPSort(8, 8)  # bfloat16
+            if t.fp8:
+                # E5M2 is IEEE-like (exact); E4M3FN (no infinities, normals up to 448, one NaN) is
+                # not a z3 format: E5M4 holds every one of its values exactly, a superset that is
+                # sound because analysis refuses every op that rounds to fp8 (fp8 values are loads,
+                # compared, copied or extended exactly).
+                return z3.FPSort(5, 3) if t.fp8 == "f8e5m2" else z3.FPSort(5, 4)
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 

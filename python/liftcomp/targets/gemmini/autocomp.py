@@ -51,12 +51,15 @@ the tiled_conv_auto call), an int32 bias, scale 1 and no activation."""
 
 def conv_requant_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: int = 1, stride: int = 1,
                       scale: float = 0.01, relu: bool = False, requant: bool = True, generic: bool = False,
-                      name: str = "conv", layout: str = "nhwc") -> str:
+                      name: str = "conv", layout: str = "nhwc", bias: bool = False) -> str:
     """Y = requant(conv(pad(X), W)) at the tensor level (what the raising pass makes of a padded conv
     loop nest with guarded loads): NHWC x HWCF (`layout` "nchw": NCHW x FCHW), k x k kernel, zero padding `pad` (0: no tensor.pad,
     Autocomp's pre-padded input), requantisation clamp(roundeven(f32(acc) * scale)) to int8 (ReLU:
     from 0); `generic`: the conv as the linalg.generic it generalises to; `requant` off: the int32
-    conv itself."""
+    conv itself; `bias`: an int32 bias per output channel (argument %B) added before the
+    requantisation, written as the raising pass writes a sum that starts from bias[f] (NHWC only)."""
+    if bias and (layout != "nhwc" or not requant):
+        raise ValueError("the bias form is written for requantised NHWC convs")
     hp, wp = h + 2 * pad, w + 2 * pad
     oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
     nchw = layout == "nchw"
@@ -93,7 +96,8 @@ def conv_requant_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: i
         f"  }} : tensor<{xs}xi8> to {xt}",
     ] if pad else [f"  %p = bufferization.to_tensor %X restrict : memref<{xs}xi8> to {xt}"]
     lines = [
-        f"func.func @{name}(%X: memref<{xs}xi8>, %W: memref<{ws}xi8>, %Y: memref<{out_t}>) {{",
+        f"func.func @{name}(%X: memref<{xs}xi8>, %W: memref<{ws}xi8>, %Y: memref<{out_t}>"
+        f"{f', %B: memref<{f}xi32>' if bias else ''}) {{",
         *([f"  %x = bufferization.to_tensor %X restrict : memref<{xs}xi8> to tensor<{xs}xi8>"] if pad else []),
         f"  %w = bufferization.to_tensor %W restrict : memref<{ws}xi8> to {wt}",
         *pad_lines,
@@ -106,15 +110,30 @@ def conv_requant_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: i
         lines.append(f"  bufferization.materialize_in_destination %r in restrict writable %Y : ({yt}, memref<{out_t}>) -> ()")
     else:
         y8 = f"tensor<{ys}xi8>"
+        ident = "affine_map<(a, b, c, d) -> (a, b, c, d)>"
+        par4 = "iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]"
+        if bias:
+            head = [
+                f"  %bt = bufferization.to_tensor %B restrict : memref<{f}xi32> to tensor<{f}xi32>",
+                f"  %bx = tensor.expand_shape %bt [[0, 1, 2, 3]] output_shape [1, 1, 1, {f}] : tensor<{f}xi32> into "
+                f"tensor<1x1x1x{f}xi32>",
+                f"  %e8 = tensor.empty() : {y8}",
+                f"  %q = linalg.generic {{indexing_maps = [affine_map<(a, b, c, d) -> (0, 0, 0, d)>, {ident}, {ident}], "
+                f"{par4}}} ins(%bx, %r : tensor<1x1x1x{f}xi32>, {yt}) outs(%e8 : {y8}) {{",
+                "  ^bb0(%bv: i32, %cv: i32, %out: i8):",
+                "    %in = arith.addi %bv, %cv : i32",
+            ]
+        else:
+            head = [
+                f"  %e8 = tensor.empty() : {y8}",
+                f"  %q = linalg.generic {{indexing_maps = [{ident}, {ident}], {par4}}} ins(%r : {yt}) outs(%e8 : {y8}) {{",
+                "  ^bb0(%in: i32, %out: i8):",
+            ]
         lines += [
             f"  %s = arith.constant {scale!r} : f32",
             f"  %lo = arith.constant {'0.0' if relu else '-128.0'} : f32",
             "  %hi = arith.constant 127.0 : f32",
-            f"  %e8 = tensor.empty() : {y8}",
-            "  %q = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) "
-            "-> (a, b, c, d)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]} "
-            f"ins(%r : {yt}) outs(%e8 : {y8}) {{",
-            "  ^bb0(%in: i32, %out: i8):",
+            *head,
             "    %xf = arith.sitofp %in : i32 to f32",
             "    %y = arith.mulf %xf, %s : f32",
             "    %t = math.roundeven %y : f32",

@@ -16,6 +16,7 @@ The tile choice of the library (`library_conv_schedule`) is gemmini.h's `tiled_c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from xdsl.dialects import arith, memref, tensor
 from xdsl.dialects.builtin import IntegerType, MemRefType, TensorType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
+from xdsl.ir.affine import AffineDimExpr
 
 from liftcomp.ir.builder import IRBuilder
 from liftcomp.lowering.match import conv_2d_form
@@ -232,6 +234,43 @@ def match_conv(op: Operation) -> tuple[ConvMatch | None, str]:
     return ConvMatch(op, x, w, ConvShape(n, h, wd, c, kh, kw, f, oh, ow, s, pad, layout)), ""
 
 
+def strip_expand(v: SSAValue) -> SSAValue:
+    """`v` without the tensor.expand_shape ops that only add unit dims around it."""
+    while isinstance(v.owner, tensor.ExpandShapeOp):
+        v = v.owner.src
+    return v
+
+
+def match_bias_conv(op: Operation) -> tuple[Operation, SSAValue, epi.Requant | None, str] | None:
+    """`op` = requant(bias[f] + conv(...)) as the raising pass writes a conv whose sum starts from a
+    per-channel bias (one element-wise generic of the bias, broadcast over n/oh/ow, and the conv):
+    (the conv, the bias tensor, the epilogue or None, why not); None when it is not that shape."""
+    if not isinstance(op, linalg.GenericOp) or len(op.inputs) != 2:
+        return None
+    maps = [m.data for m in op.get_indexing_maps().data]
+    for i in (0, 1):
+        producer = op.inputs[i].owner
+        if not isinstance(producer, Operation) or len(producer.results) != 1:
+            continue
+        form = conv_2d_form(producer)
+        if form is None or len(list(producer.results[0].uses)) != 1:
+            continue
+        bias, bmap = op.inputs[1 - i], maps[1 - i]
+        f_pos = 3 if form[0] == "nhwc" else 1
+        bt = bias.type
+        if not isinstance(bt, TensorType) or _int_width(bias) != 32:
+            return producer, bias, None, "the bias is not an int32 tensor"
+        # Only the output-channel dim may index a non-unit extent of the bias.
+        shape = bt.get_shape()
+        f = producer.outputs[0].type.get_shape()[f_pos]  # type: ignore[union-attr]
+        if math.prod(shape) != f or any(d != 1 and not (isinstance(e, AffineDimExpr) and e.position == f_pos)
+                                        for d, e in zip(shape, bmap.results, strict=True)):
+            return producer, bias, None, "the bias is not one value per output channel"
+        req, why = epi.match_bias_requant(op, broadcast_input=1 - i)
+        return producer, bias, req, why
+    return None
+
+
 # ---------------------------------------------------------------------------------- codegen --
 def _max(b: IRBuilder, x: SSAValue, y: SSAValue) -> SSAValue:
     cx, cy = g.const_int(x), g.const_int(y)
@@ -241,7 +280,7 @@ def _max(b: IRBuilder, x: SSAValue, y: SSAValue) -> SSAValue:
 
 
 def emit_loop_conv_ws(b: IRBuilder, x: SSAValue, w: SSAValue, y: SSAValue, shape: ConvShape, s: ConvSchedule,
-                      req: epi.Requant) -> None:
+                      req: epi.Requant, bias: SSAValue | None = None) -> None:
     """Y = requant(conv(pad(X), W)) as one gemmini.loop_conv_ws per tile, in tiled_conv's loop order
     (b, porow, pocol, poch, krow, kcol, kch); the first kernel tile of an output tile zeroes the
     accumulator (bias with no_bias), the last one stores (int8 through config_st's scale)."""
@@ -292,25 +331,22 @@ def emit_loop_conv_ws(b: IRBuilder, x: SSAValue, w: SSAValue, y: SSAValue, shape
     act = "relu" if req.relu else "none"
 
     def loop(first: bool, last: bool) -> None:
-        # The first kernel tile starts from zero rows (no_bias), later ones accumulate.
-        b.insert(g.LoopConvWsOp(sizes, (x, in_off), (w, w_off), None, (y, out_off) if last else None,
-                                no_bias=first, activation=act))
+        # The first kernel tile starts from the bias (or zero rows: no_bias), later ones accumulate.
+        b.insert(g.LoopConvWsOp(sizes, (x, in_off), (w, w_off), (bias, iv["och"]) if first and bias is not None else None,
+                                (y, out_off) if last else None, no_bias=first and bias is None, activation=act))
 
-    kernel_tiles = [n for n in ("krow", "kcol", "kch") if n in iv and g.const_int(iv[n]) is None]
+    kernel_tiles = [n for n in ("krow", "kcol", "kch") if g.const_int(iv[n]) is None]
     if not kernel_tiles:
         loop(True, True)
     else:
-        first = b.c(1)
-        first_v = None
-        last_v = None
-        for n in kernel_tiles:
-            total = {"krow": shape.kh, "kcol": shape.kw, "kch": shape.c}[n]
-            is0 = b.eq(iv[n], b.c(0))
-            isl = b.insert(arith.CmpiOp(b.add(iv[n], size[n]), b.c(total), "sge")).results[0]
-            first_v = is0 if first_v is None else b.insert(arith.AndIOp(first_v, is0)).results[0]
-            last_v = isl if last_v is None else b.insert(arith.AndIOp(last_v, isl)).results[0]
-        del first
-        assert first_v is not None and last_v is not None
+        # first: every kernel loop at 0; last: every kernel loop's tile reaches its end.
+        totals = {"krow": shape.kh, "kcol": shape.kw, "kch": shape.c}
+        firsts = [b.eq(iv[n], b.c(0)) for n in kernel_tiles]
+        lasts = [b.insert(arith.CmpiOp(b.add(iv[n], size[n]), b.c(totals[n]), "sge")).results[0] for n in kernel_tiles]
+        first_v, last_v = firsts[0], lasts[0]
+        for f_, l_ in zip(firsts[1:], lasts[1:], strict=True):
+            first_v = b.insert(arith.AndIOp(first_v, f_)).results[0]
+            last_v = b.insert(arith.AndIOp(last_v, l_)).results[0]
         with b.if_(first_v) as otherwise:
             with b.if_(last_v) as otherwise2:
                 loop(True, True)

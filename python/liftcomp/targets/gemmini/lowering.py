@@ -503,7 +503,16 @@ class _FuncLowering:
 
         req: epi.Requant | None = None
         conv_op: Operation = op
-        if epi.identity_elementwise(op):
+        bias: SSAValue | None = None
+        biased = cv.match_bias_conv(op)
+        if biased is not None:
+            conv_op, bias_value, req, why = biased
+            if req is None:
+                return f"its epilogue is not Gemmini's requantisation ({why})"
+            bias = views.memref_of(cv.strip_expand(bias_value))
+            if bias is None or not _is_identity_layout(bias.type):  # type: ignore[arg-type]
+                return "the conv's bias is not a plain buffer"
+        elif epi.identity_elementwise(op):
             assert isinstance(op, linalg.GenericOp)
             producer = op.inputs[0].owner
             if not isinstance(producer, Operation) or cv.match_conv(producer)[0] is None:
@@ -542,9 +551,11 @@ class _FuncLowering:
         if refused:
             return refused
         mm_shape = MatmulShape(shape.n * shape.oh * shape.ow, shape.kh * shape.kw * shape.c, shape.f)
+        if bias is not None and shape.layout == "nchw":
+            return "a bias on an NCHW conv (its matmul's rows are output channels: not a bias Gemmini adds)"
         if sched.form == "loop_conv_ws":
             assert req is not None
-            cv.emit_loop_conv_ws(b, x, w, dest, shape, sched, req)
+            cv.emit_loop_conv_ws(b, x, w, dest, shape, sched, req, bias)
         elif shape.layout == "nchw":
             # out^T (F x N*OH*OW) = filter (F x C*KH*KW) @ im2col^T, then NFHW on the host.
             mm_shape = MatmulShape(shape.f, mm_shape.k, mm_shape.m)
@@ -562,13 +573,16 @@ class _FuncLowering:
             am = Mat(a, b.c(mm_shape.m), b.c(mm_shape.k), b.c(mm_shape.k))
             bm = Mat(w, b.c(mm_shape.k), b.c(mm_shape.n), b.c(mm_shape.n))
             cm = Mat(dest, b.c(mm_shape.m), b.c(mm_shape.n), b.c(mm_shape.n))
+            # A per-channel bias: D's rows all read the same F values (row stride 0).
+            dm = None if bias is None else Mat(bias, b.c(mm_shape.m), b.c(mm_shape.n), b.c(0))
             ms = self.opts.schedule_for(mm_shape, self.name)
             ms.check(mm_shape, self.cfg)
-            emit_matmul(b, am, bm, cm, None, ms, self.cfg, req)
+            emit_matmul(b, am, bm, cm, dm, ms, self.cfg, req)
         self.report.kernels.append(KernelRecord(
             self.name, "conv", mm_shape, sched, remark="; ".join([f"conv {shape.describe()}: {sched.describe()}",
                                                                   *notes]),  # type: ignore[arg-type]
-            epilogue=None if req is None else req.describe(), conv_shape=shape))
+            epilogue=None if req is None else f"{'int32 bias per channel, ' if bias is not None else ''}{req.describe()}",
+            conv_shape=shape))
         return ""
 
     # ------------------------------------------------------------------------------ epilogue --
@@ -785,7 +799,7 @@ class _FuncLowering:
     def _erase_dead_tensor_ops(self) -> None:
         removable = (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp, linalg.TransposeOp,
                      bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp, tensor.ExtractSliceOp,
-                     tensor.InsertSliceOp, memref.DimOp, tensor.PadOp, linalg.Conv2DNhwc_HwcfOp,
+                     tensor.InsertSliceOp, memref.DimOp, tensor.PadOp, tensor.ExpandShapeOp, linalg.Conv2DNhwc_HwcfOp,
                      linalg.Conv2DNchwFchwOp)
         changed = True
         while changed:
