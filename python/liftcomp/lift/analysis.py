@@ -23,6 +23,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
+    AffineSetAttr,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -38,6 +39,7 @@ from xdsl.ir.affine import (
     AffineExpr,
     AffineSymExpr,
 )
+from xdsl.ir.affine.affine_set import AffineConstraintKind
 
 from liftcomp.diagnostics import op_location
 from liftcomp.lift import budget
@@ -452,13 +454,27 @@ class Analyzer:
         s.add(z3.Not(claim))
         return budget.check(s) == z3.unsat
 
+    def _same_placeholder(self, old: T.Term, value: T.Term) -> T.Term:
+        """`if g: buf[i] = buf[i] + e`: the kept value is the one the update read (a fresh
+        placeholder for the same element of the same loop means no write came between), so
+        the guarded update is one accumulator `select(g, acc + e, acc)`."""
+        lr = self.loop_reads.get(old.name) if isinstance(old, T.Scalar) else None
+        if lr is None:
+            return old
+        for x in T.walk(value):
+            o = self.loop_reads.get(x.name) if isinstance(x, T.Scalar) and x.name != lr.name else None
+            if o is not None and (o.buf, o.idx, o.level) == (lr.buf, lr.idx, lr.level):
+                del self.loop_reads[lr.name]
+                return x
+        return old
+
     def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
         self.check_bounds(buf, idx, op)
         if buf in self.buffers:
             self.buffers[buf].written = True
         guard = self.guards[-1] if self.guards else None
         if guard is not None:
-            old = self.load(buf, idx, _etype_of_term(value), op)
+            old = self._same_placeholder(self.load(buf, idx, _etype_of_term(value), op), value)
             value = T.Op("select", (guard, value, old), _etype_of_term(value))
         self.scopes[-1].append(Record(buf, [], idx, value, _loc(op)))
 
@@ -829,7 +845,28 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
 
 
 def _h_if(a: Analyzer, op: Operation) -> list[Any]:
-    cond = a.term(op.operands[0], op)
+    return _guarded(a, op, a.term(op.operands[0], op))
+
+
+def _h_affine_if(a: Analyzer, op: Operation) -> list[Any]:
+    """affine.if #set(dims)[syms]: the conjunction of the set's constraints as index compares
+    (the same i1 terms an scf.if on arith.cmpi gives)."""
+    cond_attr = op.properties["condition"]
+    assert isinstance(cond_attr, AffineSetAttr)
+    iset = cond_attr.data
+    vals = [a.index(o, op) for o in op.operands]
+    dims, syms = vals[: iset.num_dims], vals[iset.num_dims :]
+    cond: T.Term = T.Const(1, T.I1)
+    for c in iset.constraints:
+        lhs = T.IndexValue(_affine_eval(c.lhs, dims, syms, op), T.INDEX)
+        rhs = T.IndexValue(_affine_eval(c.rhs, dims, syms, op), T.INDEX)
+        pred = {AffineConstraintKind.ge: "sge", AffineConstraintKind.le: "sle", AffineConstraintKind.eq: "eq"}[c.kind]
+        one = T.Op(pred, (lhs, rhs), T.I1)
+        cond = one if isinstance(cond, T.Const) else T.Op("andi", (cond, one), T.I1)
+    return _guarded(a, op, cond)
+
+
+def _guarded(a: Analyzer, op: Operation, cond: T.Term) -> list[Any]:
     then_b = op.regions[0].block
     else_b = op.regions[1].blocks[0] if op.regions[1].blocks else None
     a.guards.append(cond if not a.guards else T.Op("andi", (a.guards[-1], cond), T.I1))
@@ -866,6 +903,7 @@ _HANDLERS = {
     "scf.for": _h_for,
     "affine.for": _h_for,
     "scf.if": _h_if,
+    "affine.if": _h_affine_if,
 }
 
 
