@@ -177,3 +177,56 @@ def test_autocomp_conv_shape_is_proved_at_its_real_size(interpreted: list[tuple[
     assert re.search(r"linalg\.conv_2d_nhwc_hwcf \{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>\} "
                      r"ins\(%\w+, %\w+ : tensor<4x16x16x256xi8>, tensor<3x3x256x256xi8>\) outs\(%\w+ : tensor<4x14x14x256xi32>\)", conv)
 
+
+
+def test_guarded_in_memory_accumulation_lifts_as_padded_conv() -> None:
+    # `if inb: out[...] += x * w` on integers (0 * w = 0, so the guard may move onto the load).
+    report, text = lift(conv_nhwc(ty="i32", accumulate_in_memory=True))
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}
+
+
+AFFINE_IF = """
+#pad = affine_set<(d0, d1, d2, d3) : (d0 + d2 - 1 >= 0, -d0 - d2 + 4 >= 0, d1 + d3 - 1 >= 0, -d1 - d3 + 4 >= 0)>
+func.func @conv_affine(%x: memref<1x4x4x2xi8>, %w: memref<3x3x2x2xi8>, %out: memref<1x4x4x2xi32>) {
+  %zero = arith.constant 0 : i32
+  %z8 = arith.constant 0 : i8
+  affine.for %n = 0 to 1 {
+    affine.for %oh = 0 to 4 {
+      affine.for %ow = 0 to 4 {
+        affine.for %f = 0 to 2 {
+          %s = affine.for %kh = 0 to 3 iter_args(%a0 = %zero) -> (i32) {
+            %s1 = affine.for %kw = 0 to 3 iter_args(%a1 = %a0) -> (i32) {
+              %s2 = affine.for %c = 0 to 2 iter_args(%a2 = %a1) -> (i32) {
+                %xv = affine.if #pad(%oh, %ow, %kh, %kw) -> i8 {
+                  %l = affine.load %x[%n, %oh + %kh - 1, %ow + %kw - 1, %c] : memref<1x4x4x2xi8>
+                  affine.yield %l : i8
+                } else {
+                  affine.yield %z8 : i8
+                }
+                %k = affine.load %w[%kh, %kw, %c, %f] : memref<3x3x2x2xi8>
+                %xw = arith.extsi %xv : i8 to i32
+                %kw32 = arith.extsi %k : i8 to i32
+                %p = arith.muli %xw, %kw32 : i32
+                %t = arith.addi %a2, %p : i32
+                affine.yield %t : i32
+              }
+              affine.yield %s2 : i32
+            }
+            affine.yield %s1 : i32
+          }
+          affine.store %s, %out[%n, %oh, %ow, %f] : memref<1x4x4x2xi32>
+        }
+      }
+    }
+  }
+  return
+}
+"""
+
+
+def test_affine_if_guard_lifts_as_padded_conv() -> None:
+    # The guard as an integer set: 1 <= oh + kh <= 4, 1 <= ow + kw <= 4.
+    report, text = lift(AFFINE_IF)
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}

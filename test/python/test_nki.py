@@ -265,6 +265,47 @@ def test_fp8_matmul_on_trn2_refused_on_trn1(tmp_path: Path) -> None:
     assert any("trn1's TensorE has no fp8" in r for r in remarks), remarks
 
 
+FP8_LOOPS = """
+func.func @mm8(%a: memref<64x256xf8E4M3FN>, %b: memref<256x128xf8E4M3FN>, %y: memref<64x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  affine.for %i = 0 to 64 {
+    affine.for %j = 0 to 128 {
+      %s = affine.for %k = 0 to 256 iter_args(%acc = %zero) -> (f32) {
+        %av = affine.load %a[%i, %k] : memref<64x256xf8E4M3FN>
+        %bv = affine.load %b[%k, %j] : memref<256x128xf8E4M3FN>
+        %ae = arith.extf %av : f8E4M3FN to f32
+        %be = arith.extf %bv : f8E4M3FN to f32
+        %p = arith.mulf %ae, %be : f32
+        %t = arith.addf %acc, %p : f32
+        affine.yield %t : f32
+      }
+      affine.store %s, %y[%i, %j] : memref<64x128xf32>
+    }
+  }
+  return
+}
+"""
+
+
+def test_fp8_loop_nest_lifts_with_a_proof_and_compiles_to_fp8_on_trn2(tmp_path: Path) -> None:
+    """A matmul loop nest over float8_e4m3fn loads extended to f32 is lifted with a proof (fp8
+    values only loaded and extended exactly) and compiles to fp8 nc_matmuls on trn2, equal to the
+    reference; a loop that rounds to fp8 (an fp8 add) is refused with the reason at the op."""
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.lift.liftcomp_raise import raise_module
+    from liftcomp.targets.cli import compile_file
+
+    src = tmp_path / "mm8.mlir"
+    src.write_text(FP8_LOOPS)
+    (k,) = compile_file(src, tmp_path / "out", "nki")["kernels"]
+    assert k["proof"] == "proved" and k["correct"] is True and [s["kind"] for s in k["schedule"]] == ["matmul"]
+    assert "dtype=nl.float8_e4m3" in (tmp_path / "out" / "kernels.py").read_text()
+    rounding = FP8_LOOPS.replace("%p = arith.mulf %ae, %be : f32", "%p8 = arith.mulf %av, %bv : f8E4M3FN\n"
+                                 "        %p = arith.extf %p8 : f8E4M3FN to f32")
+    _, (r,) = raise_module(parse_mlir(rounding, "r.mlir"))
+    assert r.status == "unchanged" and "'arith.mulf' rounds to f8E4M3FN" in (r.reason or ""), r.reason
+
+
 def test_builtin_search_speeds_up_a_row_kernel_and_stays_correct() -> None:
     """Softmax rows: the row-wise KernelSpace's menu (fuse multiply-add into activation, engine
     choice, row tile, bufs) under the generic beam search with the built-in (model) planner finds

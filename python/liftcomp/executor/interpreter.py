@@ -19,6 +19,7 @@ from xdsl.dialects import builtin, func
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
+    AffineSetAttr,
     AnyFloat,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
@@ -289,6 +290,22 @@ def _affine_for(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> lis
 def _scf_if(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
     cond = env[op.operands[0]]
     region = op.regions[0] if cond else op.regions[1]
+    if not region.blocks:
+        return []
+    return it._run_block(region.block, env)
+
+
+@_h("affine.if")
+def _affine_if(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
+    cond = op.properties["condition"]
+    assert isinstance(cond, AffineSetAttr)
+    iset = cond.data
+    vals = _ops(op, env)
+    holds = True
+    for c in iset.constraints:
+        lhs, rhs = _map_eval(AffineMap(iset.num_dims, iset.num_symbols, (c.lhs, c.rhs)), vals)
+        holds = holds and {">=": lhs >= rhs, "<=": lhs <= rhs, "==": lhs == rhs}[c.kind.value]
+    region = op.regions[0] if holds else op.regions[1]
     if not region.blocks:
         return []
     return it._run_block(region.block, env)

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 from xdsl.dialects.builtin import (
     BFloat16Type,
+    Float8E4M3FNType,
+    Float8E5M2Type,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -36,6 +38,10 @@ def numpy_dtype(t: Attribute, unsigned: bool = False) -> np.dtype[Any]:
         import ml_dtypes
 
         return np.dtype(ml_dtypes.bfloat16)
+    if isinstance(t, (Float8E4M3FNType, Float8E5M2Type)):
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.float8_e4m3fn if isinstance(t, Float8E4M3FNType) else ml_dtypes.float8_e5m2)
     if isinstance(t, Float32Type):
         return np.dtype(np.float32)
     if isinstance(t, Float64Type):

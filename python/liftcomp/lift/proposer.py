@@ -72,7 +72,8 @@ class Dim:
 
 
 def _np(dt_name: str) -> str:
-    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64"}.get(
+    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64",
+            "f8e4m3fn": "np.float8_e4m3fn", "f8e5m2": "np.float8_e5m2"}.get(
         dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
     )
 
@@ -110,6 +111,16 @@ def _index_only(t: T.Term) -> bool:
     if isinstance(t, T.Op) and t.op in ("eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"):
         return all(isinstance(a, T.IndexValue) for a in t.args)
     return isinstance(t, T.Const) and t.type == T.I1
+
+
+def _guard_read(cond: T.Term, t: T.Term) -> T.Term | None:
+    """select(cond, t, 0) moved onto the read under t's integer casts (extsi/extui of 0 is 0)."""
+    if isinstance(t, T.Read) and t.type.kind == "i":
+        return T.Op("select", (cond, t, T.Const(0, t.type)), t.type)
+    if isinstance(t, T.Op) and t.op in ("extsi", "extui") and len(t.args) == 1:
+        inner = _guard_read(cond, t.args[0])
+        return None if inner is None else T.Op(t.op, (inner,), t.type)
+    return None
 
 
 def _const_range(p: Poly, dims: dict[str, Dim]) -> tuple[int, int] | None:
@@ -287,7 +298,16 @@ class _Tx:
         np.pad(x, ((lo, hi), ...)), read at idx + lo. The guard is left to the verifier: the
         padded read is `select(0 <= idx < extent per padded axis, x[idx], 0)`."""
         cond, x, zero = t.args
-        if not (isinstance(x, T.Read) and isinstance(zero, T.Const) and zero.value == 0 and _index_only(cond)):
+        if not (isinstance(zero, T.Const) and zero.value == 0 and _index_only(cond)):
+            return None
+        if isinstance(x, T.Op) and x.op == "muli":
+            # `if inb: acc += x * w` on integers: the guard on the product is the guard on the
+            # factor that reads x (0 * w = 0 exactly); floats differ (0.0 * inf is NaN).
+            pushed = _guard_read(cond, x.args[0])
+            if pushed is None:
+                return None
+            return self.tx(T.Op("muli", (pushed, x.args[1]), x.type), dims)
+        if not isinstance(x, T.Read):
             return None
         shape = self.shapes.get(x.buf)
         ranges = {d.var: d for d in dims}

@@ -58,6 +58,7 @@ from xdsl.ir.affine import (
     AffineExpr,
     AffineMap,
 )
+from xdsl.ir.affine.affine_set import AffineConstraintExpr, AffineSet
 
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
@@ -157,7 +158,9 @@ def _contents(fn: func.FuncOp, threshold: int = THRESHOLD) -> _Contents:
                 for r in attr.data.results:
                     _expr_contents(r, c, threshold)
             elif isinstance(attr, AffineSetAttr):
-                c.problems.append(f"an integer set in {op.name}")
+                for k in attr.data.constraints:  # affine.if guards (a padded convolution's bounds)
+                    _expr_contents(k.lhs, c, threshold)
+                    _expr_contents(k.rhs, c, threshold)
     return c
 
 
@@ -307,6 +310,10 @@ def instance(module: ModuleOp, fn: func.FuncOp, g: Generalisation, small: list[i
             if isinstance(attr, AffineMapAttr):
                 m = attr.data
                 op.properties[key] = AffineMapAttr(AffineMap(m.num_dims, m.num_symbols, tuple(_remap_expr(r, f) for r in m.results)))
+            elif isinstance(attr, AffineSetAttr):
+                st = attr.data
+                op.properties[key] = AffineSetAttr(AffineSet(st.num_dims, st.num_symbols, tuple(
+                    AffineConstraintExpr(k.kind, _remap_expr(k.lhs, f), _remap_expr(k.rhs, f)) for k in st.constraints)))
         for r in op.results:
             if isinstance(r.type, MemRefType):
                 r._type = _remap_type(r.type, f)  # pyright: ignore[reportPrivateUsage] (retyping a clone in place)

@@ -51,6 +51,8 @@ class DType:
             return T.I1
         if self.name == "bf16":
             return T.BF16
+        if self.name in T.FP8:
+            return T.FP8[self.name]
         if self.name[0] in "iu":
             return EType("i", int(self.name[1:]))
         return EType("f", int(self.name[1:]))
@@ -71,6 +73,8 @@ class DType:
             import ml_dtypes
 
             return np.dtype(ml_dtypes.bfloat16)
+        if self.name in T.FP8:
+            return np.dtype(T.np_float(T.FP8[self.name]))
         kind = {"i": "int", "u": "uint", "f": "float"}[self.name[0]]
         return np.dtype(f"{kind}{self.name[1:]}")
 
@@ -83,6 +87,8 @@ def dtype_of_np(d: np.dtype[Any]) -> DType:
         return DType("bool")
     if d.name == "bfloat16":
         return DType("bf16")
+    if d.name in ("float8_e4m3fn", "float8_e5m2"):
+        return DType(d.name.replace("float8_", "f8"))
     return DType(f"{ {'i': 'i', 'u': 'u', 'f': 'f'}[d.kind] }{d.itemsize * 8}".replace(" ", ""))
 
 
@@ -90,6 +96,7 @@ NP_DTYPE_NAMES = {
     "bool_": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
     "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
     "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
+    "float8_e4m3fn": "f8e4m3fn", "float8_e5m2": "f8e5m2",
 }
 
 

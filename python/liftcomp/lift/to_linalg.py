@@ -41,6 +41,8 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     BFloat16Type,
     DenseArrayBase,
+    Float8E4M3FNType,
+    Float8E5M2Type,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -134,6 +136,8 @@ def elem_type(dt: DType) -> Attribute:
     et = dt.etype
     if et.brain:
         return BFloat16Type()
+    if et.fp8:
+        return Float8E4M3FNType() if et.fp8 == "f8e4m3fn" else Float8E5M2Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -144,6 +148,8 @@ def _etype_attr(et: T.EType) -> Attribute:
         return IndexType()
     if et.brain:
         return BFloat16Type()
+    if et.fp8:
+        return Float8E4M3FNType() if et.fp8 == "f8e4m3fn" else Float8E5M2Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)

@@ -27,7 +27,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import BlockArgument, Operation, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
+from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
@@ -244,13 +244,14 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     sizes: list[int | None] = [None] * n
     for k, (arr, m) in enumerate(zip(operands, maps, strict=True)):
         for axis, e in enumerate(m.results):
-            # An input may read one fixed position of an axis: (d0, d1) -> (d0, 0) broadcasts a
-            # reduced column along d1 (the raised row kernels).
-            if isinstance(e, AffineConstantExpr) and k < len(op.inputs):
+            # An input may read one fixed position of an axis ((d0, d1) -> (d0, 0) broadcasts a
+            # reduced column along d1: the raised row kernels) or a window (d0, d1 + d2): a
+            # depthwise conv1d); their sizes come from the other operands.
+            if k < len(op.inputs) and not isinstance(e, AffineDimExpr) and _linear(e) is not None:
                 continue
             if not isinstance(e, AffineDimExpr):
-                raise ReferenceError_("indexing maps other than permutations/projections (and constant input positions) "
-                                      "are not supported", op_location(op))
+                raise ReferenceError_("indexing maps other than permutations/projections (and constant or d + d' "
+                                      "input positions) are not supported", op_location(op))
             if np.ndim(arr) > axis:
                 sizes[e.position] = np.shape(arr)[axis]
     if any(s is None for s in sizes):
@@ -268,15 +269,26 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
 
     def gather(arr: Array, m: Any, red_idx: dict[int, int]) -> Array:
         # An operand as an array over the parallel dims (in `par` order), at fixed reduction indices.
-        dims = [e.position for e in m.results if isinstance(e, AffineDimExpr)]
         idx: list[Any] = []
+        kept: list[int] = []
         for e in m.results:
-            if isinstance(e, AffineConstantExpr):
-                idx.append(e.value)
+            if isinstance(e, AffineDimExpr):
+                idx.append(red_idx[e.position] if e.position in red_idx else slice(None))
+                kept += [] if e.position in red_idx else [e.position]
                 continue
-            idx.append(red_idx[e.position] if e.position in red_idx else slice(None))
+            lin = _linear(e)
+            assert lin is not None  # checked with the sizes
+            coefs, const = lin
+            moving = [d for d, c in coefs.items() if c and d not in red_idx]
+            start = const + sum(c * red_idx[d] for d, c in coefs.items() if d in red_idx)
+            if not moving:
+                idx.append(start)
+                continue
+            if len(moving) > 1 or coefs[moving[0]] != 1:
+                raise ReferenceError_(f"an input position {e} with several parallel dims", op_location(op))
+            idx.append(slice(start, start + sizes_[moving[0]]))
+            kept.append(moving[0])
         sub = np.asarray(arr)[tuple(idx)] if idx else np.asarray(arr)
-        kept = [d for d in dims if d not in red_idx]
         # Put kept dims in `par` order, broadcast the missing ones.
         order = sorted(range(len(kept)), key=lambda i: par.index(kept[i]))
         sub = np.transpose(sub, order) if len(order) > 1 else sub
@@ -317,6 +329,25 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
             for r in body_op.results:
                 env_b[r] = local[r]
     return out
+
+
+def _linear(e: Any) -> tuple[dict[int, int], int] | None:
+    """An affine expression as ({dim: coefficient}, constant), or None (mod, floordiv, ...)."""
+    if isinstance(e, AffineConstantExpr):
+        return {}, e.value
+    if isinstance(e, AffineDimExpr):
+        return {e.position: 1}, 0
+    if not isinstance(e, AffineBinaryOpExpr) or e.kind not in (AffineBinaryOpKind.Add, AffineBinaryOpKind.Mul):
+        return None
+    a, b = _linear(e.lhs), _linear(e.rhs)
+    if a is None or b is None:
+        return None
+    if e.kind == AffineBinaryOpKind.Add:
+        return {d: a[0].get(d, 0) + b[0].get(d, 0) for d in {*a[0], *b[0]}}, a[1] + b[1]
+    if a[0] and b[0]:
+        return None  # a product of two dims is not affine
+    (coefs, c), k = (a, b[1]) if not b[0] else (b, a[1])
+    return {d: v * k for d, v in coefs.items()}, c * k
 
 
 def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int], n: int) -> Array | None:

@@ -335,21 +335,18 @@ def emit_loop_conv_ws(b: IRBuilder, x: SSAValue, w: SSAValue, y: SSAValue, shape
         b.insert(g.LoopConvWsOp(sizes, (x, in_off), (w, w_off), (bias, iv["och"]) if first and bias is not None else None,
                                 (y, out_off) if last else None, no_bias=first and bias is None, activation=act))
 
-    kernel_tiles = [n for n in ("krow", "kcol", "kch") if n in iv and g.const_int(iv[n]) is None]
+    kernel_tiles = [n for n in ("krow", "kcol", "kch") if g.const_int(iv[n]) is None]
     if not kernel_tiles:
         loop(True, True)
     else:
-        first = b.c(1)
-        first_v = None
-        last_v = None
-        for n in kernel_tiles:
-            total = {"krow": shape.kh, "kcol": shape.kw, "kch": shape.c}[n]
-            is0 = b.eq(iv[n], b.c(0))
-            isl = b.insert(arith.CmpiOp(b.add(iv[n], size[n]), b.c(total), "sge")).results[0]
-            first_v = is0 if first_v is None else b.insert(arith.AndIOp(first_v, is0)).results[0]
-            last_v = isl if last_v is None else b.insert(arith.AndIOp(last_v, isl)).results[0]
-        del first
-        assert first_v is not None and last_v is not None
+        # first: every kernel loop at 0; last: every kernel loop's tile reaches its end.
+        totals = {"krow": shape.kh, "kcol": shape.kw, "kch": shape.c}
+        firsts = [b.eq(iv[n], b.c(0)) for n in kernel_tiles]
+        lasts = [b.insert(arith.CmpiOp(b.add(iv[n], size[n]), b.c(totals[n]), "sge")).results[0] for n in kernel_tiles]
+        first_v, last_v = firsts[0], lasts[0]
+        for f_, l_ in zip(firsts[1:], lasts[1:], strict=True):
+            first_v = b.insert(arith.AndIOp(first_v, f_)).results[0]
+            last_v = b.insert(arith.AndIOp(last_v, l_)).results[0]
         with b.if_(first_v) as otherwise:
             with b.if_(last_v) as otherwise2:
                 loop(True, True)
