@@ -365,12 +365,13 @@ def _max_flavours(float_model: str) -> dict[str, str]:
     return {}
 
 
-def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
+def normalise(t: T.Term, float_model: str = "ieee", split_reassoc: bool = False) -> T.Term:
     """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
     op(init, fold(identity)), and the flavours of max/min that the model makes one op
     (_max_flavours); with real numbers (`fast`) float sums and products split off their init too.
-    (In IEEE float folds keep their init: reassociation is not exact there.)"""
+    (In IEEE float folds keep their init: reassociation is not exact there; with `split_reassoc`
+    a fold whose own combiner carries reassoc does split, which its flag allows.)"""
     flavours = _max_flavours(float_model)
     real = floats.is_real(float_model)
 
@@ -424,7 +425,7 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
             ident = T.Const(T.IDENTITY[x.op], x.type)
             if x.init != ident:
                 return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
-        if isinstance(x, T.Fold) and not real and "reassoc" in x.flags and x.op in ("addf", "mulf") and not T.is_threaded(x):
+        if split_reassoc and isinstance(x, T.Fold) and not real and "reassoc" in x.flags and x.op in ("addf", "mulf") and not T.is_threaded(x):
             # The loop's own `reassoc` on its accumulation: ((c + b0) + b1) ... may be computed as
             # c + ((b0 + b1) + ...), which is c + fold(-0.0, ...) exactly (-0.0 + b = b for every
             # b; 1.0 * b = b). The split-off op is one of the loop's: it keeps the flags.
@@ -483,8 +484,26 @@ class Prover:
     abstract: bool = False  # Encoder.abstract (a hint query only)
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
-        """Prove a == b for all values of free variables satisfying assumptions + ctx."""
-        a, b = normalise(a, self.float_model), normalise(b, self.float_model)
+        """Prove a == b for all values of free variables satisfying assumptions + ctx. Where the
+        loop nest a has an accumulation whose add carries reassoc, both of the forms that allows
+        are tried: the loop's order, then the init split off (normalise's split_reassoc)."""
+        if not any(isinstance(x, T.Fold) and "reassoc" in x.flags for x in T.walk(a)):
+            return self._equal(a, b, ctx, False)
+        nb = normalise(b, self.float_model)
+        for split in (False, True):
+            na = normalise(a, self.float_model, split)
+            if na == nb or reassociated(na, nb):
+                return Outcome("proved")
+        # The program's sum in the loop's order is a fold at the top (`initial=`); a split one is not.
+        first = not isinstance(nb, T.Fold)
+        out = self._equal(a, b, ctx, first)
+        if out.status == "proved":
+            return out
+        other = self._equal(a, b, ctx, not first)
+        return other if other.status == "proved" else out
+
+    def _equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], split: bool) -> Outcome:
+        a, b = normalise(a, self.float_model, split), normalise(b, self.float_model, split)
         if a == b or reassociated(a, b):
             return Outcome("proved")
         # A short fold spelled unrolled on one side (a convolution window): equal as terms once
