@@ -124,6 +124,41 @@ irdl.dialect @gemmini {
   }
   irdl.operation @flush {
   }
+  irdl.operation @loop_conv_ws {
+    %v0 = irdl.base "!builtin.index"
+    %v1 = irdl.base "!builtin.index"
+    %v2 = irdl.base "!builtin.index"
+    %v3 = irdl.base "!builtin.index"
+    %v4 = irdl.base "!builtin.index"
+    %v5 = irdl.base "!builtin.index"
+    %v6 = irdl.base "!builtin.index"
+    %v7 = irdl.base "!builtin.index"
+    %v8 = irdl.base "!builtin.index"
+    %v9 = irdl.base "!builtin.index"
+    %v10 = irdl.base "!builtin.index"
+    %v11 = irdl.base "!builtin.index"
+    %v12 = irdl.base "!builtin.index"
+    %v13 = irdl.base "!builtin.index"
+    %v14 = irdl.base "!builtin.index"
+    %v15 = irdl.base "!builtin.index"
+    %v16 = irdl.base "!builtin.index"
+    %v17 = irdl.base "!builtin.index"
+    %v18 = irdl.base "!builtin.index"
+    %v19 = irdl.base "!builtin.index"
+    %v20 = irdl.base "!builtin.index"
+    %v21 = irdl.base "!builtin.index"
+    %v22 = irdl.base "!builtin.index"
+    %v23 = irdl.base "!builtin.index"
+    %v24 = irdl.base "!builtin.memref"
+    %v25 = irdl.base "!builtin.index"
+    %v26 = irdl.base "!builtin.memref"
+    %v27 = irdl.base "!builtin.index"
+    %v28 = irdl.base "!builtin.memref"
+    %v29 = irdl.base "!builtin.index"
+    %v30 = irdl.base "!builtin.memref"
+    %v31 = irdl.base "!builtin.index"
+    irdl.operands(batch_size: %v0, in_row_dim: %v1, in_col_dim: %v2, in_channels: %v3, out_channels: %v4, out_row_dim: %v5, out_col_dim: %v6, stride: %v7, padding: %v8, kernel_dim: %v9, batches: %v10, porows: %v11, pocols: %v12, pochs: %v13, krows: %v14, kcols: %v15, kchs: %v16, lpad: %v17, rpad: %v18, upad: %v19, dpad: %v20, in_stride: %v21, weight_stride: %v22, out_stride: %v23, input: %v24, input_offset: %v25, weights: %v26, weights_offset: %v27, bias: optional %v28, bias_offset: optional %v29, output: optional %v30, output_offset: optional %v31)
+  }
   irdl.operation @loop_ws {
     %v0 = irdl.base "!builtin.index"
     %v1 = irdl.base "!builtin.index"

@@ -3,6 +3,7 @@
 
     .venv/bin/python tools/bench_nki.py            # validation table + the guide's matmul search
     .venv/bin/python tools/bench_nki.py --quick    # validation table only
+    .venv/bin/python tools/bench_nki.py --corpus   # compile --search beam on test/corpus/nki only
 
 Prints, for the published reference points (NKI optimization guide, matmul tutorial, ISA docs),
 the model's figure beside the published one; then the NKI optimization guide's 4096x8192 @
@@ -70,13 +71,46 @@ def search() -> None:
           f"{time.monotonic() - t0:.0f} s")
 
 
+def corpus() -> None:
+    """`liftcomp compile K --target nki --search beam` on each test/corpus/nki kernel: the library
+    schedule vs the searched one (model ns; every candidate run on the numpy NKI implementation),
+    wall time; for matmuls also the model-only beam search above on the same problem."""
+    import tempfile
+    from pathlib import Path
+
+    from liftcomp.targets.cli import compile_file
+
+    root = Path(__file__).resolve().parents[1] / "test" / "corpus" / "nki"
+    for src in sorted(root.glob("*.mlir")):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.monotonic()
+            rep = compile_file(src, Path(tmp) / "out", "nki", search={"search": "beam", "show_progress": False})
+            wall = time.monotonic() - t0
+        for k in rep["kernels"]:
+            steps = [f"{s['rewrite']}({', '.join(f'{a}={b}' for a, b in s['params'].items())})" for s in k["steps"]]
+            line = (f"{src.name:24s} library {k['baseline_ns'] / 1000:8.3f} us -> searched {k['cost'] / 1000:8.3f} us "
+                    f"({k['baseline_ns'] / k['cost']:.2f}x) correct={k['correct']} {wall:5.1f} s wall; steps {steps}")
+            print(line)
+    # the same menu search, model only, on the corpus matmul (32x128x64, bias + relu)
+    p = MatmulProblem(32, 128, 64, f32, f32, f32, bias=True, activation="relu")
+    res = beam_search(p, naive_schedule(p, TRN2), TRN2, beam=2, budget=60)
+    print(f"matmul_bias_relu, model-only beam search: {res.start.time_ns / 1000:.3f} us -> {res.best.time_ns / 1000:.3f} us, "
+          f"steps {[str(s) for s in res.best.steps]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="the validation table only")
+    ap.add_argument("--corpus", action="store_true",
+                    help="only `compile --search beam` on the test/corpus/nki kernels (seconds each)")
     ns = ap.parse_args(argv)
+    if ns.corpus:
+        corpus()
+        return 0
     validation()
     if not ns.quick:
         search()
+        corpus()
     return 0
 
 

@@ -146,8 +146,9 @@ def sweep_one(path: Path, plugin: str, opt: str, timeout: float) -> Outcome:
         a, b = entries(a_rep), entries(b_rep)
         note = ""
         if source != path and a != b:
-            # mlir-opt keeps no SSA names, and the plugin finds the user's names by reading the
-            # file a location names, here the C/Python source: it says arg0, arg1, ...
+            # mlir-opt keeps no SSA names; the plugin finds the user's names by reading the file a
+            # location names, here the C/Python source through its frontend. Where it cannot,
+            # it says arg0, arg1, ...
             a = [positional_names(e, source.read_text()) for e in a]
             note = "argument names: arg0, ... (frontend MLIR)" if a == b else ""
         if a != b:

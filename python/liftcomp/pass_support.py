@@ -45,12 +45,13 @@ class PassOptionError(LiftcompError):
 
 
 def option(default: Any, help: str, *, choices: tuple[str, ...] | None = None, at_least: float | None = None,
-           above: float | None = None, at_most: float | None = None, cli: bool = True) -> Any:
+           above: float | None = None, at_most: float | None = None, cli: bool = True, metavar: str | None = None) -> Any:
     """A pass option: its default, its help, and the checks of its value. The pass checks them
     when it is built (`LiftcompPass.__post_init__`), and `add_pass_arguments` makes the same
     option a command-line flag whose value goes through the same checks: one definition.
     A float option must be finite unless a bound says otherwise. `cli=False`: a pass option only."""
-    meta = {"help": help, "choices": choices, "at_least": at_least, "above": above, "at_most": at_most, "cli": cli}
+    meta = {"help": help, "choices": choices, "at_least": at_least, "above": above, "at_most": at_most, "cli": cli,
+            "metavar": metavar}
     return field(default=default, metadata=meta)
 
 
@@ -134,9 +135,11 @@ def _base_type(hint: Any) -> Any:
 
 
 def add_pass_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, pass_cls: type[LiftcompPass],
-                       flags: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> None:
+                       flags: dict[str, str] | None = None, skip: tuple[str, ...] = (),
+                       defaults: dict[str, Any] | None = None) -> None:
     """One `--flag` per option of `pass_cls` (its dashed name, or `flags[field]`), with the
-    option's help, type, default and choices. `pass_from_args` checks the values."""
+    option's help, type, default (or `defaults[field]`: None for "decided elsewhere") and
+    choices. `pass_from_args` checks the values."""
     hints = get_type_hints(pass_cls)
     for f in fields(pass_cls):
         meta = f.metadata
@@ -144,13 +147,14 @@ def add_pass_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup
             continue
         flag = "--" + (flags or {}).get(f.name, dashed(f.name))
         base = _base_type(hints[f.name])
+        default = (defaults or {}).get(f.name, f.default)
         if base is bool:
-            parser.add_argument(flag, dest=f.name, action="store_true", default=f.default, help=meta["help"])
+            parser.add_argument(flag, dest=f.name, action="store_true", default=default, help=meta["help"])
             continue
-        shown = "" if f.default in (None, "") else f" (default: {f.default})"
+        shown = "" if default in (None, "") else f" (default: {default})"
         choices = [c for c in meta.get("choices") or () if c != ""] or None  # "": unset
-        parser.add_argument(flag, dest=f.name, type=base, default=f.default, choices=choices,
-                            metavar=None if choices else f.name.split("_")[-1].upper(),
+        parser.add_argument(flag, dest=f.name, type=base, default=default, choices=choices,
+                            metavar=None if choices else meta.get("metavar") or f.name.split("_")[-1].upper(),
                             help=meta["help"] + shown)
 
 

@@ -353,3 +353,20 @@ def test_cost_model_refits_to_measured_records() -> None:
 
     fitted = refit(load_records(default_records_path()))
     assert fitted.wgmma_efficiency != params.wgmma_efficiency and 0.3 < fitted.hbm_efficiency <= 1.0
+
+
+def test_host_fallback_runs_the_input_loops_of_a_function_lifted_body_by_body(tmp_path: Path) -> None:
+    from liftcomp.targets.cli import compile_file
+
+    # Without fastmath flags the raising keeps rmsnorm's row loop and lifts its body: loops around
+    # tensor ops, which neither the GPU path nor the reference executor runs. The host fallback
+    # must run the input loop nest instead (it ran the partly lifted function: 'tensor.empty').
+    src = (REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir").read_text()
+    start = src.index("func.func @rmsnorm_rows")
+    (tmp_path / "rows.mlir").write_text(src[start:].replace(" fastmath<fast>", ""))
+    report = compile_file(tmp_path / "rows.mlir", tmp_path / "out", "cuda")
+    (f,) = report["kernels"]
+    assert f["correct"] is True, f
+    assert [k["kind"] for k in f["schedule"]] == ["host"] and "input loop nests" in f["schedule"][0]["remark"]
+    lowered = (tmp_path / "out" / "rows.cuda.mlir").read_text()
+    assert "scf.for" in lowered and "tensor." not in lowered and "linalg." not in lowered

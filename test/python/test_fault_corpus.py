@@ -11,6 +11,7 @@ xdsl-opt's excepthook) runs as subprocesses, a few cases each.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from liftcomp.cli import main as liftcomp_main
-from liftcomp.llm.testing import LoopbackLLMServer, Reply
+from liftcomp.llm.testing import LoopbackLLMServer, Reply, Trickle
 from liftcomp.tools.liftcomp_opt import main as liftcomp_opt_main
 
 HERE = Path(__file__).resolve().parent
@@ -42,9 +43,9 @@ def generated(tmp: Path) -> dict[str, Path]:
     lines += ["    memref.store %x1000, %b[%i] : memref<?xf32>", "  }", "  return", "}"]
     out["chain_1000"] = tmp / "chain_1000.mlir"
     out["chain_1000"].write_text("\n".join(lines) + "\n")
-    out["loop_free"] = tmp / "loop_free.mlir"
+    out["loop_free"] = tmp / "loop_free.mlir"  # issue 13: 1000 functions with nothing to lift took 44 s
     out["loop_free"].write_text("".join(f"func.func @f{k}(%x: f32) -> f32 {{\n  %y = arith.addf %x, %x : f32\n"
-                                        f"  return %y : f32\n}}\n" for k in range(300)))
+                                        f"  return %y : f32\n}}\n" for k in range(1000)))
     return out
 
 
@@ -75,9 +76,15 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     cases: list[tuple[str, str, list[str], int, float]] = []
     for name in ("dim_out_of_range", "multi_block", "i128", "chain_1000", "huge_step", "loop_free"):
         cases.append((f"lift {name}", "liftcomp", ["lift", "-q", str(inputs[name]), "-o", str(out), "--report", str(rep)], 0, 30))
+    # A 64x96x128 static affine GEMM took 26 s where the dynamic-size one takes 1 s (lift/shrink.py).
+    cases.append(("lift static GEMM", "liftcomp", ["lift", "-q", str(inputs["static_gemm_64x96x128"]), "-o", str(out)], 0, 30))
     for name in ("not_utf8", "huge_constant", "invalid_zip", "invalid_forward"):
         cases.append((f"lift {name}", "liftcomp", ["lift", "-q", str(inputs[name]), "-o", str(out), "--report", str(rep)], 1, 10))
         cases.append((f"liftcomp-opt {name}", "liftcomp-opt", [str(inputs[name]), "-p", "liftcomp-raise", "-o", str(out)], 1, 10))
+    # compile on the same inputs: what it cannot run is a located diagnostic (exit 1), never exit 70.
+    for name, expected in (("dim_out_of_range", 1), ("multi_block", 1), ("i128", 1), ("chain_1000", 0), ("huge_step", 0),
+                           ("not_utf8", 1), ("huge_constant", 1), ("invalid_zip", 1), ("invalid_forward", 1)):
+        cases.append((f"compile {name}", "liftcomp", ["compile", str(inputs[name]), "-o", str(tmp_path / "cdir")], expected, 30))
     for name in ("dim_out_of_range", "multi_block", "i128"):
         cases.append((f"liftcomp-opt {name}", "liftcomp-opt", [str(inputs[name]), "-p", "liftcomp-raise{strict=true}", "-o", str(out)], 1, 30))
     # A 20-deep nest of 2-trip loops: --kernel-timeout bounds it (reported as a timeout).
@@ -86,7 +93,8 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     for bad in (["-o", str(tmp_path / "nodir" / "x")], ["-o", str(adir)], ["-o", "/dev/full"],
                 ["--report", str(tmp_path / "nodir" / "r.json")], ["-o", str(out), "--report", str(adir)]):
         cases.append((f"lift {' '.join(bad)}", "liftcomp", ["lift", "-q", u8, *bad], 1, 10))
-    cases.append(("liftcomp-opt -o nodir", "liftcomp-opt", [u8, "-p", "liftcomp-raise", "-o", str(tmp_path / "nodir" / "x")], 1, 10))
+    for bad in ([str(tmp_path / "nodir" / "x")], [str(adir)], ["/dev/full"]):
+        cases.append((f"liftcomp-opt -o {bad[0]}", "liftcomp-opt", [u8, "-p", "liftcomp-raise", "-o", *bad], 1, 10))
     for bad in (["--bound", "0"], ["--bound", "-1"], ["--query-timeout-ms", "0"], ["--jit-scale", "0"],
                 ["--kernel-timeout", "nan"], ["--kernel-timeout", "0"], ["--llm-timeout", "0"], ["--llm-samples", "0"]):
         cases.append((f"lift {' '.join(bad)}", "liftcomp", ["lift", "-q", u8, "-o", str(out), *bad], 2, 10))
@@ -96,10 +104,12 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     afile = tmp_path / "afile"
     afile.write_text("")
     cases.append(("compile -o a file", "liftcomp", ["compile", u8, "-o", str(afile)], 1, 10))
+    cases.append(("compile -o an unwritable path", "liftcomp", ["compile", u8, "-o", "/dev/full/out"], 1, 10))
     cases.append(("compile huge shape", "liftcomp", ["compile", str(inputs["huge_static_shape"]), "-o", str(tmp_path / "hdir")], 1, 20))
     for what, entry, args, expected, bound in cases:
         for p in (out, rep):
             p.unlink(missing_ok=True)
+        shutil.rmtree(tmp_path / "cdir", ignore_errors=True)  # a compile that succeeded wrote it
         rc, err, elapsed = run_in_process(entry, args, capsys)
         check(rc, err, elapsed, bound, [out, rep, tmp_path / "nodir", tmp_path / "cdir", tmp_path / "hdir"], what)
         assert rc == expected, f"{what}: exit {rc}, expected {expected}\n{err[-1500:]}"
@@ -148,12 +158,30 @@ def test_hostile_llm_reply_falls_back_to_the_builtin_proposer(tmp_path: Path, ca
     assert (rc, entry["status"], entry["proposer"]) == (0, "lifted", "symbolic")
 
 
+def test_a_trickling_llm_server_is_bounded_by_the_llm_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 13: `--llm-timeout 3` let a server that sends one byte a second hold a request for 18 s.
+    config = tmp_path / "llm.toml"
+    config.write_text("[llm]\nmax_retries = 0\n")
+    with LoopbackLLMServer() as server:
+        server.script(*[Trickle(Reply(["return np.sum(x, dtype=np.int32)"]), 1.0)] * 4)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        rc, err, elapsed = run_in_process("liftcomp", ["lift", "-q", str(U8_SUM), "--proposer", "llm", "--strategy", "llm-only",
+                                                       "--llm-model", "m", "--llm-cache", "off", "--llm-config", str(config),
+                                                       "--llm-timeout", "1", "-o", str(tmp_path / "o.mlir")], capsys)
+        requests = len(server.requests)
+    check(rc, err, elapsed, 3 + 2 * requests, [], "trickling LLM server")
+    assert rc == 0 and requests >= 1
+
+
 @pytest.mark.skipif(not PLUGIN.exists(), reason="the mlir-opt plugin is not built (tools/build-plugin.sh)")
 def test_mlir_opt_plugin_and_xdsl_opt_never_crash(tmp_path: Path) -> None:
     mlir_opt = "mlir-opt-22" if subprocess.run(["which", "mlir-opt-22"], capture_output=True).returncode == 0 else "/usr/lib/llvm-22/bin/mlir-opt"
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
     # The 7 corpus files that crashed (two z3 libraries in one process) and the hand-written faults.
     files = sorted((REPO / "test" / "corpus" / "extra_gemmini").glob("matmul_requant_*.mlir"))[:2]
+    files += [REPO / "test" / "corpus" / "llama" / "transformer_part1.mlir"]
     files += [FAULTS / f"{n}.mlir" for n in ("huge_step", "dim_out_of_range", "multi_block", "i128")]
     for f in files:
         start = time.monotonic()

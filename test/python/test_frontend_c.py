@@ -234,3 +234,13 @@ def test_compile_c_file_for_gemmini(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     assert report["input"] == str(src) and report["kernels"][0]["correct"] is True
     assert "gemmini" in (out / "mm.gemmini.mlir").read_text() and (out / "kernels.c").exists()
+
+
+def test_modules_through_mlir_opt_name_arguments_as_the_c_source_does() -> None:
+    # mlir-opt (the plugin) keeps the frontend's locations but no SSA names: the names come from
+    # the C source the locations point to, as `liftcomp lift` has them (were arg0, arg1, ...).
+    from liftcomp.frontends.mlir import arg_names_in_file
+
+    src = Path(__file__).resolve().parents[1] / "corpus" / "dsp" / "vadd.c"
+    assert arg_names_in_file(str(src), "vadd") == ["a", "b", "c", "n"]
+    assert arg_names_in_file(str(src), "nothing") is None

@@ -81,6 +81,8 @@ KNOWN_GAPS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
     ("matmul_requant_sym127", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
     ("matmul_requant_round_away", "np.int8->np.uint8"): (_UNDECIDED, True, _TO_U8),
     ("requant_i32_i8", "np.int8->np.uint8"): (_UNDECIDED, False, _TO_U8),
+    ("conv_pad1_s1_i8", "np.int8->np.uint8"): (_UNDECIDED, False, _TO_U8),
+    ("conv_pad1_s2_i8", "np.int8->np.uint8"): (_UNDECIDED, False, _TO_U8),
     ("requant_i32_i8", "np.minimum->np.fmin"): (_UNDECIDED, False, "np.fmin for np.minimum before the float -> int8 cast: "
                                                    "different only on NaN, where the cast (fptosi) is undefined"),
     # (rmsnorm_part2's np.uint32(size) for np.int32(size), different only for size >= 2**31, is

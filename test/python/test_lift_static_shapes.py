@@ -23,7 +23,13 @@ from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import verify
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.raising import RaiseOptions, check_candidate, lift_function
-from liftcomp.lift.shrink import differential, generalise, instance_program, needs_shrinking
+from liftcomp.lift.shrink import (
+    LOW_THRESHOLD,
+    differential,
+    generalise,
+    instance_program,
+    needs_shrinking,
+)
 from liftcomp.lift.verify import decls_of, prove
 
 LOWER = ("builtin.module(eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries}, "
@@ -335,3 +341,40 @@ def test_index_literals_of_views_and_constructors() -> None:
 
     text = "o[0:512] = strided(k, 1024, (512,), (2,)) + np.full((512,), 300) + np.zeros(shape=(512,))"
     assert index_literals(text) == {0, 512, 1024, 2}
+
+
+GEMM_64x96x128 = """
+func.func @gemm(%A: memref<64x96xf32>, %B: memref<96x128xf32>, %C: memref<64x128xf32>) {
+  affine.for %i = 0 to 64 {
+    affine.for %j = 0 to 128 {
+      affine.for %p = 0 to 96 {
+        %a = affine.load %A[%i, %p] : memref<64x96xf32>
+        %b = affine.load %B[%p, %j] : memref<96x128xf32>
+        %c = affine.load %C[%i, %j] : memref<64x128xf32>
+        %t = arith.mulf %a, %b : f32
+        %s = arith.addf %c, %t : f32
+        affine.store %s, %C[%i, %j] : memref<64x128xf32>
+      }
+    }
+  }
+  return
+}
+"""
+
+
+def test_costly_static_nests_shrink_their_sizes_below_the_threshold_too(interpreted: list[tuple[int, ...]]) -> None:
+    # 64 and 96 are below THRESHOLD: the first family would interpret 64 x 96 x N iterations per
+    # instance (issue 13: 26 s). Costly at its real size, the nest is tested with every static
+    # size in the family, the way a dynamic-size GEMM is (tools/bench_static_shapes.py).
+    m = parse_mlir(GEMM_64x96x128)
+    f = find_func(m, "gemm")
+    summary = analyse(f, ["A", "B", "C"])
+    text = ("C[0:64, 0:128] = np.sum((A[0:64, 0:96][:, None, :] * B[0:96, 0:128].T[None, :, :]), axis=2, "
+            "dtype=np.float32, initial=C[0:64, 0:128])")
+    v = differential(m, f, summary, text, trials=4)
+    assert v.level == "tested" and v.details["threshold"] == LOW_THRESHOLD, v.reason
+    # 128 = 2 * 64 stays a relation of the instances; every size is small.
+    assert all(inst["64"] * 2 <= 32 for inst in v.details["instances"])
+    assert interpreted and max(max(s) for s in interpreted) <= 32, interpreted
+    rep = _lift(GEMM_64x96x128, "gemm")
+    assert rep.status == "lifted" and rep.proof == "proved", rep.reason

@@ -66,6 +66,8 @@ BAD = [
     ("liftcomp-lower-gemmini", f'schedule="{HERE}" database="r.jsonl"',
      "options 'schedule' and 'database' exclude each other (both replay records)"),
     ("liftcomp-lower-gemmini", "seed=x", "option 'seed' expects an integer, got 'x'"),
+    ("liftcomp-lower-gemmini", "seed=-1", "option 'seed' must be >= 0, got -1"),
+    ("liftcomp-lower-gemmini", "dram-latency=-1", "option 'dram-latency' must be >= 0, got -1"),
     ("liftcomp-lower-gemmini", "dyn-size=0", "option 'dyn-size' must be >= 1, got 0"),
     ("liftcomp-lower-gemmini", "strict=1", "option 'strict' expects true or false, got 1"),
     ("liftcomp-lower-gemmini", "remarks=on", "option 'remarks' expects true or false, got 'on'"),
@@ -290,3 +292,65 @@ def test_budgets_reach_the_client(llm_env: Path, tmp_path: Path, budget: str, re
         out = raise_with(f'llm-samples=1 {budget} llm-config="{llm_env}" llm-cache=off', server, tmp_path / "r.json")
         assert len(server.requests) == requests
     assert "scf.for" in out and '"status": "unchanged"' in (tmp_path / "r.json").read_text()
+
+
+# --- `liftcomp compile`'s flags are these options: one definition, one set of checks --------------
+
+U8_SUM = next((HERE.parents[1] / "corpus").glob("*/u8_sum_i32.mlir"))
+# (flags, the error after "liftcomp compile: error: "). Every compile flag made from a pass option has one.
+COMPILE_BAD = [
+    (["--search", "exhaustive"], "argument --search: invalid choice: 'exhaustive'"),
+    (["--search", "beam", "--budget", "-1"], "argument --budget: must be >= 0, got -1"),
+    (["--budget", "5"], "argument --budget: needs search=beam"),
+    (["--planner", "llm"], "argument --planner: needs search=beam"),
+    (["--schedule", NO_FILE], f"argument --schedule: no such file: {NO_FILE}"),
+    (["--database", f"{NO_FILE}/r.jsonl"], f"argument --database: no such directory for {NO_FILE}/r.jsonl"),
+    (["--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+    (["--dyn-size", "0"], "argument --dyn-size: must be >= 1, got 0"),
+    (["--form", "diagonal"], "argument --form: invalid choice: 'diagonal'"),
+    (["--dram-latency", "-1"], "argument --dram-latency: must be >= 0, got -1"),
+    (["--target", "cuda", "--cuda-arch", "sm_75"], "argument --cuda-arch: invalid choice: 'sm_75'"),
+    (["--target", "cuda", "--cuda-records", NO_FILE], f"argument --cuda-records: no such file: {NO_FILE}"),
+    (["--target", "nki", "--nki-chip", "trn3"], "argument --nki-chip: invalid choice: 'trn3'"),
+    (["--llm-model", "a", "--llm-config", NO_FILE], f"argument --llm-config: no such file: {NO_FILE}"),
+    (["--llm-cache", "sometimes"], "argument --llm-cache: invalid choice: 'sometimes'"),
+    (["--llm-cache-dir"], "argument --llm-cache-dir: expected one argument"),
+    (["--llm-model"], "argument --llm-model: expected one argument"),
+    (["--llm-timeout", "0"], "argument --llm-timeout: must be > 0, got 0"),
+    (["--llm-max-calls", "-1"], "argument --llm-max-calls: must be >= 0, got -1"),
+    (["--llm-max-tokens", "1.5"], "argument --llm-max-tokens: invalid int value: '1.5'"),
+    (["--llm-max-seconds", "-2"], "argument --llm-max-seconds: must be >= 0, got -2"),
+]
+
+
+def test_every_compile_flag_from_a_pass_option_has_a_bad_value_case() -> None:
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.targets.cli import LIFT_ONLY_OPTIONS
+    from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+    from liftcomp.targets.cuda.target import CLI_FLAGS as CUDA_FLAGS
+    from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
+    from liftcomp.targets.nki.liftcomp_lower_nki import LiftcompLowerNkiPass
+
+    def cli_fields(cls: type) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls) if f.metadata.get("cli")]
+
+    flags = {f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompLowerGemminiPass)}
+    flags |= {f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompRaisePass) if f not in LIFT_ONLY_OPTIONS}
+    flags |= {f"--{CUDA_FLAGS.get(f, f)}" for f in cli_fields(LiftcompLowerCudaPass)}
+    flags |= {"--nki-chip", *(f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompLowerNkiPass) if f != "chip")}
+    covered = {message.split(":")[0].removeprefix("argument ") for _, message in COMPILE_BAD}
+    assert flags <= covered, f"compile flags without a bad-value case: {sorted(flags - covered)}"
+
+
+@pytest.mark.parametrize(("flags", "message"), COMPILE_BAD, ids=[" ".join(f) for f, _ in COMPILE_BAD])
+def test_compile_flags_are_checked_as_the_pass_options_are(flags: list[str], message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from liftcomp.cli import main
+
+    try:
+        rc = main(["compile", str(U8_SUM), "-o", str(tmp_path / "out"), *flags])
+    except SystemExit as e:  # argparse's own usage errors
+        rc = e.code
+    err = capsys.readouterr().err
+    assert rc == 2 and f"liftcomp compile: error: {message}" in err, err
+    assert not (tmp_path / "out").exists()

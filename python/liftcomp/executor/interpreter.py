@@ -19,13 +19,10 @@ from xdsl.dialects import builtin, func
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
+    AffineSetAttr,
     AnyFloat,
-    BFloat16Type,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    Float16Type,
-    Float32Type,
-    Float64Type,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -37,6 +34,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import AffineMap
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.ir import types
 
 
 class ExecutionError(LiftcompError):
@@ -52,27 +50,11 @@ class OutOfBounds(ExecutionError):
 
 
 def numpy_dtype(t: Attribute, unsigned: bool = False) -> np.dtype[Any]:
-    """The numpy dtype that holds elements of an MLIR scalar type."""
-    if isinstance(t, IntegerType):
-        w = t.width.data
-        if w == 1:
-            return np.dtype(np.bool_)
-        if w not in (8, 16, 32, 64):
-            raise ExecutionError(f"unsupported integer width i{w}")
-        return np.dtype(f"{'u' if unsigned else 'i'}{w // 8}")
-    if isinstance(t, IndexType):
-        return np.dtype(np.int64)
-    if isinstance(t, Float16Type):
-        return np.dtype(np.float16)
-    if isinstance(t, BFloat16Type):
-        import ml_dtypes
-
-        return np.dtype(ml_dtypes.bfloat16)
-    if isinstance(t, Float32Type):
-        return np.dtype(np.float32)
-    if isinstance(t, Float64Type):
-        return np.dtype(np.float64)
-    raise ExecutionError(f"unsupported element type {t}")
+    """The numpy dtype that holds elements of an MLIR scalar type (ExecutionError if none)."""
+    try:
+        return types.numpy_dtype(t, unsigned)
+    except LiftcompError as e:
+        raise ExecutionError(str(e)) from None
 
 
 def _float_type(t: Attribute) -> type[np.floating[Any]]:
@@ -308,6 +290,22 @@ def _affine_for(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> lis
 def _scf_if(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
     cond = env[op.operands[0]]
     region = op.regions[0] if cond else op.regions[1]
+    if not region.blocks:
+        return []
+    return it._run_block(region.block, env)
+
+
+@_h("affine.if")
+def _affine_if(it: Interpreter, op: Operation, env: dict[SSAValue, Any]) -> list[Any]:
+    cond = op.properties["condition"]
+    assert isinstance(cond, AffineSetAttr)
+    iset = cond.data
+    vals = _ops(op, env)
+    holds = True
+    for c in iset.constraints:
+        lhs, rhs = _map_eval(AffineMap(iset.num_dims, iset.num_symbols, (c.lhs, c.rhs)), vals)
+        holds = holds and {">=": lhs >= rhs, "<=": lhs <= rhs, "==": lhs == rhs}[c.kind.value]
+    region = op.regions[0] if holds else op.regions[1]
     if not region.blocks:
         return []
     return it._run_block(region.block, env)

@@ -36,8 +36,16 @@ def arg_names_from_source(text: str) -> dict[str, list[str]]:
 
 
 def arg_names_in_file(path: str, function: str) -> list[str] | None:
-    """The argument names of `@function` as written in the MLIR file `path` (for modules that
-    came through mlir-opt, which keeps locations but not names), or None if it cannot tell."""
+    """The argument names of `@function` as written in the file `path` (for modules that came
+    through mlir-opt, which keeps locations but not names): MLIR, or a C/C++/Python source whose
+    frontend made the module (its locations point there); None if it cannot tell."""
+    from liftcomp.frontends import C_SUFFIXES, PY_SUFFIXES, read_source
+
+    if Path(path).suffix in C_SUFFIXES + PY_SUFFIXES:
+        try:
+            return read_source(path).arg_names.get(function)
+        except (LiftcompError, OSError):
+            return None
     try:
         text = Path(path).read_text(errors="replace")
     except OSError:

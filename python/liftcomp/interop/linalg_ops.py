@@ -36,7 +36,11 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as xlinalg
-from xdsl.dialects.linalg.abstract_ops import LinalgStructuredOperation
+from xdsl.dialects.linalg.abstract_ops import (
+    ConvOperation,
+    LinalgStructuredOperation,
+    NamedOperation,
+)
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.dialects.utils import EnumAttribute
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -345,6 +349,16 @@ class PoolingNhwcMaxOp(_Pooling):
     """linalg.pooling_nhwc_max: out(n, i, j, c) = max(out, x(n, i*sh + a*dh, j*sw + b*dw, c))."""
 
     name = "linalg.pooling_nhwc_max"
+
+
+def conv_2d(cls: type[ConvOperation], inputs: Sequence[SSAValue], outputs: Sequence[SSAValue], body: Region,
+            result_types: Sequence[Attribute], properties: dict[str, Attribute]) -> Operation:
+    """xDSL's own linalg.conv_2d_nhwc_hwcf / conv_2d_nchw_fchw (its maps follow `strides` and
+    `dilations`) with the body upstream builds, `out + cast(x) * cast(w)` (xDSL's constructor
+    writes the addition the other way round)."""
+    op = cls.__new__(cls)
+    NamedOperation.__init__(op, inputs, outputs, result_types, properties=properties, hidden_region=body)
+    return op
 
 
 def pooling_props(strides: tuple[int, int], dilations: tuple[int, int]) -> dict[str, Attribute]:

@@ -18,11 +18,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import z3
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     AffineMapAttr,
+    AffineSetAttr,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -38,6 +40,7 @@ from xdsl.ir.affine import (
     AffineExpr,
     AffineSymExpr,
 )
+from xdsl.ir.affine.affine_set import AffineConstraintKind
 
 from liftcomp.diagnostics import op_location
 from liftcomp.lift import budget, floats
@@ -99,6 +102,33 @@ def shown_names(fn: func.FuncOp, arg_names: list[str] | None, text: str) -> str:
     return re.sub(r"'(\w+)'", lambda m: f"'{renamed.get(m[1], m[1])}'", text)
 
 
+_FP8 = ("f8E4M3FN", "f8E5M2")
+# Ops whose fp8 result is one of their fp8 operands' values or an fp8 constant: exact in the
+# prover's superset format for f8E4M3FN (smt.Encoder.sort); every other fp8 result rounds.
+_FP8_EXACT = frozenset({"memref.load", "affine.load", "arith.constant", "arith.select", "arith.negf", "math.absf",
+                        "arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "scf.for", "affine.for",
+                        "scf.if", "affine.if"})
+
+
+def _check_fp8_exact(op: Operation) -> None:
+    """Refuse an op with an fp8 result that rounds (a constant too, unless the fp8 format holds
+    its value: the parsed attribute keeps the written decimal)."""
+    t = op.results[0].type
+    why = f"'{op.name}' rounds to {t}"
+    if op.name == "arith.constant":
+        v = op.properties.get("value")
+        if isinstance(v, FloatAttr):
+            x = float(v.value.data)
+            held = float(np.asarray(x).astype(T.np_float(etype_of(t))))
+            if held == x or (x != x and held != held):
+                return
+            why = f"the constant {x} is not a {t} value"
+    elif op.name in _FP8_EXACT:
+        return
+    raise Refusal(f"{why}: fp8 values may only be loaded, stored, compared, selected or extended (arith.extf); "
+                  "the prover has no exact model of rounding to fp8 (docs/LIFTING.md, Float semantics)", op)
+
+
 def etype_of(t: Attribute) -> EType:
     if isinstance(t, IntegerType):
         if t.width.data not in (1, 8, 16, 32, 64):  # numpy has no other integer widths
@@ -109,6 +139,8 @@ def etype_of(t: Attribute) -> EType:
     name = getattr(t, "name", "")
     if name == "bf16":
         return T.BF16
+    if name in ("f8E4M3FN", "f8E5M2"):
+        return T.FP8[name.lower()]
     widths = {"f16": 16, "f32": 32, "f64": 64}
     if name in widths:
         return EType("f", widths[name])
@@ -279,6 +311,8 @@ class Analyzer:
 
     def op(self, op: Operation) -> None:
         name = op.name
+        if any(getattr(r.type, "name", "") in _FP8 for r in op.results):
+            _check_fp8_exact(op)
         handler = _HANDLERS.get(name)
         if handler is not None:
             out = handler(self, op)
@@ -371,6 +405,10 @@ class Analyzer:
                 continue
             s = budget.solver(budget.RLIMIT_INDEX)
             s.add(*self.constraints)
+            # The path condition: a guarded load (`if 0 <= ih < H: x[ih]`, padding) is only
+            # executed where its guard holds.
+            if self.guards:
+                s.add(guard_facts(self.guards[-1]))
             s.add(z3.Or(zpoly(p) < 0, zpoly(p) >= extent.const_value))
             if budget.check(s) == z3.sat:
                 raise Refusal(f"'{buf}' is accessed outside its extent {extent.const_value}: undefined behaviour", op)
@@ -435,15 +473,78 @@ class Analyzer:
         s.add(z3.Not(claim))
         return budget.check(s) == z3.unsat
 
+    def _same_placeholder(self, old: T.Term, value: T.Term) -> T.Term:
+        """`if g: buf[i] = buf[i] + e`: the kept value is the one the update read (a fresh
+        placeholder for the same element of the same loop means no write came between), so
+        the guarded update is one accumulator `select(g, acc + e, acc)`."""
+        lr = self.loop_reads.get(old.name) if isinstance(old, T.Scalar) else None
+        if lr is None:
+            return old
+        for x in T.walk(value):
+            o = self.loop_reads.get(x.name) if isinstance(x, T.Scalar) and x.name != lr.name else None
+            if o is not None and (o.buf, o.idx, o.level) == (lr.buf, lr.idx, lr.level):
+                del self.loop_reads[lr.name]
+                return x
+        return old
+
     def store(self, buf: str, idx: tuple[Poly, ...], value: T.Term, op: Operation) -> None:
         self.check_bounds(buf, idx, op)
         if buf in self.buffers:
             self.buffers[buf].written = True
         guard = self.guards[-1] if self.guards else None
         if guard is not None:
-            old = self.load(buf, idx, _etype_of_term(value), op)
+            old = self._same_placeholder(self.load(buf, idx, _etype_of_term(value), op), value)
             value = T.Op("select", (guard, value, old), _etype_of_term(value))
         self.scopes[-1].append(Record(buf, [], idx, value, _loc(op)))
+
+
+_INDEX_CMP = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "slt": lambda a, b: a < b, "sle": lambda a, b: a <= b,
+    "sgt": lambda a, b: a > b, "sge": lambda a, b: a >= b,
+}
+_UNSIGNED_CMP = {"ult": "slt", "ule": "sle", "ugt": "sgt", "uge": "sge"}
+
+
+def _index_operand(t: T.Term) -> Z3Expr | None:
+    return zpoly(t.idx) if isinstance(t, T.IndexValue) and t.type == T.INDEX else None
+
+
+def _as_unsigned(x: Z3Expr) -> Z3Expr:
+    """An index as its 64-bit unsigned value (a negative index compares above every size)."""
+    return z3.If(x < 0, x + (1 << 64), x)
+
+
+def _exact_condition(t: T.Term) -> Z3Expr | None:
+    """The i1 term t as an equivalent formula over the index variables, or None when it
+    depends on data (or on ops not modelled here)."""
+    if isinstance(t, T.Const) and t.type == T.I1:
+        return z3.BoolVal(bool(t.value))
+    if not isinstance(t, T.Op):
+        return None
+    if t.op in _INDEX_CMP or t.op in _UNSIGNED_CMP:
+        a, b = (_index_operand(x) for x in t.args)
+        if a is None or b is None:
+            return None
+        if t.op in _UNSIGNED_CMP:
+            return _INDEX_CMP[_UNSIGNED_CMP[t.op]](_as_unsigned(a), _as_unsigned(b))
+        return _INDEX_CMP[t.op](a, b)
+    if t.type != T.I1 or t.op not in ("andi", "ori", "xori"):
+        return None
+    x, y = (_exact_condition(a) for a in t.args)
+    if x is None or y is None:
+        return None
+    return {"andi": z3.And, "ori": z3.Or, "xori": z3.Xor}[t.op](x, y)
+
+
+def guard_facts(t: T.Term) -> Z3Expr:
+    """A formula over the index variables that the i1 guard t implies (its index comparisons;
+    conjuncts that depend on data are dropped, which only weakens it)."""
+    exact = _exact_condition(t)
+    if exact is not None:
+        return exact
+    if isinstance(t, T.Op) and t.op == "andi" and t.type == T.I1:
+        return z3.And(guard_facts(t.args[0]), guard_facts(t.args[1]))
+    return z3.BoolVal(True)
 
 
 def _etype_of_term(t: T.Term) -> EType:
@@ -763,7 +864,28 @@ def _h_for(a: Analyzer, op: Operation) -> list[Any]:
 
 
 def _h_if(a: Analyzer, op: Operation) -> list[Any]:
-    cond = a.term(op.operands[0], op)
+    return _guarded(a, op, a.term(op.operands[0], op))
+
+
+def _h_affine_if(a: Analyzer, op: Operation) -> list[Any]:
+    """affine.if #set(dims)[syms]: the conjunction of the set's constraints as index compares
+    (the same i1 terms an scf.if on arith.cmpi gives)."""
+    cond_attr = op.properties["condition"]
+    assert isinstance(cond_attr, AffineSetAttr)
+    iset = cond_attr.data
+    vals = [a.index(o, op) for o in op.operands]
+    dims, syms = vals[: iset.num_dims], vals[iset.num_dims :]
+    cond: T.Term = T.Const(1, T.I1)
+    for c in iset.constraints:
+        lhs = T.IndexValue(_affine_eval(c.lhs, dims, syms, op), T.INDEX)
+        rhs = T.IndexValue(_affine_eval(c.rhs, dims, syms, op), T.INDEX)
+        pred = {AffineConstraintKind.ge: "sge", AffineConstraintKind.le: "sle", AffineConstraintKind.eq: "eq"}[c.kind]
+        one = T.Op(pred, (lhs, rhs), T.I1)
+        cond = one if isinstance(cond, T.Const) else T.Op("andi", (cond, one), T.I1)
+    return _guarded(a, op, cond)
+
+
+def _guarded(a: Analyzer, op: Operation, cond: T.Term) -> list[Any]:
     then_b = op.regions[0].block
     else_b = op.regions[1].blocks[0] if op.regions[1].blocks else None
     a.guards.append(cond if not a.guards else T.Op("andi", (a.guards[-1], cond), T.I1))
@@ -800,6 +922,7 @@ _HANDLERS = {
     "scf.for": _h_for,
     "affine.for": _h_for,
     "scf.if": _h_if,
+    "affine.if": _h_affine_if,
 }
 
 

@@ -139,7 +139,7 @@ def _outline(fn: func.FuncOp, ops: list[Operation], anchor: Operation, index: in
             return
         if isinstance(v.type, IndexType):
             raise Refusal(f"data-dependent index or bound: an index computed by {what}", owner)
-        if not isinstance(v.type, IntegerType) and getattr(v.type, "name", "") not in ("f16", "bf16", "f32", "f64"):
+        if not isinstance(v.type, IntegerType) and getattr(v.type, "name", "") not in ("f16", "bf16", "f32", "f64", "f8E4M3FN", "f8E5M2"):
             raise Refusal(f"the nest uses a value of type {v.type} computed by {what}", owner)
         derived.append(v)
 

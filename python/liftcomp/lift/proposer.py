@@ -72,7 +72,8 @@ class Dim:
 
 
 def _np(dt_name: str) -> str:
-    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64"}.get(
+    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64",
+            "f8e4m3fn": "np.float8_e4m3fn", "f8e5m2": "np.float8_e5m2"}.get(
         dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
     )
 
@@ -97,6 +98,53 @@ def _rows_fill_stride(col: Poly, count: Poly, stride: Poly) -> bool:
     """Whether the window col..col+count of each row ends exactly at the row's end (stride):
     then whole rows cover nothing past the last element the loop reads."""
     return _nonnegative(col) and stride - col - count == Poly.const(0)
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _index_only(t: T.Term) -> bool:
+    """An i1 term built from comparisons of index expressions only (no data)."""
+    if isinstance(t, T.Op) and t.op in ("andi", "ori", "xori") and t.type == T.I1:
+        return all(_index_only(a) for a in t.args)
+    if isinstance(t, T.Op) and t.op in ("eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"):
+        return all(isinstance(a, T.IndexValue) for a in t.args)
+    return isinstance(t, T.Const) and t.type == T.I1
+
+
+def _guard_read(cond: T.Term, t: T.Term) -> T.Term | None:
+    """select(cond, t, 0) moved onto the read under t's integer casts (extsi/extui of 0 is 0)."""
+    if isinstance(t, T.Read) and t.type.kind == "i":
+        return T.Op("select", (cond, t, T.Const(0, t.type)), t.type)
+    if isinstance(t, T.Op) and t.op in ("extsi", "extui") and len(t.args) == 1:
+        inner = _guard_read(cond, t.args[0])
+        return None if inner is None else T.Op(t.op, (inner,), t.type)
+    return None
+
+
+def _const_range(p: Poly, dims: dict[str, Dim]) -> tuple[int, int] | None:
+    """(min, max) of a linear index over the loops' ranges, when both are literals."""
+    lo = hi = 0
+    for v in p.vars():
+        d = dims.get(v)
+        if d is None or not (d.lb.is_const and d.exact and d.count.is_const) or d.count.const_value < 1:
+            return None
+        try:
+            c = p.coeff(v)
+        except ValueError:
+            return None
+        if not c.is_const:
+            return None
+        first, last = d.lb.const_value, d.lb.const_value + (d.count.const_value - 1) * d.step
+        lo += min(c.const_value * first, c.const_value * last)
+        hi += max(c.const_value * first, c.const_value * last)
+    rest = p
+    for v in p.vars():
+        rest = rest.without(v)
+    if not rest.is_const:
+        return None
+    return lo + rest.const_value, hi + rest.const_value
 
 
 def _p(p: Poly) -> str:
@@ -125,7 +173,8 @@ class _Tx:
         dvars = {d.var: d for d in dims}
         used = [v for p in idx for v in p.vars() if v in dvars]
         if len(used) != len(set(used)) or any(len([v for v in p.vars() if v in dvars]) > 1 for p in idx):
-            flat = self.flat_view(buf, idx, dims) or self.window_view(buf, idx, dims) or self.diagonal_view(buf, idx, dims)
+            flat = (self.flat_view(buf, idx, dims) or self.window_view(buf, idx, dims) or self.diagonal_view(buf, idx, dims)
+                    or self.conv_window_view(buf, idx, dims))
             if flat is not None:
                 return flat
             raise CannotTranslate(f"access {buf}{[str(p) for p in idx]} uses a loop variable twice")
@@ -183,6 +232,101 @@ class _Tx:
         window = ", ".join(str(dvars[b].count) for b in inner)
         text = f"np.lib.stride_tricks.sliding_window_view({src}, ({window},))"
         return text, outer + inner
+
+    def conv_window_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
+        """x[n, s*i + d*k + o, c] (a convolution's input: some axes slide a window, with stride s
+        and dilation d, others are plain loop axes or fixed): a sliding_window_view with one
+        window size per axis (1 where the axis does not slide), taken with the stride."""
+        dvars = {d.var: d for d in dims}
+        order_of = [d.var for d in dims]
+        src: list[str] = []
+        window: list[str] = []
+        outer_ix: list[str] = []
+        inner_ix: list[str] = []
+        outer: list[str] = []
+        inner: list[str] = []
+        for p in idx:
+            vs = sorted((v for v in p.vars() if v in dvars), key=order_of.index)
+            try:
+                coeffs = [p.coeff(v) for v in vs]
+            except ValueError:
+                return None
+            if any(not c.is_const or c.const_value <= 0 for c in coeffs) or any(dvars[v].step != 1 for v in vs):
+                return None
+            off = p
+            for v in vs:
+                off = off.without(v)
+            if not vs:
+                src.append(f"{off}:{off + 1}")
+                window.append("1")
+                outer_ix.append("0")
+                inner_ix.append("0")
+                continue
+            if len(vs) == 1:
+                d, c = dvars[vs[0]], coeffs[0].const_value
+                start = off + d.lb * c
+                src.append(f"{start}:{start + (d.count - 1) * c + 1}" + (f":{c}" if c != 1 else ""))
+                window.append("1")
+                outer_ix.append(f"0:{d.count}")
+                inner_ix.append("0")
+                outer.append(vs[0])
+                continue
+            if len(vs) != 2:
+                return None
+            (a, b), (ca, cb) = vs, (c.const_value for c in coeffs)
+            da, db = dvars[a], dvars[b]
+            span = (db.count - 1) * cb + 1
+            start = off + da.lb * ca + db.lb * cb
+            src.append(f"{start}:{start + (da.count - 1) * ca + span}")
+            window.append(str(span))
+            outer_ix.append(f"0:{(da.count - 1) * ca + 1}" + (f":{ca}" if ca != 1 else ""))
+            inner_ix.append(f"0:{span}" + (f":{cb}" if cb != 1 else ""))
+            outer.append(a)
+            inner.append(b)
+        used = outer + inner
+        if not inner or len(used) != len(set(used)):
+            return None
+        shape = self.shapes.get(buf)
+        whole = shape is not None and src == [f"0:{e}" for e in shape]
+        base = buf if whole else f"{buf}[{', '.join(src)}]"
+        text = f"np.lib.stride_tricks.sliding_window_view({base}, {_tuple(window)})[{', '.join(outer_ix + inner_ix)}]"
+        return text, used
+
+    def padded_read(self, t: T.Op, dims: Sequence[Dim]) -> tuple[str, str] | None:
+        """select(guard, x[idx], 0) where the guard keeps idx inside x and the loops take idx
+        outside (a padded convolution's guarded load): a view of x padded with zeros,
+        np.pad(x, ((lo, hi), ...)), read at idx + lo. The guard is left to the verifier: the
+        padded read is `select(0 <= idx < extent per padded axis, x[idx], 0)`."""
+        cond, x, zero = t.args
+        if not (isinstance(zero, T.Const) and zero.value == 0 and _index_only(cond)):
+            return None
+        if isinstance(x, T.Op) and x.op == "muli":
+            # `if inb: acc += x * w` on integers: the guard on the product is the guard on the
+            # factor that reads x (0 * w = 0 exactly); floats differ (0.0 * inf is NaN).
+            pushed = _guard_read(cond, x.args[0])
+            if pushed is None:
+                return None
+            return self.tx(T.Op("muli", (pushed, x.args[1]), x.type), dims)
+        if not isinstance(x, T.Read):
+            return None
+        shape = self.shapes.get(x.buf)
+        ranges = {d.var: d for d in dims}
+        if shape is None or not all(e.is_const for e in shape):
+            return None
+        pads: list[tuple[int, int]] = []
+        for p, extent in zip(x.idx, shape, strict=True):
+            span = _const_range(p, ranges)
+            if span is None:
+                return None
+            lo, hi = span
+            pads.append((max(0, -lo), max(0, hi - (extent.const_value - 1))))
+        if not any(lo or hi for lo, hi in pads):
+            return None
+        padded = f"np.pad({x.buf}, {_tuple([f'({lo}, {hi})' for lo, hi in pads])})"
+        self.shapes[padded] = tuple(Poly.const(e.const_value + lo + hi) for e, (lo, hi) in zip(shape, pads, strict=True))
+        shifted = tuple(p + Poly.const(lo) for p, (lo, _) in zip(x.idx, pads, strict=True))
+        text, order = self.view(padded, shifted, dims)
+        return self.arrange(text, order, dims), self.dt(x.type, self.unsigned.get(x.buf, False))
 
     def diagonal_view(self, buf: str, idx: tuple[Poly, ...], dims: Sequence[Dim]) -> tuple[str, list[str]] | None:
         """x[i + a, i + b] on a 2-D buffer: the diagonal of the square slice that starts at
@@ -295,6 +439,10 @@ class _Tx:
 
     def op(self, t: T.Op, dims: Sequence[Dim]) -> tuple[str, str]:
         op = t.op
+        if op == "select":
+            padded = self.padded_read(t, dims)
+            if padded is not None:
+                return padded
         args = [self.tx(a, dims) for a in t.args]
         w = t.type.width
         sname = f"i{w}"
@@ -399,7 +547,9 @@ class _Tx:
         ident0 = T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None
         from_init = f.type.kind == "f" and f.op in ("addf", "mulf") and not peeled and init != ident0 and bool(
             T.free_index_vars(init) & {d.var for d in dims})
-        red = self._matmul(f, dims, k) if f.op in ("addf", "addi") and self.use_matmul and not from_init else None
+        red = self._conv(f, dims, fdt) if f.op in ("addf", "addi") and not from_init and not peeled else None
+        if red is None and f.op in ("addf", "addi") and self.use_matmul and not from_init:
+            red = self._matmul(f, dims, k)
         if red is None:
             try:
                 body = self.as_dt(self.tx(f.body, inner), fdt)
@@ -491,6 +641,34 @@ class _Tx:
             b = self.as_dt(self.tx(body, dims), fdt)
             acc = f"({acc} {sym} {b})" if sym else f"{fn}({acc}, {b})"
         return acc, fdt
+
+    def _conv(self, f: T.Fold, dims: Sequence[Dim], fdt: str) -> str | None:
+        """A sum over several nested loops (a convolution's kh, kw, c) whose product reads a
+        sliding window: one np.sum over those axes, in the loops' order (TensorSpec's sum over
+        an axis tuple is one left fold in row-major order, so also exact for floats when each
+        inner loop continues the outer accumulator)."""
+        chain = [Dim(f.var, f.lb, f.ub, f.step)]
+        body = f.body
+        inner_init = T.acc_var(f.type) if f.type.kind == "f" else T.Const(0, f.type)
+        while isinstance(body, T.Fold) and body.op == f.op and body.init == inner_init:
+            chain.append(Dim(body.var, body.lb, body.ub, body.step))
+            body = body.body
+        names = {d.var for d in [*dims, *chain]}
+        if len(chain) < 2 or T.is_threaded(T.Fold(f.op, f.init, f.var, f.lb, f.ub, f.step, body, f.type)) or any(
+                (d.lb.vars() | d.ub.vars()) & names for d in chain):
+            return None
+        outer, red = {d.var for d in dims}, {d.var for d in chain}
+        windows = [r for r in T.walk(body) if isinstance(r, T.Read)
+                   and any(p.vars() & outer and p.vars() & red for p in r.idx)]
+        if not windows:
+            return None
+        inner = [*dims, *chain]
+        try:
+            text = self.as_dt(self.tx(body, inner), fdt)
+        except CannotTranslate:
+            return None
+        axes = _tuple([str(a) for a in range(len(dims), len(inner))])
+        return f"np.sum({text}, axis={axes}, dtype={_np(fdt)})"
 
     def _matmul(self, f: T.Fold, dims: Sequence[Dim], k: Dim) -> str | None:
         body = f.body

@@ -23,6 +23,13 @@ divisor, a large literal of the program that is not an expression of the bases) 
 real size if that is cheap, and otherwise refused with the reason; an instance whose test fails
 (it may be degenerate, e.g. a tiled loop that overruns at a small size) also falls back to the real
 size when that is cheap, so a small instance never decides alone that a program is wrong or right.
+
+A nest that is costly at its real size even with the sizes below THRESHOLD kept (a 64x96x128
+GEMM: 64 * 96 * N iterations per instance) is first tested with every static size from
+LOW_THRESHOLD on in the family, the way a dynamic-size nest is tested at small sizes. This changes
+nothing of the argument: the proof is still of the real program, and every instance is a member
+of the one family the real program belongs to; only a passing test is taken from this first try,
+anything else goes the way above.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from xdsl.ir.affine import (
     AffineExpr,
     AffineMap,
 )
+from xdsl.ir.affine.affine_set import AffineConstraintExpr, AffineSet
 
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift.analysis import Refusal, Summary, analyse
@@ -63,6 +71,14 @@ DELTA = 16  # largest offset from a multiple of the bases that is kept as a rela
 SMALL_DELTA = 4
 MAX_MODULUS = 64  # residues modulo the steps and divisors are kept up to this modulus
 REAL_SIZE_BUDGET = 200_000  # term leaves the original may take at the real size for a direct test
+# A nest whose sizes are each below THRESHOLD can still be far too large to interpret (a 3x3
+# convolution over 4x56x56x64: 462M multiply-adds). Its family is then built with every size
+# from LOW_THRESHOLD on as a base (and SMALL_DELTA offsets).
+LOW_THRESHOLD = 8
+# Real-size cost (term leaves) from which a nest is first tested with the sizes from LOW_THRESHOLD
+# on in the family (a 64x96x128 GEMM keeps 64 and 96 below THRESHOLD: seconds to interpret, where
+# with all three sizes small it costs what a dynamic-size GEMM's test does).
+SHRINK_ALL_COST = 20_000
 
 
 @dataclass(frozen=True)
@@ -86,10 +102,12 @@ class Generalisation:
     modulus: int
     instances: list[list[int]] = field(default_factory=list)
     delta: int = DELTA
+    threshold: int = THRESHOLD
+    min_base: int = 4  # the least small value of a base
 
     def value(self, v: int, small: list[int]) -> int | None:
         """v in the instance with bases `small` (None: a large value that is no expression)."""
-        if abs(v) < THRESHOLD:
+        if abs(v) < self.threshold:
             return v
         e = self.exprs.get(v)
         if e is None:
@@ -116,11 +134,11 @@ def _memref_types(fn: func.FuncOp) -> list[MemRefType[Attribute]]:
     return out
 
 
-def _contents(fn: func.FuncOp) -> _Contents:
+def _contents(fn: func.FuncOp, threshold: int = THRESHOLD) -> _Contents:
     c = _Contents()
     for t in _memref_types(fn):
         for s in t.get_shape():
-            if s >= THRESHOLD:
+            if s >= threshold:
                 c.dims.add(s)
             elif s > 1:
                 c.coeffs.add(s)
@@ -138,9 +156,11 @@ def _contents(fn: func.FuncOp) -> _Contents:
         for attr in op.properties.values():
             if isinstance(attr, AffineMapAttr):
                 for r in attr.data.results:
-                    _expr_contents(r, c)
+                    _expr_contents(r, c, threshold)
             elif isinstance(attr, AffineSetAttr):
-                c.problems.append(f"an integer set in {op.name}")
+                for k in attr.data.constraints:  # affine.if guards (a padded convolution's bounds)
+                    _expr_contents(k.lhs, c, threshold)
+                    _expr_contents(k.rhs, c, threshold)
     return c
 
 
@@ -153,25 +173,25 @@ def _const_index(v: SSAValue) -> int | None:
     return None
 
 
-def _expr_contents(e: AffineExpr, c: _Contents) -> None:
+def _expr_contents(e: AffineExpr, c: _Contents, threshold: int = THRESHOLD) -> None:
     if isinstance(e, AffineConstantExpr):
         c.consts.add(e.value)
     elif isinstance(e, AffineBinaryOpExpr):
         rhs = e.rhs
         if isinstance(rhs, AffineConstantExpr) and e.kind in (AffineBinaryOpKind.FloorDiv, AffineBinaryOpKind.CeilDiv, AffineBinaryOpKind.Mod):
-            if abs(rhs.value) >= THRESHOLD:
+            if abs(rhs.value) >= threshold:
                 c.consts.add(rhs.value)
             else:
                 c.steps.add(abs(rhs.value))
-        elif isinstance(rhs, AffineConstantExpr) and e.kind == AffineBinaryOpKind.Mul and 1 < abs(rhs.value) < THRESHOLD:
+        elif isinstance(rhs, AffineConstantExpr) and e.kind == AffineBinaryOpKind.Mul and 1 < abs(rhs.value) < threshold:
             c.coeffs.add(abs(rhs.value))
-        _expr_contents(e.lhs, c)
-        _expr_contents(e.rhs, c)
+        _expr_contents(e.lhs, c, threshold)
+        _expr_contents(e.rhs, c, threshold)
 
 
-def needs_shrinking(fn: func.FuncOp) -> bool:
-    c = _contents(fn)
-    return bool(c.dims) or any(abs(v) >= THRESHOLD for v in c.consts)
+def needs_shrinking(fn: func.FuncOp, threshold: int = THRESHOLD) -> bool:
+    c = _contents(fn, threshold)
+    return bool(c.dims) or any(abs(v) >= threshold for v in c.consts)
 
 
 # ---------------------------------------------------------------- bases and expressions
@@ -196,18 +216,19 @@ def _express(v: int, bases: list[int], coeffs: tuple[int, ...], delta: int = DEL
     return best
 
 
-def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELTA) -> Generalisation | str:
+def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELTA,
+               threshold: int = THRESHOLD) -> Generalisation | str:
     """Bases and expressions for fn's large constants (and `extra` ones: the program's literals),
     with two small instances; or why it cannot be generalised faithfully."""
-    c = _contents(fn)
+    c = _contents(fn, threshold)
     if c.problems:
         return f"cannot generalise the static sizes: {c.problems[0]}"
-    if any(s >= THRESHOLD for s in c.steps):
+    if any(s >= threshold for s in c.steps):
         return "cannot generalise the static sizes: a large loop step or divisor"
     coeffs = tuple(sorted(set(_COEFFS) | c.coeffs))
     bases: list[int] = []
     exprs: dict[int, Expr] = {}
-    large = [v for v in (extra or set()) | c.consts if abs(v) >= THRESHOLD]
+    large = [v for v in (extra or set()) | c.consts if abs(v) >= threshold]
     # Static dims first: they are the natural sizes N; bounds and offsets are written from them.
     for v in [*sorted(c.dims), *sorted(set(large) - c.dims, key=abs)]:
         if _express(v, bases, coeffs, delta) is None:
@@ -223,7 +244,9 @@ def generalise(fn: func.FuncOp, extra: set[int] | None = None, delta: int = DELT
             modulus = math.lcm(modulus, s)
     if modulus > MAX_MODULUS:
         return f"cannot generalise the static sizes: residues modulo {modulus} would need large instances"
-    g = Generalisation(bases, exprs, modulus, delta=delta)
+    # Moderate sizes made bases (a convolution's 14 x 14 image) may shrink to 3: a 3x3 window
+    # padded by 1 then still meets both borders and the interior.
+    g = Generalisation(bases, exprs, modulus, delta=delta, threshold=threshold, min_base=4 if threshold >= THRESHOLD else 3)
     first = _small_bases(g, 0)
     if first is None:
         return "cannot generalise the static sizes: no small sizes keep their order"
@@ -243,7 +266,7 @@ def _small_bases(g: Generalisation, extra: int) -> list[int] | None:
 
     small: list[int] = []
     for b in g.bases:
-        small.append(fit(max(4, gap, small[-1] + gap if small else 0) + extra, b))
+        small.append(fit(max(g.min_base, gap, small[-1] + gap if small else 0) + extra, b))
     values = sorted(g.exprs)
     for _ in range(64):
         images = [g.exprs[v].at(small) for v in values]
@@ -287,6 +310,10 @@ def instance(module: ModuleOp, fn: func.FuncOp, g: Generalisation, small: list[i
             if isinstance(attr, AffineMapAttr):
                 m = attr.data
                 op.properties[key] = AffineMapAttr(AffineMap(m.num_dims, m.num_symbols, tuple(_remap_expr(r, f) for r in m.results)))
+            elif isinstance(attr, AffineSetAttr):
+                st = attr.data
+                op.properties[key] = AffineSetAttr(AffineSet(st.num_dims, st.num_symbols, tuple(
+                    AffineConstraintExpr(k.kind, _remap_expr(k.lhs, f), _remap_expr(k.rhs, f)) for k in st.constraints)))
         for r in op.results:
             if isinstance(r.type, MemRefType):
                 r._type = _remap_type(r.type, f)  # pyright: ignore[reportPrivateUsage] (retyping a clone in place)
@@ -380,30 +407,58 @@ def differential(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str,
     """The differential test of a proposal, on small instances when the nest has large static
     sizes (at the real size only where no faithful small instance passes and that is cheap)."""
     prog = TS.parse_program(text, decls_of(summary))
-    if not needs_shrinking(fn):
+    cost = real_size_cost(summary)
+    if cost > SHRINK_ALL_COST and needs_shrinking(fn, LOW_THRESHOLD):
+        first = _on_instances(module, fn, summary, text, trials, float_model, LOW_THRESHOLD)
+        if first.level is not None:
+            first.details["threshold"] = LOW_THRESHOLD
+            return first
+    cheap = cost <= REAL_SIZE_BUDGET
+    if not needs_shrinking(fn) and (cheap or math.isinf(cost)):  # small or dynamic: tested as it is
         return tested(module, fn, summary, prog, trials=trials, float_model=float_model)
-    g = generalise(fn, index_literals(text))
+    g = generalise(fn, index_literals(text)) if needs_shrinking(fn) else "no size above the threshold"
     failure: Verdict | None = None
-    if isinstance(g, str):
+    if isinstance(g, str) and needs_shrinking(fn):
         why = g
     else:
-        small = _test_instances(module, fn, summary, text, g, trials, float_model)
+        small = (_test_instances(module, fn, summary, text, g, trials, float_model) if not isinstance(g, str)
+                 else Verdict(None, g, details={"too_large": True}))
         if small.details.get("too_large"):
             # Relations with large offsets made the instances big: a family that keeps only small
-            # offsets (the others become sizes of their own) still contains the real program.
-            g2 = generalise(fn, index_literals(text), SMALL_DELTA)
-            if not isinstance(g2, str):
+            # offsets (the others become sizes of their own) still contains the real program; and
+            # where the sizes are many moderate ones (a convolution), the moderate ones become bases.
+            for threshold in ((THRESHOLD, LOW_THRESHOLD) if needs_shrinking(fn) else (LOW_THRESHOLD,)):
+                g2 = generalise(fn, index_literals(text), SMALL_DELTA, threshold)
+                if isinstance(g2, str):
+                    continue
                 small = _test_instances(module, fn, summary, text, g2, trials, float_model)
+                if not small.details.get("too_large"):
+                    break
         if small.level is not None:
             return small
         why, failure = small.reason, small if small.counterexample is not None else None
-    if real_size_cost(summary) <= REAL_SIZE_BUDGET:
+    if cheap or (not needs_shrinking(fn) and cost <= 20 * REAL_SIZE_BUDGET):
         v = tested(module, fn, summary, prog, trials=trials, float_model=float_model)
         v.details["real_size"] = True
         return v
     if failure is not None:
         return failure
     return Verdict(None, f"{why}; the nest is too large to test at its real size")
+
+
+def _on_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, trials: int, float_model: str,
+                  threshold: int) -> Verdict:
+    """The differential test on small instances of the family of the sizes from `threshold` on
+    (with small offsets only if the first family's instances are too large)."""
+    g = generalise(fn, index_literals(text), threshold=threshold)
+    if isinstance(g, str):
+        return Verdict(None, g)
+    small = _test_instances(module, fn, summary, text, g, trials, float_model)
+    if small.details.get("too_large"):
+        g2 = generalise(fn, index_literals(text), SMALL_DELTA, threshold)
+        if not isinstance(g2, str):
+            small = _test_instances(module, fn, summary, text, g2, trials, float_model)
+    return small
 
 
 def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, g: Generalisation, trials: int,
@@ -424,6 +479,8 @@ def _test_instances(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
         except TS.SpecError as e:
             return Verdict(None, f"the program at sizes {at} is not valid: {e.message}")
         if real_size_cost(small_summary) > REAL_SIZE_BUDGET:
+            if done and g.threshold < THRESHOLD:
+                break  # moderate sizes: the second, larger instance may not fit; the first one did
             return Verdict(None, f"the instance at sizes {at} is too large to interpret", details={"too_large": True})
         v = tested(small_mod, small_fn, small_summary, small_prog, trials=max(2, trials // len(g.instances)), float_model=float_model)
         if v.level is None:

@@ -85,6 +85,12 @@ class Encoder:
                 return z3.FPSort(8, 6)
             if t.brain:
                 return z3.FPSort(8, 8)  # bfloat16
+            if t.fp8:
+                # E5M2 is IEEE-like (exact); E4M3FN (no infinities, normals up to 448, one NaN) is
+                # not a z3 format: E5M4 holds every one of its values exactly, a superset that is
+                # sound because analysis refuses every op that rounds to fp8 (fp8 values are loads,
+                # compared, copied or extended exactly).
+                return z3.FPSort(5, 3) if t.fp8 == "f8e5m2" else z3.FPSort(5, 4)
             return {16: z3.Float16(), 32: z3.Float32(), 64: z3.Float64()}[t.width]
         return z3.BitVecSort(t.width)
 
@@ -407,6 +413,9 @@ def normalise(t: T.Term, float_model: str = "ieee", split_reassoc: bool = False)
             if x.op == "extsi" and v >> (c.type.width - 1):
                 v -= 1 << c.type.width
             return T.Const(v & ((1 << x.type.width) - 1), x.type)
+        guarded = _zero_guard_out(x) or _index_compare(x)
+        if guarded is not None:
+            return guarded
         if isinstance(x, T.Op) and x.op == "floordivsi":
             # numpy spelling of C division: (a - fmod(a, b)) // b == a / b (truncating). The
             # identity is checked exhaustively for i8 in test_lift_smt.py; z3 cannot prove it
@@ -436,6 +445,47 @@ def normalise(t: T.Term, float_model: str = "ieee", split_reassoc: bool = False)
         return None
 
     return T.map_terms(t, f)
+
+
+_INDEX_GE = {"sge": (1, 0), "sgt": (1, -1), "sle": (-1, 0), "slt": (-1, -1)}
+
+
+def _index_compare(x: T.Term) -> T.Term | None:
+    """A signed compare of two index expressions as `d >= 0` with one polynomial d (index
+    arithmetic is over the integers): `ih < 4`, `4 - ih - 1 >= 0` and an affine.if's
+    `-ih + 3 >= 0` are one term."""
+    if not (isinstance(x, T.Op) and x.op in _INDEX_GE and all(isinstance(a, T.IndexValue) and a.type == T.INDEX for a in x.args)):
+        return None
+    a, b = (arg.idx for arg in x.args)  # type: ignore[union-attr]
+    sign, off = _INDEX_GE[x.op]
+    d = (a - b if sign > 0 else b - a) + Poly.const(off)
+    zero = Poly.const(0)
+    if x.op == "sge" and b == zero:
+        return None  # already the canonical form
+    return T.Op("sge", (T.IndexValue(d, T.INDEX), T.IndexValue(zero, T.INDEX)), T.I1)
+
+
+def _is_zero_select(t: T.Term) -> bool:
+    return isinstance(t, T.Op) and t.op == "select" and isinstance(t.args[2], T.Const) and t.args[2].value == 0 and t.type.kind == "i"
+
+
+def _zero_guard_out(x: T.Term) -> T.Term | None:
+    """Integer `ext(select(c, a, 0))` and `select(c, a, 0) * b` as `select(c, ..., 0)` (exact for
+    bit-vectors: ext(0) = 0, 0 * b = 0): a padded read times a weight and a guarded product
+    (`if inb: acc += x * w`) become one form."""
+    if not (isinstance(x, T.Op) and x.type.kind == "i"):
+        return None
+    if x.op in ("extsi", "extui") and _is_zero_select(x.args[0]):
+        c, a, _ = x.args[0].args  # type: ignore[union-attr]
+        return T.Op("select", (c, T.Op(x.op, (a,), x.type), T.Const(0, x.type)), x.type)
+    if x.op == "muli" and len(x.args) == 2:
+        for k in (0, 1):
+            if _is_zero_select(x.args[k]):
+                c, a, _ = x.args[k].args  # type: ignore[union-attr]
+                rest = x.args[1 - k]
+                prod = T.Op("muli", (a, rest) if k == 0 else (rest, a), x.type)
+                return T.Op("select", (c, prod, T.Const(0, x.type)), x.type)
+    return None
 
 
 _COMMUTATIVE = {"addi", "muli", "andi", "ori", "xori", "maxsi", "minsi", "maxui", "minui", "addf", "mulf", "maximumf", "minimumf",

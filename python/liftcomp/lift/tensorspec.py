@@ -51,6 +51,8 @@ class DType:
             return T.I1
         if self.name == "bf16":
             return T.BF16
+        if self.name in T.FP8:
+            return T.FP8[self.name]
         if self.name[0] in "iu":
             return EType("i", int(self.name[1:]))
         return EType("f", int(self.name[1:]))
@@ -71,6 +73,8 @@ class DType:
             import ml_dtypes
 
             return np.dtype(ml_dtypes.bfloat16)
+        if self.name in T.FP8:
+            return np.dtype(T.np_float(T.FP8[self.name]))
         kind = {"i": "int", "u": "uint", "f": "float"}[self.name[0]]
         return np.dtype(f"{kind}{self.name[1:]}")
 
@@ -83,6 +87,8 @@ def dtype_of_np(d: np.dtype[Any]) -> DType:
         return DType("bool")
     if d.name == "bfloat16":
         return DType("bf16")
+    if d.name in ("float8_e4m3fn", "float8_e5m2"):
+        return DType(d.name.replace("float8_", "f8"))
     return DType(f"{ {'i': 'i', 'u': 'u', 'f': 'f'}[d.kind] }{d.itemsize * 8}".replace(" ", ""))
 
 
@@ -90,6 +96,7 @@ NP_DTYPE_NAMES = {
     "bool_": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
     "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
     "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
+    "float8_e4m3fn": "f8e4m3fn", "float8_e5m2": "f8e5m2",
 }
 
 
@@ -203,8 +210,26 @@ class Elementwise(Node):
 class Reduce(Node):
     op: str = ""  # sum | prod | max | min | seq_max | seq_min
     src: Node = None  # type: ignore[assignment]
-    axis: int | None = None  # None: all axes
+    axis: int | None = None  # None: all axes (unless `axes` names them)
     initial: Node | None = None  # numpy's `initial=`: the fold starts from it (a scalar)
+    axes: tuple[int, ...] = ()  # axis=(a, b, ...) of a sum/prod: one fold over them, row-major
+
+
+def reduced_axes(n: Reduce) -> list[int]:
+    """The axes of n.src that n reduces, in fold order (row-major)."""
+    if n.axes:
+        return list(n.axes)
+    return list(range(len(n.src.shape))) if n.axis is None else [n.axis]
+
+
+@dataclass
+class Pad(Node):
+    """np.pad(x, ((lo, hi), ...)): x surrounded by zeros (numpy's default constant mode),
+    out[q...] = x[q - lo ...] where every q_d - lo_d lies inside x, else 0."""
+
+    src: Node = None  # type: ignore[assignment]
+    low: tuple[Poly, ...] = ()
+    high: tuple[Poly, ...] = ()
 
 
 @dataclass
@@ -495,7 +520,7 @@ class _Parser:
         if not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "np"):
             raise self.fail(e, f"only numpy functions (np.<name>) and {', '.join(sorted(BUILTINS))} may be called")
         name = f.attr
-        args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum", "transpose") else []
+        args = [self.expr(a) for a in e.args] if name not in ("full", "zeros", "ones", "einsum", "transpose", "pad") else []
         if name in NP_DTYPE_NAMES:  # np.float32(1.5): a typed scalar
             if len(args) != 1 or args[0].shape:
                 raise self.fail(e, f"np.{name}() takes one scalar")
@@ -535,6 +560,8 @@ class _Parser:
             if len(a.shape) != 1 or len(b.shape) != 1:
                 raise self.fail(e, "np.outer takes two 1-D arrays")
             return Outer(promote_nodes(a, b), (a.shape[0], b.shape[0]), lhs=a, rhs=b)
+        if name == "pad":
+            return self.pad(e, args, kwargs)
         if name == "transpose":
             return self.transpose(self.expr(e.args[0]), self.perm_arg(e.args[1:], len(self.expr(e.args[0]).shape), e), e)
         if name in ("full", "zeros", "ones"):
@@ -611,6 +638,29 @@ class _Parser:
             raise self.fail(e, "strided() takes no negative offset, size or stride")
         return Strided(x.dtype, shape, src=x, offset=offset, strides=strides)
 
+    def pad(self, e: ast.Call, args: list[Node], kwargs: dict[str | None, ast.expr]) -> Node:
+        """np.pad(x, ((lo, hi), ...)) with zeros: one (lo, hi) pair per axis of x."""
+        if len(e.args) != 2:
+            raise self.fail(e, "np.pad(x, ((lo, hi), ...)) takes an array and one (lo, hi) pair per axis")
+        mode = kwargs.pop("mode", None)
+        if mode is not None and not (isinstance(mode, ast.Constant) and mode.value == "constant"):
+            raise self.fail(e, "np.pad: only mode='constant' (zeros)")
+        cval = kwargs.pop("constant_values", None)
+        if cval is not None and not (isinstance(cval, ast.Constant) and cval.value == 0):
+            raise self.fail(e, "np.pad: only constant_values=0")
+        if kwargs:
+            raise self.fail(e, f"np.pad: unexpected keyword arguments {sorted(str(k) for k in kwargs)}")
+        x = self.expr(e.args[0])
+        pairs = e.args[1].elts if isinstance(e.args[1], ast.Tuple) else []
+        if len(pairs) != len(x.shape) or not x.shape or not all(isinstance(p, ast.Tuple) and len(p.elts) == 2 for p in pairs):
+            raise self.fail(e, f"np.pad of a {len(x.shape)}-D array needs {len(x.shape)} (lo, hi) pairs")
+        low = tuple(self.size(p.elts[0]) for p in pairs)  # type: ignore[attr-defined]
+        high = tuple(self.size(p.elts[1]) for p in pairs)  # type: ignore[attr-defined]
+        if any(_negative_literal(w) for w in (*low, *high)):
+            raise self.fail(e, "np.pad widths must not be negative")
+        shape = tuple(d + lo + hi for d, lo, hi in zip(x.shape, low, high, strict=True))
+        return Pad(x.dtype, shape, src=x, low=low, high=high)
+
     def perm_arg(self, args: list[ast.expr], rank: int, e: ast.AST) -> tuple[int, ...] | None:
         if not args:
             return None
@@ -686,7 +736,13 @@ class _Parser:
 
     def reduce(self, op: str, x: Node, kwargs: dict[str | None, ast.expr], e: ast.AST) -> Node:
         axis: int | None = None
-        if "axis" in kwargs:
+        axes: tuple[int, ...] = ()
+        if "axis" in kwargs and isinstance(kwargs["axis"], ast.Tuple):
+            # One fold over several axes in row-major order (a sum/prod: numpy's axis tuple).
+            axes = tuple(self.axis_literal(a, len(x.shape), e) for a in kwargs["axis"].elts)  # type: ignore[attr-defined]
+            if op not in ("sum", "prod") or len(axes) < 1 or list(axes) != sorted(set(axes)):
+                raise self.fail(e, "an axis tuple must list distinct axes in increasing order (sum and prod only)")
+        elif "axis" in kwargs:
             ax = self.size(kwargs["axis"])
             if not ax.is_const:
                 raise self.fail(e, "axis must be a literal")
@@ -701,7 +757,10 @@ class _Parser:
         if "dtype" in kwargs:
             dt = self.dtype_arg(kwargs["dtype"], e)
         src = self.cast(x, dt)
-        shape = () if axis is None else tuple(s for i, s in enumerate(x.shape) if i != axis)
+        if axes:
+            shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+        else:
+            shape = () if axis is None else tuple(s for i, s in enumerate(x.shape) if i != axis)
         if not x.shape:
             raise self.fail(e, "reduction of a scalar")
         initial = None
@@ -712,7 +771,16 @@ class _Parser:
             if iv.shape and not (op in ("sum", "prod") and tuple(iv.shape) == shape):
                 raise self.fail(e, "initial= must be a scalar (or, for sum/prod, an array of the result's shape)")
             initial = self.cast(iv, dt)
-        return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial)
+        return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial, axes=axes)
+
+    def axis_literal(self, a: ast.expr, rank: int, e: ast.AST) -> int:
+        ax = self.size(a)
+        if not ax.is_const:
+            raise self.fail(e, "axis must be a literal")
+        v = ax.const_value + (rank if ax.const_value < 0 else 0)
+        if not 0 <= v < rank:
+            raise self.fail(e, "axis out of range")
+        return v
 
     def matmul(self, a: Node, b: Node, e: ast.AST) -> Node:
         if len(a.shape) not in (1, 2) or len(b.shape) not in (1, 2):
@@ -984,6 +1052,8 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
         return elem(n.src, tuple(idx[d] + idx[r + d] for d in range(r)))
     if isinstance(n, Diagonal):
         return elem(n.src, (idx[0], idx[0]))
+    if isinstance(n, Pad):
+        return _pad_term(n, idx)
     if isinstance(n, Strided):
         flat = n.offset
         for q, stride in zip(idx, n.strides, strict=True):
@@ -1020,6 +1090,25 @@ def elem(n: Node, idx: tuple[Poly, ...]) -> T.Term:
     if isinstance(n, Outer):
         return _elementwise_term(Elementwise(n.dtype, (), op="mul", args=[]), [elem(n.lhs, (idx[0],)), elem(n.rhs, (idx[1],))])
     raise SpecError(f"no semantics for {type(n).__name__}")
+
+
+def _pad_term(n: Pad, idx: tuple[Poly, ...]) -> T.Term:
+    """select(every padded axis's source position inside x, x[q - lo], 0): the guarded load
+    `if 0 <= ih && ih < H: x[ih] else 0` of a padded loop nest."""
+    src_idx = tuple(q - lo for q, lo in zip(idx, n.low, strict=True))
+    inside: T.Term | None = None
+    zero_i = T.IndexValue(Poly.const(0), T.INDEX)
+    for p, extent, lo, hi in zip(src_idx, n.src.shape, n.low, n.high, strict=True):
+        if lo == Poly.const(0) and hi == Poly.const(0):
+            continue
+        v = T.IndexValue(p, T.INDEX)
+        both = T.Op("andi", (T.Op("sge", (v, zero_i), T.I1), T.Op("slt", (v, T.IndexValue(extent, T.INDEX)), T.I1)), T.I1)
+        inside = both if inside is None else T.Op("andi", (inside, both), T.I1)
+    x = elem(n.src, src_idx)
+    if inside is None:
+        return x
+    zero = T.Const(0.0 if n.dtype.is_float else 0, n.dtype.etype)
+    return T.Op("select", (inside, x, zero), n.dtype.etype)
 
 
 def _bcast_idx(idx: tuple[Poly, ...], shape: Shape, out_shape: Shape) -> tuple[Poly, ...]:
@@ -1082,7 +1171,7 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
         "max": "maximumf" if f else ("maxui" if u else "maxsi"), "min": "minimumf" if f else ("minui" if u else "minsi"),
         "seq_max": "selectf_ogt", "seq_min": "selectf_olt",
     }[n.op]
-    axes = list(range(len(src.shape))) if n.axis is None else [n.axis]
+    axes = reduced_axes(n)
     # Left fold in row-major order over the reduced axes; max/min start from the first element.
     # A float sum/prod over several axes is one fold (inner folds continue the outer accumulator,
     # terms.ACC), as its linalg reduction runs; integers may restart inner folds at the identity.
@@ -1325,6 +1414,9 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         if any(w < 1 or w > d for w, d in zip(window, src.shape, strict=True)):
             raise SpecError(f"window {window} does not fit an array of shape {src.shape}")
         return np.lib.stride_tricks.sliding_window_view(src, window)
+    if isinstance(n, Pad):
+        widths = [(_size(lo, {}), _size(hi, {})) for lo, hi in zip(n.low, n.high, strict=True)]
+        return np.pad(np.asarray(_eval(n.src, env)), widths)
     if isinstance(n, Cast):
         return np.asarray(_eval(n.src, env)).astype(n.dtype.np)
     if isinstance(n, Full):
@@ -1337,16 +1429,17 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
     if isinstance(n, Reduce) and n.initial is not None and n.initial.shape:
         # An array initial= (integers: exact in any order, wrapping): the reduction, then one combine.
         x = _eval(n.src, env)
-        red = np.sum(x, axis=n.axis, dtype=n.dtype.np) if n.op == "sum" else np.prod(x, axis=n.axis, dtype=n.dtype.np)
+        ax = tuple(reduced_axes(n))
+        red = np.sum(x, axis=ax, dtype=n.dtype.np) if n.op == "sum" else np.prod(x, axis=ax, dtype=n.dtype.np)
         init = np.asarray(_eval(n.initial, env)).astype(n.dtype.np)
         return (init + red if n.op == "sum" else init * red).astype(n.dtype.np)
     if isinstance(n, Reduce):
         x = _eval(n.src, env)
         kw: dict[str, Any] = {} if n.initial is None else {"initial": _eval(n.initial, env)}
         if n.op == "sum":
-            return np.sum(x, axis=n.axis, dtype=n.dtype.np, **kw)
+            return np.sum(x, axis=n.axes or n.axis, dtype=n.dtype.np, **kw)
         if n.op == "prod":
-            return np.prod(x, axis=n.axis, dtype=n.dtype.np, **kw)
+            return np.prod(x, axis=n.axes or n.axis, dtype=n.dtype.np, **kw)
         if n.op == "max":
             return np.max(x, axis=n.axis, **kw)
         return np.min(x, axis=n.axis, **kw)
@@ -1368,7 +1461,7 @@ def _float_reduce(n: Reduce, x: np.ndarray[Any, Any], initial: Any) -> Any:
     """A float reduction as its fold runs (elem, the emitted linalg): one left fold over the
     reduced axes in row-major order from +0.0 / 1.0 / the first element / initial=, each step
     rounded (numpy's own sum is pairwise and would be another value)."""
-    axes = list(range(x.ndim)) if n.axis is None else [n.axis]
+    axes = reduced_axes(n)
     kept = [d for d in range(x.ndim) if d not in axes]
     flat = np.transpose(x, kept + axes).reshape((*[x.shape[d] for d in kept], -1))
     flat = np.moveaxis(flat, -1, 0)  # the reduced elements in fold order, first axis

@@ -28,10 +28,13 @@ class EType:
     kind: str
     width: int
     brain: bool = False
+    fp8: str = ""  # 8-bit floats: "f8e4m3fn" (no infinities, one NaN) or "f8e5m2" (IEEE-like)
 
     def __str__(self) -> str:
         if self.brain:
             return "bf16"
+        if self.fp8:
+            return self.fp8
         return "index" if self.kind == "index" else f"{self.kind}{self.width}"
 
     @property
@@ -46,6 +49,9 @@ class EType:
 I1 = EType("i", 1)
 INDEX = EType("index", 64)
 BF16 = EType("f", 16, brain=True)
+F8E4M3FN = EType("f", 8, fp8="f8e4m3fn")
+F8E5M2 = EType("f", 8, fp8="f8e5m2")
+FP8 = {"f8e4m3fn": F8E4M3FN, "f8e5m2": F8E5M2}
 
 
 def np_float(et: EType) -> Any:
@@ -54,6 +60,10 @@ def np_float(et: EType) -> Any:
         import ml_dtypes
 
         return ml_dtypes.bfloat16
+    if et.fp8:
+        import ml_dtypes
+
+        return {"f8e4m3fn": ml_dtypes.float8_e4m3fn, "f8e5m2": ml_dtypes.float8_e5m2}[et.fp8]
     return {16: np.float16, 32: np.float32, 64: np.float64}[et.width]
 
 

@@ -26,6 +26,7 @@ arith.index_cast) or `"<buf>.shape[<k>]"` (memref.dim of that argument).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     BFloat16Type,
     DenseArrayBase,
+    Float8E4M3FNType,
+    Float8E5M2Type,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -55,7 +58,7 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.ir.affine import AffineDimExpr, AffineExpr, AffineMap
+from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineExpr, AffineMap
 from xdsl.transforms.common_subexpression_elimination import cse
 
 from liftcomp.diagnostics import LiftcompError
@@ -75,6 +78,7 @@ from liftcomp.lift.tensorspec import (
     MatMul,
     Node,
     Outer,
+    Pad,
     Program,
     Reduce,
     Reshape,
@@ -87,6 +91,7 @@ from liftcomp.lift.tensorspec import (
     _convert,  # pyright: ignore[reportPrivateUsage]
     _elementwise_term,  # pyright: ignore[reportPrivateUsage]
     ceil_definition,
+    reduced_axes,
 )
 from liftcomp.lift.terms import Poly
 
@@ -131,6 +136,8 @@ def elem_type(dt: DType) -> Attribute:
     et = dt.etype
     if et.brain:
         return BFloat16Type()
+    if et.fp8:
+        return Float8E4M3FNType() if et.fp8 == "f8e4m3fn" else Float8E5M2Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -141,6 +148,8 @@ def _etype_attr(et: T.EType) -> Attribute:
         return IndexType()
     if et.brain:
         return BFloat16Type()
+    if et.fp8:
+        return Float8E4M3FNType() if et.fp8 == "f8e4m3fn" else Float8E5M2Type()
     if et.kind == "f":
         return {16: Float16Type(), 32: Float32Type(), 64: Float64Type()}[et.width]
     return IntegerType(et.width)
@@ -418,6 +427,8 @@ class _Emitter:
             return self.lower_strided(n)
         if isinstance(n, Diagonal):
             return self.lower_diagonal(n)
+        if isinstance(n, Pad):
+            return self.lower_pad(n)
         if isinstance(n, Cast | Elementwise):
             window = _pooling_window(n)
             if window is not None:
@@ -494,6 +505,22 @@ class _Emitter:
         self.emit(linalg.YieldOp(block.args[0]))
         self.cur = saved
         return self.emit(linalg.GenericOp([src], [self.empty(n.shape, n.dtype)], Region(block), [in_map, out_map], [_PARALLEL] * nloops, [out_t]))
+
+    def lower_pad(self, n: Pad) -> SSAValue:
+        """np.pad with zeros: tensor.pad with static low/high widths, yielding 0."""
+        widths = [*n.low, *n.high]
+        if not all(w.is_const for w in widths):
+            raise LoweringError("np.pad with symbolic widths")
+        src = self.value(n.src)
+        et = elem_type(n.dtype)
+        block = Block(arg_types=[IndexType()] * len(n.shape))
+        saved = self.cur
+        self.cur = block
+        self.emit(tensor.YieldOp(self.const(0.0 if n.dtype.is_float else 0, et)))
+        self.cur = saved
+        pad = tensor.PadOp(src, [], [], Region(block), [w.const_value for w in n.low], [w.const_value for w in n.high],
+                           tensor_type(n.shape, n.dtype))
+        return self.emit(pad)
 
     def lower_strided(self, n: Strided) -> SSAValue:
         """A gather: out[q...] = tensor.extract src[offset + sum q_k * strides[k]], inside one
@@ -848,7 +875,7 @@ class _Emitter:
             "seq_max": "selectf_ogt", "seq_min": "selectf_olt",
         }[n.op]
         et = elem_type(n.dtype)
-        if f and len(axes) > 1:
+        if f and len(axes) > 1 and not n.axes:
             # TensorSpec folds the axes nested (each inner fold from the identity): one
             # in-order reduction per axis, innermost first, keeps that rounding.
             inner = Reduce(n.dtype, src.shape[:-1], op=n.op, src=src, axis=rank - 1)
@@ -1000,6 +1027,9 @@ class _Emitter:
             return linalg_ops.BatchMatmulOp, False, props
         if cast != "signed":
             return None  # the other named contractions always sign-extend
+        conv = _conv_2d_named(maps, n_par, n_loops)
+        if conv is not None:
+            return conv
         fixed: dict[tuple[object, ...], tuple[Callable[..., Operation], bool]] = {
             (1, 2, "(d0, d1) -> (d0, d1)", "(d0, d1) -> (d1)"): (linalg_ops.MatvecOp, False),
             (1, 2, "(d0, d1) -> (d1)", "(d0, d1) -> (d0, d1)"): (linalg_ops.MatvecOp, True),
@@ -1245,13 +1275,13 @@ def _pooling_window(n: Node) -> _Window | None:
 def _merged_sums(n: Reduce) -> tuple[Node, list[int]]:
     """(x, axes) for an integer sum of sums of x (one sum over several axes: exact), else
     (n.src, n's axes). Float sums stay nested: merging would change their rounding."""
-    axes = list(range(len(n.src.shape))) if n.axis is None else [n.axis]
+    axes = reduced_axes(n)
     src = n.src
     if n.op != "sum" or n.initial is not None or n.dtype.is_float:
         return src, axes
     while isinstance(src, Reduce) and src.op == "sum" and src.initial is None and src.dtype == n.dtype:
         # Reduce(axis=a2) of Reduce(axis=a1, x): a2 counts x's dims without a1.
-        inner = list(range(len(src.src.shape))) if src.axis is None else [src.axis]
+        inner = reduced_axes(src)
         kept = [d for d in range(len(src.src.shape)) if d not in inner]
         axes = sorted([kept[a] for a in axes] + inner)
         src = src.src
@@ -1296,6 +1326,14 @@ def _peel_access(n: Node, exprs: list[AffineExpr | None]) -> tuple[Node, list[Af
         elif isinstance(n, View) and _whole_dims(n):
             exprs = [e for i, e in enumerate(exprs) if i not in n.newaxes]
             n = n.src
+        elif isinstance(n, View) and isinstance(n.src, Window):
+            # Window positions taken with a step (a strided convolution), window dims of size 1
+            # taken at 0 (an axis the window does not slide along): the step goes into the map.
+            sliced = _sliced_exprs(n, exprs)
+            if sliced is None:
+                return None
+            exprs = sliced
+            n = n.src
         else:
             break
         if isinstance(n, Cast):
@@ -1303,8 +1341,69 @@ def _peel_access(n: Node, exprs: list[AffineExpr | None]) -> tuple[Node, list[Af
     return n, exprs, convert
 
 
+def _linear(m: AffineMap) -> list[tuple[int, ...]]:
+    """Each result of a (linear) map as its coefficients of d0.. and its constant, last."""
+    zero = m.eval([0] * m.num_dims, [])
+    units = [m.eval([int(i == k) for i in range(m.num_dims)], []) for k in range(m.num_dims)]
+    return [(*(u[r] - zero[r] for u in units), zero[r]) for r in range(len(zero))]
+
+
+def _conv_2d_named(maps: list[AffineMap], n_par: int, n_loops: int
+                   ) -> tuple[Callable[..., Operation], bool, dict[str, Attribute]] | None:
+    """linalg.conv_2d_nhwc_hwcf / conv_2d_nchw_fchw (input, filter, or swapped) when the maps are
+    the op's in its own loop order, with the strides and dilations they show. The loop order
+    is the program's reduction order: a float conv whose loops run in another order stays
+    generic (its sum would be another value)."""
+    if (n_par, n_loops) != (4, 7) or len(maps) != 2:
+        return None
+    for swap in (False, True):
+        x, w = (_linear(m) for m in (maps[::-1] if swap else maps))
+        for cls, (n, c, h, wd), (kh, kw), filt in (
+            (linalg.Conv2DNhwc_HwcfOp, (0, 6, 1, 2), (4, 5), (4, 5, 6, 3)),
+            (linalg.Conv2DNchwFchwOp, (0, 4, 2, 3), (5, 6), (1, 4, 5, 6)),
+        ):
+            layout = (0, 1, 2, 3) if cls is linalg.Conv2DNchwFchwOp else (0, 3, 1, 2)  # x's (n, c, h, w) axes
+            unit = [tuple(int(i == d) for i in range(7)) + (0,) for d in range(7)]
+            if len(x) != 4 or w != [unit[d] for d in filt] or x[layout[0]] != unit[n] or x[layout[1]] != unit[c]:
+                continue
+            rows = (x[layout[2]], x[layout[3]])
+            strides = (rows[0][h], rows[1][wd])
+            dilations = (rows[0][kh], rows[1][kw])
+            expect = [tuple(strides[k] * (i == (h, wd)[k]) + dilations[k] * (i == (kh, kw)[k]) for i in range(7)) + (0,) for k in range(2)]
+            if list(rows) != expect or min(*strides, *dilations) < 1:
+                continue
+            return functools.partial(linalg_ops.conv_2d, cls), swap, linalg_ops.pooling_props(strides, dilations)
+    return None
+
+
+def _sliced_exprs(n: View, exprs: list[AffineExpr | None]) -> list[AffineExpr | None] | None:
+    """The source indices of a view read at `exprs`: start + step * e per slice, the index
+    itself per integer index; None when a start or index is not a literal."""
+    kept = [e for i, e in enumerate(exprs) if i not in n.newaxes]
+    it = iter(kept)
+    out: list[AffineExpr | None] = []
+    for spec in n.per_dim:
+        if not isinstance(spec, SliceSpec):
+            if not spec.is_const:
+                return None
+            out.append(AffineExpr.constant(spec.const_value))
+            continue
+        e = next(it)
+        if e is None or not spec.start.is_const:
+            return None
+        term = e * spec.step if spec.step != 1 else e
+        start = spec.start.const_value
+        out.append(term + start if start else term)
+    return out
+
+
 def _add(a: AffineExpr, b: AffineExpr) -> AffineExpr:
-    """a + b with the lower loop first (d0 + d1, as upstream's conv maps are written)."""
+    """a + b with the lower loop first (d0 + d1, as upstream's conv maps are written); a window
+    offset of a literal 0 (a size-1 window dim) adds nothing."""
+    if isinstance(b, AffineConstantExpr) and b.value == 0:
+        return a
+    if isinstance(a, AffineConstantExpr) and a.value == 0:
+        return b
     if isinstance(a, AffineDimExpr) and isinstance(b, AffineDimExpr) and b.position < a.position:
         return b + a
     return a + b

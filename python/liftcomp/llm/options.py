@@ -50,11 +50,12 @@ def _positive_seconds(text: str) -> float:
 
 
 def config_from_args(ns: argparse.Namespace) -> LLMConfig:
+    # "" is an unset string option (the flags made from liftcomp-raise's options default to it).
     return load_config(
-        config_file=ns.llm_config,
-        models=ns.llm_model,
-        cache_mode=ns.llm_cache,
-        cache_dir=ns.llm_cache_dir,
+        config_file=ns.llm_config or None,
+        models=ns.llm_model or None,
+        cache_mode=ns.llm_cache or None,
+        cache_dir=ns.llm_cache_dir or None,
         timeout_s=ns.llm_timeout,
         max_calls=ns.llm_max_calls,
         max_tokens=ns.llm_max_tokens,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -45,13 +46,43 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
         if not isinstance(t, MemRefType):
             raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments of type {t} are not supported by compile yet")
         shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
-        et = t.element_type
-        if isinstance(et, IntegerType):
-            w = et.width.data
-            dt = np.dtype(f"i{w // 8}")
-            info = np.iinfo(dt)
-            args.append(rng.integers(info.min, info.max, size=shape, dtype=dt, endpoint=True))
-        else:
-            args.append(rng.uniform(-1, 1, size=shape).astype(numpy_dtype(et)))
+        args.append(random_array(t, shape, rng))
         shapes.append(shape)
     return args, shapes
+
+
+def random_array(t: MemRefType[Any], shape: tuple[int, ...], rng: np.random.Generator) -> Any:
+    """Random contents for a buffer of type `t` and `shape`: integers over their whole range,
+    floats in [-1, 1)."""
+    et = t.element_type
+    if isinstance(et, IntegerType):
+        w = et.width.data
+        dt = np.dtype(f"i{w // 8}")
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, size=shape, dtype=dt, endpoint=True)
+    return rng.uniform(-1, 1, size=shape).astype(numpy_dtype(et))
+
+
+def grown(fn: func.FuncOp, index: int, shape: tuple[int, ...], at_least: list[int] | None) -> tuple[int, ...] | None:
+    """A larger shape for argument `index` of `fn` whose accesses ran past its end: each dynamic
+    dim at least `at_least` (the sizes a slice needed) or else doubled; None when it cannot grow
+    (static dims too small, not a buffer, or past MAX_GROWN_ELEMENTS)."""
+    t = fn.body.block.args[index].type
+    if not isinstance(t, MemRefType):
+        return None
+    dims = [d.data for d in t.shape.data]
+    if at_least is not None and len(at_least) != len(dims):
+        return None
+    new: list[int] = []
+    for k, (d, s) in enumerate(zip(dims, shape, strict=True)):
+        need = at_least[k] if at_least is not None else 2 * s
+        if d >= 0 and need > d:
+            return None  # a static dim cannot hold what the program reads
+        new.append(s if d >= 0 else max(s, need))
+    if tuple(new) == shape or math.prod(new) > MAX_GROWN_ELEMENTS:
+        return None
+    return tuple(new)
+
+
+# Inputs grown to fit a program's accesses stay below this many elements per buffer.
+MAX_GROWN_ELEMENTS = 1 << 24

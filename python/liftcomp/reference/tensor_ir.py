@@ -26,18 +26,29 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, SSAValue
-from xdsl.ir.affine import AffineDimExpr
+from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr
 
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
-from liftcomp.lowering.match import is_mac_body
+from liftcomp.lowering.match import conv_2d_form, is_mac_body
 
 Array = np.ndarray[Any, Any]
 
 
 class ReferenceError_(LiftcompError):
     """The reference evaluator cannot run this program."""
+
+
+class SliceOutOfBounds(ReferenceError_):
+    """An extract_slice past its source: on inputs too small for the program (a dynamic buffer
+    that must hold n + taps - 1 elements, say). `argument` is the function argument the source
+    was read from (None if it is no argument) and `sizes` the slice's sizes, to grow inputs by."""
+
+    def __init__(self, message: str, location: str | None, argument: int | None, sizes: list[int]):
+        super().__init__(message, location)
+        self.argument = argument
+        self.sizes = sizes
 
 
 def _width(t: Any) -> int | None:
@@ -194,6 +205,10 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
             y = unary(x)
         env[op.results[0]] = np.asarray(y).astype(_float_dtype(rt))
         return
+    if name in _MATH_UNARY:
+        with np.errstate(all="ignore"):
+            env[op.results[0]] = np.asarray(_MATH_UNARY[name](np.asarray(args[0]))).astype(_float_dtype(rt))
+        return
     if name in ("arith.fptosi", "arith.fptoui"):
         x = np.asarray(args[0])
         if not np.all(np.isfinite(x)):
@@ -202,6 +217,12 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
         env[op.results[0]] = _wrap(np.trunc(x).astype(np.int64), w or 64)
         return
     raise ReferenceError_(f"the numpy reference does not support '{name}'", op_location(op))
+
+
+# math ops with a numpy counterpart (the raised row kernels: softmax's exp, the norms' sqrt).
+_MATH_UNARY: dict[str, Callable[[Array], Array]] = {
+    "math.exp": np.exp, "math.exp2": np.exp2, "math.log": np.log, "math.log2": np.log2, "math.sqrt": np.sqrt,
+    "math.rsqrt": lambda x: 1.0 / np.sqrt(x), "math.tanh": np.tanh, "math.sin": np.sin, "math.cos": np.cos}
 
 
 def _float_bits(t: Any) -> int:
@@ -221,10 +242,16 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     operands = [env[v] for v in (*op.inputs, *op.outputs)]
     n = len(iters)
     sizes: list[int | None] = [None] * n
-    for arr, m in zip(operands, maps, strict=True):
+    for k, (arr, m) in enumerate(zip(operands, maps, strict=True)):
         for axis, e in enumerate(m.results):
+            # An input may read one fixed position of an axis ((d0, d1) -> (d0, 0) broadcasts a
+            # reduced column along d1: the raised row kernels) or a window (d0, d1 + d2): a
+            # depthwise conv1d); their sizes come from the other operands.
+            if k < len(op.inputs) and not isinstance(e, AffineDimExpr) and _linear(e) is not None:
+                continue
             if not isinstance(e, AffineDimExpr):
-                raise ReferenceError_("indexing maps other than permutations/projections are not supported")
+                raise ReferenceError_("indexing maps other than permutations/projections (and constant or d + d' "
+                                      "input positions) are not supported", op_location(op))
             if np.ndim(arr) > axis:
                 sizes[e.position] = np.shape(arr)[axis]
     if any(s is None for s in sizes):
@@ -242,12 +269,26 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
 
     def gather(arr: Array, m: Any, red_idx: dict[int, int]) -> Array:
         # An operand as an array over the parallel dims (in `par` order), at fixed reduction indices.
-        dims = [e.position for e in m.results]
         idx: list[Any] = []
-        for d in dims:
-            idx.append(red_idx[d] if d in red_idx else slice(None))
-        sub = np.asarray(arr)[tuple(idx)] if dims else np.asarray(arr)
-        kept = [d for d in dims if d not in red_idx]
+        kept: list[int] = []
+        for e in m.results:
+            if isinstance(e, AffineDimExpr):
+                idx.append(red_idx[e.position] if e.position in red_idx else slice(None))
+                kept += [] if e.position in red_idx else [e.position]
+                continue
+            lin = _linear(e)
+            assert lin is not None  # checked with the sizes
+            coefs, const = lin
+            moving = [d for d, c in coefs.items() if c and d not in red_idx]
+            start = const + sum(c * red_idx[d] for d, c in coefs.items() if d in red_idx)
+            if not moving:
+                idx.append(start)
+                continue
+            if len(moving) > 1 or coefs[moving[0]] != 1:
+                raise ReferenceError_(f"an input position {e} with several parallel dims", op_location(op))
+            idx.append(slice(start, start + sizes_[moving[0]]))
+            kept.append(moving[0])
+        sub = np.asarray(arr)[tuple(idx)] if idx else np.asarray(arr)
         # Put kept dims in `par` order, broadcast the missing ones.
         order = sorted(range(len(kept)), key=lambda i: par.index(kept[i]))
         sub = np.transpose(sub, order) if len(order) > 1 else sub
@@ -290,10 +331,31 @@ def _structured(op: linalg.GenericOp | linalg.MatmulOp | linalg.TransposeOp | li
     return out
 
 
+def _linear(e: Any) -> tuple[dict[int, int], int] | None:
+    """An affine expression as ({dim: coefficient}, constant), or None (mod, floordiv, ...)."""
+    if isinstance(e, AffineConstantExpr):
+        return {}, e.value
+    if isinstance(e, AffineDimExpr):
+        return {e.position: 1}, 0
+    if not isinstance(e, AffineBinaryOpExpr) or e.kind not in (AffineBinaryOpKind.Add, AffineBinaryOpKind.Mul):
+        return None
+    a, b = _linear(e.lhs), _linear(e.rhs)
+    if a is None or b is None:
+        return None
+    if e.kind == AffineBinaryOpKind.Add:
+        return {d: a[0].get(d, 0) + b[0].get(d, 0) for d in {*a[0], *b[0]}}, a[1] + b[1]
+    if a[0] and b[0]:
+        return None  # a product of two dims is not affine
+    (coefs, c), k = (a, b[1]) if not b[0] else (b, a[1])
+    return {d: v * k for d, v in coefs.items()}, c * k
+
+
 def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int], n: int) -> Array | None:
     """sum over the reduction of sext(a) * sext(b) (i8 inputs), exactly, with BLAS: float64 holds
     every partial sum exactly while K * 2^14 < 2^53."""
     if len(operands) != 3 or not red or not is_mac_body(block):
+        return None
+    if not all(isinstance(e, AffineDimExpr) for m in maps for e in m.results):
         return None
     letters = "abcdefghijklmnopqrstuvwxyz"
     specs = ["".join(letters[e.position] for e in m.results) for m in maps]
@@ -302,28 +364,75 @@ def _mac_einsum(block: Any, operands: list[Any], maps: list[Any], red: list[int]
     return np.rint(np.einsum(spec, a, b, optimize=True)).astype(np.int64)
 
 
+def _pad(op: tensor.PadOp, env: dict[SSAValue, Any]) -> Array:
+    """tensor.pad with static sizes and a constant (region-invariant) padding value."""
+    if op.low or op.high:
+        raise ReferenceError_("tensor.pad with dynamic padding is not supported", op_location(op))
+    y = op.region.block.last_op
+    assert y is not None
+    if len(y.operands) != 1 or y.operands[0] not in env:
+        raise ReferenceError_("tensor.pad's value must be defined outside its region", op_location(op))
+    src = np.asarray(env[op.source])
+    widths = list(zip(op.static_low.get_values(), op.static_high.get_values(), strict=True))
+    return np.pad(src, widths, constant_values=np.asarray(env[y.operands[0]]).item())
+
+
+def _conv_2d(op: Operation, env: dict[SSAValue, Any]) -> Array:
+    """out[n, oh, ow, f] += sum x[n, oh*s + kh, ow*s + kw, c] * w[kh, kw, c, f] (i8 x i8 -> i32,
+    exact in float64 per kernel position, wrapped to 32 bits); NCHW / FCHW / NFHW through the same
+    sum on transposed views."""
+    form = conv_2d_form(op)
+    assert form is not None
+    layout, s = form
+    x, w, out = (np.asarray(env[v]) for v in op.operands[:3])
+    if layout == "nchw":
+        x, w, out = x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0), out.transpose(0, 2, 3, 1)
+    _, oh, ow, _ = out.shape
+    kh, kw, _, _ = w.shape
+    acc = out.astype(np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            win = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s, :].astype(np.float64)
+            acc += np.rint(np.einsum("nhwc,cf->nhwf", win, w[i, j].astype(np.float64))).astype(np.int64)
+    acc = _wrap(acc, 32)
+    return np.ascontiguousarray(acc.transpose(0, 3, 1, 2)) if layout == "nchw" else acc
+
+
 def _slice(op: tensor.ExtractSliceOp | tensor.InsertSliceOp, env: dict[SSAValue, Any]) -> Array:
-    """Prefix (offset 0, stride 1) extract_slice / insert_slice."""
-    offsets = list(op.static_offsets.get_values())
-    strides = list(op.static_strides.get_values())
-    if op.offsets or op.strides or any(offsets) or any(s != 1 for s in strides):
-        raise ReferenceError_("only slices at offset 0 with unit strides are supported", op_location(op))
-    dyn = iter(op.sizes)
-    sizes = [int(env[next(dyn)]) if s < 0 else s for s in op.static_sizes.get_values()]
-    region = tuple(slice(0, s) for s in sizes)
+    """extract_slice / insert_slice with static or dynamic offsets, sizes and positive strides."""
+    def values(static: Any, dynamic: Any) -> list[int]:
+        dyn = iter(dynamic)  # a negative static entry is MLIR's marker of a dynamic one
+        return [int(env[next(dyn)]) if v < 0 else int(v) for v in static.get_values()]
+
+    offsets = values(op.static_offsets, op.offsets)
+    sizes = values(op.static_sizes, op.sizes)
+    strides = values(op.static_strides, op.strides)
+    if any(o < 0 for o in offsets) or any(st < 1 for st in strides):
+        raise ReferenceError_(f"slice offsets {offsets} / strides {strides} not supported (negative)", op_location(op))
+    region = tuple(slice(o, o + (s - 1) * st + 1 if s else o, st) for o, s, st in zip(offsets, sizes, strides, strict=True))
+    ends = [o + (s - 1) * st + 1 if s else o for o, s, st in zip(offsets, sizes, strides, strict=True)]
     if isinstance(op, tensor.ExtractSliceOp):
         src = np.asarray(env[op.source])
-        if src.ndim != len(sizes) or any(s > d for s, d in zip(sizes, src.shape, strict=True)):
-            raise ReferenceError_("extract_slice out of bounds", op_location(op))
+        if src.ndim != len(sizes) or any(e > d for e, d in zip(ends, src.shape, strict=True)):
+            raise SliceOutOfBounds(f"extract_slice to {ends} out of bounds of a {list(src.shape)} tensor",
+                                   op_location(op), _argument_index(op.source), ends)
         # Rank-reducing: the result drops unit dims (which ones does not matter in row-major order).
         return np.reshape(src[region], _reduced(sizes, len(op.result.type.get_shape()), op)).copy()  # type: ignore[union-attr]
     dest = np.array(env[op.dest], copy=True)
     src = np.asarray(env[op.source])
-    if dest.ndim != len(sizes) or src.size != math.prod(sizes) or any(s > d for s, d in zip(sizes, dest.shape, strict=True)):
+    if dest.ndim != len(sizes) or src.size != math.prod(sizes) or any(e > d for e, d in zip(ends, dest.shape, strict=True)):
         raise ReferenceError_(f"insert_slice of a {list(src.shape)} tensor into a {sizes} window of "
                               f"{list(dest.shape)}", op_location(op))
     dest[region] = np.reshape(src, sizes)  # a rank-reduced source fills its window row-major
     return dest
+
+
+def _argument_index(v: SSAValue) -> int | None:
+    """The function argument a tensor was read from (`bufferization.to_tensor %argK`), or None."""
+    owner = v.owner
+    if isinstance(owner, bufferization.ToTensorOp) and isinstance(owner.memref, BlockArgument):
+        return owner.memref.index
+    return None
 
 
 def _reduced(sizes: list[int], rank: int, op: Operation) -> list[int]:
@@ -382,6 +491,10 @@ def run_reference(fn: func.FuncOp, args: list[Any],
             shape = [d if d >= 0 else int(env[next(dyn)]) for d in t.get_shape()]  # type: ignore[union-attr]
             env[op.result] = np.reshape(env[op.src], shape)
             continue
+        if isinstance(op, tensor.FromElementsOp):
+            shape = op.result.type.get_shape()  # type: ignore[union-attr]
+            env[op.result] = np.reshape(np.array([env[v] for v in op.elements]), shape)
+            continue
         if isinstance(op, tensor.ExtractOp):
             env[op.result] = np.asarray(env[op.tensor][tuple(int(env[i]) for i in op.indices)])
             continue
@@ -398,6 +511,12 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         if isinstance(op, linalg.FillOp):
             base = env[op.outputs[0]]
             env[op.res[0]] = np.full(np.shape(base), env[op.inputs[0]], dtype=np.asarray(env[op.inputs[0]]).dtype)
+            continue
+        if isinstance(op, tensor.PadOp):
+            env[op.result] = _pad(op, env)
+            continue
+        if conv_2d_form(op) is not None:
+            env[op.results[0]] = _conv_2d(op, env)
             continue
         if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
             env[op.res[0]] = _structured(op, env)

@@ -21,8 +21,8 @@ from typing import Any, cast
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType, ModuleOp
-from xdsl.ir import Attribute
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.ir import Attribute, Operation
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.pass_support import int_at_least
@@ -60,7 +60,7 @@ def compile_file(
     `search` holds `search.driver.SearchSettings` fields."""
     from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
-    from liftcomp.reference import random_inputs, run_reference
+    from liftcomp.reference import random_inputs
     from liftcomp.search.driver import (
         SearchSettings,
         choose_schedules,
@@ -81,6 +81,7 @@ def compile_file(
     text, _ = read_text(in_path)
     module = parse_mlir(text, str(in_path))
     _check_sizes(module, dyn_size)
+    _check_supported(module)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
     raised, raise_reports = _raise(module, text)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
@@ -116,13 +117,7 @@ def compile_file(
     for fn in [op for op in raised.ops if isinstance(op, func.FuncOp) and op.body.blocks]:
         name = fn.sym_name.data
         args, shapes = random_inputs(fn, dyn_size, rng)
-        expected = _copy_args(args)
-        ref_error = None
-        try:
-            run_reference(fn, expected)
-        except LiftcompError as e:
-            # Loops left by a partial lift: the original loop nest itself is the reference.
-            expected, ref_error = _reference_from_source(source, name, args, str(e))
+        args, shapes, expected, ref_error = _expected_outputs(fn, source, args, shapes, rng)
         got = _copy_args(args)
         m = evaluator.run(lowered, name, got)
         arrays = [e for e in expected if isinstance(e, np.ndarray)]
@@ -196,39 +191,148 @@ def _check_sizes(module: ModuleOp, dyn_size: int) -> None:
                                 f"(at most {MAX_ARGUMENT_BYTES >> 30} GiB)", op_location(fn))
 
 
-def _reference_from_source(source: ModuleOp, name: str, args: list[Any], why: str) -> tuple[list[Any], str | None]:
-    """Expected outputs from running the input program itself in the reference executor, for a
-    function whose raised form the numpy reference cannot run; (args, reason) if that fails too."""
-    from liftcomp.executor import Interpreter
+def _halve_sizes(fn: func.FuncOp, args: list[Any]) -> bool:
+    """Halve the index arguments (sizes, strides) above 1; False if there are none."""
+    from xdsl.dialects.builtin import IndexType
 
-    expected = _copy_args(args)
-    try:
-        Interpreter(source, max_steps=REFERENCE_MAX_STEPS).call(name, expected)
-    except LiftcompError as e:
-        return _copy_args(args), f"{why}; the input program in the reference executor: {e}"
-    return expected, None
+    changed = False
+    for k, a in enumerate(fn.body.block.args):
+        if isinstance(a.type, IndexType) and isinstance(args[k], int) and args[k] > 1:
+            args[k] //= 2
+            changed = True
+    return changed
+
+
+def _check_supported(module: ModuleOp) -> None:
+    """Refuse, at its location, what compile's lowerings and simulators cannot run: function bodies
+    of several blocks (cf branches) and memref.dim past a buffer's rank (the lift leaves both)."""
+    from liftcomp.diagnostics import op_location
+
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
+            continue
+        if len(fn.body.blocks) != 1:
+            raise LiftcompError(f"@{fn.sym_name.data}: a function body of {len(fn.body.blocks)} blocks (branches between "
+                                "blocks): compile takes structured control flow (scf/affine) only", op_location(fn))
+        for op in fn.walk():
+            if op.name != "memref.dim" or not isinstance(op.operands[0].type, MemRefType):
+                continue
+            owner = op.operands[1].owner
+            value = owner.properties.get("value") if isinstance(owner, Operation) and owner.name == "arith.constant" else None
+            rank = len(op.operands[0].type.get_shape())
+            if isinstance(value, IntegerAttr) and not 0 <= value.value.data < rank:
+                raise LiftcompError(f"memref.dim index {value.value.data} out of range for a buffer of rank {rank}",
+                                    op_location(op))
+
+
+# Times compile grows a dynamic buffer that the program reads past (see _expected_outputs).
+MAX_GROWTHS = 12
+
+
+def _expected_outputs(fn: func.FuncOp, source: ModuleOp, args: list[Any], shapes: list[Any], rng: np.random.Generator
+                      ) -> tuple[list[Any], list[Any], list[Any], str | None]:
+    """(args, shapes, expected outputs, None), or (..., the reason) when no reference runs.
+
+    Random inputs give every dynamic dim and every size argument the same value, which a kernel
+    such as a FIR filter (x holds n + taps - 1 samples) reads past: the buffer it reads past is
+    grown (to the sizes the raised program slices, or doubled for the input loops) and the inputs
+    are made again, so that the target runs on inputs the program is defined on."""
+    from liftcomp.executor import Interpreter, OutOfBounds
+    from liftcomp.reference import run_reference
+    from liftcomp.reference.tensor_ir import SliceOutOfBounds
+
+    name = fn.sym_name.data
+    original = next((op for op in source.ops if isinstance(op, func.FuncOp) and op.sym_name.data == name), fn)
+    small_integers, why = False, ""
+    for _ in range(MAX_GROWTHS + 1):
+        expected = _copy_args(args)
+        where: tuple[int, list[int] | None] | None = None
+        try:
+            run_reference(fn, expected)
+            return args, shapes, expected, None
+        except SliceOutOfBounds as e:
+            why = str(e)
+            if e.argument is not None:
+                where = (e.argument, e.sizes)
+        except LiftcompError as e:
+            why = str(e)
+        if where is None:
+            # Loops left by a partial lift: the original loop nest itself is the reference.
+            expected = _copy_args(args)
+            try:
+                Interpreter(source, max_steps=REFERENCE_MAX_STEPS).call(name, expected)
+                return args, shapes, expected, None
+            except OutOfBounds as e:
+                why = f"{why}; the input program in the reference executor: {e}"
+                # Flat buffers of m * n elements, say: every dynamic buffer doubles at once.
+                grew = [_grow(original, k, shapes[k], None, args, shapes, rng) for k in range(len(args))]
+                if not any(grew) and not _halve_sizes(original, args):
+                    return args, shapes, _copy_args(args), why
+                continue
+            except LiftcompError as e:
+                why = f"{why}; the input program in the reference executor: {e}"
+                # Poison on random integers (a shift by a data value past the width): small ones.
+                if "(poison)" in why and not small_integers:
+                    small_integers = _small_integers(original, args)
+                    if small_integers:
+                        continue
+                return args, shapes, _copy_args(args), why
+        assert where is not None
+        if not _grow(original, where[0], shapes[where[0]], where[1], args, shapes, rng) and not _halve_sizes(original, args):
+            return args, shapes, _copy_args(args), why  # else: smaller sizes (and strides) for a static buffer
+    return args, shapes, _copy_args(args), why
+
+
+def _small_integers(fn: func.FuncOp, args: list[Any]) -> bool:
+    """Integer buffers refilled with values in [0, 8) (below every shift width); False if none."""
+    changed = False
+    for k, a in enumerate(fn.body.block.args):
+        if isinstance(args[k], np.ndarray) and args[k].dtype.kind in "iu" and isinstance(a.type, MemRefType):
+            args[k] = np.random.default_rng(k).integers(0, 8, size=args[k].shape).astype(args[k].dtype)
+            changed = True
+    return changed
+
+
+def _grow(fn: func.FuncOp, k: int, shape: Any, at_least: list[int] | None, args: list[Any], shapes: list[Any],
+          rng: np.random.Generator) -> bool:
+    """Argument k made anew at a larger shape (`reference.inputs.grown`); False if it cannot grow."""
+    from liftcomp.reference.inputs import grown, random_array
+
+    t = fn.body.block.args[k].type
+    new = grown(fn, k, shape, at_least) if isinstance(t, MemRefType) and shape is not None else None
+    if new is None:
+        return False
+    args[k], shapes[k] = random_array(cast(MemRefType[Attribute], t), new, rng), new
+    return True
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.pass_support import pass_from_args
     from liftcomp.targets import get_target
+    from liftcomp.targets.schedule_options import ScheduleOptions
 
     target = get_target(ns.target)
+    # The checks of the pass options these flags are (one definition, one set of checks).
+    sched: ScheduleOptions = pass_from_args(ScheduleOptions, ns)
+    pass_from_args(LiftcompRaisePass, ns)  # the --llm-* flags
+    options = target.options_from_args(ns)  # the target's own, checked by its lowering pass
     search = None
-    if ns.search or ns.schedule or ns.database:
+    if sched.search != "none" or sched.schedule or sched.database:
         from liftcomp.llm.options import config_from_args
 
-        search = {"search": ns.search, "budget": ns.budget, "planner": ns.planner,
-                  "schedule_file": Path(ns.schedule) if ns.schedule else None,
-                  "database": Path(ns.database) if ns.database else None, "resume": ns.resume,
+        search = {"search": None if sched.search == "none" else sched.search, "budget": sched.budget,
+                  "planner": sched.planner, "schedule_file": Path(sched.schedule) if sched.schedule else None,
+                  "database": Path(sched.database) if sched.database else None, "resume": ns.resume,
                   "executor": ns.executor, "ray_address": ns.ray_address, "workers": ns.workers,
-                  "llm_config": config_from_args(ns) if ns.planner == "llm" else None, "llm_mode": ns.llm_mode}
+                  "llm_config": config_from_args(ns) if sched.planner == "llm" else None, "llm_mode": ns.llm_mode}
     elif ns.resume:
         raise LiftcompError("--resume needs --search and --database (it continues the search recorded there)")
     from liftcomp.frontends import as_mlir_file
 
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
-        report = compile_file(mlir_input, Path(ns.output), ns.target, target.options_from_args(ns), ns.dyn_size,
-                              ns.seed, ns.check_c, search, ns.config)
+        report = compile_file(mlir_input, Path(ns.output), ns.target, options, sched.dyn_size,
+                              sched.seed, ns.check_c, search, ns.config)
     if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
         report["input"] = ns.input
         (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -280,16 +384,14 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--config", default="default",
                    help="named configuration of the target (default: default)")
     p.add_argument("-o", "--output", required=True, help="output directory")
-    p.add_argument("--dyn-size", type=int_at_least(1), default=64, help="size used for dynamic dimensions (default 64)")
-    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the random inputs")
     p.add_argument("--check-c", action="store_true", help="also build the emitted code and run it (where the target can)")
-    p.add_argument("--search", choices=["beam"], default=None, help="search schedules (beam search) instead of the library's")
-    p.add_argument("--budget", type=int_at_least(0), default=0, help="most schedules the search evaluates per kernel (0: no limit)")
-    p.add_argument("--planner", choices=["builtin", "llm"], default="builtin", help="who plans the rewrites (default builtin)")
-    p.add_argument("--schedule", metavar="FILE", help="replay the rewrite steps of a report.json or search trace")
-    p.add_argument("--database", metavar="FILE",
-                   help="tuning records (JSON lines): with --search, every measurement is appended as it is taken; "
-                   "without, the best record of the same function, target and configuration is replayed")
+    from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.pass_support import add_pass_arguments
+    from liftcomp.targets.schedule_options import ScheduleOptions
+
+    # --search, --budget, --planner, --schedule, --database, --seed, --dyn-size: the options of the
+    # lowering passes that search (liftcomp-lower-gemmini), with their defaults, help and checks.
+    add_pass_arguments(p, ScheduleOptions)
     p.add_argument("--resume", action="store_true",
                    help="with --search and --database: reuse the measurements recorded there (an interrupted "
                    "search continues to the same result)")
@@ -304,7 +406,13 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")
     for n in names:
         get_target(n).add_arguments(p.add_argument_group(f"{n} options"))
-    from liftcomp.llm.options import add_llm_arguments
-
-    add_llm_arguments(p)
+    llm = p.add_argument_group("LLM (with --planner llm)", "OpenAI-compatible endpoint from OPENAI_API_KEY / OPENAI_BASE_URL; "
+                               "model from LIFTCOMP_MODEL or --llm-model")
+    # The liftcomp-raise pass's LLM options (the ones a planner uses), as `liftcomp lift` has them.
+    add_pass_arguments(llm, LiftcompRaisePass, skip=tuple(f for f in LIFT_ONLY_OPTIONS))
     p.set_defaults(func=_cmd_compile)
+
+
+# Options of liftcomp-raise that are not compile's (the LLM planner asks for one plan at a time).
+LIFT_ONLY_OPTIONS = ("proposer", "require", "float_model", "bound", "query_timeout_ms", "kernel_timeout_s", "strict",
+                     "strategy", "llm_samples", "llm_temperature")

@@ -99,3 +99,35 @@ def matmul_atbt_i8(A, B, C):
         tags=("matmul", "bias", "requantise", "relu", "runtime-scale", "roundeven", "saturation", "dynamic", "scf"))
 def matmul_bias_requant_relu_dyn(A, B, D, C, scale, m, n, k):
     C[...] = _requant(_mm(A, B) + D, scale, lo=0)
+
+
+# Padded convolutions (issue 14): padding written as guarded loads, NHWC input, HWCF filter.
+# Autocomp's three shapes (conv_56x56x64, conv_28x28x128, conv_14x14x256: 3x3, stride 1, pad 1,
+# batch 4) are in this directory too but not registered here: each is ~462M multiply-adds, far
+# beyond what the reference executor can run in a corpus test; test_lift_conv.py lifts them.
+def _conv_nhwc(x, w, stride, pad):
+    """int32 NHWC x HWCF convolution of the zero-padded input, summed over (kh, kw, c)."""
+    xp = np.pad(x.astype(np.int32), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    kh, kw, _, f = w.shape
+    oh = (xp.shape[1] - kh) // stride + 1
+    ow = (xp.shape[2] - kw) // stride + 1
+    acc = np.zeros((x.shape[0], oh, ow, f), np.int32)
+    for p in range(kh):
+        for q in range(kw):
+            win = xp[:, p:p + stride * (oh - 1) + 1:stride, q:q + stride * (ow - 1) + 1:stride, :]
+            acc += np.einsum("nhwc,cf->nhwf", win, w[p, q].astype(np.int32))
+    return acc
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin="gemmini:tiled_conv_auto",
+        args="x:in w:in out:out",
+        tags=("conv", "padding", "scf.if", "requantise", "roundeven", "saturation", "static", "scf"))
+def conv_pad1_s1_i8(x, w, out):
+    out[...] = _requant(_conv_nhwc(x, w, 1, 1), 3e-3)
+
+
+@kernel("extra_gemmini", types="i8->i32->i8", form=True, origin="gemmini:tiled_conv_auto",
+        args="x:in w:in out:out",
+        tags=("conv", "padding", "stride", "scf.if", "requantise", "roundeven", "saturation", "static", "scf"))
+def conv_pad1_s2_i8(x, w, out):
+    out[...] = _requant(_conv_nhwc(x, w, 2, 1), 3e-3)

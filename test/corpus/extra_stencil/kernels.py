@@ -57,3 +57,17 @@ def downsample2_i32(a, b):
 def avgpool2x2_f32(a, out):
     # Same association as the loop: ((x00 + x01) + x10) + x11.
     out[...] = F32(0.25) * (((a[0::2, 0::2] + a[0::2, 1::2]) + a[1::2, 0::2]) + a[1::2, 1::2])
+
+
+@kernel("extra_stencil", types="f32", form=True, args="x:in w:in out:out",
+        tags=("conv", "padding", "scf.if", "iter_args", "static", "scf"))
+def conv_nchw_pad1_f32(x, w, out):
+    # One accumulator per output from +0.0 over (c, kh, kw) in that order, every step rounded.
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    acc = np.zeros(out.shape, np.float32)
+    for c in range(x.shape[1]):
+        for p in range(3):
+            for q in range(3):
+                win = xp[:, c, p:p + out.shape[2], q:q + out.shape[3]]
+                acc = (acc + (win[:, None, :, :] * w[None, :, c, p, q, None, None]).astype(np.float32)).astype(np.float32)
+    out[...] = acc

@@ -6,28 +6,28 @@ func.func @layernorm_rows(%x: memref<256x128xf32>, %g: memref<128xf32>, %b: memr
   affine.for %i = 0 to 256 {
     %s = affine.for %j = 0 to 128 iter_args(%acc = %zero) -> (f32) {
       %v = affine.load %x[%i, %j] : memref<256x128xf32>
-      %a = arith.addf %acc, %v : f32
+      %a = arith.addf %acc, %v fastmath<fast> : f32
       affine.yield %a : f32
     }
-    %mean = arith.divf %s, %n : f32
+    %mean = arith.divf %s, %n fastmath<fast> : f32
     %ss = affine.for %j = 0 to 128 iter_args(%acc = %zero) -> (f32) {
       %v = affine.load %x[%i, %j] : memref<256x128xf32>
-      %d = arith.subf %v, %mean : f32
-      %sq = arith.mulf %d, %d : f32
-      %a = arith.addf %acc, %sq : f32
+      %d = arith.subf %v, %mean fastmath<fast> : f32
+      %sq = arith.mulf %d, %d fastmath<fast> : f32
+      %a = arith.addf %acc, %sq fastmath<fast> : f32
       affine.yield %a : f32
     }
-    %var = arith.divf %ss, %n : f32
-    %ve = arith.addf %var, %eps : f32
-    %r = math.rsqrt %ve : f32
+    %var = arith.divf %ss, %n fastmath<fast> : f32
+    %ve = arith.addf %var, %eps fastmath<fast> : f32
+    %r = math.rsqrt %ve fastmath<fast> : f32
     affine.for %j = 0 to 128 {
       %v = affine.load %x[%i, %j] : memref<256x128xf32>
       %gv = affine.load %g[%j] : memref<128xf32>
       %bv = affine.load %b[%j] : memref<128xf32>
-      %d = arith.subf %v, %mean : f32
-      %t = arith.mulf %d, %r : f32
-      %u = arith.mulf %t, %gv : f32
-      %o = arith.addf %u, %bv : f32
+      %d = arith.subf %v, %mean fastmath<fast> : f32
+      %t = arith.mulf %d, %r fastmath<fast> : f32
+      %u = arith.mulf %t, %gv fastmath<fast> : f32
+      %o = arith.addf %u, %bv fastmath<fast> : f32
       affine.store %o, %y[%i, %j] : memref<256x128xf32>
     }
   }

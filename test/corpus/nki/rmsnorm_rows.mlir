@@ -6,18 +6,18 @@ func.func @rmsnorm_rows(%x: memref<256x128xf32>, %w: memref<128xf32>, %y: memref
   affine.for %i = 0 to 256 {
     %ss = affine.for %j = 0 to 128 iter_args(%acc = %zero) -> (f32) {
       %v = affine.load %x[%i, %j] : memref<256x128xf32>
-      %sq = arith.mulf %v, %v : f32
-      %a = arith.addf %acc, %sq : f32
+      %sq = arith.mulf %v, %v fastmath<fast> : f32
+      %a = arith.addf %acc, %sq fastmath<fast> : f32
       affine.yield %a : f32
     }
-    %mean = arith.divf %ss, %n : f32
-    %me = arith.addf %mean, %eps : f32
-    %r = math.rsqrt %me : f32
+    %mean = arith.divf %ss, %n fastmath<fast> : f32
+    %me = arith.addf %mean, %eps fastmath<fast> : f32
+    %r = math.rsqrt %me fastmath<fast> : f32
     affine.for %j = 0 to 128 {
       %v = affine.load %x[%i, %j] : memref<256x128xf32>
       %wv = affine.load %w[%j] : memref<128xf32>
-      %t = arith.mulf %v, %r : f32
-      %o = arith.mulf %t, %wv : f32
+      %t = arith.mulf %v, %r fastmath<fast> : f32
+      %o = arith.mulf %t, %wv fastmath<fast> : f32
       affine.store %o, %y[%i, %j] : memref<256x128xf32>
     }
   }

@@ -5,21 +5,21 @@ func.func @softmax_rows(%x: memref<128x512xf32>, %y: memref<128x512xf32>) {
   affine.for %i = 0 to 128 {
     %m = affine.for %j = 0 to 512 iter_args(%acc = %ninf) -> (f32) {
       %v = affine.load %x[%i, %j] : memref<128x512xf32>
-      %n = arith.maximumf %acc, %v : f32
+      %n = arith.maximumf %acc, %v fastmath<fast> : f32
       affine.yield %n : f32
     }
     %s = affine.for %j = 0 to 512 iter_args(%acc = %zero) -> (f32) {
       %v = affine.load %x[%i, %j] : memref<128x512xf32>
-      %d = arith.subf %v, %m : f32
-      %e = math.exp %d : f32
-      %n = arith.addf %acc, %e : f32
+      %d = arith.subf %v, %m fastmath<fast> : f32
+      %e = math.exp %d fastmath<fast> : f32
+      %n = arith.addf %acc, %e fastmath<fast> : f32
       affine.yield %n : f32
     }
     affine.for %j = 0 to 512 {
       %v = affine.load %x[%i, %j] : memref<128x512xf32>
-      %d = arith.subf %v, %m : f32
-      %e = math.exp %d : f32
-      %q = arith.divf %e, %s : f32
+      %d = arith.subf %v, %m fastmath<fast> : f32
+      %e = math.exp %d fastmath<fast> : f32
+      %q = arith.divf %e, %s fastmath<fast> : f32
       affine.store %q, %y[%i, %j] : memref<128x512xf32>
     }
   }

@@ -8,7 +8,7 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
-from liftcomp.pass_support import LiftcompPass, emit_remark, replace_module_body
+from liftcomp.pass_support import LiftcompPass, emit_remark, option, replace_module_body
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,18 @@ class LiftcompLowerCudaPass(LiftcompPass):
 
     name = "liftcomp-lower-cuda"
 
-    arch: str = "sm_90a"
-    records: str = ""
-    fuse_epilogue: bool = True
-    remarks: bool = False
+    # arch and records are also `liftcomp compile --cuda-arch / --cuda-records` (targets/cuda/target.py).
+    arch: str = option("sm_90a", "architecture of the main path (the portable sm_80 sources are emitted too)",
+                       choices=("sm_90a", "sm_80"))
+    records: str = option("", "measured schedules to replay ('none': the built-in defaults; default: the H100 "
+                          "records shipped with liftcomp)", metavar="FILE")
+    fuse_epilogue: bool = option(True, "fold bias / scale / ReLU consumers into GEMM epilogues", cli=False)
+    remarks: bool = option(False, "one remark per op kept on the host", cli=False)
 
     def __post_init__(self) -> None:
-        self.check_choice("arch", self.arch, ("sm_90a", "sm_80"))
+        super().__post_init__()
         if self.records not in ("", "none") and not Path(self.records).expanduser().is_file():
-            raise self.option_error(f"option 'records': no such file: {self.records}")
+            raise self.option_error(f"option 'records': no such file: {self.records}", "records", f"no such file: {self.records}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from liftcomp.targets.cuda.lowering import LowerOptions, lower_module

@@ -43,7 +43,7 @@ from liftcomp.targets.cuda import rowfuse
 from liftcomp.targets.cuda.kernels import build_kernel
 from liftcomp.targets.cuda.policy import default_spec
 from liftcomp.targets.cuda.scalar import Unsupported, build_map, c_expr, combiner, type_name
-from liftcomp.targets.cuda.spec import KernelSpec, problem_dims
+from liftcomp.targets.cuda.spec import DTYPES, KernelSpec, problem_dims
 from liftcomp.targets.cuda.tuning import replay
 
 
@@ -422,7 +422,7 @@ class _Lowering:
         mp, scalars = build_map(block, list(block.args[: len(ins)]), y.operands[0])
         types = [type_name(_elem(v)) for v in bufs]
         to = type_name(_elem(op.res[0]))
-        if to is None or any(t is None for t in types):
+        if to not in DTYPES or any(t not in DTYPES for t in types):  # no CUDA type in the emitter (f64, i64)
             raise Unsupported("an element type the CUDA target does not handle")
         # a chain: fold this kernel into its only user if that is elementwise over the same shape
         spec = KernelSpec(self.name(fn, "eltwise"), "eltwise", a_type=types[0] or "f32", out_type=to,
@@ -467,7 +467,7 @@ class _Lowering:
         mp, scalars = build_map(block, list(block.args[: len(op.inputs)]), val)
         types = [type_name(_elem(v)) for v in bufs]
         to = type_name(_elem(op.res[0]))
-        if to is None or any(t is None for t in types):
+        if to not in DTYPES or any(t not in DTYPES for t in types):  # no CUDA type in the emitter (f64, i64)
             raise Unsupported("an element type the CUDA target does not handle")
         init = op.outputs[0]
         identity = _is_zero_fill(init) and combine == "sum"
@@ -487,7 +487,7 @@ class _Lowering:
         if perm not in ([1, 0], [0, 2, 1]):
             raise Unsupported(f"permutation {perm}")
         t = type_name(_elem(op.inputs[0]))
-        if t is None:
+        if t not in DTYPES:
             raise Unsupported("element type")
         shape = [max(0, d) for d in op.inputs[0].type.get_shape()]  # type: ignore[union-attr]
         spec = KernelSpec(self.name(fn, "transpose"), "transpose", a_type=t, out_type=t,

@@ -49,6 +49,18 @@ _C_FN = {"arith.maximumf": "fmaxf", "arith.minimumf": "fminf", "arith.maxnumf": 
          "arith.maxsi": "max", "arith.minsi": "min", "arith.negf": "-"}
 _CMPF = {1: "==", 2: ">", 3: ">=", 4: "<", 5: "<=", 6: "!=", 8: "==", 9: ">", 10: ">=", 11: "<", 12: "<=", 13: "!="}
 _CMPI = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">="}
+_CMPI_UNSIGNED = {6: "<", 7: "<=", 8: ">", 9: ">="}  # ult ule ugt uge: compared as unsigned of the width
+
+
+def _c_cmpi(op: Operation, a: list[str]) -> str:
+    pred = op.predicate.value.data  # type: ignore[attr-defined]
+    if pred in _CMPI:
+        return f"({a[0]} {_CMPI[pred]} {a[1]})"
+    t = op.operands[0].type
+    if pred not in _CMPI_UNSIGNED or not isinstance(t, IntegerType) or t.width.data not in (8, 16, 32, 64):
+        raise Unsupported(f"no CUDA form for arith.cmpi predicate {pred} on {t}")
+    u = f"uint{t.width.data}_t"
+    return f"(({u}){a[0]} {_CMPI_UNSIGNED[pred]} ({u}){a[1]})"
 
 
 def c_expr(mp: func.FuncOp) -> str:
@@ -78,9 +90,12 @@ def c_expr(mp: func.FuncOp) -> str:
         elif n in _C_FN:
             env[op.results[0]] = f"{_C_FN[n]}({', '.join(a)})"
         elif n == "arith.cmpf":
-            env[op.results[0]] = f"({a[0]} {_CMPF[op.predicate.value.data]} {a[1]})"  # type: ignore[attr-defined]
+            pred = op.predicate.value.data  # type: ignore[attr-defined]
+            if pred not in _CMPF:
+                raise Unsupported(f"no CUDA form for arith.cmpf predicate {pred}")
+            env[op.results[0]] = f"({a[0]} {_CMPF[pred]} {a[1]})"
         elif n == "arith.cmpi":
-            env[op.results[0]] = f"({a[0]} {_CMPI[op.predicate.value.data]} {a[1]})"  # type: ignore[attr-defined]
+            env[op.results[0]] = _c_cmpi(op, a)
         elif n == "arith.select":
             env[op.results[0]] = f"({a[0]} ? {a[1]} : {a[2]})"
         elif n in ("arith.extf", "arith.truncf", "arith.sitofp", "arith.fptosi", "arith.extsi", "arith.trunci"):

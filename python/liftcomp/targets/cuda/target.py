@@ -17,6 +17,9 @@ from liftcomp.search.measure import Evaluator
 from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.cuda.config import CONFIGS, CudaConfig
 
+# liftcomp-lower-cuda's options as `liftcomp compile` flags (every target's flags share one parser).
+CLI_FLAGS = {"arch": "cuda-arch", "records": "cuda-records"}
+
 
 class CudaTarget(Target):
     name = "cuda"
@@ -26,18 +29,21 @@ class CudaTarget(Target):
         return CONFIGS
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
-        group.add_argument("--cuda-arch", default="sm_90a", choices=["sm_90a", "sm_80"],
-                           help="cuda: architecture of the main path (the portable sm_80 sources are emitted too)")
+        from liftcomp.pass_support import add_pass_arguments
+        from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+        # --cuda-arch and --cuda-records: liftcomp-lower-cuda's arch and records options.
+        add_pass_arguments(group, LiftcompLowerCudaPass, CLI_FLAGS)
         group.add_argument("--cuda-evaluate", default="model", choices=["model", "gpu"],
                            help="cuda: tile-level interpreter + cost model (default), or build every kernel with nvcc "
                                 "and time it on this machine's GPU (also what --search measures)")
-        group.add_argument("--cuda-records", default=None, metavar="FILE",
-                           help="cuda: measured schedules to replay ('none': the built-in defaults; default: the H100 "
-                                "records shipped with liftcomp)")
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
-        return {"arch": getattr(ns, "cuda_arch", "sm_90a"), "evaluate": getattr(ns, "cuda_evaluate", "model"),
-                "records": getattr(ns, "cuda_records", None)}
+        from liftcomp.pass_support import pass_from_args
+        from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
+
+        p: LiftcompLowerCudaPass = pass_from_args(LiftcompLowerCudaPass, ns, CLI_FLAGS)  # the pass's checks
+        return {"arch": p.arch, "evaluate": getattr(ns, "cuda_evaluate", "model"), "records": p.records or None}
 
     def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> CudaConfig:
         cfg = super().config_for(name, options)
@@ -63,7 +69,7 @@ class CudaTarget(Target):
         rec = options.get("records")
         records = [] if rec == "none" else load_records(Path(rec) if rec else None)
         low = lower_module(module, LowerOptions(arch=config.arch, schedules=over, fuse_epilogue=fuse, records=records))
-        for name in sorted({k["func"] for k in low.kernels if k.get("kind") == "host"}):
+        for name in sorted({k["func"] for k in low.kernels if k.get("kind") == "host"} | _loops_around_tensors(low.module)):
             if originals and name in originals:
                 _keep_loops(low, name, originals[name])
         return low
@@ -115,6 +121,21 @@ class CudaTarget(Target):
         return {"liftcomp-lower-cuda": lower}
 
 
+def _loops_around_tensors(module: ModuleOp) -> set[str]:
+    """Functions that kept loops around tensor ops (a loop nest lifted body by body, or lifted in
+    part): neither the GPU path nor the reference executor runs such a mix, so they keep their
+    input loop nests on the host."""
+    out: set[str] = set()
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        names = [o.name for o in fn.walk()]
+        if any(n.startswith(("scf.", "affine.")) for n in names) and \
+                any(n.startswith(("tensor.", "linalg.", "bufferization.")) for n in names):
+            out.add(fn.sym_name.data)
+    return out
+
+
 def _keep_loops(low: Lowered, name: str, original: func.FuncOp) -> None:
     """A function with ops the lowering left on the host keeps its input loop nests instead (run on
     the host; its kernels are dropped), as the Gemmini target does."""
@@ -129,6 +150,7 @@ def _keep_loops(low: Lowered, name: str, original: func.FuncOp) -> None:
         if text in mine or text.split(".")[0] in mine:
             op.detach()
             op.erase()
-    why = "; ".join(k["remark"] for k in low.kernels if k.get("func") == name and k.get("kind") == "host")
+    why = "; ".join(k["remark"] for k in low.kernels if k.get("func") == name and k.get("kind") == "host") or \
+        f"@{name}: loops kept around tensor ops (lifted nest by nest or body by body)"
     low.kernels = [k for k in low.kernels if k.get("func") != name]
     low.kernels.append({"func": name, "kind": "host", "remark": f"kept the input loop nests on the host ({why})"})

@@ -43,6 +43,110 @@ AUTOCOMP_GEMM_SHAPES = ((512, 512, 512), (12544, 64, 256), (12544, 256, 64), (31
                         (784, 256, 1024))
 """Autocomp's six GEMM shapes, I x K x J."""
 
+AUTOCOMP_CONV_SHAPES = ((4, 56, 64), (4, 28, 128), (4, 14, 256))
+"""Autocomp's three conv shapes (harnesses/exo-conv/test0-2.c): batch, output rows = cols, channels in
+= out; 3x3 kernel, stride 1. Its harness passes the input pre-padded (58x58 for 56x56: padding 0 in
+the tiled_conv_auto call), an int32 bias, scale 1 and no activation."""
+
+
+def conv_requant_text(n: int, h: int, w: int, c: int, f: int, k: int = 3, pad: int = 1, stride: int = 1,
+                      scale: float = 0.01, relu: bool = False, requant: bool = True, generic: bool = False,
+                      name: str = "conv", layout: str = "nhwc", bias: bool = False) -> str:
+    """Y = requant(conv(pad(X), W)) at the tensor level (what the raising pass makes of a padded conv
+    loop nest with guarded loads): NHWC x HWCF (`layout` "nchw": NCHW x FCHW), k x k kernel, zero padding `pad` (0: no tensor.pad,
+    Autocomp's pre-padded input), requantisation clamp(roundeven(f32(acc) * scale)) to int8 (ReLU:
+    from 0); `generic`: the conv as the linalg.generic it generalises to; `requant` off: the int32
+    conv itself; `bias`: an int32 bias per output channel (argument %B) added before the
+    requantisation, written as the raising pass writes a sum that starts from bias[f] (NHWC only)."""
+    if bias and (layout != "nhwc" or not requant):
+        raise ValueError("the bias form is written for requantised NHWC convs")
+    hp, wp = h + 2 * pad, w + 2 * pad
+    oh, ow = (hp - k) // stride + 1, (wp - k) // stride + 1
+    nchw = layout == "nchw"
+
+    def shape(*dims: int) -> str:
+        return "x".join(map(str, dims))
+
+    xs, xps = (shape(n, c, h, w), shape(n, c, hp, wp)) if nchw else (shape(n, h, w, c), shape(n, hp, wp, c))
+    ws = shape(f, c, k, k) if nchw else shape(k, k, c, f)
+    ys = shape(n, f, oh, ow) if nchw else shape(n, oh, ow, f)
+    xt, wt, yt = f"tensor<{xps}xi8>", f"tensor<{ws}xi8>", f"tensor<{ys}xi32>"
+    if generic and nchw:
+        raise ValueError("the generic form is written for NHWC only")
+    if generic:
+        conv = (f"linalg.generic {{indexing_maps = [affine_map<(n, y, x, f, i, j, c) -> (n, y * {stride} + i, "
+                f"x * {stride} + j, c)>, affine_map<(n, y, x, f, i, j, c) -> (i, j, c, f)>, "
+                "affine_map<(n, y, x, f, i, j, c) -> (n, y, x, f)>], iterator_types = [\"parallel\", \"parallel\", "
+                "\"parallel\", \"parallel\", \"reduction\", \"reduction\", \"reduction\"]} "
+                f"ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) {{\n"
+                "  ^bb0(%a: i8, %b: i8, %acc: i32):\n    %aw = arith.extsi %a : i8 to i32\n"
+                "    %bw = arith.extsi %b : i8 to i32\n    %m = arith.muli %aw, %bw : i32\n"
+                "    %s2 = arith.addi %acc, %m : i32\n    linalg.yield %s2 : i32\n"
+                f"  }} -> {yt}")
+    else:
+        conv = (f"linalg.conv_2d_{'nchw_fchw' if nchw else 'nhwc_hwcf'} {{dilations = dense<1> : tensor<2xi64>, "
+                f"strides = dense<{stride}> : tensor<2xi64>}} ins(%p, %w : {xt}, {wt}) outs(%fl : {yt}) -> {yt}")
+    out_t = f"{ys}x{'i8' if requant else 'i32'}"
+    lows = f"[0, 0, {pad}, {pad}]" if nchw else f"[0, {pad}, {pad}, 0]"
+    pad_lines = [
+        "  %c0 = arith.constant 0 : i8",
+        f"  %p = tensor.pad %x low{lows} high{lows} {{",
+        "  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
+        "    tensor.yield %c0 : i8",
+        f"  }} : tensor<{xs}xi8> to {xt}",
+    ] if pad else [f"  %p = bufferization.to_tensor %X restrict : memref<{xs}xi8> to {xt}"]
+    lines = [
+        f"func.func @{name}(%X: memref<{xs}xi8>, %W: memref<{ws}xi8>, %Y: memref<{out_t}>"
+        f"{f', %B: memref<{f}xi32>' if bias else ''}) {{",
+        *([f"  %x = bufferization.to_tensor %X restrict : memref<{xs}xi8> to tensor<{xs}xi8>"] if pad else []),
+        f"  %w = bufferization.to_tensor %W restrict : memref<{ws}xi8> to {wt}",
+        *pad_lines,
+        "  %z = arith.constant 0 : i32",
+        f"  %e = tensor.empty() : {yt}",
+        f"  %fl = linalg.fill ins(%z : i32) outs(%e : {yt}) -> {yt}",
+        f"  %r = {conv}",
+    ]
+    if not requant:
+        lines.append(f"  bufferization.materialize_in_destination %r in restrict writable %Y : ({yt}, memref<{out_t}>) -> ()")
+    else:
+        y8 = f"tensor<{ys}xi8>"
+        ident = "affine_map<(a, b, c, d) -> (a, b, c, d)>"
+        par4 = "iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"]"
+        if bias:
+            head = [
+                f"  %bt = bufferization.to_tensor %B restrict : memref<{f}xi32> to tensor<{f}xi32>",
+                f"  %bx = tensor.expand_shape %bt [[0, 1, 2, 3]] output_shape [1, 1, 1, {f}] : tensor<{f}xi32> into "
+                f"tensor<1x1x1x{f}xi32>",
+                f"  %e8 = tensor.empty() : {y8}",
+                f"  %q = linalg.generic {{indexing_maps = [affine_map<(a, b, c, d) -> (0, 0, 0, d)>, {ident}, {ident}], "
+                f"{par4}}} ins(%bx, %r : tensor<1x1x1x{f}xi32>, {yt}) outs(%e8 : {y8}) {{",
+                "  ^bb0(%bv: i32, %cv: i32, %out: i8):",
+                "    %in = arith.addi %bv, %cv : i32",
+            ]
+        else:
+            head = [
+                f"  %e8 = tensor.empty() : {y8}",
+                f"  %q = linalg.generic {{indexing_maps = [{ident}, {ident}], {par4}}} ins(%r : {yt}) outs(%e8 : {y8}) {{",
+                "  ^bb0(%in: i32, %out: i8):",
+            ]
+        lines += [
+            f"  %s = arith.constant {scale!r} : f32",
+            f"  %lo = arith.constant {'0.0' if relu else '-128.0'} : f32",
+            "  %hi = arith.constant 127.0 : f32",
+            *head,
+            "    %xf = arith.sitofp %in : i32 to f32",
+            "    %y = arith.mulf %xf, %s : f32",
+            "    %t = math.roundeven %y : f32",
+            "    %c1 = arith.maximumf %t, %lo : f32",
+            "    %c2 = arith.minimumf %c1, %hi : f32",
+            "    %o = arith.fptosi %c2 : f32 to i8",
+            "    linalg.yield %o : i8",
+            f"  }} -> {y8}",
+            f"  bufferization.materialize_in_destination %q in restrict writable %Y : ({y8}, memref<{out_t}>) -> ()",
+        ]
+    return "\n".join([*lines, "  return", "}", ""])
+
+
 _REQUANT_BODY = """    %x = arith.sitofp %in : i32 to f32
     %y = arith.mulf %x, %s : f32
     %t = math.roundeven %y : f32

@@ -654,6 +654,151 @@ class LoopWsOp(IRDLOperation):
             )
 
 
+CONV_SIZE_FIELDS = (
+    "batch_size", "in_row_dim", "in_col_dim", "in_channels", "out_channels", "out_row_dim", "out_col_dim",
+    "stride", "padding", "kernel_dim", "batches", "porows", "pocols", "pochs", "krows", "kcols", "kchs",
+    "lpad", "rpad", "upad", "dpad", "in_stride", "weight_stride", "out_stride",
+)
+"""loop_conv_ws's index operands, in gemmini.h's order (`gemmini_loop_conv_ws` without pooling,
+dilation, transposes, downsampling or depthwise: those are off, as the emitted C passes them)."""
+
+
+def conv_tile_rows(dim: int, batches: int, porows: int, pocols: int, pochs: int, krows: int, kcols: int,
+                   kchs: int, stride: int = 1) -> tuple[int, int, int]:
+    """(input rows, weight rows, accumulator rows) one loop_conv_ws tile holds, as gemmini.h's
+    tiled_conv_total_spad_rows counts them (no pooling): the input with its padding, one
+    scratchpad row per pixel and DIM channels; the weights, one row per (krow, kcol, kch) and DIM
+    output channels; the outputs, one accumulator row per pixel and DIM channels."""
+    irows = porows * stride + krows - 1
+    icols = pocols * stride + kcols - 1
+    in_banks = -(-kchs // dim)
+    out_banks = -(-pochs // dim)
+    return in_banks * batches * irows * icols, out_banks * kcols * krows * kchs, out_banks * batches * porows * pocols
+
+
+@irdl_op_definition
+class LoopConvWsOp(IRDLOperation):
+    """The loop_conv_ws hardware FSM (Gemmini's LoopConv.scala; gemmini.h's `gemmini_loop_conv_ws`):
+    one tile of an NHWC x HWCF convolution, int8 x int8 -> int32 in the accumulator, requantised to
+    int8 by its mvouts (the config_st in force: scale, activation).
+
+    The tile is `batches` images x `porows` x `pocols` output pixels x `pochs` output channels,
+    summed over `krows` x `kcols` kernel positions x `kchs` input channels; `lpad`/`rpad`/`upad`/
+    `dpad` are the zero columns/rows of the tile's input window outside the image. DRAM operands are
+    memrefs plus element offsets, as gemmini.h's pointers: `input` at the tile's first pixel inside
+    the image, element (b, r, c, ch) at ((b*in_row_dim + r)*in_col_dim + c)*in_stride + ch;
+    `weights` at (krow, kcol, kch, och) = ((krow*kernel_dim + kcol)*in_channels + kch)*weight_stride
+    + och; `output` at ((b*out_row_dim + r)*out_col_dim + c)*out_stride + och; `bias` (int32, one
+    row of pochs, repeated for every pixel) at och. With `no_bias` (and no `bias`: gemmini.h then
+    passes a dummy pointer) the sums start from zero rows; with neither, the partial sums already in
+    the accumulator are accumulated onto (a later kernel/channel tile). Without `output` the sums
+    stay in the accumulator for the next loop.
+
+    Each loop owns half of the scratchpad (input rows from its start, weight rows at its end) and
+    half of the accumulator; the accumulator half advances after a loop that stores its output.
+    Only `stride` 1 is modelled (the FSM's compute reads input rows at the array's A stride)."""
+
+    name = "gemmini.loop_conv_ws"
+    batch_size = operand_def(IndexType)
+    in_row_dim = operand_def(IndexType)
+    in_col_dim = operand_def(IndexType)
+    in_channels = operand_def(IndexType)
+    out_channels = operand_def(IndexType)
+    out_row_dim = operand_def(IndexType)
+    out_col_dim = operand_def(IndexType)
+    stride = operand_def(IndexType)
+    padding = operand_def(IndexType)
+    kernel_dim = operand_def(IndexType)
+    batches = operand_def(IndexType)
+    porows = operand_def(IndexType)
+    pocols = operand_def(IndexType)
+    pochs = operand_def(IndexType)
+    krows = operand_def(IndexType)
+    kcols = operand_def(IndexType)
+    kchs = operand_def(IndexType)
+    lpad = operand_def(IndexType)
+    rpad = operand_def(IndexType)
+    upad = operand_def(IndexType)
+    dpad = operand_def(IndexType)
+    in_stride = operand_def(IndexType)
+    weight_stride = operand_def(IndexType)
+    out_stride = operand_def(IndexType)
+    input = operand_def(MemRefType)
+    input_offset = operand_def(IndexType)
+    weights = operand_def(MemRefType)
+    weights_offset = operand_def(IndexType)
+    bias = opt_operand_def(MemRefType)
+    bias_offset = opt_operand_def(IndexType)
+    output = opt_operand_def(MemRefType)
+    output_offset = opt_operand_def(IndexType)
+    no_bias = opt_prop_def(UnitAttr)
+    activation = prop_def(StringAttr, default_value=StringAttr("none"))
+    """gemmini_loop_conv_ws's `act`; it must repeat the last config_st's activation."""
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    def __init__(
+        self,
+        sizes: dict[str, SSAValue],
+        input: tuple[SSAValue, SSAValue],
+        weights: tuple[SSAValue, SSAValue],
+        bias: tuple[SSAValue, SSAValue] | None,
+        output: tuple[SSAValue, SSAValue] | None,
+        *,
+        no_bias: bool = False,
+        activation: str = "none",
+    ):
+        missing = [f for f in CONV_SIZE_FIELDS if f not in sizes]
+        if missing:
+            raise ValueError(f"loop_conv_ws needs {missing}")
+        props: dict[str, Attribute] = {"activation": StringAttr(activation)}
+        if no_bias:
+            props["no_bias"] = UnitAttr()
+        bias_ops = [[x] for x in bias] if bias is not None else [[], []]
+        out_ops = [[x] for x in output] if output is not None else [[], []]
+        super().__init__(operands=[*(sizes[f] for f in CONV_SIZE_FIELDS), *input, *weights, *bias_ops, *out_ops],
+                         properties=props)
+
+    def verify_(self) -> None:
+        cfg = hardware_config(self)
+        if (self.bias is None) != (self.bias_offset is None):
+            raise VerifyException(f"'{self.name}': bias and bias_offset go together")
+        if (self.output is None) != (self.output_offset is None):
+            raise VerifyException(f"'{self.name}': output and output_offset go together")
+        if self.no_bias is not None and self.bias is not None:
+            raise VerifyException(f"'{self.name}': no_bias (start from zero) and a bias operand exclude each other")
+        if self.activation.data not in ACTIVATIONS:
+            raise VerifyException(f"'{self.name}': activation must be one of {ACTIVATIONS}")
+        for what, want in (("input", 8), ("weights", 8), ("bias", 32), ("output", 8)):
+            mem = getattr(self, what)
+            if mem is not None and _element_width(self, mem) != want:
+                raise VerifyException(f"'{self.name}': {what} must be a memref of i{want}")
+        _check_range(self, "stride", self.stride, 1, 1, "only stride 1 is modelled")
+        for what in ("batch_size", "in_row_dim", "in_col_dim", "in_channels", "out_channels", "out_row_dim",
+                     "out_col_dim", "kernel_dim", "batches", "porows", "pocols", "pochs", "krows", "kcols", "kchs"):
+            _check_range(self, what, getattr(self, what), 1, 2**16 - 1)
+        for what in ("lpad", "rpad", "upad", "dpad", "padding"):
+            _check_range(self, what, getattr(self, what), 0, 255)
+        sizes = {f: _known_or(getattr(self, f), 1) for f in ("batches", "porows", "pocols", "pochs", "krows",
+                                                             "kcols", "kchs")}
+        a_rows, b_rows, c_rows = conv_tile_rows(cfg.dim, **sizes)
+        exact = all(const_int(getattr(self, f)) is not None for f in sizes)
+        at_least = "" if exact else "at least "
+        if a_rows + b_rows > cfg.sp_rows // 2:
+            raise VerifyException(
+                f"'{self.name}': input and weight tiles ({at_least}{a_rows} + {b_rows} rows) exceed half the "
+                f"scratchpad ({cfg.sp_rows // 2} rows)")
+        if c_rows > cfg.acc_rows // 2:
+            raise VerifyException(
+                f"'{self.name}': output tile ({at_least}{c_rows} rows) exceeds half the accumulator "
+                f"({cfg.acc_rows // 2} rows)")
+        ex = _config_ex_before(self)
+        if ex is not None and (ex.dataflow.data != "WS" or ex.a_transpose is not None or ex.b_transpose is not None):
+            raise VerifyException(f"'{self.name}': the FSM issues weight-stationary sequences without transposes, but "
+                                  f"the config_ex before it sets {ex.dataflow.data}"
+                                  f"{' with a transpose' if ex.dataflow.data == 'WS' else ''}")
+
+
 def _config_ex_before(op: Operation) -> ConfigExOp | None:
     """The nearest config_ex that precedes `op` in its block or an enclosing block of its function."""
     cur: Operation | None = op
@@ -701,6 +846,7 @@ Gemmini = Dialect(
         ComputePreloadedOp,
         ComputeAccumulatedOp,
         LoopWsOp,
+        LoopConvWsOp,
         FlushOp,
         FenceOp,
     ],

@@ -101,6 +101,23 @@ def _gemmini(e: FuncEmitter, op: Operation, d: int) -> bool:  # noqa: C901
                      f"{dstr}, {cstr}, false, false, {flag(op.full_c)}, false, {flag(op.ex_accumulate)}, "
                      f"{'RELU' if op.activation.data == 'relu' else 'NO_ACTIVATION'}, 0, 0, false);")
         return True
+    if isinstance(op, g.LoopConvWsOp):
+        v = {f: e.n(getattr(op, f)) for f in g.CONV_SIZE_FIELDS}
+        # Pooling off (pool size/stride 1, pool outputs = outputs), dilation 1, no transposes.
+        bias = f"{e.n(op.bias)} + {e.n(op.bias_offset)}" if op.bias is not None else (  # type: ignore[arg-type]
+            "(const acc_t *)1" if op.no_bias is not None else "NULL")
+        out = f"{e.n(op.output)} + {e.n(op.output_offset)}" if op.output is not None else "NULL"  # type: ignore[arg-type]
+        act = "RELU" if op.activation.data == "relu" else "NO_ACTIVATION"
+        e.line(d, f"gemmini_loop_conv_ws({v['batch_size']}, {v['in_row_dim']}, {v['in_col_dim']}, {v['in_channels']}, "
+                  f"{v['out_channels']}, {v['out_row_dim']}, {v['out_col_dim']}, {v['out_row_dim']}, {v['out_col_dim']}, "
+                  f"{v['stride']}, {v['padding']}, {v['kernel_dim']}, 1, 1, 1, 0, "
+                  f"{v['batches']}, {v['porows']}, {v['pocols']}, {v['pochs']}, {v['krows']}, {v['kcols']}, "
+                  f"{v['kchs']}, {v['lpad']}, {v['rpad']}, {v['upad']}, {v['dpad']}, 0, 0, 0, 0, "
+                  f"{v['porows']}, {v['pocols']}, {e.n(op.weights)} + {e.n(op.weights_offset)}, {out}, {bias}, "
+                  f"{e.n(op.input)} + {e.n(op.input_offset)}, {'true' if op.no_bias is not None else 'false'}, true, "
+                  f"false, false, false, {act}, false, false, false, false, 1, {v['in_stride']}, "
+                  f"{v['weight_stride']}, {v['out_stride']}, false, 0, 0);")
+        return True
     if isinstance(op, g.FenceOp):
         e.line(d, "gemmini_fence();")
         return True

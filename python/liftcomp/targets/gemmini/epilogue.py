@@ -121,15 +121,18 @@ def identity_elementwise(op: Operation) -> bool:
     return True
 
 
-def match_bias_requant(op: Operation) -> tuple[Requant | None, str]:
+def match_bias_requant(op: Operation, broadcast_input: int | None = None) -> tuple[Requant | None, str]:
     """(the epilogue, '') when `op` is an element-wise generic of two i32 inputs to i8 whose body
     first adds its two inputs (a bias and a product: what the raising pass makes of a k-sum that
-    starts from a bias) and then computes exactly Gemmini's mvout on the sum; else (None, why not)."""
+    starts from a bias) and then computes exactly Gemmini's mvout on the sum; else (None, why not).
+    `broadcast_input`: that input's map may broadcast (the caller checks it: a conv's per-channel bias)."""
     if not isinstance(op, linalg.GenericOp) or len(op.inputs) != 2 or len(op.outputs) != 1:
         return None, "not an element-wise op of two inputs"
     if any(str(it.data) != "parallel" for it in op.get_iterator_types().data):
         return None, "not element-wise"
-    for m in op.get_indexing_maps().data:
+    for i, m in enumerate(op.get_indexing_maps().data):
+        if i == broadcast_input:
+            continue
         res = m.data.results
         if len(res) != m.data.num_dims or not all(isinstance(e, AffineDimExpr) and e.position == i
                                                   for i, e in enumerate(res)):

@@ -12,18 +12,21 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.pass_support import LiftcompPass, emit_remark, parse_location, replace_module_body
-from liftcomp.targets.gemmini.config import DEFAULT_CONFIG
+from liftcomp.pass_support import emit_remark, option, parse_location, replace_module_body
+from liftcomp.targets.gemmini.config import DEFAULT_CONFIG, GemminiConfig
 from liftcomp.targets.gemmini.lowering import KernelRecord, LowerOptions, lower_in_place
 from liftcomp.targets.gemmini.schedule import MatmulSchedule
+from liftcomp.targets.schedule_options import ScheduleOptions
 
 
 @dataclass(frozen=True)
-class LiftcompLowerGemminiPass(LiftcompPass):
+class LiftcompLowerGemminiPass(ScheduleOptions):
     """Lower linalg/tensor kernels to Gemmini (gemmini dialect + host scf loops).
 
-    Options:
+    Options (the search ones, from `ScheduleOptions`, are also `liftcomp compile`'s flags, as are
+    form and dram-latency):
     - form = explicit (default) | loop_ws: the form of the library schedule;
+    - dram-latency = N: the DRAM latency (cycles) of the timing model the search scores with;
     - search = none (default) | beam: search each kernel's schedule with the simulator
       (`liftcomp compile --search`), at most `budget` schedules per kernel (0: no limit), rewrites
       planned by `planner` = builtin | llm, inputs from `seed`, dynamic sizes as `dyn-size`;
@@ -39,40 +42,24 @@ class LiftcompLowerGemminiPass(LiftcompPass):
 
     name = "liftcomp-lower-gemmini"
 
-    form: str = "explicit"
-    search: str = "none"
-    budget: int = 0
-    planner: str = "builtin"
-    schedule: str = ""
-    search_report: str = ""
-    database: str = ""
-    seed: int = 0
-    dyn_size: int = 64
-    strict: bool = False
-    remarks: bool = False
+    form: str = option("explicit", "the library schedule as explicit instructions in loops or as loop_ws FSM calls",
+                       choices=("explicit", "loop_ws"))
+    dram_latency: int | None = option(None, "DRAM latency of the timing model (cycles; default: the configuration's)",
+                                      at_least=0)
+    search_report: str = option("", "write the chosen rewrite steps per kernel (replayable with schedule=FILE)",
+                                cli=False, metavar="FILE")
+    strict: bool = option(False, "an op that would stay on the host is an error at its location", cli=False)
+    remarks: bool = option(False, "one remark per lowered op", cli=False)
 
     def __post_init__(self) -> None:
-        self.check_choice("form", self.form, ("explicit", "loop_ws"))
-        self.check_choice("search", self.search, ("none", "beam"))
-        self.check_choice("planner", self.planner, ("builtin", "llm"))
-        self.check_at_least("budget", self.budget, 0)
-        self.check_at_least("dyn-size", self.dyn_size, 1)
-        if self.search != "none" and self.schedule:
-            raise self.option_error("options 'search' and 'schedule' exclude each other (a schedule file replays a search)")
-        if self.search == "none" and self.budget:
-            raise self.option_error("option 'budget' needs search=beam")
-        if self.search == "none" and self.planner != "builtin":
-            raise self.option_error("option 'planner' needs search=beam")
+        super().__post_init__()
         if self.search_report and self.search == "none" and not (self.schedule or self.database):
             raise self.option_error("option 'search-report' needs search=beam, schedule=FILE or database=FILE")
-        if self.schedule and self.database:
-            raise self.option_error("options 'schedule' and 'database' exclude each other (both replay records)")
-        if self.database and not Path(self.database).expanduser().resolve().parent.is_dir():
-            raise self.option_error(f"option 'database': no such directory for {self.database}")
-        if self.schedule and not Path(self.schedule).expanduser().is_file():
-            raise self.option_error(f"option 'schedule': no such file: {self.schedule}")
         if self.search_report and not Path(self.search_report).expanduser().resolve().parent.is_dir():
             raise self.option_error(f"option 'search-report': no such directory for {self.search_report}")
+
+    def config(self) -> GemminiConfig:
+        return DEFAULT_CONFIG if self.dram_latency is None else DEFAULT_CONFIG.with_(dram_latency=self.dram_latency)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         functions = {f.sym_name.data: f for f in op.ops if isinstance(f, func.FuncOp)}
@@ -82,7 +69,7 @@ class LiftcompLowerGemminiPass(LiftcompPass):
         from liftcomp.search.driver import func_schedules
 
         form: Any = self.form  # checked in __post_init__
-        report = lower_in_place(work, LowerOptions(form=form, config=DEFAULT_CONFIG, func_schedules=func_schedules(choices)))
+        report = lower_in_place(work, LowerOptions(form=form, config=self.config(), func_schedules=func_schedules(choices)))
         if any(c.ir for c in choices.values()):
             # A replayed free-form result (target IR an LLM planner wrote) replaces its function.
             from liftcomp.search.driver import substitute_freeform
@@ -114,7 +101,7 @@ class LiftcompLowerGemminiPass(LiftcompPass):
             schedule_file=Path(self.schedule) if self.schedule else None,
             database=Path(self.database).expanduser() if self.database else None,
             seed=self.seed, dyn_size=self.dyn_size, show_progress=False)
-        return choose_schedules(module, "gemmini", DEFAULT_CONFIG, {"form": self.form}, settings)
+        return choose_schedules(module, "gemmini", self.config(), {"form": self.form}, settings)
 
 
 def _where(k: KernelRecord, fn: func.FuncOp | None) -> str | None:
@@ -139,7 +126,9 @@ def _remark_text(k: KernelRecord, choice: Any) -> str:
     return f"{head}{k.kind}{shape} on Gemmini{sched}{searched}{notes}"
 
 
-def _describe(s: MatmulSchedule) -> str:
+def _describe(s: Any) -> str:
+    if not isinstance(s, MatmulSchedule):
+        return s.describe()  # a convolution's ConvSchedule
     flags = [name for name, on in (("double-buffered", s.double_buffer), ("A hoisted", s.hoist_a),
                                    ("B hoisted", s.hoist_b)) if on]
     return f"{s.form} tiles {s.tile_i}x{s.tile_j}x{s.tile_k} order {s.loop_order}" + "".join(f", {f}" for f in flags)

@@ -53,12 +53,25 @@ class LowerOptions:
     # lowered keeps these loops on the host instead of failing (liftcomp compile passes them).
     originals: dict[str, func.FuncOp] | None = None
     # A schedule per function name (what a search chose for that function's kernel); it wins over
-    # `schedule` for that function's matmuls.
-    func_schedules: dict[str, MatmulSchedule] | None = None
+    # `schedule` for that function's matmuls (a ConvSchedule: for its convolution).
+    func_schedules: dict[str, Any] | None = None
+    # Convolutions: a fixed ConvSchedule, or a function from ConvShape to one; None = tiled_conv_auto's.
+    conv_schedule: Any = None
+
+    def conv_schedule_for(self, shape: Any, func_name: str = "") -> Any:
+        from liftcomp.targets.gemmini.conv import ConvSchedule, library_conv_schedule
+
+        chosen = (self.func_schedules or {}).get(func_name)
+        if isinstance(chosen, ConvSchedule):
+            return chosen
+        s = self.conv_schedule
+        if s is None:
+            return library_conv_schedule(shape, self.config)
+        return s if isinstance(s, ConvSchedule) else s(shape)
 
     def schedule_for(self, shape: MatmulShape, func_name: str = "") -> MatmulSchedule:
         chosen = (self.func_schedules or {}).get(func_name)
-        if chosen is not None:
+        if isinstance(chosen, MatmulSchedule):
             return chosen
         s = self.schedule
         if s is None:
@@ -82,6 +95,7 @@ class KernelRecord:
     b_transposed: bool = False
     epilogue_refused: str = ""  # why an epilogue after the matmul cannot go into the mvouts
     host_location: str = ""  # where the op kept on the host is (op_location), for strict/remarks
+    conv_shape: Any = None  # a convolution's conv.ConvShape (kind "conv"; `shape` is its implicit GEMM)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -397,6 +411,8 @@ class _FuncLowering:
         self._erase_dead_tensor_ops()
         leftovers = [op for op in block.walk() if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp,
                                                                   linalg.TransposeOp, bufferization.ToTensorOp,
+                                                                  tensor.PadOp, linalg.Conv2DNhwc_HwcfOp,
+                                                                  linalg.Conv2DNchwFchwOp,
                                                                   bufferization.MaterializeInDestinationOp))]
         if leftovers:
             raise LiftcompError(
@@ -438,6 +454,13 @@ class _FuncLowering:
         if not isinstance(dest.type, MemRefType):
             raise LiftcompError("materialize_in_destination into a tensor is not supported", op_location(mat))
         reason = "not a contraction or element-wise add Gemmini runs exactly"
+        conv_reason = self._try_conv(b, op, src, dest) if isinstance(op, Operation) else None
+        if conv_reason == "":
+            mat.detach()
+            mat.erase()
+            return
+        if conv_reason is not None:
+            raise LiftcompError(f"this convolution cannot run on Gemmini: {conv_reason}", op_location(op))
         if isinstance(op, Operation) and self._lower_bias_epilogue(b, op, src, dest):
             mat.detach()
             mat.erase()
@@ -471,6 +494,96 @@ class _FuncLowering:
                                                 host_location=op_location(op if isinstance(op, Operation) else mat)))
         mat.detach()
         mat.erase()
+
+    # ------------------------------------------------------------------------------ conv --
+    def _try_conv(self, b: IRBuilder, op: Operation, result: SSAValue, dest: SSAValue) -> str | None:
+        """A convolution (requantised to int8, or int32) into `dest`: '' when lowered, None when
+        `op` is no convolution, else why Gemmini cannot run it."""
+        from liftcomp.targets.gemmini import conv as cv
+
+        req: epi.Requant | None = None
+        conv_op: Operation = op
+        bias: SSAValue | None = None
+        biased = cv.match_bias_conv(op)
+        if biased is not None:
+            conv_op, bias_value, req, why = biased
+            if req is None:
+                return f"its epilogue is not Gemmini's requantisation ({why})"
+            bias = views.memref_of(cv.strip_expand(bias_value))
+            if bias is None or not _is_identity_layout(bias.type):  # type: ignore[arg-type]
+                return "the conv's bias is not a plain buffer"
+        elif epi.identity_elementwise(op):
+            assert isinstance(op, linalg.GenericOp)
+            producer = op.inputs[0].owner
+            if not isinstance(producer, Operation) or cv.match_conv(producer)[0] is None:
+                return None
+            if len(list(producer.results[0].uses)) != 1:
+                return "the conv's int32 result is used twice"
+            req, why = epi.match_requant(op)
+            if req is None:
+                return f"its epilogue is not Gemmini's requantisation ({why})"
+            conv_op = producer
+        m, why = cv.match_conv(conv_op)
+        if m is None:
+            return why or None
+        fill = _fill_value(views.strip_slices(conv_op.outputs[0]))  # type: ignore[attr-defined]
+        if fill != 0:
+            return "the conv's accumulator does not start at zero"
+        x, w = views.memref_of(m.input), views.memref_of(m.filter)
+        dt = dest.type
+        if x is None or w is None or not isinstance(dt, MemRefType):
+            return "conv operands are not plain buffers"
+        if not all(_is_identity_layout(t) for t in (x.type, w.type, dt)):  # type: ignore[arg-type]
+            return "conv operands are not row-major buffers"
+        shape = m.shape
+        sched = self.opts.conv_schedule_for(shape, self.name)
+        notes: list[str] = []
+        if sched.form == "loop_conv_ws" and req is None:
+            sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: int32 output"))
+            notes.append("loop_conv_ws writes int8 only: im2col + matmul for the int32 result")
+        if sched.form == "loop_conv_ws" and shape.stride != 1:
+            sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: stride"))
+            notes.append(f"loop_conv_ws is modelled for stride 1 only: im2col + matmul for stride {shape.stride}")
+        if sched.form == "loop_conv_ws" and shape.layout != "nhwc":
+            sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: NCHW"))
+            notes.append("loop_conv_ws reads NHWC: im2col + matmul for NCHW")
+        refused = sched.check(shape, self.cfg)
+        if refused:
+            return refused
+        mm_shape = MatmulShape(shape.n * shape.oh * shape.ow, shape.kh * shape.kw * shape.c, shape.f)
+        if bias is not None and shape.layout == "nchw":
+            return "a bias on an NCHW conv (its matmul's rows are output channels: not a bias Gemmini adds)"
+        if sched.form == "loop_conv_ws":
+            assert req is not None
+            cv.emit_loop_conv_ws(b, x, w, dest, shape, sched, req, bias)
+        elif shape.layout == "nchw":
+            # out^T (F x N*OH*OW) = filter (F x C*KH*KW) @ im2col^T, then NFHW on the host.
+            mm_shape = MatmulShape(shape.f, mm_shape.k, mm_shape.m)
+            bt = cv.emit_im2col_nchw(b, x, shape)
+            tmp = b.insert(memref.AllocOp.get(dt.element_type, shape=[mm_shape.m, mm_shape.n])).results[0]
+            am = Mat(w, b.c(mm_shape.m), b.c(mm_shape.k), b.c(mm_shape.k))
+            bm = Mat(bt, b.c(mm_shape.k), b.c(mm_shape.n), b.c(mm_shape.n))
+            cm = Mat(tmp, b.c(mm_shape.m), b.c(mm_shape.n), b.c(mm_shape.n))
+            ms = self.opts.schedule_for(mm_shape, self.name)
+            ms.check(mm_shape, self.cfg)
+            emit_matmul(b, am, bm, cm, None, ms, self.cfg, req)
+            cv.emit_nfhw_copy(b, tmp, dest, shape)
+        else:
+            a = cv.emit_im2col(b, x, shape)
+            am = Mat(a, b.c(mm_shape.m), b.c(mm_shape.k), b.c(mm_shape.k))
+            bm = Mat(w, b.c(mm_shape.k), b.c(mm_shape.n), b.c(mm_shape.n))
+            cm = Mat(dest, b.c(mm_shape.m), b.c(mm_shape.n), b.c(mm_shape.n))
+            # A per-channel bias: D's rows all read the same F values (row stride 0).
+            dm = None if bias is None else Mat(bias, b.c(mm_shape.m), b.c(mm_shape.n), b.c(0))
+            ms = self.opts.schedule_for(mm_shape, self.name)
+            ms.check(mm_shape, self.cfg)
+            emit_matmul(b, am, bm, cm, dm, ms, self.cfg, req)
+        self.report.kernels.append(KernelRecord(
+            self.name, "conv", mm_shape, sched, remark="; ".join([f"conv {shape.describe()}: {sched.describe()}",
+                                                                  *notes]),  # type: ignore[arg-type]
+            epilogue=None if req is None else f"{'int32 bias per channel, ' if bias is not None else ''}{req.describe()}",
+            conv_shape=shape))
+        return ""
 
     # ------------------------------------------------------------------------------ epilogue --
     def _lower_epilogue(self, b: IRBuilder, op: Operation, result: SSAValue, dest: SSAValue) -> bool:
@@ -686,7 +799,8 @@ class _FuncLowering:
     def _erase_dead_tensor_ops(self) -> None:
         removable = (linalg.GenericOp, linalg.MatmulOp, linalg.FillOp, linalg.TransposeOp,
                      bufferization.ToTensorOp, tensor.EmptyOp, arith.ConstantOp, tensor.ExtractSliceOp,
-                     tensor.InsertSliceOp, memref.DimOp)
+                     tensor.InsertSliceOp, memref.DimOp, tensor.PadOp, tensor.ExpandShapeOp, linalg.Conv2DNhwc_HwcfOp,
+                     linalg.Conv2DNchwFchwOp)
         changed = True
         while changed:
             changed = False

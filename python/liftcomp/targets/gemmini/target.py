@@ -16,7 +16,6 @@ from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.utils.target import Target as XdslTarget
 
-from liftcomp.pass_support import int_at_least
 from liftcomp.search.measure import Evaluator
 from liftcomp.targets.base import KernelSpace, Lowered, Target, TargetConfig
 from liftcomp.targets.gemmini.config import CONFIGS, GemminiConfig
@@ -30,13 +29,19 @@ class GemminiTarget(Target):
         return CONFIGS
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
-        group.add_argument("--form", default="explicit", choices=["explicit", "loop_ws"],
-                           help="gemmini: library schedule as explicit instructions in loops (default) or loop_ws FSM calls")
-        group.add_argument("--dram-latency", type=int_at_least(0), default=None,
-                           help="gemmini: DRAM latency of the timing model (cycles)")
+        from liftcomp.pass_support import add_pass_arguments
+        from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
+        from liftcomp.targets.schedule_options import ScheduleOptions
+
+        # --form and --dram-latency: liftcomp-lower-gemmini's options (the search ones are compile's own).
+        add_pass_arguments(group, LiftcompLowerGemminiPass, skip=_fields(ScheduleOptions))
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
-        return {"form": getattr(ns, "form", "explicit"), "dram_latency": getattr(ns, "dram_latency", None)}
+        from liftcomp.pass_support import pass_from_args
+        from liftcomp.targets.gemmini.liftcomp_lower_gemmini import LiftcompLowerGemminiPass
+
+        p: LiftcompLowerGemminiPass = pass_from_args(LiftcompLowerGemminiPass, ns)  # the pass's checks
+        return {"form": p.form, "dram_latency": p.dram_latency}
 
     def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> GemminiConfig:
         cfg = super().config_for(name, options)
@@ -56,9 +61,13 @@ class GemminiTarget(Target):
         return Lowered(out, [k.to_json() for k in report.kernels], report.remarks)
 
     def kernel_space(self, fn: func.FuncOp, config: TargetConfig, options: Mapping[str, Any]) -> KernelSpace[Any]:
+        from liftcomp.targets.gemmini.conv_space import GemminiConvSpace
         from liftcomp.targets.gemmini.space import GemminiSpace
 
         assert isinstance(config, GemminiConfig)
+        conv = GemminiConvSpace.from_function(fn, config)
+        if conv is not None:
+            return conv
         return GemminiSpace.from_function(fn, config, form=options.get("form", "explicit"))
 
     def evaluator(self, config: TargetConfig) -> Evaluator:
@@ -106,3 +115,9 @@ class GemminiTarget(Target):
             return GemminiCTarget
 
         return {"gemmini-c": gemmini_c}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    from dataclasses import fields
+
+    return tuple(f.name for f in fields(cls))

@@ -9,7 +9,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.pass_support import LiftcompPass, emit_remark, replace_module_body
+from liftcomp.pass_support import LiftcompPass, emit_remark, option, replace_module_body
 from liftcomp.targets.nki.config import CHIPS
 
 
@@ -30,14 +30,12 @@ class LiftcompLowerNkiPass(LiftcompPass):
 
     name = "liftcomp-lower-nki"
 
-    chip: str = "trn2"
-    dyn_size: int = 64
-    strict: bool = False
-    remarks: bool = False
-
-    def __post_init__(self) -> None:
-        self.check_choice("chip", self.chip, tuple(CHIPS))
-        self.check_at_least("dyn-size", self.dyn_size, 1)
+    # chip is also `liftcomp compile --nki-chip` (targets/nki/target.py); dyn-size is compile's
+    # --dyn-size (targets/schedule_options.py), with the same check.
+    chip: str = option("trn2", "the NeuronCore to compile for (same as --config trn1/trn2)", choices=tuple(CHIPS))
+    dyn_size: int = option(64, "size used for dynamic dimensions", at_least=1)
+    strict: bool = option(False, "a function that would stay on the host is an error at its location", cli=False)
+    remarks: bool = option(False, "one remark per function saying what it became", cli=False)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from liftcomp.targets.nki.driver import lower_module

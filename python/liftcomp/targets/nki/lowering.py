@@ -33,6 +33,7 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 
+from liftcomp.targets.nki import api
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.config import DEFAULT_CHIP, NkiChip
 from liftcomp.targets.nki.matmul import (
@@ -418,7 +419,7 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
         raise Unsupported("matmul operands computed on the device (only arguments are loaded)")
     elems = {fn.body.block.args[x.arg].type.element_type for x in (av, bv)}  # type: ignore[attr-defined]
     et = next(iter(elems))
-    if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth"):
+    if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth") or not _has_nki_dtype(et):
         raise Unsupported(f"matmul element types {sorted(map(str, elems))}")
     if nki.is_fp8(et) and not o.chip.has_fp8:
         raise Unsupported(f"an fp8 ({et}) matmul: {o.chip.name}'s TensorE has no fp8 (trn2's has)")
@@ -500,3 +501,12 @@ def _dest_view(mat: bufferization.MaterializeInDestinationOp, result: SSAValue, 
 
 __all__ = ["LowerOptions", "LoweringReport", "KernelRecord", "match_matmul", "build_host",
            "ArgTable", "window_2d", "Float32Type", "math"]
+
+
+def _has_nki_dtype(t: Attribute) -> bool:
+    """Whether the emitted NKI Python can name the type (i8 cannot: no integer TensorE path here)."""
+    try:
+        api.dtype(t)
+    except ValueError:
+        return False
+    return True

@@ -112,11 +112,30 @@ def swap_roles(p: MatmulProblem, s: MatmulSchedule, chip: NkiChip, on: bool) -> 
                    block_m=1, block_n=1)
 
 
+def short_on_moving(p: MatmulProblem, s: MatmulSchedule, chip: NkiChip) -> MatmulSchedule:
+    """`s` with the shorter of A (free size M) and B (free size N) on TensorE's moving side, kept
+    resident in SBUF: the perf guide's "put the short matrix on the moving side" as one step,
+    for either short dimension. M < N: B stationary, A^T moving (swap; C^T transposed back);
+    N < M: A^T stationary, B moving (the default roles). Resident: one K block and the short
+    dimension in one block, so its loads leave every loop and only the long operand streams
+    (a moving operand left in the loops would be reloaded for every stationary tile)."""
+    if p.m == p.n:
+        raise LiftcompError(f"short_on_moving: M = N = {p.m}, neither matrix is the short one")
+    swap = p.m < p.n
+    t = swap_roles(p, s, chip, swap)
+    short, long = ("m", "n") if swap else ("n", "m")
+    tile_short, tile_long = (t.tile_m, t.tile_n) if swap else (t.tile_n, t.tile_m)
+    size_short, size_long = (p.m, p.n) if swap else (p.n, p.m)
+    # The long operand's blocking (wide DMAs) stays where its tile allows it.
+    block_long = getattr(s, f"block_{long}")
+    block_long = block_long if size_long % (tile_long * block_long) == 0 else 1
+    return replace(t, block_k=p.k // t.tile_k, order=(long, short, "k"),
+                   **{f"block_{short}": size_short // tile_short, f"block_{long}": block_long})
+
+
 def check_schedule(p: MatmulProblem, s: MatmulSchedule, chip: NkiChip) -> str | None:
     """Why `s` is not a schedule of `p` (None if it is). Capacity is the verifier's job."""
     if s.swap:
-        if p.bias:
-            return "swap: the bias[N] epilogue would run along partitions (not supported swapped)"
         why = check_schedule(*_swapped(p, s), chip)
         return f"swap (B stationary, A^T moving): {why}" if why else None
     if sorted(s.order) != ["k", "m", "n"]:
@@ -144,6 +163,10 @@ class _Ctx:
     c: SSAValue
     trips: dict[str, int]
     transposed_out: bool = False  # the kernel computes C^T (swap): stores transpose it back
+    # swapped with a bias[N]: act(C + bias) after the transpose back, where bias runs along the
+    # free dimension (on C^T it would run along partitions)
+    post_bias: SSAValue | None = None
+    post_act: str = ""
     ivs: dict[str, SSAValue] = field(default_factory=dict)
     lhs_blk: list[SSAValue] = field(default_factory=list)   # one tile per K tile of the block
     rhs_blk: list[SSAValue] = field(default_factory=list)
@@ -169,12 +192,17 @@ def build_matmul_kernel(name: str, p: MatmulProblem, s: MatmulSchedule, chip: Nk
     a_v, b_v = b.args[0], b.args[1]
     bias_v = b.args[2] if p.bias else None
     swap = s.swap
+    post_bias, post_act = None, ""
     if swap:
         p, s = _swapped(p, s)
         a_v, b_v = b_v, a_v
+        if p.bias:
+            post_bias, post_act = bias_v, p.activation
+            p, bias_v = replace(p, bias=False, activation=""), None
     trips = {"m": p.m // (s.tile_m * s.block_m), "n": p.n // (s.tile_n * s.block_n),
              "k": p.k // (s.tile_k * s.block_k)}
-    ctx = _Ctx(b, p, s, a_v, b_v, bias_v, b.args[-1], trips, transposed_out=swap)
+    ctx = _Ctx(b, p, s, a_v, b_v, bias_v, b.args[-1], trips, transposed_out=swap, post_bias=post_bias,
+               post_act=post_act)
     eff = _effective(s.order, trips)
     _nest(ctx, eff, 0)
     return b.finish()
@@ -316,7 +344,16 @@ def _store(ctx: _Ctx, r0: SSAValue, c0: SSAValue, row: SSAValue) -> None:
         ps = b.alloc((chunk, rows), f32, "psum", "ct_psum", 2)
         b.add(nki.TransposeOp(ps, b.view(row, b.c(j), chunk)))
         out = b.alloc((chunk, rows), ctx.p.c_elem, "sbuf", "ct_row", 2)
-        b.add(nki.TensorCopyOp(out, ps))
+        cur = ps
+        if ctx.post_bias is not None:
+            bias = b.alloc((chunk, rows), ctx.p.c_elem, "sbuf", "bias_t", 2)
+            b.add(nki.LoadOp(bias, ctx.post_bias, [b.c(0), r0], broadcast=True))
+            cur = b.alloc((chunk, rows), f32, "sbuf", "epi_t", 2)
+            b.add(nki.TensorTensorOp(cur, ps, bias, "add"))
+        if ctx.post_act:
+            b.add(nki.ActivationOp(out, cur, ctx.post_act))
+        else:
+            b.add(nki.TensorCopyOp(out, cur))
         b.add(nki.StoreOp(ctx.c, [b.add_i(c0, b.c(j)), r0], out))
 
 

@@ -9,8 +9,11 @@ Menu items (Autocomp's NKI menu is the anchor; docs/NKI.md lists which item is w
 - `bufs(b)`: multi-buffering depth of the input tiles;
 - `psum_acc(on)`: accumulate across the K-block loop in PSUM (K innermost) or in SBUF;
 - `evict(engine)`: PSUM -> SBUF copy on VectorE or ScalarE (engine choice);
-- `swap(on)`: put A^T on the moving side (B stationary; C^T computed and transposed back), the
-  perf guide's "put the short matrix on the moving side" for a short M;
+- `swap(on)`: put A^T on the moving side (B stationary; C^T computed and transposed back, a
+  bias added after the transpose), re-tiled to the new roles;
+- `short_moving()`: the perf guide's "put the short matrix on the moving side" as one step, for
+  either short dimension: the shorter of A (M) and B (N) moving (swapping roles if M < N) and
+  resident in SBUF (one K block, the short dimension in one block), the long operand streaming;
 - for row-wise kernels (rowwise.py): `row_tile(f)`, `fuse_activation(on)`, `engine(e)`.
 Every schedule is checked (check_schedule, then the dialect verifier for capacity) before the
 cost model scores it; refused ones cost nothing but the check.
@@ -34,6 +37,7 @@ from liftcomp.targets.nki.matmul import (
     MatmulSchedule,
     build_matmul_kernel,
     check_schedule,
+    short_on_moving,
     swap_roles,
 )
 
@@ -70,6 +74,8 @@ def apply_step(s: MatmulSchedule, step: Step, p: MatmulProblem, chip: NkiChip = 
         return s.with_(evict_engine=kw["engine"])
     if step.name == "swap":
         return swap_roles(p, s, chip, kw["on"])
+    if step.name == "short_moving":
+        return short_on_moving(p, s, chip)
     raise ValueError(f"unknown menu item {step.name}")
 
 
@@ -93,6 +99,8 @@ def neighbours(s: MatmulSchedule, p: MatmulProblem, chip: NkiChip) -> list[Step]
     steps.append(Step("psum_acc", (("on", not s.psum_acc),)))
     steps.append(Step("evict", (("engine", "scalar" if s.evict_engine == "vector" else "vector"),)))
     steps.append(Step("swap", (("on", not s.swap),)))
+    if p.m != p.n:
+        steps.append(Step("short_moving"))
     tiles = ((128, 512, 128), (128, 256, 128), (64, 512, 128))
     if s.swap:  # the stationary free size (<= 128) is now N's, the moving one (<= 512) M's
         tiles = tuple((tn, tm, tk) for tm, tn, tk in tiles)

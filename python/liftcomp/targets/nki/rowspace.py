@@ -11,7 +11,7 @@ on the lowered kernel.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from xdsl.dialects import func
@@ -35,10 +35,20 @@ class RowCtx:
     fn: func.FuncOp
     chip: NkiChip
     dyn_size: int
+    # evaluate_rowwise's answers: the planner's ranking, the menu's validation and the model's
+    # prediction all ask about the same schedules (each a kernel built, verified and modelled)
+    cache: dict[RowSchedule, tuple[CostReport | None, str | None]] = field(default_factory=dict, compare=False,
+                                                                            hash=False)
 
 
 def evaluate_rowwise(ctx: RowCtx, s: RowSchedule) -> tuple[CostReport | None, str | None]:
     """The model's cost of the kernel lowered with `s`, or why it is refused."""
+    if s not in ctx.cache:
+        ctx.cache[s] = _evaluate(ctx, s)
+    return ctx.cache[s]
+
+
+def _evaluate(ctx: RowCtx, s: RowSchedule) -> tuple[CostReport | None, str | None]:
     try:
         kernel, _, _ = lower_rowwise(ctx.fn, LowerOptions(ctx.chip, ctx.dyn_size, {ctx.fn.sym_name.data: s}))
         ModuleOp([kernel]).verify()

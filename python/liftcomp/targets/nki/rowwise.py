@@ -12,6 +12,9 @@ unary math -> activation on ScalarE, negf -> tensor_scalar, compares -> tensor_s
 tensor_tensor producing 1.0 / 0.0, select -> nki.select; a row reduction reduces the body's
 value with tensor_reduce and combines the init. With `RowSchedule.fuse_activation`, exp/tanh/...
 of (x * s + b) with per-row or immediate s, b becomes one activation (ScalarE's scale/bias).
+A window reduction (a depthwise conv1d: parallel p and f, a short reduction t, inputs read at
+(p, f + t) and (p, t)) is unrolled over t: per tap a [P, C] window shifted by t and a per-row
+column t, combined in the loop's order (init, then tap 0, 1, ...).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import BlockArgument, Operation, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
+from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr
 
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.build import KernelBuilder
@@ -113,6 +116,27 @@ def _roles(m: Any, p: int | None, f: int | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _window(g: Operation, par: list[int], red: list[int], sizes: list[int]) -> tuple[int, int] | None:
+    """(t, taps) when g is a window reduction over (p, f) parallel and a short t: some input read
+    at (.., f + t) (a depthwise conv1d), else None."""
+    if len(par) != 2 or len(red) != 1 or sizes[red[0]] > 32:
+        return None
+    f, t = par[1], red[0]
+    maps = [m.data for m in g.get_indexing_maps().data]  # type: ignore[attr-defined]
+    if not any(_tap_role(e, par[0], f, t) == "f+t" for m in maps for e in m.results):
+        return None
+    return t, sizes[t]
+
+
+def _tap_role(e: Any, p: int, f: int, t: int) -> str:
+    if isinstance(e, AffineDimExpr):
+        return {p: "p", f: "f", t: "t"}.get(e.position, "?")
+    if (isinstance(e, AffineBinaryOpExpr) and e.kind == AffineBinaryOpKind.Add and isinstance(e.lhs, AffineDimExpr)
+            and isinstance(e.rhs, AffineDimExpr) and {e.lhs.position, e.rhs.position} == {f, t}):
+        return "f+t"
+    return "?"
+
+
 class _Lowering:
     def __init__(self, fn: func.FuncOp, o: LowerOptions, sched: RowSchedule):
         self.fn = fn
@@ -134,12 +158,18 @@ class _Lowering:
         if any(op.name in ("linalg.matmul", "linalg.batch_matmul") for op in self.fn.body.block.ops):
             raise Unsupported("a matmul mixed with other tensor ops")
         self.geo: dict[Operation, tuple[int | None, int | None]] = {}
+        self.windows: dict[Operation, tuple[int, int]] = {}
         rows: set[int] = set()
         for g in gens:
             sizes = _loop_dims(g, self.ev)  # type: ignore
             its = [str(t.data) for t in g.get_iterator_types().data]  # type: ignore
             par = [d for d, s in enumerate(sizes) if s != 1 and its[d] == "parallel"]
             red = [d for d, s in enumerate(sizes) if s != 1 and its[d] == "reduction"]
+            win = _window(g, par, red, sizes)  # type: ignore[arg-type]
+            if win is not None:
+                self.geo[g], self.windows[g] = (par[0], par[1]), win
+                rows.add(sizes[par[0]])
+                continue
             if len(red) > 1 or len(par) > 2 or (red and len(par) > 1):
                 raise Unsupported(f"a generic over {len(par)} parallel and {len(red)} reduction dims")
             if red:
@@ -295,6 +325,9 @@ class _Lowering:
         p, f = self.geo[g]
         sizes = _loop_dims(g, self.ev)
         C = sizes[f] if f is not None else 1
+        if g in self.windows:
+            assert p is not None and f is not None
+            return self.window_generic(g, p, f, *self.windows[g], C)
         maps = [m.data for m in g.get_indexing_maps().data]
         blk = g.body.block
         vals: dict[SSAValue, TVal] = {}
@@ -334,6 +367,52 @@ class _Lowering:
         if init.kind == "imm" and init.imm == _IDENTITY[red_op]:
             return TVal("row", r)
         return self.binary(red_op, TVal("row", r), init)
+
+    def window_generic(self, g: linalg.GenericOp, p: int, f: int, t: int, taps: int, C: int) -> TVal:
+        """out[p, f] = init (op) e(tap 0) (op) e(tap 1) ... in the loop's order, each tap's body on
+        windows of the inputs shifted by the tap."""
+        maps = [m.data for m in g.get_indexing_maps().data]
+        blk = g.body.block
+        out_arg = blk.args[len(g.inputs)]
+        ops = [o for o in blk.ops if not isinstance(o, linalg.YieldOp)]
+        y = blk.last_op
+        assert isinstance(y, linalg.YieldOp)
+        comb = y.operands[0].owner
+        if comb not in ops or comb.name not in _BIN or out_arg not in comb.operands:  # type: ignore
+            raise Unsupported("a window reduction that is not out = out <op> expr")
+        red_op = _BIN[comb.name]  # type: ignore
+        expr = comb.operands[1] if comb.operands[0] is out_arg else comb.operands[0]  # type: ignore
+        acc = self.operand(g.outputs[0], _roles(maps[len(g.inputs)], p, f), C)
+        first = acc.kind == "imm" and acc.imm == _IDENTITY.get(red_op)
+        for tap in range(taps):
+            vals: dict[SSAValue, TVal] = {}
+            for i, (v, m) in enumerate(zip(g.inputs, maps, strict=False)):
+                if blk.args[i].uses:
+                    vals[blk.args[i]] = self.tap_operand(v, m, p, f, t, tap, C)
+            for o in ops:
+                if o is comb:
+                    continue
+                if out_arg in o.operands:
+                    raise Unsupported("the reduction's output used inside its body")
+                self.body_op(o, vals, g)
+            e = vals_get(vals, expr, self)
+            acc = e if first and tap == 0 else self.binary(red_op, acc, e)
+        return self.as_tile(acc, C, "full")
+
+    def tap_operand(self, v: SSAValue, m: Any, p: int, f: int, t: int, tap: int, C: int) -> TVal:
+        """An argument read at (p, f + t) ([P, C] shifted by the tap) or (p, t) (a per-row column)."""
+        kinds = [_tap_role(e, p, f, t) for e in m.results]
+        view = hbm_view(v, self.ev) if v not in self.env else None
+        if view is None or kinds not in (["p", "f+t"], ["p", "t"]):
+            raise Unsupported(f"a window-reduction operand read at {list(m.results)}")
+        host, (r0, c0), transposed = window_2d(view, "full")
+        if transposed:
+            raise Unsupported("a transposed window-reduction operand")
+        k = self.karg(self.table.hbm(view.arg, *host))
+        width = C if kinds[1] == "f+t" else 1
+        tile = self.new_tile(width, "w")
+        self.b.add(nki.LoadOp(tile, k, [self.b.add_i(self.b.c(r0), self.row0()), self.b.c(c0 + tap)]))
+        return TVal("full" if width == C else "row", tile)
 
     def body_op(self, o: Operation, vals: dict[SSAValue, TVal], g: linalg.GenericOp) -> None:
         args = [vals_get(vals, v, self) for v in o.operands]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.search.cost_model import Bound
 from liftcomp.search.measure import Measurement
-from liftcomp.search.space import Menu, Param, Refused, Rewrite
+from liftcomp.search.space import Menu, Param, Refused, Rewrite, Step
 from liftcomp.targets.base import KernelSpace
 from liftcomp.targets.nki.config import NkiChip
 from liftcomp.targets.nki.matmul import (
@@ -20,8 +21,10 @@ from liftcomp.targets.nki.matmul import (
     MatmulSchedule,
     check_schedule,
     naive_schedule,
+    short_on_moving,
     swap_roles,
 )
+from liftcomp.targets.nki.menu import Step as MenuStep
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,13 @@ def _hoist(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
 
 def _block(s: MatmulSchedule, p: dict[str, Any], c: Ctx) -> MatmulSchedule:
     return s.with_(**{f"block_{p['dim']}": p["factor"]})
+
+
+def _short_moving(s: MatmulSchedule, c: Ctx) -> MatmulSchedule:
+    try:
+        return short_on_moving(c.problem, s, c.chip)
+    except LiftcompError as e:
+        raise Refused(e.message) from None
 
 
 def _validate(s: MatmulSchedule, c: Ctx) -> None:
@@ -83,6 +93,10 @@ MENU: Menu[MatmulSchedule, Ctx] = Menu(
         Rewrite("swap", "put the short matrix on the moving side: B stationary and A^T moving (C^T computed, "
                 "transposed back; tile n <= 128, tile m <= 512 then)", (Param("on", "bool"),),
                 lambda s, p, c: swap_roles(c.problem, s, c.chip, p["on"])),
+        Rewrite("short_moving", "put the shorter of A (M) and B (N) on the moving side, resident in SBUF (one K block, "
+                "the short dimension in one block: its loads leave every loop) while the long operand streams; "
+                "M < N swaps the roles (B stationary, A^T moving, C^T transposed back)", (),
+                lambda s, p, c: _short_moving(s, c)),
         Rewrite("evict", "PSUM -> SBUF copy engine", (Param("engine", "choice", choices=("vector", "scalar")),),
                 lambda s, p, c: s.with_(evict_engine=p["engine"])),
     ),
@@ -166,3 +180,62 @@ class NkiMatmulSpace(KernelSpace[MatmulSchedule]):
 
     def cost_model(self) -> NkiModel:
         return NkiModel(self.context)
+
+    def planner(self) -> NkiMatmulPlanner:
+        return NkiMatmulPlanner()
+
+
+def _generic_step(step: MenuStep) -> Step:
+    """A step of menu.neighbours as the generic search's Step (order as "m,n,k")."""
+    params = {k: ",".join(v) if k == "order" else v for k, v in step.params}
+    return Step(step.name, params)
+
+
+class NkiMatmulPlanner:
+    """The built-in planner of an NKI matmul: the steps of the menu's own policy
+    (menu.neighbours: tiles of 64..512, blocks doubled, quartered or halved, ...) ranked by the cost
+    model, as tools/bench_nki.py's beam search does. (The generic model planner enumerates every
+    power-of-two parameter instead, tiles of 1 included: a 1x1x1 tiling is a million-instruction
+    kernel for the model.) Plan: each menu item's best predicted step, items ranked by it, with a
+    seeded chance of swapping the last plan for another item; implement: that item's steps, best
+    predicted first."""
+
+    name = "builtin"
+
+    def __init__(self, explore: float = 0.25):
+        self.explore = explore
+        self._predicted: dict[MatmulSchedule, float | None] = {}
+
+    def _predict(self, space: NkiMatmulSpace, s: MatmulSchedule) -> float | None:
+        if s not in self._predicted:
+            from liftcomp.targets.nki.menu import evaluate_matmul
+
+            rep, _ = evaluate_matmul(space.problem, s, space.chip)
+            self._predicted[s] = None if rep is None else rep.time_ns
+        return self._predicted[s]
+
+    def _ranked(self, problem: Any, schedule: MatmulSchedule) -> dict[str, list[tuple[float, Step]]]:
+        from liftcomp.targets.nki.menu import apply_step, neighbours
+
+        space: NkiMatmulSpace = problem.space
+        out: dict[str, list[tuple[float, Step]]] = {}
+        for ms in neighbours(schedule, space.problem, space.chip):
+            t = self._predict(space, apply_step(schedule, ms, space.problem, space.chip))
+            if t is not None:
+                out.setdefault(ms.name, []).append((t, _generic_step(ms)))
+        for steps in out.values():
+            steps.sort(key=lambda x: x[0])
+        return out
+
+    def plan(self, parent: Any, problem: Any, n: int, rng: random.Random) -> list[Any]:
+        from liftcomp.search.beam import Plan
+
+        ranked = sorted(((steps[0][0], name) for name, steps in self._ranked(problem, parent.schedule).items()))
+        plans = [Plan(name, {}, f"model: {name} predicted {t:g} ns") for t, name in ranked]
+        chosen, rest = plans[:n], plans[n:]
+        if rest and chosen and rng.random() < self.explore:
+            chosen[-1] = rng.choice(rest)
+        return chosen
+
+    def implement(self, parent: Any, plan: Any, problem: Any, n: int, rng: random.Random) -> list[Step]:
+        return [s for _, s in self._ranked(problem, parent.schedule).get(plan.rewrite, [])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -52,7 +53,9 @@ class NkiEvaluator:
         hit = self._files.get(id(module))
         if hit is not None and hit[0] is module:
             return hit[1]
-        path = Path(self._tmp.name) / f"kernels_{len(self._files)}.py"
+        # The search's worker processes share this folder (forked): the pid keeps their files apart
+        # (and every path is new, so no stale bytecode from __pycache__ is ever imported).
+        path = Path(self._tmp.name) / f"kernels_{os.getpid()}_{len(self._files)}.py"
         path.write_text(emit_python(module))
         self._files[id(module)] = (module, path)
         return path
@@ -96,11 +99,20 @@ class NkiTarget(Target):
         return {"default": CHIPS["trn2"], **CHIPS}
 
     def add_arguments(self, group: argparse._ArgumentGroup) -> None:  # pyright: ignore[reportPrivateUsage]
-        group.add_argument("--nki-chip", default=None, choices=sorted(CHIPS),
-                           help="nki: the NeuronCore to compile for (default trn2; same as --config trn1/trn2)")
+        from liftcomp.pass_support import add_pass_arguments
+        from liftcomp.targets.nki.liftcomp_lower_nki import LiftcompLowerNkiPass
+
+        # --nki-chip: liftcomp-lower-nki's chip option (its dyn-size is compile's --dyn-size). Unset,
+        # --config chooses the chip.
+        add_pass_arguments(group, LiftcompLowerNkiPass, {"chip": "nki-chip"}, skip=("dyn_size",), defaults={"chip": None})
 
     def options_from_args(self, ns: argparse.Namespace) -> dict[str, Any]:
-        return {"chip": getattr(ns, "nki_chip", None)}
+        from liftcomp.pass_support import pass_from_args
+        from liftcomp.targets.nki.liftcomp_lower_nki import LiftcompLowerNkiPass
+
+        chip = getattr(ns, "chip", None)
+        pass_from_args(LiftcompLowerNkiPass, ns, {"chip": "nki-chip"}, **({} if chip else {"chip": "trn2"}))  # the pass's checks
+        return {"chip": chip}
 
     def config_for(self, name: str = "default", options: Mapping[str, Any] | None = None) -> NkiChip:
         chip = (options or {}).get("chip")

@@ -400,4 +400,227 @@ static inline void gemmini_loop_ws(size_t I, size_t J, size_t K, size_t pad_I, s
 #define gemmini_fence() ((void)0)
 #define gemmini_flush(skip) ((void)(skip))
 
+/* ------------------------------------------------------------------------ loop_conv_ws FSM -- */
+/* As LoopConv.scala's sub-machines (LdBias, LdInput, LdWeight, Execute, StC; the simulator's
+ * Machine.loop_conv_ws) without pooling, dilation, transposes or downsampling, which must be off.
+ * Local layout: input rows from the loop's scratchpad half (one row per pixel, DIM channels, channel
+ * blocks batches*irows*icols rows apart), weights at the end of that half (one row per (krow, kcol,
+ * kch), DIM output channels, blocks krows*kcols*kchs apart), outputs in the accumulator half (one row
+ * per pixel, blocks batches*orows*ocols apart), which advances after a loop that stores. */
+static inline void gh_loop_conv_ws(int batch_size, int in_row_dim, int in_col_dim, int in_channels, int out_channels,
+                            int out_row_dim, int out_col_dim, int pool_out_row_dim, int pool_out_col_dim, int stride,
+                            int padding, int kernel_dim, int kernel_dilation, int pool_size, int pool_stride,
+                            int pool_padding, int batches, int porows, int pocols, int pochs, int krows, int kcols,
+                            int kchs, int lpad, int rpad, int upad, int dpad, int plpad, int prpad, int pupad,
+                            int pdpad, int orows, int ocols, const elem_t *weights, elem_t *output, const acc_t *bias,
+                            const elem_t *input, bool no_bias, bool no_pool, bool downsample, bool wrot180,
+                            bool input_dilated, int act, bool trans_output_1203, bool trans_weight_1203,
+                            bool trans_weight_0132, bool trans_input_3120, int max_pixels_per_row, int in_stride,
+                            int weight_stride, int out_stride, bool dw, int a_spad_id, int b_spad_id) {
+  (void)batch_size; (void)out_channels; (void)pool_out_row_dim; (void)pool_out_col_dim; (void)padding;
+  (void)pool_padding; (void)act; (void)a_spad_id; (void)b_spad_id;
+  if (!no_pool || pool_size != 1 || pool_stride != 1 || plpad || prpad || pupad || pdpad || downsample || wrot180 ||
+      input_dilated || trans_output_1203 || trans_weight_1203 || trans_weight_0132 || trans_input_3120 || dw ||
+      kernel_dilation != 1 || max_pixels_per_row != 1)
+    gh_fail("loop_conv_ws: pooling, dilation, transposes, downsampling and depthwise are not implemented");
+  if (stride != 1) gh_fail("loop_conv_ws: only stride 1 is modelled");
+  if (gh_dataflow != WEIGHT_STATIONARY || gh_a_transpose || gh_b_transpose)
+    gh_fail("loop_conv_ws issues WS sequences without transposes: config_ex WS first");
+  if (orows != porows || ocols != pocols) gh_fail("loop_conv_ws: orows/ocols must equal porows/pocols without pooling");
+  const int irows = orows + krows - 1, icols = ocols + kcols - 1;
+  const int irows_un = irows - upad - dpad, icols_un = icols - lpad - rpad;
+  if (irows_un < 0 || icols_un < 0) gh_fail("loop_conv_ws: pads exceed the input window");
+  const int a_bank = batches * irows * icols, b_bank = krows * kcols * kchs, c_bank = batches * orows * ocols;
+  const int half_sp = BANK_NUM * BANK_ROWS / 2, half_acc = ACC_ROWS / 2;
+  const int b_rows = ((pochs + DIM - 1) / DIM) * b_bank;
+  if (((kchs + DIM - 1) / DIM) * a_bank + b_rows > half_sp || ((pochs + DIM - 1) / DIM) * c_bank > half_acc)
+    gh_fail("loop_conv_ws tile too large");
+  const uint32_t a_start = gh_fsm_sp_half * half_sp, b_start = a_start + half_sp - b_rows;
+  const uint32_t c_start = gh_fsm_acc_half * half_acc;
+  gh_fsm_sp_half ^= 1;
+  if (output != NULL) gh_fsm_acc_half ^= 1;
+  const uint32_t ACC = 1u << 31, ACCUM = 1u << 30;
+#define GH_C_ADDR(b, orow, ocol, och) \
+  (c_start + ((och) / DIM) * c_bank + (b) * orows * ocols + (orow) * ocols + (ocol))
+  /* LdBias (int32 rows of the bias repeated per pixel, or zero rows), one DIM block at a time. */
+  if (bias != NULL)
+    for (int b = 0; b < batches; b++)
+      for (int orow = 0; orow < orows; orow++)
+        for (int ocol = 0; ocol < ocols; ocol += DIM)
+          for (int och = 0; och < pochs; och += DIM) {
+            int I = ocols - ocol < DIM ? ocols - ocol : DIM, J = pochs - och < DIM ? pochs - och : DIM;
+            bool saved = gh_ld_shrunk[2];
+            gh_ld_shrunk[2] = false;
+            gh_mvin_id(no_bias ? NULL : bias + och, ACC | GH_C_ADDR(b, orow, ocol, och), J, I, 2, 0, true);
+            gh_ld_shrunk[2] = saved;
+          }
+  /* LdInput: zero rows outside the image; channel blocks of one pixel go to rows a_bank apart. */
+  for (int b = 0; b < batches; b++)
+    for (int irow = -upad; irow < irows_un + dpad; irow++)
+      for (int icol = -lpad; icol < icols_un + rpad;) {
+        int I = icol < 0 ? (-icol < DIM ? -icol : DIM)
+                         : icol >= icols_un ? (icols_un + rpad - icol < DIM ? icols_un + rpad - icol : DIM)
+                                            : (icols_un - icol < DIM ? icols_un - icol : DIM);
+        bool zeros = irow < 0 || irow >= irows_un || icol < 0 || icol >= icols_un;
+        for (int ich = 0; ich < kchs; ich += DIM) {
+          uint32_t addr = a_start + (ich / DIM) * a_bank + b * irows * icols + (irow + upad) * icols + icol + lpad;
+          const elem_t *src = zeros ? NULL : input + ((b * in_row_dim + irow) * in_col_dim + icol) * in_stride + ich;
+          gh_mvin_id(src, addr, kchs - ich < DIM ? kchs - ich : DIM, I, 0, in_stride, true);
+        }
+        icol += I;
+      }
+  /* LdWeight. */
+  for (int och = 0; och < pochs; och += DIM)
+    for (int krow = 0; krow < krows; krow++)
+      for (int kcol = 0; kcol < kcols; kcol++)
+        for (int kch = 0; kch < kchs; kch += DIM) {
+          uint32_t addr = b_start + (och / DIM) * b_bank + krow * kcols * kchs + kcol * kchs + kch;
+          const elem_t *src = weights + ((krow * kernel_dim + kcol) * in_channels + kch) * weight_stride + och;
+          gh_mvin_id(src, addr, pochs - och < DIM ? pochs - och : DIM, kchs - kch < DIM ? kchs - kch : DIM, 1,
+                     weight_stride, true);
+        }
+  /* Execute: every preload accumulates (the bias or zero rows came first). */
+  for (int och = 0; och < pochs; och += DIM)
+    for (int krow = 0; krow < krows; krow++)
+      for (int kcol = 0; kcol < kcols; kcol++)
+        for (int kch = 0; kch < kchs; kch += DIM) {
+          const int J = pochs - och < DIM ? pochs - och : DIM, K = kchs - kch < DIM ? kchs - kch : DIM;
+          const uint32_t b_addr = b_start + (och / DIM) * b_bank + krow * kcols * kchs + kcol * kchs + kch;
+          bool new_weights = true;
+          for (int b = 0; b < batches; b++)
+            for (int orow = 0; orow < orows; orow++)
+              for (int ocol = 0; ocol < ocols; ocol += DIM) {
+                const int I = ocols - ocol < DIM ? ocols - ocol : DIM;
+                const uint32_t a_addr =
+                    a_start + (kch / DIM) * a_bank + b * irows * icols + (orow + krow) * icols + ocol + kcol;
+                gh_preload(new_weights ? b_addr : GARBAGE_ADDR, ACC | ACCUM | GH_C_ADDR(b, orow, ocol, och), J, K, J, I);
+                gh_compute(new_weights, a_addr, GARBAGE_ADDR, K, I, J, I);
+                new_weights = false;
+              }
+        }
+  /* StC: int8 through config_st's scale and activation. */
+  if (output != NULL)
+    for (int b = 0; b < batches; b++)
+      for (int orow = 0; orow < orows; orow++)
+        for (int ocol = 0; ocol < ocols; ocol += DIM)
+          for (int och = 0; och < pochs; och += DIM)
+            gh_mvout(output + ((b * out_row_dim + orow) * out_col_dim + ocol) * out_stride + och,
+                     ACC | GH_C_ADDR(b, orow, ocol, och), pochs - och < DIM ? pochs - och : DIM,
+                     ocols - ocol < DIM ? ocols - ocol : DIM, out_stride);
+#undef GH_C_ADDR
+}
+#define gemmini_loop_conv_ws(...) gh_loop_conv_ws(__VA_ARGS__)
+#define gemmini_loop_conv_ws(...) gh_loop_conv_ws(__VA_ARGS__)
+
+/* ------------------------------------------------------------------------ tiled_conv_auto -- */
+/* gemmini.h's library convolution (no pooling, dilation, transposes or downsampling): the tile
+ * choice of tiled_conv_stride_auto (gh_tiled_conv_tiles: shrink the largest of batches, porows,
+ * pocols, pochs, krows, kcols, kchs, channels by DIM, never pocols below DIM while porows > 1, until
+ * the tiles fit half the scratchpad and accumulator; then grow pocols, then any argument, while they
+ * fit; liftcomp's conv.library_conv_schedule makes the same choice), then tiled_conv's loops: one
+ * loop_conv_ws per tile, the bias (or zero rows) on the first kernel tile, the output on the last. */
+static inline void gh_conv_tile_rows(const int a[7], int stride, int *sp, int *acc) {
+  const int irows = a[1] * stride + a[4] - 1, icols = a[2] * stride + a[5] - 1;
+  const int in_banks = (a[6] + DIM - 1) / DIM, out_banks = (a[3] + DIM - 1) / DIM;
+  *sp = in_banks * a[0] * irows * icols + out_banks * a[5] * a[4] * a[6];
+  *acc = out_banks * a[0] * a[1] * a[2];
+}
+
+static inline bool gh_conv_tile_fits(const int a[7], int stride) {
+  int sp, acc;
+  gh_conv_tile_rows(a, stride, &sp, &acc);
+  return sp <= BANK_NUM * BANK_ROWS / 2 && acc <= ACC_ROWS / 2;
+}
+
+static inline void gh_tiled_conv_tiles(int args[7], int stride) {
+  int max_args[7];
+  memcpy(max_args, args, sizeof max_args);
+  while (!gh_conv_tile_fits(args, stride)) {
+    int max_val = -1, max_idx = -1;
+    for (int i = 0; i < 7; i++)
+      if (!(i == 2 && args[i] <= DIM && args[1] > 1) && args[i] > max_val) {
+        max_val = args[i];
+        max_idx = i;
+      }
+    if (max_idx == 3 || max_idx == 6) {
+      args[max_idx] = args[max_idx] % DIM ? (args[max_idx] / DIM) * DIM : args[max_idx] - DIM;
+      if (args[max_idx] <= 0) args[max_idx] = 1;
+    } else {
+      args[max_idx]--;
+    }
+  }
+  for (;;) {
+    int cand[7];
+    memcpy(cand, args, sizeof cand);
+    cand[2]++;
+    if (cand[2] > max_args[2] || !gh_conv_tile_fits(cand, stride)) break;
+    args[2]++;
+  }
+  for (bool grown = true; grown;) {
+    grown = false;
+    for (int i = 0; i < 7; i++) {
+      int cand[7];
+      memcpy(cand, args, sizeof cand);
+      cand[i]++;
+      if (cand[i] <= max_args[i] && gh_conv_tile_fits(cand, stride)) {
+        args[i]++;
+        grown = true;
+      }
+    }
+  }
+}
+
+static inline void tiled_conv_auto(int batch_size, int in_row_dim, int in_col_dim, int in_channels, int out_channels,
+                                   int out_row_dim, int out_col_dim, int stride, int input_dilation,
+                                   int kernel_dilation, int padding, int kernel_dim, bool wrot180,
+                                   bool trans_output_1203, bool trans_input_3120, bool trans_weight_1203,
+                                   bool trans_weight_0132, const elem_t *input, const elem_t *weights,
+                                   const acc_t *bias, elem_t *output, int act, acc_scale_t scale, int pool_size,
+                                   int pool_stride, int pool_padding, int tiled_conv_type) {
+  (void)pool_size; (void)pool_padding;
+  if (input_dilation != 1 || kernel_dilation != 1 || wrot180 || trans_output_1203 || trans_input_3120 ||
+      trans_weight_1203 || trans_weight_0132 || pool_stride != 0 || tiled_conv_type != WEIGHT_STATIONARY)
+    gh_fail("tiled_conv_auto: only WS without pooling, dilation or transposes is implemented");
+  int args[7] = {batch_size, out_row_dim, out_col_dim, out_channels, kernel_dim, kernel_dim, in_channels};
+  gh_tiled_conv_tiles(args, stride);
+  const int batches = args[0], porows = args[1], pocols = args[2], pochs = args[3];
+  const int krows = args[4], kcols = args[5], kchs = args[6];
+  const bool no_bias = bias == NULL;
+  if (no_bias) bias = (const acc_t *)1; /* as gemmini.h: LdBias then writes zero rows */
+  gemmini_extended_config_st(out_channels * sizeof(elem_t), act, scale);
+  gemmini_extended_config_ex(WEIGHT_STATIONARY, 0, 0, 1, false, false);
+  for (int b = 0; b < batch_size; b += batches)
+    for (int orow = 0; orow < out_row_dim; orow += porows)
+      for (int ocol = 0; ocol < out_col_dim; ocol += pocols)
+        for (int poch = 0; poch < out_channels; poch += pochs)
+          for (int krow = 0; krow < kernel_dim; krow += krows)
+            for (int kcol = 0; kcol < kernel_dim; kcol += kcols)
+              for (int kch = 0; kch < in_channels; kch += kchs) {
+                const int batches_ = batch_size - b < batches ? batch_size - b : batches;
+                const int porows_ = out_row_dim - orow < porows ? out_row_dim - orow : porows;
+                const int pocols_ = out_col_dim - ocol < pocols ? out_col_dim - ocol : pocols;
+                const int pochs_ = out_channels - poch < pochs ? out_channels - poch : pochs;
+                const int krows_ = kernel_dim - krow < krows ? kernel_dim - krow : krows;
+                const int kcols_ = kernel_dim - kcol < kcols ? kernel_dim - kcol : kcols;
+                const int kchs_ = in_channels - kch < kchs ? in_channels - kch : kchs;
+                const int irow = orow * stride + krow - padding, icol = ocol * stride + kcol - padding;
+                const int irows_ = porows_ * stride + krows_ - 1, icols_ = pocols_ * stride + kcols_ - 1;
+                const int lpad = icol < 0 ? -icol : 0, upad = irow < 0 ? -irow : 0;
+                const int rpad = icol + icols_ > in_col_dim ? icol + icols_ - in_col_dim : 0;
+                const int dpad = irow + irows_ > in_row_dim ? irow + irows_ - in_row_dim : 0;
+                elem_t *out = output + ((b * out_row_dim + orow) * out_col_dim + ocol) * out_channels + poch;
+                if (krow + krows < kernel_dim || kcol + kcols < kernel_dim || kch + kchs < in_channels) out = NULL;
+                const acc_t *bias_ = (krow > 0 || kcol > 0 || kch > 0) ? NULL : bias + poch;
+                const elem_t *w = weights + ((krow * kernel_dim + kcol) * in_channels + kch) * out_channels + poch;
+                const elem_t *in = input + ((b * in_row_dim + irow + upad) * in_col_dim + icol + lpad) * in_channels + kch;
+                gh_loop_conv_ws(batch_size, in_row_dim, in_col_dim, in_channels, out_channels, out_row_dim,
+                                out_col_dim, out_row_dim, out_col_dim, stride, padding, kernel_dim, 1, 1, 1, 0,
+                                batches_, porows_, pocols_, pochs_, krows_, kcols_, kchs_, lpad, rpad, upad, dpad, 0,
+                                0, 0, 0, porows_, pocols_, w, out, bias_, in, no_bias, true, false, false, false, act,
+                                false, false, false, false, 1, in_channels, out_channels, out_channels, false, 0, 0);
+              }
+  gemmini_fence();
+}
+
+
 #endif /* LIFTCOMP_GEMMINI_HOST_H */

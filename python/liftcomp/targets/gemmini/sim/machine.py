@@ -193,10 +193,13 @@ class Machine:
         isz = flat.itemsize
         return as_strided(flat[offset:], shape=(rows, cols), strides=(stride * isz, isz))
 
-    def _check_local(self, space: str, addr: int, rows: int, cols: int, max_blocks: int, why: str = "") -> int:
+    def _check_local(self, space: str, addr: int, rows: int, cols: int, max_blocks: int, why: str = "",
+                     block_stride: int | None = None) -> int:
         """rows <= DIM, cols within `max_blocks` DIM-wide blocks, and a plain row address (no
-        GARBAGE_ADDR, no flag bits) whose blocks fit the memory; returns the number of blocks."""
+        GARBAGE_ADDR, no flag bits) whose blocks fit the memory; returns the number of blocks.
+        `block_stride`: rows between consecutive blocks (default DIM)."""
         dim = self.cfg.dim
+        bstride = dim if block_stride is None else block_stride
         if not 1 <= rows <= dim:
             raise SimError(f"rows = {rows} outside [1, {dim}] (DIM)")
         if not 1 <= cols <= max_blocks * dim:
@@ -204,7 +207,7 @@ class Machine:
         blocks = -(-cols // dim)
         _check_row_addr(space, addr)
         cap = self.cfg.sp_rows if space == "spad" else self.cfg.acc_rows
-        end = addr + (blocks - 1) * dim + rows
+        end = addr + (blocks - 1) * bstride + rows
         if addr < 0 or end > cap:
             raise SimError(f"{space} rows [{addr}, {end}) outside the {space} ({cap} rows)")
         return blocks
@@ -230,11 +233,15 @@ class Machine:
         issuer: str = "host",
         stride: int | None = None,
         zeros: bool = False,
+        block_stride: int | None = None,
     ) -> None:
+        """`block_stride`: local rows between the DIM-wide blocks of a row (default DIM; the
+        loop_conv_ws FSM sets its own through config_ld's spad stride)."""
         cfg = self.cfg
         dim = cfg.dim
+        bstride = dim if block_stride is None else block_stride
         if zeros:
-            self._mvin_zeros(addr, rows, cols, space, accumulate, issuer)
+            self._mvin_zeros(addr, rows, cols, space, accumulate, issuer, block_stride)
             return
         if stride is None:
             stride = self.ld_stride[id]
@@ -242,10 +249,11 @@ class Machine:
                 raise SimError(f"mvin of i{arr.itemsize * 8} data after config_ld for i{self.ld_bits[id]} (id {id})")
         scale = self.ld_scale[id]
         if space == "spad":
-            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space))
+            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space), block_stride=bstride)
         else:
             blocks = self._check_local(space, addr, rows, cols, cfg.max_block_len_acc,
-                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator")
+                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator",
+                                       block_stride=bstride)
         if self.functional:
             src = self._dram_view(arr, offset, stride, rows, cols)
             if space == "spad":
@@ -253,13 +261,13 @@ class Machine:
                 for b in range(blocks):
                     c0 = b * dim
                     cw = min(dim, cols - c0)
-                    self.spad[addr + b * dim : addr + b * dim + rows, :cw] = data[:, c0 : c0 + cw]
+                    self.spad[addr + b * bstride : addr + b * bstride + rows, :cw] = data[:, c0 : c0 + cw]
             else:
                 data32 = src.astype(np.int32) if scale == 1.0 else saturate(scale_round(src, scale), np.int32)
                 for b in range(blocks):
                     c0 = b * dim
                     cw = min(dim, cols - c0)
-                    dst = self.acc[addr + b * dim : addr + b * dim + rows, :cw]
+                    dst = self.acc[addr + b * bstride : addr + b * bstride + rows, :cw]
                     if accumulate:
                         dst += data32[:, c0 : c0 + cw]
                     else:
@@ -271,29 +279,36 @@ class Machine:
         t.stats.dma_bytes_in += rows * row_bytes
         busy = t.dma_cycles(rows, row_bytes) + self._tlb_cycles(arr, offset, stride, rows, row_bytes)
         mem = SPAD if space == "spad" else ACC
-        span = (blocks - 1) * dim + rows
-        self._issue(LD, busy, cfg.dram_latency, issuer, writes=(t.block_range(mem, addr, span),),
+        self._issue(LD, busy, cfg.dram_latency, issuer, writes=self._block_ranges(mem, addr, rows, blocks, bstride),
                     rmw=accumulate and space == "acc")
         self._count("mvin")
 
-    def _mvin_zeros(self, addr: int, rows: int, cols: int, space: str, accumulate: bool, issuer: str) -> None:
+    def _block_ranges(self, mem: int, addr: int, rows: int, blocks: int, bstride: int) -> tuple[tuple[int, int, int], ...]:
+        """The local block ranges a transfer of `blocks` blocks `bstride` rows apart touches."""
+        t = self.timing
+        if bstride == self.cfg.dim or blocks == 1:
+            return (t.block_range(mem, addr, (blocks - 1) * bstride + rows),)
+        return tuple(t.block_range(mem, addr + b * bstride, rows) for b in range(blocks))
+
+    def _mvin_zeros(self, addr: int, rows: int, cols: int, space: str, accumulate: bool, issuer: str,
+                    block_stride: int | None = None) -> None:
         """mvin from DRAM address 0: Gemmini's ZeroWriter writes zero rows (one row of a block per
         cycle) through the load unit, in its order, without DRAM requests."""
         cfg = self.cfg
         dim = cfg.dim
+        bstride = dim if block_stride is None else block_stride
         if space == "spad":
-            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space))
+            blocks = self._check_local(space, addr, rows, cols, *self._block_limit(space), block_stride=bstride)
         else:
             blocks = self._check_local(space, addr, rows, cols, cfg.max_block_len_acc,
-                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator")
+                                       f"max_block_len_acc {cfg.max_block_len_acc} block(s) of DIM into the accumulator",
+                                       block_stride=bstride)
         if self.functional and not accumulate:
             mem_arr = self.spad if space == "spad" else self.acc
             for b in range(blocks):
-                mem_arr[addr + b * dim : addr + b * dim + rows, : min(dim, cols - b * dim)] = 0
-        t = self.timing
+                mem_arr[addr + b * bstride : addr + b * bstride + rows, : min(dim, cols - b * dim)] = 0
         mem = SPAD if space == "spad" else ACC
-        span = (blocks - 1) * dim + rows
-        self._issue(LD, blocks * rows, cfg.acc_latency, issuer, writes=(t.block_range(mem, addr, span),),
+        self._issue(LD, blocks * rows, cfg.acc_latency, issuer, writes=self._block_ranges(mem, addr, rows, blocks, bstride),
                     rmw=accumulate and space == "acc")
         self._count("mvin")
 
@@ -686,6 +701,152 @@ class Machine:
                                rows_i(i), cols, "acc", full_c, issuer="stC", stride=c_stride)
         self.fsm_loop_ends.append(max(cur.values()))
         self._count("loop_ws")
+
+    # ------------------------------------------------------------------------------- loop_conv_ws --
+    def loop_conv_ws(
+        self,
+        p: dict[str, int],
+        inp: tuple[Array, int],
+        weights: tuple[Array, int],
+        bias: tuple[Array, int] | None,
+        output: tuple[Array, int] | None,
+        no_bias: bool,
+    ) -> None:
+        """The loop_conv_ws FSM (Gemmini's LoopConv.scala, no pooling/dilation/transposes): the
+        mvins, preload/compute pairs and mvouts its sub-machines LdBias, LdInput, LdWeight,
+        Execute and StC generate, in their orders and with their local address layout
+        (docs/GEMMINI.md, "loop_conv_ws model vs RTL")."""
+        cfg = self.cfg
+        dim = cfg.dim
+        mbl = cfg.max_block_len
+        for what in ("batches", "porows", "pocols", "pochs", "krows", "kcols", "kchs", "in_row_dim", "in_col_dim",
+                     "in_channels", "out_channels", "out_row_dim", "out_col_dim", "kernel_dim"):
+            if p[what] < 1:
+                raise SimError(f"loop_conv_ws {what} = {p[what]} must be >= 1")
+        for what in ("lpad", "rpad", "upad", "dpad"):
+            if p[what] < 0:
+                raise SimError(f"loop_conv_ws {what} = {p[what]} must be >= 0")
+        if p["stride"] != 1:
+            raise SimError(f"loop_conv_ws stride = {p['stride']}: only stride 1 is modelled")
+        if self.dataflow != "WS" or self.a_transpose or self.b_transpose:
+            raise SimError("loop_conv_ws issues WS sequences without transposes: config_ex WS first")
+        batches, orows, ocols, ochs = p["batches"], p["porows"], p["pocols"], p["pochs"]
+        krows, kcols, kchs = p["krows"], p["kcols"], p["kchs"]
+        lpad, rpad, upad, dpad = p["lpad"], p["rpad"], p["upad"], p["dpad"]
+        irows, icols = orows + krows - 1, ocols + kcols - 1
+        irows_un, icols_un = irows - upad - dpad, icols - lpad - rpad
+        if irows_un < 0 or icols_un < 0:
+            raise SimError(f"loop_conv_ws pads ({lpad}, {rpad}, {upad}, {dpad}) exceed the {irows}x{icols} input window")
+        half_sp, half_acc = cfg.sp_rows // 2, cfg.acc_rows // 2
+        a_rows = -(-kchs // dim) * batches * irows * icols
+        b_rows = -(-ochs // dim) * krows * kcols * kchs
+        c_rows = -(-ochs // dim) * batches * orows * ocols
+        if a_rows + b_rows > half_sp:
+            raise SimError(f"loop_conv_ws input and weight tiles ({a_rows} + {b_rows} rows) exceed half the scratchpad "
+                           f"({half_sp} rows)")
+        if c_rows > half_acc:
+            raise SimError(f"loop_conv_ws output tile ({c_rows} rows) exceeds half the accumulator ({half_acc} rows)")
+        t = self.timing
+        if len(self.fsm_loop_ends) >= 2:
+            t.host_t = max(t.host_t, self.fsm_loop_ends[-2])
+        # gemmini_loop_conv_ws = 7 RoCC instructions (6 configs and the start).
+        start = t.host_t
+        t.host(7 * cfg.host_issue_cycles)
+        cur = self.fsm_cursor
+        for k_ in cur:
+            cur[k_] = max(cur[k_], start + 7 * cfg.host_issue_cycles)
+        a_start = self.fsm_sp_half * half_sp
+        b_start = a_start + half_sp - b_rows
+        c_start = self.fsm_acc_half * half_acc
+        self.fsm_sp_half ^= 1
+        if output is not None:
+            self.fsm_acc_half ^= 1
+        a_bank = batches * irows * icols  # input rows between DIM-channel blocks
+        b_bank = krows * kcols * kchs  # weight rows between DIM-output-channel blocks
+        c_bank = batches * orows * ocols  # accumulator rows between DIM-output-channel blocks
+
+        def c_addr(b: int, orow: int, ocol: int, och: int) -> int:
+            return c_start + (och // dim) * c_bank + b * orows * ocols + orow * ocols + ocol
+
+        # LdBias: b, orow, ocol (DIM pixels), och (max_block_len_acc blocks); bias rows repeat (stride 0).
+        if bias is not None or no_bias:
+            b_arr, b_off = bias if bias is not None else (inp[0], 0)  # no_bias: zero rows, no DRAM read
+            step = cfg.max_block_len_acc * dim
+            for b in range(batches):
+                for orow in range(orows):
+                    for ocol in range(0, ocols, dim):
+                        for och in range(0, ochs, step):
+                            rows, cols = min(dim, ocols - ocol), min(step, ochs - och)
+                            self.mvin(b_arr, b_off + och, c_addr(b, orow, ocol, och), rows, cols, "acc", 2, False,
+                                      issuer="ldD", stride=0, zeros=no_bias, block_stride=c_bank)
+        # LdInput: b, irow, icol (up to DIM pixels, split at the image's edges), ich (4 blocks).
+        in_arr, in_off = inp
+        in_row, in_col, in_stride = p["in_row_dim"], p["in_col_dim"], p["in_stride"]
+        max_ich = min(kchs, mbl * dim)
+        for b in range(batches):
+            for irow in range(-upad, irows_un + dpad):
+                icol = -lpad
+                while icol < icols_un + rpad:
+                    if icol < 0:
+                        n = min(dim, -icol)
+                    elif icol >= icols_un:
+                        n = min(dim, icols_un + rpad - icol)
+                    else:
+                        n = min(dim, icols_un - icol)
+                    zeros = irow < 0 or irow >= irows_un or icol < 0 or icol >= icols_un
+                    for ich in range(0, kchs, max_ich):
+                        addr = a_start + (ich // dim) * a_bank + b * irows * icols + (irow + upad) * icols + icol + lpad
+                        off = in_off + ((b * in_row + irow) * in_col + icol) * in_stride + ich
+                        self.mvin(in_arr, 0 if zeros else off, addr, n, min(max_ich, kchs - ich), "spad", 0, False,
+                                  issuer="ldA", stride=in_stride, zeros=zeros, block_stride=a_bank)
+                    icol += n
+        # LdWeight: och (4 blocks), krow, kcol, kch (DIM rows).
+        w_arr, w_off = weights
+        kdim, in_ch, w_stride = p["kernel_dim"], p["in_channels"], p["weight_stride"]
+        max_och = min(ochs, mbl * dim)
+        for och in range(0, ochs, max_och):
+            for krow in range(krows):
+                for kcol in range(kcols):
+                    for kch in range(0, kchs, dim):
+                        addr = b_start + (och // dim) * b_bank + krow * kcols * kchs + kcol * kchs + kch
+                        off = w_off + ((krow * kdim + kcol) * in_ch + kch) * w_stride + och
+                        self.mvin(w_arr, off, addr, min(dim, kchs - kch), min(max_och, ochs - och), "spad", 1, False,
+                                  issuer="ldB", stride=w_stride, block_stride=b_bank)
+        # Execute starts once its loop's loads were all issued (LoopConv's `ld_ahead`): och, krow,
+        # kcol, kch, then b, orow, ocol (DIM pixels), weights preloaded on the first of those.
+        cur["ex"] = max(cur["ex"], cur["ldA"], cur["ldB"], cur["ldD"])
+        for och in range(0, ochs, dim):
+            j = min(dim, ochs - och)
+            for krow in range(krows):
+                for kcol in range(kcols):
+                    for kch in range(0, kchs, dim):
+                        k = min(dim, kchs - kch)
+                        b_addr = b_start + (och // dim) * b_bank + krow * kcols * kchs + kcol * kchs + kch
+                        new_weights = True
+                        for b in range(batches):
+                            for orow in range(orows):
+                                for ocol in range(0, ocols, dim):
+                                    i = min(dim, ocols - ocol)
+                                    a_addr = (a_start + (kch // dim) * a_bank + b * irows * icols
+                                              + (orow + krow) * icols + ocol + kcol)
+                                    self.preload(b_addr if new_weights else None, c_addr(b, orow, ocol, och), k, j, i, j,
+                                                 "acc", True, issuer="ex")
+                                    self.compute(new_weights, a_addr, None, i, k, issuer="ex")
+                                    new_weights = False
+        # StC starts once Execute issued its last instruction of this loop: b, orow, ocol, och.
+        if output is not None:
+            cur["stC"] = max(cur["stC"], cur["ex"])
+            o_arr, o_off = output
+            out_row, out_col, out_stride = p["out_row_dim"], p["out_col_dim"], p["out_stride"]
+            for b in range(batches):
+                for orow in range(orows):
+                    for ocol in range(0, ocols, dim):
+                        for och in range(0, ochs, dim):
+                            off = o_off + ((b * out_row + orow) * out_col + ocol) * out_stride + och
+                            self.mvout(o_arr, off, c_addr(b, orow, ocol, och), min(dim, ocols - ocol),
+                                       min(dim, ochs - och), "acc", False, issuer="stC", stride=out_stride)
+        self.fsm_loop_ends.append(max(cur.values()))
+        self._count("loop_conv_ws")
 
     # ------------------------------------------------------------------------------- misc --
     def fence(self) -> None:

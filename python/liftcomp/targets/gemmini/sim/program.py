@@ -132,6 +132,24 @@ class CompiledFunction(HostProgram):
                 m.loop_ws(sz, trip(regs, a3), trip(regs, b3), trip(regs, d3), trip(regs, c3), exa, full)  # type: ignore[arg-type]
 
             return loop_ws
+        if isinstance(op, g.LoopConvWsOp):
+            fields = {f: S(getattr(op, f)) for f in g.CONV_SIZE_FIELDS}
+            inp, inp_off = S(op.input), S(op.input_offset)
+            w, w_off = S(op.weights), S(op.weights_offset)
+            bias = None if op.bias is None else (S(op.bias), S(op.bias_offset))  # type: ignore[arg-type]
+            out = None if op.output is None else (S(op.output), S(op.output_offset))  # type: ignore[arg-type]
+            no_bias = op.no_bias is not None
+            conv_relu = op.activation.data == "relu"
+
+            def loop_conv_ws(regs: Regs) -> None:
+                if out is not None and conv_relu != m.st_relu:
+                    raise SimError("loop_conv_ws's activation differs from the last config_st's")
+                params = {f: int(regs[s]) for f, s in fields.items()}
+                m.loop_conv_ws(params, (regs[inp], regs[inp_off]), (regs[w], regs[w_off]),
+                               None if bias is None else (regs[bias[0]], regs[bias[1]]),
+                               None if out is None else (regs[out[0]], regs[out[1]]), no_bias)
+
+            return loop_conv_ws
         if isinstance(op, g.FenceOp):
             return lambda regs: m.fence()
         if isinstance(op, g.FlushOp):
