@@ -456,7 +456,7 @@ def _index_compare(x: T.Term) -> T.Term | None:
     `-ih + 3 >= 0` are one term."""
     if not (isinstance(x, T.Op) and x.op in _INDEX_GE and all(isinstance(a, T.IndexValue) and a.type == T.INDEX for a in x.args)):
         return None
-    a, b = (arg.idx for arg in x.args)  # type: ignore[union-attr]
+    a, b = (arg.idx for arg in x.args if isinstance(arg, T.IndexValue))  # all of them (checked above)
     sign, off = _INDEX_GE[x.op]
     d = (a - b if sign > 0 else b - a) + Poly.const(off)
     zero = Poly.const(0)
