@@ -143,8 +143,9 @@ def check_flags(fn: Any, reordered: bool) -> frozenset[str]:
     nnan / ninf / nsz some op of fn carries. A flagged op's NaN / infinity / zero sign may be
     poison or either sign, which the reference executor does not track per op, so the check is
     that much weaker there; where the loop nest has a sum or product that `reassoc` lets the
-    proof reorder (`reordered`) it compares within the `fast` tolerance. (The proof and the
-    bounded check use each op's own flags exactly.)"""
+    proof reorder (`reordered`) it compares within the `fast` tolerance (raising.check_candidate
+    tries the bit-for-bit check first). (The proof and the bounded check use each op's own flags
+    exactly.)"""
     union = frozenset().union(*flagged_ops(fn).values()) if flagged_ops(fn) else frozenset()
     return FAST if reordered else union & {"nnan", "ninf", "nsz"}
 

@@ -159,8 +159,15 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
+    exact = floats.join(fm, floats.check_flags(fn, False))
+    reordered: Verdict | None = None  # the bit-for-bit differential's failure, where a reorder may explain it
     try:
-        t = _differential(module, fn, summary, text, opts, cm)
+        t = _differential(module, fn, summary, text, opts, exact)
+        if t.level is None and cm != exact:
+            # Bit for bit it differs; a sum the loop's reassoc lets the program reorder would
+            # agree within the `fast` tolerance, and only a proof may then accept it.
+            reordered = t
+            t = _differential(module, fn, summary, text, opts, cm)
     except MemoryError:
         # A proposal (an LLM's, typically) that allocates more than the machine has: rejected,
         # and the next proposer (the built-in one under llm-first) gets its turn.
@@ -170,6 +177,9 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     p = prove(summary, prog, fm, opts.query_timeout_ms)
     if p.level == "proved":
         return p, prog
+    if reordered is not None:
+        return Verdict(None, f"{reordered.reason} (bit for bit; not proved a reordering the loop's reassoc allows: {p.reason})",
+                       reordered.counterexample), prog
     # A refutation is decided before any weaker check can accept the program.
     note = ""
     ref = p.refutation
