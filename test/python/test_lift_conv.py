@@ -18,9 +18,11 @@ import numpy as np
 import pytest
 from liftcomp.frontends.mlir import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_mlir_opt_text
+from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import verify
 from liftcomp.lift.liftcomp_raise import raise_module
 from liftcomp.lift.raising import RaiseOptions
+from liftcomp.lift.terms import Poly
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 
@@ -230,3 +232,23 @@ def test_affine_if_guard_lifts_as_padded_conv() -> None:
     report, text = lift(AFFINE_IF)
     assert (report.status, report.proof) == ("lifted", "proved"), report.reason
     assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}
+
+
+def test_dilated_window_gives_the_dilations() -> None:
+    # ih = oh + 2*kh - 2: a 3x3 window with dilation 2 over the input padded by 2.
+    src = conv_nhwc(ty="i32").replace(
+        "%ihp = arith.addi %oh, %kh : index\n%ih = arith.subi %ihp, %c1 : index",
+        "%kh2 = arith.muli %kh, %c2 : index\n%ihp = arith.addi %oh, %kh2 : index\n%ih = arith.subi %ihp, %c2 : index").replace(
+        "%iwp = arith.addi %ow, %kw : index\n%iw = arith.subi %iwp, %c1 : index",
+        "%kw2 = arith.muli %kw, %c2 : index\n%iwp = arith.addi %ow, %kw2 : index\n%iw = arith.subi %iwp, %c2 : index")
+    report, text = lift(src)
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}
+    assert "dilations = dense<2> : tensor<2xi64>" in text and "static_low = array<i64: 0, 2, 2, 0>" in text
+
+
+def test_a_window_view_past_the_padded_array_is_rejected() -> None:
+    decls = [TS.ArgDecl("x", TS.DType("i32"), (Poly.const(4),))]
+    prog = TS.parse_program("return np.sum(np.lib.stride_tricks.sliding_window_view(np.pad(x, ((1, 1),)), (3,))[0:5])", decls)
+    with pytest.raises(TS.SpecError, match="outside a dimension of 4"):
+        TS.evaluate(prog, {"x": np.arange(4, dtype=np.int32)})
