@@ -12,6 +12,7 @@ a tile covers the whole problem), so every order times the same.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -111,26 +112,36 @@ def conv_menu(shape: ConvShape) -> Menu[ConvSchedule, ConvContext]:
     return Menu(tuple(rewrites), conv_key, _validate)
 
 
+def _extents(total: int, tile: int) -> list[int]:
+    return [min(tile, total - i) for i in range(0, total, tile)]
+
+
 def predict_cycles(s: ConvSchedule, shape: ConvShape, cfg: GemminiConfig) -> float:
-    """Analytic estimate: per loop the larger of its execute and load time (the FSM's execute waits
-    for its loop's loads, two loops in flight overlap one's loads with the other's execute)."""
+    """Analytic estimate, tile by tile (edge tiles at their real sizes): each loop costs the larger
+    of its execute time (a compute per DIM output pixels of a row: its rows + a preload cycle) and
+    its load time (input window + weights at the DMA's sustained rate), as two loops in flight
+    overlap one's loads with the other's computes; plus the first loop's loads, the last one's
+    stores and the host's 7 RoCC instructions per loop."""
     dim = cfg.dim
+    rate = cfg.dma_bytes_per_cycle()
     if s.form == "im2col":
         # Host im2col (a load, a select and a store per element) then a matmul near peak.
         host = shape.n * shape.oh * shape.ow * shape.kh * shape.kw * shape.c * (4 * cfg.host_op_cycles)
         return host + shape.macs / (dim * dim)
-    tiles = 1
-    for f, total in zip(FIELDS, (shape.n, shape.oh, shape.ow, shape.f, shape.kh, shape.kw, shape.c), strict=True):
-        tiles *= -(-total // getattr(s, f))
-    col_blocks = -(-s.pocols // dim)
-    avg_rows = s.pocols / col_blocks
-    computes = -(-s.pochs // dim) * s.krows * s.kcols * -(-s.kchs // dim) * s.batches * s.porows * col_blocks
-    ex = computes * (avg_rows + cfg.preload_cycles)
-    irows, icols = s.porows + s.krows - 1, s.pocols + s.kcols - 1
-    ld_bytes = s.batches * irows * icols * s.kchs + s.krows * s.kcols * s.kchs * s.pochs
-    ld = ld_bytes / cfg.dma_bytes_per_cycle()
-    st = s.batches * s.porows * s.pocols * s.pochs / cfg.dma_bytes_per_cycle()
-    return tiles * max(ex, ld) + ld + st + tiles * 7 * cfg.host_issue_cycles
+    total = 0.0
+    first_ld = last_st = 0.0
+    dims = [_extents(t, getattr(s, f)) for f, t in
+            zip(FIELDS, (shape.n, shape.oh, shape.ow, shape.f, shape.kh, shape.kw, shape.c), strict=True)]
+    for b, rows, cols, ochs in itertools.product(*dims[:4]):
+        col_cost = cols + cfg.preload_cycles * -(-cols // dim)
+        st = b * rows * cols * ochs / rate
+        for kr, kc, kch in itertools.product(*dims[4:]):
+            ex = b * rows * col_cost * -(-ochs // dim) * kr * kc * -(-kch // dim)
+            ld = (b * (rows + kr - 1) * (cols + kc - 1) * kch + kr * kc * kch * ochs) / rate
+            total += max(ex, ld) + 7 * cfg.host_issue_cycles
+            first_ld = first_ld or ld
+        last_st = st
+    return total + first_ld + last_st
 
 
 @dataclass

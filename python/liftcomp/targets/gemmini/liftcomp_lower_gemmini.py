@@ -126,7 +126,9 @@ def _remark_text(k: KernelRecord, choice: Any) -> str:
     return f"{head}{k.kind}{shape} on Gemmini{sched}{searched}{notes}"
 
 
-def _describe(s: MatmulSchedule) -> str:
+def _describe(s: Any) -> str:
+    if not isinstance(s, MatmulSchedule):
+        return s.describe()  # a convolution's ConvSchedule
     flags = [name for name, on in (("double-buffered", s.double_buffer), ("A hoisted", s.hoist_a),
                                    ("B hoisted", s.hoist_b)) if on]
     return f"{s.form} tiles {s.tile_i}x{s.tile_j}x{s.tile_k} order {s.loop_order}" + "".join(f", {f}" for f in flags)
