@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import z3
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
@@ -107,6 +108,25 @@ _FP8 = ("f8E4M3FN", "f8E5M2")
 _FP8_EXACT = frozenset({"memref.load", "affine.load", "arith.constant", "arith.select", "arith.negf", "math.absf",
                         "arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "scf.for", "affine.for",
                         "scf.if", "affine.if"})
+
+
+def _check_fp8_exact(op: Operation) -> None:
+    """Refuse an op with an fp8 result that rounds (a constant too, unless the fp8 format holds
+    its value: the parsed attribute keeps the written decimal)."""
+    t = op.results[0].type
+    why = f"'{op.name}' rounds to {t}"
+    if op.name == "arith.constant":
+        v = op.properties.get("value")
+        if isinstance(v, FloatAttr):
+            x = float(v.value.data)
+            held = float(np.asarray(x).astype(T.np_float(etype_of(t))))
+            if held == x or (x != x and held != held):
+                return
+            why = f"the constant {x} is not a {t} value"
+    elif op.name in _FP8_EXACT:
+        return
+    raise Refusal(f"{why}: fp8 values may only be loaded, stored, compared, selected or extended (arith.extf); "
+                  "the prover has no exact model of rounding to fp8 (docs/LIFTING.md, Float semantics)", op)
 
 
 def etype_of(t: Attribute) -> EType:
@@ -291,10 +311,8 @@ class Analyzer:
 
     def op(self, op: Operation) -> None:
         name = op.name
-        if name not in _FP8_EXACT and any(getattr(r.type, "name", "") in _FP8 for r in op.results):
-            raise Refusal(f"'{name}' rounds to {op.results[0].type}: fp8 values may only be loaded, stored, compared, "
-                          "selected or extended (arith.extf); the prover has no exact model of rounding to fp8 "
-                          "(docs/LIFTING.md, Float semantics)", op)
+        if any(getattr(r.type, "name", "") in _FP8 for r in op.results):
+            _check_fp8_exact(op)
         handler = _HANDLERS.get(name)
         if handler is not None:
             out = handler(self, op)

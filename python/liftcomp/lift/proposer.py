@@ -72,7 +72,8 @@ class Dim:
 
 
 def _np(dt_name: str) -> str:
-    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64"}.get(
+    return {"bool": "np.bool_", "f16": "np.float16", "bf16": "np.bfloat16", "f32": "np.float32", "f64": "np.float64",
+            "f8e4m3fn": "np.float8_e4m3fn", "f8e5m2": "np.float8_e5m2"}.get(
         dt_name, f"np.{'u' if dt_name[0] == 'u' else ''}int{dt_name[1:]}"
     )
 
