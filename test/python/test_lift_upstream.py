@@ -20,7 +20,7 @@ def test_jit_check_runs_the_kernels_that_crashed_it(tmp_path: Path) -> None:
     run = subprocess.run([LIFTCOMP, "lift", str(INPUTS / "upstream_lowerable.mlir"), "--jit-check", "--jit-scale", "2", "-q", "-o", str(out)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    for name in ("flat2d", "bmm", "st2d"):
+    for name in ("flat2d", "bmm", "st2d", "acc"):
         assert f"jit-check @{name}: equal on native runs" in run.stderr, run.stderr
     text = out.read_text()
     assert "scf.for" not in text and "linalg" in text

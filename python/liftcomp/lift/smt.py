@@ -454,9 +454,12 @@ def _index_compare(x: T.Term) -> T.Term | None:
     """A signed compare of two index expressions as `d >= 0` with one polynomial d (index
     arithmetic is over the integers): `ih < 4`, `4 - ih - 1 >= 0` and an affine.if's
     `-ih + 3 >= 0` are one term."""
-    if not (isinstance(x, T.Op) and x.op in _INDEX_GE and all(isinstance(a, T.IndexValue) and a.type == T.INDEX for a in x.args)):
+    if not (isinstance(x, T.Op) and x.op in _INDEX_GE):
         return None
-    a, b = (arg.idx for arg in x.args if isinstance(arg, T.IndexValue))  # all of them (checked above)
+    lhs, rhs = x.args
+    if not (isinstance(lhs, T.IndexValue) and isinstance(rhs, T.IndexValue) and lhs.type == rhs.type == T.INDEX):
+        return None
+    a, b = lhs.idx, rhs.idx
     sign, off = _INDEX_GE[x.op]
     d = (a - b if sign > 0 else b - a) + Poly.const(off)
     zero = Poly.const(0)

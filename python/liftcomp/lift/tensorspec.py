@@ -1315,6 +1315,18 @@ def _check_view_bounds(n: Node, env: dict[str, Any]) -> None:
             raise SpecError(f"strided view reads element {int(idx.max())} of a dimension of {extent}")
 
 
+def _check_slices(n: View, src_shape: tuple[int, ...]) -> None:
+    """A view of a computed value (a window, a padded array) lies inside it, as the lowered
+    tensor.extract_slice / the named op's maps must (numpy would clip silently)."""
+    for spec, extent in zip(n.per_dim, src_shape, strict=False):
+        if isinstance(spec, SliceSpec):
+            start, length = _size(spec.start, {}), _size(spec.length, {})
+            if length > 0 and (start < 0 or start + (length - 1) * spec.step >= extent):
+                raise SpecError(f"slice {start}:{start + length * spec.step}:{spec.step} is outside a dimension of {extent}")
+        elif not 0 <= _size(spec, {}) < extent:
+            raise SpecError(f"index {_size(spec, {})} is outside a dimension of {extent}")
+
+
 def _concrete_shape(n: Node, env: dict[str, Any]) -> tuple[int, ...]:
     if isinstance(n, Arg):
         return tuple(np.asarray(env[n.name]).shape)
@@ -1392,6 +1404,7 @@ def _eval(n: Node, env: dict[str, Any]) -> Any:
         return arr[idx]
     if isinstance(n, View):
         src = _eval(n.src, env)
+        _check_slices(n, np.shape(src))
         out = src[_np_index(n, {})]
         for pos in n.newaxes:
             out = np.expand_dims(out, pos)

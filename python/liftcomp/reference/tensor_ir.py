@@ -519,6 +519,8 @@ def run_reference(fn: func.FuncOp, args: list[Any],
             env[op.results[0]] = _conv_2d(op, env)
             continue
         if isinstance(op, (linalg.GenericOp, linalg.MatmulOp, linalg.TransposeOp)):
+            if len(op.res) != 1:  # argmax: (value, index) pairs
+                raise ReferenceError_(f"{op.name} with {len(op.res)} results is not supported", op_location(op))
             env[op.res[0]] = _structured(op, env)
             continue
         if op.name.startswith("arith."):

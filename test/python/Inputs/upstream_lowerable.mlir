@@ -58,3 +58,17 @@ func.func @st2d(%x: memref<?x?xf32>, %out: memref<?x?xf32>, %m: index, %n: index
   }
   return
 }
+
+// Reads and writes %b: the raised function copies %b on entry and frees the copy
+// (memref.dealloc, which upstream's buffer-deallocation-pipeline refuses: the JIT runs without it).
+func.func @acc(%a: memref<?xi32>, %b: memref<?xi32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %x = memref.load %a[%i] : memref<?xi32>
+    %y = memref.load %b[%i] : memref<?xi32>
+    %s = arith.addi %x, %y : i32
+    memref.store %s, %b[%i] : memref<?xi32>
+  }
+  return
+}
