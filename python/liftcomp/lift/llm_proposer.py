@@ -131,7 +131,7 @@ _NP_DOCS: dict[str, tuple[str, str]] = {
     "cos": ("a", "Cosine."),
     "sum": (
         "a, axis=None, dtype=None, initial=None",
-        "Sum over one axis (or all). Small integers are summed in int64 unless dtype= says otherwise: pass dtype=np.int32 to wrap like an i32 accumulator. initial= is the starting value.",
+        "Sum over one axis, a tuple of axes (increasing: one running sum over them in row-major order), or all. Small integers are summed in int64 unless dtype= says otherwise: pass dtype=np.int32 to wrap like an i32 accumulator. initial= is the starting value.",
     ),
     "prod": (
         "a, axis=None, dtype=None, initial=None",
@@ -154,6 +154,7 @@ _NP_DOCS: dict[str, tuple[str, str]] = {
     "outer": ("a, b", "Outer product of two 1-D arrays: out[i, j] = a[i] * b[j]."),
     "transpose": ("a, axes=None", "Permute the axes (reverse them by default); axes are literals."),
     "full": ("shape, value, dtype=None", "An array of the given shape filled with value."),
+    "pad": ("a, pad_width", "a surrounded by zeros: one (before, after) pair of literals per axis, e.g. np.pad(x, ((0, 0), (1, 1))) (a padded convolution's guarded loads)."),
     "zeros": ("shape, dtype=None", "An array of zeros."),
     "ones": ("shape, dtype=None", "An array of ones."),
 }

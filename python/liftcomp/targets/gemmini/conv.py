@@ -8,9 +8,10 @@ Input (tensor level, what the raising pass produces for a padded conv loop nest)
          (n, oh, ow, f), body sext * sext + acc)
     %y = requantisation epilogue i32 -> i8 (epilogue.match_requant: scale, round, clamp)
 
-With the epilogue and stride 1 it becomes `gemmini.loop_conv_ws` per tile (the padding handled by
-the FSM's zero rows, the epilogue by config_st's scale in the mvouts); otherwise (int32 output,
-other strides, or a schedule asking for it) im2col on the host + the tiled matmul.
+With the epilogue (NHWC) it becomes `gemmini.loop_conv_ws` per tile (the padding handled by the
+FSM's zero rows, the stride by config_ex's A stride, the epilogue by config_st's scale in the
+mvouts); otherwise (int32 output, NCHW, or a schedule asking for it) im2col on the host + the tiled
+matmul.
 The tile choice of the library (`library_conv_schedule`) is gemmini.h's `tiled_conv_auto`.
 """
 
@@ -105,8 +106,6 @@ class ConvSchedule:
         """'' when the tiles fit the FSM's half of the scratchpad and accumulator, else why not."""
         if self.form == "im2col":
             return ""
-        if shape.stride != 1:
-            return f"loop_conv_ws is modelled for stride 1 only (stride {shape.stride})"
         if shape.layout != "nhwc":
             return "loop_conv_ws reads NHWC inputs and HWCF filters (this conv is NCHW)"
         sizes = (self.batches, self.porows, self.pocols, self.pochs, self.krows, self.kcols, self.kchs)
@@ -115,7 +114,7 @@ class ConvSchedule:
             return "tile sizes must be >= 1"
         if any(s > m for s, m in zip(sizes, limits, strict=True)):
             return f"tile {sizes} exceeds the problem {limits}"
-        a, b, c = g.conv_tile_rows(cfg.dim, *sizes)
+        a, b, c = g.conv_tile_rows(cfg.dim, *sizes, stride=shape.stride)
         if a + b > cfg.sp_rows // 2:
             return f"input + weight tiles ({a} + {b} rows) exceed half the scratchpad ({cfg.sp_rows // 2})"
         if c > cfg.acc_rows // 2:
@@ -284,7 +283,7 @@ def emit_loop_conv_ws(b: IRBuilder, x: SSAValue, w: SSAValue, y: SSAValue, shape
     """Y = requant(conv(pad(X), W)) as one gemmini.loop_conv_ws per tile, in tiled_conv's loop order
     (b, porow, pocol, poch, krow, kcol, kch); the first kernel tile of an output tile zeroes the
     accumulator (bias with no_bias), the last one stores (int8 through config_st's scale)."""
-    b.insert(g.ConfigExOp("WS"))
+    b.insert(g.ConfigExOp("WS", a_stride=shape.stride))  # the FSM's computes read every stride-th input row
     b.insert(g.ConfigStOp(b.c(shape.f), "relu" if req.relu else "none",
                           req.scale if req.scale_value is None else 1.0, elem_bits=8,
                           scale_value=req.scale_value))

@@ -289,19 +289,21 @@ class MvoutOp(_DmaOp):
 class ConfigExOp(IRDLOperation):
     """Execute-unit configuration: dataflow, operand transposition and, for OS, `sys_shift`:
     the rounding right shift applied to results as they leave the array (absent: 0; the WS
-    dataflow ignores it, as the PEs do)."""
+    dataflow ignores it, as the PEs do). `a_stride` (absent: 1): scratchpad rows between the rows
+    of A a WS compute streams (gemmini.h's A_stride; tiled_conv sets the conv's stride)."""
 
     name = "gemmini.config_ex"
     dataflow = prop_def(StringAttr, default_value=StringAttr("WS"))
     a_transpose = opt_prop_def(UnitAttr)
     b_transpose = opt_prop_def(UnitAttr)
     sys_shift = opt_prop_def(IntegerAttr)
+    a_stride = opt_prop_def(IntegerAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "attr-dict"
 
     def __init__(self, dataflow: str = "WS", a_transpose: bool = False, b_transpose: bool = False,
-                 sys_shift: int = 0):
+                 sys_shift: int = 0, a_stride: int = 1):
         props: dict[str, Attribute] = {"dataflow": StringAttr(dataflow)}
         if a_transpose:
             props["a_transpose"] = UnitAttr()
@@ -309,11 +311,17 @@ class ConfigExOp(IRDLOperation):
             props["b_transpose"] = UnitAttr()
         if sys_shift:
             props["sys_shift"] = IntegerAttr(sys_shift, i64)
+        if a_stride != 1:
+            props["a_stride"] = IntegerAttr(a_stride, i64)
         super().__init__(properties=props)
 
     @property
     def shift(self) -> int:
         return 0 if self.sys_shift is None else self.sys_shift.value.data
+
+    @property
+    def a_rows_stride(self) -> int:
+        return 1 if self.a_stride is None else self.a_stride.value.data
 
     def verify_(self) -> None:
         df = self.dataflow.data
@@ -327,6 +335,11 @@ class ConfigExOp(IRDLOperation):
         # The PEs' shift amount is log2(accType width) = 5 bits wide (PE.scala's PEControl).
         if not 0 <= self.shift < 32:
             raise VerifyException(f"'{self.name}': sys_shift = {self.shift} is outside [0, 31]")
+        # ExecuteController's a_addr_stride register is 16 bits wide.
+        if not 1 <= self.a_rows_stride < 1 << 16:
+            raise VerifyException(f"'{self.name}': a_stride = {self.a_rows_stride} is outside [1, 65535]")
+        if self.a_rows_stride != 1 and (df != "WS" or a_t):
+            raise VerifyException(f"'{self.name}': an A stride is modelled for WS without transposing A only")
 
 
 @irdl_op_definition
@@ -696,7 +709,8 @@ class LoopConvWsOp(IRDLOperation):
 
     Each loop owns half of the scratchpad (input rows from its start, weight rows at its end) and
     half of the accumulator; the accumulator half advances after a loop that stores its output.
-    Only `stride` 1 is modelled (the FSM's compute reads input rows at the array's A stride)."""
+    The FSM's computes read input rows `stride` apart through the array's A stride, so the
+    config_ex in force must set `a_stride` = `stride` (as gemmini.h's tiled_conv does)."""
 
     name = "gemmini.loop_conv_ws"
     batch_size = operand_def(IndexType)
@@ -773,7 +787,7 @@ class LoopConvWsOp(IRDLOperation):
             mem = getattr(self, what)
             if mem is not None and _element_width(self, mem) != want:
                 raise VerifyException(f"'{self.name}': {what} must be a memref of i{want}")
-        _check_range(self, "stride", self.stride, 1, 1, "only stride 1 is modelled")
+        _check_range(self, "stride", self.stride, 1, 255)
         for what in ("batch_size", "in_row_dim", "in_col_dim", "in_channels", "out_channels", "out_row_dim",
                      "out_col_dim", "kernel_dim", "batches", "porows", "pocols", "pochs", "krows", "kcols", "kchs"):
             _check_range(self, what, getattr(self, what), 1, 2**16 - 1)
@@ -781,7 +795,7 @@ class LoopConvWsOp(IRDLOperation):
             _check_range(self, what, getattr(self, what), 0, 255)
         sizes = {f: _known_or(getattr(self, f), 1) for f in ("batches", "porows", "pocols", "pochs", "krows",
                                                              "kcols", "kchs")}
-        a_rows, b_rows, c_rows = conv_tile_rows(cfg.dim, **sizes)
+        a_rows, b_rows, c_rows = conv_tile_rows(cfg.dim, **sizes, stride=_known_or(self.stride, 1))
         exact = all(const_int(getattr(self, f)) is not None for f in sizes)
         at_least = "" if exact else "at least "
         if a_rows + b_rows > cfg.sp_rows // 2:
@@ -797,6 +811,10 @@ class LoopConvWsOp(IRDLOperation):
             raise VerifyException(f"'{self.name}': the FSM issues weight-stationary sequences without transposes, but "
                                   f"the config_ex before it sets {ex.dataflow.data}"
                                   f"{' with a transpose' if ex.dataflow.data == 'WS' else ''}")
+        stride = const_int(self.stride)
+        if ex is not None and stride is not None and ex.a_rows_stride != stride:
+            raise VerifyException(f"'{self.name}': stride {stride} needs the config_ex before it to set a_stride = "
+                                  f"{stride} (it sets {ex.a_rows_stride})")
 
 
 def _config_ex_before(op: Operation) -> ConfigExOp | None:

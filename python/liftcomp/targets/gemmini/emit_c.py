@@ -52,7 +52,7 @@ def _gemmini(e: FuncEmitter, op: Operation, d: int) -> bool:  # noqa: C901
         df = "WEIGHT_STATIONARY" if op.dataflow.data == "WS" else "OUTPUT_STATIONARY"
         at = "true" if op.a_transpose is not None else "false"
         bt = "true" if op.b_transpose is not None else "false"
-        e.line(d, f"gemmini_extended_config_ex({df}, NO_ACTIVATION, {op.shift}, 1, {at}, {bt});")
+        e.line(d, f"gemmini_extended_config_ex({df}, NO_ACTIVATION, {op.shift}, {op.a_rows_stride}, {at}, {bt});")
         return True
     if isinstance(op, g.ConfigLdOp):
         esz = op.elem_bits.value.data // 8

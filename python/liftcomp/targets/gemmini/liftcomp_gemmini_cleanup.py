@@ -33,7 +33,8 @@ from liftcomp.pass_support import LiftcompPass
 from liftcomp.targets.gemmini import dialect as g
 
 # Gemmini instructions that move data or compute (what a fence waits for).
-_WORK = (g.MvinOp, g.MvoutOp, g.PreloadOp, g.ComputePreloadedOp, g.ComputeAccumulatedOp, g.LoopWsOp, g.FlushOp)
+_WORK = (g.MvinOp, g.MvoutOp, g.PreloadOp, g.ComputePreloadedOp, g.ComputeAccumulatedOp, g.LoopWsOp,
+         g.LoopConvWsOp, g.FlushOp)
 _CONFIG = (g.ConfigExOp, g.ConfigLdOp, g.ConfigStOp)
 
 

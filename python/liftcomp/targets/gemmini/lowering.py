@@ -541,9 +541,6 @@ class _FuncLowering:
         if sched.form == "loop_conv_ws" and req is None:
             sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: int32 output"))
             notes.append("loop_conv_ws writes int8 only: im2col + matmul for the int32 result")
-        if sched.form == "loop_conv_ws" and shape.stride != 1:
-            sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: stride"))
-            notes.append(f"loop_conv_ws is modelled for stride 1 only: im2col + matmul for stride {shape.stride}")
         if sched.form == "loop_conv_ws" and shape.layout != "nhwc":
             sched = sched.with_(form="im2col", notes=(*sched.notes, "im2col: NCHW"))
             notes.append("loop_conv_ws reads NHWC: im2col + matmul for NCHW")

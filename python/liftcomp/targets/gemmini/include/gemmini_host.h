@@ -49,6 +49,7 @@ static size_t gh_st_stride;
 static int gh_st_act;
 static acc_scale_t gh_st_scale = 1.0f;
 static bool gh_a_transpose, gh_b_transpose;
+static size_t gh_a_stride = 1;
 static int gh_dataflow = WEIGHT_STATIONARY;
 static unsigned gh_sys_shift;
 static int64_t gh_os_psums[DIM][DIM]; /* OS: the PEs' partial sums (GH_ARRAY_OUTPUT_BITS-bit values) */
@@ -85,12 +86,16 @@ static inline void gh_check(uint32_t row, size_t rows, size_t cols, size_t max_b
 
 /* ------------------------------------------------------------------------ configuration -- */
 #define gemmini_extended_config_ex(dataflow, sys_act, sys_shift, A_stride, A_transpose, B_transpose) \
-  gh_config_ex((dataflow), (sys_shift), (A_transpose), (B_transpose))
-static inline void gh_config_ex(int dataflow, unsigned sys_shift, bool a_t, bool b_t) {
+  gh_config_ex((dataflow), (sys_shift), (A_stride), (A_transpose), (B_transpose))
+/* A_stride: scratchpad rows between the A rows a WS compute streams (a strided conv's). */
+static inline void gh_config_ex(int dataflow, unsigned sys_shift, size_t a_stride, bool a_t, bool b_t) {
   if (dataflow != WEIGHT_STATIONARY && dataflow != OUTPUT_STATIONARY) gh_fail("unknown dataflow");
   if (dataflow == OUTPUT_STATIONARY && b_t && !a_t) gh_fail("the OS dataflow cannot transpose B alone");
   if (dataflow == WEIGHT_STATIONARY && a_t && b_t) gh_fail("the WS dataflow cannot transpose A and B together");
   if (sys_shift > 31) gh_fail("sys_shift outside [0, 31]");
+  if (a_stride < 1 || a_stride > 65535) gh_fail("A stride outside [1, 65535]");
+  if (a_stride != 1 && (dataflow != WEIGHT_STATIONARY || a_t)) gh_fail("an A stride needs WS without transposing A");
+  gh_a_stride = a_stride;
   gh_dataflow = dataflow;
   gh_sys_shift = sys_shift;
   gh_a_transpose = a_t;
@@ -243,7 +248,7 @@ static inline void gh_compute(bool preloaded, uint32_t a, uint32_t bd, size_t a_
       for (size_t j = 0; j < DIM; j++) {
         int64_t s = 0;
         for (size_t k = 0; k < a_cols; k++)
-          s += (int64_t)(gh_a_transpose ? gh_spad[ar + k][i] : gh_spad[ar + i][k]) * gh_weights[k][j];
+          s += (int64_t)(gh_a_transpose ? gh_spad[ar + k][i] : gh_spad[ar + i * gh_a_stride][k]) * gh_weights[k][j];
         res[i][j] = s;
       }
   }
@@ -423,11 +428,11 @@ static inline void gh_loop_conv_ws(int batch_size, int in_row_dim, int in_col_di
       input_dilated || trans_output_1203 || trans_weight_1203 || trans_weight_0132 || trans_input_3120 || dw ||
       kernel_dilation != 1 || max_pixels_per_row != 1)
     gh_fail("loop_conv_ws: pooling, dilation, transposes, downsampling and depthwise are not implemented");
-  if (stride != 1) gh_fail("loop_conv_ws: only stride 1 is modelled");
+  if (stride < 1 || (size_t)stride != gh_a_stride) gh_fail("loop_conv_ws: stride needs config_ex's A stride = stride");
   if (gh_dataflow != WEIGHT_STATIONARY || gh_a_transpose || gh_b_transpose)
     gh_fail("loop_conv_ws issues WS sequences without transposes: config_ex WS first");
   if (orows != porows || ocols != pocols) gh_fail("loop_conv_ws: orows/ocols must equal porows/pocols without pooling");
-  const int irows = orows + krows - 1, icols = ocols + kcols - 1;
+  const int irows = orows * stride + krows - 1, icols = ocols * stride + kcols - 1;
   const int irows_un = irows - upad - dpad, icols_un = icols - lpad - rpad;
   if (irows_un < 0 || icols_un < 0) gh_fail("loop_conv_ws: pads exceed the input window");
   const int a_bank = batches * irows * icols, b_bank = krows * kcols * kchs, c_bank = batches * orows * ocols;
@@ -491,8 +496,8 @@ static inline void gh_loop_conv_ws(int batch_size, int in_row_dim, int in_col_di
             for (int orow = 0; orow < orows; orow++)
               for (int ocol = 0; ocol < ocols; ocol += DIM) {
                 const int I = ocols - ocol < DIM ? ocols - ocol : DIM;
-                const uint32_t a_addr =
-                    a_start + (kch / DIM) * a_bank + b * irows * icols + (orow + krow) * icols + ocol + kcol;
+                const uint32_t a_addr = a_start + (kch / DIM) * a_bank + b * irows * icols +
+                                        (orow * stride + krow) * icols + ocol * stride + kcol;
                 gh_preload(new_weights ? b_addr : GARBAGE_ADDR, ACC | ACCUM | GH_C_ADDR(b, orow, ocol, och), J, K, J, I);
                 gh_compute(new_weights, a_addr, GARBAGE_ADDR, K, I, J, I);
                 new_weights = false;
@@ -588,7 +593,7 @@ static inline void tiled_conv_auto(int batch_size, int in_row_dim, int in_col_di
   const bool no_bias = bias == NULL;
   if (no_bias) bias = (const acc_t *)1; /* as gemmini.h: LdBias then writes zero rows */
   gemmini_extended_config_st(out_channels * sizeof(elem_t), act, scale);
-  gemmini_extended_config_ex(WEIGHT_STATIONARY, 0, 0, 1, false, false);
+  gemmini_extended_config_ex(WEIGHT_STATIONARY, 0, 0, stride, false, false);
   for (int b = 0; b < batch_size; b += batches)
     for (int orow = 0; orow < out_row_dim; orow += porows)
       for (int ocol = 0; ocol < out_col_dim; ocol += pocols)

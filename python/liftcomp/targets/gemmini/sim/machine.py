@@ -105,6 +105,7 @@ class Machine:
         self.a_transpose = False
         self.b_transpose = False
         self.sys_shift = 0
+        self.a_stride = 1  # config_ex's A stride: rows between the A rows a WS compute streams
         self.ld_stride = [0, 0, 0]
         self.ld_scale = [1.0, 1.0, 1.0]
         self.ld_bits = [8, 8, 8]
@@ -130,7 +131,7 @@ class Machine:
 
     # ------------------------------------------------------------------------------- config --
     def config_ex(self, dataflow: str, a_transpose: bool, b_transpose: bool, issuer: str = "host",
-                  sys_shift: int = 0) -> None:
+                  sys_shift: int = 0, a_stride: int = 1) -> None:
         if dataflow not in ("WS", "OS"):
             raise SimError(f"unknown dataflow '{dataflow}'")
         if dataflow == "OS" and b_transpose and not a_transpose:
@@ -139,8 +140,11 @@ class Machine:
             raise SimError("the WS dataflow cannot transpose A and B together")
         if not 0 <= sys_shift < 32:
             raise SimError(f"sys_shift = {sys_shift} outside [0, 31]")
+        if a_stride != 1 and (dataflow != "WS" or a_transpose):
+            raise SimError("an A stride is modelled for WS without transposing A only")
         self.dataflow, self.a_transpose, self.b_transpose = dataflow, a_transpose, b_transpose
         self.sys_shift = sys_shift
+        self.a_stride = a_stride
         t = self.timing
         # A dataflow change drains the array first.
         self._issue(EX, self.cfg.config_cycles, 0, issuer, after=t.ex_last_done)
@@ -451,8 +455,9 @@ class Machine:
             raise SimError("in WS the compute's BD address must be GARBAGE (absent)")
         if not (1 <= a_rows <= dim and 1 <= a_cols <= dim):
             raise SimError(f"compute A of {a_rows}x{a_cols} outside [1, {dim}] (DIM)")
+        a_span = a_cols if self.a_transpose else (a_rows - 1) * self.a_stride + 1
         if a_addr is not None:
-            self._check_local("spad", a_addr, a_cols if self.a_transpose else a_rows, dim, 1)
+            self._check_local("spad", a_addr, a_span, dim, 1)
         b_addr, b_rows, b_cols, c_addr, c_rows, c_cols, c_mem, c_acc = self.pending
         self.pending = None
         if self.functional:
@@ -474,7 +479,7 @@ class Machine:
                 if self.a_transpose:
                     a = self.spad[a_addr : a_addr + a_cols, :a_rows].T
                 else:
-                    a = self.spad[a_addr : a_addr + a_rows, :a_cols]
+                    a = self.spad[a_addr : a_addr + a_span : self.a_stride, :a_cols]
                 res = np.zeros((dim, dim), dtype=np.float64)
                 # Exact: |sum| <= 16 * 2^14 fits a float64 mantissa.
                 res[:a_rows] = a.astype(np.float64) @ weights[:a_cols]
@@ -496,7 +501,7 @@ class Machine:
             self.macs += a_rows * a_cols * c_cols
         t = self.timing
         busy = max(a_rows, b_rows if (preloaded and b_addr is not None) else 0)
-        reads = (t.block_range(SPAD, a_addr, a_rows if not self.a_transpose else a_cols),) if a_addr is not None else ()
+        reads = (t.block_range(SPAD, a_addr, a_span),) if a_addr is not None else ()
         writes = (t.block_range(c_mem, c_addr, c_rows),) if c_addr is not None else ()
         self._issue(EX, busy, cfg.fill_latency, issuer, reads=reads, writes=writes, rmw=c_acc)
         self._count("compute_preloaded" if preloaded else "compute_accumulated")
@@ -726,14 +731,15 @@ class Machine:
         for what in ("lpad", "rpad", "upad", "dpad"):
             if p[what] < 0:
                 raise SimError(f"loop_conv_ws {what} = {p[what]} must be >= 0")
-        if p["stride"] != 1:
-            raise SimError(f"loop_conv_ws stride = {p['stride']}: only stride 1 is modelled")
+        st = p["stride"]
+        if st < 1 or st != self.a_stride:
+            raise SimError(f"loop_conv_ws stride = {st} needs config_ex's A stride = {st} (it is {self.a_stride})")
         if self.dataflow != "WS" or self.a_transpose or self.b_transpose:
             raise SimError("loop_conv_ws issues WS sequences without transposes: config_ex WS first")
         batches, orows, ocols, ochs = p["batches"], p["porows"], p["pocols"], p["pochs"]
         krows, kcols, kchs = p["krows"], p["kcols"], p["kchs"]
         lpad, rpad, upad, dpad = p["lpad"], p["rpad"], p["upad"], p["dpad"]
-        irows, icols = orows + krows - 1, ocols + kcols - 1
+        irows, icols = orows * st + krows - 1, ocols * st + kcols - 1
         irows_un, icols_un = irows - upad - dpad, icols - lpad - rpad
         if irows_un < 0 or icols_un < 0:
             raise SimError(f"loop_conv_ws pads ({lpad}, {rpad}, {upad}, {dpad}) exceed the {irows}x{icols} input window")
@@ -828,7 +834,7 @@ class Machine:
                                 for ocol in range(0, ocols, dim):
                                     i = min(dim, ocols - ocol)
                                     a_addr = (a_start + (kch // dim) * a_bank + b * irows * icols
-                                              + (orow + krow) * icols + ocol + kcol)
+                                              + (orow * st + krow) * icols + ocol * st + kcol)
                                     self.preload(b_addr if new_weights else None, c_addr(b, orow, ocol, och), k, j, i, j,
                                                  "acc", True, issuer="ex")
                                     self.compute(new_weights, a_addr, None, i, k, issuer="ex")

@@ -61,8 +61,8 @@ class CompiledFunction(HostProgram):
 
         if isinstance(op, g.ConfigExOp):
             df, at, bt = op.dataflow.data, op.a_transpose is not None, op.b_transpose is not None
-            shift = op.shift
-            return lambda regs: m.config_ex(df, at, bt, sys_shift=shift)
+            shift, a_stride = op.shift, op.a_rows_stride
+            return lambda regs: m.config_ex(df, at, bt, sys_shift=shift, a_stride=a_stride)
         if isinstance(op, g.ConfigLdOp):
             s, i, sc, eb = S(op.stride), op.id.value.data, op.scale.value.data, op.elem_bits.value.data
             return lambda regs: m.config_ld(regs[s], i, sc, eb)
