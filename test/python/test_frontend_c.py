@@ -239,8 +239,17 @@ def test_compile_c_file_for_gemmini(tmp_path, capsys):
 def test_modules_through_mlir_opt_name_arguments_as_the_c_source_does() -> None:
     # mlir-opt (the plugin) keeps the frontend's locations but no SSA names: the names come from
     # the C source the locations point to, as `liftcomp lift` has them (were arg0, arg1, ...).
-    from liftcomp.frontends.mlir import arg_names_in_file
+    from liftcomp.frontends.names import arg_names_in_file
 
     src = Path(__file__).resolve().parents[1] / "corpus" / "dsp" / "vadd.c"
     assert arg_names_in_file(str(src), "vadd") == ["a", "b", "c", "n"]
     assert arg_names_in_file(str(src), "nothing") is None
+
+
+def test_argument_names_of_a_python_source_come_from_its_def(tmp_path: Path) -> None:
+    from liftcomp.frontends.names import arg_names_in_file
+
+    src = tmp_path / "k.py"
+    src.write_text("def scale(x, out, n):\n    for i in range(n):\n        out[i] = x[i] * 2.0\n")
+    assert arg_names_in_file(str(src), "scale") == ["x", "out", "n"]
+    assert arg_names_in_file(str(src), "other") is None

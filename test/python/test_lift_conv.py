@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from liftcomp.executor import Interpreter
 from liftcomp.frontends.mlir import arg_names_from_source
-from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_mlir_opt_text
+from liftcomp.interop.mlir_tool import parse_mlir, print_generic, run_mlir_opt_text, run_pipeline
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import verify
 from liftcomp.lift.liftcomp_raise import raise_module
@@ -294,3 +295,37 @@ def test_unpadded_strided_nchw_int8_conv() -> None:
     assert linalg_ops(text) == {"linalg.conv_2d_nchw_fchw", "linalg.fill"}
     assert "strides = dense<2> : tensor<2xi64>" in text
     assert "(tensor<1x2x7x7xi8>, tensor<2x2x3x3xi8>, tensor<1x2x3x3xi32>) -> tensor<1x2x3x3xi32>" in text
+
+
+def conv_with_bias() -> str:
+    """The f32 NHWC conv with each accumulator started from the bias b[f] (not from 0.0)."""
+    return conv_nhwc().replace(
+        "%r0 = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a0 = %zero)",
+        "%bf = memref.load %b[%f] : memref<3xf32>\n%r0 = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a0 = %bf)").replace(
+        "%out: memref<1x5x5x3xf32>) {", "%out: memref<1x5x5x3xf32>, %b: memref<3xf32>) {")
+
+
+def test_float_conv_from_a_bias_is_the_named_conv_into_the_bias_and_runs_bit_exact() -> None:
+    """acc = b[f]; acc += x * w in (kh, kw, c) order: conv_2d_nhwc_hwcf accumulating into the
+    broadcast bias is that fold exactly (IEEE). Upstream's pipeline to loops, run on inputs with
+    NaN, infinities and signed zeros, gives the original's outputs bit for bit."""
+    src = conv_with_bias()
+    report, text = lift(src)
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.generic"}  # generic: the bias broadcast
+    loops = run_pipeline(parse_mlir(text), "builtin.module(one-shot-bufferize{bufferize-function-boundaries}, "
+                         "func.func(convert-linalg-to-loops), cse, canonicalize)")
+    rng = np.random.default_rng(3)
+    specials = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e30, -1e30, 3.0], np.float32)
+    for trial in range(3):
+        x = rng.uniform(-2, 2, (1, 5, 5, 2)).astype(np.float32)
+        w = rng.uniform(-2, 2, (3, 3, 2, 3)).astype(np.float32)
+        b = rng.uniform(-2, 2, 3).astype(np.float32)
+        if trial:
+            x.flat[rng.integers(0, x.size, 6)] = rng.choice(specials, 6)
+            w.flat[rng.integers(0, w.size, 3)] = rng.choice(specials, 3)
+            b[0] = -0.0
+        want, got = np.zeros((1, 5, 5, 3), np.float32), np.zeros((1, 5, 5, 3), np.float32)
+        Interpreter(parse_mlir(src)).call("conv", [x, w, want, b])
+        Interpreter(loops).call("conv", [x, w, got, b])
+        assert want.tobytes() == got.tobytes() or np.array_equal(want, got, equal_nan=True) and np.array_equal(np.signbit(want), np.signbit(got))

@@ -174,15 +174,114 @@ def test_correct_programs_are_proved_under_ieee() -> None:
     assert _check(DOT, "return np.sum(x[0:n] * y[0:n])", "ieee").level == "proved"
 
 
-def test_source_fastmath_flags_relax_the_proof() -> None:
-    """The source's own flags: `fastmath<nnan>` on the loop's compare admits np.maximum (NaN
-    never reaches the select), on only one of two float ops it does not."""
-    flagged = RELU_SELECT.replace("arith.cmpf ogt, %v, %zero : f32", "arith.cmpf ogt, %v, %zero fastmath<nnan> : f32")
-    assert _check(flagged, "out[0:n] = np.maximum(x[0:n], 0)", "ieee").level == "proved"
-    bias = BIAS_RELU.replace("arith.maximumf %t, %zero : f32", "arith.maximumf %t, %zero fastmath<nnan> : f32")
-    assert _check(bias, "t = a[0:n] + b[0:n]\nout[0:n] = np.where(t > 0, t, 0)", "ieee").level is None
-    both = bias.replace("arith.addf %x, %y : f32", "arith.addf %x, %y fastmath<nnan,ninf> : f32")
-    assert _check(both, "t = a[0:n] + b[0:n]\nout[0:n] = np.where(t > 0, t, 0)", "ieee").level == "proved"
+# Per-op flags (docs/LIFTING.md "Float semantics"): a max and an unrelated product, each op with
+# its own flags.
+TWO = """
+func.func @two(%x: memref<?xf32>, %y: memref<?xf32>, %out: memref<?xf32>, %sc: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %w = memref.load %y[%i] : memref<?xf32>
+    %r = arith.maximumf %v, %zero MAXF : f32
+    memref.store %r, %out[%i] : memref<?xf32>
+    %p = arith.mulf %v, %w MULF : f32
+    memref.store %p, %sc[%i] : memref<?xf32>
+  }
+  return
+}
+"""
+
+MAX_REDUCE = """
+func.func @maxr(%x: memref<?xf32>, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %init = arith.constant 0xFF800000 : f32
+  %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (f32) {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %m = arith.maximumf %acc, %v MAXF : f32
+    scf.yield %m : f32
+  }
+  return %s : f32
+}
+"""
+
+ACCUMULATE = """
+func.func @acc(%x: memref<3xf32>, %y: memref<3xf32>, %c: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  scf.for %i = %c0 to %c3 step %c1 {
+    %a = memref.load %x[%i] : memref<3xf32>
+    %b = memref.load %y[%i] : memref<3xf32>
+    %p = arith.mulf %a, %b MULF : f32
+    %old = memref.load %c[%c0] : memref<1xf32>
+    %s = arith.addf %old, %p ADDF : f32
+    memref.store %s, %c[%c0] : memref<1xf32>
+  }
+  return
+}
+"""
+
+_WHERE = "out[0:n] = np.where(x[0:n] > 0, x[0:n], 0)\nsc[0:n] = x[0:n] * y[0:n]"
+_FMAX = "out[0:n] = np.fmax(x[0:n], 0)\nsc[0:n] = x[0:n] * y[0:n]"
+_STENCIL_REORDERED = "out[0:n] = x[2:n + 2] + x[1:n + 1] + x[0:n]"
+_ADD1, _ADD2 = "arith.addf %a, %b : f32", "arith.addf %s, %c : f32"
+
+
+def _flag(src: str, **ops: str) -> str:
+    """src with each placeholder (or op text) given its fastmath flags ('' for none)."""
+    for key, flags in ops.items():
+        src = src.replace(key.upper(), f"fastmath<{flags}>" if flags else "")
+    return src.replace("MAXF", "").replace("MULF", "").replace("ADDF", "")
+
+
+# (source, program, accepted): the program is valid exactly when the op it relies on carries the
+# flag; the same flag on another op does not help.
+PER_OP = [
+    # arith.maximumf with nnan: NaN never reaches it, any flavour of max on that op.
+    (_flag(TWO, maxf="nnan"), _WHERE, True),
+    (_flag(TWO, mulf="nnan"), _WHERE, False),
+    # fmax differs from maximumf on NaN and on the sign of a zero result: nnan + nsz on the max.
+    (_flag(TWO, maxf="nnan,nsz"), _FMAX, True),
+    (_flag(TWO, maxf="nnan", mulf="nsz"), _FMAX, False),
+    # cmpf + select: nnan on the compare admits np.maximum (x = -0.0 selects +0.0 as maximumf
+    # does); fmax needs nsz on the select, which arith.select cannot carry.
+    (RELU_SELECT.replace("%zero : f32\n    %r", "%zero fastmath<nnan> : f32\n    %r"), "out[0:n] = np.maximum(x[0:n], 0)", True),
+    (RELU_SELECT.replace("%zero : f32\n    %r", "%zero fastmath<nnan,nsz> : f32\n    %r"), "out[0:n] = np.fmax(x[0:n], 0)", False),
+    # A max reduction whose maximumf carries nnan,nsz is the loop's compare-and-select maximum too.
+    (_flag(MAX_REDUCE, maxf="nnan,nsz"), "return seq_max(x[0:n], initial=-np.inf)", True),
+    (_flag(MAX_REDUCE, maxf="nnan"), "return seq_max(x[0:n], initial=-np.inf)", False),
+    # Reassociation: a chain of adds that all carry reassoc may be summed in any order; one
+    # unflagged add in the chain keeps its order.
+    (STENCIL.replace(_ADD1, _ADD1.replace(" :", " fastmath<reassoc> :")).replace(_ADD2, _ADD2.replace(" :", " fastmath<reassoc> :")),
+     _STENCIL_REORDERED, True),
+    (STENCIL.replace(_ADD2, _ADD2.replace(" :", " fastmath<reassoc> :")), _STENCIL_REORDERED, False),
+    # An accumulation whose add carries reassoc,nsz splits off its init (c + sum, the products
+    # still IEEE and in order); reassoc on the product instead does not.
+    (_flag(ACCUMULATE, addf="reassoc,nsz"), "c[0] = c[0] + np.sum(x * y)", True),
+    (_flag(ACCUMULATE, mulf="reassoc,nsz"), "c[0] = c[0] + np.sum(x * y)", False),
+]
+
+
+@pytest.mark.parametrize(("src", "text", "accepted"), PER_OP)
+def test_source_fastmath_flags_apply_per_op(src: str, text: str, accepted: bool) -> None:
+    verdict = _check(src, text, "ieee")
+    if accepted:
+        assert verdict.level == "proved", verdict.reason
+    else:
+        assert verdict.level is None and verdict.counterexample is not None, verdict
+
+
+def test_report_names_the_per_op_flags() -> None:
+    from liftcomp.lift.raising import lift_function
+
+    src = _flag(TWO, maxf="nnan,nsz")
+    m = parse_mlir(src)
+    report, _ = lift_function(m, find_func(m, "two"), RaiseOptions(), arg_names_from_source(src)["two"])
+    assert report.status == "lifted" and report.floats is not None, report
+    assert report.floats.startswith("ieee") and "arith.maximumf nnan,nsz" in report.floats, report.floats
 
 
 def test_llm_answer_gets_a_float_counterexample_then_is_accepted_under_its_flag(llm_server: Any) -> None:

@@ -9,9 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from liftcomp.frontends.mlir import SourceModule, arg_names_from_source, read_mlir
-
-C_SUFFIXES = (".c", ".cc", ".cpp", ".cxx")
-PY_SUFFIXES = (".py",)
+from liftcomp.frontends.names import C_SUFFIXES, PY_SUFFIXES
 
 
 def read_source(path: str | Path) -> SourceModule:
@@ -56,4 +54,4 @@ def as_mlir_file(path: Path) -> Iterator[Path]:
         yield out
 
 
-__all__ = ["SourceModule", "arg_names_from_source", "as_mlir_file", "read_mlir", "read_source", "translate_to_mlir"]
+__all__ = ["C_SUFFIXES", "PY_SUFFIXES", "SourceModule", "arg_names_from_source", "as_mlir_file", "read_mlir", "read_source", "translate_to_mlir"]

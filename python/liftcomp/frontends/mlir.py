@@ -35,24 +35,6 @@ def arg_names_from_source(text: str) -> dict[str, list[str]]:
     return out
 
 
-def arg_names_in_file(path: str, function: str) -> list[str] | None:
-    """The argument names of `@function` as written in the file `path` (for modules that came
-    through mlir-opt, which keeps locations but not names): MLIR, or a C/C++/Python source whose
-    frontend made the module (its locations point there); None if it cannot tell."""
-    from liftcomp.frontends import C_SUFFIXES, PY_SUFFIXES, read_source
-
-    if Path(path).suffix in C_SUFFIXES + PY_SUFFIXES:
-        try:
-            return read_source(path).arg_names.get(function)
-        except (LiftcompError, OSError):
-            return None
-    try:
-        text = Path(path).read_text(errors="replace")
-    except OSError:
-        return None
-    return arg_names_from_source(text).get(function)
-
-
 # mlir-opt-22 parses a decimal literal in time quadratic in its length (minutes for 200,000 digits).
 MAX_LITERAL_DIGITS = 1000
 _LONG_LITERAL = re.compile(rf"(?<![\w.\"])\d{{{MAX_LITERAL_DIGITS + 1},}}")

@@ -43,7 +43,7 @@ from xdsl.ir.affine import (
 from xdsl.ir.affine.affine_set import AffineConstraintKind
 
 from liftcomp.diagnostics import op_location
-from liftcomp.lift import budget
+from liftcomp.lift import budget, floats
 from liftcomp.lift import terms as T
 from liftcomp.lift.terms import EType, Poly
 
@@ -375,8 +375,9 @@ class Analyzer:
         et = etype_of(rt)
         if name == "cmpi":
             return T.Op(_CMPI_NAMES[_cmp_pred(op)], args, T.I1)
+        fm = floats.op_flags(op) or frozenset()  # this op's own fast-math flags (the proof uses them per op)
         if name == "cmpf":
-            return T.Op(_CMPF_NAMES[_cmp_pred(op)], args, T.I1)
+            return T.Op(_CMPF_NAMES[_cmp_pred(op)], args, T.I1, fm)
         if name in ("index_cast", "index_castui"):
             # index -> integer data
             a = args[0]
@@ -385,7 +386,7 @@ class Analyzer:
             return T.Op("trunci" if et.width < 64 else "extsi", (a,), et)
         if name == "rsqrt":
             return T.Op("divf", (T.Const(1.0, et), T.Op("sqrt", args, et)), et)
-        return T.Op(name, args, et)
+        return T.Op(name, args, et, fm)
 
     # ---------------------------------------------------------------- memory
     def buffer(self, v: SSAValue, op: Operation) -> str:
@@ -976,12 +977,23 @@ def _split_combine(y: T.Term, acc: T.Term) -> tuple[str, T.Term] | None:
     if isinstance(y, T.Fold) and y.init == acc and y.type.kind == "f":
         # A float accumulator carried through an inner loop: one fold in loop order (the inner
         # fold continues the outer accumulator), never a sum of partial sums (terms.ACC).
-        return y.op, T.Fold(y.op, T.acc_var(y.type), y.var, y.lb, y.ub, y.step, y.body, y.type)
+        return y.op, T.Fold(y.op, T.acc_var(y.type), y.var, y.lb, y.ub, y.step, y.body, y.type, y.flags)
     if isinstance(y, T.Fold) and y.init == acc:
         ident = identity(y.op, y.type)
         if ident is not None:
-            return y.op, T.Fold(y.op, ident, y.var, y.lb, y.ub, y.step, y.body, y.type)
+            return y.op, T.Fold(y.op, ident, y.var, y.lb, y.ub, y.step, y.body, y.type, y.flags)
     return None
+
+
+def _combiner_flags(y: T.Term, op: str) -> frozenset[str]:
+    """The fast-math flags of the op that combines a reduction's accumulator (_split_combine's
+    op): the arith op itself, the cmpf of a compare-and-select, the inner fold continuing it.
+    None found: none (the proof then assumes less, never more)."""
+    if isinstance(y, T.Fold) or (isinstance(y, T.Op) and (y.op == op or (y.op == "subf" and op == "addf"))):
+        return y.flags
+    if isinstance(y, T.Op) and y.op == "select" and op in T.SELECT_FOLDS and isinstance(y.args[0], T.Op):
+        return y.args[0].flags
+    return frozenset()
 
 
 _FSWAP = {"ogt": "olt", "oge": "ole", "olt": "ogt", "ole": "oge", "ugt_f": "ult_f", "uge_f": "ule_f", "ult_f": "ugt_f", "ule_f": "uge_f"}
@@ -1083,7 +1095,7 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
         mine = {n for n, r in a.loop_reads.items() if r.level == level}
         if m is None or _mentions(m[1], acc_names) or _mentions(m[1], mine):
             raise Refusal("loop-carried value is not a reduction (a recurrence or coupled accumulators)", op)
-        results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type))
+        results.append(T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], y.type, _combiner_flags(y, m[0])))
     # Memory: every placeholder read must be either loop-independent or an accumulator.
     new_records: list[Record] = []
     handled_reads: set[str] = set()
@@ -1112,7 +1124,7 @@ def summarise_loop(a: Analyzer, op: Operation, lv: LoopVar, level: int, accs: li
                 init = a.resolve_from(level, rec.buf, rec.idx, rec.value.type, op)
             finally:
                 a.constraints.pop()
-            fold = T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], rec.value.type)
+            fold = T.Fold(m[0], init, lv.name, lv.lb, lv.ub, lv.step, m[1], rec.value.type, _combiner_flags(rec.value, m[0]))
             handled_reads.add(same[0])
             new_records.append(Record(rec.buf, rec.domain, rec.idx, fold, rec.location))
             continue
@@ -1199,7 +1211,7 @@ def _resolve_rec(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operati
         lr = a.loop_reads[t.name]
         return a.resolve_from(level, lr.buf, lr.idx, t.type, op)
     if isinstance(t, T.Op):
-        return T.Op(t.op, tuple(_resolve_rec(a, x, skip, level, op) for x in t.args), t.type)
+        return T.Op(t.op, tuple(_resolve_rec(a, x, skip, level, op) for x in t.args), t.type, t.flags)
     if isinstance(t, T.Fold):
         init = _resolve_rec(a, t.init, skip, level, op)
         c = _domain_constraints([LoopVar(t.var, t.lb, t.ub, t.step)])
@@ -1208,7 +1220,7 @@ def _resolve_rec(a: Analyzer, t: T.Term, skip: set[str], level: int, op: Operati
             body = _resolve_rec(a, t.body, skip, level, op)
         finally:
             a.constraints.pop()
-        return T.Fold(t.op, init, t.var, t.lb, t.ub, t.step, body, t.type)
+        return T.Fold(t.op, init, t.var, t.lb, t.ub, t.step, body, t.type, t.flags)
     return t
 
 

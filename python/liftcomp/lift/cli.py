@@ -28,7 +28,9 @@ def add_subcommands(sub: Any) -> None:
 
     # The options of the liftcomp-raise pass, with the same names, defaults and checks.
     add_pass_arguments(p, LiftcompRaisePass, CLI_FLAGS)
-    p.add_argument("--jit-check", action="store_true", help="also JIT the original and the raised functions with upstream MLIR (bufferize -> LLVM) at larger sizes and compare them (needs the 'mlir' extra)")
+    p.add_argument("--jit-check", action="store_true", help="also compile the original and the raised functions with upstream MLIR (mlir-opt-22: bufferize -> LLVM), run them with "
+                   "mlir-runner-22 at larger sizes with special float values and compare them bit for bit; timed too where the 'mlir' "
+                   "extra's bindings are installed. A difference is an error (-o not written); a check that cannot run is reported")
     p.add_argument("--jit-scale", type=int, default=8, help="how much larger than the differential test's sizes --jit-check runs (default 8, at least 1)")
     p.add_argument("--generic", action="store_true", help="print the generic form")
     p.add_argument("-q", "--quiet", action="store_true", help="no table or progress on stderr")
@@ -111,53 +113,103 @@ class _JitDiffers(LiftcompError):
 
 
 def _jit_check_one(original: str, raised: str, r: Any, scale: int, source_name: str, float_model: str) -> None:
-    import numpy as np
-
-    from liftcomp.corpus.check import find_func
-    from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
+    from liftcomp.interop import runner_check
     from liftcomp.interop.mlir_tool import parse_xdsl
     from liftcomp.interop.upstream_jit import bindings_available, jit_compare
     from liftcomp.lift import floats
+
+    module = parse_xdsl(original, source_name)
+    try:
+        args = sized_args(module, r.name, scale, float_model)
+    except LiftcompError as e:
+        if r.scope != "nests":
+            raise
+        # Sizing inputs needs one summary of the whole function, which a function lifted nest by
+        # nest may not have (its refused nests may index by data, for example).
+        print(f"jit-check @{r.name}: skipped (lifted nest by nest: {e.message})", file=sys.stderr)
+        return
+    exact = not floats.is_real(float_model)
+    if not runner_check.available() and not bindings_available():
+        raise LiftcompError("--jit-check needs mlir-runner-22 (tools/setup.sh) or the upstream MLIR Python bindings: pip install -e '.[mlir]'")
+    how = "native runs"
+    if runner_check.available():
+        # Upstream's own tools: mlir-opt-22's ordinary pipeline, then mlir-runner-22.
+        got = runner_check.compare([runner_check.Case(r.name, module, parse_xdsl(raised, source_name), r.name, args)], exact)[r.name]
+        if got is not None and got.startswith("not run"):
+            raise LiftcompError(got.removeprefix("not run: "))
+        if got is not None:
+            raise _JitDiffers(f"@{r.name}: --jit-check: the raised function differs from the original under mlir-runner-22: {got}")
+        how = "native runs (mlir-runner-22)"
+        if not bindings_available():
+            print(f"jit-check @{r.name}: equal on {how}", file=sys.stderr)
+            return
+    try:
+        cmp = jit_compare(original, raised, r.name, args, exact=exact)  # timed by the bindings' ExecutionEngine
+    except LiftcompError as e:
+        if how == "native runs":
+            raise
+        print(f"jit-check @{r.name}: equal on {how}; not timed: {e.message}", file=sys.stderr)
+        return
+    if cmp.mismatches:
+        raise _JitDiffers(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
+    speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
+    print(f"jit-check @{r.name}: equal on {how}; original {cmp.original.median_s * 1e3:.3f} ms, "
+          f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
+
+
+def sized_args(module: Any, name: str, scale: int, float_model: str = "ieee") -> list[Any]:
+    """Inputs for @name, large and with special values: the sizes at which the original's
+    accesses fit in the reference executor (small), scaled up by `scale` (dims of 1-D buffers by
+    scale^2, for flattened indexing). LiftcompError where they cannot be sized."""
+    import numpy as np
+    from xdsl.dialects.builtin import MemRefType
+
+    from liftcomp.corpus.check import find_func
+    from liftcomp.executor import ExecutionError, Interpreter, OutOfBounds
     from liftcomp.lift.analysis import Refusal, analyse
     from liftcomp.lift.verify import make_args
 
-    if not bindings_available():
-        raise LiftcompError("--jit-check needs the upstream MLIR Python bindings: pip install -e '.[mlir]'")
-    module = parse_xdsl(original, source_name)
-    if r.scope == "nests":
-        # Sizing inputs needs one summary of the whole function, which a function lifted
-        # nest by nest does not have (its refused nests may index by data, for example).
-        print(f"jit-check @{r.name}: skipped (lifted nest by nest)", file=sys.stderr)
-        return
-    fn = find_func(module, r.name)
+    fn = find_func(module, name)
     try:
         summary = analyse(fn)
     except Refusal as e:
         raise LiftcompError(f"cannot size its inputs ({e.reason})") from None
     sizes = {a.name: 5 for a in summary.args if a.kind == "size"}
     dyn = {a.name: 7 for a in summary.args if a.kind == "buffer"}
-    for _ in range(12):
-        args = make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")
+    static = {a.name for a, t in zip(summary.args, fn.function_type.inputs, strict=True)
+              if a.kind == "buffer" and isinstance(t, MemRefType) and all(d >= 0 for d in t.get_shape())}
+
+    def fits(args: list[Any]) -> bool:
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         try:
-            Interpreter(module).call(r.name, args)
-            break
+            Interpreter(module).call(name, copies)
         except OutOfBounds as e:
-            which = [a.name for a, x in zip(summary.args, args, strict=True) if x is e.array]
+            which = [a.name for a, x in zip(summary.args, copies, strict=True) if x is e.array]
             if not which:
                 raise LiftcompError("could not size its inputs") from None
-            dyn[which[0]] *= 2
+            if which[0] in static:  # a size indexes a static buffer: smaller sizes
+                if not sizes or all(v <= 1 for v in sizes.values()):
+                    raise LiftcompError(f"could not size its inputs ('{which[0]}' is static)") from None
+                sizes.update({k: max(1, v // 2) for k, v in sizes.items()})
+            else:
+                dyn[which[0]] *= 2
+            return False
         except ExecutionError as e:
             raise LiftcompError(f"the reference executor cannot run it on sized inputs ({e})") from None
+        return True
+
+    for _ in range(12):
+        if fits(make_args(summary, fn, np.random.default_rng(0), sizes, dyn, "full")):
+            break
+    else:
+        raise LiftcompError("could not size its inputs")
     big_sizes = {k: v * scale for k, v in sizes.items()}
     rank = {a.name: len(a.shape or ()) for a in summary.args if a.kind == "buffer"}
     big_dyn = {k: v * (scale * scale if rank[k] == 1 else scale) for k, v in dyn.items()}
-    args = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "special", float_model)
-    cmp = jit_compare(original, raised, r.name, args, exact=not floats.is_real(float_model))
-    if cmp.mismatches:
-        raise _JitDiffers(f"@{r.name}: --jit-check: the raised function differs from the original: {'; '.join(cmp.mismatches)}")
-    speed = cmp.original.median_s / max(cmp.raised.median_s, 1e-12)
-    print(f"jit-check @{r.name}: equal on native runs; original {cmp.original.median_s * 1e3:.3f} ms, "
-          f"raised {cmp.raised.median_s * 1e3:.3f} ms ({speed:.2f}x)", file=sys.stderr)
+    big = make_args(summary, fn, np.random.default_rng(1), big_sizes, big_dyn, "special", float_model)
+    if static and sizes and not fits(big):  # static buffers do not grow with the sizes
+        return make_args(summary, fn, np.random.default_rng(1), sizes, dyn, "special", float_model)
+    return big
 
 
 def print_table(reports: list[Any]) -> None:

@@ -71,15 +71,29 @@ def join(model: str, flags: frozenset[str]) -> str:
     return name(parse(model) | flags)
 
 
-def describe(model: str) -> str:
-    """What a proof under this model assumed about floats (for reports)."""
+def describe(model: str, per_op: dict[str, frozenset[str]] | None = None) -> str:
+    """What a proof under this model assumed about floats (for reports), with the source ops'
+    own flags that the proof used where they were (per_op: flagged_ops)."""
+    text = _describe(model)
+    if per_op and not FAST <= parse(model):
+        ops = "; ".join(f"{name} {name_of(f)}" for name, f in sorted(per_op.items()))
+        text += f"; per op, the source's own fastmath flags: {ops}"
+    return text
+
+
+def name_of(flags: frozenset[str]) -> str:
+    """Flags as the source writes them (`nnan,nsz`), `fast` for all five."""
+    return "fast" if FAST <= flags else ",".join(f for f in FLAGS if f in flags)
+
+
+def _describe(model: str) -> str:
     flags = parse(model)
     if FAST <= flags:
         return "fast: real-number arithmetic (reassociation, contraction, no NaN, no infinities, signed zeros insignificant)"
     if not flags:
         return "ieee: IEEE-754 as arith/math define it (NaN, infinities, signed zeros, rounding after every op, loop order)"
     parts = {"nnan": "no NaN", "ninf": "no infinities", "nsz": "signed zeros insignificant",
-             "reassoc": "reassoc (no effect without fast)", "contract": "contract (no effect without fast)"}
+             "reassoc": "reassoc (global: no effect without fast)", "contract": "contract (no effect without fast)"}
     return f"{name(flags)}: IEEE-754 with " + ", ".join(parts[f] for f in FLAGS if f in flags)
 
 
@@ -106,16 +120,34 @@ def op_flags(op: Any) -> frozenset[str] | None:
 
 
 def source_flags(fn: Any) -> frozenset[str]:
-    """The fast-math flags every float op (an op with a `fastmath` attribute) of fn carries."""
-    common: frozenset[str] | None = None
+    """`fast` when every float op of fn (every op with a `fastmath` attribute) carries all five
+    flags (the proof then uses real-number arithmetic, as under --float-model fast); else none:
+    the proof reads each op's own flags from its term (terms.Op.flags)."""
+    every = [f for f in (op_flags(op) for op in fn.walk() if op.name.startswith(("arith.", "math."))) if f is not None]
+    return FAST if every and all(FAST <= f for f in every) else frozenset()
+
+
+def flagged_ops(fn: Any) -> dict[str, frozenset[str]]:
+    """The flags of fn's ops that carry some, by op name joined over the ops of that name
+    (`arith.maximumf` -> {nnan}); for the report."""
+    out: dict[str, frozenset[str]] = {}
     for op in fn.walk():
-        if not op.name.startswith(("arith.", "math.")):
-            continue
         f = op_flags(op)
-        if f is None:
-            continue
-        common = f if common is None else common & f
-    return common or frozenset()
+        if f:
+            out[op.name] = out.get(op.name, frozenset()) | f
+    return out
+
+
+def check_flags(fn: Any, reordered: bool) -> frozenset[str]:
+    """The flags the concrete checks (differential test, confirmation of refutations) use: every
+    nnan / ninf / nsz some op of fn carries. A flagged op's NaN / infinity / zero sign may be
+    poison or either sign, which the reference executor does not track per op, so the check is
+    that much weaker there; where the loop nest has a sum or product that `reassoc` lets the
+    proof reorder (`reordered`) it compares within the `fast` tolerance (raising.check_candidate
+    tries the bit-for-bit check first). (The proof and the bounded check use each op's own flags
+    exactly.)"""
+    union = frozenset().union(*flagged_ops(fn).values()) if flagged_ops(fn) else frozenset()
+    return FAST if reordered else union & {"nnan", "ninf", "nsz"}
 
 
 # ---------------------------------------------------------------- numpy semantics of arith's float ops

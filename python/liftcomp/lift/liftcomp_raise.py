@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError, op_location
-from liftcomp.frontends.mlir import arg_names_in_file
+from liftcomp.frontends.names import arg_names_in_file
 from liftcomp.lift import floats
 from liftcomp.lift.budget import WallDeadline, wall_deadline
 from liftcomp.lift.nests import inline, inline_body, top_level_nests

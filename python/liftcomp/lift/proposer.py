@@ -547,7 +547,10 @@ class _Tx:
         ident0 = T.Const(T.IDENTITY[f.op], f.type) if f.op in T.IDENTITY else None
         from_init = f.type.kind == "f" and f.op in ("addf", "mulf") and not peeled and init != ident0 and bool(
             T.free_index_vars(init) & {d.var for d in dims})
-        red = self._conv(f, dims, fdt) if f.op in ("addf", "addi") and not from_init and not peeled else None
+        red = self._conv(f, dims, fdt) if f.op in ("addf", "addi") and not peeled else None
+        if red is not None and from_init:
+            # One fold from each output's own start (a bias): the convolution's output operand.
+            return f"{red[:-1]}, initial={self.as_dt(self.tx(init, dims), fdt)})", fdt
         if red is None and f.op in ("addf", "addi") and self.use_matmul and not from_init:
             red = self._matmul(f, dims, k)
         if red is None:

@@ -3,6 +3,7 @@ whole function cannot be lifted), with a report entry each."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -103,7 +104,8 @@ class FunctionReport:
     scope: str = "function"
     nests: list[NestReport] = field(default_factory=list)
     # The float semantics the accepted program was checked under (floats.describe: ieee, the
-    # fast-math flags used, or fast); None where nothing was lifted or no float is involved.
+    # user's fast-math flags, or fast; then the source ops' own flags, which the proof used per
+    # op); None where nothing was lifted or no float is involved.
     floats: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -123,22 +125,50 @@ class Lifted:
 
 
 def float_model_of(fn: func.FuncOp, opts: RaiseOptions) -> str:
-    """The float model of a function's checks: the user's, plus the fast-math flags that every
-    float op of the function carries (a flag on only some ops is not used: the proof then
-    assumes less than the source allows, never more)."""
+    """The float model of a function's proof: the user's (`fast` too where every float op of the
+    function carries all five flags). Other flags of the source's ops apply to those ops only,
+    from their terms (terms.Op.flags, docs/LIFTING.md "Float semantics")."""
     return floats.join(opts.float_model, floats.source_flags(fn))
+
+
+def check_model_of(fn: func.FuncOp, summary: Summary, opts: RaiseOptions) -> str:
+    """The float model of a function's concrete checks (differential test, confirmations): the
+    proof's, plus every flag some op carries (floats.check_flags: a weaker check where ops are
+    flagged; the proof and the bounded check stay per op)."""
+    return floats.join(float_model_of(fn, opts), floats.check_flags(fn, _reorderable(summary)))
+
+
+def _reorderable(summary: Summary) -> bool:
+    """Whether the loop nest has a sum or product the proof may reorder (its ops' reassoc): a
+    fold with a reassoc combiner or a reassoc op on another of the same op."""
+    terms = [r.value for r in summary.records] + list(summary.results)
+    for t in terms:
+        for x in T.walk(t):
+            if isinstance(x, T.Fold) and "reassoc" in x.flags:
+                return True
+            if isinstance(x, T.Op) and "reassoc" in x.flags and any(isinstance(a, T.Op) and a.op == x.op and "reassoc" in a.flags for a in x.args):
+                return True
+    return False
 
 
 def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, deadline: float) -> tuple[Verdict, TS.Program | None]:
     decls = decls_of(summary)
     fm = float_model_of(fn, opts)
+    cm = check_model_of(fn, summary, opts)
     try:
         prog = TS.parse_program(text, decls)
     except TS.SpecError as e:
         return Verdict(None, f"not valid TensorSpec: {e.message}"), None
     # Cheapest decisive check first: a failing differential test gives a concrete counterexample.
+    exact = floats.join(fm, floats.check_flags(fn, False))
+    reordered: Verdict | None = None  # the bit-for-bit differential's failure, where a reorder may explain it
     try:
-        t = _differential(module, fn, summary, text, opts, fm)
+        t = _differential(module, fn, summary, text, opts, exact)
+        if t.level is None and cm != exact:
+            # Bit for bit it differs; a sum the loop's reassoc lets the program reorder would
+            # agree within the `fast` tolerance, and only a proof may then accept it.
+            reordered = t
+            t = _differential(module, fn, summary, text, opts, cm)
     except MemoryError:
         # A proposal (an LLM's, typically) that allocates more than the machine has: rejected,
         # and the next proposer (the built-in one under llm-first) gets its turn.
@@ -148,11 +178,14 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     p = prove(summary, prog, fm, opts.query_timeout_ms)
     if p.level == "proved":
         return p, prog
+    if reordered is not None:
+        return Verdict(None, f"{reordered.reason} (bit for bit; not proved a reordering the loop's reassoc allows: {p.reason})",
+                       reordered.counterexample), prog
     # A refutation is decided before any weaker check can accept the program.
     note = ""
     ref = p.refutation
     if ref is not None:
-        found = confirm(module, fn, summary, prog, ref, fm)
+        found = confirm(module, fn, summary, prog, dataclasses.replace(ref, encoding=ref.encoding or fm), cm)
         if isinstance(found, Counterexample):
             return Verdict(None, f"the prover refutes it ({p.reason}), confirmed on concrete inputs", found), prog
         if not ref.inexact:
@@ -167,7 +200,7 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     cx = b.counterexample
     model = b.details.get("model")
     if cx is not None and model is not None:
-        found = from_model(module, fn, summary, prog, model, b.details["sizes"], fm)
+        found = from_model(module, fn, summary, prog, model, b.details["sizes"], cm, fm)
         if isinstance(found, Counterexample):
             return Verdict(None, f"not proved ({p.reason}); bounded: {b.reason}, confirmed on concrete inputs", found), prog
         if b.details.get("exact"):
@@ -320,7 +353,7 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     verdict, prog, text, pname = best
     report = FunctionReport(name, "lifted", verdict.level, text, pname, time.monotonic() - start, calls, None)
     if _has_floats(summary):
-        report.floats = floats.describe(float_model_of(fn, opts))
+        report.floats = floats.describe(float_model_of(fn, opts), floats.flagged_ops(fn))
     return report, Lifted(fn, summary, prog, decls_of(summary))
 
 

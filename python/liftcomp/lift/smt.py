@@ -57,6 +57,14 @@ class Encoder:
     # Weighted count of IEEE float operations encoded (bit-blasted by z3: the cost that z3's rlimit
     # hardly counts; smt.MAX_FP_OPS caps a query by it, a counted budget).
     fp_ops: int = 0
+    # Per-op fast-math flags (terms.Op.flags, the loop nest's side only): where an nnan / ninf op
+    # meets a NaN / infinity the source's value is poison (LLVM's meaning), which every later
+    # arith op propagates, and any result is right there. id(term) -> (term, its encoding, the
+    # z3 condition under which it is poison or None for never); the term is kept so ids stay unique.
+    _poison: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict)
+    # Float arithmetic as uninterpreted functions, conversions from integers exact: a cheap
+    # search for a difference that comes from the integers (a hint: confirm.py decides).
+    abstract: bool = False
 
     def __post_init__(self) -> None:
         # "small:<model>": the same model over a float format with few significand bits (8 exponent,
@@ -101,7 +109,51 @@ class Encoder:
                 self.assume.append(z3.Not(z3.fpIsNaN(e)))
             if self.ninf:
                 self.assume.append(z3.Not(z3.fpIsInf(e)))
+        if self.guarding and not self.real:
+            self.record(t, e, self._poison_of(t, e) if isinstance(t, T.Op) else None)
         return e
+
+    def record(self, t: Any, e: Any, poison: Any) -> None:
+        self._poison[id(t)] = (t, e, poison)
+
+    def _entry(self, t: Any) -> tuple[Any, Any, Any] | None:
+        entry = self._poison.get(id(t))
+        return entry if entry is not None and entry[0] is t else None
+
+    def poison(self, t: Any) -> Any:
+        """The condition under which the loop nest's term t (encoded while guarding) is poison
+        because of its ops' own nnan / ninf flags; None: never."""
+        entry = self._entry(t)
+        return entry[2] if entry is not None else None
+
+    def _poison_of(self, t: T.Op, e: Any) -> Any:
+        """Poison propagates through every arith op; a select is poison where its condition is or
+        where the operand it picks is (the other one does not matter); an nnan (ninf) op is poison
+        where an operand or its result is NaN (infinite). Folds and leaves: never (a fold's
+        iterations are compared under their own conditions, Prover._fold_equal). An operand
+        without an entry counts as never poison (assuming less)."""
+        entries = [self._entry(a) for a in t.args]
+        ps = [x[2] if x is not None else None for x in entries]
+        if t.op == "select":
+            if all(p is None for p in ps) or entries[0] is None:
+                return None
+            no = z3.BoolVal(False)
+            picked = z3.If(entries[0][1] == z3.BitVecVal(1, 1), ps[1] if ps[1] is not None else no, ps[2] if ps[2] is not None else no)
+            return z3.Or(ps[0], picked) if ps[0] is not None else picked
+        conds = [p for p in ps if p is not None]
+        flags = t.flags & {"nnan", "ninf"}
+        if flags and not isinstance(e, tuple):
+            vals = [x[1] for x, a in zip(entries, t.args, strict=True) if x is not None and a.type.kind == "f" and not isinstance(x[1], tuple)]
+            if t.type.kind == "f":
+                vals.append(e)
+            for v in vals:
+                if "nnan" in flags:
+                    conds.append(z3.fpIsNaN(v))
+                if "ninf" in flags:
+                    conds.append(z3.fpIsInf(v))
+        if not conds:
+            return None
+        return conds[0] if len(conds) == 1 else z3.Or(*conds)
 
     def _enc(self, t: T.Term) -> Any:
         if isinstance(t, T.Const):
@@ -142,6 +194,9 @@ class Encoder:
         w = t.type.width
         ieee = not self.real
         rm = z3.RNE()
+        if self.abstract and t.type.kind == "f" and op not in ("sitofp", "uitofp", "select"):
+            self.opaque.add(op)
+            return self.fn(f"{op}_{t.type}", [x.sort() for x in a], self.sort(t.type))(*a)
         if ieee and (t.type.kind == "f" or op in T.CMPF):
             self.fp_ops += _FP_WEIGHT.get(op, 1) * (2 if w == 64 else 1)
         int_ops: dict[str, Callable[[], Any]] = {
@@ -316,12 +371,13 @@ def _max_flavours(float_model: str) -> dict[str, str]:
     return {}
 
 
-def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
+def normalise(t: T.Term, float_model: str = "ieee", split_reassoc: bool = False) -> T.Term:
     """Rewrites that hold for bit-vectors and the float model at hand, applied before matching folds:
     trunc(ext(x)) -> x, trunc of a ring fold -> fold of truncs, int folds with non-identity init ->
     op(init, fold(identity)), and the flavours of max/min that the model makes one op
     (_max_flavours); with real numbers (`fast`) float sums and products split off their init too.
-    (In IEEE float folds keep their init: reassociation is not exact there.)"""
+    (In IEEE float folds keep their init: reassociation is not exact there; with `split_reassoc`
+    a fold whose own combiner carries reassoc does split, which its flag allows.)"""
     flavours = _max_flavours(float_model)
     real = floats.is_real(float_model)
 
@@ -330,11 +386,11 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
             # One operand order (exact: IEEE + and * commute, NaNs are one value here).
             ordered = tuple(sorted(x.args, key=T.show))
             if ordered != x.args:
-                return f(T.Op(x.op, ordered, x.type)) or T.Op(x.op, ordered, x.type)
+                return f(T.Op(x.op, ordered, x.type, x.flags)) or T.Op(x.op, ordered, x.type, x.flags)
         if isinstance(x, T.Op | T.Fold) and x.op in flavours:
             if isinstance(x, T.Op):
-                return T.Op(flavours[x.op], x.args, x.type)
-            return T.Fold(flavours[x.op], x.init, x.var, x.lb, x.ub, x.step, x.body, x.type)
+                return T.Op(flavours[x.op], x.args, x.type, x.flags)
+            return T.Fold(flavours[x.op], x.init, x.var, x.lb, x.ub, x.step, x.body, x.type, x.flags)
         if isinstance(x, T.Op) and x.op == "trunci":
             inner = x.args[0]
             if isinstance(inner, T.Op) and inner.op in ("extsi", "extui") and inner.args[0].type == x.type:
@@ -378,6 +434,14 @@ def normalise(t: T.Term, float_model: str = "ieee") -> T.Term:
             ident = T.Const(T.IDENTITY[x.op], x.type)
             if x.init != ident:
                 return T.Op(x.op, (x.init, T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type)), x.type)
+        if split_reassoc and isinstance(x, T.Fold) and not real and "reassoc" in x.flags and x.op in ("addf", "mulf") and not T.is_threaded(x):
+            # The loop's own `reassoc` on its accumulation: ((c + b0) + b1) ... may be computed as
+            # c + ((b0 + b1) + ...), which is c + fold(-0.0, ...) exactly (-0.0 + b = b for every
+            # b; 1.0 * b = b). The split-off op is one of the loop's: it keeps the flags.
+            ident = T.Const(-0.0 if x.op == "addf" else 1.0, x.type)
+            if x.init != ident:
+                inner = T.Fold(x.op, ident, x.var, x.lb, x.ub, x.step, x.body, x.type, x.flags)
+                return T.Op(x.op, (x.init, inner), x.type, x.flags)
         return None
 
     return T.map_terms(t, f)
@@ -470,18 +534,37 @@ class Prover:
     nested: int = 0  # > 0 while matching folds (their failed matches need no preferred model)
     hints: bool = True  # on an IEEE timeout, look for a model in a tiny float format / the reals
     rlimit: int = budget.RLIMIT_PROOF  # per equality query (lift/budget.py)
+    abstract: bool = False  # Encoder.abstract (a hint query only)
 
     def equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr]) -> Outcome:
-        """Prove a == b for all values of free variables satisfying assumptions + ctx."""
-        a, b = normalise(a, self.float_model), normalise(b, self.float_model)
-        if a == b:
+        """Prove a == b for all values of free variables satisfying assumptions + ctx. Where the
+        loop nest a has an accumulation whose add carries reassoc, both of the forms that allows
+        are tried: the loop's order, then the init split off (normalise's split_reassoc)."""
+        if not any(isinstance(x, T.Fold) and "reassoc" in x.flags for x in T.walk(a)):
+            return self._equal(a, b, ctx, False)
+        nb = normalise(b, self.float_model)
+        for split in (False, True):
+            na = normalise(a, self.float_model, split)
+            if na == nb or reassociated(na, nb):
+                return Outcome("proved")
+        # The program's sum in the loop's order is a fold at the top (`initial=`); a split one is not.
+        first = not isinstance(nb, T.Fold)
+        out = self._equal(a, b, ctx, first)
+        if out.status == "proved":
+            return out
+        other = self._equal(a, b, ctx, not first)
+        return other if other.status == "proved" else out
+
+    def _equal(self, a: T.Term, b: T.Term, ctx: list[Z3Expr], split: bool) -> Outcome:
+        a, b = normalise(a, self.float_model, split), normalise(b, self.float_model, split)
+        if a == b or reassociated(a, b):
             return Outcome("proved")
         # A short fold spelled unrolled on one side (a convolution window): equal as terms once
         # unrolled, before any (bit-blasted, costly) query.
         ua, ub = unroll_small(a), unroll_small(b)
         if (ua, ub) != (a, b) and normalise(ua, self.float_model) == normalise(ub, self.float_model):
             return Outcome("proved")
-        enc = Encoder(self.float_model)
+        enc = Encoder(self.float_model, abstract=self.abstract)
         self.nested += 1
         try:
             self._match_folds(a, b, ctx, enc)
@@ -499,6 +582,16 @@ class Prover:
                 if hint.model is not None:
                     return Outcome("unknown", hint.model, f"{out.reason}; {why} differs", hint.terms,
                                    [*hint.inexact, f"{why} of an IEEE question"], hint_model)
+            if any(isinstance(x, T.Op) and x.op in ("sitofp", "uitofp") for t in (a, b) for x in T.walk(t)):
+                # A difference in the integers converted to floats (np.uint32(n) for np.int32(n):
+                # only for n >= 2**31, beyond the bounded check): the float arithmetic
+                # uninterpreted, the conversions exact. A hint as well: confirm.py evaluates both
+                # sides at the model's element with concrete values.
+                hint = Prover(self.assumptions, self.float_model, self.timeout_ms, prefer=self.prefer, hints=False,
+                              rlimit=self.rlimit // 3, abstract=True).equal(a, b, ctx)
+                if hint.model is not None:
+                    return Outcome("unknown", hint.model, f"{out.reason}; with the float arithmetic uninterpreted the values differ", hint.terms,
+                                   [*hint.inexact, "float arithmetic uninterpreted"])
         if out.status == "proved" or not enc.fold_names:
             return out
         # Short constant folds (convolution windows) may be spelled unrolled on one side.
@@ -524,7 +617,10 @@ class Prover:
                 return Outcome("unknown", None, "a pair compared with a scalar")
             s.add(z3.Or(*[x != y for x, y in zip(ea, eb, strict=True)]))  # pyright: ignore[reportUnknownArgumentType]
         else:
-            s.add(differ(enc, a.type, ea, eb))
+            s.add(differ(enc, a.type, ea, eb, root_nsz(a)))
+        poison = enc.poison(a)
+        if poison is not None:
+            s.add(z3.Not(poison))  # where the loop nest's value is poison (its ops' nnan / ninf) any value is right
         self.queries += 1
         r = budget.check(s)
         if r == z3.unsat:
@@ -573,14 +669,17 @@ class Prover:
         return None
 
     def _fold_equal(self, x: T.Fold, y: T.Fold, ctx: list[Z3Expr]) -> bool:
-        if x.op != y.op or x.step != y.step or x.type != y.type:
+        if (x.op != y.op and not _same_flavour(x, y)) or x.step != y.step or x.type != y.type:
             return False
+        if T.is_threaded(x):
+            # A threaded body may drop a poison accumulator (a select): its flags are not used.
+            x = T.Fold(x.op, T.strip_flags(x.init), x.var, x.lb, x.ub, x.step, T.strip_flags(x.body), x.type)
         t = T.fresh("t")
         tv = Poly.var(t)
         # Same trip count (ranges may be shifted: x over lb1.., y over lb2..): iteration t of one is
         # iteration t of the other.
         if self._idx_equal(x.ub - x.lb, y.ub - y.lb, ctx):
-            if self.equal(x.init, y.init, ctx).status != "proved":
+            if self.equal(x.init, y.init, ctx).status != "proved" and not self._zero_inits(x, y, ctx):
                 return False
             bx = T.subst_index(x.body, {x.var: x.lb + tv * x.step})
             by = T.subst_index(y.body, {y.var: y.lb + tv * y.step})
@@ -614,6 +713,15 @@ class Prover:
                 return self.equal(*((e_b, l_b) if early is x else (l_b, e_b)), [*ctx, *rng]).status == "proved"
         return False
 
+    def _zero_inits(self, x: T.Fold, y: T.Fold, ctx: list[Z3Expr]) -> bool:
+        """A reassociated sum of the loop's (x: `reassoc` split off its init, so from -0.0) against
+        the program's from +0.0: they differ only where every term is -0.0, where the loop's last
+        add (the loop's own op, with `nsz`) may give either zero; with at least one iteration."""
+        zeros = {T.Const(-0.0, x.type), T.Const(0.0, x.type)}
+        if x.op != "addf" or not {"reassoc", "nsz"} <= x.flags or {x.init, y.init} != zeros:
+            return False
+        return self._provable(zpoly(x.lb) < zpoly(x.ub), ctx)
+
     def _idx_equal(self, p: Poly, q: Poly, ctx: list[Z3Expr]) -> bool:
         if p == q:
             return True
@@ -627,12 +735,65 @@ class Prover:
         return budget.check(s) == z3.unsat
 
 
-def differ(enc: Encoder, et: EType, ea: Any, eb: Any) -> Any:
+def differ(enc: Encoder, et: EType, ea: Any, eb: Any, nsz: bool = False) -> Any:
     """The two encoded values differ on the machine: IEEE values are equal when their bits are
-    (SMT equality: one NaN, -0.0 != +0.0), or as numbers with zeros of either sign under nsz."""
-    if et.kind == "f" and not enc.real and enc.nsz:
+    (SMT equality: one NaN, -0.0 != +0.0), or as numbers with zeros of either sign under nsz
+    (the model's, or `nsz` of the loop nest's value: root_nsz)."""
+    if et.kind == "f" and not enc.real and (enc.nsz or nsz):
         return z3.Not(z3.Or(z3.fpEQ(ea, eb), z3.And(z3.fpIsNaN(ea), z3.fpIsNaN(eb))))
     return ea != eb
+
+
+def root_nsz(t: T.Term) -> bool:
+    """The loop nest's value is computed by an op with `nsz`: a zero result of it may have either
+    sign (LLVM's nsz), so its zeros compare equal. (Only the final op: below it a zero's sign
+    can change what later ops compute.)"""
+    return isinstance(t, T.Op) and "nsz" in t.flags and t.type.kind == "f"
+
+
+def _same_flavour(x: T.Fold, y: T.Fold) -> bool:
+    """The loop's fold x with its combiner's own flags is the program's max/min fold y: nnan makes
+    an unordered select predicate the ordered one; nnan + nsz on an arith max/min makes every
+    flavour one op (a select's zero sign is its own: arith.select carries no flags)."""
+    flags = x.flags if x.op in ("maximumf", "minimumf", "maxnumf", "minnumf") else x.flags - {"nsz"}
+    if "nnan" not in flags:
+        return False
+    flavours = _max_flavours(floats.name(flags))
+    return flavours.get(x.op, x.op) == flavours.get(y.op, y.op)
+
+
+def reassociated(a: T.Term, b: T.Term) -> bool:
+    """b is a reassociation of the loop nest's a where a's ops allow it: a chain of `reassoc`
+    addf (mulf) ops of the loop may be computed in any order and bracketing of its operands
+    (LLVM's reassoc), so b equals it if b's chain of the same op has the same operands (each
+    equal structurally, recursively). Elsewhere the terms must be equal node for node."""
+    if a == b:
+        return True
+    if not (isinstance(a, T.Op) and isinstance(b, T.Op)) or a.type != b.type:
+        return False
+    if a.op in ("addf", "mulf") and "reassoc" in a.flags and b.op == a.op:
+        xs, ys = _chain(a, a.op, True), _chain(b, a.op, False)
+        if len(xs) != len(ys):
+            return False
+        left = list(ys)
+        for x in xs:
+            k = next((i for i, y in enumerate(left) if reassociated(x, y)), None)
+            if k is None:
+                return False
+            left.pop(k)
+        return True
+    if a.op != b.op or len(a.args) != len(b.args):
+        return False
+    if all(reassociated(x, y) for x, y in zip(a.args, b.args, strict=True)):
+        return True
+    return a.op in _COMMUTATIVE and len(a.args) == 2 and reassociated(a.args[0], b.args[1]) and reassociated(a.args[1], b.args[0])
+
+
+def _chain(t: T.Term, op: str, flagged: bool) -> list[T.Term]:
+    """The operands of a chain of `op` (the loop's: only through its ops with reassoc)."""
+    if isinstance(t, T.Op) and t.op == op and (not flagged or "reassoc" in t.flags):
+        return [x for a in t.args for x in _chain(a, op, flagged)]
+    return [t]
 
 
 def _top_folds(t: T.Term) -> list[T.Fold]:

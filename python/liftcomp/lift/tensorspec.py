@@ -766,10 +766,12 @@ class _Parser:
         initial = None
         if "initial" in kwargs:
             iv = self.expr(kwargs["initial"])
-            # An array of the result's shape (TensorSpec, not numpy): each output element's fold
-            # starts from its own value, as `C[i, j] += ...` does.
-            if iv.shape and not (op in ("sum", "prod") and tuple(iv.shape) == shape):
-                raise self.fail(e, "initial= must be a scalar (or, for sum/prod, an array of the result's shape)")
+            # An array of the result's shape, or one that broadcasts to it (TensorSpec, not numpy):
+            # each output element's fold starts from its own value, as `C[i, j] += ...` or an
+            # accumulator started from a bias (`acc = b[f]`) does.
+            if iv.shape and not (op in ("sum", "prod") and len(iv.shape) == len(shape)
+                                 and all(a == b or a == Poly.const(1) for a, b in zip(iv.shape, shape, strict=True))):
+                raise self.fail(e, "initial= must be a scalar (or, for sum/prod, an array of the result's shape or broadcast to it)")
             initial = self.cast(iv, dt)
         return Reduce(dt, shape, op=op, src=src, axis=axis, initial=initial, axes=axes)
 
@@ -1196,9 +1198,8 @@ def _reduce_term(n: Reduce, idx: tuple[Poly, ...]) -> T.Term:
         return T.Fold(comb, acc_init if acc_init is not None else _identity_or(comb, et), var, Poly.const(0), src.shape[a], 1, body, et)
 
     if n.initial is not None:
-        if len(axes) != 1:
-            raise SpecError("initial= with a reduction over several axes")
-        return build(0, {}, elem(n.initial, idx if n.initial.shape else ()))
+        # The outermost fold starts from initial= (inner float folds continue it, terms.ACC).
+        return build(0, {}, elem(n.initial, _bcast_idx(idx, n.initial.shape, n.shape) if n.initial.shape else ()))
     if n.op in ("sum", "prod"):
         return build(0, {}, None)
     # max/min/seq_max/seq_min: init = first element, fold from 1 (only single-axis or 1-D for now).

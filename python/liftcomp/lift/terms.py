@@ -12,7 +12,7 @@ index arithmetic is exact (mathematical integers) and lives in `Poly`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -229,11 +229,15 @@ class IndexValue:
 
 @dataclass(frozen=True)
 class Op:
-    """An arith/math operation with MLIR semantics (see OPS)."""
+    """An arith/math operation with MLIR semantics (see OPS). `flags`: the source op's fast-math
+    flags (loop-nest side only; lift/floats.py). They take no part in equality: a flagged op may
+    only be relaxed, so equating it with the same op unflagged is exact where the flagged op is
+    defined, and a rewrite that drops them assumes less, never more."""
 
     op: str
     args: tuple[Term, ...]
     type: EType
+    flags: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,7 @@ class Fold:
     step: int
     body: Term
     type: EType
+    flags: frozenset[str] = field(default=frozenset(), compare=False)  # the combiner op's (as Op.flags)
 
 
 Term = Const | Scalar | Read | IndexValue | Op | Fold
@@ -309,15 +314,15 @@ def thread(body: Term, acc: Term) -> Term:
     if isinstance(body, Scalar):
         return acc if body.name == ACC else body
     if isinstance(body, Op):
-        return Op(body.op, tuple(thread(a, acc) for a in body.args), body.type)
+        return Op(body.op, tuple(thread(a, acc) for a in body.args), body.type, body.flags)
     if isinstance(body, Fold):
-        return Fold(body.op, thread(body.init, acc), body.var, body.lb, body.ub, body.step, body.body, body.type)
+        return Fold(body.op, thread(body.init, acc), body.var, body.lb, body.ub, body.step, body.body, body.type, body.flags)
     return body
 
 
 def step(f: Fold, acc: Term, body: Term) -> Term:
     """One iteration of fold f from accumulator acc, with its body already instantiated."""
-    return thread(body, acc) if is_threaded(f) else Op(f.op, (acc, body), f.type)
+    return thread(body, acc) if is_threaded(f) else Op(f.op, (acc, body), f.type, f.flags)
 
 
 def children(t: Term) -> Iterator[Term]:
@@ -356,21 +361,32 @@ def subst_index(t: Term, env: Mapping[str, Poly]) -> Term:
     if isinstance(t, IndexValue):
         return IndexValue(t.idx.subst(env), t.type)
     if isinstance(t, Op):
-        return Op(t.op, tuple(subst_index(a, env) for a in t.args), t.type)
+        return Op(t.op, tuple(subst_index(a, env) for a in t.args), t.type, t.flags)
     if isinstance(t, Fold):
         inner = {k: v for k, v in env.items() if k != t.var}
-        return Fold(t.op, subst_index(t.init, env), t.var, t.lb.subst(env), t.ub.subst(env), t.step, subst_index(t.body, inner), t.type)
+        return Fold(t.op, subst_index(t.init, env), t.var, t.lb.subst(env), t.ub.subst(env), t.step, subst_index(t.body, inner), t.type, t.flags)
     return t
 
 
 def map_terms(t: Term, f: Callable[[Term], Term | None]) -> Term:
     """Rebuild bottom-up; f may return a replacement for a node (or None to keep it)."""
     if isinstance(t, Op):
-        t = Op(t.op, tuple(map_terms(a, f) for a in t.args), t.type)
+        t = Op(t.op, tuple(map_terms(a, f) for a in t.args), t.type, t.flags)
     elif isinstance(t, Fold):
-        t = Fold(t.op, map_terms(t.init, f), t.var, t.lb, t.ub, t.step, map_terms(t.body, f), t.type)
+        t = Fold(t.op, map_terms(t.init, f), t.var, t.lb, t.ub, t.step, map_terms(t.body, f), t.type, t.flags)
     r = f(t)
     return t if r is None else r
+
+
+def strip_flags(t: Term) -> Term:
+    """t without fast-math flags (exact IEEE: what a rewrite that cannot use them must see)."""
+
+    def f(x: Term) -> Term | None:
+        if isinstance(x, Op | Fold) and x.flags:
+            return replace(x, flags=frozenset())
+        return None
+
+    return map_terms(t, f)
 
 
 def show(t: Term) -> str:

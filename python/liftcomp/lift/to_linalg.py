@@ -884,7 +884,7 @@ class _Emitter:
         out_shape = tuple(src.shape[d] for d in out_dims)
         if n.initial is not None and n.initial.shape:
             # An array initial=: each output element's fold starts from its own value.
-            init = self.coerce(self.value(n.initial), tensor_type(out_shape, n.dtype))
+            init = self.coerce(self.value(self.broadcast_init(n)), tensor_type(out_shape, n.dtype))
             body_src: Node = src
         elif n.initial is not None:
             # numpy's initial=: the fold starts from it and runs over every element (also none).
@@ -936,11 +936,19 @@ class _Emitter:
             return r
         return self.emit(tensor.ExtractOp(r, [], et))
 
+    def broadcast_init(self, n: Reduce) -> Node:
+        """An array initial= at the result's shape (a bias row broadcast over the output)."""
+        assert n.initial is not None
+        if tuple(n.initial.shape) == tuple(n.shape):
+            return n.initial
+        return Cast(n.dtype, n.shape, src=n.initial)  # a copy whose map broadcasts
+
     def sum_of_products(self, n: Reduce) -> SSAValue | None:
         """np.sum(x * y, axis=a) (x, y broadcast views, transposes, windows, widening casts):
         one contraction, so no product or widened operand is materialised. Integer sums of
-        sums merge into one (exact); float ones stay nested (their rounding)."""
-        if n.op != "sum" or n.initial is not None:
+        sums merge into one (exact); float ones stay nested (their rounding). An initial=
+        (several axes: a convolution from a bias) is the contraction's output operand."""
+        if n.op != "sum" or (n.initial is not None and len(reduced_axes(n)) < 2):
             return None
         src, axes = _merged_sums(n)
         if not (isinstance(src, Elementwise) and src.op == "mul" and len(src.args) == 2 and src.dtype == n.dtype):
@@ -959,10 +967,17 @@ class _Emitter:
                 None if (a.shape[j] == one and src.shape[j + off] != one) else AffineExpr.dimension(pos[j + off]) for j in range(len(a.shape))
             ]
             operands.append((a, exprs))
-        return self.contraction(n.shape, n.dtype, operands, len(par), len(loops))
+        init: SSAValue | None = None
+        if n.initial is not None:
+            out_t = tensor_type(n.shape, n.dtype)
+            if n.initial.shape:
+                init = self.coerce(self.value(self.broadcast_init(n)), out_t)
+            else:
+                init = self.emit(linalg.FillOp([self.value(n.initial)], [self.empty(n.shape, n.dtype)], [out_t]))
+        return self.contraction(n.shape, n.dtype, operands, len(par), len(loops), init)
 
     def contraction(self, out_shape: Sequence[Poly], dt: DType, operands: list[tuple[Node, list[AffineExpr | None]]],
-                    n_par: int, n_loops: int) -> SSAValue:
+                    n_par: int, n_loops: int, init: SSAValue | None = None) -> SSAValue:
         """out(d0..) = sum over the reduction loops of x * y, from 0, in loop order: a named op
         where one has these maps (matmul, batch_matmul, matvec, vecmat, dot, conv_1d, conv_2d),
         else a linalg.generic. Operands are read through their views (transposes and windows
@@ -991,9 +1006,10 @@ class _Emitter:
         add = "addf" if dt.is_float else "addi"
         self.emit(linalg.YieldOp(self.emit(_named(f"arith.{add}", [block.args[-1], prod], et))))
         self.cur = saved
-        zero = self.const(0.0 if dt.is_float else 0, et)
         out_t = tensor_type(out_shape, dt)
-        init = self.emit(linalg.FillOp([zero], [self.empty(out_shape, dt)], [out_t]))
+        if init is None:
+            zero = self.const(0.0 if dt.is_float else 0, et)
+            init = self.emit(linalg.FillOp([zero], [self.empty(out_shape, dt)], [out_t]))
         ins = [self.value(node) for node, _, _ in accesses]
         iters = [_PARALLEL] * n_par + [_REDUCTION] * (n_loops - n_par)
         if named is None or not self.named:

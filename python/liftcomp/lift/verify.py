@@ -25,7 +25,7 @@ from liftcomp.lift import budget, floats
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import LoopVar, Record, Summary, Z3Expr, zpoly
-from liftcomp.lift.smt import MAX_FP_OPS, Encoder, Outcome, Prover, differ, normalise
+from liftcomp.lift.smt import MAX_FP_OPS, Encoder, Outcome, Prover, differ, normalise, root_nsz
 from liftcomp.lift.terms import EType, Poly
 
 LEVELS = ("tested", "bounded", "proved")
@@ -249,14 +249,20 @@ class _Unroller(Encoder):
             if not (t.lb.is_const and t.ub.is_const):
                 raise ValueError("fold bounds not concrete")
             acc = self.enc(t.init)
+            poison = self.poison(t.init)
             for k in range(t.lb.const_value, t.ub.const_value, t.step):
                 body = T.subst_index(t.body, {t.var: Poly.const(k)})
-                if T.is_threaded(t):
-                    acc = self.enc(T.thread(body, _Lit(acc, t.type)))  # type: ignore[arg-type]
-                else:
-                    acc = self.op(T.Op(t.op, (_Lit(acc, t.type), body), t.type))  # type: ignore[arg-type]
+                lit = _Lit(acc, t.type)
+                if self.guarding:
+                    self.record(lit, acc, poison)  # the accumulator so far (poison carries over)
+                step = T.thread(body, lit) if T.is_threaded(t) else T.Op(t.op, (lit, body), t.type, t.flags)  # type: ignore[arg-type]
+                acc = self.enc(step)
+                poison = self.poison(step)
             # An argmax/argmin fold carries (value, index) pairs; its value is the index.
-            return acc[1] if t.op in T.ARG_FOLDS else acc
+            out = acc[1] if t.op in T.ARG_FOLDS else acc
+            if self.guarding:
+                self.record(t, out, poison)
+            return out
         if isinstance(t, _Lit):
             return t.z
         return super().enc(t)
@@ -381,7 +387,9 @@ def _neq(enc: Encoder, a: T.Term, b: T.Term) -> Any:
     ea = enc.enc(a)
     enc.guarding = False
     eb = enc.enc(b)
-    return differ(enc, a.type, ea, eb)
+    d = differ(enc, a.type, ea, eb, root_nsz(a))
+    poison = enc.poison(a)  # the loop nest's value is poison there (its ops' nnan / ninf): any value is right
+    return d if poison is None else z3.And(z3.Not(poison), d)
 
 
 # ---------------------------------------------------------------- tested
