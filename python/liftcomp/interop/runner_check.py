@@ -103,10 +103,15 @@ def _check_args(c: Case) -> None:
             et = t.element_type
             if isinstance(et, IntegerType) and et.width.data == 1:
                 raise Unsupported(f"argument {i}: a memref of i1")
+            if not isinstance(et, IntegerType | IndexType) and str(et) not in _FLOAT_BITS:
+                raise Unsupported(f"argument {i}: a memref of {et}")
             if not isinstance(a, np.ndarray) or a.size == 0:
                 raise Unsupported(f"argument {i}: an empty or missing array")
         elif not isinstance(t, IntegerType | IndexType) and str(t) not in _FLOAT_BITS:
             raise Unsupported(f"argument {i}: scalar of type {t}")
+    for i, t in enumerate(fn.function_type.outputs):
+        if not isinstance(t, IntegerType | IndexType) and str(t) not in _FLOAT_BITS:
+            raise Unsupported(f"result {i}: of type {t}")
 
 
 def _find(module: ModuleOp, name: str) -> func.FuncOp:

@@ -104,7 +104,8 @@ class FunctionReport:
     scope: str = "function"
     nests: list[NestReport] = field(default_factory=list)
     # The float semantics the accepted program was checked under (floats.describe: ieee, the
-    # fast-math flags used, or fast); None where nothing was lifted or no float is involved.
+    # user's fast-math flags, or fast; then the source ops' own flags, which the proof used per
+    # op); None where nothing was lifted or no float is involved.
     floats: str | None = None
 
     def to_json(self) -> dict[str, Any]:
