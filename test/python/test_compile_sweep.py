@@ -46,3 +46,20 @@ def test_corpus_kernel_compiles_correctly(kernel: str, target: str, tmp_path: Pa
         assert "(uint8_t)x0 > (uint8_t)x1" in cu.read_text()  # ugt compares as unsigned
     if target != "gemmini" and kernel.endswith(("ol_l2_cpu2", "gemm_i8_i32")):
         assert [s["kind"] for s in report["kernels"][0]["schedule"]] == ["host"]
+
+
+def test_host_loops_too_long_to_simulate_are_refused_before_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large static convolution that cuda / nki do not lower kept its input loops on the host, which
+    # the evaluators interpreted for hours (conv_14x14x256: 462M iterations; tools/compile_sweep.py
+    # timed out). A small convolution under a lowered budget shows the refusal, located, nothing written.
+    from liftcomp.diagnostics import LiftcompError
+    from liftcomp.targets import cli
+
+    monkeypatch.setattr(cli, "HOST_LOOP_BUDGET", 100)
+    src = CORPUS / "extra_gemmini" / "conv_pad1_s2_i8.mlir"
+    with pytest.raises(LiftcompError) as info:
+        compile_file(src, tmp_path / "out", "cuda")
+    assert "@conv_pad1_s2_i8: the loops kept on the host" in info.value.message
+    assert "too many to simulate (at most 100)" in info.value.message
+    assert info.value.location is not None and info.value.location.startswith(f"{src}:")
+    assert not (tmp_path / "out").exists()

@@ -110,6 +110,7 @@ def compile_file(
     if any(c.ir for c in choices.values()):
         substitute_freeform(lowered, choices, problems)  # free-form (LLM-edited) IR replaces its lowered function
     lowered.verify()
+    _check_host_loops(lowered, dyn_size, source)
     files = t.emit(lowered, cfg)
     evaluator = t.evaluator(cfg)
     rng = np.random.default_rng(seed)
@@ -201,6 +202,47 @@ def _halve_sizes(fn: func.FuncOp, args: list[Any]) -> bool:
             args[k] //= 2
             changed = True
     return changed
+
+
+# Loop iterations the evaluators may interpret on the host per function (the input loops of what a
+# target does not lower): past this a run takes minutes (a 14x14x256 3x3 convolution: 115M).
+HOST_LOOP_BUDGET = 10_000_000
+
+
+def _check_host_loops(lowered: ModuleOp, dyn_size: int, source: ModuleOp) -> None:
+    """Refuse, before any run, a function whose loops left on the host would take the simulator
+    minutes (dynamic trip counts taken as dyn_size); located at the input function."""
+    from liftcomp.diagnostics import op_location
+
+    inputs = {op.sym_name.data: op for op in source.ops if isinstance(op, func.FuncOp)}
+    for fn in lowered.ops:
+        if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
+            continue
+        n = _iterations(list(fn.body.block.ops), dyn_size)
+        if n > HOST_LOOP_BUDGET:
+            raise LiftcompError(f"@{fn.sym_name.data}: the loops kept on the host (what the target does not lower) run "
+                                f"about {n:,} iterations: too many to simulate (at most {HOST_LOOP_BUDGET:,})",
+                                op_location(inputs.get(fn.sym_name.data, fn)))
+
+
+def _iterations(ops: list[Operation], dyn_size: int) -> int:
+    """Iterations of the innermost loop bodies of `ops`, about."""
+    total = 0
+    for op in ops:
+        inner = sum(_iterations(list(r.blocks[0].ops), dyn_size) for r in op.regions if r.blocks)
+        if op.name == "scf.for":
+            lb, ub, step = (_constant(v) for v in op.operands[:3])
+            trips = dyn_size if lb is None or ub is None or not step else max(0, -(-(ub - lb) // step))
+            total += trips * max(1, inner)
+        else:
+            total += inner
+    return total
+
+
+def _constant(v: Any) -> int | None:
+    owner = v.owner
+    value = owner.properties.get("value") if isinstance(owner, Operation) and owner.name == "arith.constant" else None
+    return value.value.data if isinstance(value, IntegerAttr) else None
 
 
 def _check_supported(module: ModuleOp) -> None:
