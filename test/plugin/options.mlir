@@ -24,9 +24,9 @@
 // TYPE: {{^(liftcomp-opt: )?}}error: liftcomp-raise: option 'bound' expects an integer, got 'many'
 // RUN: not mlir-opt-22 --load-pass-plugin=%liftcomp_plugin --pass-pipeline='builtin.module(liftcomp-lower-gemmini{serach=beam})' %s 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=MLIR-UNKNOWN --implicit-check-not=Traceback
-// MLIR-UNKNOWN: <unknown>:0: error: liftcomp-lower-gemmini: invalid options 'serach=beam': unknown option 'serach' (options: form, search, budget, planner, schedule, search-report, database, seed, dyn-size, strict, remarks)
+// MLIR-UNKNOWN: <unknown>:0: error: liftcomp-lower-gemmini: invalid options 'serach=beam': unknown option 'serach' (options: search, budget, planner, schedule, database, seed, dyn-size, form, dram-latency, search-report, strict, remarks)
 // RUN: not xdsl-opt -p 'liftcomp-lower-gemmini{serach=beam}' %s 2>&1 | FileCheck %s --check-prefix=UNKNOWN --implicit-check-not=Traceback
-// UNKNOWN: {{^(liftcomp-opt: )?}}error: liftcomp-lower-gemmini: unknown option 'serach' (options: form, search, budget, planner, schedule, search-report, database, seed, dyn-size, strict, remarks)
+// UNKNOWN: {{^(liftcomp-opt: )?}}error: liftcomp-lower-gemmini: unknown option 'serach' (options: search, budget, planner, schedule, database, seed, dyn-size, form, dram-latency, search-report, strict, remarks)
 //
 // Options that only make sense together.
 // RUN: not mlir-opt-22 --load-pass-plugin=%liftcomp_plugin --pass-pipeline='builtin.module(liftcomp-lower-gemmini{budget=10})' %s 2>&1 \

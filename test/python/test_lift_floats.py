@@ -344,3 +344,19 @@ def test_every_cached_float_constant_keeps_its_bits() -> None:
     want = {f32(-0.0), f32(0.0), f32(float("inf")), f32(float("-inf")), f32(1.0000001), f32(1e-45), (64, bits(0.1, 64))}
     assert want <= set(seen), sorted(want - set(seen))
     assert len(seen) == len(set(seen)), "a bit pattern emitted twice: the cache missed it"
+
+
+def test_uint32_size_is_refuted_where_only_a_huge_size_differs() -> None:
+    """rmsnorm_part2 with np.uint32(size) for np.int32(size) (the mutation test's sign swap):
+    different only for size >= 2**31, beyond the bounded check and too many IEEE ops for the
+    prover; with the float arithmetic uninterpreted and the conversions exact z3 finds such a
+    size, and one element evaluated there on concrete values confirms it."""
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[1] / "corpus" / "llama" / "rmsnorm_part2.mlir").read_text()
+    program = ("o[0:size] = (weight[0:size] * ((np.float32(1.0) / np.sqrt(((ss / (np.{t}(size)).astype(np.float32)) "
+               "+ np.float32(9.999999747378752e-06)))) * x[0:size]))")
+    assert _check(src, program.format(t="int32"), "ieee").level == "proved"
+    wrong = _check(src, program.format(t="uint32"), "ieee")
+    assert wrong.level is None and wrong.counterexample is not None, wrong
+    assert wrong.counterexample.inputs["size"] >= 2**31, wrong.counterexample

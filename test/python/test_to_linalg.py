@@ -524,3 +524,20 @@ def test_executor_views() -> None:
     assert a[1, 3] == 7  # written through the column view
     with pytest.raises(ExecutionError, match="out of bounds"):
         Interpreter(module).call("views", [np.zeros((6, 8), np.int32), 4, 3, 2])  # columns 4, 6, 8
+
+
+def test_float_sum_over_all_axes_is_one_row_major_fold() -> None:
+    # The proof's semantics of a float np.sum over several axes is one left fold in row-major
+    # order (the loop's), not a sum of per-row partial sums: with cancellation they differ.
+    case = Case("s", [Arg("A", "memref<?x?xf32>", "f32", (m, n), array=(3, 4)), size("m", 3), size("n", 4)],
+                "return np.sum(A[0:m, 0:n])", results=["f32"], ops=("linalg.reduce",))
+    _, loops = lower(case)
+    a = np.array([[1e8, 1, 1, 1], [-1e8, 1, 1, 1], [1, 1, 1, 1]], dtype=np.float32)
+    acc = np.float32(0)
+    for v in a.reshape(-1):
+        acc = np.float32(acc + v)
+    prog = parse_program(case.program, _decls(case))
+    set_sizes({"m": 3, "n": 4, "A.shape[0]": 3, "A.shape[1]": 4})
+    _, rets = evaluate(prog, {"A": a.copy(), "m": 3, "n": 4})
+    got = Interpreter(loops).call("s", [a.copy(), 3, 4])
+    assert float(acc) == 7.0 and float(rets[0]) == float(acc) and float(got[0]) == float(acc)

@@ -992,7 +992,7 @@ def _combiner_flags(y: T.Term, op: str) -> frozenset[str]:
     if isinstance(y, T.Fold) or (isinstance(y, T.Op) and (y.op == op or (y.op == "subf" and op == "addf"))):
         return y.flags
     if isinstance(y, T.Op) and y.op == "select" and op in T.SELECT_FOLDS and isinstance(y.args[0], T.Op):
-        return y.args[0].flags
+        return y.args[0].flags - {"nsz"}  # the cmpf's; the select's zero sign is its own (no flags)
     return frozenset()
 
 

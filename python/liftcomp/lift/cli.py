@@ -106,6 +106,8 @@ def jit_check(original: str, raised: str, reports: list[Any], scale: int, source
             raise
         except LiftcompError as e:
             print(f"jit-check @{r.name}: not run: {e.message}", file=sys.stderr)
+        except Exception as e:  # noqa: BLE001 (a failing check never costs the lifted output)
+            print(f"jit-check @{r.name}: not run: the check itself failed ({type(e).__name__}: {e})", file=sys.stderr)
 
 
 class _JitDiffers(LiftcompError):

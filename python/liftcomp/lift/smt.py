@@ -748,7 +748,8 @@ def root_nsz(t: T.Term) -> bool:
     """The loop nest's value is computed by an op with `nsz`: a zero result of it may have either
     sign (LLVM's nsz), so its zeros compare equal. (Only the final op: below it a zero's sign
     can change what later ops compute.)"""
-    return isinstance(t, T.Op) and "nsz" in t.flags and t.type.kind == "f"
+    # (A compare-and-select step carries its cmpf's flags; the select's zero is its own.)
+    return isinstance(t, T.Op) and "nsz" in t.flags and t.type.kind == "f" and t.op not in T.SELECT_FOLDS and t.op != "select"
 
 
 def _same_flavour(x: T.Fold, y: T.Fold) -> bool:

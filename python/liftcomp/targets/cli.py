@@ -216,13 +216,18 @@ def _check_host_loops(lowered: ModuleOp, dyn_size: int, source: ModuleOp) -> Non
 
     inputs = {op.sym_name.data: op for op in source.ops if isinstance(op, func.FuncOp)}
     for fn in lowered.ops:
-        if not isinstance(fn, func.FuncOp) or not fn.body.blocks:
+        # Only functions that are plain loops (no target op): what the evaluators interpret.
+        if not isinstance(fn, func.FuncOp) or not fn.body.blocks or any(
+                op.name.split(".")[0] not in _HOST_DIALECTS for op in fn.walk()):
             continue
         n = _iterations(list(fn.body.block.ops), dyn_size)
         if n > HOST_LOOP_BUDGET:
             raise LiftcompError(f"@{fn.sym_name.data}: the loops kept on the host (what the target does not lower) run "
                                 f"about {n:,} iterations: too many to simulate (at most {HOST_LOOP_BUDGET:,})",
                                 op_location(inputs.get(fn.sym_name.data, fn)))
+
+
+_HOST_DIALECTS = {"func", "scf", "affine", "arith", "math", "memref", "cf", "index"}
 
 
 def _iterations(ops: list[Operation], dyn_size: int) -> int:
@@ -232,7 +237,10 @@ def _iterations(ops: list[Operation], dyn_size: int) -> int:
         inner = sum(_iterations(list(r.blocks[0].ops), dyn_size) for r in op.regions if r.blocks)
         if op.name == "scf.for":
             lb, ub, step = (_constant(v) for v in op.operands[:3])
-            trips = dyn_size if lb is None or ub is None or not step else max(0, -(-(ub - lb) // step))
+            if lb is None or ub is None:
+                trips = -(-dyn_size // step) if step and step > 0 else dyn_size
+            else:
+                trips = max(0, -(-(ub - lb) // step)) if step and step > 0 else 1
             total += trips * max(1, inner)
         else:
             total += inner

@@ -153,6 +153,8 @@ class _Builder:
             assert isinstance(o, linalg.GenericOp)
             self.generic(o)
         self.p.ops = order
+        if result not in self.names:  # made by an op other than a generic (an insert_slice, say)
+            raise NotRowLocal(f"the output is made by {getattr(result.owner, 'name', 'an argument')}")
         cls, name = self.names[result]
         if cls != "elem":
             raise NotRowLocal("the output is not a full row")
