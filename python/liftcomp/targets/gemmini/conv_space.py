@@ -13,6 +13,7 @@ a tile covers the whole problem), so every order times the same.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,17 @@ def _fit(s: ConvSchedule, p: dict[str, Any], ctx: ConvContext) -> ConvSchedule:
     return s.with_(**args)
 
 
+def _tiles(s: ConvSchedule, p: dict[str, Any], ctx: ConvContext) -> ConvSchedule:
+    """Set several tile arguments at once (the others stay)."""
+    if s.form != "loop_conv_ws":
+        raise Refused("tiles: the schedule runs im2col + matmul (switch form to loop_conv_ws first)")
+    limits = ctx.limits()
+    for f, v in p.items():
+        if v > limits[f]:
+            raise Refused(f"tiles: {f} = {v} exceeds the problem's {limits[f]}")
+    return s.with_(**p)
+
+
 def _form(s: ConvSchedule, p: dict[str, Any], ctx: ConvContext) -> ConvSchedule:
     if p["form"] == "im2col":
         return s.with_(form="im2col")
@@ -104,6 +116,8 @@ def conv_menu(shape: ConvShape) -> Menu[ConvSchedule, ConvContext]:
     rewrites: list[Rewrite[ConvSchedule, ConvContext]] = [
         Rewrite(f, f"set {docs[f]} (1..{limits[f]})", (Param("n", "int", 1, limits[f]),), _resize(f)) for f in FIELDS
     ]
+    rewrites.append(Rewrite("tiles", "set several tile arguments at once (those not given stay)",
+                            tuple(Param(f, "int", 1, limits[f], required=False) for f in FIELDS), _tiles))
     rewrites.append(Rewrite("fit", "shrink the other tile sizes (largest first, channels by DIM) until the tiles "
                                    "fit half the scratchpad and accumulator", (Param("keep", "choice", choices=FIELDS),),
                             _fit))
@@ -112,35 +126,38 @@ def conv_menu(shape: ConvShape) -> Menu[ConvSchedule, ConvContext]:
     return Menu(tuple(rewrites), conv_key, _validate)
 
 
-def _extents(total: int, tile: int) -> list[int]:
-    return [min(tile, total - i) for i in range(0, total, tile)]
+def _extents(total: int, tile: int) -> list[tuple[int, int]]:
+    """(tile size, how many tiles have it) along one dimension: full tiles, then the remainder."""
+    full, rest = divmod(total, tile)
+    return [(tile, full)] * (full > 0) + [(rest, 1)] * (rest > 0)
 
 
 def predict_cycles(s: ConvSchedule, shape: ConvShape, cfg: GemminiConfig) -> float:
-    """Analytic estimate, tile by tile (edge tiles at their real sizes): each loop costs the larger
-    of its execute time (a compute per DIM output pixels of a row: its rows + a preload cycle) and
-    its load time (input window + weights at the DMA's sustained rate), as two loops in flight
-    overlap one's loads with the other's computes; plus the first loop's loads, the last one's
-    stores and the host's 7 RoCC instructions per loop."""
+    """Analytic estimate, tile by tile (edge tiles at their real sizes; tiles of equal sizes
+    counted once): each loop costs the larger of its execute time (a compute per DIM output pixels
+    of a row: its rows + a preload cycle) and its load time (input window + weights at the DMA's
+    sustained rate), as two loops in flight overlap one's loads with the other's computes; plus the
+    first loop's loads, the last one's stores and the host's 7 RoCC instructions per loop."""
     dim = cfg.dim
     rate = cfg.dma_bytes_per_cycle()
     if s.form == "im2col":
         # Host im2col (a load, a select and a store per element) then a matmul near peak.
         host = shape.n * shape.oh * shape.ow * shape.kh * shape.kw * shape.c * (4 * cfg.host_op_cycles)
         return host + shape.macs / (dim * dim)
-    total = 0.0
-    first_ld = last_st = 0.0
     dims = [_extents(t, getattr(s, f)) for f, t in
             zip(FIELDS, (shape.n, shape.oh, shape.ow, shape.f, shape.kh, shape.kw, shape.c), strict=True)]
-    for b, rows, cols, ochs in itertools.product(*dims[:4]):
-        col_cost = cols + cfg.preload_cycles * -(-cols // dim)
-        st = b * rows * cols * ochs / rate
-        for kr, kc, kch in itertools.product(*dims[4:]):
-            ex = b * rows * col_cost * -(-ochs // dim) * kr * kc * -(-kch // dim)
-            ld = (b * (rows + kr - 1) * (cols + kc - 1) * kch + kr * kc * kch * ochs) / rate
-            total += max(ex, ld) + 7 * cfg.host_issue_cycles
-            first_ld = first_ld or ld
-        last_st = st
+    total = 0.0
+    for combo in itertools.product(*dims):
+        (b, _), (rows, _), (cols, _), (ochs, _), (kr, _), (kc, _), (kch, _) = combo
+        count = math.prod(n for _, n in combo)
+        ex = b * rows * (cols + cfg.preload_cycles * -(-cols // dim)) * -(-ochs // dim) * kr * kc * -(-kch // dim)
+        ld = (b * (rows + kr - 1) * (cols + kc - 1) * kch + kr * kc * kch * ochs) / rate
+        total += count * (max(ex, ld) + 7 * cfg.host_issue_cycles)
+    first = [d[0][0] for d in dims]
+    last = [d[-1][0] for d in dims]
+    first_ld = (first[0] * (first[1] + first[4] - 1) * (first[2] + first[5] - 1) * first[6]
+                + first[4] * first[5] * first[6] * first[3]) / rate
+    last_st = last[0] * last[1] * last[2] * last[3] / rate
     return total + first_ld + last_st
 
 
@@ -244,4 +261,70 @@ class GemminiConvSpace(KernelSpace[ConvSchedule]):
         return ConvCostModel(self)
 
     def planner(self) -> Any:
-        return None  # the generic ModelPlanner ranks the menu's steps with ConvCostModel
+        return ConvPlanner()
+
+
+def tile_grid(shape: ConvShape) -> list[dict[str, int]]:
+    """Whole tilings worth trying (the whole kernel per tile; channels in DIM multiples): images 1, 2
+    or all; 1-8 or all output rows; 16, 32 or all output columns; 16-64 or all output channels;
+    16, 64 or all input channels."""
+    def pick(*vals: int, limit: int) -> list[int]:
+        return sorted({min(v, limit) for v in vals})
+
+    grid = []
+    for t in itertools.product(pick(1, 2, shape.n, limit=shape.n), pick(1, 2, 4, 8, shape.oh, limit=shape.oh),
+                               pick(16, 32, shape.ow, limit=shape.ow), pick(16, 32, 64, shape.f, limit=shape.f),
+                               pick(16, 64, shape.c, limit=shape.c)):
+        b, r, c, f, k = t
+        grid.append({"batches": b, "porows": r, "pocols": c, "pochs": f, "krows": shape.kh, "kcols": shape.kw,
+                     "kchs": k})
+    return grid
+
+
+class ConvPlanner:
+    """The generic model planner, plus `tiles` steps: every legal tiling of `tile_grid` ranked by
+    the cost model (single-dimension steps reach a better tiling only 3-4 steps away)."""
+
+    name = "builtin"
+
+    def __init__(self) -> None:
+        from liftcomp.search.model_planner import ModelPlanner
+
+        self.generic = ModelPlanner()
+        self._ranked: dict[Any, list[tuple[float, Any]]] = {}
+
+    def _tiles(self, parent: Any, problem: Any) -> list[tuple[float, Any]]:
+        key = (id(problem), problem.space.key(parent.schedule))
+        if key not in self._ranked:
+            self._ranked[key] = self._rank_tiles(parent, problem)
+        return self._ranked[key]
+
+    def _rank_tiles(self, parent: Any, problem: Any) -> list[tuple[float, Any]]:
+        from liftcomp.search.space import Step
+
+        space = problem.space
+        model = space.cost_model()
+        out = []
+        for params in tile_grid(space.shape):
+            step = Step("tiles", params)
+            try:
+                child = problem.apply(parent.schedule, step)
+            except Refused:
+                continue
+            out.append((model.predict(child), step))
+        out.sort(key=lambda x: x[0])
+        return out
+
+    def plan(self, parent: Any, problem: Any, n: int, rng: Any) -> list[Any]:
+        from liftcomp.search.beam import Plan
+
+        plans = [p for p in self.generic.plan(parent, problem, n, rng) if p.rewrite != "tiles"]
+        ranked = self._tiles(parent, problem)
+        if ranked:
+            plans.insert(0, Plan("tiles", {}, f"model: whole tilings, best predicted {ranked[0][0]:g}"))
+        return plans[:n]
+
+    def implement(self, parent: Any, plan: Any, problem: Any, n: int, rng: Any) -> list[Any]:
+        if plan.rewrite == "tiles":
+            return [s for _, s in self._tiles(parent, problem)]
+        return self.generic.implement(parent, plan, problem, n, rng)
