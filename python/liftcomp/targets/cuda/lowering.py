@@ -165,6 +165,7 @@ class _Lowering:
         self.module.body.block.add_op(cu.launch_declaration(spec.name, [a.type for a in args], result.type))
         call = func.CallOp(f"{spec.name}.launch", args, [result.type])
         Rewriter.insert_op(call, _before(op))
+        _defs_before(call, call)
         result.replace_all_uses_with(call.res[0])
         return call
 
@@ -542,3 +543,19 @@ __all__ = ["LowerOptions", "lower_module", "type_name", "AnyFloat"]
 
 def _nuses(v: SSAValue) -> int:
     return sum(1 for _ in v.uses)
+
+
+def _defs_before(op: Operation, anchor: Operation) -> None:
+    """Operands of `op` defined after `anchor` in its block (a fused epilogue's bias, read after
+    the GEMM the launch replaces) move before it, with what they use in turn."""
+    block = anchor.parent_block()
+    if block is None:
+        return
+    for v in op.operands:
+        d = v.owner
+        if not isinstance(d, Operation) or d.parent_block() is not block:
+            continue
+        if block.get_operation_index(d) > block.get_operation_index(anchor):
+            _defs_before(d, anchor)
+            d.detach()
+            block.insert_op_before(d, anchor)
