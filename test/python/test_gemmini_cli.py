@@ -97,15 +97,14 @@ def test_float_kernel_kept_on_the_host_is_checked_in_its_own_type(tmp_path: Path
     assert k["correct"] is True
 
 
-def test_undefined_behaviour_of_the_input_is_a_clean_error(tmp_path: Path, capsys) -> None:
-    # Random inputs may make the input program itself read out of bounds (a histogram of random
-    # values) or shift by more than the width: an error of the program, never a traceback.
-    for name, why in (("extra_noform/histogram_i32", "out of bounds"), ("extra_int/shifts_i32", "undefined in MLIR")):
-        out = tmp_path / name.replace("/", "_")
-        assert main(["compile", str(CORPUS / f"{name}.mlir"), "-o", str(out)]) == 1
-        err = capsys.readouterr().err
-        assert why in err and "internal error" not in err and "Traceback" not in err
-        assert not out.exists()
+def test_undefined_behaviour_of_random_inputs_is_avoided(tmp_path: Path, capsys) -> None:
+    # Random inputs made the input program itself read out of bounds (a histogram of random
+    # values), which ended compile with an error: indices read from data now get small integers
+    # (and inputs too small for the program's sizes grow: test_compile_sweep.py).
+    out = tmp_path / "histogram"
+    assert main(["compile", str(CORPUS / "extra_noform" / "histogram_i32.mlir"), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "correct: True" in captured.out and "Traceback" not in captured.err
 
 
 @pytest.mark.parametrize("name", ["darknet/sum_array", "extra_noform/prefix_sum_f32", "extra_control/relu_select_f32",

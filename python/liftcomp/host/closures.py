@@ -365,7 +365,7 @@ class HostProgram:
             def load(regs: Regs) -> None:
                 at = tuple(regs[i] for i in idx)
                 if min(at, default=0) < 0:  # numpy would count from the end
-                    raise SimError(f"memref.load at {list(at)}: negative index")
+                    raise SimError(f"memref.load at {list(at)}: out of bounds of a {regs[mem].shape} buffer (negative index)")
                 try:
                     v = regs[mem][at]
                 except IndexError:
@@ -380,7 +380,7 @@ class HostProgram:
             def store(regs: Regs) -> None:
                 at = tuple(regs[i] for i in idx)
                 if min(at, default=0) < 0:  # numpy would count from the end
-                    raise SimError(f"memref.store at {list(at)}: negative index")
+                    raise SimError(f"memref.store at {list(at)}: out of bounds of a {regs[mem].shape} buffer (negative index)")
                 try:
                     regs[mem][at] = regs[val]
                 except IndexError:

@@ -90,6 +90,7 @@ def _int_binop(name: str) -> Callable[[Array, Array, int], Array] | None:
         "arith.remsi": lambda a, b, w: _wrap(a - _trunc_div(a, b) * b, w),
         # Python's // (the Python frontend): toward minus infinity.
         "arith.floordivsi": lambda a, b, w: _wrap(np.floor_divide(a, b), w) if not np.any(b == 0) else _raise_div0(),
+        "arith.ceildivsi": lambda a, b, w: _wrap(-np.floor_divide(-a, b), w) if not np.any(b == 0) else _raise_div0(),
         "arith.divui": lambda a, b, w: _wrap(_unsigned(a, w) // np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)
         if not np.any(_unsigned(b, w) == 0) else _raise_div0(),
         "arith.remui": lambda a, b, w: _wrap(_unsigned(a, w) % np.where(_unsigned(b, w) == 0, 1, _unsigned(b, w)), w)

@@ -39,6 +39,7 @@ def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> tuple[Mo
                 kernel, host, rec = mm
             else:
                 kernel, host, rec = lower_rowwise(fn, o)
+            _verified(kernel, host)
         except Unsupported as e:
             kept = (o.originals.get(name) or fn).clone()
             kept.attributes[HOST_ATTR] = StringAttr(str(e))
@@ -48,3 +49,15 @@ def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> tuple[Mo
         out_ops += [kernel, host]
         report.kernels.append(rec)
     return ModuleOp(out_ops), report
+
+
+def _verified(kernel: Operation, host: Operation) -> None:
+    """A kernel and wrapper that do not verify (a window the views cannot express, say) stay on
+    the host with the verifier's reason instead of failing the whole module."""
+    from xdsl.utils.exceptions import VerifyException
+
+    try:
+        ModuleOp([kernel.clone(), host.clone()]).verify()
+    except VerifyException as e:
+        lines = [ln for ln in str(e).splitlines() if "does not verify" in ln] or str(e).splitlines()[:1]
+        raise Unsupported(f"the lowered kernel does not verify ({lines[0].strip() if lines else e})") from None

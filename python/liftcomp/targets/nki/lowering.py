@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import (
     Float32Type,
     IndexType,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     StringAttr,
     TensorType,
@@ -421,6 +422,8 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
     et = next(iter(elems))
     if len(elems) != 1 or nki.element_bytes(et) not in (1, 2, 4) or not hasattr(et, "bitwidth") or not _has_nki_dtype(et):
         raise Unsupported(f"matmul element types {sorted(map(str, elems))}")
+    if isinstance(et, IntegerType):  # TensorE multiplies in floating point: int32 products are not exact
+        raise Unsupported(f"an integer ({et}) matmul: TensorE multiplies in floating point")
     if nki.is_fp8(et) and not o.chip.has_fp8:
         raise Unsupported(f"an fp8 ({et}) matmul: {o.chip.name}'s TensorE has no fp8 (trn2's has)")
     if nki.is_fp8(et) and not isinstance(fn.body.block.args[dest_view.arg].type.element_type, Float32Type):  # type: ignore[attr-defined]
