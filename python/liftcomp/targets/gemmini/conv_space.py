@@ -2,9 +2,11 @@
 
 The search starts from tiled_conv_auto's tiles (`library_conv_schedule`). The menu resizes one tile
 dimension at a time (batches, output rows/cols/channels, kernel rows/cols, input channels: what
-gemmini.h's tiled_conv takes and Autocomp's conv menu tiles), switches between loop_conv_ws and
-im2col + matmul, and `fit` shrinks the largest tile argument the way tiled_conv_auto does until the
-tiles fit (so a grown dimension can be paid for by another). Double buffering is the FSM's own (two
+gemmini.h's tiled_conv takes and Autocomp's conv menu tiles) or several at once (`tiles`), switches
+between loop_conv_ws and im2col + matmul, and `fit` shrinks the largest tile argument the way
+tiled_conv_auto does until the tiles fit (so a grown dimension can be paid for by another). The
+built-in planner (`ConvPlanner`) is the generic model planner plus `tiles` steps from a grid of
+whole tilings ranked by `predict_cycles`. Double buffering is the FSM's own (two
 loops in flight, one half of each memory each) and always on. Loop orders over tiles are not on the
 menu: the model has no reuse between loops (gemmini.h's a_reuse / b_reuse skip reloading only when
 a tile covers the whole problem), so every order times the same.

@@ -109,6 +109,8 @@ class KernelRecord:
             d["epilogue"] = self.epilogue
         if self.a_transposed or self.b_transposed:
             d["transposed"] = {"a": self.a_transposed, "b": self.b_transposed}
+        if self.conv_shape is not None:
+            d["conv"] = self.conv_shape.describe()  # "shape" above is its implicit GEMM (M x K x N)
         return d
 
 
