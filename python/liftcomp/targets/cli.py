@@ -148,8 +148,10 @@ def compile_file(
         if check_c:
             entry["c_correct"] = None if ref_error else t.check_emitted(files, fn, args, shapes, expected)
         kernels.append(entry)
-    report = {"target": target, "config": config, "options": opts, "input": str(in_path), "files": sorted(files),
-              "kernels": kernels}
+    from liftcomp import __version__
+
+    report = {"schema": COMPILE_REPORT_SCHEMA, "tool": f"liftcomp {__version__}", "target": target, "config": config,
+              "options": opts, "input": str(in_path), "files": sorted(files), "kernels": kernels}
     # Everything succeeded: now write (all files or none).
     from liftcomp.output import write_outputs
 
@@ -402,6 +404,9 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     print(f"wrote {', '.join(f'{ns.output}/{f}' for f in report['files'])} and {ns.output}/report.json")
     bad = [k for k in report["kernels"] if k["correct"] is False or k.get("c_correct") is False]
     return 1 if bad else 0
+
+
+COMPILE_REPORT_SCHEMA = 1  # {schema, tool, target, config, options, input, files, kernels}
 
 
 def _not_raised(report: Any) -> str | None:
