@@ -86,6 +86,11 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     for name, expected in (("dim_out_of_range", 1), ("multi_block", 1), ("i128", 1), ("chain_1000", 0), ("huge_step", 0),
                            ("not_utf8", 1), ("huge_constant", 1), ("invalid_zip", 1), ("invalid_forward", 1)):
         cases.append((f"compile {name}", "liftcomp", ["compile", str(inputs[name]), "-o", str(tmp_path / "cdir")], expected, 30))
+    # ... on every target (the reference's random inputs for i128 were exit 70 on nki and cuda).
+    for target in ("nki", "cuda"):
+        for name in ("dim_out_of_range", "multi_block", "i128", "huge_constant"):
+            cases.append((f"compile --target {target} {name}", "liftcomp",
+                          ["compile", str(inputs[name]), "--target", target, "-o", str(tmp_path / "cdir")], 1, 30))
     for name in ("dim_out_of_range", "multi_block", "i128"):
         cases.append((f"liftcomp-opt {name}", "liftcomp-opt", [str(inputs[name]), "-p", "liftcomp-raise{strict=true}", "-o", str(out)], 1, 30))
     # A 20-deep nest of 2-trip loops: --kernel-timeout bounds it (reported as a timeout), the
