@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from liftcomp.cli import main as liftcomp_main
@@ -85,10 +86,16 @@ def test_lift_and_liftcomp_opt_fault_corpus(tmp_path: Path, capsys: pytest.Captu
     for name, expected in (("dim_out_of_range", 1), ("multi_block", 1), ("i128", 1), ("chain_1000", 0), ("huge_step", 0),
                            ("not_utf8", 1), ("huge_constant", 1), ("invalid_zip", 1), ("invalid_forward", 1)):
         cases.append((f"compile {name}", "liftcomp", ["compile", str(inputs[name]), "-o", str(tmp_path / "cdir")], expected, 30))
+    # ... on every target (the reference's random inputs for i128 were exit 70 on nki and cuda).
+    for target in ("nki", "cuda"):
+        for name in ("dim_out_of_range", "multi_block", "i128", "huge_constant"):
+            cases.append((f"compile --target {target} {name}", "liftcomp",
+                          ["compile", str(inputs[name]), "--target", target, "-o", str(tmp_path / "cdir")], 1, 30))
     for name in ("dim_out_of_range", "multi_block", "i128"):
         cases.append((f"liftcomp-opt {name}", "liftcomp-opt", [str(inputs[name]), "-p", "liftcomp-raise{strict=true}", "-o", str(out)], 1, 30))
-    # A 20-deep nest of 2-trip loops: --kernel-timeout bounds it (reported as a timeout).
-    cases.append(("lift deep nest", "liftcomp", ["lift", "-q", str(inputs["deep_nest_20"]), "--kernel-timeout", "2", "-o", str(out)], 0, 20))
+    # A 20-deep nest of 2-trip loops: --kernel-timeout bounds it (reported as a timeout), the
+    # retries nest by nest included (2 s took 8.9 s, 10 s took 33.5 s).
+    cases.append(("lift deep nest", "liftcomp", ["lift", "-q", str(inputs["deep_nest_20"]), "--kernel-timeout", "2", "-o", str(out)], 0, 5))
     u8 = str(U8_SUM)
     for bad in (["-o", str(tmp_path / "nodir" / "x")], ["-o", str(adir)], ["-o", "/dev/full"],
                 ["--report", str(tmp_path / "nodir" / "r.json")], ["-o", str(out), "--report", str(adir)]):
@@ -156,6 +163,69 @@ def test_hostile_llm_reply_falls_back_to_the_builtin_proposer(tmp_path: Path, ca
 
     [entry] = json.loads(rep.read_text())["functions"]
     assert (rc, entry["status"], entry["proposer"]) == (0, "lifted", "symbolic")
+
+
+def test_a_cpu_heavy_llm_reply_leaves_time_to_the_builtin_proposer(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A reply whose evaluation is a 3000x3000 float matmul burned the whole --kernel-timeout (36 s
+    # for 20, then "unchanged"): it is refused from its shapes before numpy runs it, and each
+    # reply is checked within a slice of the time left, so the built-in proposer still lifts.
+    heavy = ("```python\nreturn np.sum(np.ones((3000, 3000), dtype=np.float32) @ np.ones((3000, 3000), dtype=np.float32), "
+             "dtype=np.int32)\n```")
+    rep = tmp_path / "r.json"
+    with LoopbackLLMServer() as server:
+        server.script(*[Reply([heavy] * 4)] * 3)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        rc, err, elapsed = run_in_process("liftcomp", ["lift", "-q", str(U8_SUM), "--proposer", "llm", "--strategy", "llm-first",
+                                                       "--llm-model", "m", "--llm-cache", "off", "--kernel-timeout", "20",
+                                                       "--report", str(rep)], capsys)
+        assert server.requests
+    check(rc, err, elapsed, 10, [], "CPU-heavy LLM reply")
+    import json
+
+    [entry] = json.loads(rep.read_text())["functions"]
+    assert (rc, entry["status"], entry["proposer"]) == (0, "lifted", "symbolic")
+
+
+def test_a_reply_slow_to_check_gets_only_its_slice_of_the_kernel_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the shape check cannot see (a slow proof, say): checking an LLM's reply stops at its
+    # slice of the time left, and the built-in proposer lifts within --kernel-timeout.
+    from liftcomp.lift import budget, raising
+
+    real = raising.check_candidate
+    stopped: list[float] = []
+
+    def slow(module: Any, fn: Any, summary: Any, text: str, opts: Any, deadline: float) -> Any:
+        start = time.monotonic()
+        while "a.astype(np.int32), dtype" in text:  # the LLM's reply below, never the built-in proposer's
+            wall = budget.current_wall_deadline()
+            assert wall is not None
+            try:
+                wall.check("a slow check")
+            except budget.SafetyTimeout:
+                stopped.append(time.monotonic() - start)
+                raise
+            time.sleep(0.02)
+        return real(module, fn, summary, text, opts, deadline)
+
+    monkeypatch.setattr(raising, "check_candidate", slow)
+    rep = tmp_path / "r.json"
+    with LoopbackLLMServer() as server:
+        server.script(*[Reply(["```python\nreturn np.sum(a.astype(np.int32), dtype=np.int32)\n```"] * 2)] * 3)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        rc, err, elapsed = run_in_process("liftcomp", ["lift", "-q", str(U8_SUM), "--proposer", "llm", "--strategy", "llm-first",
+                                                       "--llm-model", "m", "--llm-cache", "off", "--kernel-timeout", "6",
+                                                       "--report", str(rep)], capsys)
+    check(rc, err, elapsed, 6 + 2, [], "LLM reply slow to check")
+    import json
+
+    [entry] = json.loads(rep.read_text())["functions"]
+    assert (rc, entry["status"], entry["proposer"]) == (0, "lifted", "symbolic")
+    # The replies ran into their slices: each at most a quarter of the LLM's half of the time left.
+    assert stopped and all(t < 0.25 * 3 + 0.5 + 0.5 for t in stopped), stopped
 
 
 def test_a_trickling_llm_server_is_bounded_by_the_llm_timeout(tmp_path: Path, capsys: pytest.CaptureFixture[str],

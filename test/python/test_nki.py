@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -19,6 +20,9 @@ from liftcomp.targets.nki.matmul import (
 )
 from xdsl.dialects.builtin import ModuleOp, bf16, f32
 from xdsl.utils.exceptions import VerifyException
+
+if TYPE_CHECKING:
+    from liftcomp.llm.testing import LoopbackLLMServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -390,3 +394,31 @@ def test_fused_multiply_add_becomes_one_activation_with_scale_and_bias() -> None
         np.testing.assert_allclose(args[1], np.exp(x * np.float32(0.5) + np.float32(1.0)), rtol=2e-6)
     assert "activation(dst=t3, op=nl.exp, data=x0, bias=1.0, scale=0.5)" in emit_python(space.lower(fused))
     assert costs[1] < costs[0]
+
+
+def test_llm_planner_plans_nki_row_kernel_steps(llm_server: LoopbackLLMServer) -> None:
+    """Issue 12 part 6: the LLM planner works with the NKI menu. It sees the row-kernel menu and
+    the schedule's description; its step is modelled, run on the numpy NKI implementation and
+    checked, and fusing the multiply-add into the activation is faster in the model."""
+    from liftcomp.interop.mlir_tool import parse_mlir
+    from liftcomp.lift.liftcomp_raise import raise_module
+    from liftcomp.llm import LLMClient
+    from liftcomp.llm.testing import Reply
+    from liftcomp.search.beam import SearchOptions, beam_search
+    from liftcomp.search.llm_planner import LLMPlanner
+    from liftcomp.search.problem import Problem
+    from xdsl.dialects import func
+
+    raised, _ = raise_module(parse_mlir((CORPUS / "nki/softmax_rows.mlir").read_text(), "softmax_rows.mlir"))
+    fn = next(op for op in raised.ops if isinstance(op, func.FuncOp))
+    problem = Problem.for_function("nki", fn, workers=1)
+    plan = '{"rewrite": "fuse_activation", "params": {"on": true}, "reason": "one ScalarE pass for x * s + b then exp"}'
+    llm_server.script(Reply([plan]), Reply(['{"params": {"on": true}}']))
+    opts = SearchOptions(beam_width=1, iterations=1, plans_per_candidate=1, impls_per_plan=1)
+    r = beam_search(problem, LLMPlanner(LLMClient(llm_server.config()), dropout=0.0, off_menu=0.0), opts)
+    root = next(c for c in r.candidates if c.parent is None)
+    (kid,) = [c for c in r.candidates if c.parent is not None]
+    assert [str(s) for s in kid.steps] == ["fuse_activation(on=True)"] and kid.accepted
+    assert kid.metrics is not None and kid.metrics.correct and root.metrics is not None
+    assert kid.metrics.cost < root.metrics.cost
+    assert "fuse_activation" in llm_server.requests[0].text and "row_tile" in llm_server.requests[0].text

@@ -38,8 +38,20 @@ class WallDeadline:
     """The user's wall-clock limit for the function being lifted (--kernel-timeout), seen by the
     long-running parts (z3 queries, the reference executor) so that the limit bounds them too."""
 
-    def __init__(self, at: float):
+    def __init__(self, at: float, parent: WallDeadline | None = None):
         self.at = at
+        self.parent = parent  # the enclosing limit (the whole function's, around a nest's or a candidate's)
+
+    def expired(self) -> bool:
+        return time.monotonic() > self.at
+
+    def extend(self, seconds: float) -> None:
+        """Move this limit and the enclosing ones later (time spent waiting for an LLM, which its
+        own budget bounds, is not the function's)."""
+        d: WallDeadline | None = self
+        while d is not None:
+            d.at += seconds
+            d = d.parent
 
     def left_ms(self) -> int:
         return max(1, int((self.at - time.monotonic()) * 1000))

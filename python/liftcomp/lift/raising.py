@@ -215,6 +215,24 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
     return Verdict("tested", f"not proved ({p.reason}{note}); bounded: {b.reason}", cx), prog
 
 
+def _check_untrusted(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions,
+                     phase: budget.WallDeadline) -> tuple[Verdict, TS.Program | None]:
+    """check_candidate for an LLM's reply: within a slice of the time left (a quarter of the LLM's
+    share, which SafetyTimeout ends), and refused before numpy runs it where its arrays or work at
+    the test sizes are too large (tensorspec.work_limit)."""
+    now = time.monotonic()
+    if phase.expired():
+        return Verdict(None, "not checked: the LLM's share of --kernel-timeout was used up"), None
+    slice_ = budget.WallDeadline(min(phase.at, now + 0.25 * (phase.at - now) + 0.5), phase)
+    try:
+        with budget.wall_deadline(slice_), TS.work_limit():
+            return check_candidate(module, fn, summary, text, opts, slice_.at)
+    except SafetyTimeout:
+        if phase.parent is not None and phase.parent.expired():
+            raise  # the function's own limit
+        return Verdict(None, f"checking it took longer than its {slice_.at - now:.1f} s share of --kernel-timeout"), None
+
+
 def _has_floats(summary: Summary) -> bool:
     terms = [r.value for r in summary.records] + list(summary.results)
     return any(a.etype is not None and a.etype.kind == "f" for a in summary.args) or any(
@@ -256,7 +274,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         # Within the caller's limit for the whole function (nest by nest, kept loops) if any.
         outer = budget.current_wall_deadline()
         at = start + opts.kernel_timeout_s if outer is None else min(outer.at, start + opts.kernel_timeout_s)
-        with budget.wall_deadline(budget.WallDeadline(at)):
+        with budget.wall_deadline(budget.WallDeadline(at, outer)):
             report, lifted = _lift_function(module, fn, opts, arg_names, start, facts or [])
     except SafetyTimeout as e:
         # Reported as what it is: the outcome was not decided by the counted budgets.
@@ -272,7 +290,8 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
 
 def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_names: list[str] | None, start: float,
                    facts: Facts) -> tuple[FunctionReport, Lifted | None]:
-    deadline = start + opts.kernel_timeout_s
+    wall = budget.current_wall_deadline()
+    assert wall is not None  # set by lift_function
     name = fn.sym_name.data
 
     def unchanged(reason: str, location: str | None = None, proposer: str | None = None, calls: int = 0) -> tuple[FunctionReport, None]:
@@ -284,6 +303,7 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
         summary = analyse(fn, arg_names)
     except Refusal as e:
         return unchanged(e.reason, e.location)
+    wall.check("the analysis")
     summary.in_bounds.extend(_facts_for(facts, [a.name for a in summary.args]))
     if not summary.records and not summary.results:
         return unchanged("the function has no effect to lift")
@@ -304,8 +324,16 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     # An LLM proposer lives for the whole module: count this function's requests only.
     calls_before = sum(getattr(p, "calls", 0) for p in proposers)
     for prop in proposers:
+        # An LLM's candidates get at most half of what is left when a proposer follows them, each
+        # at most a quarter: a reply that is slow to check leaves time to the built-in proposer.
+        untrusted = prop is opts.llm
+        share = 0.5 if untrusted and prop is not proposers[-1] else 1.0
+        phase = budget.WallDeadline(time.monotonic() + share * max(0.0, wall.at - time.monotonic()), wall)
         for _round in range(opts.max_rounds):
-            _safety(deadline, opts)
+            _safety(wall.at, opts)
+            if untrusted and phase.expired():
+                reasons.append(f"{prop.name}: its share of --kernel-timeout for checking candidates was used up")
+                break
             asked = time.monotonic()
             try:
                 cands = prop.propose(problem, feedback)
@@ -317,17 +345,19 @@ def _lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
             finally:
                 # The kernel timeout is for analysis and verification; a model's time is bounded
                 # by the LLM budget (max_seconds), so a slow answer does not starve its checks.
-                deadline += time.monotonic() - asked
-                wall = budget.current_wall_deadline()
-                if wall is not None:
-                    wall.at = deadline
+                # The built-in proposer's time counts.
+                if untrusted:
+                    phase.extend(time.monotonic() - asked)
             if not cands:
                 why = getattr(prop, "why_not", None)
                 if not feedback.failures:
                     reasons.append(f"{prop.name}: {why(problem) if why else 'no candidates'}")
                 break
             for text in cands:
-                verdict, prog = check_candidate(module, fn, summary, text, opts, deadline)
+                if untrusted:
+                    verdict, prog = _check_untrusted(module, fn, summary, text, opts, phase)
+                else:
+                    verdict, prog = check_candidate(module, fn, summary, text, opts, wall.at)
                 if verdict.level is not None and prog is not None and LEVELS.index(verdict.level) >= LEVELS.index(opts.require):
                     if best is None or LEVELS.index(verdict.level) > LEVELS.index(best[0].level or "tested"):
                         best = (verdict, prog, text, prop.name)
@@ -380,6 +410,9 @@ def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     report, lifted = lift_function(module, fn, opts, arg_names, facts)
     if lifted is not None or fn.is_declaration:
         return report, lifted
+    wall = budget.current_wall_deadline()
+    if (report.reason or "").startswith("timeout:") or (wall is not None and wall.expired()):
+        return report, lifted  # --kernel-timeout bounds the retries nest by nest too
     nests = top_level_nests(fn)
     if not splits_into_nests(fn):
         # One nest refused as a whole: its outer loop may stay a loop around a raised body.
@@ -396,7 +429,7 @@ def raise_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_na
     lifts: list[NestLift | KeptLoop] = []
     for k, nest in enumerate(nests, 1):
         nr, nl = lift_nest(fn, nest, k, opts, arg_names, facts)
-        if nl is None:
+        if nl is None and not (wall is not None and wall.expired()):
             kr, kept = lift_kept_loop(fn, nest, k, opts, arg_names, facts)
             if kept is not None:
                 nr, nl = kr, kept

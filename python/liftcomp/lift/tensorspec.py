@@ -21,6 +21,10 @@ Every read of an argument sees its value at function entry.
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1235,11 +1239,70 @@ def _identity_or(comb: str, et: EType) -> T.Term:
 # ---------------------------------------------------------------- numpy evaluation
 
 
+# Limits on evaluating an untrusted program (an LLM's reply): checked from the program's shapes at
+# the bound sizes before numpy runs it, since one numpy call (a 3000x3000 matmul) cannot be
+# interrupted. None: no limit (the built-in proposer's programs).
+_WORK_LIMIT: ContextVar[tuple[int, int] | None] = ContextVar("liftcomp_tensorspec_work_limit", default=None)
+MAX_ELEMENTS = 1 << 24  # elements of any one intermediate array (128 MiB of float64)
+MAX_WORK = 1 << 27  # element operations of one evaluation (a fraction of a second of numpy)
+
+
+@contextmanager
+def work_limit(max_elements: int = MAX_ELEMENTS, max_work: int = MAX_WORK) -> Iterator[None]:
+    """Within: `evaluate` refuses (SpecError) a program whose arrays or work at the bound sizes
+    exceed these limits, instead of running it."""
+    token = _WORK_LIMIT.set((max_elements, max_work))
+    try:
+        yield
+    finally:
+        _WORK_LIMIT.reset(token)
+
+
+def _elements(shape: Shape) -> int:
+    n = 1
+    for p in shape:
+        n *= max(0, p.eval(_SIZES))
+    return n
+
+
+def _children(n: Node) -> Iterator[Node]:
+    for f in dataclasses.fields(n):
+        v = getattr(n, f.name)
+        if isinstance(v, Node):
+            yield v
+        elif isinstance(v, list | tuple):
+            yield from (x for x in v if isinstance(x, Node))  # pyright: ignore[reportUnknownVariableType]
+
+
+def _check_work(prog: Program) -> None:
+    limit = _WORK_LIMIT.get()
+    if limit is None:
+        return
+    max_elements, max_work = limit
+    work = 0
+    todo: list[Node] = [a.value for a in prog.assigns] + list(prog.returns)
+    while todo:
+        n = todo.pop()
+        try:
+            size = _elements(n.shape)
+            # A matmul does (its result's elements) x (the contracted extent) multiply-adds.
+            per = _elements(n.lhs.shape[-1:]) if isinstance(n, MatMul) and n.lhs.shape else 1
+        except Exception:  # a symbol without a value: numpy's own checks decide
+            continue
+        if size > max_elements:
+            raise SpecError(f"an intermediate array of {size} elements at the test sizes (at most {max_elements} are evaluated)")
+        work += size * per
+        if work > max_work:
+            raise SpecError(f"about {work} element operations at the test sizes (at most {max_work} are evaluated)")
+        todo.extend(_children(n))
+
+
 def evaluate(prog: Program, args: dict[str, Any]) -> tuple[dict[str, np.ndarray[Any, Any]], list[Any]]:
     """Run the program with numpy on concrete arguments (arrays viewed with the declared dtypes).
 
     Returns the final contents of assigned buffers (copies) and the returned values.
     """
+    _check_work(prog)
     env: dict[str, Any] = dict(args)
     outs: dict[str, np.ndarray[Any, Any]] = {}
     with np.errstate(all="ignore"):

@@ -16,7 +16,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
 )
 
-from liftcomp.diagnostics import LiftcompError
+from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
 
 
@@ -46,7 +46,10 @@ def random_inputs(fn: func.FuncOp, dyn_size: int, rng: np.random.Generator) -> t
         if not isinstance(t, MemRefType):
             raise LiftcompError(f"@{fn.sym_name.data}: scalar arguments of type {t} are not supported by compile yet")
         shape = tuple(d.data if d.data >= 0 else dyn_size for d in t.shape.data)
-        args.append(random_array(t, shape, rng))
+        try:
+            args.append(random_array(t, shape, rng))
+        except LiftcompError as e:
+            raise LiftcompError(f"@{fn.sym_name.data}: argument {len(args)}: {e.message}", op_location(fn)) from None
         shapes.append(shape)
     return args, shapes
 
@@ -56,8 +59,9 @@ def random_array(t: MemRefType[Any], shape: tuple[int, ...], rng: np.random.Gene
     floats in [-1, 1)."""
     et = t.element_type
     if isinstance(et, IntegerType):
-        w = et.width.data
-        dt = np.dtype(f"i{w // 8}")
+        dt = numpy_dtype(et)  # a LiftcompError for widths numpy has no type for (i128)
+        if dt == np.bool_:
+            return rng.integers(0, 2, size=shape).astype(np.bool_)
         info = np.iinfo(dt)
         return rng.integers(info.min, info.max, size=shape, dtype=dt, endpoint=True)
     return rng.uniform(-1, 1, size=shape).astype(numpy_dtype(et))

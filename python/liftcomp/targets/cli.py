@@ -88,6 +88,7 @@ def compile_file(
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
     proofs = {r.name: r.proof for r in raise_reports}
+    not_raised = {r.name: _not_raised(r) for r in raise_reports}
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
     problems: dict[str, Any] = {}
@@ -137,7 +138,8 @@ def compile_file(
             "correct": correct,
             "schedule": [k for k in low.kernels if k.get("func") == name],
             "counters": m.counters,
-            "remarks": [k["remark"] for k in low.kernels if k.get("func") == name and k.get("remark")],
+            "remarks": [r for r in [not_raised.get(name)] if r]
+            + [k["remark"] for k in low.kernels if k.get("func") == name and k.get("remark")],
         }
         if name in choices:
             entry.update(choices[name].report_fields(m.cost))
@@ -146,8 +148,10 @@ def compile_file(
         if check_c:
             entry["c_correct"] = None if ref_error else t.check_emitted(files, fn, args, shapes, expected)
         kernels.append(entry)
-    report = {"target": target, "config": config, "options": opts, "input": str(in_path), "files": sorted(files),
-              "kernels": kernels}
+    from liftcomp import __version__
+
+    report = {"schema": COMPILE_REPORT_SCHEMA, "tool": f"liftcomp {__version__}", "target": target, "config": config,
+              "options": opts, "input": str(in_path), "files": sorted(files), "kernels": kernels}
     # Everything succeeded: now write (all files or none).
     from liftcomp.output import write_outputs
 
@@ -402,12 +406,29 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+COMPILE_REPORT_SCHEMA = 1  # {schema, tool, target, config, options, input, files, kernels}
+
+
+def _not_raised(report: Any) -> str | None:
+    """The remark for loops the raising left in a function (they run as host code on every
+    target), with the raising's reason; None when everything was raised or nothing had effect."""
+    if report.status == "lifted" or not report.reason or report.reason == "the function has no effect to lift":
+        return None
+    if report.status == "partial":
+        return f"loop nests left on the host by the raising: {report.reason}"
+    return f"kept on the host: not raised ({report.reason})"
+
+
 def host_fallbacks(kernel: dict[str, Any]) -> list[str]:
-    """Why parts of a reported function run as host code instead of on the target (its schedule
-    entries of kind "host", and remarks that keep something on the host), for the summary."""
-    out: list[str] = []
+    """Why parts of a reported function run as host code instead of on the target (loops the
+    raising left, schedule entries of kind "host", and remarks that keep something on the host),
+    for the summary."""
+    raising = [r for r in kernel.get("remarks", []) if r.startswith(("kept on the host: not raised", "loop nests left on the host"))]
+    out = list(raising)
     for s in kernel.get("schedule", []):
         remark = str(s.get("remark") or "")
+        if raising and "left by the raising" in remark:
+            continue  # the target's own words for the same loops
         if s.get("kind") == "host" or "host" in remark:
             out.append(remark or f"{s.get('kind')} kernel runs as host loops")
     return out
