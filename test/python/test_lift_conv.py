@@ -9,6 +9,7 @@ and native code against their references.)"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -329,3 +330,110 @@ def test_float_conv_from_a_bias_is_the_named_conv_into_the_bias_and_runs_bit_exa
         Interpreter(parse_mlir(src)).call("conv", [x, w, want, b])
         Interpreter(loops).call("conv", [x, w, got, b])
         assert want.tobytes() == got.tobytes() or np.array_equal(want, got, equal_nan=True) and np.array_equal(np.signbit(want), np.signbit(got))
+
+
+# Issue 14 part 3: the guard in C's `int` arithmetic (compares of i32 values, the loads indexed by
+# the same sums in index arithmetic), and the widening inside the guarded region.
+C_CONV = """#include <stdint.h>
+void conv(int8_t x[1][6][6][2], int8_t w[3][3][2][2], int32_t out[1][6][6][2]) {
+  for (int n = 0; n < 1; n++)
+    for (int oh = 0; oh < 6; oh++)
+      for (int ow = 0; ow < 6; ow++)
+        for (int f = 0; f < 2; f++) {
+          int32_t acc = 0;
+          for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++)
+              for (int c = 0; c < 2; c++) {
+                int ih = oh * 1 + kh - 1;
+                int iw = ow * 1 + kw - 1;
+                GUARDED_READ
+                acc += v * (int32_t)w[kh][kw][c][f];
+              }
+          out[n][oh][ow][f] = acc;
+        }
+}
+"""
+C_GUARDS = {
+    "ternary": "int inb = ih >= 0 && ih < 6 && iw >= 0 && iw < 6;\n int32_t v = inb ? (int32_t)x[n][ih][iw][c] : 0;",
+    "if": "int32_t v = 0;\n if (ih >= 0 && ih < 6 && iw >= 0 && iw < 6) v = x[n][ih][iw][c];",
+}
+
+
+@pytest.mark.parametrize("form", sorted(C_GUARDS))
+def test_c_padded_conv_with_int_guard_lifts_as_pad_and_named_conv(tmp_path: Path, form: str) -> None:
+    from liftcomp.cli import main
+
+    src = tmp_path / "conv.c"
+    src.write_text(C_CONV.replace("GUARDED_READ", C_GUARDS[form]))
+    out, rep = tmp_path / "conv.mlir", tmp_path / "report.json"
+    assert main(["lift", str(src), "-q", "-o", str(out), "--report", str(rep)]) == 0
+    (fn,) = json.loads(rep.read_text())["functions"]
+    assert (fn["status"], fn["proof"]) == ("lifted", "proved"), fn
+    ops = set(re.findall(r"\b(tensor\.pad|linalg\.\w+)\b", out.read_text())) - {"linalg.yield"}
+    assert ops == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}, ops
+
+
+def test_extension_inside_the_guard_lifts_like_the_corpus_form() -> None:
+    # scf.if yields extsi(x[...]) : i32, else 0 : i32 (the corpus kernel extends after the if).
+    src = (CORPUS / "extra_gemmini" / "conv_pad1_s1_i8.mlir").read_text()
+    inner = src.replace("""                %xv = scf.if %inb -> (i8) {
+                  %l = memref.load %x[%n, %ih, %iw, %c] : memref<1x6x6x2xi8>
+                  scf.yield %l : i8
+                } else {
+                  scf.yield %zero8 : i8
+                }
+                %k = memref.load %w[%kh, %kw, %c, %f] : memref<3x3x2x2xi8>
+                %xw = arith.extsi %xv : i8 to i32""", """                %xw = scf.if %inb -> (i32) {
+                  %l = memref.load %x[%n, %ih, %iw, %c] : memref<1x6x6x2xi8>
+                  %e = arith.extsi %l : i8 to i32
+                  scf.yield %e : i32
+                } else {
+                  scf.yield %zero : i32
+                }
+                %k = memref.load %w[%kh, %kw, %c, %f] : memref<3x3x2x2xi8>""")
+    assert inner != src
+    report, text = lift(inner)
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill", "linalg.map"}
+
+
+def int_guard(ty: str) -> str:
+    """0 <= ih written as ih + 127 >= 127 in `ty` (wraps in i8 for ih >= 1), the rest on index."""
+    return f"""
+      %ihn = arith.index_cast %ih : index to {ty}
+      %k127 = arith.constant 127 : {ty}
+      %sh = arith.addi %ihn, %k127 : {ty}
+      %h0 = arith.cmpi sge, %sh, %k127 : {ty}
+      %h1 = arith.cmpi slt, %ih, %c5 : index
+      %w0 = arith.cmpi sge, %iw, %c0 : index
+      %w1 = arith.cmpi slt, %iw, %c5 : index
+      %hin = arith.andi %h0, %h1 : i1
+      %win = arith.andi %w0, %w1 : i1
+      %inb = arith.andi %hin, %win : i1"""
+
+
+def test_integer_guard_is_read_as_index_facts_only_where_it_cannot_wrap() -> None:
+    report, text = lift(conv_nhwc(ty="i32", guard=int_guard("i32")))
+    assert (report.status, report.proof) == ("lifted", "proved"), report.reason
+    assert linalg_ops(text) == {"tensor.pad", "linalg.conv_2d_nhwc_hwcf", "linalg.fill"}
+    # In i8, ih + 127 wraps for ih >= 1: the compare is not 0 <= ih, so the load may leave x.
+    report, _ = lift(conv_nhwc(ty="i32", guard=int_guard("i8")))
+    assert report.status == "unchanged" and "outside its extent 5" in report.reason, report.reason
+
+
+def test_c_padded_conv_requantised_with_rintf_runs_as_loop_conv_ws(tmp_path: Path) -> None:
+    """The C conv written out to int8 as Gemmini requantises (rintf: halves to even) compiles to
+    one loop_conv_ws with the padding in the instruction, and its simulation matches the source."""
+    from liftcomp.cli import main
+
+    src = tmp_path / "conv.c"
+    src.write_text(C_CONV.replace("GUARDED_READ", C_GUARDS["ternary"]).replace("#include <stdint.h>", "#include <stdint.h>\n#include <math.h>")
+                   .replace("int32_t out[1][6][6][2]", "int8_t out[1][6][6][2]")
+                   .replace("out[n][oh][ow][f] = acc;", "out[n][oh][ow][f] = (int8_t)fminf(fmaxf(rintf((float)acc * 0.003f), -128.0f), 127.0f);"))
+    out = tmp_path / "out"
+    assert main(["compile", str(src), "--target", "gemmini", "-o", str(out)]) == 0
+    (k,) = json.loads((out / "report.json").read_text())["kernels"]
+    assert (k["proof"], k["correct"]) == ("proved", True), k
+    (s,) = k["schedule"]
+    assert s["schedule"]["form"] == "loop_conv_ws" and "pad 1/1/1/1" in s["conv"] and k["counters"]["instructions"]["loop_conv_ws"] == 1, s
+    assert "gemmini_loop_conv_ws(" in (out / "kernels.c").read_text()

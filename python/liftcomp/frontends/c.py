@@ -25,7 +25,8 @@ written):
   `++`/`--`, all integer and float operators with C's semantics (division and remainder toward
   zero, unsigned compares and shifts by type), casts, scalar `return` at the end of the body.
 - math calls: fabs sqrt exp exp2 log log2 log10 tanh sin cos erf floor ceil trunc round pow
-  fmax fmin (double, `f`-suffixed float, and the std:: overloads), abs/labs/std::abs.
+  rint nearbyint (half to even: the default rounding mode) fmax fmin (double, `f`-suffixed float,
+  and the std:: overloads), abs/labs/std::abs.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ MATH_UNARY = {
     "fabs": "math.absf", "sqrt": "math.sqrt", "exp": "math.exp", "exp2": "math.exp2", "log": "math.log",
     "log2": "math.log2", "log10": "math.log10", "tanh": "math.tanh", "sin": "math.sin", "cos": "math.cos",
     "erf": "math.erf", "floor": "math.floor", "ceil": "math.ceil", "trunc": "math.trunc", "round": "math.round",
+    # In the default rounding mode (the only one modelled: no FENV_ACCESS) rint and nearbyint round
+    # halves to even: requantisation `(int8_t)fminf(fmaxf(rintf(acc * s), -128), 127)`.
+    "rint": "math.roundeven", "nearbyint": "math.roundeven",
 }
 MATH_BINARY = {"pow": "math.powf", "fmax": "arith.maxnumf", "fmin": "arith.minnumf"}
 

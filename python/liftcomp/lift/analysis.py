@@ -361,6 +361,12 @@ class Analyzer:
             if name in ("index_cast", "index_castui"):
                 return vals[0]
             raise Refusal(f"non-polynomial index arithmetic '{op.name}'", op)
+        if name == "index_cast" and isinstance(rt, IndexType):
+            # index_cast of integer index arithmetic (C's `int ih = oh + kh - 1; x[ih]`) is that
+            # polynomial where it provably fits the integer type (sign extension of no wrap).
+            p = self.int_poly(self.env[op.operands[0]])
+            if p is not None:
+                return p
         if name in ("index_cast", "index_castui") and isinstance(rt, IndexType):
             src = self.env[op.operands[0]]
             if isinstance(src, T.Scalar):
@@ -374,7 +380,13 @@ class Analyzer:
         args = tuple(self.term(o, op) for o in op.operands)
         et = etype_of(rt)
         if name == "cmpi":
-            return T.Op(_CMPI_NAMES[_cmp_pred(op)], args, T.I1)
+            pred = _CMPI_NAMES[_cmp_pred(op)]
+            lhs, rhs = (self.int_poly(x) for x in args)
+            if pred in _INDEX_CMP and lhs is not None and rhs is not None:
+                # A signed compare of integer index arithmetic that cannot wrap is the same
+                # compare of index expressions (a guard `0 <= ih < H` on C ints).
+                return T.Op(pred, (T.IndexValue(lhs, T.INDEX), T.IndexValue(rhs, T.INDEX)), T.I1)
+            return T.Op(pred, args, T.I1)
         fm = floats.op_flags(op) or frozenset()  # this op's own fast-math flags (the proof uses them per op)
         if name == "cmpf":
             return T.Op(_CMPF_NAMES[_cmp_pred(op)], args, T.I1, fm)
@@ -387,6 +399,37 @@ class Analyzer:
         if name == "rsqrt":
             return T.Op("divf", (T.Const(1.0, et), T.Op("sqrt", args, et)), et)
         return T.Op(name, args, et, fm)
+
+    def int_poly(self, t: Any) -> Poly | None:
+        """The integer term t (built from index_casts of index expressions and constants by
+        addi/subi/muli/extsi) as a polynomial equal to its signed value for every iteration in the
+        enclosing loops' domain, or None. Wrapping + - * agree with the polynomial modulo 2^w
+        (IndexValue(p, iN) is p mod 2^N), so only the final value must provably fit iN."""
+        if not isinstance(t, T.IndexValue | T.Op | T.Const) or t.type.kind != "i" or t.type.width < 2:
+            return None
+        p = self._wrapped_poly(t)
+        if p is None or not p.vars() <= self.const_loop_vars:  # unbounded sizes could wrap
+            return None
+        half = 1 << (t.type.width - 1)
+        return p if self.provable(z3.And(-half <= zpoly(p), zpoly(p) < half)) else None
+
+    def _wrapped_poly(self, t: T.Term) -> Poly | None:
+        """t's value modulo 2^w as a polynomial (w: t's width), or None."""
+        if isinstance(t, T.IndexValue):
+            return t.idx
+        if isinstance(t, T.Const):
+            v, w = int(t.value), t.type.width
+            return Poly.const(v - (1 << w) if v >> (w - 1) & 1 and v > 0 else v)
+        if not isinstance(t, T.Op):
+            return None
+        if t.op == "extsi" and len(t.args) == 1:
+            return self.int_poly(t.args[0])  # sign extension keeps the value when it fits
+        if t.op not in ("addi", "subi", "muli") or any(a.type != t.type for a in t.args):
+            return None
+        a, b = (self._wrapped_poly(x) for x in t.args)
+        if a is None or b is None:
+            return None
+        return a + b if t.op == "addi" else a - b if t.op == "subi" else a * b
 
     # ---------------------------------------------------------------- memory
     def buffer(self, v: SSAValue, op: Operation) -> str:

@@ -307,6 +307,11 @@ class _Tx:
             if pushed is None:
                 return None
             return self.tx(T.Op("muli", (pushed, x.args[1]), x.type), dims)
+        if isinstance(x, T.Op) and x.op in ("extsi", "extui"):
+            # `if inb { yield extsi(x[...]) } else { yield 0 }`: the guard moves under the
+            # extension (ext(0) = 0), the corpus form extsi(select(inb, x[...], 0)).
+            pushed = _guard_read(cond, x)
+            return None if pushed is None else self.tx(pushed, dims)
         if not isinstance(x, T.Read):
             return None
         shape = self.shapes.get(x.buf)

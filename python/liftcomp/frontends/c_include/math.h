@@ -17,6 +17,8 @@ double floor(double); float floorf(float);
 double ceil(double); float ceilf(float);
 double trunc(double); float truncf(float);
 double round(double); float roundf(float);
+double rint(double); float rintf(float);
+double nearbyint(double); float nearbyintf(float);
 double pow(double, double); float powf(float, float);
 double fmax(double, double); float fmaxf(float, float);
 double fmin(double, double); float fminf(float, float);
