@@ -1244,7 +1244,7 @@ def _identity_or(comb: str, et: EType) -> T.Term:
 # interrupted. None: no limit (the built-in proposer's programs).
 _WORK_LIMIT: ContextVar[tuple[int, int] | None] = ContextVar("liftcomp_tensorspec_work_limit", default=None)
 MAX_ELEMENTS = 1 << 24  # elements of any one intermediate array (128 MiB of float64)
-MAX_WORK = 1 << 27  # element operations of one evaluation (a fraction of a second of numpy)
+MAX_WORK = 1 << 28  # element operations of one evaluation (about a second of numpy at most)
 
 
 @contextmanager
