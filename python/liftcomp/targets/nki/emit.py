@@ -302,7 +302,8 @@ class _Emitter:
             assert isinstance(ktype, MemRefType)
             dt = api.numpy_dtype(ktype.element_type)
             if isinstance(a.type, MemRefType):
-                v = f"np.asarray({n[a]}, dtype={dt}).reshape({r}, {c})"
+                # The view is the buffer's row-major prefix of r*c elements (a window of a longer one).
+                v = f"np.asarray({n[a]}, dtype={dt}).reshape(-1)[:{r * c}].reshape({r}, {c})"
             else:
                 v = f"np.full((1, 1), {n[a]}, dtype={dt})"
             viewed.append(v)
@@ -314,7 +315,8 @@ class _Emitter:
             a = op.args[i]
             if not isinstance(a.type, MemRefType):
                 raise LiftcompError("a kernel output must be a host buffer")
-            self.line(1, f"np.copyto({n[a]}, np.asarray({res}[{j}]).reshape(np.shape({n[a]})).astype({n[a]}.dtype))")
+            r, c = op.view_shapes()[i]
+            self.line(1, f"np.copyto({n[a]}.reshape(-1)[:{r * c}], np.asarray({res}[{j}]).reshape(-1).astype({n[a]}.dtype))")
 
 
 def _outputs(fn: func.FuncOp) -> set[int]:

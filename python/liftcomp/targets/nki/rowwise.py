@@ -562,11 +562,13 @@ class _Lowering:
             host, (r0, c0), transposed = window_2d(view, "full")
             if transposed:
                 raise Unsupported("a transposed store")
+            _check_output_window(r0, c0)
             k = self.karg(self.table.hbm(view.arg, *host, output=True))
             self.b.add(nki.StoreOp(k, [self.b.add_i(self.b.c(r0), self.row0()), self.b.c(c0)], t.tile))  # type: ignore[arg-type]
             return
         if t.kind == "row":
             host, (r0, c0), _ = window_2d(view, "rowvec")
+            _check_output_window(r0, c0)
             k = self.karg(self.table.hbm(view.arg, *host, output=True))
             self.b.add(nki.StoreOp(k, [self.b.add_i(self.b.c(r0), self.row0()), self.b.c(c0)], t.tile))  # type: ignore[arg-type]
             return
@@ -605,3 +607,10 @@ def lower_rowwise(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.F
            for a in fn.body.block.args):
         raise Unsupported("row-wise kernels on non-f32 buffers")
     return _Lowering(fn, o, sched).build()
+
+
+def _check_output_window(r0: int, c0: int) -> None:
+    """A kernel's output is a fresh HBM tensor copied back over the buffer's prefix: a result
+    written from an offset would overwrite the elements before it with undefined values."""
+    if (r0, c0) != (0, 0):
+        raise Unsupported("a result written from an offset into its buffer (the kernel's fresh output would overwrite the elements before it)")
