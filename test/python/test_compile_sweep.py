@@ -25,7 +25,8 @@ target each: every kernel compiles and its evaluated result equals the reference
   the interpreter, exit 70): operands defined later move before the launch;
 - stencil3_1d_f32, lmsfir2 on NKI: the host wrapper reshaped a whole buffer into a kernel's prefix
   view of it (ValueError, exit 70): it takes the prefix; a result written from an offset (the
-  stencil's interior) stays on the host, as the fresh output would overwrite what lies before it.
+  stencil's interior) stays on the host, as the fresh output would overwrite what lies before it;
+- mathfu len on NKI: the emitted host wrapper named `len` called the builtin len, itself.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ CASES = [
     ("nki/matmul_bias_relu", "cuda"),
     ("extra_stencil/stencil3_1d_f32", "nki"),
     ("utdsp/lmsfir2", "nki"),
+    ("mathfu/len", "nki"),
 ]
 
 

@@ -379,15 +379,18 @@ def _host_fallback(out: list[str], fn: func.FuncOp) -> None:
     out.append(f"def {name}(*args):")
     out.append(f'    """Stays on the host ({reason.data}): run by liftcomp (its executor for loops, its numpy '
                'reference for tensor ops)."""')
+    # Builtins through `builtins`: the function itself may be named `len`, `list`, ... (mathfu's len).
+    out.append("    import builtins as b")
+    out.append("")
     out.append("    from liftcomp.executor import Interpreter")
     out.append("    from liftcomp.interop.mlir_tool import parse_mlir")
     out.append("    from liftcomp.reference import run_reference")
     out.append("")
     out.append(f'    module = parse_mlir(_HOST_{name}, "{name}")')
-    out.append("    fn = next(iter(module.ops))")
-    out.append('    loops = any(op.name.startswith(("scf.", "affine.")) for op in fn.walk())')
-    out.append(f'    res = Interpreter(module).call("{name}", list(args)) if loops else run_reference(fn, list(args))')
-    out.append("    return res[0] if len(res) == 1 else (tuple(res) if res else None)")
+    out.append("    fn = b.next(b.iter(module.ops))")
+    out.append('    loops = b.any(op.name.startswith(("scf.", "affine.")) for op in fn.walk())')
+    out.append(f'    res = Interpreter(module).call("{name}", b.list(args)) if loops else run_reference(fn, b.list(args))')
+    out.append("    return res[0] if b.len(res) == 1 else (b.tuple(res) if res else None)")
 
 
 def print_python(module: ModuleOp, stream: IO[str]) -> None:
