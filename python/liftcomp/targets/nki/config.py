@@ -106,34 +106,18 @@ TRN2 = NkiChip(
     shared_ports=(),
 )
 
-TRN1 = NkiChip(
+# trn1 differs from trn2 only in these (same partitions, PSUM, TensorE tile limits and overheads).
+TRN1 = replace(
+    TRN2,
     name="trn1",
-    partitions=128,
     sbuf_bytes_per_partition=176 * 1024,
-    psum_bytes_per_partition=16 * 1024,
-    psum_banks=8,
-    psum_bank_bytes=2048,
-    gemm_stationary_fmax=128,
-    gemm_moving_fmax=512,
     has_fp8=False,
     pe_ghz=2.8,
     vector_ghz=1.12,
     scalar_ghz=1.4,
     gpsimd_ghz=1.4,
-    min_ii=64,
-    matmul_fp32_factor=4,
-    matmul_min_moving=64,
-    gpsimd_fixed=150,
-    psum_read_extra=64,
-    access_overhead=60,
-    dep_overhead=100,
     vector_perf_modes=False,
-    dma_engines=16,
-    dma_engine_gbps=27.2,
     hbm_gbps_per_core=410.0,  # 820 GB/s / 2 NeuronCores
-    dma_fixed_ns=1300.0,
-    dma_desc_overhead_bytes=64,
-    dma_transpose_efficiency=0.25,
     shared_ports=(("dve", "pool", "sbuf"), ("dve", "act", "psum")),
 )
 
