@@ -77,13 +77,14 @@ def current_wall_deadline() -> WallDeadline | None:
     return _wall.get()
 
 
-def solver(rlimit: int) -> Any:
+def solver(rlimit: int, timeout_ms: int = SAFETY_TIMEOUT_MS) -> Any:
     """A fresh z3 solver limited by `rlimit` (with the wall-clock safety net: the smaller of
-    SAFETY_TIMEOUT_MS and what is left of the function's --kernel-timeout)."""
+    `timeout_ms` (the prover's --query-timeout-ms) and what is left of the function's
+    --kernel-timeout)."""
     s = z3.Solver()
     s.set("rlimit", rlimit)
     wall = _wall.get()
-    s.set("timeout", SAFETY_TIMEOUT_MS if wall is None else min(SAFETY_TIMEOUT_MS, wall.left_ms()))
+    s.set("timeout", timeout_ms if wall is None else min(timeout_ms, wall.left_ms()))
     return s
 
 

@@ -175,9 +175,8 @@ def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: s
         return Verdict(None, "evaluating the program ran out of memory (an intermediate array too large)"), None
     if t.level is None:
         return t, prog
-    # The prover sets each query's timeout itself: no later than --kernel-timeout's end.
-    wall = budget.current_wall_deadline()
-    p = prove(summary, prog, fm, opts.query_timeout_ms if wall is None else min(opts.query_timeout_ms, wall.left_ms()))
+    # Each z3 query's timeout ends no later than --kernel-timeout's end (budget.solver).
+    p = prove(summary, prog, fm, opts.query_timeout_ms)
     if p.level == "proved":
         return p, prog
     if reordered is not None:

@@ -607,8 +607,8 @@ class Prover:
         eb = enc.enc(b)
         # Bit-blasted IEEE floats spend far more time per rlimit unit than integers: a smaller budget.
         ieee_floats = not enc.real and any(isinstance(x, T.Op) and x.type.kind == "f" for t in (a, b) for x in T.walk(t))
-        s = budget.solver(min(self.rlimit, RLIMIT_IEEE) if ieee_floats else self.rlimit)
-        s.set("timeout", self._timeout_ms())  # a safety net: the rlimit decides (lift/budget.py)
+        # The timeout is a safety net: the rlimit decides (lift/budget.py).
+        s = budget.solver(min(self.rlimit, RLIMIT_IEEE) if ieee_floats else self.rlimit, self.timeout_ms)
         s.add(*self.assumptions, *ctx, *enc.assume)
         if enc.fp_ops > MAX_FP_OPS:
             return Outcome("unknown", None, f"too many IEEE float operations for the prover ({enc.fp_ops} weighted > {MAX_FP_OPS})")
@@ -727,15 +727,8 @@ class Prover:
             return True
         return self._provable(zpoly(p) == zpoly(q), ctx)
 
-    def _timeout_ms(self) -> int:
-        """Each query's wall-clock safety net, never past --kernel-timeout's end (a prove call
-        makes many queries: the time left shrinks between them)."""
-        wall = budget.current_wall_deadline()
-        return self.timeout_ms if wall is None else min(self.timeout_ms, wall.left_ms())
-
     def _provable(self, claim: Z3Expr, ctx: list[Z3Expr]) -> bool:
-        s = budget.solver(budget.RLIMIT_PROOF)
-        s.set("timeout", self._timeout_ms())
+        s = budget.solver(budget.RLIMIT_PROOF, self.timeout_ms)
         s.add(*self.assumptions, *ctx, z3.Not(claim))
         self.queries += 1
         return budget.check(s) == z3.unsat
