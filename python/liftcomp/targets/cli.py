@@ -409,21 +409,25 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
 COMPILE_REPORT_SCHEMA = 1  # {schema, tool, target, config, options, input, files, kernels}
 
 
+NOT_RAISED = "kept on the host: not raised"
+PARTLY_RAISED = "loop nests left on the host by the raising"
+
+
 def _not_raised(report: Any) -> str | None:
     """The remark for loops the raising left in a function (they run as host code on every
     target), with the raising's reason; None when everything was raised or nothing had effect."""
     if report.status == "lifted" or not report.reason or report.reason == "the function has no effect to lift":
         return None
     if report.status == "partial":
-        return f"loop nests left on the host by the raising: {report.reason}"
-    return f"kept on the host: not raised ({report.reason})"
+        return f"{PARTLY_RAISED}: {report.reason}"
+    return f"{NOT_RAISED} ({report.reason})"
 
 
 def host_fallbacks(kernel: dict[str, Any]) -> list[str]:
     """Why parts of a reported function run as host code instead of on the target (loops the
     raising left, schedule entries of kind "host", and remarks that keep something on the host),
     for the summary."""
-    raising = [r for r in kernel.get("remarks", []) if r.startswith(("kept on the host: not raised", "loop nests left on the host"))]
+    raising = [r for r in kernel.get("remarks", []) if r.startswith((NOT_RAISED, PARTLY_RAISED))]
     out = list(raising)
     for s in kernel.get("schedule", []):
         remark = str(s.get("remark") or "")

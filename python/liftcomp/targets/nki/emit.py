@@ -297,7 +297,8 @@ class _Emitter:
         n = names.names
         ins: list[str] = []
         viewed: list[str] = []
-        for i, (a, (r, c)) in enumerate(zip(op.args, op.view_shapes(), strict=True)):
+        views = op.view_shapes()
+        for i, (a, (r, c)) in enumerate(zip(op.args, views, strict=True)):
             ktype = kernel.body.block.args[i].type
             assert isinstance(ktype, MemRefType)
             dt = api.numpy_dtype(ktype.element_type)
@@ -315,7 +316,7 @@ class _Emitter:
             a = op.args[i]
             if not isinstance(a.type, MemRefType):
                 raise LiftcompError("a kernel output must be a host buffer")
-            r, c = op.view_shapes()[i]
+            r, c = views[i]
             self.line(1, f"np.copyto({n[a]}.reshape(-1)[:{r * c}], np.asarray({res}[{j}]).reshape(-1).astype({n[a]}.dtype))")
 
 
