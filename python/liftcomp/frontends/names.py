@@ -19,15 +19,14 @@ PY_SUFFIXES = (".py",)
 
 def arg_names_in_file(path: str, function: str) -> list[str] | None:
     """The argument names of `function` as written in the file `path`; None if it cannot tell."""
-    suffix = Path(path).suffix
+    if Path(path).suffix in C_SUFFIXES:
+        return _c_arg_names(path, function)  # the C frontend reads the file itself
     try:
         text = Path(path).read_text(errors="replace")
     except OSError:
         return None
-    if suffix in PY_SUFFIXES:
+    if Path(path).suffix in PY_SUFFIXES:
         return _python_arg_names(text, function)
-    if suffix in C_SUFFIXES:
-        return _c_arg_names(path, function)
     return arg_names_from_source(text).get(function)
 
 
