@@ -155,6 +155,26 @@ class KernelSpace(ABC, Generic[S]):
         return None
 
 
+def same_bits(got: list[Any], expected: list[Any]) -> bool:
+    """Arrays equal as the machine's values are: bit for bit, any NaN equal to any NaN."""
+    import numpy as np
+
+    from liftcomp.lift.floats import same
+
+    if len(got) != len(expected):
+        return False
+    for g, e in zip(got, expected, strict=True):
+        g, e = np.asarray(g), np.asarray(e)
+        if g.shape != e.shape:
+            return False
+        if e.dtype.kind != "f" or g.dtype.kind != "f":
+            if not np.array_equal(g, e):
+                return False
+        elif g.dtype != e.dtype or not bool(np.all(same(g, e))):
+            return False
+    return True
+
+
 def with_dyn_size(options: Mapping[str, Any], dyn_size: int) -> dict[str, Any]:
     """The options `Target.lower` and `Target.kernel_space` get from the generic drivers: the
     target's own plus "dyn_size", the size of every dynamic dimension of the inputs they run on
@@ -217,6 +237,12 @@ class Target(ABC):
         import numpy as np
 
         return len(got) == len(expected) and all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))
+
+    def evaluates_exactly(self, config: TargetConfig) -> bool:
+        """Whether the evaluator computes what the lowered IR says bit for bit (a simulator, numpy, host
+        code): then a function whose float sums keep the loop's order (ir/float_order.py) must equal the
+        reference bit for bit. False for hardware whose math functions round differently (a GPU)."""
+        return True
 
     def check_emitted(self, files: Mapping[str, str], fn: func.FuncOp, args: list[Any],
                       shapes: list[tuple[int, ...] | None], expected: list[Any]) -> bool:

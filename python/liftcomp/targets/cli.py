@@ -16,6 +16,7 @@ import json
 import math
 import shutil
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,12 +29,13 @@ from liftcomp.diagnostics import LiftcompError
 from liftcomp.pass_support import int_at_least
 
 
-def _raise(module: ModuleOp, source: str) -> tuple[ModuleOp, list[Any]]:
+def _raise(module: ModuleOp, source: str, float_model: str) -> tuple[ModuleOp, list[Any]]:
     """Raise loop nests to verified tensor ops (tensor-level input passes through unchanged)."""
     from liftcomp.frontends import arg_names_from_source
     from liftcomp.lift.liftcomp_raise import raise_module
+    from liftcomp.lift.raising import RaiseOptions
 
-    return raise_module(module, None, arg_names_from_source(source))
+    return raise_module(module, RaiseOptions(float_model=float_model), arg_names_from_source(source))
 
 
 def _copy_args(args: list[Any]) -> list[Any]:
@@ -54,12 +56,15 @@ def compile_file(
     check_c: bool = False,
     search: dict[str, Any] | None = None,
     config: str = "default",
+    float_model: str = "ieee",
 ) -> dict[str, Any]:
     """The whole `compile` command for any registered target; returns the report (also written
     to OUTDIR/report.json). `options` are the target's own (`Target.options_from_args`);
-    `search` holds `search.driver.SearchSettings` fields."""
+    `search` holds `search.driver.SearchSettings` fields; `float_model` is the raising's
+    (`liftcomp lift --float-model`: what its proofs, and so the targets, may assume)."""
     from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
+    from liftcomp.ir import float_order
     from liftcomp.reference import random_inputs
     from liftcomp.search.driver import (
         SearchSettings,
@@ -68,7 +73,7 @@ def compile_file(
         substitute_freeform,
     )
     from liftcomp.targets import get_target
-    from liftcomp.targets.base import with_dyn_size
+    from liftcomp.targets.base import same_bits, with_dyn_size
 
     t = get_target(target)
     opts = dict(options or {})
@@ -83,7 +88,7 @@ def compile_file(
     _check_sizes(module, dyn_size)
     _check_supported(module)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
-    raised, raise_reports = _raise(module, text)
+    raised, raise_reports = _raise(module, text, float_model)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
@@ -124,7 +129,10 @@ def compile_file(
         m = evaluator.run(lowered, name, got)
         arrays = [e for e in expected if isinstance(e, np.ndarray)]
         outs = [a for a in got if isinstance(a, np.ndarray)]
-        correct = None if ref_error else t.outputs_match(outs, arrays)
+        # A function whose float sums all keep the loop's order (its proof's IEEE model) must
+        # give the reference's bits wherever the target's evaluator computes exactly.
+        exact = float_order.checks_bits(fn) and t.evaluates_exactly(cfg)
+        correct = None if ref_error else same_bits(outs, arrays) if exact else t.outputs_match(outs, arrays)
         entry: dict[str, Any] = {
             "name": name,
             "proof": proofs.get(name),
@@ -374,7 +382,7 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     target = get_target(ns.target)
     # The checks of the pass options these flags are (one definition, one set of checks).
     sched: ScheduleOptions = pass_from_args(ScheduleOptions, ns)
-    pass_from_args(LiftcompRaisePass, ns)  # the --llm-* flags
+    raising: LiftcompRaisePass = pass_from_args(LiftcompRaisePass, ns)  # --float-model and the --llm-* flags
     options = target.options_from_args(ns)  # the target's own, checked by its lowering pass
     search = None
     if sched.search != "none" or sched.schedule or sched.database:
@@ -391,7 +399,7 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
 
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
         report = compile_file(mlir_input, Path(ns.output), ns.target, options, sched.dyn_size,
-                              sched.seed, ns.check_c, search, ns.config)
+                              sched.seed, ns.check_c, search, ns.config, raising.float_model)
     if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
         report["input"] = ns.input
         (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -472,6 +480,8 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # --search, --budget, --planner, --schedule, --database, --seed, --dyn-size: the options of the
     # lowering passes that search (liftcomp-lower-gemmini), with their defaults, help and checks.
     add_pass_arguments(p, ScheduleOptions)
+    # --float-model: the raising's (what its proofs assume, and so what the targets may reorder).
+    add_pass_arguments(p, LiftcompRaisePass, skip=tuple(f.name for f in fields(LiftcompRaisePass) if f.name != "float_model"))
     p.add_argument("--resume", action="store_true",
                    help="with --search and --database: reuse the measurements recorded there (an interrupted "
                    "search continues to the same result)")
