@@ -74,7 +74,7 @@ def prepare(out: Path) -> None:
     lines = []
     for key, spec in specs.items():
         (out / f"{key}.cu").write_text(emit_kernel(spec))
-        cmd = nvcc_command(f"{key}.cu", f"{spec.arch}/lib{key}.so", spec.arch, includes=["$CUTLASS_INC"])
+        cmd = nvcc_command(f"{key}.cu", f"{spec.arch}/lib{key}.so", spec.arch, includes=["$CUTLASS_INC"], fmad=spec.fmad)
         lines.append(" ".join(cmd) + f" > {key}.log 2>&1 || echo FAILED {key}")
     (out / "commands.txt").write_text("\n".join(lines) + "\n")
     shutil.copy(gpu_runner.__file__, out / "gpu_runner.py")

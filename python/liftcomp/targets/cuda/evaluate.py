@@ -97,7 +97,7 @@ def build_cached(spec: KernelSpec) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         cu = Path(tmp) / f"{spec.name}.cu"
         cu.write_text(src)
-        r = subprocess.run(nvcc_command(str(cu), str(Path(tmp) / "k.so"), spec.arch), capture_output=True, text=True)
+        r = subprocess.run(nvcc_command(str(cu), str(Path(tmp) / "k.so"), spec.arch, fmad=spec.fmad), capture_output=True, text=True)
         if r.returncode != 0:
             raise LiftcompError(f"nvcc failed on {spec.name}:\n{r.stderr[-2000:]}")
         shutil.move(str(Path(tmp) / "k.so"), lib)
