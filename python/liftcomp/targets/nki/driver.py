@@ -8,7 +8,6 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
-from liftcomp.ir import float_order
 from liftcomp.targets.nki.lowering import (
     HOST_ATTR,
     KernelRecord,
@@ -35,10 +34,6 @@ def lower_module(module: ModuleOp, opts: LowerOptions | None = None) -> tuple[Mo
         try:
             if _has_loops(fn):
                 raise Unsupported("loops left by the raising (only tensor ops are lowered)")
-            ordered = float_order.ordered_ops(fn)
-            if ordered:
-                # TensorE (PSUM accumulation) and VectorE reductions have no specified order.
-                raise Unsupported(float_order.remark(ordered[0]))
             mm = match_matmul(fn, o)
             if mm is not None:
                 kernel, host, rec = mm
