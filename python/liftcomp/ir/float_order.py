@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from xdsl.dialects.arith import FastMathFlag, FastMathFlagsAttr
-from xdsl.dialects.builtin import AnyFloat, ShapedType
+from xdsl.dialects.arith import FastMathFlagsAttr
+from xdsl.dialects.builtin import AnyFloat, ContainerType
+from xdsl.dialects.utils import FastMathFlag
 from xdsl.ir import Attribute, Operation
 
 ATTR = "liftcomp.fastmath"
@@ -37,7 +38,7 @@ HOW_TO_ALLOW = ("add fastmath<reassoc,contract> (or fastmath<fast>) to the sourc
 
 
 def _element(t: Attribute) -> Attribute:
-    return t.get_element_type() if isinstance(t, ShapedType) else t
+    return t.get_element_type() if isinstance(t, ContainerType) else t
 
 
 def reduces_floats(op: Operation) -> bool:
