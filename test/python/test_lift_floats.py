@@ -14,13 +14,13 @@ import z3
 from liftcomp.corpus.check import find_func
 from liftcomp.frontends import arg_names_from_source
 from liftcomp.interop.mlir_tool import parse_mlir
-from liftcomp.lift import raising
+from liftcomp.lift import raising, verify
 from liftcomp.lift import tensorspec as TS
 from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.floats import dangerous_values, parse
 from liftcomp.lift.raising import RaiseOptions, check_candidate
-from liftcomp.lift.verify import Verdict, decls_of, make_args, tested
+from liftcomp.lift.verify import Verdict, decls_of, make_args
 
 RELU_SELECT = """
 func.func @relu(%x: memref<?xf32>, %out: memref<?xf32>, %n: index) {
@@ -176,7 +176,7 @@ def test_the_differential_test_alone_finds_the_one_special_pair(seed: int) -> No
     m, fn, summary = _analysed(BIAS_RELU)
     prog = TS.parse_program(MAX_NEG_B, decls_of(summary))
     for model in ("ieee", "nsz"):
-        v = tested(m, fn, summary, prog, seed=seed, float_model=model)
+        v = verify.tested(m, fn, summary, prog, seed=seed, float_model=model)
         assert v.level is None and v.counterexample is not None, v
         b = v.counterexample.inputs["b"]
         assert np.isneginf(b).any(), v.counterexample
