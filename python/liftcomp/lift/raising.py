@@ -518,7 +518,8 @@ def lift_kept_loop(fn: func.FuncOp, loop: Operation, index: int, opts: RaiseOpti
     if derived_sizes:
         return refused(f"data-dependent index or bound: '{derived_sizes[0]}' is computed before the nest (loaded, or by an earlier loop)")
     program = f"# loop kept at {location}; its body, for every iteration {iv}:\n{rep.program}"
-    nr = NestReport(index, location, "lifted", rep.proof, program, rep.proposer, time.monotonic() - start, rep.llm_calls, None)
+    nr = NestReport(index, location, "lifted", rep.proof, program, rep.proposer, time.monotonic() - start, rep.llm_calls, None,
+                    floats=rep.floats)
     return nr, KeptLoop(out, rep, lifted)
 
 
