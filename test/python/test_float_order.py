@@ -15,6 +15,7 @@ from liftcomp.interop import runner_check
 from liftcomp.interop.mlir_tool import parse_mlir
 from liftcomp.ir import float_order
 from liftcomp.lift.liftcomp_raise import raise_module
+from liftcomp.lift.raising import RaiseOptions
 from liftcomp.targets.base import outputs_match_ordered
 from liftcomp.targets.cli import compile_file
 from liftcomp.targets.cuda.compare import outputs_match as cuda_match
@@ -149,7 +150,7 @@ def test_nki_keeps_an_ieee_proved_matmul_on_the_host_and_says_how_to_allow_tenso
     assert kinds == ["host"] and "loop's order" in text and "fastmath<reassoc,contract>" in text and "--float-model fast" in text
     assert remarks["fast"][0] == ["matmul"]
     # --float-model fast on compile allows it too
-    report = compile_file(_source(tmp_path, ""), tmp_path / "nki_model", "nki", dyn_size=16, float_model="fast")
+    report = compile_file(_source(tmp_path, ""), tmp_path / "nki_model", "nki", dyn_size=16, raise_options=RaiseOptions(float_model="fast"))
     assert [s["kind"] for s in report["kernels"][0]["schedule"]] == ["matmul"]
 
 

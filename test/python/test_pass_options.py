@@ -312,6 +312,8 @@ COMPILE_BAD = [
     (["--target", "cuda", "--cuda-arch", "sm_75"], "argument --cuda-arch: invalid choice: 'sm_75'"),
     (["--target", "cuda", "--cuda-records", NO_FILE], f"argument --cuda-records: no such file: {NO_FILE}"),
     (["--target", "nki", "--nki-chip", "trn3"], "argument --nki-chip: invalid choice: 'trn3'"),
+    (["--float-model", "exact"], "argument --float-model: must be ieee, fast, or fast-math flags joined by '+'"),
+    (["--kernel-timeout", "0"], "argument --kernel-timeout: must be > 0, got 0"),
     (["--llm-model", "a", "--llm-config", NO_FILE], f"argument --llm-config: no such file: {NO_FILE}"),
     (["--llm-cache", "sometimes"], "argument --llm-cache: invalid choice: 'sometimes'"),
     (["--llm-cache-dir"], "argument --llm-cache-dir: expected one argument"),
@@ -324,6 +326,7 @@ COMPILE_BAD = [
 
 
 def test_every_compile_flag_from_a_pass_option_has_a_bad_value_case() -> None:
+    from liftcomp.lift.cli import CLI_FLAGS as LIFT_FLAGS
     from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
     from liftcomp.targets.cli import LIFT_ONLY_OPTIONS
     from liftcomp.targets.cuda.liftcomp_lower_cuda import LiftcompLowerCudaPass
@@ -335,7 +338,7 @@ def test_every_compile_flag_from_a_pass_option_has_a_bad_value_case() -> None:
         return [f.name for f in dataclasses.fields(cls) if f.metadata.get("cli")]
 
     flags = {f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompLowerGemminiPass)}
-    flags |= {f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompRaisePass) if f not in LIFT_ONLY_OPTIONS}
+    flags |= {f"--{LIFT_FLAGS.get(f, f.replace('_', '-'))}" for f in cli_fields(LiftcompRaisePass) if f not in LIFT_ONLY_OPTIONS}
     flags |= {f"--{CUDA_FLAGS.get(f, f)}" for f in cli_fields(LiftcompLowerCudaPass)}
     flags |= {"--nki-chip", *(f"--{f.replace('_', '-')}" for f in cli_fields(LiftcompLowerNkiPass) if f != "chip")}
     covered = {message.split(":")[0].removeprefix("argument ") for _, message in COMPILE_BAD}

@@ -6,6 +6,10 @@ whether a nest is proved, bounded, tested or refused is decided by counts alone 
 numbers of size assignments and evaluated terms in verify.py). A wall-clock timeout stays on
 each query only as a safety net far above what the rlimits allow: a query that reaches it raises
 `SafetyTimeout`, which the driver reports as a timeout instead of quietly deciding otherwise.
+
+Nor may it depend on what the process solved before: z3's search (and so what an rlimit reaches)
+follows the ids of the terms in its context, so each function and each candidate is checked in a
+context of its own (`own_z3_context`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import z3
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.lift import terms as T
 
 # Resource limits per query (about 10M units per second of one core of this project's machines;
 # z3 reports an exhausted rlimit as unknown, reason "canceled").
@@ -75,6 +80,23 @@ def wall_deadline(deadline: WallDeadline) -> Iterator[WallDeadline]:
 
 def current_wall_deadline() -> WallDeadline | None:
     return _wall.get()
+
+
+@contextmanager
+def own_z3_context() -> Iterator[None]:
+    """A fresh z3 default context and fresh-name numbering (terms.fresh_names) inside the block,
+    the previous ones after it. Within one context, earlier queries change the ids of later terms
+    and with them z3's search, and so do the numbers in fresh names: a refutation found in 0.7 s
+    alone ran out of its rlimit after two other tests in the same process (issue 10). No z3 object
+    may cross the block's edges (all are made from terms inside)."""
+    # z3py's default context, used by every call without ctx= (z3py has no public setter).
+    saved = z3.z3._main_ctx  # pyright: ignore[reportPrivateUsage]
+    z3.z3._main_ctx = z3.Context()  # pyright: ignore[reportPrivateUsage]
+    try:
+        with T.fresh_names():
+            yield
+    finally:
+        z3.z3._main_ctx = saved  # pyright: ignore[reportPrivateUsage]
 
 
 def solver(rlimit: int, timeout_ms: int = SAFETY_TIMEOUT_MS) -> Any:

@@ -152,6 +152,13 @@ def _reorderable(summary: Summary) -> bool:
 
 
 def check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, deadline: float) -> tuple[Verdict, TS.Program | None]:
+    """The verdict on one candidate program: the same whatever was checked before it in the
+    process (its z3 queries run in a context of their own)."""
+    with budget.own_z3_context():
+        return _check_candidate(module, fn, summary, text, opts, deadline)
+
+
+def _check_candidate(module: ModuleOp, fn: func.FuncOp, summary: Summary, text: str, opts: RaiseOptions, deadline: float) -> tuple[Verdict, TS.Program | None]:
     decls = decls_of(summary)
     fm = float_model_of(fn, opts)
     cm = check_model_of(fn, summary, opts)
@@ -275,7 +282,7 @@ def lift_function(module: ModuleOp, fn: func.FuncOp, opts: RaiseOptions, arg_nam
         # Within the caller's limit for the whole function (nest by nest, kept loops) if any.
         outer = budget.current_wall_deadline()
         at = start + opts.kernel_timeout_s if outer is None else min(outer.at, start + opts.kernel_timeout_s)
-        with budget.wall_deadline(budget.WallDeadline(at, outer)):
+        with budget.wall_deadline(budget.WallDeadline(at, outer)), budget.own_z3_context():
             report, lifted = _lift_function(module, fn, opts, arg_names, start, facts or [])
     except SafetyTimeout as e:
         # Reported as what it is: the outcome was not decided by the counted budgets.
@@ -511,7 +518,8 @@ def lift_kept_loop(fn: func.FuncOp, loop: Operation, index: int, opts: RaiseOpti
     if derived_sizes:
         return refused(f"data-dependent index or bound: '{derived_sizes[0]}' is computed before the nest (loaded, or by an earlier loop)")
     program = f"# loop kept at {location}; its body, for every iteration {iv}:\n{rep.program}"
-    nr = NestReport(index, location, "lifted", rep.proof, program, rep.proposer, time.monotonic() - start, rep.llm_calls, None)
+    nr = NestReport(index, location, "lifted", rep.proof, program, rep.proposer, time.monotonic() - start, rep.llm_calls, None,
+                    floats=rep.floats)
     return nr, KeptLoop(out, rep, lifted)
 
 

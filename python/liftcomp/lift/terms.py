@@ -12,6 +12,7 @@ index arithmetic is exact (mathematical integers) and lives in `Poly`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -404,12 +405,38 @@ def show(t: Term) -> str:
     return f"fold_{t.op}({show(t.init)}, {t.var} in {t.lb}..{t.ub} step {t.step}: {show(t.body)})"
 
 
-_counter = 0
+@dataclass
+class _Names:
+    """Numbering of fresh names: the process's (tag "") or a scope's (see fresh_names)."""
+
+    tag: str
+    issued: int = 0
+    scopes: int = 0  # scopes opened inside this one so far
+
+
+_names: list[_Names] = [_Names("")]
 
 
 def fresh(prefix: str) -> str:
-    """A globally fresh variable name. The '#' keeps it apart from every name a user can write
+    """A fresh variable name. The '#' keeps it apart from every name a user can write
     (arguments are identifiers), so loop and fold variables never capture a size symbol."""
-    global _counter
-    _counter += 1
-    return f"{prefix}#{_counter}"
+    top = _names[-1]
+    top.issued += 1
+    return f"{prefix}#{top.tag}{top.issued}"
+
+
+@contextmanager
+def fresh_names() -> Iterator[None]:
+    """Inside the block, fresh names are numbered from 1 again, under a tag that no name made
+    outside it has: a verdict's z3 queries then spell their variables the same whatever the
+    process did before (z3's search depends on the names; issue 10). A scope opened inside
+    another is tagged by its position there (s1_, s1_2_, ...); scopes opened outside any other
+    all share the tag s: no term made in one may meet a term made in another (each lifts or
+    checks on its own, and what escapes it, a program and a summary, is used on its own)."""
+    parent = _names[-1]
+    parent.scopes += 1
+    _names.append(_Names("s" if len(_names) == 1 else f"{parent.tag}{parent.scopes}_"))
+    try:
+        yield
+    finally:
+        _names.pop()

@@ -410,7 +410,28 @@ def make_args(summary: Summary, fn: func.FuncOp, rng: np.random.Generator, sizes
             out.append(int(_random_array(rng, (), dtype_for(a.etype, False).np, mode, fm)[()]))  # type: ignore[arg-type]
         else:
             out.append(_random_array(rng, (), dtype_for(a.etype, False).np, mode, fm)[()])  # type: ignore[arg-type]
+    if mode == "special":
+        _cover_special_pairs([x for x in out if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size > 1], floats.parse(fm), rng)
     return out
+
+
+def _cover_special_pairs(arrays: list[np.ndarray[Any, Any]], flags: frozenset[str], rng: np.random.Generator) -> None:
+    """Lay the dangerous values (floats.dangerous_values) out first in the float arrays so that
+    any two of them meet every pair of those values at a common flat index: an elementwise
+    program that differs only on one pair (b = -inf with a finite a, issue 10) cannot miss it
+    by chance. Cell (x, y) of a d x d grid, d prime, gives array j value number (x + j*y) mod d,
+    for any two arrays j != j' < d a bijection between cells and pairs (an orthogonal array).
+    The cells come in a random order per input set: a short loop meets some of the pairs, an
+    array of d*d elements all of them."""
+    d = 5 if len(floats.dangerous_values(np.dtype(np.float32), flags)) <= 5 else 7
+    cells = rng.permutation(d * d)
+    x, y = cells // d, cells % d
+    for j, arr in enumerate(arrays):
+        pad = [float(np.finfo(arr.dtype).smallest_subnormal), 1.0]  # up to d values
+        vals = np.concatenate([floats.dangerous_values(arr.dtype, flags), np.array(pad, dtype=arr.dtype)])[:d]
+        flat = arr.reshape(-1)  # a view: the arrays were just made, contiguous
+        k = min(flat.size, d * d)
+        flat[:k] = vals[(x[:k] + j * y[:k]) % d]
 
 
 def _random_array(rng: np.random.Generator, shape: tuple[int, ...], dt: np.dtype[Any], mode: str, float_model: str = "ieee") -> np.ndarray[Any, Any]:
@@ -482,16 +503,18 @@ def _cost_at(summary: Summary, env: dict[str, int]) -> float:
     return total + sum(unrolled_size(T.subst_index(t, penv), penv) for t in summary.results)
 
 
-def _large_sizes(summary: Summary, rng: np.random.Generator) -> tuple[dict[str, int], dict[str, int]] | None:
+def _large_sizes(summary: Summary, rng: np.random.Generator, largest: bool = False) -> tuple[dict[str, int], dict[str, int]] | None:
     """Sizes and dynamic extents for a larger trial: random up to LARGE_SCALE, with the edge
-    values 1, LARGE_SCALE - 1 and LARGE_SCALE among them, halved (largest first) until the nest
-    fits LARGE_BUDGET. None when the function has no sizes to grow."""
+    values 1, LARGE_SCALE - 1 and LARGE_SCALE among them (all LARGE_SCALE if `largest`), halved
+    (largest first) until the nest fits LARGE_BUDGET. None when the function has no sizes to grow."""
     size_args = [a.name for a in summary.args if a.kind == "size"]
     dyn_bufs = [a.name for a in summary.args if a.kind == "buffer" and isinstance(a.type, MemRefType) and any(d < 0 for d in a.type.get_shape())]
     if not size_args and not dyn_bufs:
         return None
     edges = [1, LARGE_SCALE - 1, LARGE_SCALE]
     sizes = {s: int(rng.choice(edges)) if rng.random() < 0.3 else int(rng.integers(8, LARGE_SCALE + 1)) for s in size_args}
+    if largest:
+        sizes = dict.fromkeys(sizes, LARGE_SCALE)
     dyn = {b: LARGE_SCALE for b in dyn_bufs}
 
     def env() -> dict[str, int]:
@@ -538,12 +561,13 @@ def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program
             sizes.update(_integer_size_edges(summary, fn, rng, attempts))
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
         if ran >= trials:
-            large = _large_sizes(summary, rng)
+            pairs = "special" in modes and ran == trials  # many elements: every pair of special values meets here
+            large = _large_sizes(summary, rng, largest=pairs)
             if large is None:
                 break
             sizes, big = large
             dyn.update(big)
-            if "special" in modes and ran == trials:  # many elements: most pairs of special values meet here
+            if pairs:
                 mode = "special"
         got_ret = None
         args: list[Any] = []

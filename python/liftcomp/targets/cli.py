@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from xdsl.dialects import func
@@ -28,14 +28,16 @@ from xdsl.ir import Attribute, Operation
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.pass_support import int_at_least
 
+if TYPE_CHECKING:
+    from liftcomp.lift.raising import RaiseOptions
 
-def _raise(module: ModuleOp, source: str, float_model: str) -> tuple[ModuleOp, list[Any]]:
+
+def _raise(module: ModuleOp, source: str, options: RaiseOptions | None) -> tuple[ModuleOp, list[Any]]:
     """Raise loop nests to verified tensor ops (tensor-level input passes through unchanged)."""
     from liftcomp.frontends import arg_names_from_source
     from liftcomp.lift.liftcomp_raise import raise_module
-    from liftcomp.lift.raising import RaiseOptions
 
-    return raise_module(module, RaiseOptions(float_model=float_model), arg_names_from_source(source))
+    return raise_module(module, options, arg_names_from_source(source))
 
 
 def _copy_args(args: list[Any]) -> list[Any]:
@@ -56,12 +58,12 @@ def compile_file(
     check_c: bool = False,
     search: dict[str, Any] | None = None,
     config: str = "default",
-    float_model: str = "ieee",
+    raise_options: RaiseOptions | None = None,
 ) -> dict[str, Any]:
     """The whole `compile` command for any registered target; returns the report (also written
     to OUTDIR/report.json). `options` are the target's own (`Target.options_from_args`);
-    `search` holds `search.driver.SearchSettings` fields; `float_model` is the raising's
-    (`liftcomp lift --float-model`: what its proofs, and so the targets, may assume)."""
+    `search` holds `search.driver.SearchSettings` fields; `raise_options` the raising's
+    (default: the IEEE float model, the symbolic proposer)."""
     from liftcomp.frontends.mlir import read_text
     from liftcomp.interop.mlir_tool import parse_mlir, print_custom, run_pipeline
     from liftcomp.ir import float_order
@@ -88,11 +90,12 @@ def compile_file(
     _check_sizes(module, dyn_size)
     _check_supported(module)
     source = module.clone()  # raising works in place; the input program stays the last-resort reference
-    raised, raise_reports = _raise(module, text, float_model)
+    raised, raise_reports = _raise(module, text, raise_options)
     # Loops that stay on the host are scf loops for the simulator and the C emitter.
     if any(op.name.startswith("affine.") for op in raised.walk()):
         raised = run_pipeline(raised, "builtin.module(lower-affine)")
     proofs = {r.name: r.proof for r in raise_reports}
+    float_models = {r.name: r.floats for r in raise_reports}
     not_raised = {r.name: _not_raised(r) for r in raise_reports}
     # Schedule search / replay (liftcomp.search): the chosen schedules replace the library's.
     choices: dict[str, Any] = {}
@@ -137,6 +140,7 @@ def compile_file(
         entry: dict[str, Any] = {
             "name": name,
             "proof": proofs.get(name),
+            "floats": float_models.get(name),  # the float semantics the proof used (None: no float lifted)
             "cost": m.cost,
             "unit": m.unit,
             m.unit: m.cost,
@@ -160,7 +164,8 @@ def compile_file(
     from liftcomp import __version__
 
     report = {"schema": COMPILE_REPORT_SCHEMA, "tool": f"liftcomp {__version__}", "target": target, "config": config,
-              "options": opts, "input": str(in_path), "files": sorted(files), "kernels": kernels}
+              "options": opts, "raising": _raising_json(raise_options), "input": str(in_path), "files": sorted(files),
+              "kernels": kernels}
     # Everything succeeded: now write (all files or none).
     from liftcomp.output import write_outputs
 
@@ -375,7 +380,9 @@ def _grow(fn: func.FuncOp, k: int, shape: Any, at_least: list[int] | None, args:
 
 
 def _cmd_compile(ns: argparse.Namespace) -> int:
+    from liftcomp.lift.cli import CLI_FLAGS as LIFT_FLAGS
     from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
+    from liftcomp.lift.raising import RaiseOptions
     from liftcomp.pass_support import pass_from_args
     from liftcomp.targets import get_target
     from liftcomp.targets.schedule_options import ScheduleOptions
@@ -383,7 +390,7 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     target = get_target(ns.target)
     # The checks of the pass options these flags are (one definition, one set of checks).
     sched: ScheduleOptions = pass_from_args(ScheduleOptions, ns)
-    raising: LiftcompRaisePass = pass_from_args(LiftcompRaisePass, ns)  # --float-model and the --llm-* flags
+    raising = pass_from_args(LiftcompRaisePass, ns, LIFT_FLAGS)  # --float-model, --kernel-timeout and the --llm-* flags
     options = target.options_from_args(ns)  # the target's own, checked by its lowering pass
     search = None
     if sched.search != "none" or sched.schedule or sched.database:
@@ -400,7 +407,8 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
 
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
         report = compile_file(mlir_input, Path(ns.output), ns.target, options, sched.dyn_size,
-                              sched.seed, ns.check_c, search, ns.config, raising.float_model)
+                              sched.seed, ns.check_c, search, ns.config,
+                              RaiseOptions(float_model=raising.float_model, kernel_timeout_s=raising.kernel_timeout_s))
     if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
         report["input"] = ns.input
         (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -415,7 +423,14 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-COMPILE_REPORT_SCHEMA = 1  # {schema, tool, target, config, options, input, files, kernels}
+COMPILE_REPORT_SCHEMA = 2  # {schema, tool, target, config, options, raising, input, files, kernels}; 2: raising, kernels' floats
+
+
+def _raising_json(options: RaiseOptions | None) -> dict[str, Any]:
+    from liftcomp.lift.raising import RaiseOptions
+
+    o = options or RaiseOptions()
+    return {"float-model": o.float_model, "kernel-timeout": o.kernel_timeout_s}
 
 
 NOT_RAISED = "kept on the host: not raised"
@@ -474,6 +489,7 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="named configuration of the target (default: default)")
     p.add_argument("-o", "--output", required=True, help="output directory")
     p.add_argument("--check-c", action="store_true", help="also build the emitted code and run it (where the target can)")
+    from liftcomp.lift.cli import CLI_FLAGS as LIFT_FLAGS
     from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
     from liftcomp.pass_support import add_pass_arguments
     from liftcomp.targets.schedule_options import ScheduleOptions
@@ -481,8 +497,6 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # --search, --budget, --planner, --schedule, --database, --seed, --dyn-size: the options of the
     # lowering passes that search (liftcomp-lower-gemmini), with their defaults, help and checks.
     add_pass_arguments(p, ScheduleOptions)
-    # --float-model: the raising's (what its proofs assume, and so what the targets may reorder).
-    add_pass_arguments(p, LiftcompRaisePass, skip=tuple(f.name for f in fields(LiftcompRaisePass) if f.name != "float_model"))
     p.add_argument("--resume", action="store_true",
                    help="with --search and --database: reuse the measurements recorded there (an interrupted "
                    "search continues to the same result)")
@@ -497,13 +511,18 @@ def add_subcommands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "IR (freeform: parsed, verified, simulated, never run), or either (mixed)")
     for n in names:
         get_target(n).add_arguments(p.add_argument_group(f"{n} options"))
+    # The raising's float model and time limit, as `liftcomp lift` has them.
+    raising = p.add_argument_group("raising", "how loop nests are raised before lowering (docs/LIFTING.md)")
+    add_pass_arguments(raising, LiftcompRaisePass, flags=LIFT_FLAGS,
+                       skip=tuple(f.name for f in fields(LiftcompRaisePass) if f.name not in RAISE_OPTIONS))
     llm = p.add_argument_group("LLM (with --planner llm)", "OpenAI-compatible endpoint from OPENAI_API_KEY / OPENAI_BASE_URL; "
                                "model from LIFTCOMP_MODEL or --llm-model")
     # The liftcomp-raise pass's LLM options (the ones a planner uses), as `liftcomp lift` has them.
-    add_pass_arguments(llm, LiftcompRaisePass, skip=tuple(f for f in LIFT_ONLY_OPTIONS))
+    add_pass_arguments(llm, LiftcompRaisePass, skip=(*LIFT_ONLY_OPTIONS, *RAISE_OPTIONS))
     p.set_defaults(func=_cmd_compile)
 
 
 # Options of liftcomp-raise that are not compile's (the LLM planner asks for one plan at a time).
-LIFT_ONLY_OPTIONS = ("proposer", "require", "float_model", "bound", "query_timeout_ms", "kernel_timeout_s", "strict",
-                     "strategy", "llm_samples", "llm_temperature")
+LIFT_ONLY_OPTIONS = ("proposer", "require", "bound", "query_timeout_ms", "strict", "strategy", "llm_samples", "llm_temperature")
+# ... and those compile has for its raising step (the rest of its liftcomp-raise flags are the planner's LLM ones).
+RAISE_OPTIONS = ("float_model", "kernel_timeout_s")
