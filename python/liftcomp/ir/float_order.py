@@ -2,8 +2,9 @@
 
 A proof under the default model (docs/LIFTING.md, "Float semantics") shows a float sum equal to
 its loop nest in the loop's order, each step rounded, no fused multiply-add. The raising writes
-what the proof allowed on every linalg op that reduces floats (a reduction iterator: generic,
-reduce, matmul, dot, conv, ...), as the discardable attribute
+what the proof allowed on every linalg op with float arithmetic (reductions: generic, reduce,
+matmul, dot, conv, ...; element-wise generics, where contraction matters), as the discardable
+attribute
 
     liftcomp.fastmath = #arith.fastmath<none>              (IEEE: loop order, no contraction)
     liftcomp.fastmath = #arith.fastmath<reassoc,contract>  (the source or the user allowed both)
@@ -11,8 +12,10 @@ reduce, matmul, dot, conv, ...), as the discardable attribute
 and, where there are any flags, also as `fastmath<...>` on the float ops of the op's body (what
 upstream's own lowering to LLVM honours; named ops have no body in the IR text, hence the
 attribute). Targets ask `keeps_order(op)`: a float sum with a record that lacks `reassoc` must
-run in the loop's order (CUDA: one thread per output element, `__fadd_rn`/`__fmul_rn`; NKI and
-Gemmini: left on the host), and one without `contract` must not fuse a multiply into its add.
+run in the loop's order (CUDA: one thread per output element, `__fadd_rn`/`__fmul_rn`; NKI:
+left on the host; Gemmini computes floats on the host only), and `may_contract(op)`: an op
+without `contract` must not fuse a multiply into an add (CUDA: -fmad=false; NKI: no multiply-add
+folded into ScalarE's activation).
 An op without the attribute was not raised (tensor-level input): no proof fixed its order, and
 targets lower it as before (linalg does not specify the order of a reduction).
 """
@@ -103,12 +106,22 @@ def remark(op: Operation) -> str:
             f"which this target cannot keep; to allow reordering, {HOW_TO_ALLOW}")
 
 
+def computes_floats(op: Operation) -> bool:
+    """A linalg op whose body has float arithmetic (a reduction, or an element-wise op where a
+    multiply and an add could be fused)."""
+    if not op.name.startswith("linalg.") or not op.regions:
+        return False
+    return reduces_floats(op) or any(isinstance(o.properties.get("fastmath"), FastMathFlagsAttr)
+                                     for r in op.regions for o in r.walk())
+
+
 def stamp(root: Operation, flags: Iterable[str]) -> None:
-    """Record `flags` (their reassoc / contract) on every float reduction under root (the raising)."""
+    """Record `flags` (their reassoc / contract) on every linalg op with float arithmetic under root
+    (the raising): what its proof allows."""
     kept = sorted(frozenset(flags) & ORDER_FLAGS)
     attr = FastMathFlagsAttr([FastMathFlag(f) for f in kept] if kept else "none")
     for op in root.walk():
-        if not reduces_floats(op):
+        if not computes_floats(op):
             continue
         op.attributes[ATTR] = attr
         if not kept or op.name not in ("linalg.generic", "linalg.reduce"):

@@ -471,7 +471,8 @@ class _Lowering:
         spec = KernelSpec(self.name(fn, "eltwise"), "eltwise", a_type=types[0] or "f32", out_type=to,
                           n_inputs=len(bufs), n_scalars=len(scalars), input_kinds=tuple(kinds),
                           in_types=tuple(t or "f32" for t in types), body=c_expr(mp),
-                          static_dims=tuple(max(0, s) for s in op.res[0].type.get_shape()))  # type: ignore[union-attr]
+                          static_dims=tuple(max(0, s) for s in op.res[0].type.get_shape()),  # type: ignore[union-attr]
+                          fmad=float_order.may_contract(op))  # a * b + c stays two roundings unless contract
         self.launch(op, spec, mp, bufs + scalars, len(scalars), op.res[0])
 
     def reduce(self, fn: func.FuncOp, op: linalg.GenericOp, maps: list[Any]) -> None:

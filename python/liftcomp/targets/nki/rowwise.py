@@ -150,6 +150,9 @@ class _Lowering:
         self.hoisted_scalars: dict[SSAValue, SSAValue] = {}
         self.kernel_args: list[BlockArgument] = []
         self.scalar_results: list[int] = []
+        # ScalarE's activation computes f(x * scale + bias) without rounding between: a contraction
+        # (fuse_activation), only where every float op's proof allows one (ir/float_order.py).
+        self.contract = all(float_order.may_contract(op) for op in fn.walk() if float_order.computes_floats(op))
 
     # ---------------------------------------------------------------------------- geometry --
     def geometry(self) -> None:
@@ -485,7 +488,7 @@ class _Lowering:
                 raise Unsupported(f"constant {fn_name}")
             return TVal("imm", imm=float(f(np.float32(a.imm))))
         src, scale, bias = a.tile, None, None
-        if self.s.fuse_activation:
+        if self.s.fuse_activation and self.contract:
             src, scale, bias = self.fold_affine(a)
         dst = self.new_tile(a.free)
         kw: dict[str, Any] = {}
