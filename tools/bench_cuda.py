@@ -136,7 +136,7 @@ def build(out: Path, jobs: int, emit_only: bool, top: int) -> None:
     r, c = ROW_SHAPE
     src = (src.replace("16x64", f"{r}x{c}").replace("memref<64x", f"memref<{c}x").replace("to 16 ", f"to {r} ")
            .replace("to 64 ", f"to {c} ").replace("64.0 : f32", f"{float(c)} : f32"))
-    raised, _ = _raise(parse_mlir(src, "cuda_row_kernels.mlir"), src)
+    raised, _ = _raise(parse_mlir(src, "cuda_row_kernels.mlir"), src, None)
     lowered = lower_module(raised)
     for k in [o for o in lowered.module.body.block.ops if isinstance(o, cu.KernelOp)]:
         base = spec_of(k)
