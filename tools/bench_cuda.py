@@ -151,7 +151,8 @@ def build(out: Path, jobs: int, emit_only: bool, top: int) -> None:
     lines = []
     for name, spec in libs.items():
         (out / f"{name}.cu").write_text(emit_kernel(spec))
-        cmd = nvcc_command(f"{name}.cu", f"lib{name}.so", spec.arch, includes=["$CUTLASS_INC"] if emit_only else None)
+        cmd = nvcc_command(f"{name}.cu", f"lib{name}.so", spec.arch, includes=["$CUTLASS_INC"] if emit_only else None,
+                           fmad=spec.fmad)
         lines.append(" ".join(cmd) + f" > {name}.log 2>&1 || echo FAILED {name}")
     (out / "commands.txt").write_text("\n".join(lines) + "\n")
     print(f"{len(libs)} kernel sources, {len(plan)} measurements planned; commands.txt in {out}")

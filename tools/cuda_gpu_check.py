@@ -22,7 +22,7 @@ CORPUS = ["extra_linalg/gemm_nn_f32", "extra_linalg/batched_matmul_f32", "extra_
           "llama/softmax_part2", "llama/rmsnorm_part1", "llama/rmsnorm_part2", "dsp/vadd"]
 
 
-def prepare(out: Path) -> None:
+def prepare(out: Path, only: list[str] | None = None) -> None:
     sys.path.insert(0, str(REPO / "python"))
     sys.path.insert(0, str(REPO / "test" / "python"))
     import numpy as np
@@ -42,14 +42,15 @@ def prepare(out: Path) -> None:
     ev.reps = 20
     specs = {}
     jobs = []
-    sources = [(n, (REPO / "test" / "corpus" / f"{n}.mlir").read_text()) for n in CORPUS]
-    sources.append(("bf16_matmul_bias_relu", MATMUL_BIAS_RELU.format(m=1000, n=1536, k=512)))
-    sources.append(("rows", (REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir").read_text()))
+    sources = [(n, (REPO / "test" / "corpus" / f"{n}.mlir").read_text()) for n in only or CORPUS]
+    if not only:
+        sources.append(("bf16_matmul_bias_relu", MATMUL_BIAS_RELU.format(m=1000, n=1536, k=512)))
+        sources.append(("rows", (REPO / "test" / "python" / "Inputs" / "cuda_row_kernels.mlir").read_text()))
     rng = np.random.default_rng(0)
     for arch in ("sm_90a", "sm_80"):
         for name, text in sources:
             module = parse_mlir(text, name)
-            raised = module if name == "bf16_matmul_bias_relu" else _raise(module, text)[0]
+            raised = module if name == "bf16_matmul_bias_relu" else _raise(module, text, None)[0]
             if any(op.name.startswith("affine.") for op in raised.walk()):
                 raised = run_pipeline(raised, "builtin.module(lower-affine)")
             low = lower_module(raised, LowerOptions(arch=arch))
@@ -74,7 +75,7 @@ def prepare(out: Path) -> None:
     lines = []
     for key, spec in specs.items():
         (out / f"{key}.cu").write_text(emit_kernel(spec))
-        cmd = nvcc_command(f"{key}.cu", f"{spec.arch}/lib{key}.so", spec.arch, includes=["$CUTLASS_INC"])
+        cmd = nvcc_command(f"{key}.cu", f"{spec.arch}/lib{key}.so", spec.arch, includes=["$CUTLASS_INC"], fmad=spec.fmad)
         lines.append(" ".join(cmd) + f" > {key}.log 2>&1 || echo FAILED {key}")
     (out / "commands.txt").write_text("\n".join(lines) + "\n")
     shutil.copy(gpu_runner.__file__, out / "gpu_runner.py")
@@ -92,8 +93,10 @@ def main() -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("prepare")
     p.add_argument("dir", type=Path)
+    p.add_argument("--only", nargs="+", metavar="KERNEL", help="these corpus kernels (e.g. extra_linalg/gemm_nn_f32) "
+                   "instead of the default set and the bf16 examples")
     ns = ap.parse_args()
-    prepare(ns.dir)
+    prepare(ns.dir, ns.only)
     return 0
 
 

@@ -64,6 +64,8 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
+from liftcomp.ir import float_order
+
 # ---------------------------------------------------------------- attributes
 
 
@@ -584,4 +586,5 @@ def generalize(root: Operation, keep: tuple[type[Operation], ...] = ()) -> None:
             list(op.inputs), list(op.outputs), op.body.clone(), op.get_indexing_maps(), op.get_iterator_types(),
             [r.type for r in op.results],
         )
+        float_order.copy_record(op, generic)  # what the proof allows stays with the op
         Rewriter.replace_op(op, generic)

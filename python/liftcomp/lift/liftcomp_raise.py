@@ -47,8 +47,6 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
     rewritten only after all of them were analysed and verified, so a failure (an exception)
     leaves the module untouched.
     """
-    from liftcomp.lift.to_linalg import emit_program
-
     opts = options or RaiseOptions()
     reports: list[FunctionReport] = []
     accepted: list[tuple[FunctionReport, func.FuncOp, Lifted | list[NestLift | KeptLoop]]] = []
@@ -65,12 +63,12 @@ def raise_module(module: ModuleOp, options: RaiseOptions | None = None, arg_name
     emitted: list[tuple[FunctionReport, Lifted, func.FuncOp]] = []
     for report, fn, lifted in accepted:
         if isinstance(lifted, list):
-            _replace_nests(module, report, fn, lifted)
+            _replace_nests(module, report, fn, lifted, opts.float_model)
             continue
         # Emit into a copy so that a lowering failure leaves the original function intact.
         copy = lifted.fn.clone()
         try:
-            emit_program(copy, lifted.program, lifted.decls)
+            _emit(copy, lifted, opts.float_model)
         except Exception as e:  # a lowering gap must not lose the user's function
             report.status, report.proof, report.reason = "unchanged", None, f"lowering to linalg failed: {_message(e)}"
             continue
@@ -110,12 +108,13 @@ def _message(e: Exception) -> str:
     return e.message if isinstance(e, LiftcompError) else f"{type(e).__name__}: {e}"
 
 
-def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> None:
+def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop],
+                   float_model: str) -> None:
     """Replace each accepted nest of `fn` by its raised form, in place; everything else stays.
 
     Each nest is emitted as its outlined function (checked by mlir-opt-22 alone), then inlined
     into a copy of `fn`, which replaces `fn` once mlir-opt-22 accepts it in the module."""
-    copy = _raised_copy(report, fn, lifts)
+    copy = _raised_copy(report, fn, lifts, float_model)
     if report.status == "unchanged":
         return
     try:
@@ -131,11 +130,9 @@ def _replace_nests(module: ModuleOp, report: FunctionReport, fn: func.FuncOp, li
     module.body.block.detach_op(fn)
 
 
-def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop]) -> func.FuncOp:
+def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift | KeptLoop], float_model: str) -> func.FuncOp:
     """A copy of `fn` with each accepted nest replaced (a kept loop gets its raised body); a nest
     whose lowering fails stays as it was, and its report entry says why."""
-    from liftcomp.lift.to_linalg import emit_program
-
     mapper: dict[SSAValue, SSAValue] = {}
     copy = fn.clone(value_mapper=mapper)
     nests = top_level_nests(copy)
@@ -146,7 +143,7 @@ def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift |
         entry = by_nest[nl.outlined.index]
         actuals = [mapper.get(v, v) for v in nl.outlined.actuals]
         if isinstance(nl, KeptLoop):
-            body = _raised_body(nl)
+            body = _raised_body(nl, float_model)
             if isinstance(body, str):
                 entry.status, entry.proof, entry.program, entry.reason = "unchanged", None, None, body
                 continue
@@ -154,7 +151,7 @@ def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift |
             continue
         emitted = nl.lifted.fn.clone()
         try:
-            emit_program(emitted, nl.lifted.program, nl.lifted.decls)
+            _emit(emitted, nl.lifted, float_model)
             _check_upstream(emitted)
         except Exception as e:  # a lowering gap leaves that nest as it was
             entry.status, entry.proof, entry.program = "unchanged", None, None
@@ -165,23 +162,55 @@ def _raised_copy(report: FunctionReport, fn: func.FuncOp, lifts: list[NestLift |
     return copy
 
 
-def _raised_body(kept: KeptLoop) -> func.FuncOp | str:
+def _raised_body(kept: KeptLoop, float_model: str) -> func.FuncOp | str:
     """The outlined body of a kept loop with its nests raised, or why it could not be emitted."""
-    from liftcomp.lift.to_linalg import emit_program
-
     lifted = kept.lifted
     if isinstance(lifted, list):
-        body = _raised_copy(kept.report, kept.outlined.fn, lifted)
+        body = _raised_copy(kept.report, kept.outlined.fn, lifted, float_model)
         if kept.report.status != "lifted":
             return f"its body could not be emitted: {kept.report.reason}"
         return body
     emitted = lifted.fn.clone()
     try:
-        emit_program(emitted, lifted.program, lifted.decls)
+        _emit(emitted, lifted, float_model)
         _check_upstream(emitted)
     except Exception as e:
         return f"lowering to linalg failed: {_message(e)}"
     return emitted
+
+
+def _emit(fn: func.FuncOp, lifted: Lifted, float_model: str) -> None:
+    """Emit the lifted program into fn, its float reductions marked with the order their proof
+    allows (ir/float_order.py: what the targets may do with them)."""
+    from liftcomp.ir import float_order
+    from liftcomp.lift.to_linalg import emit_program
+
+    emit_program(fn, lifted.program, lifted.decls)
+    float_order.stamp(fn, order_flags(lifted, float_model))
+
+
+def order_flags(lifted: Lifted, float_model: str) -> frozenset[str]:
+    """reassoc / contract as the proof of `lifted` had them: the user's model (with `fast` where
+    every float op of the source carries it), else what the source's own ops allow: `reassoc`
+    where every float accumulation (a fold of addf / mulf) and every chain of them (an add of an
+    add) carries it, `contract` where those and every multiply inside an accumulation do."""
+    from liftcomp.ir.float_order import ORDER_FLAGS
+    from liftcomp.lift import terms as T
+
+    model = floats.parse(floats.join(float_model, floats.source_flags(lifted.fn)))
+    s = lifted.summary
+    nodes = [x for t in [r.value for r in s.records] + list(s.results) for x in T.walk(t)]
+    folds = [x for x in nodes if isinstance(x, T.Fold) and x.op in ("addf", "mulf") and x.type.kind == "f"]
+    chains = [x for x in nodes if isinstance(x, T.Op) and x.op in ("addf", "mulf")
+              and any(isinstance(a, T.Op) and a.op == x.op for a in x.args)]
+    products = [x for f in folds for x in T.walk(f.body) if isinstance(x, T.Op) and x.op == "mulf"]
+    sums = [x.flags for x in folds + chains]
+    own: frozenset[str] = frozenset()
+    if sums and all("reassoc" in f for f in sums):
+        own |= {"reassoc"}
+    if folds and all("contract" in x.flags for x in folds + chains + products):
+        own |= {"contract"}
+    return (model | own) & ORDER_FLAGS
 
 
 def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> None:

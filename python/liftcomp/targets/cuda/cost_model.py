@@ -7,7 +7,7 @@ ping-pong kernel overlaps it with the other warpgroup's main loop), occupancy of
 small gain for clusters (multicast halves L2->SM traffic of one operand) and tile-order swizzles
 (L2 reuse), against the HBM roofline of the operands. Memory-bound kernels: bytes over the measured
 copy rate times an efficiency that drops for very wide blocks (fewer blocks resident per SM) and
-for rows that do not fit the register plan. Every number is a named field of `CostParams`;
+for rows that do not fit the register plan. Sums kept in the loop's order: `ordered_ns`. Every number is a named field of `CostParams`;
 `refit` scales the efficiencies to GPU measurements (tuning records).
 """
 
@@ -91,8 +91,28 @@ def stream_ns(spec: KernelSpec, nbytes: float, p: CostParams = DEFAULT_PARAMS, c
     return nbytes / (p.hbm_gbs * eff * 1e9) * 1e9 + p.launch_us * 1e3
 
 
+def ordered_ns(spec: KernelSpec, dims: tuple[int, ...], p: CostParams = DEFAULT_PARAMS) -> float:
+    """A sum in the loop's order (KernelSpec.ordered): one thread per output element, each step
+    waiting on the last (about 4 cycles of add latency), against the FMA units' rate without
+    fusion and the bytes each thread reads without reuse through shared memory."""
+    if spec.kind == "gemm":
+        m, n, k, batch = (list(dims) + [1, 1, 1, 1])[:4]
+        outputs, steps = m * n * max(1, batch), k
+        nbytes = outputs * (2 * k * _bytes(spec.a_type) + _bytes(spec.out_type))
+    else:
+        outputs, steps = dims[0], dims[1]
+        nbytes = outputs * steps * spec.n_inputs * _bytes(spec.a_type)
+    resident = p.sms * 2048  # threads in flight
+    latency = math.ceil(outputs / resident) * steps * 4 / p.clock_ghz
+    compute = 2.0 * outputs * steps / (p.peak_tflops["f32"] * 0.5 * p.simt_efficiency * 1e12) * 1e9
+    memory = nbytes / (p.hbm_gbs * 4 * 1e9) * 1e9  # operands mostly from L2 / L1 (about 4x HBM)
+    return max(latency, compute, memory) + p.launch_us * 1e3
+
+
 def kernel_ns(spec: KernelSpec, dims: tuple[int, ...], p: CostParams = DEFAULT_PARAMS) -> float:
     """Predicted time of one launch with problem dims as the C ABI orders them (spec.py)."""
+    if spec.ordered:
+        return ordered_ns(spec, dims, p)
     if spec.kind == "gemm":
         m, n, k, batch = (list(dims) + [1, 1, 1, 1])[:4]
         return gemm_ns(spec, m, n, k, max(1, batch), p)

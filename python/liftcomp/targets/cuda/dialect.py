@@ -275,6 +275,23 @@ class FmaLoopOp(IRDLOperation):
 
 
 @irdl_op_definition
+class OrderedSumOp(IRDLOperation):
+    """One thread per output element combines its terms in the loop's order from the accumulator's
+    initial value, each step rounded to `acc_type` (__fmul_rn / __fadd_rn: never fused): the order
+    an IEEE proof fixed (ir/float_order.py). No tensor cores, split-K or tree reduction."""
+
+    name = "cuda.ordered_sum"
+    combine = attr_def(StringAttr)  # sum, max, min
+    acc_type = attr_def(StringAttr)
+
+    def verify_(self) -> None:
+        if self.combine.data not in ("sum", "max", "min"):
+            _Fail.raise_(self, f"unknown combiner '{self.combine.data}'")
+        if self.acc_type.data not in ("f32", "bf16", "f16"):
+            _Fail.raise_(self, f"an ordered float sum in {self.acc_type.data} (f32, bf16 or f16)")
+
+
+@irdl_op_definition
 class EpilogueOp(IRDLOperation):
     """One epilogue step applied to the accumulator tile in registers (in order)."""
 
@@ -343,7 +360,7 @@ class TransposeTileOp(IRDLOperation):
 
 
 Cuda = Dialect("cuda", [KernelOp, WarpRoleOp, KLoopOp, KLoopEndOp, TmaLoadOp, CpAsyncOp, WgmmaOp, MmaSyncOp,
-                        FmaLoopOp, EpilogueOp, StoreTileOp, RowLoadOp, BlockReduceOp, RowMathOp, TransposeTileOp])
+                        FmaLoopOp, OrderedSumOp, EpilogueOp, StoreTileOp, RowLoadOp, BlockReduceOp, RowMathOp, TransposeTileOp])
 
 
 def body_function(name: str, ops: Sequence[Operation]) -> func.FuncOp:

@@ -38,14 +38,18 @@ def cutlass_include_dirs() -> list[Path]:
     return [root / "include", root / "tools" / "util" / "include"]
 
 
-def nvcc_command(src: str, out: str, arch: str, shared: bool = True, includes: list[str] | None = None) -> list[str]:
+def nvcc_command(src: str, out: str, arch: str, shared: bool = True, includes: list[str] | None = None,
+                 fmad: bool = True) -> list[str]:
     """The exact nvcc command that builds one emitted file (also written to compile_commands.json).
-    `includes` replaces the CUTLASS include folders of the installed wheel."""
+    `includes` replaces the CUTLASS include folders of the installed wheel; fmad=False keeps nvcc
+    from fusing a multiply and an add (KernelSpec.fmad: an IEEE-proved kernel)."""
     # sm_80 libraries also carry PTX, which the driver compiles for newer GPUs (the H100 runs them)
     gencode = ("-gencode=arch=compute_90a,code=sm_90a" if arch == "sm_90a"
                else "-gencode=arch=compute_80,code=[sm_80,compute_80]" if shared
                else "-gencode=arch=compute_80,code=sm_80")
     cmd = ["nvcc", "-std=c++17", "-O3", "-DNDEBUG", gencode, "--expt-relaxed-constexpr", "-Xcompiler", "-fPIC"]
+    if not fmad:
+        cmd.append("-fmad=false")
     if arch == "sm_90a":
         cmd += [f"-I{p}" for p in (includes if includes is not None else cutlass_include_dirs())]
     cmd += ["-shared", "-o", out, src] if shared else ["-cubin", "-o", out, src]
@@ -87,6 +91,8 @@ def _prelude(spec: KernelSpec) -> str:
 
 def emit_kernel(spec: KernelSpec) -> str:
     """The .cu text of one kernel."""
+    if spec.ordered:
+        return _emit_gemm_ordered(spec) if spec.kind == "gemm" else _emit_reduce_ordered(spec)
     if spec.kind == "gemm":
         return _emit_gemm_sm90(spec) if spec.arch == "sm_90a" and spec.a_type != "f32" else _emit_gemm_portable(spec)
     if spec.kind == "row":
@@ -734,6 +740,82 @@ extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const d
 
 
 # ---------------------------------------------------------------------------------------------
+# float sums in the loop's order (an IEEE proof: ir/float_order.py)
+
+_ORDERED_NOTE = """\
+// A float sum proved in the loop's order (IEEE, no fastmath<reassoc,contract> in the source):
+// one thread per output element adds its terms in order from the output's initial value, each
+// product and sum rounded to the element type (__fmul_rn / __fadd_rn are never fused into an
+// fma; the file is built with -fmad=false). No tensor cores, split-K or tree reduction.
+"""
+
+
+def _emit_gemm_ordered(spec: KernelSpec) -> str:
+    t, to = DTYPES[spec.a_type][0], DTYPES[spec.out_type][0]
+    names = spec.buffer_names()
+    b_at = ("B[((size_t)l * N + n) * K + k]" if spec.b_layout == "col" else "B[((size_t)l * K + k) * N + n]")
+    residual = f"(const {to}*)buffers[{names.index('residual')}]" if "residual" in spec.epilogue else "nullptr"
+    return _prelude(spec) + _ORDERED_NOTE + f"""\
+__device__ __forceinline__ float lc_r(float x) {{ return lc_to_f(lc_from_f<{to}>(x)); }}  // round to the element type
+__global__ void lc_{spec.name}_kernel(const {t}* __restrict__ A, const {t}* __restrict__ B, const {to}* __restrict__ R,
+    {to}* __restrict__ D, int M, int N, int K) {{
+  int l = blockIdx.y;
+  int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= (int64_t)M * N) return;
+  int m = (int)(i / N), n = (int)(i % N);
+  size_t o = (size_t)l * M * N + (size_t)i;
+  float v = R ? lc_to_f(R[o]) : 0.f;
+  for (int k = 0; k < K; k++)
+    v = lc_r(__fadd_rn(v, lc_r(__fmul_rn(lc_to_f(A[((size_t)l * M + m) * K + k]), lc_to_f({b_at})))));
+  D[o] = lc_from_f<{to}>(v);
+}}
+extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const double* scalars, void* stream) {{
+  (void)scalars;
+  int M = (int)dims[0], N = (int)dims[1], K = (int)dims[2], L = (int)dims[3];
+  int64_t n = (int64_t)M * N;
+  if (n == 0 || L == 0) return 0;
+  dim3 grid((unsigned)((n + 255) / 256), L);
+  lc_{spec.name}_kernel<<<grid, 256, 0, (cudaStream_t)stream>>>((const {t}*)buffers[0], (const {t}*)buffers[1],
+      {residual}, ({to}*)buffers[{names.index('D')}], M, N, K);
+  LC_CHECK(cudaGetLastError());
+  return 0;
+}}
+"""
+
+
+def _emit_reduce_ordered(spec: KernelSpec) -> str:
+    kinds = list(spec.input_kinds) or ["row"] * spec.n_inputs
+    types = list(spec.in_types) or [spec.a_type] * spec.n_inputs
+    to = DTYPES[spec.out_type][0]
+    params = ", ".join([f"const {DTYPES[types[i]][0]}* __restrict__ in{i}" for i in range(spec.n_inputs)] +
+                       [f"{to}* __restrict__ out", "int rows", "int cols"] + [f"double s{j}" for j in range(spec.n_scalars)])
+    mapped = [(i, k) for i, k in enumerate(kinds) if not (k == "rowb" and i == len(kinds) - 1)]
+    loads = " ".join(f"{DTYPES[types[i]][0]} x{i} = in{i}[{_index(k, '(size_t)r * cols + c', 'r', 'c')}];" for i, k in mapped)
+    args = ", ".join([f"(const {DTYPES[types[i]][0]}*)buffers[{i}]" for i in range(spec.n_inputs)] +
+                     [f"({to}*)buffers[{spec.n_inputs}]", "rows", "cols"] + [f"scalars[{j}]" for j in range(spec.n_scalars)])
+    init = f"(float)in{spec.n_inputs - 1}[r]" if kinds and kinds[-1] == "rowb" else "0.f"
+    comb = {"sum": "a = __fadd_rn(a, b);", "max": "a = b > a ? b : a;", "min": "a = b < a ? b : a;"}[spec.combine]
+    return _prelude(spec) + _ORDERED_NOTE + f"""\
+__global__ void lc_{spec.name}_kernel({params}) {{
+  int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r >= rows) return;
+  float a = {init};
+  for (int c = 0; c < cols; c++) {{ {loads} float b = (float)({spec.body}); {comb} }}
+  out[r] = ({to})a;
+}}
+extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const double* scalars, void* stream) {{
+  (void)scalars;
+  int rows = (int)dims[0], cols = (int)dims[1];
+  if (rows == 0) return 0;
+  int threads = {spec.row.threads};
+  lc_{spec.name}_kernel<<<(rows + threads - 1) / threads, threads, 0, (cudaStream_t)stream>>>({args});
+  LC_CHECK(cudaGetLastError());
+  return 0;
+}}
+"""
+
+
+# ---------------------------------------------------------------------------------------------
 # a set of kernels -> files
 
 
@@ -751,7 +833,7 @@ def emit_files(specs: list[KernelSpec]) -> dict[str, str]:
         files[src] = emit_kernel(spec)
         out = f"lib{spec.name}.{spec.arch}.so"
         commands.append({"directory": ".", "file": src, "output": out,
-                         "arguments": nvcc_command(src, out, spec.arch)})
+                         "arguments": nvcc_command(src, out, spec.arch, fmad=spec.fmad)})
         header.append(f"int lc_{spec.name}(void* const* buffers, const int64_t* dims, const double* scalars, void* stream);"
                       f"  // {spec.kind}: {', '.join(spec.buffer_names())}")
         header.append(f"const char* lc_{spec.name}_error(void);")

@@ -58,8 +58,52 @@ def _ops(op: cu.KernelOp) -> list[Operation]:
     return body_ops(op)
 
 
+def _ordered_fold(start: Array, terms: Any, n: int, combine: str, t: str) -> Array:
+    """acc = start; acc = round_t(acc (+ | max | min) terms(k)) for k = 0 .. n-1 (cuda.ordered_sum):
+    f32 numpy operations round every step as __fadd_rn does; a 16-bit type rounds again."""
+    acc = start.astype(np.float32)
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            b = terms(k)
+            if combine == "sum":
+                acc = acc + b
+            else:
+                acc = np.where(b > acc if combine == "max" else b < acc, b, acc).astype(np.float32)
+            if t != "f32":
+                acc = acc.astype(np_dtype(t)).astype(np.float32)
+    return acc
+
+
+def run_ordered_gemm(spec: KernelSpec, bufs: list[Array]) -> Array:
+    """A GEMM whose sum keeps the loop's order: per output element, from the residual (else +0.0),
+    add the K products in order, each product and sum rounded to the element type."""
+    a, b = bufs[0], bufs[1]
+    batched = a.ndim == 3
+    a3 = (a if batched else a[None]).astype(np.float32)
+    b3 = (b if batched else b[None]).astype(np.float32)
+    if spec.b_layout == "col":
+        b3 = np.swapaxes(b3, -1, -2)
+    names = spec.buffer_names()
+    n_l, m, kk = a3.shape
+    start = np.zeros((n_l, m, b3.shape[-1]), dtype=np.float32)
+    if "residual" in spec.epilogue:
+        r = bufs[names.index("residual")]
+        start = (r if batched else r[None]).astype(np.float32)
+    t = spec.out_type
+
+    def product(k: int) -> Array:
+        with np.errstate(all="ignore"):
+            p = a3[:, :, k:k + 1] * b3[:, k:k + 1, :]
+        return p if t == "f32" else p.astype(np_dtype(t)).astype(np.float32)
+
+    out = _store(_ordered_fold(start, product, kk, "sum", t), t)
+    return out if batched else out[0]
+
+
 def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[Any]) -> Array:
     body = _ops(k)
+    if any(isinstance(o, cu.OrderedSumOp) for o in body):
+        return run_ordered_gemm(spec, bufs)
     if not any(isinstance(o, (cu.WgmmaOp, cu.MmaSyncOp, cu.FmaLoopOp)) for o in body):
         raise InterpError(f"@{spec.name}: a gemm body without a multiply-accumulate op")
     kl = next(o for o in body if isinstance(o, cu.KLoopOp))
@@ -209,6 +253,11 @@ def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: lis
         b = _lift(np.asarray(b))
         vals.append(b.reshape(rows, cols) if kd == "row" else np.broadcast_to(b.reshape(1, cols), (rows, cols)))
     v = np.broadcast_to(eval_map(mp, vals + [np.asarray(s) for s in scalars]), (rows, cols))
+    ordered = next((o for o in _ops(k) if isinstance(o, cu.OrderedSumOp)), None)
+    if ordered is not None:
+        start = _lift(np.asarray(init)).reshape(rows) if init is not None else np.zeros(rows, dtype=np.float32)
+        r = _ordered_fold(start, lambda c: v[:, c], cols, ordered.combine.data, "f32")
+        return _store(r, spec.out_type).reshape(out_shape)
     combine = next((o.combine.data for o in _ops(k) if isinstance(o, cu.BlockReduceOp)), None)
     if combine == "sum":
         r = v.sum(axis=1, dtype=np.int64 if v.dtype.kind in "iu" else v.dtype)

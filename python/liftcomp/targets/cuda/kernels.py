@@ -179,10 +179,33 @@ def _row_body(spec: KernelSpec) -> list[Operation]:
     return ops
 
 
+def _ordered_body(spec: KernelSpec) -> list[Operation]:
+    """A gemm / reduce that sums in the loop's order: the ordered sum, a gemm's epilogue, the store."""
+    if spec.kind not in ("gemm", "reduce"):
+        raise LiftcompError(f"cuda kernel {spec.name}: only gemm and reduce kernels sum in order, not {spec.kind}")
+    acc = spec.out_type if spec.kind == "gemm" else "f32"
+    ops: list[Operation] = [cu.OrderedSumOp.create(attributes={"combine": _s(spec.combine if spec.kind == "reduce" else "sum"),
+                                                               "acc_type": _s(acc)})]
+    names = spec.buffer_names()
+    for step in (spec.epilogue if spec.kind == "gemm" else ()):
+        props: dict[str, Attribute] = {"op": _s(step)}
+        if step in ("bias", "residual"):
+            props["operand"] = _i(names.index(step))
+        ops.append(cu.EpilogueOp.create(attributes=props))
+    return [*ops, cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),
+                                                    "out_type": _s(spec.out_type)})]
+
+
 def build_kernel(spec: KernelSpec, map_fn: func.FuncOp | None = None) -> list[Operation]:
     """The `cuda.kernel` op of a spec, its tile program `@<name>.body` and, for elementwise and
     reduction kernels, their scalar computation `map_fn` renamed `@<name>.map`."""
-    if spec.kind == "gemm":
+    if spec.kind in ("eltwise", "reduce") and map_fn is None:
+        raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its map function")
+    body: list[Operation]
+    if spec.ordered:
+        body = _ordered_body(spec)
+        block, smem, regs, cluster = (spec.row.threads if spec.kind == "reduce" else 256, 1, 1), 0, 32, (1, 1, 1)
+    elif spec.kind == "gemm":
         plan = gemm_plan(spec)
         body = _gemm_body(spec, plan)
         block, smem, regs, cluster = (plan["threads"], 1, 1), plan["smem"], plan["regs"], plan["cluster"]
@@ -190,9 +213,7 @@ def build_kernel(spec: KernelSpec, map_fn: func.FuncOp | None = None) -> list[Op
         body = _row_body(spec)
         block, smem, regs, cluster = (spec.row.threads, 1, 1), 128, 64, (1, 1, 1)
     elif spec.kind in ("eltwise", "reduce"):
-        if map_fn is None:
-            raise LiftcompError(f"cuda kernel {spec.name}: an {spec.kind} kernel needs its map function")
-        body: list[Operation] = []
+        body = []
         if spec.kind == "reduce":
             body.append(cu.BlockReduceOp.create(attributes={"combine": _s(spec.combine), "scope": _s("block")}))
         body.append(cu.StoreTileOp.create(attributes={"operand": _i(spec.n_buffers - 1), "via": _s("st.global"),

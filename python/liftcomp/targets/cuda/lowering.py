@@ -19,6 +19,7 @@ reference.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +38,7 @@ from xdsl.ir.affine import AffineDimExpr
 from xdsl.rewriter import Rewriter
 
 from liftcomp.diagnostics import op_location
+from liftcomp.ir import float_order
 from liftcomp.targets.base import Lowered
 from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda import rowfuse
@@ -99,6 +101,19 @@ def _is_zero_fill(v: SSAValue) -> bool:
     return isinstance(val, (FloatAttr, IntegerAttr)) and float(val.value.data) == 0.0  # type: ignore[union-attr]
 
 
+def _is_pos_zero_fill(v: SSAValue) -> bool:
+    """A fill with +0.0 (or integer 0): where a sum in the loop's order may start from zero."""
+    if not _is_zero_fill(v):
+        return False
+    c = v.owner.inputs[0].owner  # type: ignore[union-attr]
+    return not math.copysign(1.0, float(c.value.value.data)) < 0  # type: ignore[union-attr]
+
+
+# Element types of a sum kept in the loop's order: each step is computed in f32 and rounded to
+# the type, which for bf16 / f16 is their own IEEE operation (f32 has more than 2p + 2 bits).
+_ORDERED_TYPES = ("f32", "bf16", "f16")
+
+
 def _mac(block: Block) -> bool:
     """out + a * b (float or integer, operands maybe extended first)."""
     ops = list(block.ops)
@@ -144,7 +159,9 @@ class _Lowering:
         spec = default_spec(replace(spec, arch=self.opts.arch))
         over = self.opts.schedules.get(spec.name)
         source = "default"
-        if over:
+        if spec.ordered:
+            pass  # one fixed kernel: no schedule to search or replay
+        elif over:
             over = {k: tuple(v) if isinstance(v, list) else v for k, v in over.items()}
             spec = spec.with_gemm(**over) if spec.kind == "gemm" else spec.with_row(**over)
             source = "search"
@@ -192,6 +209,8 @@ class _Lowering:
 
     def fuse_rows(self, fn: func.FuncOp) -> None:
         """A function made only of row-local ops (softmax, rmsnorm, layernorm, ...) -> one row kernel."""
+        if float_order.ordered_ops(fn):
+            return  # the row kernel's tree reductions reorder sums; each op is lowered on its own
         found = rowfuse.analyse(fn, type_name, c_expr)
         if found is None:
             return
@@ -232,6 +251,9 @@ class _Lowering:
         ta, tb, to = type_name(_elem(a)), type_name(_elem(b)), type_name(_elem(result))
         if ta is None or tb is None or to is None or ta != tb:
             raise Unsupported(f"element types {_elem(a)} x {_elem(b)} -> {_elem(result)}")
+        if float_order.keeps_order(op):
+            self.ordered_gemm(fn, op, a, b, init, result, batch, b_col)
+            return
         if ta in ("f64", "i32", "i64") or (ta == "i8" and to != "i32"):
             raise Unsupported(f"no tensor-core or exact GEMM path for {ta} -> {to}")
         if ta == "f32" and self.opts.allow_tf32:
@@ -252,6 +274,26 @@ class _Lowering:
         args = [a, b] + ([init] if residual else [])
         spec, args, n_scalars, result = self.fuse_epilogue(spec, args, result)
         self.launch(op, spec, None, args, n_scalars, result)
+
+    def ordered_gemm(self, fn: func.FuncOp, op: Operation, a: SSAValue, b: SSAValue, init: SSAValue, result: SSAValue,
+                     batch: bool, b_col: bool) -> None:
+        """A float contraction proved in the loop's order: one thread per output element sums its
+        products in K order from the output's initial value (ir/float_order.py); no epilogue fusion
+        (each consumer keeps its own rounding)."""
+        t = type_name(_elem(result))
+        if t not in _ORDERED_TYPES or type_name(_elem(a)) != t:
+            raise Unsupported(f"a float sum in the loop's order over {_elem(a)} -> {_elem(result)} (only f32, bf16 or "
+                              f"f16 throughout); to allow reordering, {float_order.HOW_TO_ALLOW}")
+        tr = b.owner
+        if not b_col and isinstance(tr, linalg.TransposeOp) and list(tr.permutation.get_values()) == (
+                [0, 2, 1] if batch else [1, 0]) and _nuses(tr.res[0]) == 1:
+            b, b_col = tr.inputs[0], True
+            self.gone.add(tr)
+        residual = not _is_pos_zero_fill(init)  # the sum starts from the output's value
+        spec = KernelSpec(self.name(fn, "gemm"), "gemm", a_type=t, b_type=t, out_type=t, acc_type=t,
+                          b_layout="col" if b_col else "row", epilogue=("residual",) if residual else (),
+                          static_dims=_gemm_static(a, b, b_col, batch), ordered=True, fmad=False)
+        self.launch(op, spec, None, [a, b] + ([init] if residual else []), 0, result)
 
     def transposed(self, fn: func.FuncOp, op: Operation, v: SSAValue) -> SSAValue:
         """A transpose kernel launch making `v` (..., K, N) into (..., N, K), before `op`."""
@@ -429,7 +471,8 @@ class _Lowering:
         spec = KernelSpec(self.name(fn, "eltwise"), "eltwise", a_type=types[0] or "f32", out_type=to,
                           n_inputs=len(bufs), n_scalars=len(scalars), input_kinds=tuple(kinds),
                           in_types=tuple(t or "f32" for t in types), body=c_expr(mp),
-                          static_dims=tuple(max(0, s) for s in op.res[0].type.get_shape()))  # type: ignore[union-attr]
+                          static_dims=tuple(max(0, s) for s in op.res[0].type.get_shape()),  # type: ignore[union-attr]
+                          fmad=float_order.may_contract(op))  # a * b + c stays two roundings unless contract
         self.launch(op, spec, mp, bufs + scalars, len(scalars), op.res[0])
 
     def reduce(self, fn: func.FuncOp, op: linalg.GenericOp, maps: list[Any]) -> None:
@@ -471,7 +514,12 @@ class _Lowering:
         if to not in DTYPES or any(t not in DTYPES for t in types):  # no CUDA type in the emitter (f64, i64)
             raise Unsupported("an element type the CUDA target does not handle")
         init = op.outputs[0]
-        identity = _is_zero_fill(init) and combine == "sum"
+        ordered = float_order.keeps_order(op)
+        if ordered and (to != "f32" or any(t != "f32" for t in types)):
+            raise Unsupported(f"a float sum in the loop's order over {types} -> {to}; to allow reordering, "
+                              f"{float_order.HOW_TO_ALLOW}")
+        # An ordered sum starts from +0.0 only where the loop's does (from -0.0 a zero sum keeps its sign).
+        identity = (_is_pos_zero_fill(init) if ordered else _is_zero_fill(init)) and combine == "sum"
         if not identity:
             kinds.append("rowb")
             bufs.append(init)
@@ -480,7 +528,8 @@ class _Lowering:
         spec = KernelSpec(self.name(fn, "reduce"), "reduce", a_type=types[0] or "f32", out_type=to, acc_type=acc,
                           n_inputs=len(bufs), n_scalars=len(scalars), input_kinds=tuple(kinds),
                           in_types=tuple(t or "f32" for t in types), body=c_expr(mp), combine=combine,
-                          static_dims=_row_dims(bufs[kinds.index("row")]) if "row" in kinds else ())
+                          static_dims=_row_dims(bufs[kinds.index("row")]) if "row" in kinds else (),
+                          ordered=ordered, fmad=not ordered)
         self.launch(op, spec, mp, bufs + scalars, len(scalars), op.res[0])
 
     def transpose(self, fn: func.FuncOp, op: linalg.TransposeOp) -> None:

@@ -70,6 +70,8 @@ def _kernel(s: FnSchedule, p: dict[str, Any], kind: str | tuple[str, ...]) -> tu
     kinds = (kind,) if isinstance(kind, str) else kind
     if spec.kind not in kinds:
         raise Refused(f"kernel {i} ({spec.name}) is a {spec.kind} kernel, not {' or '.join(kinds)}")
+    if spec.ordered:
+        raise Refused(f"kernel {i} ({spec.name}) sums in the loop's order (an IEEE proof): no schedule choices")
     if spec.kind == "gemm" and (spec.arch != "sm_90a" or spec.a_type == "f32"):
         raise Refused(f"kernel {i} ({spec.name}) runs the fixed portable GEMM (no schedule choices)")
     return i, spec

@@ -12,6 +12,7 @@ Kinds and their dims (the C ABI passes dims in this order):
 - eltwise: out[i] = body(in0[i], in1[i], ..., scalars); dims (n,).
 - reduce: out[r] = combine_c(map(in0[r, c], in1[r, c] | in1[c], ...)); dims (rows, cols).
 - transpose: out[b, j, i] = in[b, i, j]; dims (rows, cols, batch).
+A gemm or reduce with `ordered` sums in the loop's order (an IEEE-proved sum, ir/float_order.py).
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ class KernelSpec:
     input_kinds: tuple[str, ...] = ()
     in_types: tuple[str, ...] = ()  # per input element type (eltwise / reduce); default a_type
     static_dims: tuple[int, ...] = ()  # known sizes (0 = dynamic)
+    # gemm / reduce: a float sum proved in the loop's order (ir/float_order.py): one thread per
+    # output element from the accumulator's initial value, each multiply and add rounded
+    # (__fmul_rn / __fadd_rn), no tensor cores, split-K or tree; no schedule choices
+    ordered: bool = False
+    # nvcc may fuse a multiply and an add into an fma (its default); False: -fmad=false
+    fmad: bool = True
     gemm: GemmSchedule = field(default_factory=GemmSchedule)
     row: RowSchedule = field(default_factory=RowSchedule)
 

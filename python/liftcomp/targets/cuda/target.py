@@ -99,6 +99,12 @@ class CudaTarget(Target):
         files["launcher.py"] = (Path(__file__).with_name("launcher.py")).read_text()
         return files
 
+    def evaluates_exactly(self, config: TargetConfig) -> bool:
+        # The interpreter runs sums kept in order as the kernels do; a GPU's expf / tanhf round
+        # differently from the host's, so measurements on one compare within the tolerance.
+        assert isinstance(config, CudaConfig)
+        return config.evaluate == "model"
+
     def outputs_match(self, got: list[Any], expected: list[Any]) -> bool:
         from liftcomp.targets.cuda.compare import outputs_match
 

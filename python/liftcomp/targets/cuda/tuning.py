@@ -20,6 +20,9 @@ def record_key(spec: KernelSpec, dims: tuple[int, ...]) -> str:
     d = asdict(spec)
     for k in ("name", "gemm", "row"):
         d.pop(k)
+    for k, default in (("ordered", False), ("fmad", True)):  # keys recorded before these fields stay valid
+        if d[k] == default:
+            d.pop(k)
     return json.dumps({"spec": d, "dims": list(dims)}, sort_keys=True)
 
 

@@ -34,6 +34,7 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 
+from liftcomp.ir import float_order
 from liftcomp.targets.nki import api
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.config import DEFAULT_CHIP, NkiChip
@@ -393,6 +394,9 @@ def match_matmul(fn: func.FuncOp, o: LowerOptions) -> tuple[func.FuncOp, func.Fu
     c = _contraction(structured[0], ev)
     if c is None:
         return None
+    if float_order.keeps_order(structured[0]):
+        # TensorE's PSUM accumulation has no specified order (ir/float_order.py).
+        raise Unsupported(float_order.remark(structured[0]))
     a, bm, a_layout, b_layout, init = c
     if not _is_zero_fill(init):
         raise Unsupported("a matmul accumulating into a non-zero tensor")

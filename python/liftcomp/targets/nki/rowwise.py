@@ -38,6 +38,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr
 
+from liftcomp.ir import float_order
 from liftcomp.targets.nki import dialect as nki
 from liftcomp.targets.nki.build import KernelBuilder
 from liftcomp.targets.nki.lowering import (
@@ -149,6 +150,9 @@ class _Lowering:
         self.hoisted_scalars: dict[SSAValue, SSAValue] = {}
         self.kernel_args: list[BlockArgument] = []
         self.scalar_results: list[int] = []
+        # ScalarE's activation computes f(x * scale + bias) without rounding between: a contraction
+        # (fuse_activation), only where every float op's proof allows one (ir/float_order.py).
+        self.contract = all(float_order.may_contract(op) for op in fn.walk() if float_order.computes_floats(op))
 
     # ---------------------------------------------------------------------------- geometry --
     def geometry(self) -> None:
@@ -360,6 +364,8 @@ class _Lowering:
             if out_arg in o.operands:
                 raise Unsupported("the reduction's output used inside its body")
             self.body_op(o, vals, g)
+        if float_order.keeps_order(g):
+            raise Unsupported(float_order.remark(g))  # tensor_reduce has no specified order
         e = self.as_tile(vals_get(vals, expr, self), C, "full")
         r = self.new_tile(1, "red")
         self.b.add(nki.TensorReduceOp(r, e.tile, red_op))  # type: ignore[arg-type]
@@ -383,7 +389,8 @@ class _Lowering:
         red_op = _BIN[comb.name]  # type: ignore
         expr = comb.operands[1] if comb.operands[0] is out_arg else comb.operands[0]  # type: ignore
         acc = self.operand(g.outputs[0], _roles(maps[len(g.inputs)], p, f), C)
-        first = acc.kind == "imm" and acc.imm == _IDENTITY.get(red_op)
+        # Starting from tap 0 drops `+0.0 + e`, which differs for e = -0.0: not where the order is the proof's.
+        first = acc.kind == "imm" and acc.imm == _IDENTITY.get(red_op) and not float_order.keeps_order(g)
         for tap in range(taps):
             vals: dict[SSAValue, TVal] = {}
             for i, (v, m) in enumerate(zip(g.inputs, maps, strict=False)):
@@ -481,7 +488,7 @@ class _Lowering:
                 raise Unsupported(f"constant {fn_name}")
             return TVal("imm", imm=float(f(np.float32(a.imm))))
         src, scale, bias = a.tile, None, None
-        if self.s.fuse_activation:
+        if self.s.fuse_activation and self.contract:
             src, scale, bias = self.fold_affine(a)
         dst = self.new_tile(a.free)
         kw: dict[str, Any] = {}
