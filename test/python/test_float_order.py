@@ -121,6 +121,9 @@ def test_cuda_sums_an_ieee_proved_reduction_in_order_and_a_fast_one_as_before(tm
         assert [k["correct"] for k in report["kernels"]] == [True] * 3, report["kernels"]
         assert [[s["kind"] for s in k["schedule"]] for k in report["kernels"]] == [["gemm"], ["reduce"], ["eltwise"]]
         kernels[flags] = {f: (out / f).read_text() for f in report["files"] if f.endswith(".sm_90a.cu")}
+        ordered = [s.get("ordered", False) for k in report["kernels"] for s in k["schedule"]]
+        assert ordered == ([True, True, False] if not flags else [False] * 3)
+        assert all(("--float-model fast" in " ".join(k["remarks"])) == (not flags) for k in report["kernels"][:2])
         commands = json.loads((out / "compile_commands.json").read_text())
         assert all(("-fmad=false" in c["arguments"]) == (not flags) for c in commands)
     for name, text in kernels[""].items():

@@ -174,6 +174,10 @@ class _Lowering:
         self.kernels.append({"func": self.fn_name, "name": spec.name, "kind": spec.kind, "arch": spec.arch,
                              "schedule": spec.schedule_json(), "schedule_source": source,
                              "epilogue": list(spec.epilogue)})
+        if spec.ordered:
+            self.kernels[-1].update(ordered=True, remark=(
+                f"{spec.name}: a float sum proved in the loop's order (IEEE) runs one thread per output element "
+                f"in that order (no tensor cores or tree reduction); to allow reordering, {float_order.HOW_TO_ALLOW}"))
         return spec
 
     def launch(self, op: Operation, spec: KernelSpec, mp: func.FuncOp | None, args: list[SSAValue],
