@@ -155,6 +155,14 @@ def test_cuda_model_evaluator_runs_an_ordered_sum_in_the_loops_order(tmp_path: P
     assert float(np.sum(x[0, ::2]) + np.sum(x[0, 1::2])) == 2.0  # what a reordered sum gives
 
 
+def test_reassoc_without_contract_keeps_products_rounded(tmp_path: Path) -> None:
+    """--float-model reassoc: the row sum may be reordered (a tree), the matmul's products may not be
+    fused into its adds (no fma, no tensor core), so the GEMM stays ordered."""
+    module, _ = raise_module(parse_mlir(_source(tmp_path, "").read_text(), "k.mlir"), RaiseOptions(float_model="reassoc"))
+    kinds = {k["func"]: (k["kind"], k.get("ordered", False)) for k in lower_module(module).kernels}
+    assert kinds == {"mm": ("gemm", True), "rowsum": ("reduce", False), "axpy": ("eltwise", False)}
+
+
 def test_nki_keeps_an_ieee_proved_matmul_on_the_host_and_says_how_to_allow_tensore(tmp_path: Path) -> None:
     remarks = {}
     for flags in ("", "fast"):

@@ -11,8 +11,9 @@ attribute
 
 and, where there are any flags, also as `fastmath<...>` on the float ops of the op's body (what
 upstream's own lowering to LLVM honours; named ops have no body in the IR text, hence the
-attribute). Targets ask `keeps_order(op)`: a float sum with a record that lacks `reassoc` must
-run in the loop's order (CUDA: one thread per output element, `__fadd_rn`/`__fmul_rn`; NKI:
+attribute). Targets ask `keeps_order(op)`: a float sum with a record that lacks `reassoc` (or a
+sum of products whose record lacks `contract`: an fma or a tensor core adds exact products) must
+run in the loop's order, each step rounded (CUDA: one thread per output element, `__fadd_rn`/`__fmul_rn`; NKI:
 left on the host; Gemmini computes floats on the host only), and `may_contract(op)`: an op
 without `contract` must not fuse a multiply into an add (CUDA: -fmad=false; NKI: no multiply-add
 folded into ScalarE's activation).
@@ -77,9 +78,18 @@ def record(op: Operation) -> frozenset[str] | None:
 
 
 def keeps_order(op: Operation) -> bool:
-    """op must run its float reduction in the loop's order (its proof allows no reassociation)."""
+    """op must run its float reduction as the loop does: in the loop's order (its record lacks
+    `reassoc`), or, for a sum of products whose record lacks `contract`, with each product rounded
+    before it is added (no fma, no tensor core: those add exact products). Targets run such an op
+    in the loop's order with every step rounded, or not at all."""
     flags = record(op)
-    return flags is not None and "reassoc" not in flags and order_sensitive(op)
+    if flags is None or not order_sensitive(op):
+        return False
+    return "reassoc" not in flags or ("contract" not in flags and _has_product(op))
+
+
+def _has_product(op: Operation) -> bool:
+    return any(o.name == "arith.mulf" for r in op.regions for o in r.walk())
 
 
 def may_contract(op: Operation) -> bool:
@@ -102,7 +112,9 @@ def checks_bits(root: Operation) -> bool:
 
 def remark(op: Operation) -> str:
     """Why an op stays in the loop's order, and how to allow the fast path."""
-    return (f"{op.name}: a float reduction proved in the loop's order (IEEE: no fastmath<reassoc> on it), "
+    flags = record(op) or frozenset()
+    why = "no fastmath<reassoc> on it" if "reassoc" not in flags else "products rounded: no fastmath<contract> on it"
+    return (f"{op.name}: a float reduction proved in the loop's order (IEEE: {why}), "
             f"which this target cannot keep; to allow reordering, {HOW_TO_ALLOW}")
 
 
