@@ -187,3 +187,29 @@ def test_ordered_outputs_compare_bit_for_bit() -> None:
     assert outputs_match_ordered(t, [e.copy()], [e])
     for bad in (np.array([1.0, np.nan, 0.0, 3.0], np.float32), np.array([1.0, np.nan, -0.0, ulp], np.float32)):
         assert cuda_match([bad], [e]) and not outputs_match_ordered(t, [bad], [e])
+
+
+SELECT_FOLD = """
+#id = affine_map<(d0) -> (d0)>
+#sc = affine_map<(d0) -> ()>
+func.func @f(%x: tensor<8xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %r = linalg.generic {indexing_maps = [#id, #sc], iterator_types = ["reduction"]} ins(%x : tensor<8xf32>) outs(%init : tensor<f32>) {
+  ^bb0(%v: f32, %m: f32):
+    %c = arith.cmpf PRED, %v, %m : f32
+    %s = arith.select %c, %v, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<f32>
+  return %r : tensor<f32>
+}
+"""
+
+
+@pytest.mark.parametrize("pred,direction", [("ogt", "max"), ("oge", "max"), ("olt", "min"), ("ole", "min"), ("ugt", "max")])
+def test_cuda_reads_a_select_folds_predicate(pred: str, direction: str) -> None:
+    """select(x P m, x, m) folds are max for > and >=, min for < and <= (arith.cmpf numbers its
+    predicates from oeq = 1: oge was once read as a min)."""
+    from liftcomp.targets.cuda.scalar import combiner
+
+    module = parse_mlir(SELECT_FOLD.replace("PRED", pred), "f.mlir")
+    sel = next(o for o in module.walk() if o.name == "arith.select")
+    assert combiner(sel, sel.parent_block().args[-1])[0] == direction  # type: ignore[union-attr]

@@ -281,7 +281,7 @@ class OrderedSumOp(IRDLOperation):
     an IEEE proof fixed (ir/float_order.py). No tensor cores, split-K or tree reduction."""
 
     name = "cuda.ordered_sum"
-    combine = attr_def(StringAttr)  # sum, max, min
+    combine = attr_def(StringAttr)  # sum; max / min: `b > a ? b : a` (a select on ogt / olt)
     acc_type = attr_def(StringAttr)
 
     def verify_(self) -> None:

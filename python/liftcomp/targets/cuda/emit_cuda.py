@@ -794,6 +794,7 @@ def _emit_reduce_ordered(spec: KernelSpec) -> str:
     args = ", ".join([f"(const {DTYPES[types[i]][0]}*)buffers[{i}]" for i in range(spec.n_inputs)] +
                      [f"({to}*)buffers[{spec.n_inputs}]", "rows", "cols"] + [f"scalars[{j}]" for j in range(spec.n_scalars)])
     init = f"(float)in{spec.n_inputs - 1}[r]" if kinds and kinds[-1] == "rowb" else "0.f"
+    # max / min: the loop's select on ogt / olt (lowering._kernel_select), NaN and tied zeros included
     comb = {"sum": "a = __fadd_rn(a, b);", "max": "a = b > a ? b : a;", "min": "a = b < a ? b : a;"}[spec.combine]
     return _prelude(spec) + _ORDERED_NOTE + f"""\
 __global__ void lc_{spec.name}_kernel({params}) {{

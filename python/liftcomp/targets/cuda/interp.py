@@ -58,9 +58,10 @@ def _ops(op: cu.KernelOp) -> list[Operation]:
     return body_ops(op)
 
 
-def _ordered_fold(start: Array, terms: Any, n: int, combine: str, t: str) -> Array:
-    """acc = start; acc = round_t(acc (+ | max | min) terms(k)) for k = 0 .. n-1 (cuda.ordered_sum):
-    f32 numpy operations round every step as __fadd_rn does; a 16-bit type rounds again."""
+def _ordered_sum(start: Array, terms: Any, n: int, t: str, combine: str = "sum") -> Array:
+    """acc = start; acc = round_t(acc + terms(k)) for k = 0 .. n-1 (cuda.ordered_sum; max / min:
+    acc = b > acc ? b : acc): f32 numpy additions round every step as __fadd_rn does; a 16-bit
+    type rounds again."""
     acc = start.astype(np.float32)
     with np.errstate(all="ignore"):
         for k in range(n):
@@ -96,7 +97,7 @@ def run_ordered_gemm(spec: KernelSpec, bufs: list[Array]) -> Array:
             p = a3[:, :, k:k + 1] * b3[:, k:k + 1, :]
         return p if t == "f32" else p.astype(np_dtype(t)).astype(np.float32)
 
-    out = _store(_ordered_fold(start, product, kk, "sum", t), t)
+    out = _store(_ordered_sum(start, product, kk, t), t)
     return out if batched else out[0]
 
 
@@ -256,7 +257,7 @@ def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: lis
     ordered = next((o for o in _ops(k) if isinstance(o, cu.OrderedSumOp)), None)
     if ordered is not None:
         start = _lift(np.asarray(init)).reshape(rows) if init is not None else np.zeros(rows, dtype=np.float32)
-        r = _ordered_fold(start, lambda c: v[:, c], cols, ordered.combine.data, "f32")
+        r = _ordered_sum(start, lambda c: v[:, c], cols, "f32", ordered.combine.data)
         return _store(r, spec.out_type).reshape(out_shape)
     combine = next((o.combine.data for o in _ops(k) if isinstance(o, cu.BlockReduceOp)), None)
     if combine == "sum":

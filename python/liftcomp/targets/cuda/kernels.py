@@ -184,8 +184,8 @@ def _ordered_body(spec: KernelSpec) -> list[Operation]:
     if spec.kind not in ("gemm", "reduce"):
         raise LiftcompError(f"cuda kernel {spec.name}: only gemm and reduce kernels sum in order, not {spec.kind}")
     acc = spec.out_type if spec.kind == "gemm" else "f32"
-    ops: list[Operation] = [cu.OrderedSumOp.create(attributes={"combine": _s(spec.combine if spec.kind == "reduce" else "sum"),
-                                                               "acc_type": _s(acc)})]
+    combine = spec.combine if spec.kind == "reduce" else "sum"
+    ops: list[Operation] = [cu.OrderedSumOp.create(attributes={"combine": _s(combine), "acc_type": _s(acc)})]
     names = spec.buffer_names()
     for step in (spec.epilogue if spec.kind == "gemm" else ()):
         props: dict[str, Attribute] = {"op": _s(step)}

@@ -109,6 +109,17 @@ def _is_pos_zero_fill(v: SSAValue) -> bool:
     return not math.copysign(1.0, float(c.value.value.data)) < 0  # type: ignore[union-attr]
 
 
+def _kernel_select(comb: Operation, out: SSAValue) -> bool:
+    """select(x ogt out, x, out) / select(x olt out, x, out): exactly the ordered kernel's
+    `b > a ? b : a` / `b < a ? b : a`, NaN and tied zeros included."""
+    if not isinstance(comb, arith.SelectOp):
+        return False
+    cond, t, f = comb.operands
+    cmp = cond.owner
+    return isinstance(cmp, arith.CmpfOp) and f is out and t is not out and list(cmp.operands) == [t, out] and \
+        int(cmp.predicate.value.data) in (2, 4)  # ogt, olt
+
+
 # Element types of a sum kept in the loop's order: each step is computed in f32 and rounded to
 # the type, which for bf16 / f16 is their own IEEE operation (f32 has more than 2p + 2 bits).
 _ORDERED_TYPES = ("f32", "bf16", "f16")
@@ -522,6 +533,11 @@ class _Lowering:
         if ordered and (to != "f32" or any(t != "f32" for t in types)):
             raise Unsupported(f"a float sum in the loop's order over {types} -> {to}; to allow reordering, "
                               f"{float_order.HOW_TO_ALLOW}")
+        if ordered and combine != "sum" and not _kernel_select(comb, out):
+            # combiner() folds the compare's predicate (ogt / oge / ugt) and maxnumf into "max": equal
+            # only where NaN and the sign of a tied zero do not matter, which an IEEE proof does not assume.
+            raise Unsupported(f"a float {combine} fold in the loop's order (select or maxnum/minnum: NaN and signed "
+                              f"zeros decide it); to allow reordering, {float_order.HOW_TO_ALLOW}")
         # An ordered sum starts from +0.0 only where the loop's does (from -0.0 a zero sum keeps its sign).
         identity = (_is_pos_zero_fill(init) if ordered else _is_zero_fill(init)) and combine == "sum"
         if not identity:

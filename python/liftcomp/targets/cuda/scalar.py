@@ -173,8 +173,8 @@ def combiner(comb: Operation, out: SSAValue) -> tuple[str, SSAValue]:
             pred = str(cmp.predicate.value.data)
             names = {0: "oeq", 1: "ogt", 2: "oge", 3: "olt", 4: "ole"} if isinstance(cmp, arith.CmpfOp) else {
                 2: "slt", 3: "sle", 4: "sgt", 5: "sge"}
-            if isinstance(cmp, arith.CmpfOp):
-                names = {1: "ogt", 2: "oge", 3: "olt", 4: "ole", 9: "ugt", 10: "uge", 11: "ult", 12: "ule"}
+            if isinstance(cmp, arith.CmpfOp):  # arith.cmpf's predicate numbers: oeq 1, ogt 2, ..., ugt 9, ...
+                names = {2: "ogt", 3: "oge", 4: "olt", 5: "ole", 9: "ugt", 10: "uge", 11: "ult", 12: "ule"}
             d = _CMP_DIR.get(names.get(int(pred), ""))
             x = f if t is out else t
             if d is not None and list(cmp.operands) in ([x, out], [out, x]):
