@@ -359,7 +359,7 @@ class _Fitter:
         name = self.fn.sym_name.data
         for _ in range(16):
             if _violates_in_bounds(self.summary, sizes, dyn):
-                raise _NoFit("the sizes break a precondition of the function")
+                raise _Static("the sizes break a precondition of the function (an access outside loops)")
             args = self.make(sizes, dyn, fmode, imode)
             if any(isinstance(x, np.ndarray) and x.size > MAX_ELEMENTS for x in args):
                 raise _NoFit(f"a buffer would need more than {MAX_ELEMENTS} elements")
@@ -400,6 +400,33 @@ class _Fitter:
         if fmode == "special" and floats.has(self.float_model, "ninf"):
             out = [_finite_range(x) for x in out]
         return out
+
+
+def model_floats(args: list[Any], float_model: str, seed: int = 0) -> list[Any]:
+    """`args` (inputs known to be valid, e.g. the corpus's) with their float arrays and scalars
+    drawn as --jit-check draws them under `float_model`: special values (verify.make_args'
+    "special" mode: NaN, infinities, signed zeros, denormals, the largest and cancelling values,
+    every pair of the dangerous ones meeting at some index of any two arrays) unless the model
+    is `fast` (then `args` unchanged: ordinary values); under ninf none near the largest finite
+    value. Integers and sizes unchanged."""
+    from liftcomp.lift import floats
+    from liftcomp.lift.verify import _cover_special_pairs, _random_array  # pyright: ignore[reportPrivateUsage]
+
+    if floats.is_real(float_model):
+        return list(args)
+    rng = np.random.default_rng(seed)
+    out: list[Any] = []
+    for x in args:
+        a = np.asarray(x)
+        if a.dtype.kind != "f":
+            out.append(x)
+            continue
+        v = _random_array(rng, a.shape, a.dtype, "special", float_model)
+        out.append(v if isinstance(x, np.ndarray) else v[()])
+    _cover_special_pairs([x for x in out if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size > 1], floats.parse(float_model), rng)
+    if floats.has(float_model, "ninf"):
+        out = [_finite_range(x) for x in out]
+    return out
 
 
 def _finite_range(x: Any) -> Any:
