@@ -503,8 +503,15 @@ def _unit_const_generic(op: linalg.GenericOp, env: dict[SSAValue, Any]) -> bool:
         eval_scalar_op(o, local)
     res = np.broadcast_to(np.asarray(local[val]), sizes)
     if fn is not None:
-        res = fn.reduce(res, axis=red[0], keepdims=True)
-        res = fn(spread(op.outputs[0], maps[-1]).take([0], axis=red[0]), res)
+        start = spread(op.outputs[0], maps[-1]).take([0], axis=red[0])
+        if fn is np.maximum:  # maximumf: numpy's maximum leaves -0.0 / +0.0 unordered
+            res = np.moveaxis(res, red[0], -1)
+            flat = res.reshape(-1, res.shape[-1])
+            res = _fold("max", flat, None).reshape(res.shape[:-1])
+            res = maximumf(start, np.expand_dims(res, red[0]))
+        else:
+            res = fn.reduce(res, axis=red[0], keepdims=True)
+            res = fn(start, res)
     out_dims = [e.position for e in maps[-1].results if isinstance(e, AffineDimExpr)]
     keep = [d for d in range(n) if d not in red]
     res = res.reshape([sizes[d] for d in keep]) if red else res
