@@ -21,7 +21,9 @@ from liftcomp.targets.cuda.emit_cuda import _reduce_step, emit_kernel  # pyright
 from liftcomp.targets.cuda.interp import _fold, eval_map, run_cuda  # pyright: ignore[reportPrivateUsage]
 from liftcomp.targets.cuda.kernels import body_ops, spec_of
 from liftcomp.targets.cuda.lowering import lower_module
+from liftcomp.targets.cuda.policy import default_spec
 from liftcomp.targets.cuda.scalar import C_HELPERS, c_expr
+from liftcomp.targets.cuda.spec import KernelSpec
 from xdsl.dialects import func
 
 SPECIAL = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0]
@@ -262,6 +264,8 @@ def test_relu_after_a_matmul_fuses_only_where_the_epilogue_computes_it(body: str
     gemm = next(s for s in specs if s.kind == "gemm")
     assert ("relu" in gemm.epilogue) == fused, specs
     assert len(specs) == (1 if fused else 2)
+    if fused:
+        assert "v = v > 0.f ? v : 0.f;" in emit_kernel(gemm)  # the f32 GEMM's epilogue
     if not fused:
         (ew,) = [s for s in specs if s.kind == "eltwise"]
         if "maximumf" in body:
@@ -273,3 +277,10 @@ def test_relu_after_a_matmul_fuses_only_where_the_epilogue_computes_it(body: str
     fn = next(o for o in low.module.body.block.ops if isinstance(o, func.FuncOp) and o.sym_name.data == "mm")
     (r,) = run_cuda(low.module, fn, [a, b])
     assert np.isnan(np.asarray(r)[0, 0]) == ("maximumf" in body and not fused)
+
+
+def test_the_cutlass_epilogue_relu_is_v_gt_0_not_max_nan() -> None:
+    """CUTLASS's ReLu is max.NaN (NaN -> NaN); the fused relu is `v > 0 ? v : 0` as on the other paths."""
+    text = emit_kernel(default_spec(KernelSpec("g", "gemm", epilogue=("bias", "relu"))))
+    assert "LinCombPerColBiasEltAct<LcRelu," in text and "r[i] = v[i] > T(0) ? v[i] : T(0);" in text
+    assert "thread::ReLu" not in text

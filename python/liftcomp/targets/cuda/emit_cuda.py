@@ -120,12 +120,12 @@ def _fusion(spec: KernelSpec) -> tuple[str, str]:
     bias = "bias" in spec.epilogue
     relu = "relu" in spec.epilogue
     if bias and relu:
-        return (f"cutlass::epilogue::fusion::LinCombPerColBiasEltAct<cutlass::epilogue::thread::ReLu, {ed}, {comp}, "
+        return (f"cutlass::epilogue::fusion::LinCombPerColBiasEltAct<LcRelu, {ed}, {comp}, "
                 f"{ed}, {ec}, {comp}>", ec)
     if bias:
         return f"cutlass::epilogue::fusion::LinCombPerColBias<{ed}, {comp}, {ed}, {ec}, {comp}>", ec
     if relu:
-        return f"cutlass::epilogue::fusion::LinCombEltAct<cutlass::epilogue::thread::ReLu, {ed}, {comp}, {ec}, {comp}>", ec
+        return f"cutlass::epilogue::fusion::LinCombEltAct<LcRelu, {ed}, {comp}, {ec}, {comp}>", ec
     return f"cutlass::epilogue::fusion::LinearCombination<{ed}, {comp}, {ec}, {comp}>", ec
 
 
@@ -173,6 +173,21 @@ def _emit_gemm_sm90(spec: KernelSpec) -> str:
 #include "cutlass/gemm/kernel/tile_scheduler.hpp"
 #include "cutlass/util/packed_stride.hpp"
 using namespace cute;
+// The epilogue's relu as the lowering fuses it (and the portable kernels compute it): v > 0 ? v : 0,
+// NaN -> 0 and -0.0 -> +0.0. CUTLASS's ReLu is max.NaN (NaN -> NaN): a different op.
+template <class T> struct LcRelu {{
+  static const bool kIsHeavy = false;
+  CUTLASS_HOST_DEVICE T operator()(T const& v) const {{ return v > T(0) ? v : T(0); }}
+}};
+template <class T, int N> struct LcRelu<cutlass::Array<T, N>> {{
+  static const bool kIsHeavy = false;
+  CUTLASS_HOST_DEVICE cutlass::Array<T, N> operator()(cutlass::Array<T, N> const& v) const {{
+    cutlass::Array<T, N> r;
+    CUTLASS_PRAGMA_UNROLL
+    for (int i = 0; i < N; ++i) r[i] = v[i] > T(0) ? v[i] : T(0);
+    return r;
+  }}
+}};
 namespace lcns_{spec.name} {{
 using Tile = Shape<_{tm}, _{tn}, _{tk}>;
 using Cluster = Shape<_{cm}, _{cn}, _1>;
