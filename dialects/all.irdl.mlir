@@ -44,6 +44,11 @@ irdl.dialect @cuda {
     %v2 = irdl.base "#builtin.array"
     irdl.attributes {"a_type" = %v0, "acc_type" = %v1, "shape" = %v2}
   }
+  irdl.operation @ordered_sum {
+    %v0 = irdl.base "#builtin.string"
+    %v1 = irdl.base "#builtin.string"
+    irdl.attributes {"acc_type" = %v0, "combine" = %v1}
+  }
   irdl.operation @row_load {
     %v0 = irdl.base "#builtin.integer"
     %v1 = irdl.base "#builtin.integer"

@@ -50,7 +50,7 @@ func.func @mm(%a: memref<{m}x{k}xbf16>, %b: memref<{k}x{n}xbf16>, %bias: memref<
       ins(%p, %tc : tensor<{m}x{n}xbf16>, tensor<{n}xbf16>) outs(%e2 : tensor<{m}x{n}xbf16>) {{
   ^bb0(%x: bf16, %y: bf16, %o: bf16):
     %s = arith.addf %x, %y : bf16
-    %q = arith.maximumf %s, %zero : bf16
+    %q = arith.maximumf %s, %zero fastmath<nnan> : bf16
     linalg.yield %q : bf16
   }} -> tensor<{m}x{n}xbf16>
   bufferization.materialize_in_destination %r in restrict writable %d : (tensor<{m}x{n}xbf16>, memref<{m}x{n}xbf16>) -> ()
@@ -215,17 +215,21 @@ def _representative() -> list[KernelSpec]:
         default_spec(KernelSpec("softmax", "row", row_op="softmax", static_dims=(8192, 8192))),
         default_spec(KernelSpec("layernorm", "row", row_op="layernorm")),
         KernelSpec("ew", "eltwise", a_type="f32", out_type="f32", n_inputs=2, n_scalars=1, input_kinds=("full", "col"),
-                   in_types=("f32", "f32"), body="fmaxf(x0 + x1, (float)s0)"),
-        KernelSpec("rd", "reduce", a_type="f32", out_type="f32", n_inputs=2, input_kinds=("row", "col"),
-                   in_types=("f32", "f32"), body="x0 * x1"),
+                   in_types=("f32", "f32"), body="lc_minimumf(x0 + x1, (float)s0)"),
+        # a maximumf max (lc_maximumf in each step and the tree) from the output's initial value (rowb)
+        KernelSpec("rd", "reduce", a_type="f32", out_type="f32", n_inputs=3, input_kinds=("row", "col", "rowb"),
+                   in_types=("f32", "f32", "f32"), body="x0 * x1", combine="max"),
         KernelSpec("tr", "transpose", a_type="bf16", out_type="bf16"),
         KernelSpec("fused", "row", row_op="fused", a_type="bf16", out_type="bf16", n_inputs=2,
                    input_kinds=("row", "col"), in_types=("bf16", "bf16"), static_dims=(8192, 8192), body=json.dumps({
                        "lines": ["float v1; { float a = 0.f; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) "
-                                 "{ float x = in0[j] * in0[j]; a += x; } a = lc_block_reduce<false>(a, red); v1 = a; }",
+                                 "{ float x = in0[j] * in0[j]; a += x; } a = lc_block_reduce<0>(a, red); v1 = a; }",
+                                 "float v3; { float a = -INFINITY; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) "
+                                 "{ float x = in0[j]; a = lc_maximumf(a, x); } a = lc_block_reduce<2>(a, red); "
+                                 "v3 = lc_maximumf(0.0f, a); }",
                                  "float v2[N]; for (int j = 0; j < N; j++) v2[j] = in0[j] * rsqrtf(v1 / 8192.0f + 1e-5f)"
-                                 " * in1[j];"],
-                       "out": "v2", "reductions": ["sum"]})),
+                                 " * in1[j] + v3;"],
+                       "out": "v2", "reductions": ["sum", "max"]})),
     ]
     sm80 = [replace(s, arch="sm_80") for s in base]
     # sm_90a GEMMs are CUTLASS instantiations (25-45 s of one core each): the fused bf16 epilogue
@@ -333,8 +337,10 @@ def test_row_kernels_written_as_loops_fuse_into_one_kernel(tmp_path: Path) -> No
         (k,) = f["schedule"]  # softmax: max, exp, sum, divide; rmsnorm: sum of squares, scale: one kernel
         assert k["kind"] == "row", k
     text = (tmp_path / "softmax_rows_rows1.sm_90a.cu").read_text()
-    assert text.count("lc_block_reduce<true>(a, red)") == 1  # the raiser's repeated max is computed once
-    assert text.count("lc_block_reduce<false>(a, red)") == 1
+    # the raiser's repeated max is computed once; the raised maximumf keeps reassoc, contract only (no
+    # nnan, nsz): the exact lc_maximumf (NaN wins, -0 < +0) in every step
+    assert text.count("lc_block_reduce<2>(a, red)") == 1 and "a = lc_maximumf(a, x);" in text
+    assert text.count("lc_block_reduce<0>(a, red)") == 1
 
 
 def test_cost_model_refits_to_measured_records() -> None:

@@ -20,7 +20,7 @@ from liftcomp.lift import terms as T
 from liftcomp.lift.analysis import analyse
 from liftcomp.lift.floats import dangerous_values, parse
 from liftcomp.lift.raising import RaiseOptions, check_candidate
-from liftcomp.lift.verify import Verdict, decls_of, make_args
+from liftcomp.lift.verify import Counterexample, Verdict, decls_of, make_args
 
 RELU_SELECT = """
 func.func @relu(%x: memref<?xf32>, %out: memref<?xf32>, %n: index) {
@@ -180,6 +180,28 @@ def test_the_differential_test_alone_finds_the_one_special_pair(seed: int) -> No
         assert v.level is None and v.counterexample is not None, v
         b = v.counterexample.inputs["b"]
         assert np.isneginf(b).any(), v.counterexample
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_sum_started_from_minus_zero_is_rejected_on_concrete_inputs(seed: int) -> None:
+    """A fold from -0.0 where the loop starts from +0.0 differs only where every product is -0.0
+    (the conv2d window-sum mutants that stayed undecided): one input set of the differential test
+    fills the float arrays with -0.0 and 1.0."""
+    m, fn, summary = _analysed(DOT)
+    prog = TS.parse_program("return np.sum(x[0:n] * y[0:n], initial=np.float32(-0.0), dtype=np.float32)", decls_of(summary))
+    v = verify.tested(m, fn, summary, prog, seed=seed)
+    assert v.level is None and v.counterexample is not None, v
+    assert np.signbit(v.counterexample.expected) != np.signbit(v.counterexample.got), v.counterexample
+
+
+def test_a_counterexample_shows_the_inputs_where_the_outputs_differ() -> None:
+    """The LLM's feedback: a difference at out[20] shows a[20] and b[20], not only the first 16."""
+    a = np.arange(32, dtype=np.float32)
+    b = np.ones(32, dtype=np.float32)
+    b[20] = -np.inf
+    cx = Counterexample({"a": a, "b": b, "out": np.zeros(32, np.float32), "n": 32}, "out[20]", np.float32(0.0), np.float32(np.nan))
+    text = cx.describe()
+    assert "b=[1.,1.," in text and "(at [20]: -inf)" in text and "(at [20]: 20.0)" in text, text
 
 
 def test_a_verdict_does_not_depend_on_what_the_process_solved_before(monkeypatch: pytest.MonkeyPatch) -> None:

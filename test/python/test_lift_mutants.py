@@ -64,9 +64,6 @@ _UNPROVED = ("accepted unproved", "undecided")  # 'undecided' when the bounded c
 _CLAMP = ("a clamp bound doubled (127 -> 254) before the float -> int8 cast: wrong only where the accumulated sum "
           "passes the clamp, which the small stand-in of this large static nest never reaches; the bounded check is "
           "too large and the proof 'unknown' (rint is uninterpreted)")
-_ZERO_INIT = ("the window sum started from -0.0 (or from its first product) instead of +0.0: different in IEEE "
-              "only where all nine products are -0.0; no random or special input makes them so, and z3's "
-              "bit-blasted FP cannot refute two nearly equal chains of nine multiply-adds in time")
 _TO_U8 = ("np.uint8 instead of np.int8 for the final float -> int cast: they differ only on negative values, where "
           "the unsigned cast is undefined (arith.fptoui gives poison; numpy wraps, so no input tells them apart)")
 KNOWN_GAPS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
@@ -88,9 +85,6 @@ KNOWN_GAPS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
     # (rmsnorm_part2's np.uint32(size) for np.int32(size), different only for size >= 2**31, is
     # refuted with the float arithmetic uninterpreted and the int -> float conversions exact, then
     # confirmed by evaluating one element at that size: smt.Prover.equal, Encoder.abstract.)
-    ("conv2d_3x3_f32", "neg np.float32(0.0)"): (_UNDECIDED, False, _ZERO_INIT),
-    ("conv2d_3x3_f32", "0.0 -> -0.0"): (_UNDECIDED, False, _ZERO_INIT),
-    ("conv2d_3x3_f32", "drop left operand"): (_UNDECIDED, False, _ZERO_INIT),
 }
 
 

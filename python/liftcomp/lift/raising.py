@@ -48,7 +48,7 @@ class RaiseOptions:
     bound: int = 4
     query_timeout_ms: int = 60000  # per z3 query, a wall-clock safety net only (lift/budget.py)
     kernel_timeout_s: float = 120.0  # a wall-clock safety net only: counted budgets decide (lift/budget.py)
-    trials: int = 4
+    trials: int = 5  # one input set per kind of the differential test (verify.tested)
     max_rounds: int = 3
     llm: Any = None  # an LLM proposer (liftcomp.lift.llm_proposer) when configured
 

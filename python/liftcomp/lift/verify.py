@@ -11,6 +11,7 @@ A failed check returns a counterexample for the proposer.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,14 +44,30 @@ class Counterexample:
     sizes: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        ins = ", ".join(f"{k}={_short(v)}" for k, v in self.inputs.items())
+        at = self._position()
+        ins = ", ".join(f"{k}={_short(v, at)}" for k, v in self.inputs.items())
         return f"inputs: {ins}; at {self.where}: loop nest gives {_short(self.expected)}, program gives {_short(self.got)}"
 
+    def _position(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The differing element's index and its buffer's shape, where `where` names one."""
+        m = re.fullmatch(r"(\w+)\[([\d, ]+)\]", self.where)
+        buf = self.inputs.get(m[1]) if m is not None else None
+        if m is None or not isinstance(buf, np.ndarray):
+            return None
+        return tuple(int(i) for i in m[2].split(",")), buf.shape
 
-def _short(v: Any) -> str:
-    if isinstance(v, np.ndarray):
-        return np.array2string(v.ravel()[:16], separator=",") + ("..." if v.size > 16 else "")
-    return str(v)
+
+def _short(v: Any, at: tuple[tuple[int, ...], tuple[int, ...]] | None = None) -> str:
+    """An array's first 16 elements, and where the difference lies beyond them in an array of
+    the differing buffer's shape, its element there (what the reader, an LLM, needs to see)."""
+    if not isinstance(v, np.ndarray):
+        return str(v)
+    text = np.array2string(v.ravel()[:16], separator=",") + ("..." if v.size > 16 else "")
+    if at is None or v.shape != at[1] or len(at[0]) != v.ndim or not all(0 <= i < n for i, n in zip(at[0], v.shape, strict=True)):
+        return text
+    if int(np.ravel_multi_index(at[0], v.shape)) < 16:
+        return text
+    return f"{text} (at [{', '.join(map(str, at[0]))}]: {v[at[0]]})"
 
 
 @dataclass
@@ -412,6 +429,19 @@ def make_args(summary: Summary, fn: func.FuncOp, rng: np.random.Generator, sizes
             out.append(_random_array(rng, (), dtype_for(a.etype, False).np, mode, fm)[()])  # type: ignore[arg-type]
     if mode == "special":
         _cover_special_pairs([x for x in out if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size > 1], floats.parse(fm), rng)
+    if mode == "zeros":
+        # Every product of an element of one array and one of the next is -0.0, so every sum of
+        # them is -0.0 from a -0.0 start and +0.0 from a +0.0 one (a window sum started from the
+        # wrong zero differs nowhere else).
+        for j, x in enumerate(x for x in out if isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+            x.fill(-0.0 if j % 2 == 0 else 1.0)
+    if mode == "large":
+        # Large values of one sign per array: two of them never overflow, four always do and
+        # three sometimes, so a sum computed in another grouping (a distributed or reassociated
+        # one) overflows elsewhere than the loop's.
+        for x in (x for x in out if isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+            top = float(np.finfo(x.dtype).max)
+            x[...] = rng.uniform(0.2, 0.35, size=x.shape) * top * rng.choice([-1.0, 1.0])
     return out
 
 
@@ -450,7 +480,7 @@ def _random_array(rng: np.random.Generator, shape: tuple[int, ...], dt: np.dtype
         k = min(flat.size, danger.size)
         flat[:k] = np.roll(danger, int(rng.integers(0, danger.size)))[:k]
         return out
-    edge = mode in ("edge", "special")
+    edge = mode in ("edge", "special", "zeros", "large")
     if dt.kind == "b":
         return rng.integers(0, 2, size=shape).astype(np.bool_)
     if mode == "small":
@@ -541,23 +571,27 @@ def _large_sizes(summary: Summary, rng: np.random.Generator, largest: bool = Fal
     return None
 
 
-def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, trials: int = 4, scale: int = 7, seed: int = 0,
+def tested(module: ModuleOp, fn: func.FuncOp, summary: Summary, prog: TS.Program, trials: int = 5, scale: int = 7, seed: int = 0,
            large_trials: int = 2, float_model: str = "ieee") -> Verdict:
     """Differential test; UB in the original (e.g. division by zero) skips that input set.
     `trials` input sets at sizes 1..scale, then `large_trials` at sizes up to LARGE_SCALE. Under an
-    IEEE float model every other input set mixes in special values (NaN, infinities, signed
-    zeros, denormals, cancellation) and floats are compared bit for bit (floats.same); under
+    IEEE float model the input sets cycle through special values (NaN, infinities, signed zeros,
+    denormals, cancellation), ordinary ones, edge ones, (unless nsz) one whose float arrays
+    are -0.0 and 1.0 (all products -0.0) and (unless ninf) one of large values that overflow in
+    sums of three or four, and floats are compared bit for bit (floats.same); under
     `fast` (real numbers) inputs are ordinary and floats agree to a relative 1e-4."""
     rng = np.random.default_rng(seed)
     ran = 0
     attempts = 0
-    modes = ["full", "edge"] if floats.is_real(float_model) else ["special", "full", "edge"]
+    flags = floats.parse(float_model)
+    modes = ["full", "edge"] if floats.is_real(float_model) else [
+        "special", "full", "edge", *([] if "nsz" in flags else ["zeros"]), *([] if "ninf" in flags else ["large"])]
     total = trials + large_trials
     while ran < total and attempts < total * 4:
         attempts += 1
         mode = modes[(attempts - 1) % len(modes)]
         sizes = {a.name: int(rng.integers(1, scale + 1)) for a in summary.args if a.kind == "size"}
-        if mode in ("edge", "special"):
+        if mode in ("edge", "special", "zeros", "large"):
             sizes.update(_integer_size_edges(summary, fn, rng, attempts))
         dyn = {a.name: scale for a in summary.args if a.kind == "buffer"}
         if ran >= trials:

@@ -281,11 +281,11 @@ class OrderedSumOp(IRDLOperation):
     an IEEE proof fixed (ir/float_order.py). No tensor cores, split-K or tree reduction."""
 
     name = "cuda.ordered_sum"
-    combine = attr_def(StringAttr)  # sum; max / min: `b > a ? b : a` (a select on ogt / olt)
+    combine = attr_def(StringAttr)  # sum; selmax / selmin: `b > a ? b : a` (a select on ogt / olt)
     acc_type = attr_def(StringAttr)
 
     def verify_(self) -> None:
-        if self.combine.data not in ("sum", "max", "min"):
+        if self.combine.data not in ("sum", "selmax", "selmin"):
             _Fail.raise_(self, f"unknown combiner '{self.combine.data}'")
         if self.acc_type.data not in ("f32", "bf16", "f16"):
             _Fail.raise_(self, f"an ordered float sum in {self.acc_type.data} (f32, bf16 or f16)")
@@ -332,11 +332,13 @@ class RowLoadOp(IRDLOperation):
 @irdl_op_definition
 class BlockReduceOp(IRDLOperation):
     name = "cuda.block_reduce"
-    combine = attr_def(StringAttr)  # sum, max, argmax
+    # scalar.COMBINERS (sum; max / min: IEEE maximum / minimum; maxnum / minnum; selmax / selmin:
+    # a select fold) or argmax
+    combine = attr_def(StringAttr)
     scope = attr_def(StringAttr)  # block or grid
 
     def verify_(self) -> None:
-        if self.combine.data not in ("sum", "max", "min", "argmax"):
+        if self.combine.data not in ("sum", "max", "min", "maxnum", "minnum", "selmax", "selmin", "argmax"):
             _Fail.raise_(self, f"unknown combiner '{self.combine.data}'")
         if self.scope.data not in ("block", "grid"):
             _Fail.raise_(self, f"scope must be block or grid, not '{self.scope.data}'")

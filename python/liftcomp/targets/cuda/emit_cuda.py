@@ -23,6 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.targets.cuda.scalar import C_HELPERS
 from liftcomp.targets.cuda.spec import DTYPES, KernelSpec
 
 _CUTLASS_TYPES = {"bf16": "cutlass::bfloat16_t", "f16": "cutlass::half_t", "i8": "int8_t", "i32": "int32_t",
@@ -68,6 +69,7 @@ _PRELUDE = """\
 #include <cuda_fp16.h>
 #include <stdint.h>
 #include <math.h>
+#include <string.h>
 static const char* lc_err = "";
 extern "C" const char* lc_{name}_error() {{ return lc_err; }}
 #define LC_CHECK(x) do {{ cudaError_t e_ = (x); if (e_ != cudaSuccess) {{ lc_err = cudaGetErrorString(e_); return 10; }} }} while (0)
@@ -86,7 +88,7 @@ template <> __device__ __forceinline__ int32_t lc_from_f<int32_t>(float x) {{ re
 
 def _prelude(spec: KernelSpec) -> str:
     return _PRELUDE.format(name=spec.name, kind=spec.kind, arch=spec.arch,
-                           schedule=json.dumps(spec.schedule_json(), sort_keys=True))
+                           schedule=json.dumps(spec.schedule_json(), sort_keys=True)) + C_HELPERS
 
 
 def emit_kernel(spec: KernelSpec) -> str:
@@ -118,12 +120,12 @@ def _fusion(spec: KernelSpec) -> tuple[str, str]:
     bias = "bias" in spec.epilogue
     relu = "relu" in spec.epilogue
     if bias and relu:
-        return (f"cutlass::epilogue::fusion::LinCombPerColBiasEltAct<cutlass::epilogue::thread::ReLu, {ed}, {comp}, "
+        return (f"cutlass::epilogue::fusion::LinCombPerColBiasEltAct<LcRelu, {ed}, {comp}, "
                 f"{ed}, {ec}, {comp}>", ec)
     if bias:
         return f"cutlass::epilogue::fusion::LinCombPerColBias<{ed}, {comp}, {ed}, {ec}, {comp}>", ec
     if relu:
-        return f"cutlass::epilogue::fusion::LinCombEltAct<cutlass::epilogue::thread::ReLu, {ed}, {comp}, {ec}, {comp}>", ec
+        return f"cutlass::epilogue::fusion::LinCombEltAct<LcRelu, {ed}, {comp}, {ec}, {comp}>", ec
     return f"cutlass::epilogue::fusion::LinearCombination<{ed}, {comp}, {ec}, {comp}>", ec
 
 
@@ -171,6 +173,21 @@ def _emit_gemm_sm90(spec: KernelSpec) -> str:
 #include "cutlass/gemm/kernel/tile_scheduler.hpp"
 #include "cutlass/util/packed_stride.hpp"
 using namespace cute;
+// The epilogue's relu as the lowering fuses it (and the portable kernels compute it): v > 0 ? v : 0,
+// NaN -> 0 and -0.0 -> +0.0. CUTLASS's ReLu is max.NaN (NaN -> NaN): a different op.
+template <class T> struct LcRelu {{
+  static const bool kIsHeavy = false;
+  CUTLASS_HOST_DEVICE T operator()(T const& v) const {{ return v > T(0) ? v : T(0); }}
+}};
+template <class T, int N> struct LcRelu<cutlass::Array<T, N>> {{
+  static const bool kIsHeavy = false;
+  CUTLASS_HOST_DEVICE cutlass::Array<T, N> operator()(cutlass::Array<T, N> const& v) const {{
+    cutlass::Array<T, N> r;
+    CUTLASS_PRAGMA_UNROLL
+    for (int i = 0; i < N; ++i) r[i] = v[i] > T(0) ? v[i] : T(0);
+    return r;
+  }}
+}};
 namespace lcns_{spec.name} {{
 using Tile = Shape<_{tm}, _{tn}, _{tk}>;
 using Cluster = Shape<_{cm}, _{cn}, _1>;
@@ -433,17 +450,17 @@ _ROW_MATH = {
     "softmax": """\
   float m = -INFINITY;
   for (int i = 0; i < ITEMS * VEC; i++) m = fmaxf(m, v[i]);
-  m = lc_block_reduce<true>(m, red);
+  m = lc_block_reduce<1>(m, red);
   float s = 0.f;
   for (int i = 0; i < ITEMS * VEC; i++) { v[i] = __expf(v[i] - m); s += v[i]; }
-  s = lc_block_reduce<false>(s, red);
+  s = lc_block_reduce<0>(s, red);
   float inv = 1.f / s;
   for (int i = 0; i < ITEMS * VEC; i++) v[i] *= inv;
 """,
     "rmsnorm": """\
   float ss = 0.f;
   for (int i = 0; i < ITEMS * VEC; i++) ss += v[i] * v[i];
-  ss = lc_block_reduce<false>(ss, red);
+  ss = lc_block_reduce<0>(ss, red);
   float r = rsqrtf(ss / (float)cols + EPS);
   for (int it = 0; it < ITEMS; it++) {
     int c = (it * THREADS + threadIdx.x) * VEC;
@@ -453,13 +470,13 @@ _ROW_MATH = {
     "layernorm": """\
   float s = 0.f;
   for (int i = 0; i < ITEMS * VEC; i++) s += v[i];
-  float mean = lc_block_reduce<false>(s, red) / (float)cols;
+  float mean = lc_block_reduce<0>(s, red) / (float)cols;
   float q = 0.f;
   for (int it = 0; it < ITEMS; it++) {
     int c = (it * THREADS + threadIdx.x) * VEC;
     if (c < cols) for (int j = 0; j < VEC; j++) { float d = v[it * VEC + j] - mean; q += d * d; }
   }
-  float r = rsqrtf(lc_block_reduce<false>(q, red) / (float)cols + EPS);
+  float r = rsqrtf(lc_block_reduce<0>(q, red) / (float)cols + EPS);
   for (int it = 0; it < ITEMS; it++) {
     int c = (it * THREADS + threadIdx.x) * VEC;
     if (c < cols) { float wv[VEC], bv[VEC]; lc_load_vec(w + c, wv); lc_load_vec(b + c, bv);
@@ -469,15 +486,19 @@ _ROW_MATH = {
 }
 
 _BLOCK_REDUCE = """\
-template <bool MAX>
+// OP: 0 a sum, 1 fmaxf (maxnumf, or a max whose terms hold no NaN; identity NaN), 2 lc_maximumf
+// (NaN wins, -0 < +0; identity -inf)
+template <int OP>
+__device__ __forceinline__ float lc_combine(float x, float y) { return OP == 0 ? x + y : OP == 1 ? fmaxf(x, y) : lc_maximumf(x, y); }
+template <int OP>
 __device__ __forceinline__ float lc_block_reduce(float x, float* red) {
-  for (int o = 16; o > 0; o >>= 1) { float y = __shfl_xor_sync(0xffffffffu, x, o); x = MAX ? fmaxf(x, y) : x + y; }
+  for (int o = 16; o > 0; o >>= 1) { float y = __shfl_xor_sync(0xffffffffu, x, o); x = lc_combine<OP>(x, y); }
   int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   __syncthreads();  // red may still be read by the previous reduction
   if (lane == 0) red[warp] = x;
   __syncthreads();
-  x = lane < (int)(blockDim.x / 32) ? red[lane] : (MAX ? -INFINITY : 0.f);
-  for (int o = 16; o > 0; o >>= 1) { float y = __shfl_xor_sync(0xffffffffu, x, o); x = MAX ? fmaxf(x, y) : x + y; }
+  x = lane < (int)(blockDim.x / 32) ? red[lane] : (OP == 0 ? 0.f : OP == 1 ? NAN : -INFINITY);  // identities
+  for (int o = 16; o > 0; o >>= 1) { float y = __shfl_xor_sync(0xffffffffu, x, o); x = lc_combine<OP>(x, y); }
   return x;
 }
 """
@@ -656,6 +677,30 @@ extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const d
 """
 
 
+def _reduce_step(combine: str, integer: bool) -> str:
+    """`a = combine(a, b)` in C for a reduction's combiner (scalar.COMBINERS): max / min exact
+    (lc_maximumf: NaN wins, -0.0 < +0.0), maxnum / minnum fmaxf (NaN dropped), selmax / selmin the
+    select that keeps the accumulator on NaN."""
+    if integer:
+        return {"sum": "a = a + b;"}.get(combine, "a = b > a ? b : a;" if "max" in combine else "a = b < a ? b : a;")
+    return {"sum": "a = a + b;", "max": "a = lc_maximumf(a, b);", "min": "a = lc_minimumf(a, b);",
+            "maxnum": "a = fmaxf(a, b);", "minnum": "a = fminf(a, b);", "selmax": "a = b > a ? b : a;",
+            "selmin": "a = b < a ? b : a;"}[combine]
+
+
+def _reduce_identity(combine: str, integer: bool, acc: str = "float") -> str:
+    """The start of each thread's fold: the combiner's identity. maxNum's is NaN (maxnum(NaN, x) = x,
+    NaN when all are NaN; -inf would turn an all-NaN row with a NaN start into -inf)."""
+    up = combine in ("max", "maxnum", "selmax")
+    if combine == "sum":
+        return "0"
+    if integer:
+        return "(long long)(-9223372036854775807LL - 1)" if up else "9223372036854775807LL"
+    if combine in ("maxnum", "minnum"):
+        return f"(({acc})NAN)"
+    return f"{'-' if up else ''}(({acc})INFINITY)"
+
+
 def _emit_reduce(spec: KernelSpec) -> str:
     kinds = list(spec.input_kinds) or ["row"] * spec.n_inputs
     types = list(spec.in_types) or [spec.a_type] * spec.n_inputs
@@ -681,9 +726,12 @@ def _emit_reduce(spec: KernelSpec) -> str:
 """
     else:
         integer = acc == "long long"
-        init = {"max": "(long long)(-9223372036854775807LL - 1)" if integer else f"-(({acc})INFINITY)",
-                "min": "9223372036854775807LL" if integer else f"(({acc})INFINITY)", "sum": "0"}[spec.combine]
-        comb = {"max": "a = b > a ? b : a;", "min": "a = b < a ? b : a;", "sum": "a = a + b;"}[spec.combine]
+        comb = _reduce_step(spec.combine, integer)
+        init = _reduce_identity(spec.combine, integer, acc)
+        # a start value that is not the identity (the output's initial value, a trailing per-row
+        # input) comes first, as in the loop: a = start; then the tree's result is combined in
+        first = f"in{spec.n_inputs - 1}[r]" if integer else f"lc_to_f(in{spec.n_inputs - 1}[r])"
+        start = f"a = ({acc}){first}; b = sred[0]; {comb}" if kinds and kinds[-1] == "rowb" else "a = sred[0];"
         body = f"""\
   {acc} a = {init};
   for (int c = threadIdx.x; c < cols; c += blockDim.x) {{ {loads} {acc} b = ({acc})({spec.body}); {comb} }}
@@ -693,7 +741,7 @@ def _emit_reduce(spec: KernelSpec) -> str:
     if (threadIdx.x < s) {{ {acc} b = sred[threadIdx.x + s]; a = sred[threadIdx.x]; {comb} sred[threadIdx.x] = a; }}
     __syncthreads();
   }}
-  if (threadIdx.x == 0) out[r] = ({to})sred[0];
+  if (threadIdx.x == 0) {{ {acc} b; {start} (void)b; out[r] = ({to})a; }}
 """
     return _prelude(spec) + f"""\
 // one block per row; the block's partial results are combined in shared memory (a fixed tree,
@@ -795,7 +843,7 @@ def _emit_reduce_ordered(spec: KernelSpec) -> str:
                      [f"({to}*)buffers[{spec.n_inputs}]", "rows", "cols"] + [f"scalars[{j}]" for j in range(spec.n_scalars)])
     init = f"(float)in{spec.n_inputs - 1}[r]" if kinds and kinds[-1] == "rowb" else "0.f"
     # max / min: the loop's select on ogt / olt (lowering._kernel_select), NaN and tied zeros included
-    comb = {"sum": "a = __fadd_rn(a, b);", "max": "a = b > a ? b : a;", "min": "a = b < a ? b : a;"}[spec.combine]
+    comb = {"sum": "a = __fadd_rn(a, b);", "selmax": "a = b > a ? b : a;", "selmin": "a = b < a ? b : a;"}[spec.combine]
     return _prelude(spec) + _ORDERED_NOTE + f"""\
 __global__ void lc_{spec.name}_kernel({params}) {{
   int r = blockIdx.x * blockDim.x + threadIdx.x;

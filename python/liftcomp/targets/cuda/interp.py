@@ -69,7 +69,7 @@ def _ordered_sum(start: Array, terms: Any, n: int, t: str, combine: str = "sum")
             if combine == "sum":
                 acc = acc + b
             else:
-                acc = np.where(b > acc if combine == "max" else b < acc, b, acc).astype(np.float32)
+                acc = np.where(b > acc if combine == "selmax" else b < acc, b, acc).astype(np.float32)
             if t != "f32":
                 acc = acc.astype(np_dtype(t)).astype(np.float32)
     return acc
@@ -155,7 +155,7 @@ def run_gemm(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: list[
                     elif op == "bias":
                         v = v + bufs[names.index("bias")][n0:n0 + tn].astype(acc_t)
                     elif op == "relu":
-                        v = np.maximum(v, acc_t(0))
+                        v = np.where(v > 0, v, acc_t(0))  # the kernels' `v > 0 ? v : 0` (NaN -> 0)
                     elif op == "convert":
                         v = _store(v, spec.out_type)
                 out[li, m0:m0 + tm, n0:n0 + tn] = v
@@ -207,6 +207,10 @@ def eval_map(mp: func.FuncOp, values: list[Any]) -> Any:
             x = np.asarray(env[op.operands[0]])
             with np.errstate(all="ignore"):
                 env[op.results[0]] = _MATH[op.name](x).astype(x.dtype)
+            continue
+        if op.name in ("arith.maximumf", "arith.minimumf"):  # the reference's numpy maximum leaves zeros unordered
+            fn = maximumf if op.name == "arith.maximumf" else minimumf
+            env[op.results[0]] = fn(env[op.operands[0]], env[op.operands[1]])
             continue
         eval_scalar_op(op, env)
     raise InterpError("map function without func.return")
@@ -260,21 +264,67 @@ def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: lis
         r = _ordered_sum(start, lambda c: v[:, c], cols, "f32", ordered.combine.data)
         return _store(r, spec.out_type).reshape(out_shape)
     combine = next((o.combine.data for o in _ops(k) if isinstance(o, cu.BlockReduceOp)), None)
+    start = _lift(np.asarray(init)).reshape(rows) if init is not None else None
     if combine == "sum":
         r = v.sum(axis=1, dtype=np.int64 if v.dtype.kind in "iu" else v.dtype)
-        if init is not None:
-            r = _lift(np.asarray(init)).reshape(rows) + r
-    elif combine == "max":
-        r = v.max(axis=1) if cols else np.full(rows, -np.inf)
-        if init is not None:
-            r = np.maximum(_lift(np.asarray(init)).reshape(rows), r)
-    elif combine == "min":
-        r = v.min(axis=1) if cols else np.full(rows, np.inf)
-        if init is not None:
-            r = np.minimum(_lift(np.asarray(init)).reshape(rows), r)
+        if start is not None:
+            r = start + r
+    elif combine in _FOLDS:
+        r = _fold(combine, np.asarray(v), start)
     else:
         raise InterpError(f"@{spec.name}: combiner {combine}")
     return _store(r, spec.out_type).reshape(out_shape)
+
+
+def maximumf(a: Any, b: Any) -> Array:
+    """arith.maximumf: NaN if either is NaN, -0.0 < +0.0 (numpy's maximum does not order zeros)."""
+    a, b = np.asarray(a), np.asarray(b)
+    with np.errstate(invalid="ignore"):
+        r = np.maximum(a, b)
+    both_zero = (a == 0) & (b == 0)
+    return np.where(both_zero, np.where(np.signbit(a) & np.signbit(b), a, np.abs(r)), r).astype(r.dtype)
+
+
+def minimumf(a: Any, b: Any) -> Array:
+    """arith.minimumf: NaN if either is NaN, -0.0 < +0.0."""
+    a, b = np.asarray(a), np.asarray(b)
+    with np.errstate(invalid="ignore"):
+        r = np.minimum(a, b)
+    both_zero = (a == 0) & (b == 0)
+    return np.where(both_zero, np.where(np.signbit(a) | np.signbit(b), -np.abs(r), np.abs(r)), r).astype(r.dtype)
+
+
+def _fold(kind: str, v: Array, start: Array | None) -> Array:
+    """A reduction over axis 1 by scalar.COMBINERS' `kind` as the emitted kernels compute it (a
+    tree: exact for these up to a tied zero's sign where the op leaves it open), the start value
+    (if any) combined first, as in the loop."""
+    up = kind in ("max", "maxnum", "selmax")
+    ident = -np.inf if up else np.inf
+    if v.dtype.kind in "iu":  # integers: plain max / min
+        r = v.max(axis=1, initial=np.iinfo(v.dtype).min) if up else v.min(axis=1, initial=np.iinfo(v.dtype).max)
+        return r if start is None else (np.maximum(start, r) if up else np.minimum(start, r))
+    with np.errstate(invalid="ignore"):
+        if kind in ("max", "min"):  # NaN wins (numpy's max / min propagate it); -0.0 < +0.0
+            r = v.max(axis=1, initial=ident) if up else v.min(axis=1, initial=ident)
+            pos = ((v == 0) & ~np.signbit(v)).any(axis=1)
+            neg = ((v == 0) & np.signbit(v)).any(axis=1)
+            zero = np.where(pos if up else ~neg, np.float32(0), np.float32(-0.0)).astype(v.dtype)
+            r = np.where(r == 0, zero, r)
+            return r if start is None else (maximumf if up else minimumf)(start.astype(v.dtype), r)
+        if kind in ("maxnum", "minnum"):  # NaN dropped (NaN is the identity: all NaN gives NaN)
+            fn = np.fmax if up else np.fmin
+            r = fn.reduce(v, axis=1, initial=np.nan)
+            return r if start is None else fn(start.astype(v.dtype), r)
+        # selmax / selmin: a NaN term is skipped, a NaN start stays
+        r = np.where(np.isnan(v), ident, v)
+        r = r.max(axis=1, initial=ident) if up else r.min(axis=1, initial=ident)
+        if start is None:
+            return r
+        s = start.astype(v.dtype)
+        return np.where(r > s if up else r < s, r, s)
+
+
+_FOLDS = ("max", "min", "maxnum", "minnum", "selmax", "selmin")
 
 
 def run_kernel(k: cu.KernelOp, args: list[Any], n_scalars: int, out_shape: tuple[int, ...]) -> Array:
@@ -453,8 +503,15 @@ def _unit_const_generic(op: linalg.GenericOp, env: dict[SSAValue, Any]) -> bool:
         eval_scalar_op(o, local)
     res = np.broadcast_to(np.asarray(local[val]), sizes)
     if fn is not None:
-        res = fn.reduce(res, axis=red[0], keepdims=True)
-        res = fn(spread(op.outputs[0], maps[-1]).take([0], axis=red[0]), res)
+        start = spread(op.outputs[0], maps[-1]).take([0], axis=red[0])
+        if fn is np.maximum:  # maximumf: numpy's maximum leaves -0.0 / +0.0 unordered
+            res = np.moveaxis(res, red[0], -1)
+            flat = res.reshape(-1, res.shape[-1])
+            res = _fold("max", flat, None).reshape(res.shape[:-1])
+            res = maximumf(start, np.expand_dims(res, red[0]))
+        else:
+            res = fn.reduce(res, axis=red[0], keepdims=True)
+            res = fn(start, res)
     out_dims = [e.position for e in maps[-1].results if isinstance(e, AffineDimExpr)]
     keep = [d for d in range(n) if d not in red]
     res = res.reshape([sizes[d] for d in keep]) if red else res

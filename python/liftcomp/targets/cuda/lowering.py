@@ -6,7 +6,9 @@ Recognised, in one walk over each function:
   expand_shape) -> gemm. A linalg.transpose feeding B becomes a K-major B instead of a kernel;
   an output that is not a zero fill becomes the epilogue's residual (C + A B).
 - a following elementwise generic that adds a per-column vector, multiplies by a scalar or takes
-  max(x, 0) -> fused into the GEMM's epilogue (CUTLASS's act(alpha acc + C + bias) order).
+  a relu the epilogue computes exactly (`v > 0 ? v : 0`: maxnumf(v, +0.0), select(v ogt +0.0, v,
+  +0.0), maximumf(v, +0.0) with nnan; _relu_max) -> fused into the GEMM's epilogue (CUTLASS's
+  act(alpha acc + C + bias) order).
 - elementwise generics (identity, per-row or per-column broadcast inputs, captured scalars) ->
   eltwise kernels; a chain of them, each the only user of the previous, -> one kernel.
 - reductions over the last axis (sum, max; mat-vec as a row x vector map) -> reduce kernels.
@@ -348,7 +350,13 @@ class _Lowering:
                 if bop.operands[0] is not cur:
                     return spec, args, 0, result
                 break
-            if isinstance(bop, arith.ConstantOp):
+            if isinstance(bop, arith.ConstantOp) or _relu_compare(bop, cur):
+                continue  # a relu's compare: read with its select below
+            if isinstance(bop, arith.SelectOp):
+                if not _relu_select(bop, cur):
+                    return spec, args, 0, result
+                steps.append("relu")
+                cur = bop.result
                 continue
             opnds = list(bop.operands)
             if cur not in opnds or len(opnds) != 2:
@@ -361,7 +369,7 @@ class _Lowering:
                     return spec, args, 0, result
                 src, _ = _strip_unit(ins[j], d)
                 bias, step = src, "bias"
-            elif bop.name in ("arith.maximumf", "arith.maxsi", "arith.maxnumf") and _const_zero(other):
+            elif _relu_max(bop, other):
                 step = "relu"
             elif bop.name in ("arith.mulf",) and other not in block.args and not _in_block(other, block):
                 scalars.append(other)
@@ -569,6 +577,41 @@ def _const_zero(v: SSAValue) -> bool:
     o = v.owner
     return isinstance(o, arith.ConstantOp) and isinstance(o.value, (FloatAttr, IntegerAttr)) and \
         float(o.value.value.data) == 0.0  # type: ignore[union-attr]
+
+
+def _pos_zero(v: SSAValue) -> bool:
+    """An integer 0 or a float +0.0 constant (a relu's bound: -0.0 would give -0.0 for v <= 0)."""
+    o = v.owner
+    return _const_zero(v) and not (isinstance(o.value, FloatAttr) and  # type: ignore[union-attr]
+                                   math.copysign(1.0, float(o.value.value.data)) < 0)  # type: ignore[union-attr]
+
+
+def _relu_max(op: Operation, other: SSAValue) -> bool:
+    """max(v, 0) that the epilogue's relu computes exactly. The epilogues compute `v > 0 ? v : 0`
+    (CUTLASS's ReLu: fmaxf(v, 0)), NaN -> 0: that is maxnumf (maxNum drops a NaN operand) but not
+    maximumf, which returns NaN, unless its fastmath says nnan."""
+    if not _pos_zero(other):
+        return False
+    if op.name in ("arith.maxsi", "arith.maxnumf"):
+        return True
+    fm = op.properties.get("fastmath")
+    return op.name == "arith.maximumf" and "nnan" in {str(f.value) for f in getattr(fm, "data", ())}
+
+
+def _relu_compare(op: Operation, cur: SSAValue) -> bool:
+    """`v ogt +0.0` (or `v sgt 0`) used only by a select: the condition of a relu select."""
+    if not isinstance(op, (arith.CmpfOp, arith.CmpiOp)) or list(op.operands)[0] is not cur:
+        return False
+    gt = 2 if isinstance(op, arith.CmpfOp) else 4  # ogt / sgt
+    uses = list(op.result.uses)
+    return int(op.predicate.value.data) == gt and _pos_zero(op.operands[1]) and len(uses) == 1 and \
+        isinstance(uses[0].operation, arith.SelectOp)
+
+
+def _relu_select(op: arith.SelectOp, cur: SSAValue) -> bool:
+    """select(v ogt 0, v, 0): exactly the epilogue's `v > 0 ? v : 0` (NaN -> 0, -0.0 -> +0.0)."""
+    cmp = op.cond.owner
+    return isinstance(cmp, Operation) and _relu_compare(cmp, cur) and op.lhs is cur and _pos_zero(op.rhs)
 
 
 def _in_block(v: SSAValue, block: Block) -> bool:

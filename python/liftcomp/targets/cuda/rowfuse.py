@@ -28,6 +28,16 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 from liftcomp.targets.cuda.scalar import Unsupported, build_map, combiner
 from liftcomp.targets.cuda.spec import DTYPES
 
+# A row reduction's combiner (scalar.COMBINERS) -> (its identity, each thread's step,
+# lc_block_reduce's OP, the start value combined with the row's result). Exact per kind: maximumf's max propagates NaN and
+# orders -0 < +0 in every step (lc_maximumf); maxnumf drops NaN (fmaxf); a select max skips NaN
+# terms (its partials hold none, so fmaxf across threads is the select) but keeps a NaN start.
+# (maxNum's identity is NaN: -inf would turn an all-NaN row with a NaN start into -inf.)
+_ROW_STEP = {"sum": ("0.f", "a += x;", 0, "({init} + a)"),
+             "max": ("-INFINITY", "a = lc_maximumf(a, x);", 2, "lc_maximumf({init}, a)"),
+             "maxnum": ("NAN", "a = fmaxf(a, x);", 1, "fmaxf({init}, a)"),
+             "selmax": ("-INFINITY", "a = x > a ? x : a;", 1, "(a > {init} ? a : {init})")}
+
 
 class NotRowLocal(Exception):
     pass
@@ -44,7 +54,7 @@ class RowProgram:
     lines: list[str] = field(default_factory=list)  # C statements
     out: str = ""  # the array holding the output
     out_type: str = "f32"
-    reductions: list[str] = field(default_factory=list)  # "max" / "sum", in program order
+    reductions: list[str] = field(default_factory=list)  # combiners (_ROW_STEP), in program order
     ops: list[Operation] = field(default_factory=list)  # the generics fused
 
 
@@ -253,7 +263,7 @@ class _Builder:
             kind, val = combiner(comb, out_arg)
         except Unsupported as e:
             raise NotRowLocal(str(e)) from None
-        if kind not in ("sum", "max"):
+        if kind not in _ROW_STEP:
             raise NotRowLocal(f"combiner {kind}")
         expr = self.expr(block, list(block.args[: len(op.inputs)]), val, args)
         init = self.init_of(op.outputs[0])
@@ -262,12 +272,10 @@ class _Builder:
             self.names[op.res[0]] = ("row", self.reduced[key])
             return
         self.reduced[key] = f"v{k}"
-        ident = "-INFINITY" if kind == "max" else "0.f"
-        step = "a = fmaxf(a, x);" if kind == "max" else "a += x;"
-        fin = f"fmaxf({init}, a)" if kind == "max" else f"({init} + a)"
+        ident, step, block_op, fin = _ROW_STEP[kind]
         self.p.lines.append(
             f"float v{k}; {{ float a = {ident}; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) {{ float x = {expr}; "
-            f"{step} }} a = lc_block_reduce<{'true' if kind == 'max' else 'false'}>(a, red); v{k} = {fin}; }}")
+            f"{step} }} a = lc_block_reduce<{block_op}>(a, red); v{k} = {fin.format(init=init)}; }}")
         self.p.reductions.append(kind)
         self.names[op.res[0]] = ("row", f"v{k}")
 

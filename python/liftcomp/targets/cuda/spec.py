@@ -76,7 +76,7 @@ class KernelSpec:
     eps: float = 1e-5
     # eltwise / reduce: C expression over in0.. and s0.. (scalars); reduce: combiner
     body: str = ""
-    combine: str = "sum"  # sum, max, argmax
+    combine: str = "sum"  # scalar.COMBINERS (sum, max, min, maxnum, minnum, selmax, selmin) or argmax
     n_inputs: int = 1
     n_scalars: int = 0
     # per input: "full" / "row" (indexed [r, c] or [i]), "col" (indexed [c]: one vector shared by every
