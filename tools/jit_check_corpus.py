@@ -63,7 +63,7 @@ def main() -> int:
 
 def _reason_kind(message: str) -> str:
     """A not-run message without its particulars (names, numbers), for the summary."""
-    return message.split(" (")[0].split(": ")[0][:100]
+    return message.split(" (")[0][:120]
 
 
 if __name__ == "__main__":

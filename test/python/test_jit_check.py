@@ -105,3 +105,13 @@ def test_comparison_under_each_float_model(model: str) -> None:
             o, r = np.float32(x[0]) + np.float32(y[0]), np.float32(x[0]) - np.float32(y[0])
             assert bool(runner_check.same_under(np.array([o]), np.array([r]), model).all()) == allowed, (k, model)
         assert (got[k] is None) == allowed, (k, model, got[k])
+
+
+def test_a_check_out_of_time_is_not_run_and_keeps_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--jit-timeout bounds the check by the wall clock (here the reference executor's run of a
+    large static convolution): 'not run', exit 0, -o written."""
+    out = tmp_path / "o.mlir"
+    rc = main(["lift", str(CORPUS / "extra_gemmini/conv_14x14x256.mlir"), "--jit-check", "--jit-timeout", "2", "-q", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 0 and "linalg." in out.read_text(), err
+    assert "jit-check @conv_14x14x256: not run: the --jit-timeout of 2 s ran out while sizing its inputs" in err, err
