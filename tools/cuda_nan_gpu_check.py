@@ -116,10 +116,10 @@ def prepare(out: Path) -> None:
                                        input_kinds=("row", "rowb"), in_types=("f32", "f32"), body="x0",
                                        combine=kind, static_dims=(ROWS, COLS)))
         checks.append((spec, True, _fold(kind, x, starts), kind not in ("max", "min")))
-    for kind, (step, op, fin) in rowfuse._ROW_STEP.items():  # pyright: ignore[reportPrivateUsage]
+    for kind, (ident, step, op, fin) in rowfuse._ROW_STEP.items():  # pyright: ignore[reportPrivateUsage]
         if kind == "sum":
             continue
-        line = (f"float v1; {{ float a = -INFINITY; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) {{ float x = in0[j]; "
+        line = (f"float v1; {{ float a = {ident}; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) {{ float x = in0[j]; "
                 f"{step} }} a = lc_block_reduce<{op}>(a, red); v1 = {fin.format(init='(-0.0f)')}; }}")
         body = json.dumps({"lines": [line, "float v2[N]; for (int j = 0; j < N; j++) v2[j] = v1;"], "out": "v2",
                            "reductions": [kind]})

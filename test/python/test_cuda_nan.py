@@ -17,7 +17,11 @@ import pytest
 from liftcomp.interop.mlir_tool import parse_mlir
 from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda import rowfuse
-from liftcomp.targets.cuda.emit_cuda import _reduce_step, emit_kernel  # pyright: ignore[reportPrivateUsage]
+from liftcomp.targets.cuda.emit_cuda import (  # pyright: ignore[reportPrivateUsage]
+    _reduce_identity,
+    _reduce_step,
+    emit_kernel,
+)
 from liftcomp.targets.cuda.interp import _fold, eval_map, run_cuda  # pyright: ignore[reportPrivateUsage]
 from liftcomp.targets.cuda.kernels import body_ops, spec_of
 from liftcomp.targets.cuda.lowering import lower_module
@@ -76,6 +80,18 @@ def _expected_cmp(p: str, a: float, b: float) -> bool:
     return rel[p[1:]] and not unordered if p[0] == "o" else rel[p[1:]] or unordered
 
 
+def _loop_fold(kind: str, values: list[float], start: float) -> float:
+    """A reduction in the loop's order, from its start value, by MLIR's definition of each step."""
+    acc = start
+    for x in values:
+        if kind in ("max", "min", "maxnum", "minnum"):
+            r = _expected_minmax({"max": "maximumf", "min": "minimumf"}.get(kind, kind + "f"), acc, x)
+            acc = acc if r is None else r  # a tied zero: either (compared with its sign open)
+        else:  # select(x ogt acc, x, acc) / select(x olt acc, x, acc)
+            acc = x if (x > acc if kind == "selmax" else x < acc) else acc
+    return acc
+
+
 # select-style combiners of reductions, folded by the emitted steps from a start value
 FOLD_CASES = [[1.0, math.nan, 3.0], [-0.0, 0.0, -0.0], [0.0, -0.0], [-0.0, -0.0], [math.nan, math.nan],
               [-1.0, -math.inf, 2.5], []]
@@ -91,13 +107,13 @@ def _host_program(maps: list[tuple[str, func.FuncOp]]) -> str:
     for kind in KINDS:
         # the reduce kernel's step (each thread, then the tree), then the start combined first
         step = _reduce_step(kind, integer=False)
-        ident = "-INFINITY" if kind in ("max", "maxnum", "selmax") else "INFINITY"
+        ident = _reduce_identity(kind, integer=False)
         fns.append(f"static float fold_{kind}(const float* v, int n, float start) {{ float a = {ident}, b; "
                    f"for (int i = 0; i < n; i++) {{ b = v[i]; {step} }} b = a; a = start; {step} return a; }}")
-    for kind, (step, _, fin) in rowfuse._ROW_STEP.items():  # pyright: ignore[reportPrivateUsage]
+    for kind, (ident, step, _, fin) in rowfuse._ROW_STEP.items():  # pyright: ignore[reportPrivateUsage]
         if kind == "sum":
             continue
-        fns.append(f"static float row_{kind}(const float* v, int n, float start) {{ float a = -INFINITY; "
+        fns.append(f"static float row_{kind}(const float* v, int n, float start) {{ float a = {ident}; "
                    f"for (int j = 0; j < n; j++) {{ float x = v[j]; {step} }} return {fin.format(init='start')}; }}")
     calls = []
     for name, _ in maps:
@@ -178,9 +194,11 @@ def test_emitted_scalar_c_runs_ieee_semantics_on_special_values(tmp_path: Path) 
                     g = int(next(got_iter), 16)
                     v = np.array([c], np.float32).reshape(1, len(c))
                     want = float(_fold(kind, v, np.array([st], np.float32))[0])
+                    loop = _loop_fold(kind, c, st)
                     # maxnum / minnum leave a tied zero's sign open; a select fold's depends on the order
-                    if not _same(g, want, tied_zero_ok=kind not in ("max", "min")):
-                        bad.append(f"{prefix}_{kind}({c}, start {st}): C {g:08x}, interpreter {want!r}")
+                    open_zero = kind not in ("max", "min")
+                    if not _same(g, want, tied_zero_ok=open_zero) or not _same(g, loop, tied_zero_ok=open_zero):
+                        bad.append(f"{prefix}_{kind}({c}, start {st}): C {g:08x}, interpreter {want!r}, loop {loop!r}")
     assert not bad, "\n".join(bad)
 
 

@@ -486,7 +486,8 @@ _ROW_MATH = {
 }
 
 _BLOCK_REDUCE = """\
-// OP: 0 a sum, 1 fmaxf (maxnumf, or a max whose terms hold no NaN), 2 lc_maximumf (NaN wins, -0 < +0)
+// OP: 0 a sum, 1 fmaxf (maxnumf, or a max whose terms hold no NaN; identity NaN), 2 lc_maximumf
+// (NaN wins, -0 < +0; identity -inf)
 template <int OP>
 __device__ __forceinline__ float lc_combine(float x, float y) { return OP == 0 ? x + y : OP == 1 ? fmaxf(x, y) : lc_maximumf(x, y); }
 template <int OP>
@@ -496,7 +497,7 @@ __device__ __forceinline__ float lc_block_reduce(float x, float* red) {
   __syncthreads();  // red may still be read by the previous reduction
   if (lane == 0) red[warp] = x;
   __syncthreads();
-  x = lane < (int)(blockDim.x / 32) ? red[lane] : (OP ? -INFINITY : 0.f);
+  x = lane < (int)(blockDim.x / 32) ? red[lane] : (OP == 0 ? 0.f : OP == 1 ? NAN : -INFINITY);  // identities
   for (int o = 16; o > 0; o >>= 1) { float y = __shfl_xor_sync(0xffffffffu, x, o); x = lc_combine<OP>(x, y); }
   return x;
 }
@@ -687,6 +688,19 @@ def _reduce_step(combine: str, integer: bool) -> str:
             "selmin": "a = b < a ? b : a;"}[combine]
 
 
+def _reduce_identity(combine: str, integer: bool, acc: str = "float") -> str:
+    """The start of each thread's fold: the combiner's identity. maxNum's is NaN (maxnum(NaN, x) = x,
+    NaN when all are NaN; -inf would turn an all-NaN row with a NaN start into -inf)."""
+    up = combine in ("max", "maxnum", "selmax")
+    if combine == "sum":
+        return "0"
+    if integer:
+        return "(long long)(-9223372036854775807LL - 1)" if up else "9223372036854775807LL"
+    if combine in ("maxnum", "minnum"):
+        return f"(({acc})NAN)"
+    return f"{'-' if up else ''}(({acc})INFINITY)"
+
+
 def _emit_reduce(spec: KernelSpec) -> str:
     kinds = list(spec.input_kinds) or ["row"] * spec.n_inputs
     types = list(spec.in_types) or [spec.a_type] * spec.n_inputs
@@ -713,10 +727,7 @@ def _emit_reduce(spec: KernelSpec) -> str:
     else:
         integer = acc == "long long"
         comb = _reduce_step(spec.combine, integer)
-        up = spec.combine in ("max", "maxnum", "selmax")
-        init = ("(long long)(-9223372036854775807LL - 1)" if up else "9223372036854775807LL") if integer else (
-            f"{'-' if up else ''}(({acc})INFINITY)")
-        init = "0" if spec.combine == "sum" else init
+        init = _reduce_identity(spec.combine, integer, acc)
         # a start value that is not the identity (the output's initial value, a trailing per-row
         # input) comes first, as in the loop: a = start; then the tree's result is combined in
         first = f"in{spec.n_inputs - 1}[r]" if integer else f"lc_to_f(in{spec.n_inputs - 1}[r])"

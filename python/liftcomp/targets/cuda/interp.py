@@ -311,9 +311,9 @@ def _fold(kind: str, v: Array, start: Array | None) -> Array:
             zero = np.where(pos if up else ~neg, np.float32(0), np.float32(-0.0)).astype(v.dtype)
             r = np.where(r == 0, zero, r)
             return r if start is None else (maximumf if up else minimumf)(start.astype(v.dtype), r)
-        if kind in ("maxnum", "minnum"):  # NaN dropped
+        if kind in ("maxnum", "minnum"):  # NaN dropped (NaN is the identity: all NaN gives NaN)
             fn = np.fmax if up else np.fmin
-            r = fn.reduce(v, axis=1, initial=ident)
+            r = fn.reduce(v, axis=1, initial=np.nan)
             return r if start is None else fn(start.astype(v.dtype), r)
         # selmax / selmin: a NaN term is skipped, a NaN start stays
         r = np.where(np.isnan(v), ident, v)

@@ -6,7 +6,9 @@ Recognised, in one walk over each function:
   expand_shape) -> gemm. A linalg.transpose feeding B becomes a K-major B instead of a kernel;
   an output that is not a zero fill becomes the epilogue's residual (C + A B).
 - a following elementwise generic that adds a per-column vector, multiplies by a scalar or takes
-  max(x, 0) -> fused into the GEMM's epilogue (CUTLASS's act(alpha acc + C + bias) order).
+  a relu the epilogue computes exactly (`v > 0 ? v : 0`: maxnumf(v, +0.0), select(v ogt +0.0, v,
+  +0.0), maximumf(v, +0.0) with nnan; _relu_max) -> fused into the GEMM's epilogue (CUTLASS's
+  act(alpha acc + C + bias) order).
 - elementwise generics (identity, per-row or per-column broadcast inputs, captured scalars) ->
   eltwise kernels; a chain of them, each the only user of the previous, -> one kernel.
 - reductions over the last axis (sum, max; mat-vec as a row x vector map) -> reduce kernels.

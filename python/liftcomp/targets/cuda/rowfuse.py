@@ -28,14 +28,15 @@ from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr
 from liftcomp.targets.cuda.scalar import Unsupported, build_map, combiner
 from liftcomp.targets.cuda.spec import DTYPES
 
-# A row reduction's combiner (scalar.COMBINERS) -> (each thread's step, lc_block_reduce's OP, the
-# start value combined with the row's result). Exact per kind: maximumf's max propagates NaN and
+# A row reduction's combiner (scalar.COMBINERS) -> (its identity, each thread's step,
+# lc_block_reduce's OP, the start value combined with the row's result). Exact per kind: maximumf's max propagates NaN and
 # orders -0 < +0 in every step (lc_maximumf); maxnumf drops NaN (fmaxf); a select max skips NaN
 # terms (its partials hold none, so fmaxf across threads is the select) but keeps a NaN start.
-_ROW_STEP = {"sum": ("a += x;", 0, "({init} + a)"),
-             "max": ("a = lc_maximumf(a, x);", 2, "lc_maximumf({init}, a)"),
-             "maxnum": ("a = fmaxf(a, x);", 1, "fmaxf({init}, a)"),
-             "selmax": ("a = x > a ? x : a;", 1, "(a > {init} ? a : {init})")}
+# (maxNum's identity is NaN: -inf would turn an all-NaN row with a NaN start into -inf.)
+_ROW_STEP = {"sum": ("0.f", "a += x;", 0, "({init} + a)"),
+             "max": ("-INFINITY", "a = lc_maximumf(a, x);", 2, "lc_maximumf({init}, a)"),
+             "maxnum": ("NAN", "a = fmaxf(a, x);", 1, "fmaxf({init}, a)"),
+             "selmax": ("-INFINITY", "a = x > a ? x : a;", 1, "(a > {init} ? a : {init})")}
 
 
 class NotRowLocal(Exception):
@@ -271,8 +272,7 @@ class _Builder:
             self.names[op.res[0]] = ("row", self.reduced[key])
             return
         self.reduced[key] = f"v{k}"
-        ident = "0.f" if kind == "sum" else "-INFINITY"
-        step, block_op, fin = _ROW_STEP[kind]
+        ident, step, block_op, fin = _ROW_STEP[kind]
         self.p.lines.append(
             f"float v{k}; {{ float a = {ident}; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) {{ float x = {expr}; "
             f"{step} }} a = lc_block_reduce<{block_op}>(a, red); v{k} = {fin.format(init=init)}; }}")
