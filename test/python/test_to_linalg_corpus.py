@@ -17,7 +17,7 @@ from liftcomp.corpus.check import check_kernel, make_inputs
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop import runner_check
 from liftcomp.interop.mlir_tool import parse_mlir, run_pipeline
-from liftcomp.lift.cli import sized_args
+from liftcomp.lift.cli import check_model, model_floats, size_inputs
 from liftcomp.lift.liftcomp_raise import raise_module
 from liftcomp.lift.raising import FunctionReport, RaiseOptions
 from liftcomp.lift.to_linalg import emit_program
@@ -100,17 +100,16 @@ def lit_cases() -> list[runner_check.Case]:
                 name = f"{rel}{f'#{k}' if k else ''}:{r.name}"
                 if r.status not in ("lifted", "partial"):
                     continue
+                # Compared as --jit-check compares: the whole function (nest by nest too), under
+                # its own float model, on inputs the reference executor runs the original on.
+                model = check_model(next(op for op in module.ops if isinstance(op, func.FuncOp) and op.sym_name.data == r.name), "ieee")
                 try:
-                    args = sized_args(module, r.name, 2)
+                    args = size_inputs(module, r.name, 2, model).args
                 except LiftcompError as e:
-                    if r.scope == "nests":
-                        # Its refused nests may index by data: no one summary sizes its inputs.
-                        print(f"{name}: not compared, lifted nest by nest: {e.message}")
-                        continue
                     cases.append(runner_check.Case(name, module, raised, r.name, []))  # reported as not run
                     print(f"{name}: cannot size its inputs: {e.message}")
                     continue
-                cases.append(runner_check.Case(name, module, raised, r.name, args))
+                cases.append(runner_check.Case(name, module, raised, r.name, args, model))
     return cases
 
 
@@ -119,16 +118,26 @@ def test_every_lifted_kernel_runs_under_mlir_runner_like_the_original() -> None:
     """Upstream's ordinary pipeline end to end (mlir-opt-22: one-shot-bufferize, linalg to loops,
     lower-affine, LLVM; then mlir-runner-22): every lifted corpus kernel on the corpus's inputs
     (dynamic sizes where its memrefs have them) and every lifted function of the lit tests'
-    inputs (on large sized inputs with NaN, infinities, signed zeros, denormals) gives the
-    original's outputs bit for bit (NaN == NaN). One module, one compilation, one process; a
-    control kernel whose 'raised' side adds +0.0 must be found different (x = -0.0)."""
+    inputs (on sized inputs) gives the original's outputs under the function's own float model,
+    as --jit-check compares: IEEE functions on special values (NaN, infinities, signed zeros,
+    denormals, the largest and cancelling values) bit for bit (NaN == NaN, -0.0 != +0.0), `fast`
+    ones (fastmath<fast> sources) on ordinary values within a tolerance. A kernel that converts
+    floats to integers keeps ordinary values (a NaN or an overflow there is poison). One module,
+    one compilation, one process; a control kernel whose 'raised' side adds +0.0 must be found
+    different (x = -0.0)."""
     cases: list[runner_check.Case] = []
+    special = 0
     for name in NAMES:
         _, raised = raised_module(name)
         if raised is None:
             continue
         original, fn, _ = parsed(name)
-        cases.append(runner_check.Case(name, original, raised, name, make_inputs(corpus()[name], fn, corpus()[name].sizes, np.random.default_rng(0))))
+        model = check_model(fn, "ieee")
+        args = make_inputs(corpus()[name], fn, corpus()[name].sizes, np.random.default_rng(0))
+        if not any(op.name in ("arith.fptosi", "arith.fptoui") for op in fn.walk()):
+            args = model_floats(args, model)
+            special += any(np.isnan(x).any() for x in args if isinstance(x, np.ndarray) and x.dtype.kind == "f")
+        cases.append(runner_check.Case(name, original, raised, name, args, model))
     lit = lit_cases()
     control = parse_mlir(CONTROL.replace("ZERO", "-0.0"))
     x = np.array([-0.0, 0.0, np.nan, -np.inf, 1.0], np.float32)
@@ -136,5 +145,5 @@ def test_every_lifted_kernel_runs_under_mlir_runner_like_the_original() -> None:
     got = runner_check.compare([*cases, *lit])
     assert got.pop("control") is not None, "the comparison does not see -0.0 vs +0.0"
     bad = {k: v for k, v in got.items() if v is not None}
-    assert len(cases) - 1 >= 150 and len(lit) >= 8, (len(cases), [c.name for c in lit])
+    assert len(cases) - 1 >= 150 and len(lit) >= 8 and special >= 50, (len(cases), special, [c.name for c in lit])
     assert not bad, bad

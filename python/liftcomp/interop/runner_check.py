@@ -2,14 +2,18 @@
 ordinary pipeline: one-shot-bufferize, linalg to loops, lower-affine, LLVM) and `mlir-runner-22`
 runs a generated `@main` that fills each kernel's inputs (bit for bit, from `memref.global`s),
 calls the original and the raised function on copies of them, and prints, per kernel, how many
-output elements and scalar results differ: floats compared by their bits, any NaN equal to any
-NaN (`exact=False`: within a relative 1e-4, for the `fast` float model). Many kernels share one
+output elements and scalar results differ under each kernel's float model (`float_model`, as
+lift/floats.py spells it): floats compared by their bits, any NaN equal to any NaN; with `nsz`
+-0.0 equal to +0.0; with `nnan` / `ninf` an output that is NaN / infinite in the original is poison
+there (the source says no such value arises), so any value of the raised function is right; under
+`fast` (real-number proofs: reassociation) within a relative 1e-4. Many kernels share one
 module, one compilation and one process; when the batch fails as a whole (a kernel that does not
 lower), each kernel is run alone to tell which one.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +36,7 @@ from xdsl.printer import Printer
 
 from liftcomp.diagnostics import LiftcompError
 from liftcomp.interop.mlir_tool import find_tool
+from liftcomp.lift import floats
 
 LOWER = (
     "builtin.module("
@@ -63,6 +68,9 @@ class Case:
     raised: ModuleOp
     function: str
     args: Sequence[Any]
+    # How its floats are compared (lift/floats.py: ieee, fast, nnan,nsz, ...); None: compare()'s
+    # `exact` says (True: ieee, False: fast).
+    float_model: str | None = None
 
 
 class Unsupported(LiftcompError):
@@ -70,7 +78,9 @@ class Unsupported(LiftcompError):
 
 
 def compare(cases: Sequence[Case], exact: bool = True, timeout_s: float = 300) -> dict[str, str | None]:
-    """name -> None where the raised function's outputs equal the original's, else why not."""
+    """name -> None where the raised function's outputs equal the original's (under the case's
+    float model; `exact` for cases that name none), else why not ("not run: ..." where the check
+    could not run, e.g. mlir-runner-22 was killed by a signal)."""
     out: dict[str, str | None] = {}
     runnable: list[Case] = []
     for c in cases:
@@ -157,7 +167,7 @@ def _generic(op: Operation) -> str:
 
 def _run_batch(cases: Sequence[Case], exact: bool, timeout_s: float) -> dict[str, str | None]:
     parts: list[str] = ["module {"]
-    main = _Main(exact)
+    main = _Main("ieee" if exact else "fast")
     declared: set[str] = {"printI64", "printNewline"}
     for k, c in enumerate(cases):
         for tag, mod in (("o", c.original), ("r", c.raised)):
@@ -190,16 +200,38 @@ def _tool(argv: list[str], stdin: str, timeout_s: float, what: str) -> str:
         proc = subprocess.run([exe, *argv[1:]], input=stdin, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         raise LiftcompError(f"{what} did not finish in {timeout_s:.0f} s") from None
+    if proc.returncode < 0:
+        # A signal (SIGFPE from a division the inputs make undefined, SIGSEGV): the tool's own
+        # crash dump (a stack trace of mlir-runner itself) says nothing about the kernel.
+        raise LiftcompError(f"{what} was killed by {_signal_name(-proc.returncode)}")
     if proc.returncode != 0:
-        raise LiftcompError(f"{what} failed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")
+        raise LiftcompError(f"{what} failed (exit {proc.returncode}): {without_crash_dump(proc.stderr)[-2000:]}")
     return proc.stdout
+
+
+def _signal_name(n: int) -> str:
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
+
+
+def without_crash_dump(text: str) -> str:
+    """A tool's stderr without LLVM's crash report (from "PLEASE submit a bug report" or "Stack
+    dump:" on), which shows the tool's own stack, not the kernel's problem."""
+    lines = text.strip().splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith(("PLEASE submit a bug report", "Stack dump:")):
+            lines = lines[:k]
+            break
+    return "\n".join(lines).strip() or "(no message)"
 
 
 class _Main:
     """The text of `@main` and its helpers."""
 
-    def __init__(self, exact: bool) -> None:
-        self.exact = exact
+    def __init__(self, float_model: str) -> None:
+        self.float_model = float_model  # the default of cases that name none
         self.globals: list[str] = []
         self.body: list[str] = []
         self.helpers: dict[str, str] = {}
@@ -216,6 +248,7 @@ class _Main:
         return "\n".join([*head, *self.globals, *self.helpers.values(), main])
 
     def kernel(self, k: int, c: Case, fn: func.FuncOp) -> None:
+        model = c.float_model or self.float_model
         o_args: list[str] = []
         r_args: list[str] = []
         arg_types: list[str] = []
@@ -253,10 +286,10 @@ class _Main:
             results.append(res)
         total = "%z"
         for ob, rb, et, shape in buffers:
-            total = self._add(total, self._count(ob, rb, et, shape))
+            total = self._add(total, self._count(ob, rb, et, shape, model))
         for x, y, t in zip(results[0], results[1], outs, strict=True):
             ne = self.v()
-            self.body.append(f"{ne} = func.call @{self._helper(t)}({x}, {y}) : ({t}, {t}) -> i64")
+            self.body.append(f"{ne} = func.call @{self._helper(t, model)}({x}, {y}) : ({t}, {t}) -> i64")
             total = self._add(total, ne)
         self.body.append(f"func.call @printI64({total}) : (i64) -> ()")
         self.body.append("func.call @printNewline() : () -> ()")
@@ -266,7 +299,7 @@ class _Main:
         self.body.append(f"{s} = arith.addi {a}, {b} : i64")
         return s
 
-    def _count(self, ob: str, rb: str, et: str, shape: tuple[int, ...]) -> str:
+    def _count(self, ob: str, rb: str, et: str, shape: tuple[int, ...], model: str) -> str:
         """How many elements of the two buffers differ (flattened: they are fresh, contiguous)."""
         n = int(np.prod(shape))
         static = f"memref<{'x'.join(map(str, shape))}{'x' if shape else ''}{et}>"
@@ -288,39 +321,82 @@ class _Main:
             f"{cnt} = scf.for {e} = %c0 to {end} step %c1 iter_args({acc} = %z) -> (i64) {{",
             f"  {x} = memref.load {views[0]}[{e}] : {flat}",
             f"  {y} = memref.load {views[1]}[{e}] : {flat}",
-            f"  {ne} = func.call @{self._helper(et)}({x}, {y}) : ({et}, {et}) -> i64",
+            f"  {ne} = func.call @{self._helper(et, model)}({x}, {y}) : ({et}, {et}) -> i64",
             f"  {nxt} = arith.addi {acc}, {ne} : i64",
             f"  scf.yield {nxt} : i64",
             "}",
         ]
         return cnt
 
-    def _helper(self, t: str) -> str:
-        """@__ne_<t>(x, y) -> 1 where x and y differ (floats: bits, NaN == NaN), else 0."""
-        name = f"__ne_{t}"
+    def _helper(self, t: str, model: str) -> str:
+        """@__ne_<t>_<model>(x, y) -> 1 where the original's x and the raised function's y differ
+        under the float model (module docstring), else 0."""
+        real, nsz, nnan, ninf = _comparison(model) if t in _FLOAT_BITS else (False, False, False, False)
+        tag = "".join(f"_{k}" for k, on in (("real", real), ("nsz", nsz), ("nnan", nnan), ("ninf", ninf)) if on)
+        name = f"__ne_{t}{tag}"
         if name in self.helpers:
             return name
-        if t in _FLOAT_BITS and self.exact:
-            it = _FLOAT_BITS[t][1]
-            body = (f"%a = arith.bitcast %x : {t} to {it}\n    %b = arith.bitcast %y : {t} to {it}\n"
-                    f"    %eq = arith.cmpi eq, %a, %b : {it}\n")
-        elif t in _FLOAT_BITS:
-            # fast: |x - y| <= 1e-4 * max(|x|, |y|) + 1e-5 (reassociated sums round differently)
+        if t in _FLOAT_BITS and real:
+            # |x - y| <= 1e-4 * max(|x|, |y|) + 1e-5 (reassociated sums round differently)
             body = (f"%d = arith.subf %x, %y : {t}\n    %ad = math.absf %d : {t}\n    %ax = math.absf %x : {t}\n"
                     f"    %ay = math.absf %y : {t}\n    %m = arith.maximumf %ax, %ay : {t}\n    %r = arith.constant 1.0e-4 : {t}\n"
                     f"    %at = arith.constant 1.0e-5 : {t}\n    %tol0 = arith.mulf %m, %r : {t}\n    %tol = arith.addf %tol0, %at : {t}\n"
                     f"    %eq = arith.cmpf ole, %ad, %tol : {t}\n")
+        elif t in _FLOAT_BITS:
+            it = _FLOAT_BITS[t][1]
+            body = (f"%a = arith.bitcast %x : {t} to {it}\n    %b = arith.bitcast %y : {t} to {it}\n"
+                    f"    %eq0 = arith.cmpi eq, %a, %b : {it}\n")
+            # nsz: -0.0 == +0.0 (an ordered == also holds for equal numbers, never for NaN)
+            body += (f"    %oeq = arith.cmpf oeq, %x, %y : {t}\n    %eq = arith.ori %eq0, %oeq : i1\n" if nsz
+                     else "    %eq = arith.ori %eq0, %eq0 : i1\n")
         else:
             body = f"%eq = arith.cmpi eq, %x, %y : {t}\n"
         if t in _FLOAT_BITS:
             body += (f"    %nx = arith.cmpf uno, %x, %x : {t}\n    %ny = arith.cmpf uno, %y, %y : {t}\n"
-                     "    %nn = arith.andi %nx, %ny : i1\n    %same = arith.ori %eq, %nn : i1\n")
+                     "    %nn = arith.andi %nx, %ny : i1\n    %same0 = arith.ori %eq, %nn : i1\n")
+            # Poison in the original (a NaN / infinity the model says never arises): any y is right.
+            body += "    %same1 = arith.ori %same0, %nx : i1\n" if nnan else "    %same1 = arith.ori %same0, %same0 : i1\n"
+            if ninf:
+                # x is infinite: x - x is NaN and x is not
+                body += (f"    %xx = arith.subf %x, %x : {t}\n    %nxx = arith.cmpf uno, %xx, %xx : {t}\n"
+                         f"    %ox = arith.cmpf ord, %x, %x : {t}\n    %inf = arith.andi %nxx, %ox : i1\n"
+                         "    %same = arith.ori %same1, %inf : i1\n")
+            else:
+                body += "    %same = arith.ori %same1, %same1 : i1\n"
         else:
             body += "    %same = arith.ori %eq, %eq : i1\n"
         self.helpers[name] = (f"func.func private @{name}(%x: {t}, %y: {t}) -> i64 {{\n    {body}"
                               "    %t = arith.constant true\n    %d1 = arith.xori %same, %t : i1\n"
                               "    %r1 = arith.extui %d1 : i1 to i64\n    return %r1 : i64\n  }")
         return name
+
+
+def _comparison(model: str) -> tuple[bool, bool, bool, bool]:
+    """(within a tolerance, -0.0 == +0.0, NaN in the original is poison, an infinity is) under
+    a float model."""
+    flags = floats.parse(model)
+    return floats.FAST <= flags, "nsz" in flags, "nnan" in flags, "ninf" in flags
+
+
+def same_under(x: Any, y: Any, float_model: str) -> np.ndarray[Any, Any]:
+    """Element-wise, as the generated main compares: whether the original's x and the raised
+    function's y agree under the float model (module docstring)."""
+    a, b = np.asarray(x), np.asarray(y)
+    if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+        return a == b
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    real, nsz, nnan, ninf = _comparison(float_model)
+    with np.errstate(all="ignore"):
+        if real:
+            eq = np.abs(a64 - b64) <= 1e-4 * np.maximum(np.abs(a64), np.abs(b64)) + 1e-5
+        else:
+            eq = (a64 == b64) & ((np.signbit(a64) == np.signbit(b64)) | nsz)
+    same = eq | (np.isnan(a64) & np.isnan(b64))
+    if nnan:
+        same |= np.isnan(a64)
+    if ninf:
+        same |= np.isinf(a64)
+    return same
 
 
 def _scalar(a: Any, t: Attribute) -> str:
