@@ -246,7 +246,8 @@ class LiftcompRaisePass(LiftcompPass):
     require: str = option("bounded", "minimum verification level to accept a program", choices=("bounded", "proved"))
     float_model: str = option(
         "ieee", "float semantics of proofs and checks, like a C compiler's -ffast-math (docs/LIFTING.md): 'ieee' (IEEE-754 as "
-        "arith defines it: NaN, infinities, signed zeros, rounding, loop order); fast-math flags joined by ',' or '+', each a "
+        "arith defines it: NaN, infinities, signed zeros, rounding, loop order); fast-math flags joined by ',' or '+' (quoted "
+        "in a pass pipeline: float-model=\"nnan+nsz\"), each a "
         "relaxation: 'nnan' (no NaN), 'ninf' (no infinities), 'nsz' (sign of zero insignificant); or 'fast' (all of them with "
         "reassoc and contract: real-number arithmetic, algebra and reordered sums; 'real' is the same). The source's own "
         "fastmath<...> flags add to it. E.g. np.maximum(x, 0) for 'x > 0 ? x : 0' is accepted under 'nnan', not by default (x = NaN)")

@@ -588,7 +588,7 @@ def _pos_zero(v: SSAValue) -> bool:
 
 def _relu_max(op: Operation, other: SSAValue) -> bool:
     """max(v, 0) that the epilogue's relu computes exactly. The epilogues compute `v > 0 ? v : 0`
-    (CUTLASS's ReLu: fmaxf(v, 0)), NaN -> 0: that is maxnumf (maxNum drops a NaN operand) but not
+    (on sm_90a the functor LcRelu), NaN -> 0: that is maxnumf (maxNum drops a NaN operand) but not
     maximumf, which returns NaN, unless its fastmath says nnan."""
     if not _pos_zero(other):
         return False

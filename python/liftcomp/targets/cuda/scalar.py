@@ -243,5 +243,5 @@ def combiner(comb: Operation, out: SSAValue) -> tuple[str, SSAValue]:
                 if (f if name.startswith("o") else t) is out:
                     return "sel" + d, x
                 raise Unsupported(f"a select {d} fold that takes a NaN element ({name}), then drops it: its value "
-                                  "depends on the order; nnan on the compare allows reordering")
+                                  "depends on the order; nnan and nsz on the compare allow reordering")
     raise Unsupported(f"combiner {comb.name}")
