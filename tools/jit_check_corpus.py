@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("files", nargs="*", help="MLIR files (default: every test/corpus/**/*.mlir)")
     ap.add_argument("--scale", type=int, default=8, help="--jit-scale (default 8)")
     ap.add_argument("--timeout", type=float, default=300.0, help="--jit-timeout per file, seconds (default 300)")
