@@ -48,3 +48,65 @@ def test_rank_reducing_slices() -> None:
     # A window past the tensor is the reference's error (compile then falls back), not numpy's.
     with pytest.raises(LiftcompError, match="extract_slice to .* out of bounds"):
         run_reference(_fn(), [a, np.zeros(6, np.float32), mat, 6])
+
+
+# maximumf / minimumf with the constant first: on a tie np.maximum returns its second operand, so
+# maximumf(+0.0, -0.0) came out -0.0 in the reference and the loop interpreter (MLIR: +0.0).
+TIES_LOOP = """
+func.func @ties(%x: memref<?xf32>, %hi: memref<?xf32>, %lo: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f32
+  %nz = arith.constant -0.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %a = arith.maximumf %z, %v : f32
+    %b = arith.minimumf %nz, %v : f32
+    memref.store %a, %hi[%i] : memref<?xf32>
+    memref.store %b, %lo[%i] : memref<?xf32>
+  }
+  return
+}
+"""
+
+TIES_TENSOR = """
+func.func @ties(%arg0: memref<4xf32>, %arg1: memref<4xf32>, %arg2: memref<4xf32>) {
+  %0 = bufferization.to_tensor %arg0 restrict : memref<4xf32> to tensor<4xf32>
+  %e = tensor.empty() : tensor<4xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]} ins(%0 : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %z = arith.constant 0.0 : f32
+    %a = arith.maximumf %z, %v : f32
+    linalg.yield %a : f32
+  } -> tensor<4xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]} ins(%0 : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %nz = arith.constant -0.0 : f32
+    %b = arith.minimumf %nz, %v : f32
+    linalg.yield %b : f32
+  } -> tensor<4xf32>
+  bufferization.materialize_in_destination %1 in restrict writable %arg1 : (tensor<4xf32>, memref<4xf32>) -> ()
+  bufferization.materialize_in_destination %2 in restrict writable %arg2 : (tensor<4xf32>, memref<4xf32>) -> ()
+  return
+}
+"""
+
+
+def test_maximumf_and_minimumf_order_signed_zeros_like_mlir() -> None:
+    from liftcomp.executor import Interpreter
+
+    x = np.array([-0.0, 0.0, np.nan, 1.0], np.float32)
+    want_hi = np.array([0.0, 0.0, np.nan, 1.0], np.float32)
+    want_lo = np.array([-0.0, -0.0, np.nan, -0.0], np.float32)
+    hi, lo = np.full(4, 7, np.float32), np.full(4, 7, np.float32)
+    Interpreter(parse_mlir(TIES_LOOP, "ties.mlir")).call("ties", [x.copy(), hi, lo, 4])
+    fn = parse_mlir(TIES_TENSOR, "ties_tensor.mlir").body.block.first_op
+    assert isinstance(fn, func.FuncOp)
+    hi2, lo2 = np.full(4, 7, np.float32), np.full(4, 7, np.float32)
+    run_reference(fn, [x.copy(), hi2, lo2])
+    for got in (hi, hi2):
+        assert got.view(np.uint32)[[0, 1, 3]].tolist() == want_hi.view(np.uint32)[[0, 1, 3]].tolist() and np.isnan(got[2]), got
+    for got in (lo, lo2):
+        assert got.view(np.uint32)[[0, 1, 3]].tolist() == want_lo.view(np.uint32)[[0, 1, 3]].tolist() and np.isnan(got[2]), got

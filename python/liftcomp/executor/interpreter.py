@@ -630,14 +630,21 @@ def _float_binop(f: Callable[[Any, Any], Any]) -> Handler:
 
 
 def _maximumf(a: Any, b: Any) -> Any:
+    """arith.maximumf: NaN if either is NaN, +0.0 > -0.0 (np.maximum returns its second operand
+    on a tie, so np.maximum(+0.0, -0.0) is -0.0)."""
     if np.isnan(a) or np.isnan(b):
         return np.nan
+    if a == b:
+        return b if np.signbit(a) else a
     return np.maximum(a, b)
 
 
 def _minimumf(a: Any, b: Any) -> Any:
+    """arith.minimumf: NaN if either is NaN, -0.0 < +0.0."""
     if np.isnan(a) or np.isnan(b):
         return np.nan
+    if a == b:
+        return a if np.signbit(a) else b
     return np.minimum(a, b)
 
 
