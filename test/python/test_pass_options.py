@@ -313,6 +313,8 @@ COMPILE_BAD = [
     (["--target", "cuda", "--cuda-records", NO_FILE], f"argument --cuda-records: no such file: {NO_FILE}"),
     (["--target", "nki", "--nki-chip", "trn3"], "argument --nki-chip: invalid choice: 'trn3'"),
     (["--float-model", "exact"], "argument --float-model: must be ieee, fast, or fast-math flags joined by '+'"),
+    (["--float-model", "small:nnan"], "argument --float-model: must be ieee, fast, or fast-math flags joined by '+'"),
+    (["--float-model", ""], "argument --float-model: must be ieee, fast, or fast-math flags joined by '+'"),
     (["--kernel-timeout", "0"], "argument --kernel-timeout: must be > 0, got 0"),
     (["--llm-model", "a", "--llm-config", NO_FILE], f"argument --llm-config: no such file: {NO_FILE}"),
     (["--llm-cache", "sometimes"], "argument --llm-cache: invalid choice: 'sometimes'"),

@@ -276,6 +276,8 @@ class LiftcompRaisePass(LiftcompPass):
     def __post_init__(self) -> None:
         super().__post_init__()
         try:
+            if not self.float_model.strip() or ":" in self.float_model:  # "small:" is the prover's own hint
+                raise floats.FloatModelError(self.float_model)
             floats.parse(self.float_model)
         except floats.FloatModelError:
             complaint = f"must be ieee, fast, or fast-math flags joined by '+' ({'+'.join(floats.FLAGS)}), got '{self.float_model}'"
