@@ -546,10 +546,17 @@ def _int_binop(f: Callable[[int, int, int], int]) -> Handler:
     return run
 
 
+def _no_signed_overflow(name: str, a: int, b: int, w: int) -> None:
+    """The most negative value divided by -1 is undefined behaviour (LLVM's sdiv / srem)."""
+    if b == -1 and a == -(1 << (w - 1)):
+        raise ExecutionError(f"{name}: signed overflow (the most negative i{w} divided by -1)")
+
+
 def _sdiv(a: int, b: int, w: int) -> int:
     a, b = to_signed(a, w), to_signed(b, w)
     if b == 0:
         raise ExecutionError("arith.divsi: division by zero")
+    _no_signed_overflow("arith.divsi", a, b, w)
     q = abs(a) // abs(b)
     return q if (a < 0) == (b < 0) else -q
 
@@ -564,6 +571,7 @@ def _srem(a: int, b: int, w: int) -> int:
     a, b = to_signed(a, w), to_signed(b, w)
     if b == 0:
         raise ExecutionError("arith.remsi: division by zero")
+    _no_signed_overflow("arith.remsi", a, b, w)
     r = abs(a) % abs(b)
     return r if a >= 0 else -r
 
@@ -578,6 +586,7 @@ def _floordiv(a: int, b: int, w: int) -> int:
     a, b = to_signed(a, w), to_signed(b, w)
     if b == 0:
         raise ExecutionError("arith.floordivsi: division by zero")
+    _no_signed_overflow("arith.floordivsi", a, b, w)
     return a // b
 
 
@@ -585,6 +594,7 @@ def _ceildiv(a: int, b: int, w: int) -> int:
     a, b = to_signed(a, w), to_signed(b, w)
     if b == 0:
         raise ExecutionError("arith.ceildivsi: division by zero")
+    _no_signed_overflow("arith.ceildivsi", a, b, w)
     return -((-a) // b)
 
 
