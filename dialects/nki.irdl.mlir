@@ -19,13 +19,6 @@ irdl.dialect @nki {
     irdl.results(result: %v0)
     irdl.attributes {"buffer" = %v1, "name" = %v2}
   }
-  irdl.operation @for {
-    %v0 = irdl.base "#builtin.string"
-    %v1 = irdl.base "#builtin.integer"
-    %v2 = irdl.region
-    irdl.attributes {"kind" = %v0, "trip" = %v1}
-    irdl.regions(body: %v2)
-  }
   irdl.operation @iota {
     %v0 = irdl.base "!builtin.memref"
     irdl.operands(dst: %v0)

@@ -1,4 +1,4 @@
-"""A small builder for nki kernels: ops appended to the current block, nki.for nesting, index
+"""A small builder for nki kernels: ops appended to the current block, loop nesting, index
 arithmetic folded when constant."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from xdsl.dialects import arith, func
+from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import ArrayAttr, IndexType, IntegerAttr, MemRefType, StringAttr, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
@@ -80,17 +80,28 @@ class KernelBuilder:
     # --------------------------------------------------------------------------- structure --
     @contextmanager
     def loop(self, trip: int, kind: str = "affine") -> Iterator[SSAValue]:
-        """A nki.for of `trip` iterations (its index); trip 1 emits no loop (index 0)."""
+        """A kernel loop (scf.for, nki.loop = kind) of `trip` iterations (its index); trip 1 emits
+        no loop (index 0)."""
         if trip == 1:
             yield self.c(0)
             return
-        op = nki.ForOp(trip, kind)
+        op = self.begin_loop(trip, kind)
+        try:
+            yield op.body.block.args[0]
+        finally:
+            self.end_loop(op)
+
+    def begin_loop(self, trip: int, kind: str) -> scf.ForOp:
+        """A kernel loop appended here; the ops added until `end_loop` go into its body."""
+        op = nki.kernel_loop(self.c(0), self.c(trip), self.c(1), kind)
         self.add(op)
         self._blocks.append(op.body.block)
-        try:
-            yield op.iv
-        finally:
-            self._blocks.pop()
+        return op
+
+    def end_loop(self, op: scf.ForOp) -> None:
+        assert self._blocks[-1] is op.body.block, "loops end in the order they began"
+        self._blocks.pop()
+        nki.end_loop_body(op)
 
     def alloc(self, shape: tuple[int, int], elem: Attribute, buffer: str, name: str, bufs: int = 1) -> SSAValue:
         k = self._names.get(name, 0)

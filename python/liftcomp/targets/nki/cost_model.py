@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects import func
+from xdsl.dialects import func, scf
 from xdsl.dialects.builtin import BFloat16Type, Float16Type, Float32Type
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -143,8 +143,8 @@ class _Compiler:
     def op(self, op: Operation) -> Any:  # noqa: C901
         chip = self.chip
         ii = chip.min_ii
-        if isinstance(op, nki.ForOp):
-            return _Loop(op.trip.value.data, self.block(op.body.block))
+        if isinstance(op, scf.ForOp):
+            return _Loop(nki.loop_trip(op), self.block(op.body.block))
         if isinstance(op, nki.AllocOp):
             a = _Alloc(len(self.prog.allocs), op.bufs.value.data)
             self.prog.allocs[op] = a
@@ -194,7 +194,7 @@ class _Compiler:
                           (self.aid(op.dst),), _mems(op.dst, op.pred))
         if isinstance(op, nki.IotaOp):
             return _Instr("pool", chip.gpsimd_fixed + _free(op.dst), (), (self.aid(op.dst),), ("sbuf",))
-        if op.name in ("nki.view", "func.return") or op.name.startswith("arith."):
+        if op.name in ("nki.view", "func.return", "scf.yield") or op.name.startswith("arith."):
             return None
         raise LiftcompError(f"cost model: no cost for {op.name}")
 

@@ -6,8 +6,10 @@ kernel reads inputs and writes outputs through `nki.load` / `nki.store`. On-chip
 memrefs in memory space "sbuf" or "psum" whose first dimension is the partition dimension
 (<= 128) and whose second is the free dimension; `nki.alloc` makes one, `nki.view` a free-dim
 slice of one. Instructions write their `dst` operand (destination passing, as NKI's ISA does
-since Beta 2). Loops are `nki.for` with `kind` = affine (iterations independent, except +=
-into PSUM) or sequential, and a static trip count; the body's block argument is the index.
+since Beta 2). Loops are `scf.for` from 0 to a constant trip count, step 1, with the attribute
+`nki.loop` = affine (iterations independent, except += into PSUM) or sequential (the default);
+the body's block argument is the index. Not an nki op with a region: MLIR 22's IRDL cannot
+declare a terminator, so mlir-opt could not load such a loop through dialects/nki.irdl.mlir.
 
 Verifiers check every NeuronCore limit against the kernel's chip (config.py) and name the op:
 partition sizes, PSUM tile <= one 2 KiB bank, matmul tile limits (contraction <= 128 partitions,
@@ -18,7 +20,7 @@ chip has it, and per kernel the SBUF bytes per partition and the PSUM banks of a
 
 from __future__ import annotations
 
-from xdsl.dialects import func
+from xdsl.dialects import func, scf
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BFloat16Type,
@@ -47,12 +49,9 @@ from xdsl.irdl import (
     opt_operand_def,
     opt_prop_def,
     prop_def,
-    region_def,
     result_def,
-    traits_def,
     var_operand_def,
 )
-from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
 from liftcomp.targets.nki.config import CHIPS, DEFAULT_CHIP, NkiChip
@@ -610,38 +609,52 @@ class SelectOp(IRDLOperation):
             _same_elements(self, d, _tile(self, what, v), f"dst and {what}")
 
 
-@irdl_op_definition
-class ForOp(IRDLOperation):
-    """for i in nl.affine_range(trip) / nl.sequential_range(trip): body (block argument i)."""
+LOOP_ATTR = "nki.loop"
+LOOP_KINDS = ("affine", "sequential")
 
-    name = "nki.for"
-    kind = prop_def(StringAttr)
-    trip = prop_def(IntegerAttr)
-    body = region_def("single_block")
-    traits = traits_def(NoTerminator())
-    irdl_options = (ParsePropInAttrDict(),)
 
-    def __init__(self, trip: int, kind: str = "affine", body: Region | None = None):
-        if body is None:
-            body = Region(Block(arg_types=[IndexType()]))
-        super().__init__(properties={"kind": StringAttr(kind), "trip": IntegerAttr(trip, i64)}, regions=[body])
+def kernel_loop(lb: SSAValue, ub: SSAValue, step: SSAValue, kind: str) -> scf.ForOp:
+    """for i in nl.affine_range(trip) / nl.sequential_range(trip): an scf.for from 0 to the
+    constant trip count, step 1, its kind in the `nki.loop` attribute. The caller fills the body
+    and ends it with scf.yield (`end_loop_body`)."""
+    op = scf.ForOp(lb, ub, step, [], Region(Block(arg_types=[IndexType()])))
+    op.attributes[LOOP_ATTR] = StringAttr(kind)
+    return op
 
-    @property
-    def iv(self) -> SSAValue:
-        return self.body.block.args[0]
 
-    def verify_(self) -> None:
-        _prop_str(self, "kind", ("affine", "sequential"))
-        if self.trip.value.data < 1:
-            _fail(self, f"trip count must be >= 1, got {self.trip.value.data}")
-        args = self.body.block.args
-        if len(args) != 1 or not isinstance(args[0].type, IndexType):
-            _fail(self, "the body takes one index argument")
+def end_loop_body(op: scf.ForOp) -> None:
+    op.body.block.add_op(scf.YieldOp())
+
+
+def loop_trip(op: scf.ForOp) -> int:
+    """The trip count of a kernel loop (fails unless it runs from 0 to a constant >= 1, step 1)."""
+    lb, ub, step = const_index(op.lb), const_index(op.ub), const_index(op.step)
+    if lb != 0 or step != 1 or ub is None or ub < 1 or op.iter_args:
+        _fail(op, "a kernel loop runs from 0 to a constant trip count >= 1, step 1, without iter_args")
+    return ub  # type: ignore[return-value]
+
+
+def loop_kind(op: scf.ForOp) -> str:
+    """affine or sequential (the `nki.loop` attribute); sequential, always valid, when absent."""
+    attr = op.attributes.get(LOOP_ATTR)
+    if attr is None:
+        return "sequential"
+    if not isinstance(attr, StringAttr) or attr.data not in LOOP_KINDS:
+        _fail(op, f"{LOOP_ATTR} must be one of {', '.join(LOOP_KINDS)}, got {attr}")
+    return attr.data  # type: ignore[union-attr]
+
+
+def verify_kernel_loops(kernel: Operation) -> None:
+    """The loop checks scf.for's own verifier does not make (VerifyException naming the loop)."""
+    for op in kernel.walk():
+        if isinstance(op, scf.ForOp):
+            loop_trip(op)
+            loop_kind(op)
 
 
 def _ops() -> list[type[IRDLOperation]]:
     return [AllocOp, ViewOp, LoadOp, StoreOp, MatmulOp, TransposeOp, ActivationOp, TensorTensorOp, TensorScalarOp,
-            TensorReduceOp, TensorCopyOp, MemsetOp, IotaOp, SelectOp, ForOp, LaunchOp]
+            TensorReduceOp, TensorCopyOp, MemsetOp, IotaOp, SelectOp, LaunchOp]
 
 
 

@@ -56,8 +56,11 @@ def _verified(kernel: Operation, host: Operation) -> None:
     the host with the verifier's reason instead of failing the whole module."""
     from xdsl.utils.exceptions import VerifyException
 
+    from liftcomp.targets.nki.dialect import verify_kernel_loops
+
     try:
         ModuleOp([kernel.clone(), host.clone()]).verify()
+        verify_kernel_loops(kernel)
     except VerifyException as e:
         lines = [ln for ln in str(e).splitlines() if "does not verify" in ln] or str(e).splitlines()[:1]
         raise Unsupported(f"the lowered kernel does not verify ({lines[0].strip() if lines else e})") from None

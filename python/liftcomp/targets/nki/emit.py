@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from xdsl.dialects import arith, func, memref
+from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
     FloatAttr,
     IndexType,
@@ -106,11 +106,11 @@ class _Emitter:
             r = names.bind(op.results[0], "i")
             self.line(depth, f"{r} = {n[op.operands[0]]} {_INDEX_BIN[op.name]} {n[op.operands[1]]}")
             return
-        if isinstance(op, func.ReturnOp):
+        if isinstance(op, (func.ReturnOp, scf.YieldOp)):
             return
-        if isinstance(op, nki.ForOp):
-            iv = names.bind(op.iv, "i")
-            self.line(depth, f"for {iv} in {api.loop(op.kind.data, op.trip.value.data)}:")
+        if isinstance(op, scf.ForOp):
+            iv = names.bind(op.body.block.args[0], "i")
+            self.line(depth, f"for {iv} in {api.loop(nki.loop_kind(op), nki.loop_trip(op))}:")
             self.block(op.body.block, depth + 1, names)
             return
         if isinstance(op, nki.AllocOp):

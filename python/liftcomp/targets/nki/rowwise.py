@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import arith, bufferization, func, tensor
+from xdsl.dialects import arith, bufferization, func, scf, tensor
 from xdsl.dialects.builtin import (
     ArrayAttr,
     Float32Type,
@@ -199,19 +199,17 @@ class _Lowering:
         self.b = KernelBuilder(name, self.o.chip.name, [], [])
         self.kblock = self.b.block
         ntiles = self.R // self.P
-        self.loop_op: Operation | None = None
+        self.loop_op: scf.ForOp | None = None
         if ntiles > 1:
-            loop = nki.ForOp(ntiles, "affine")
-            self.b.add(loop)
+            loop = self.b.begin_loop(ntiles, "affine")
             self.loop_op = loop
-            self.b._blocks.append(loop.body.block)
-            self.row_iv = loop.iv
+            self.row_iv = loop.body.block.args[0]
         else:
             self.row_iv = self.b.c(0)
         for op in list(self.fn.body.block.ops):
             self.visit(op)
         if self.loop_op is not None:
-            self.b._blocks.pop()
+            self.b.end_loop(self.loop_op)
         kernel = self.b.finish()
         # Arguments were added as they were found.
         kernel.function_type = FunctionType.from_lists([a.type for a in self.kblock.args], [])
