@@ -19,16 +19,18 @@ irdl.dialect @nki {
     irdl.results(result: %v0)
     irdl.attributes {"buffer" = %v1, "name" = %v2}
   }
+  irdl.operation @hbm_view {
+    %v0 = irdl.any
+    %v1 = irdl.base "!builtin.memref"
+    %v2 = irdl.base "#builtin.integer"
+    %v3 = irdl.base "#builtin.integer"
+    irdl.operands(source: %v0)
+    irdl.results(result: %v1)
+    irdl.attributes {"cols" = %v2, "rows" = %v3}
+  }
   irdl.operation @iota {
     %v0 = irdl.base "!builtin.memref"
     irdl.operands(dst: %v0)
-  }
-  irdl.operation @launch {
-    %v0 = irdl.any
-    %v1 = irdl.base "#builtin.string"
-    %v2 = irdl.base "#builtin.array"
-    irdl.operands(args: variadic %v0)
-    irdl.attributes {"callee" = %v1, "views" = %v2}
   }
   irdl.operation @load {
     %v0 = irdl.base "!builtin.memref"

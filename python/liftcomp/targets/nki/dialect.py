@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from xdsl.dialects import func, scf
 from xdsl.dialects.builtin import (
-    ArrayAttr,
     BFloat16Type,
     Float8E4M3FNType,
     Float8E5M2Type,
@@ -654,49 +653,47 @@ def verify_kernel_loops(kernel: Operation) -> None:
 
 def _ops() -> list[type[IRDLOperation]]:
     return [AllocOp, ViewOp, LoadOp, StoreOp, MatmulOp, TransposeOp, ActivationOp, TensorTensorOp, TensorScalarOp,
-            TensorReduceOp, TensorCopyOp, MemsetOp, IotaOp, SelectOp, LaunchOp]
+            TensorReduceOp, TensorCopyOp, MemsetOp, IotaOp, SelectOp, HbmViewOp]
 
 
 
 
 @irdl_op_definition
-class LaunchOp(IRDLOperation):
-    """Host side: run kernel `callee` on `args`, each seen as a row-major 2-D HBM tensor of the
-    shape in `views` (a scalar becomes a [1, 1] tensor); the kernel's outputs (its `nki.outputs`
-    argument positions) are copied back into the corresponding host buffers."""
+class HbmViewOp(IRDLOperation):
+    """Host side: a host buffer (or scalar) seen as the row-major 2-D HBM tensor [rows, cols] a
+    kernel argument takes (a scalar is a [1, 1] tensor; a buffer its first rows * cols elements,
+    no copy). The host wrapper calls the kernel (func.call) on such views; the kernel's outputs
+    (its `nki.outputs` argument positions) land in the viewed host buffers. Not one launch op
+    with the views as a property: IRDL binds one type to all the values of a variadic operand,
+    so mlir-opt could not load a launch of differently typed arguments."""
 
-    name = "nki.launch"
-    args = var_operand_def()
-    callee = prop_def(StringAttr)
-    views = prop_def(ArrayAttr)
+    name = "nki.hbm_view"
+    source = operand_def()
+    result = result_def(MemRefType)
+    rows = prop_def(IntegerAttr)
+    cols = prop_def(IntegerAttr)
     irdl_options = (ParsePropInAttrDict(),)
 
-    def __init__(self, callee: str, args: list[SSAValue], views: list[tuple[int, int]]):
-        super().__init__(operands=[args], properties={
-            "callee": StringAttr(callee),
-            "views": ArrayAttr([ArrayAttr([IntegerAttr(r, i64), IntegerAttr(c, i64)]) for r, c in views])})
+    def __init__(self, source: SSAValue, rows: int, cols: int, elem: Attribute):
+        super().__init__(operands=[source], result_types=[MemRefType(elem, [rows, cols])],
+                         properties={"rows": IntegerAttr(rows, i64), "cols": IntegerAttr(cols, i64)})
 
-    def view_shapes(self) -> list[tuple[int, int]]:
-        out: list[tuple[int, int]] = []
-        for v in self.views.data:
-            assert isinstance(v, ArrayAttr)
-            r, c = (x.value.data for x in v.data)  # type: ignore[union-attr]
-            out.append((r, c))
-        return out
+    def shape(self) -> tuple[int, int]:
+        return self.rows.value.data, self.cols.value.data
 
     def verify_(self) -> None:
-        if len(self.views.data) != len(self.args):
-            _fail(self, f"{len(self.args)} arguments but {len(self.views.data)} views")
-        for a, (r, c) in zip(self.args, self.view_shapes(), strict=True):
-            t = a.type
-            if isinstance(t, MemRefType):
-                n = 1
-                for d in t.get_shape():
-                    n *= d
-                if all(d >= 0 for d in t.get_shape()) and n != r * c:
-                    _fail(self, f"a {t} cannot be viewed as [{r}, {c}]")
-            elif (r, c) != (1, 1):
-                _fail(self, f"a scalar argument is a [1, 1] tensor, not [{r}, {c}]")
+        r, c = self.shape()
+        if shape_of(self.result) != (r, c) or space_of(self.result) is not None:
+            _fail(self, f"the result must be a [{r}, {c}] HBM tensor, got {self.result.type}")
+        t = self.source.type
+        if isinstance(t, MemRefType):
+            n = 1
+            for d in t.get_shape():
+                n *= d
+            if all(d >= 0 for d in t.get_shape()) and n != r * c:
+                _fail(self, f"a {t} cannot be viewed as [{r}, {c}]")
+        elif (r, c) != (1, 1):
+            _fail(self, f"a scalar argument is a [1, 1] tensor, not [{r}, {c}]")
 
 
 OUTPUTS_ATTR = "nki.outputs"

@@ -278,7 +278,9 @@ class _Emitter:
             idx = ", ".join(n[i] for i in op.indices)
             self.line(1, f"{r} = {n[op.memref]}[{idx}]")
             return
-        if isinstance(op, nki.LaunchOp):
+        if isinstance(op, nki.HbmViewOp):
+            return  # printed where the kernel's call uses it
+        if isinstance(op, func.CallOp) and op.callee.string_value() in kernels:
             self.launch(op, names, kernels)
             return
         if isinstance(op, func.ReturnOp):
@@ -289,16 +291,22 @@ class _Emitter:
             return
         raise LiftcompError(f"the NKI emitter cannot print {op.name} in a host function")
 
-    def launch(self, op: nki.LaunchOp, names: _Names, kernels: dict[str, func.FuncOp]) -> None:
-        kernel = kernels.get(op.callee.data)
-        if kernel is None:
-            raise LiftcompError(f"nki.launch of unknown kernel @{op.callee.data}")
+    def launch(self, op: func.CallOp, names: _Names, kernels: dict[str, func.FuncOp]) -> None:
+        callee = op.callee.string_value()
+        kernel = kernels[callee]
         outputs = _outputs(kernel)
         n = names.names
         ins: list[str] = []
         viewed: list[str] = []
-        views = op.view_shapes()
-        for i, (a, (r, c)) in enumerate(zip(op.args, views, strict=True)):
+        sources: list[SSAValue] = []
+        views: list[tuple[int, int]] = []
+        for i, arg in enumerate(op.arguments):
+            hv = arg.owner
+            if not isinstance(hv, nki.HbmViewOp):
+                raise LiftcompError(f"argument {i} of the call of kernel @{callee} is not an nki.hbm_view")
+            a, (r, c) = hv.source, hv.shape()
+            sources.append(a)
+            views.append((r, c))
             ktype = kernel.body.block.args[i].type
             assert isinstance(ktype, MemRefType)
             dt = api.numpy_dtype(ktype.element_type)
@@ -311,9 +319,9 @@ class _Emitter:
             if i not in outputs:
                 ins.append(v)
         res = names.fresh("outs")
-        self.line(1, f"{res} = {op.callee.data}({', '.join(ins)})")
+        self.line(1, f"{res} = {callee}({', '.join(ins)})")
         for j, i in enumerate(sorted(outputs)):
-            a = op.args[i]
+            a = sources[i]
             if not isinstance(a.type, MemRefType):
                 raise LiftcompError("a kernel output must be a host buffer")
             r, c = views[i]

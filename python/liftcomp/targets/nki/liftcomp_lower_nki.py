@@ -17,7 +17,7 @@ from liftcomp.targets.nki.config import CHIPS
 class LiftcompLowerNkiPass(LiftcompPass):
     """Lower linalg/tensor kernels to NKI (AWS Trainium): per function an `nki.kernel` function
     (the matmul or row-wise kernel, with the default schedule) and a host wrapper with the
-    function's signature that runs it through `nki.launch`; what has no NKI lowering stays as it
+    function's signature that calls it on `nki.hbm_view`s of its arguments; what has no NKI lowering stays as it
     is, marked `nki.host`, with a remark.
 
     Options:

@@ -177,7 +177,8 @@ def _has_loops(fn: func.FuncOp) -> bool:
 
 def build_host(fn: func.FuncOp, kernel_name: str, table: ArgTable, scalar_results: list[int],
                ev: IndexEval) -> func.FuncOp:
-    """The host wrapper: fn's signature; its scalar arithmetic; nki.launch; scalar results."""
+    """The host wrapper: fn's signature; its scalar arithmetic; the kernel's call on nki.hbm_view's of
+    its arguments; scalar results."""
     block = Block(arg_types=[a.type for a in fn.body.block.args])
     host = func.FuncOp(fn.sym_name.data, fn.function_type, Region(block))
     host.attributes["nki.arg_names"] = ArrayAttr([StringAttr(n) for n in table.names])
@@ -217,20 +218,21 @@ def build_host(fn: func.FuncOp, kernel_name: str, table: ArgTable, scalar_result
         for a, b in zip(op.results, new.results, strict=True):
             mapping[a] = b
     launch_args: list[SSAValue] = []
-    views: list[tuple[int, int]] = []
     result_bufs: dict[int, SSAValue] = {}
     for i, a in enumerate(table.args):
         if isinstance(a.host, SSAValue):
-            launch_args.append(mapping[a.host])
+            host_value = mapping[a.host]
         elif a.host >= 0:
-            launch_args.append(block.args[a.host])
+            host_value = block.args[a.host]
         else:
             buf = memref.AllocOp.get(a.elem, shape=[1, 1])
             block.add_op(buf)
             result_bufs[i] = buf.memref
-            launch_args.append(buf.memref)
-        views.append((a.rows, a.cols))
-    block.add_op(nki.LaunchOp(kernel_name, launch_args, views))
+            host_value = buf.memref
+        view = nki.HbmViewOp(host_value, a.rows, a.cols, a.elem)
+        block.add_op(view)
+        launch_args.append(view.result)
+    block.add_op(func.CallOp(kernel_name, launch_args, []))
     rets: list[SSAValue] = []
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
     block.add_op(zero)
