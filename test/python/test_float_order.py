@@ -220,3 +220,45 @@ def test_cuda_reads_a_select_folds_predicate(pred: str, direction: str | None) -
             combiner(sel, sel.parent_block().args[-1])  # type: ignore[union-attr]
         return
     assert combiner(sel, sel.parent_block().args[-1])[0] == direction  # type: ignore[union-attr]
+
+
+DOT_TO_BUFFER = """
+func.func @dot(%x: memref<?xf32>, %y: memref<?xf32>, %out: memref<1xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero) -> (f32) {
+    %a = memref.load %x[%i] : memref<?xf32>
+    %b = memref.load %y[%i] : memref<?xf32>
+    %p = arith.mulf %a, %b : f32
+    %nacc = arith.addf %acc, %p : f32
+    scf.yield %nacc : f32
+  }
+  memref.store %s, %out[%c0] : memref<1xf32>
+  return
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None or subprocess.run(["uname", "-m"], capture_output=True, text=True).stdout.strip() != "x86_64",
+                    reason="needs gcc for x86-64 (-mfma)")
+def test_gemmini_c_keeps_host_float_products_rounded(tmp_path: Path) -> None:
+    """The emitted C's host loops compute floats as proved: gcc's GNU mode would fuse the dot
+    product's multiply-add into an fma (-mfma); the C turns contraction off itself."""
+    from liftcomp.targets.gemmini.emit_c import header_path
+
+    src = tmp_path / "dot.mlir"
+    src.write_text(DOT_TO_BUFFER)
+    compile_file(src, tmp_path / "out", "gemmini")
+    kernels = tmp_path / "out" / "kernels.c"
+
+    def fmas(path: Path) -> int:
+        cmd = ["gcc", "-O2", "-mfma", "-DLIFTCOMP_GEMMINI_HOST", f"-I{header_path().parent}", "-S", "-o", "-", str(path)]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.count("vfmadd")
+
+    assert fmas(kernels) == 0
+    text = kernels.read_text()
+    start, end = text.index("#if defined(__clang__)"), text.index("#endif") + len("#endif")
+    without = tmp_path / "without.c"
+    without.write_text(text[:start] + text[end:])
+    assert fmas(without) > 0  # what the pragmas prevent
