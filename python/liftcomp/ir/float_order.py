@@ -33,6 +33,10 @@ from xdsl.ir import Attribute, Operation
 ATTR = "liftcomp.fastmath"
 # The flags that change the order of a reduction's operations (what a target may do with it).
 ORDER_FLAGS = frozenset({"reassoc", "contract"})
+# What the user's whole-function float model promised of every value (no NaN, no infinity, zero
+# signs insignificant): recorded as well, on the body ops, so that a target need not keep NaN or
+# a zero's sign either (e.g. fmaxf for maximumf, a ReLU fused into an epilogue).
+VALUE_FLAGS = frozenset({"nnan", "ninf", "nsz"})
 # Combiners whose result does not depend on the order of the operands (IEEE maximum / minimum:
 # NaN wins, -0.0 < +0.0), so reordering them is exact.
 _ANY_ORDER = {"arith.maximumf", "arith.minimumf"}
@@ -128,9 +132,9 @@ def computes_floats(op: Operation) -> bool:
 
 
 def stamp(root: Operation, flags: Iterable[str]) -> None:
-    """Record `flags` (their reassoc / contract) on every linalg op with float arithmetic under root
-    (the raising): what its proof allows."""
-    kept = sorted(frozenset(flags) & ORDER_FLAGS)
+    """Record `flags` (their reassoc / contract, and nnan / ninf / nsz) on every linalg op with
+    float arithmetic under root (the raising): what its proof allows."""
+    kept = sorted(frozenset(flags) & (ORDER_FLAGS | VALUE_FLAGS))
     attr = FastMathFlagsAttr([FastMathFlag(f) for f in kept] if kept else "none")
     for op in root.walk():
         if not computes_floats(op):

@@ -190,11 +190,11 @@ def _emit(fn: func.FuncOp, lifted: Lifted, float_model: str) -> None:
 
 
 def order_flags(lifted: Lifted, float_model: str) -> frozenset[str]:
-    """reassoc / contract as the proof of `lifted` had them: the user's model (with `fast` where
+    """reassoc / contract as the proof of `lifted` had them (and the model's nnan / ninf / nsz): the user's model (with `fast` where
     every float op of the source carries it), else what the source's own ops allow: `reassoc`
     where every float accumulation (a fold of addf / mulf) and every chain of them (an add of an
     add) carries it, `contract` where those and every multiply inside an accumulation do."""
-    from liftcomp.ir.float_order import ORDER_FLAGS
+    from liftcomp.ir.float_order import ORDER_FLAGS, VALUE_FLAGS
     from liftcomp.lift import terms as T
 
     model = floats.parse(floats.join(float_model, floats.source_flags(lifted.fn)))
@@ -210,7 +210,9 @@ def order_flags(lifted: Lifted, float_model: str) -> frozenset[str]:
         own |= {"reassoc"}
     if folds and all("contract" in x.flags for x in folds + chains + products):
         own |= {"contract"}
-    return (model | own) & ORDER_FLAGS
+    # nnan / ninf / nsz only from the whole-function model: a flag on some of the source's ops
+    # says nothing of the values the raised ops see.
+    return ((model | own) & ORDER_FLAGS) | (model & VALUE_FLAGS)
 
 
 def _check_module_with(module: ModuleOp, fn: func.FuncOp, new: func.FuncOp) -> None:
