@@ -220,6 +220,11 @@ def _representative() -> list[KernelSpec]:
         KernelSpec("rd", "reduce", a_type="f32", out_type="f32", n_inputs=3, input_kinds=("row", "col", "rowb"),
                    in_types=("f32", "f32", "f32"), body="x0 * x1", combine="max"),
         KernelSpec("tr", "transpose", a_type="bf16", out_type="bf16"),
+        # the ordered (IEEE-proved) GEMM's shared-memory tiles: f32 with a residual and a col-major B,
+        # bf16 (each step rounded to bf16) with a row-major B
+        KernelSpec("g_ord", "gemm", a_type="f32", b_type="f32", out_type="f32", ordered=True, b_layout="col",
+                   epilogue=("residual",)),
+        KernelSpec("g_ord_bf16", "gemm", a_type="bf16", b_type="bf16", out_type="bf16", ordered=True),
         KernelSpec("fused", "row", row_op="fused", a_type="bf16", out_type="bf16", n_inputs=2,
                    input_kinds=("row", "col"), in_types=("bf16", "bf16"), static_dims=(8192, 8192), body=json.dumps({
                        "lines": ["float v1; { float a = 0.f; for (int j = 0; j < N; j++) if (lc_valid(j, cols)) "

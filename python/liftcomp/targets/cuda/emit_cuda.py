@@ -798,32 +798,92 @@ _ORDERED_NOTE = """\
 """
 
 
+_ORDERED_GEMM_NOTE = """\
+// A float GEMM proved in the loop's order (IEEE, no fastmath<reassoc,contract> in the source): each
+// output element starts from its initial value and adds its K products in the order k = 0 .. K-1,
+// each product and sum rounded to the element type (__fmul_rn / __fadd_rn are never fused into an
+// fma; the file is built with -fmad=false). No tensor cores, split-K or tree reduction. Tiled for
+// reuse only: a 16x16 block computes a 64x64 tile, each thread 4x4 outputs (rows ty + 16 i, columns
+// tx + 16 j), A and B staged through shared memory BK = 16 k at a time; k tiles are taken in order
+// and each thread walks a tile's k in order, stopping at K (no padded terms enter a sum), so every
+// output sees exactly the one-thread-per-element sequence of roundings.
+"""
+
+
 def _emit_gemm_ordered(spec: KernelSpec) -> str:
     t, to = DTYPES[spec.a_type][0], DTYPES[spec.out_type][0]
     names = spec.buffer_names()
-    b_at = ("B[((size_t)l * N + n) * K + k]" if spec.b_layout == "col" else "B[((size_t)l * K + k) * N + n]")
+    # coalesced B tile loads: along n for a row-major B[k][n], along k for a col-major B[n][k]
+    if spec.b_layout == "col":
+        b_load = """int nn = e / LC_BK, kk = e % LC_BK, gn = n0 + nn, gk = k0 + kk;
+      Bs[kk][nn] = (gn < N && gk < K) ? lc_to_f(Bl[(size_t)gn * K + gk]) : 0.f;"""
+    else:
+        b_load = """int kk = e / LC_BN, nn = e % LC_BN, gn = n0 + nn, gk = k0 + kk;
+      Bs[kk][nn] = (gn < N && gk < K) ? lc_to_f(Bl[(size_t)gk * N + gn]) : 0.f;"""
     residual = f"(const {to}*)buffers[{names.index('residual')}]" if "residual" in spec.epilogue else "nullptr"
-    return _prelude(spec) + _ORDERED_NOTE + f"""\
+    return _prelude(spec) + _ORDERED_GEMM_NOTE + f"""\
 __device__ __forceinline__ float lc_r(float x) {{ return lc_to_f(lc_from_f<{to}>(x)); }}  // round to the element type
-__global__ void lc_{spec.name}_kernel(const {t}* __restrict__ A, const {t}* __restrict__ B, const {to}* __restrict__ R,
-    {to}* __restrict__ D, int M, int N, int K) {{
-  int l = blockIdx.y;
-  int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= (int64_t)M * N) return;
-  int m = (int)(i / N), n = (int)(i % N);
-  size_t o = (size_t)l * M * N + (size_t)i;
-  float v = R ? lc_to_f(R[o]) : 0.f;
-  for (int k = 0; k < K; k++)
-    v = lc_r(__fadd_rn(v, lc_r(__fmul_rn(lc_to_f(A[((size_t)l * M + m) * K + k]), lc_to_f({b_at})))));
-  D[o] = lc_from_f<{to}>(v);
+#define LC_BM 64
+#define LC_BN 64
+#define LC_BK 16
+#define LC_TM 4
+#define LC_TN 4
+__global__ void __launch_bounds__(256) lc_{spec.name}_kernel(const {t}* __restrict__ A, const {t}* __restrict__ B,
+    const {to}* __restrict__ R, {to}* __restrict__ D, int M, int N, int K) {{
+  __shared__ float As[LC_BK][LC_BM + 4], Bs[LC_BK][LC_BN + 4];  // [k][m], [k][n]: a step's operands are broadcasts
+  int l = blockIdx.z, tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
+  int m0 = blockIdx.y * LC_BM, n0 = blockIdx.x * LC_BN;
+  const {t}* Al = A + (size_t)l * M * K;
+  const {t}* Bl = B + (size_t)l * K * N;
+  size_t ob = (size_t)l * M * N;
+  float v[LC_TM][LC_TN];
+#pragma unroll
+  for (int i = 0; i < LC_TM; i++)
+#pragma unroll
+    for (int j = 0; j < LC_TN; j++) {{
+      int m = m0 + ty + 16 * i, n = n0 + tx + 16 * j;
+      v[i][j] = (R && m < M && n < N) ? lc_to_f(R[ob + (size_t)m * N + n]) : 0.f;
+    }}
+  for (int k0 = 0; k0 < K; k0 += LC_BK) {{
+#pragma unroll
+    for (int r = 0; r < LC_BM * LC_BK / 256; r++) {{  // A[m][k]: consecutive threads read consecutive k
+      int e = tid + 256 * r, mm = e / LC_BK, kk = e % LC_BK, gm = m0 + mm, gk = k0 + kk;
+      As[kk][mm] = (gm < M && gk < K) ? lc_to_f(Al[(size_t)gm * K + gk]) : 0.f;
+    }}
+#pragma unroll
+    for (int r = 0; r < LC_BN * LC_BK / 256; r++) {{
+      int e = tid + 256 * r;
+      {b_load}
+    }}
+    __syncthreads();
+    int kn = K - k0 < LC_BK ? K - k0 : LC_BK;
+    for (int kk = 0; kk < kn; kk++) {{  // k in order; the padding past K is never summed
+      float a[LC_TM], b[LC_TN];
+#pragma unroll
+      for (int i = 0; i < LC_TM; i++) a[i] = As[kk][ty + 16 * i];
+#pragma unroll
+      for (int j = 0; j < LC_TN; j++) b[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+      for (int i = 0; i < LC_TM; i++)
+#pragma unroll
+        for (int j = 0; j < LC_TN; j++) v[i][j] = lc_r(__fadd_rn(v[i][j], lc_r(__fmul_rn(a[i], b[j]))));
+    }}
+    __syncthreads();
+  }}
+#pragma unroll
+  for (int i = 0; i < LC_TM; i++)
+#pragma unroll
+    for (int j = 0; j < LC_TN; j++) {{
+      int m = m0 + ty + 16 * i, n = n0 + tx + 16 * j;
+      if (m < M && n < N) D[ob + (size_t)m * N + n] = lc_from_f<{to}>(v[i][j]);
+    }}
 }}
 extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const double* scalars, void* stream) {{
   (void)scalars;
   int M = (int)dims[0], N = (int)dims[1], K = (int)dims[2], L = (int)dims[3];
-  int64_t n = (int64_t)M * N;
-  if (n == 0 || L == 0) return 0;
-  dim3 grid((unsigned)((n + 255) / 256), L);
-  lc_{spec.name}_kernel<<<grid, 256, 0, (cudaStream_t)stream>>>((const {t}*)buffers[0], (const {t}*)buffers[1],
+  if ((int64_t)M * N == 0 || L == 0) return 0;
+  dim3 grid((unsigned)((N + LC_BN - 1) / LC_BN), (unsigned)((M + LC_BM - 1) / LC_BM), L);
+  lc_{spec.name}_kernel<<<grid, dim3(16, 16), 0, (cudaStream_t)stream>>>((const {t}*)buffers[0], (const {t}*)buffers[1],
       {residual}, ({to}*)buffers[{names.index('D')}], M, N, K);
   LC_CHECK(cudaGetLastError());
   return 0;
