@@ -803,8 +803,8 @@ _ORDERED_GEMM_NOTE = """\
 // output element starts from its initial value and adds its K products in the order k = 0 .. K-1,
 // each product and sum rounded to the element type (__fmul_rn / __fadd_rn are never fused into an
 // fma; the file is built with -fmad=false). No tensor cores, split-K or tree reduction. Tiled for
-// reuse only: a 16x16 block computes a 64x64 tile, each thread 4x4 outputs (rows ty + 16 i, columns
-// tx + 16 j), A and B staged through shared memory BK = 16 k at a time; k tiles are taken in order
+// reuse only: a 16x16 block computes a (16 T) x (16 T) tile, each thread T x T outputs (rows ty + 16 i,
+// columns tx + 16 j; T = 4, else 2 or 1 where fewer blocks than SMs would run), A and B staged through shared memory BK = 16 k at a time; k tiles are taken in order
 // and each thread walks a tile's k in order, stopping at K (no padded terms enter a sum), so every
 // output sees exactly the one-thread-per-element sequence of roundings.
 """
@@ -823,16 +823,15 @@ def _emit_gemm_ordered(spec: KernelSpec) -> str:
     residual = f"(const {to}*)buffers[{names.index('residual')}]" if "residual" in spec.epilogue else "nullptr"
     return _prelude(spec) + _ORDERED_GEMM_NOTE + f"""\
 __device__ __forceinline__ float lc_r(float x) {{ return lc_to_f(lc_from_f<{to}>(x)); }}  // round to the element type
-#define LC_BM 64
-#define LC_BN 64
 #define LC_BK 16
-#define LC_TM 4
-#define LC_TN 4
+template <int T>  // each thread T x T outputs, a block (16 T) x (16 T)
 __global__ void __launch_bounds__(256) lc_{spec.name}_kernel(const {t}* __restrict__ A, const {t}* __restrict__ B,
     const {to}* __restrict__ R, {to}* __restrict__ D, int M, int N, int K) {{
+  constexpr int LC_BM = 16 * T, LC_BN = 16 * T, LC_TM = T, LC_TN = T;
   __shared__ float As[LC_BK][LC_BM + 4], Bs[LC_BK][LC_BN + 4];  // [k][m], [k][n]: a step's operands are broadcasts
   int l = blockIdx.z, tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
-  int m0 = blockIdx.y * LC_BM, n0 = blockIdx.x * LC_BN;
+  int nbn = (N + LC_BN - 1) / LC_BN;  // tiles flattened on x (2^31 - 1 blocks), as the one-thread kernel's grid
+  int m0 = (int)(blockIdx.x / nbn) * LC_BM, n0 = (int)(blockIdx.x % nbn) * LC_BN;
   const {t}* Al = A + (size_t)l * M * K;
   const {t}* Bl = B + (size_t)l * K * N;
   size_t ob = (size_t)l * M * N;
@@ -882,9 +881,19 @@ extern "C" int lc_{spec.name}(void* const* buffers, const int64_t* dims, const d
   (void)scalars;
   int M = (int)dims[0], N = (int)dims[1], K = (int)dims[2], L = (int)dims[3];
   if ((int64_t)M * N == 0 || L == 0) return 0;
-  dim3 grid((unsigned)((N + LC_BN - 1) / LC_BN), (unsigned)((M + LC_BM - 1) / LC_BM), L);
-  lc_{spec.name}_kernel<<<grid, dim3(16, 16), 0, (cudaStream_t)stream>>>((const {t}*)buffers[0], (const {t}*)buffers[1],
-      {residual}, ({to}*)buffers[{names.index('D')}], M, N, K);
+  static int sms = 0;  // the largest register block that still gives every SM a block
+  if (sms == 0) {{ int dev = 0; LC_CHECK(cudaGetDevice(&dev)); LC_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev)); }}
+  int rb = 4;
+  while (rb > 1 && (int64_t)((M + 16 * rb - 1) / (16 * rb)) * ((N + 16 * rb - 1) / (16 * rb)) * L < sms) rb /= 2;
+  dim3 grid((unsigned)((int64_t)((N + 16 * rb - 1) / (16 * rb)) * ((M + 16 * rb - 1) / (16 * rb))), 1, L);
+  const {t}* a = (const {t}*)buffers[0];
+  const {t}* b = (const {t}*)buffers[1];
+  const {to}* r = {residual};
+  {to}* d = ({to}*)buffers[{names.index('D')}];
+  cudaStream_t s = (cudaStream_t)stream;
+  if (rb == 4) lc_{spec.name}_kernel<4><<<grid, dim3(16, 16), 0, s>>>(a, b, r, d, M, N, K);
+  else if (rb == 2) lc_{spec.name}_kernel<2><<<grid, dim3(16, 16), 0, s>>>(a, b, r, d, M, N, K);
+  else lc_{spec.name}_kernel<1><<<grid, dim3(16, 16), 0, s>>>(a, b, r, d, M, N, K);
   LC_CHECK(cudaGetLastError());
   return 0;
 }}
