@@ -381,3 +381,97 @@ def test_host_fallback_runs_the_input_loops_of_a_function_lifted_body_by_body(tm
     assert [k["kind"] for k in f["schedule"]] == ["host"] and "input loop nests" in f["schedule"][0]["remark"]
     lowered = (tmp_path / "out" / "rows.cuda.mlir").read_text()
     assert "scf.for" in lowered and "tensor." not in lowered and "linalg." not in lowered
+
+
+# The ordered GEMM's kernel text run on the host: each CUDA thread a std::thread, __syncthreads a
+# std::barrier, __shared__ one static array per instantiation (blocks run one after another),
+# __fmul_rn / __fadd_rn plain f32 operations built without contraction. It checks the tiles' k order,
+# bounds and indexing bit for bit (any NaN equal) against the interpreter; nvcc builds the same text above.
+_HOST_SHIM = """\
+#include <barrier>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+#include <vector>
+struct lc_dim3 { unsigned x, y, z; };
+thread_local lc_dim3 threadIdx, blockIdx;
+static std::barrier<>* lc_bar;
+static inline void __syncthreads() { lc_bar->arrive_and_wait(); }
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __restrict__
+#define __launch_bounds__(x)
+#define __shared__ static
+static inline float __fmul_rn(float a, float b) { return a * b; }
+static inline float __fadd_rn(float a, float b) { return a + b; }
+static inline float lc_to_f(float x) { return x; }
+template <class T> T lc_from_f(float x);
+template <> inline float lc_from_f<float>(float x) { return x; }
+"""
+
+_HOST_LAUNCH = """
+template <int T> static void lc_launch(const float* A, const float* B, const float* R, float* D, int M, int N, int K, int L) {
+  unsigned blocks = (unsigned)(((N + 16 * T - 1) / (16 * T)) * ((M + 16 * T - 1) / (16 * T)));
+  std::barrier<> bar(256);
+  lc_bar = &bar;
+  for (unsigned l = 0; l < (unsigned)L; l++)
+    for (unsigned b = 0; b < blocks; b++) {
+      std::vector<std::thread> th;
+      for (unsigned t = 0; t < 256; t++)
+        th.emplace_back([=] { threadIdx = {t % 16, t / 16, 0}; blockIdx = {b, 0, l}; KERNEL<T>(A, B, R, D, M, N, K); });
+      for (auto& x : th) x.join();
+    }
+}
+extern "C" void lc_host(int t, const float* A, const float* B, const float* R, float* D, int M, int N, int K, int L) {
+  if (t == 4) lc_launch<4>(A, B, R, D, M, N, K, L);
+  else if (t == 2) lc_launch<2>(A, B, R, D, M, N, K, L);
+  else lc_launch<1>(A, B, R, D, M, N, K, L);
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
+def test_ordered_gemm_tiles_run_on_the_host_bit_for_bit(tmp_path: Path) -> None:
+    import ctypes
+
+    from liftcomp.targets.base import same_bits
+    from liftcomp.targets.cuda.interp import run_ordered_gemm
+
+    specs = [KernelSpec("ord_res_col", "gemm", a_type="f32", b_type="f32", out_type="f32", ordered=True,
+                        b_layout="col", epilogue=("residual",)),
+             KernelSpec("ord_row", "gemm", a_type="f32", b_type="f32", out_type="f32", ordered=True)]
+    rng = np.random.default_rng(7)
+    m, n, k, batch = 37, 45, 53, 2  # none a multiple of a tile (16, 32, 64) or of BK = 16
+
+    def operand(shape: tuple[int, ...]) -> np.ndarray:
+        x = rng.standard_normal(shape).astype(np.float32) * np.float32(3)
+        flat = x.reshape(-1)  # a few NaN, inf and signed zeros: a padded or reordered term shows
+        flat[rng.integers(0, flat.size, flat.size // 40)] = rng.choice(
+            np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 3e38], np.float32), flat.size // 40)
+        return x
+
+    for spec in specs:
+        src = emit_kernel(spec)
+        body = src[src.index("__device__ __forceinline__ float lc_r"):src.index('extern "C" int lc_')]
+        cpp = tmp_path / f"{spec.name}.cpp"
+        cpp.write_text(_HOST_SHIM + body + _HOST_LAUNCH.replace("KERNEL", f"lc_{spec.name}_kernel"))
+        lib = tmp_path / f"lib{spec.name}.so"
+        r = subprocess.run(["g++", "-std=c++20", "-O1", "-ffp-contract=off", "-fPIC", "-shared", "-pthread",
+                            "-o", str(lib), str(cpp)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr[-2000:]
+        fn = ctypes.CDLL(str(lib)).lc_host
+        col = spec.b_layout == "col"
+        a = operand((batch, m, k))
+        b = operand((batch, n, k) if col else (batch, k, n))
+        res = operand((batch, m, n)) if "residual" in spec.epilogue else None
+        if res is not None:  # rows of -0.0 terms from a -0.0 start: a padded +0.0 term would make them +0.0
+            a[:, :5], res[:, :5], b = np.float32(-0.0), np.float32(-0.0), np.abs(b)
+        want = run_ordered_gemm(spec, [a, b] + ([res] if res is not None else []) + [np.zeros((batch, m, n), np.float32)])
+        f32p = ctypes.POINTER(ctypes.c_float)
+        for t in (1, 2, 4):
+            d = np.full((batch, m, n), np.nan, np.float32)
+            fn(t, a.ctypes.data_as(f32p), b.ctypes.data_as(f32p), None if res is None else res.ctypes.data_as(f32p),
+               d.ctypes.data_as(f32p), m, n, k, batch)
+            # bit for bit, any NaN equal to any NaN (x86 and numpy pick a NaN's sign by operand order)
+            assert same_bits([d], [want]), (spec.name, t)
