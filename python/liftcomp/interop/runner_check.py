@@ -388,10 +388,9 @@ def same_under(x: Any, y: Any, float_model: str) -> np.ndarray[Any, Any]:
     real, nsz, nnan, ninf = _comparison(float_model)
     with np.errstate(all="ignore"):
         if real:
-            eq = np.abs(a64 - b64) <= 1e-4 * np.maximum(np.abs(a64), np.abs(b64)) + 1e-5
+            same = (np.abs(a64 - b64) <= 1e-4 * np.maximum(np.abs(a64), np.abs(b64)) + 1e-5) | (np.isnan(a64) & np.isnan(b64))
         else:
-            eq = (a64 == b64) & ((np.signbit(a64) == np.signbit(b64)) | nsz)
-    same = eq | (np.isnan(a64) & np.isnan(b64))
+            same = floats.same(a64, b64, nsz)
     if nnan:
         same |= np.isnan(a64)
     if ninf:

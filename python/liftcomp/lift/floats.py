@@ -24,6 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from liftcomp.reference.ieee import maximumf as maximumf
+from liftcomp.reference.ieee import minimumf as minimumf
+
 FLAGS = ("nnan", "ninf", "nsz", "reassoc", "contract")
 FAST = frozenset(FLAGS)
 CHOICES = ("ieee", "fast", "real", *FLAGS)
@@ -151,28 +154,6 @@ def check_flags(fn: Any, reordered: bool) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- numpy semantics of arith's float ops
-
-
-def maximumf(a: Any, b: Any) -> Any:
-    """arith.maximumf (IEEE 754-2019 maximum): NaN if either is NaN, +0.0 > -0.0."""
-    a, b = np.asarray(a), np.asarray(b)
-    with np.errstate(all="ignore"):
-        m = np.where(a > b, a, b)
-        zeros = (a == b) & np.signbit(a)  # equal: take b unless a is +0 and b -0
-        m = np.where(zeros, b, np.where(a == b, a, m))
-        out = np.where(np.isnan(a) | np.isnan(b), np.asarray(np.nan, dtype=m.dtype), m)
-    return out.astype(np.result_type(a, b))
-
-
-def minimumf(a: Any, b: Any) -> Any:
-    """arith.minimumf: NaN if either is NaN, -0.0 < +0.0."""
-    a, b = np.asarray(a), np.asarray(b)
-    with np.errstate(all="ignore"):
-        m = np.where(a < b, a, b)
-        zeros = (a == b) & ~np.signbit(a)  # equal: take b unless a is -0 and b +0
-        m = np.where(zeros, b, np.where(a == b, a, m))
-        out = np.where(np.isnan(a) | np.isnan(b), np.asarray(np.nan, dtype=m.dtype), m)
-    return out.astype(np.result_type(a, b))
 
 
 def same(a: Any, b: Any, nsz: bool = False) -> Any:

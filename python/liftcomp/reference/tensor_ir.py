@@ -32,6 +32,7 @@ from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstan
 from liftcomp.diagnostics import LiftcompError, op_location
 from liftcomp.ir.types import numpy_dtype
 from liftcomp.lowering.match import conv_2d_form, is_mac_body
+from liftcomp.reference.ieee import maximumf, minimumf
 
 Array = np.ndarray[Any, Any]
 
@@ -178,7 +179,7 @@ def eval_scalar_op(op: Operation, env: dict[SSAValue, Any]) -> None:  # noqa: C9
         return
     if name in ("arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.maximumf", "arith.minimumf"):
         fn = {"arith.addf": np.add, "arith.subf": np.subtract, "arith.mulf": np.multiply,
-              "arith.divf": np.divide, "arith.maximumf": _maximumf, "arith.minimumf": _minimumf}[name]
+              "arith.divf": np.divide, "arith.maximumf": maximumf, "arith.minimumf": minimumf}[name]
         with np.errstate(all="ignore"):
             env[op.results[0]] = fn(args[0], args[1]).astype(_float_dtype(rt))
         return
@@ -543,15 +544,3 @@ def run_reference(fn: func.FuncOp, args: list[Any],
         raise ReferenceError_(f"the numpy reference does not support '{op.name}'", op_location(op))
     return []
 
-
-def _maximumf(a: Any, b: Any) -> Any:
-    """arith.maximumf: NaN if either is NaN (np.maximum), +0.0 > -0.0 (np.maximum returns its
-    second operand on a tie)."""
-    a, b = np.asarray(a), np.asarray(b)
-    return np.where((a == b) & np.signbit(a), b, np.where(a == b, a, np.maximum(a, b)))
-
-
-def _minimumf(a: Any, b: Any) -> Any:
-    """arith.minimumf: NaN if either is NaN, -0.0 < +0.0."""
-    a, b = np.asarray(a), np.asarray(b)
-    return np.where((a == b) & ~np.signbit(a), b, np.where(a == b, a, np.minimum(a, b)))

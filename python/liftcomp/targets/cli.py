@@ -382,7 +382,6 @@ def _grow(fn: func.FuncOp, k: int, shape: Any, at_least: list[int] | None, args:
 def _cmd_compile(ns: argparse.Namespace) -> int:
     from liftcomp.lift.cli import CLI_FLAGS as LIFT_FLAGS
     from liftcomp.lift.liftcomp_raise import LiftcompRaisePass
-    from liftcomp.lift.raising import RaiseOptions
     from liftcomp.pass_support import pass_from_args
     from liftcomp.targets import get_target
     from liftcomp.targets.schedule_options import ScheduleOptions
@@ -408,7 +407,7 @@ def _cmd_compile(ns: argparse.Namespace) -> int:
     with as_mlir_file(Path(ns.input)) as mlir_input:  # C/C++/Python sources: the frontend step first
         report = compile_file(mlir_input, Path(ns.output), ns.target, options, sched.dyn_size,
                               sched.seed, ns.check_c, search, ns.config,
-                              RaiseOptions(float_model=raising.float_model, kernel_timeout_s=raising.kernel_timeout_s))
+                              raising.raise_options())
     if mlir_input != Path(ns.input):  # the report names the user's source, not the temporary MLIR
         report["input"] = ns.input
         (Path(ns.output) / "report.json").write_text(json.dumps(report, indent=2) + "\n")

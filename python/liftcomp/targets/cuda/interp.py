@@ -20,6 +20,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Operation, SSAValue
 
 from liftcomp.diagnostics import LiftcompError
+from liftcomp.reference.ieee import maximumf, minimumf
 from liftcomp.reference.tensor_ir import eval_scalar_op, run_reference
 from liftcomp.targets.cuda import dialect as cu
 from liftcomp.targets.cuda.kernels import _function as function_of  # pyright: ignore[reportPrivateUsage]
@@ -274,24 +275,6 @@ def run_reduce(k: cu.KernelOp, spec: KernelSpec, bufs: list[Array], scalars: lis
     else:
         raise InterpError(f"@{spec.name}: combiner {combine}")
     return _store(r, spec.out_type).reshape(out_shape)
-
-
-def maximumf(a: Any, b: Any) -> Array:
-    """arith.maximumf: NaN if either is NaN, -0.0 < +0.0 (numpy's maximum does not order zeros)."""
-    a, b = np.asarray(a), np.asarray(b)
-    with np.errstate(invalid="ignore"):
-        r = np.maximum(a, b)
-    both_zero = (a == 0) & (b == 0)
-    return np.where(both_zero, np.where(np.signbit(a) & np.signbit(b), a, np.abs(r)), r).astype(r.dtype)
-
-
-def minimumf(a: Any, b: Any) -> Array:
-    """arith.minimumf: NaN if either is NaN, -0.0 < +0.0."""
-    a, b = np.asarray(a), np.asarray(b)
-    with np.errstate(invalid="ignore"):
-        r = np.minimum(a, b)
-    both_zero = (a == 0) & (b == 0)
-    return np.where(both_zero, np.where(np.signbit(a) | np.signbit(b), -np.abs(r), np.abs(r)), r).astype(r.dtype)
 
 
 def _fold(kind: str, v: Array, start: Array | None) -> Array:
